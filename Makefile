@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`. Each does its own set-up.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+PORT    ?= 7071
+
+.PHONY: setup run test test-unit test-integration test-e2e lint infra-check bench clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Azurite is the blob emulator the local adapters talk to; npm is the only way to get it.
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(BIN)/python -m devhost start --app-dir . --port $(PORT) --clock real
+
+test: setup
+	$(BIN)/python -m pytest -q
+	$(MAKE) --no-print-directory infra-check
+
+test-unit: setup
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: setup
+	$(BIN)/python -m pytest -q tests/integration
+
+test-e2e: setup
+	$(BIN)/python -m pytest -q tests/e2e
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+infra-check: setup
+	$(BIN)/python -m infra_check infra
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf .devhost .pytest_cache .mypy_cache .ruff_cache
