@@ -40,7 +40,7 @@ lint: setup
 	$(BIN)/mypy
 
 infra-check: setup
-	$(BIN)/python -m infra_check infra
+	$(BIN)/python -m tools.infra_check infra
 
 bench: setup
 	$(BIN)/python -m bench
