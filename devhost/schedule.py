@@ -16,7 +16,12 @@ from typing import Protocol
 from croniter import croniter
 
 __all__ = [
-    "CronSchedule", "IntervalSchedule", "Schedule", "ScheduleError", "parse_schedule", "parse_timespan",
+    "CronSchedule",
+    "IntervalSchedule",
+    "Schedule",
+    "ScheduleError",
+    "parse_schedule",
+    "parse_timespan",
 ]
 
 
@@ -27,7 +32,10 @@ class ScheduleError(ValueError):
 class Schedule(Protocol):
     """Something that yields occurrences; ``text`` is the schedule as written."""
 
-    text: str
+    @property
+    def text(self) -> str:
+        """The schedule as written."""
+        ...
 
     def next_after(self, moment: datetime) -> datetime:
         """The first occurrence strictly after ``moment`` (aware UTC)."""

@@ -73,4 +73,4 @@ def test_bad_schedules_say_what_was_expected(text: str, needle: str) -> None:
 
 def test_naive_times_are_rejected() -> None:
     with pytest.raises(ScheduleError, match="timezone-aware"):
-        parse_schedule("*/1 * * * * *").next_after(datetime(2026, 1, 1))  # noqa: DTZ001
+        parse_schedule("*/1 * * * * *").next_after(datetime(2026, 1, 1))
