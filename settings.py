@@ -30,6 +30,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Blob storage for drafts, final documents and workflow definitions. In Azure an "
             "identity-based connection (DOCUMENTS_STORAGE__blobServiceUri, __credential, "
             "__clientId)."),
+    Setting("DOCUMENTS_STORAGE__blobServiceUri", None,
+            "Identity-based documents storage in Azure: https://<account>.blob.core.windows.net "
+            "(used when DOCUMENTS_STORAGE is unset; the identity is AZURE_CLIENT_ID)."),
     Setting("DATABASE_URL", "sqlite:///.devhost/app.sqlite",
             "SQLAlchemy URL of the app database (master index, audit, approvals, records)."),
     Setting("MAIL_TRANSPORT", "outbox", "'outbox' (.eml files) or 'sendgrid'."),
