@@ -1,0 +1,117 @@
+"""The approval domain as plain services over SQLAlchemy: policy, assessment, approval requests
+and signed tokens, ballots, the audit trail, the master index, quarantine and document records.
+
+Every function takes an ``Engine`` (and any adapter it needs) plus ``now``: no settings, no wall
+clock, so activities, the API and tests pass what they have. ``initialize`` runs once at start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from services._time import iso, parse_timestamp
+from services.approvals import (
+    Principal,
+    Redemption,
+    close_approval,
+    handle_deadline,
+    inspect_token,
+    open_approval,
+    redeem_token,
+)
+from services.assessment import Assessment, DraftSummary, assess
+from services.audit import (
+    AuditEvent,
+    ChainVerification,
+    append,
+    append_next,
+    audit_trail,
+    list_events,
+    verify_chain,
+)
+from services.ballot import Vote, ballot, record_vote
+from services.db import init_schema, metadata
+from services.documents import document_view, register_document, update_document
+from services.errors import (
+    ConcurrencyConflict,
+    Conflict,
+    DecisionConflict,
+    Forbidden,
+    Gone,
+    IdempotencyMismatch,
+    InvalidInput,
+    NotFound,
+    PolicyInvalid,
+    ServiceError,
+    TokenInvalid,
+)
+from services.ids import derive_id
+from services.master_index import index_entry, restore_previous, update_master_index
+from services.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
+from services.quarantine import get_quarantined, list_quarantined, quarantine_message
+from services.tokens import SigningKeys
+
+__all__ = [
+    "ApprovalPolicy",
+    "Assessment",
+    "AuditEvent",
+    "ChainVerification",
+    "ConcurrencyConflict",
+    "Conflict",
+    "DecisionConflict",
+    "DraftSummary",
+    "Forbidden",
+    "Gone",
+    "IdempotencyMismatch",
+    "InvalidInput",
+    "NotFound",
+    "PolicyInvalid",
+    "Principal",
+    "Redemption",
+    "ServiceError",
+    "SigningKeys",
+    "TokenInvalid",
+    "Vote",
+    "append",
+    "append_next",
+    "assess",
+    "audit_trail",
+    "ballot",
+    "close_approval",
+    "derive_id",
+    "document_view",
+    "get_quarantined",
+    "handle_deadline",
+    "index_entry",
+    "init_schema",
+    "initialize",
+    "inspect_token",
+    "iso",
+    "list_events",
+    "list_quarantined",
+    "load_policy",
+    "metadata",
+    "open_approval",
+    "parse_timestamp",
+    "quarantine_message",
+    "read_policy_file",
+    "record_vote",
+    "redeem_token",
+    "register_document",
+    "restore_previous",
+    "seed_policy",
+    "update_document",
+    "update_master_index",
+    "verify_chain",
+]
+
+
+def initialize(engine: Engine, policy_file: Path) -> bool:
+    """Create the app tables and seed the approval policy; idempotent, call it at every start.
+
+    Returns True when the policy tables changed (first start, or the file changed).
+    """
+    init_schema(engine)
+    return seed_policy(engine, read_policy_file(policy_file))

@@ -1,0 +1,335 @@
+"""Approval requests: who is asked, until when, and what their signed links may do.
+
+``open_approval`` fixes the deadline at notification time and creates one request per
+(document, role, approver). ``handle_deadline`` runs when the deadline passes: it escalates
+(extends the deadline and asks the escalation contacts, who may decide for every open role)
+while the policy allows, and otherwise ends the approval as timed out. ``inspect_token`` serves
+the confirmation page without changing anything; ``redeem_token`` records the decision.
+All writes are keyed by the document id, so a retried activity changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from services import db
+from services._time import iso, utc
+from services.ballot import OPEN, Vote, ballot, ballot_json, cast_vote, load_case, load_votes
+from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, TokenInvalid
+from services.ids import derive_id
+from services.policy import ApprovalPolicy
+from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
+
+__all__ = [
+    "ENDED_STATUSES",
+    "Principal",
+    "Redemption",
+    "close_approval",
+    "handle_deadline",
+    "inspect_token",
+    "open_approval",
+    "redeem_token",
+]
+
+ENDED_STATUSES = ("approved", "rejected", "timed-out", "cancelled")
+ALL_OPEN_ROLES = "*"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in caller as App Service authentication reports it (object id and name)."""
+
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Redemption:
+    """A decision taken through a link. ``replayed``: the same decision was already recorded
+    (answer 200 with the recorded vote, raise the event again: recording it is idempotent)."""
+
+    vote: Vote
+    ballot: dict[str, Any]
+    replayed: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"vote": self.vote.to_json(), "ballot": self.ballot, "replayed": self.replayed}
+
+
+def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "requestId": row["request_id"], "documentId": row["document_id"], "kind": row["kind"],
+        "role": row["role"], "round": row["round"],
+        "approver": {"name": row["approver_name"], "email": row["approver_email"],
+                     "principalId": row["principal_id"]},
+        "deadline": iso(row["deadline"]),
+    }
+    if keys is not None:
+        # Tokens are derived, never stored: the database holds nothing that opens a vote.
+        result["token"] = sign_token(keys, TokenClaims(
+            row["request_id"], row["approver_email"], row["role"], row["document_id"],
+            row["deadline"]))
+    return result
+
+
+def _requests(conn: Connection, document_id: str, round_: int | None = None) -> list[Any]:
+    r = db.approval_requests
+    query = sa.select(r).where(r.c.document_id == document_id)
+    if round_ is not None:
+        query = query.where(r.c.round == round_)
+    return list(conn.execute(query.order_by(r.c.round, r.c.created_at, r.c.request_id))
+                .mappings().all())
+
+
+def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
+                  people: Sequence[Mapping[str, Any]], field: str, deadline: datetime,
+                  now: datetime) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for i, person in enumerate(people):
+        for key in ("name", "email", "principalId"):
+            if not isinstance(person.get(key), str) or not person[key]:
+                raise InvalidInput(f"{field}[{i}].{key}", "expected a non-empty string")
+        rows.append({
+            "request_id": derive_id("approval-request", document_id, round_, role,
+                                    person["email"].lower()),
+            "document_id": document_id, "role": role, "kind": kind, "round": round_,
+            "approver_email": person["email"], "approver_name": person["name"],
+            "principal_id": person["principalId"], "deadline": deadline, "created_at": now,
+        })
+    return rows
+
+
+def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instance_id: str,
+                  assessment: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """Create the approval of a document from its assessment and fix its deadline.
+
+    Returns ``{"documentId", "deadline", "route", "tier", "requests": [{..., "token"}],
+    "ballot"}``. Route ``auto`` asks nobody and is approved at once. Repeating the call returns
+    the first result (same deadline, same tokens); a different assessment is refused.
+    """
+    now = utc(now)
+    route, tier, sla_hours, required, approvers = _parse_assessment(assessment)
+    deadline = (now + timedelta(hours=sla_hours)).replace(microsecond=0)
+    rows = [row for entry_index, entry in enumerate(approvers)
+            for row in _request_rows(
+                document_id, kind="approver", round_=0, role=entry["role"],
+                people=entry["members"], field=f"assessment.approvers[{entry_index}].members",
+                deadline=deadline, now=now)]
+    case = {
+        "document_id": document_id, "instance_id": instance_id, "tier": tier, "route": route,
+        "required_roles": required, "assessment": dict(assessment), "deadline": deadline,
+        "escalations": 0, "status": "approved" if route == "auto" else OPEN,
+        "opened_at": now, "ended_at": now if route == "auto" else None,
+    }
+    try:
+        with engine.begin() as conn:
+            if _existing_case(conn, document_id) is None:
+                conn.execute(sa.insert(db.approval_cases).values(**case))
+                if rows:
+                    conn.execute(sa.insert(db.approval_requests), rows)
+    except IntegrityError:
+        pass  # a concurrent retry of the same step created it first; read it below
+    with engine.connect() as conn:
+        stored = load_case(conn, document_id)
+        if (stored["route"], stored["required_roles"], stored["instance_id"]) != (
+                route, required, instance_id):
+            raise IdempotencyMismatch(
+                f"document {document_id} already has an approval with route "
+                f"{stored['route']!r} and roles {stored['required_roles']}")
+        requests = [_request_json(r, keys) for r in _requests(conn, document_id, 0)]
+        return {"documentId": document_id, "deadline": iso(stored["deadline"]),
+                "route": stored["route"], "tier": stored["tier"], "requests": requests,
+                "ballot": ballot_json(stored, load_votes(conn, document_id))}
+
+
+def _existing_case(conn: Connection, document_id: str) -> Any:
+    return conn.execute(sa.select(db.approval_cases.c.document_id).where(
+        db.approval_cases.c.document_id == document_id)).scalar_one_or_none()
+
+
+def _parse_assessment(assessment: Mapping[str, Any]
+                      ) -> tuple[str, int, int, list[str], list[Mapping[str, Any]]]:
+    if not isinstance(assessment, Mapping):
+        raise InvalidInput("assessment", "expected the assessment JSON object")
+    route = assessment.get("route")
+    if route not in ("auto", "single", "all"):
+        raise InvalidInput("assessment.route", "expected \"auto\", \"single\" or \"all\"")
+    tier, sla = assessment.get("tier"), assessment.get("slaHours")
+    if not isinstance(tier, int) or isinstance(tier, bool) or tier < 1:
+        raise InvalidInput("assessment.tier", "expected an integer >= 1")
+    if not isinstance(sla, int) or isinstance(sla, bool) or sla < 1:
+        raise InvalidInput("assessment.slaHours", "expected an integer >= 1")
+    required = assessment.get("requiredRoles")
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        raise InvalidInput("assessment.requiredRoles", "expected a list of role names")
+    approvers = assessment.get("approvers")
+    if not isinstance(approvers, list) or not all(
+            isinstance(a, Mapping) and isinstance(a.get("members"), list) for a in approvers):
+        raise InvalidInput("assessment.approvers", "expected [{\"role\", \"members\": [...]}]")
+    if [a.get("role") for a in approvers] != required:
+        raise InvalidInput("assessment.approvers", "expected one entry per required role, "
+                           "in the order of requiredRoles")
+    if route == "auto" and required:
+        raise InvalidInput("assessment.requiredRoles", "expected none for route \"auto\"")
+    if route != "auto" and (not required or not all(a["members"] for a in approvers)):
+        raise InvalidInput("assessment.approvers", "expected at least one member per role")
+    return route, tier, sla, list(required), list(approvers)
+
+
+def handle_deadline(engine: Engine, keys: SigningKeys, policy: ApprovalPolicy, *,
+                    document_id: str, deadline: datetime, now: datetime) -> dict[str, Any]:
+    """What happens when the wait for votes times out at ``deadline``.
+
+    ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
+    request with a token for each escalation contact, valid for all open roles),
+    ``"timedOut"`` (no escalation left: the approval ends, late links answer 410) or
+    ``"decided"`` (a vote ended it first; the ballot says how). ``deadline`` is the one the
+    caller waited for, which makes a retry return the first result instead of escalating twice.
+    """
+    now, deadline = utc(now), utc(deadline, "deadline")
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                return _handle_deadline(conn, keys, policy, document_id=document_id,
+                                        deadline=deadline, now=now)
+        except IntegrityError:
+            if attempt:  # a concurrent retry escalated first; the second pass replays it
+                raise
+    raise AssertionError("unreachable")
+
+
+def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy, *,
+                     document_id: str, deadline: datetime, now: datetime) -> dict[str, Any]:
+    case = load_case(conn, document_id)
+    result: dict[str, Any] = {"documentId": document_id, "round": case["escalations"],
+                              "requests": []}
+    c = db.approval_cases
+    if case["deadline"] > deadline and case["escalations"] > 0:
+        outcome = "escalated"  # this deadline was already escalated: replay that round
+        result["requests"] = [_request_json(r, keys)
+                              for r in _requests(conn, document_id, case["escalations"])]
+    elif case["status"] == "timed-out":
+        outcome = "timedOut"
+    elif case["status"] != OPEN:
+        outcome = "decided"
+    elif now < case["deadline"]:
+        raise InvalidInput("now", f"the deadline {iso(case['deadline'])} has not passed yet")
+    elif case["deadline"] != deadline:
+        raise InvalidInput("deadline", f"expected the approval's deadline "
+                           f"{iso(case['deadline'])}")
+    elif case["escalations"] < policy.max_escalations:
+        outcome = "escalated"
+        round_ = case["escalations"] + 1
+        extended = deadline + timedelta(hours=policy.extension_hours)
+        rows = _request_rows(document_id, kind="escalation", round_=round_,
+                             role=ALL_OPEN_ROLES,
+                             people=[p.to_json() for p in policy.escalation_contacts],
+                             field="policy.escalation.contacts", deadline=extended, now=now)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN,
+                                        c.c.deadline == deadline)
+                     .values(deadline=extended, escalations=round_))
+        conn.execute(sa.insert(db.approval_requests), rows)
+        result["round"] = round_
+        result["requests"] = [_request_json(r, keys)
+                              for r in _requests(conn, document_id, round_)]
+    else:
+        outcome = "timedOut"
+        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
+                     .values(status="timed-out", ended_at=now))
+    case = load_case(conn, document_id)
+    result.update(outcome=outcome, deadline=iso(case["deadline"]),
+                  ballot=ballot_json(case, load_votes(conn, document_id)))
+    return result
+
+
+def close_approval(engine: Engine, document_id: str, status: str,
+                   now: datetime) -> dict[str, Any]:
+    """End an open approval (``cancelled`` on failure or compensation, ``timed-out``);
+    afterwards its links answer 410. An approval that already ended keeps its outcome."""
+    if status not in ("cancelled", "timed-out"):
+        raise InvalidInput("status", "expected \"cancelled\" or \"timed-out\"")
+    c = db.approval_cases
+    with engine.begin() as conn:
+        load_case(conn, document_id)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
+                     .values(status=status, ended_at=utc(now)))
+    return ballot(engine, document_id)
+
+
+def _authorise(engine: Engine, keys: SigningKeys, token: str,
+               principal: Principal | None) -> RowMapping:
+    """The request a genuine token names, checked against the signed-in principal."""
+    claims = verify_token(keys, token)
+    r = db.approval_requests
+    with engine.connect() as conn:
+        request = conn.execute(sa.select(r).where(r.c.request_id == claims.request_id)
+                               ).mappings().first()
+    if request is None or (request["approver_email"], request["role"],
+                           request["document_id"]) != (claims.approver, claims.role,
+                                                       claims.document_id):
+        raise TokenInvalid("the approval link names no request of ours")
+    if principal is not None and not _same_person(principal, request):
+        raise Forbidden(f"this link belongs to {request['approver_email']}; you are signed in "
+                        f"as {principal.name or principal.id}")
+    return request
+
+
+def _same_person(principal: Principal, request: RowMapping) -> bool:
+    mine = {request["principal_id"].lower(), request["approver_email"].lower()}
+    theirs = {p.lower() for p in (principal.id, principal.name) if p}
+    return bool(mine & theirs)
+
+
+def inspect_token(engine: Engine, keys: SigningKeys, token: str, *, now: datetime,
+                  principal: Principal | None = None) -> dict[str, Any]:
+    """What the confirmation page shows; never changes anything (mail scanners follow links).
+
+    ``state``: ``open`` (a decision can be taken), ``decided`` (this link's vote is in
+    ``vote``), ``expired`` (deadline passed) or ``ended`` (the approval is over).
+    Raises ``TokenInvalid`` (400) and ``Forbidden`` (403) like the decision would.
+    """
+    request = _authorise(engine, keys, token, principal)
+    document_id = request["document_id"]
+    with engine.connect() as conn:
+        case = load_case(conn, document_id)
+        votes = load_votes(conn, document_id)
+    vote = next((v for v in votes if v.request_id == request["request_id"]), None)
+    if vote is not None:
+        state = "decided"
+    elif case["status"] != OPEN:
+        state = "ended"
+    elif utc(now) >= request["deadline"]:
+        state = "expired"
+    else:
+        state = "open"
+    return {
+        "state": state,
+        "request": _request_json(request, None),
+        "vote": None if vote is None else vote.to_json(),
+        "assessment": case["assessment"],
+        "ballot": ballot_json(case, votes),
+    }
+
+
+def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str,
+                 comment: str = "", now: datetime,
+                 principal: Principal | None = None) -> Redemption:
+    """Take the decision a link's owner posted.
+
+    Order of checks: token genuine (else ``TokenInvalid`` 400), principal is its approver
+    (else ``Forbidden`` 403), already decided (same decision: ``replayed``; different:
+    ``DecisionConflict`` 409), approval ended or deadline passed (``Gone`` 410).
+    """
+    request = _authorise(engine, keys, token, principal)
+    if not isinstance(comment, str):
+        raise InvalidInput("comment", "expected a string")
+    vote, replayed = cast_vote(engine, request["request_id"], decision, comment.strip(), now)
+    return Redemption(vote, ballot(engine, request["document_id"]), replayed)
+

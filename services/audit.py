@@ -1,0 +1,219 @@
+"""The audit trail: an append-only, hash-chained stream of business events per document.
+
+Appends are optimistic: the caller names the version it expects the stream to have, and the
+(stream, version) primary key lets exactly one of two racing appends win; the other gets
+``ConcurrencyConflict``. Each event's hash is SHA-256 over the canonical JSON of the previous
+hash and the event, so editing or removing a stored event breaks the chain at that point.
+Appending the same event id again returns the stored event (activities run at least once).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from services import db
+from services._canonical import canonical_json, sha256_hex
+from services._time import iso, utc
+from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+
+__all__ = [
+    "GENESIS_HASH",
+    "AuditEvent",
+    "ChainVerification",
+    "append",
+    "append_next",
+    "audit_trail",
+    "event_hash",
+    "list_events",
+    "verify_chain",
+]
+
+GENESIS_HASH = "0" * 64  # the "previous hash" of a stream's first event
+_RACE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    stream_id: str
+    version: int
+    event_id: str
+    type: str
+    data: Any
+    recorded_at: str
+    previous_hash: str
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"streamId": self.stream_id, "version": self.version, "eventId": self.event_id,
+                "type": self.type, "data": self.data, "recordedAt": self.recorded_at,
+                "previousHash": self.previous_hash, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    ok: bool
+    length: int
+    head: str  # hash of the last event that verified (GENESIS_HASH for none)
+    broken_at: int | None = None  # version of the first event that does not verify
+    event_id: str | None = None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"ok": self.ok, "length": self.length, "head": self.head}
+        if not self.ok:
+            result.update(brokenAt=self.broken_at, eventId=self.event_id, reason=self.reason)
+        return result
+
+
+def event_hash(previous_hash: str, *, stream_id: str, version: int, event_id: str,
+               event_type: str, data: Any, recorded_at: str) -> str:
+    """SHA-256 (hex) of the canonical JSON of the previous hash and the event."""
+    return sha256_hex(canonical_json({
+        "previousHash": previous_hash,
+        "event": {"streamId": stream_id, "version": version, "eventId": event_id,
+                  "type": event_type, "data": data, "recordedAt": recorded_at},
+    }))
+
+
+def _event(row: Any) -> AuditEvent:
+    return AuditEvent(row.stream_id, row.version, row.event_id, row.event_type,
+                      json.loads(row.data), row.recorded_at, row.previous_hash, row.hash)
+
+
+def _by_event_id(conn: Connection, event_id: str) -> AuditEvent | None:
+    row = conn.execute(sa.select(db.audit_events).where(
+        db.audit_events.c.event_id == event_id)).first()
+    return None if row is None else _event(row)
+
+
+def _head(conn: Connection, stream_id: str) -> tuple[int, str]:
+    a = db.audit_events
+    row = conn.execute(sa.select(a.c.version, a.c.hash).where(a.c.stream_id == stream_id)
+                       .order_by(a.c.version.desc()).limit(1)).first()
+    return (0, GENESIS_HASH) if row is None else (row.version, row.hash)
+
+
+def _check_text(value: object, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise InvalidInput(field, f"expected a non-empty string of at most {limit} characters")
+    return value
+
+
+def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: str,
+           event_type: str, data: Any, now: datetime) -> AuditEvent:
+    """Append one event if the stream is at ``expected_version`` (0 for a new stream).
+
+    Returns the stored event. The same ``event_id`` again returns the stored event unchanged
+    (whatever the expected version); with other content it raises ``IdempotencyMismatch``.
+    A stale expected version raises ``ConcurrencyConflict``.
+    """
+    _check_text(stream_id, "streamId", 64)
+    _check_text(event_id, "eventId", 64)
+    _check_text(event_type, "type", 200)
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int) \
+            or expected_version < 0:
+        raise InvalidInput("expectedVersion", "expected an integer >= 0")
+    try:
+        data_text = canonical_json(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("data", f"expected JSON-serialisable data ({exc})") from None
+    data = json.loads(data_text)  # what a reader will get back, e.g. tuples become lists
+    recorded_at = iso(utc(now))
+    for attempt in range(1, _RACE_ATTEMPTS + 1):
+        with engine.connect() as conn:
+            existing = _by_event_id(conn, event_id)
+            if existing is not None:
+                if (existing.stream_id, existing.type, existing.data) != (stream_id,
+                                                                          event_type, data):
+                    raise IdempotencyMismatch(
+                        f"event {event_id} was already recorded with other content "
+                        f"(stream {existing.stream_id}, type {existing.type})")
+                return existing
+            version, previous_hash = _head(conn, stream_id)
+        if version != expected_version:
+            raise ConcurrencyConflict(
+                f"stream {stream_id} is at version {version}, not {expected_version}",
+                expected=expected_version, actual=version)
+        new = expected_version + 1
+        digest = event_hash(previous_hash, stream_id=stream_id, version=new,
+                            event_id=event_id, event_type=event_type, data=data,
+                            recorded_at=recorded_at)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.insert(db.audit_events).values(
+                    stream_id=stream_id, version=new, event_id=event_id,
+                    event_type=event_type, data=data_text, recorded_at=recorded_at,
+                    previous_hash=previous_hash, hash=digest))
+        except DBAPIError:
+            # Someone took this version or this event id first (a key violation) or held the
+            # write lock too long: look again, which ends in a replay or a ConcurrencyConflict.
+            if attempt == _RACE_ATTEMPTS:
+                raise
+            continue
+        return AuditEvent(stream_id, new, event_id, event_type, data, recorded_at,
+                          previous_hash, digest)
+    raise AssertionError("unreachable")
+
+
+def append_next(engine: Engine, stream_id: str, *, event_id: str, event_type: str, data: Any,
+                now: datetime, attempts: int = 20) -> AuditEvent:
+    """Append at whatever version the stream has, retrying when another writer gets there
+    first. For callers that only want the event recorded (still idempotent on ``event_id``)."""
+    for attempt in range(1, attempts + 1):
+        with engine.connect() as conn:
+            version, _ = _head(conn, stream_id)
+        try:
+            return append(engine, stream_id, version, event_id=event_id,
+                          event_type=event_type, data=data, now=now)
+        except ConcurrencyConflict:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def list_events(engine: Engine, stream_id: str) -> list[AuditEvent]:
+    """The stream's events in order (version 1 first)."""
+    a = db.audit_events
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(a).where(a.c.stream_id == stream_id)
+                            .order_by(a.c.version)).all()
+    return [_event(r) for r in rows]
+
+
+def verify_chain(engine: Engine, stream_id: str) -> ChainVerification:
+    """Recompute the chain: ok, or the first event whose position, link or hash is wrong."""
+    return _verify(list_events(engine, stream_id))
+
+
+def _verify(events: list[AuditEvent]) -> ChainVerification:
+    previous = GENESIS_HASH
+    for expected_version, event in enumerate(events, start=1):
+        reason = None
+        if event.version != expected_version:
+            reason = f"expected version {expected_version}: an event is missing"
+        elif event.previous_hash != previous:
+            reason = "previous hash does not match the event before it"
+        elif event.hash != event_hash(
+                previous, stream_id=event.stream_id, version=event.version,
+                event_id=event.event_id, event_type=event.type, data=event.data,
+                recorded_at=event.recorded_at):
+            reason = "hash does not match the event's content"
+        if reason is not None:
+            return ChainVerification(False, len(events), previous, event.version,
+                                     event.event_id, reason)
+        previous = event.hash
+    return ChainVerification(True, len(events), previous)
+
+
+def audit_trail(engine: Engine, stream_id: str) -> dict[str, Any]:
+    """``{"streamId", "events": [...], "verification": {...}}`` for the events endpoint."""
+    events = list_events(engine, stream_id)
+    return {"streamId": stream_id, "events": [e.to_json() for e in events],
+            "verification": _verify(events).to_json()}

@@ -1,0 +1,225 @@
+"""The ballot: votes on a document's approval and what they add up to.
+
+One vote per approval request (the vote id is derived from the request id, so casting is
+idempotent). One approval per role suffices; any rejection rejects; when every required role
+has an approval the document is approved. An escalation contact's vote counts for every role
+still open when it is cast. Votes are tallied in the order they were recorded, and the first
+decision stands: the case row keeps it, so later votes cannot flip an ended approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from services import db
+from services._time import iso, utc
+from services.errors import DecisionConflict, Gone, InvalidInput, NotFound
+from services.ids import derive_id
+
+__all__ = ["DECISIONS", "Vote", "ballot", "cast_vote", "parse_decision", "record_vote", "tally"]
+
+DECISIONS = ("approve", "reject")
+OPEN = "open"
+ENDED_BY_VOTE = {"approve": "approved", "reject": "rejected"}
+
+
+def parse_decision(value: object, field: str = "decision") -> str:
+    """``approve`` or ``reject`` (case-insensitive); anything else names the field."""
+    if isinstance(value, str) and value.strip().lower() in DECISIONS:
+        return value.strip().lower()
+    raise InvalidInput(field, "expected \"approve\" or \"reject\"")
+
+
+@dataclass(frozen=True)
+class Vote:
+    vote_id: str
+    request_id: str
+    document_id: str
+    kind: str  # approver | escalation
+    roles: tuple[str, ...]
+    approver: dict[str, str]
+    decision: str
+    comment: str
+    decided_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "voteId": self.vote_id, "requestId": self.request_id,
+            "documentId": self.document_id, "kind": self.kind, "roles": list(self.roles),
+            "approver": self.approver, "decision": self.decision, "comment": self.comment,
+            "decidedAt": iso(self.decided_at),
+        }
+
+
+def vote_id_for(request_id: str) -> str:
+    return derive_id("vote", request_id)
+
+
+def tally(required_roles: Sequence[str], votes: Sequence[Vote]) -> tuple[str, list[str]]:
+    """``(decision, approved roles)`` from votes in recorded order; the first decision stands."""
+    approved: list[str] = []
+    for vote in votes:
+        if vote.decision == "reject":
+            return "rejected", approved
+        approved.extend(r for r in vote.roles if r in required_roles and r not in approved)
+        if all(r in approved for r in required_roles):
+            return "approved", [r for r in required_roles if r in approved]
+    return "pending", [r for r in required_roles if r in approved]
+
+
+def load_case(conn: Connection, document_id: str) -> RowMapping:
+    row = conn.execute(sa.select(db.approval_cases).where(
+        db.approval_cases.c.document_id == document_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no approval for document {document_id!r}")
+    return row
+
+
+def load_votes(conn: Connection, document_id: str) -> list[Vote]:
+    v, r = db.votes, db.approval_requests
+    rows = conn.execute(
+        sa.select(v, r.c.kind, r.c.approver_email, r.c.approver_name, r.c.principal_id)
+        .join(r, r.c.request_id == v.c.request_id)
+        .where(v.c.document_id == document_id).order_by(v.c.seq)).mappings().all()
+    return [_vote(row) for row in rows]
+
+
+def _vote(row: RowMapping) -> Vote:
+    return Vote(
+        vote_id=row["vote_id"], request_id=row["request_id"], document_id=row["document_id"],
+        kind=row["kind"], roles=tuple(row["roles"]),
+        approver={"name": row["approver_name"], "email": row["approver_email"],
+                  "principalId": row["principal_id"]},
+        decision=row["decision"], comment=row["comment"], decided_at=row["decided_at"])
+
+
+def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
+    """The ballot the workflow's choice state reads: decision plus who approved what."""
+    required: list[str] = list(case["required_roles"])
+    decision, approved = tally(required, votes)
+    if case["status"] in ENDED_BY_VOTE.values():
+        decision = case["status"]  # the recorded outcome wins over a racing late vote
+    rejection = next((v for v in votes if v.decision == "reject"), None)
+    return {
+        "documentId": case["document_id"],
+        "decision": decision,
+        "status": case["status"],
+        "route": case["route"],
+        "tier": case["tier"],
+        "deadline": iso(case["deadline"]),
+        "requiredRoles": required,
+        "approvedRoles": approved,
+        "pendingRoles": [r for r in required if r not in approved],
+        "approvedBy": [{**v.approver, "roles": list(v.roles)} for v in votes
+                       if v.decision == "approve"],
+        "rejectedBy": None if rejection is None else {**rejection.approver,
+                                                      "roles": list(rejection.roles),
+                                                      "comment": rejection.comment},
+        "votes": [v.to_json() for v in votes],
+    }
+
+
+def ballot(engine: Engine, document_id: str) -> dict[str, Any]:
+    """The current ballot of a document (read only)."""
+    with engine.connect() as conn:
+        return ballot_json(load_case(conn, document_id), load_votes(conn, document_id))
+
+
+def cast_vote(engine: Engine, request_id: str, decision: str, comment: str,
+              now: datetime) -> tuple[Vote, bool]:
+    """Record the decision on one request: ``(vote, replayed)``.
+
+    The same decision again returns the recorded vote (``replayed``); a different one raises
+    ``DecisionConflict``; after the deadline or the end of the approval, ``Gone``.
+    """
+    decision, now = parse_decision(decision), utc(now)
+    for attempt in range(2):
+        try:
+            with engine.begin() as conn:
+                return _cast(conn, request_id, decision, comment, now)
+        except IntegrityError:
+            # The same request was decided concurrently; the retry sees it and replays or
+            # conflicts. A second collision is not a race any more, so let it surface.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _cast(conn: Connection, request_id: str, decision: str, comment: str,
+          now: datetime) -> tuple[Vote, bool]:
+    r = db.approval_requests
+    request = conn.execute(sa.select(r).where(r.c.request_id == request_id)).mappings().first()
+    if request is None:
+        raise NotFound(f"no approval request {request_id!r}")
+    document_id = request["document_id"]
+    existing = next((v for v in load_votes(conn, document_id) if v.request_id == request_id),
+                    None)
+    if existing is not None:
+        if existing.decision == decision:
+            return existing, True
+        raise DecisionConflict(f"this request was already decided: {existing.decision} at "
+                               f"{iso(existing.decided_at)}")
+    case = load_case(conn, document_id)
+    if case["status"] != OPEN:
+        raise Gone(f"the approval of document {document_id} has ended: {case['status']}")
+    if now >= request["deadline"]:
+        raise Gone(f"the deadline for this request passed at {iso(request['deadline'])}")
+    votes = load_votes(conn, document_id)
+    required = list(case["required_roles"])
+    _, approved = tally(required, votes)
+    roles = ([r for r in required if r not in approved] if request["kind"] == "escalation"
+             else [request["role"]])
+    conn.execute(sa.insert(db.votes).values(
+        vote_id=vote_id_for(request_id), request_id=request_id, document_id=document_id,
+        roles=roles, decision=decision, comment=comment, decided_at=now))
+    votes = load_votes(conn, document_id)
+    outcome, _ = tally(required, votes)
+    if outcome != "pending":
+        c = db.approval_cases
+        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
+                     .values(status=outcome, ended_at=now))
+    vote = next(v for v in votes if v.request_id == request_id)
+    return vote, False
+
+
+def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
+                now: datetime) -> dict[str, Any]:
+    """The workflow's step after an ``approval`` event: make sure the vote is counted, return
+    the ballot.
+
+    ``vote`` is the event payload: the vote JSON from the API (already cast: nothing is
+    written) or ``{"requestId", "decision", "comment"?}`` from a script (cast now). A vote the
+    approval no longer accepts does not fail the workflow: the ballot reports it under
+    ``ignoredVote`` with the reason, and the decision is unchanged.
+    """
+    if not isinstance(vote, Mapping):
+        raise InvalidInput("vote", "expected the approval event's JSON object")
+    request_id = vote.get("requestId")
+    if not isinstance(request_id, str) or not request_id:
+        raise InvalidInput("vote.requestId", "expected the id of an approval request")
+    decision = parse_decision(vote.get("decision"), "vote.decision")
+    comment = vote.get("comment", "")
+    if not isinstance(comment, str):
+        raise InvalidInput("vote.comment", "expected a string")
+    with engine.connect() as conn:
+        owner = conn.execute(sa.select(db.approval_requests.c.document_id).where(
+            db.approval_requests.c.request_id == request_id)).scalar_one_or_none()
+    if owner != document_id:
+        raise InvalidInput("vote.requestId", f"expected a request of document {document_id}")
+    ignored: dict[str, Any] | None = None
+    try:
+        cast_vote(engine, request_id, decision, comment, now)
+    except (Gone, DecisionConflict) as exc:
+        ignored = {"requestId": request_id, "decision": decision, "reason": exc.code,
+                   "detail": exc.detail}
+    result = ballot(engine, document_id)
+    if ignored is not None:
+        result["ignoredVote"] = ignored
+    return result

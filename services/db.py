@@ -1,0 +1,248 @@
+"""The app database: one ``MetaData`` with every table the approval services use.
+
+Portable on purpose: it runs on SQLite locally and Azure SQL in Azure, so keys are bounded
+``Unicode`` columns (SQL Server cannot index ``NVARCHAR(MAX)``), timestamps are stored as naive
+UTC (neither backend keeps a zone reliably), and JSON is canonical text we encode ourselves.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import DBAPIError
+
+from services._canonical import canonical_json
+
+__all__ = ["JsonText", "UtcDateTime", "init_schema", "metadata"]
+
+# Named constraints: SQL Server needs stable names to ever alter or drop them.
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; stored naive in UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcDateTime needs a timezone-aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class JsonText(sa.TypeDecorator[Any]):
+    """JSON stored as canonical text, identical on every backend (hashes depend on it)."""
+
+    impl = sa.UnicodeText
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else canonical_json(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        return None if value is None else json.loads(value)
+
+
+_ID = 64        # uuids, hashes and derived keys
+_NAME = 200     # people, roles, databases
+_EMAIL = 254    # RFC 5321 path limit
+_OBJECT = 256   # schema-qualified object names
+
+# --- approval policy (seeded from APPROVAL_POLICY_FILE by services.policy) -------------------
+
+policy_tiers = sa.Table(
+    "policy_tiers", metadata,
+    sa.Column("tier", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("name", sa.Unicode(_NAME), nullable=False),
+    sa.Column("sla_hours", sa.Integer, nullable=False),
+    sa.Column("condition", sa.Unicode(40), nullable=False),
+    sa.Column("condition_values", JsonText, nullable=False),
+)
+
+policy_roles = sa.Table(
+    "policy_roles", metadata,
+    sa.Column("name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False, unique=True),
+    sa.Column("from_tier", sa.Integer, nullable=False),
+)
+
+policy_role_members = sa.Table(
+    "policy_role_members", metadata,
+    sa.Column("role", sa.Unicode(_NAME), sa.ForeignKey("policy_roles.name"), primary_key=True),
+    sa.Column("email", sa.Unicode(_EMAIL), primary_key=True),
+    sa.Column("name", sa.Unicode(_NAME), nullable=False),
+    sa.Column("principal_id", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+policy_escalation_contacts = sa.Table(
+    "policy_escalation_contacts", metadata,
+    sa.Column("email", sa.Unicode(_EMAIL), primary_key=True),
+    sa.Column("name", sa.Unicode(_NAME), nullable=False),
+    sa.Column("principal_id", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+policy_critical_databases = sa.Table(
+    "policy_critical_databases", metadata,
+    sa.Column("database_name", sa.Unicode(_NAME), primary_key=True),
+)
+
+policy_routes = sa.Table(
+    "policy_routes", metadata,
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("route", sa.Unicode(20), nullable=False),
+    sa.Column("max_tier", sa.Integer, nullable=True),
+    sa.Column("min_score", sa.Float, nullable=True),
+    sa.Column("no_sensitive_data", sa.Boolean, nullable=False),
+)
+
+policy_settings = sa.Table(
+    "policy_settings", metadata,
+    sa.Column("name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("value", sa.UnicodeText, nullable=False),
+)
+
+# --- approvals: one case per document, one request per (role, approver), one vote per request -
+
+approval_cases = sa.Table(
+    "approval_cases", metadata,
+    sa.Column("document_id", sa.Unicode(_ID), primary_key=True),
+    sa.Column("instance_id", sa.Unicode(_ID), nullable=False),
+    sa.Column("tier", sa.Integer, nullable=False),
+    sa.Column("route", sa.Unicode(20), nullable=False),
+    sa.Column("required_roles", JsonText, nullable=False),
+    sa.Column("assessment", JsonText, nullable=False),
+    sa.Column("deadline", UtcDateTime, nullable=False),
+    sa.Column("escalations", sa.Integer, nullable=False),
+    sa.Column("status", sa.Unicode(20), nullable=False),
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+)
+
+approval_requests = sa.Table(
+    "approval_requests", metadata,
+    sa.Column("request_id", sa.Unicode(_ID), primary_key=True),
+    sa.Column("document_id", sa.Unicode(_ID), sa.ForeignKey("approval_cases.document_id"),
+              nullable=False, index=True),
+    sa.Column("role", sa.Unicode(_NAME), nullable=False),  # "*" for an escalation contact
+    sa.Column("kind", sa.Unicode(20), nullable=False),  # approver | escalation
+    sa.Column("round", sa.Integer, nullable=False),  # 0 at notification, n at escalation n
+    sa.Column("approver_email", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("approver_name", sa.Unicode(_NAME), nullable=False),
+    sa.Column("principal_id", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("deadline", UtcDateTime, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("document_id", "role", "approver_email", "round"),
+)
+
+votes = sa.Table(
+    "votes", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("vote_id", sa.Unicode(_ID), nullable=False, unique=True),
+    sa.Column("request_id", sa.Unicode(_ID), sa.ForeignKey("approval_requests.request_id"),
+              nullable=False, unique=True),
+    sa.Column("document_id", sa.Unicode(_ID), nullable=False, index=True),
+    sa.Column("roles", JsonText, nullable=False),
+    sa.Column("decision", sa.Unicode(10), nullable=False),
+    sa.Column("comment", sa.UnicodeText, nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+)
+
+# --- audit trail: append-only, hash-chained streams --------------------------------------------
+
+audit_events = sa.Table(
+    "audit_events", metadata,
+    # (stream, version) is the optimistic-concurrency guard: two appends at one version collide.
+    sa.Column("stream_id", sa.Unicode(_ID), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.Unicode(_ID), nullable=False, unique=True),
+    sa.Column("event_type", sa.Unicode(_NAME), nullable=False),
+    sa.Column("data", sa.UnicodeText, nullable=False),  # canonical JSON, hashed as stored
+    sa.Column("recorded_at", sa.Unicode(40), nullable=False),  # ISO text, hashed as stored
+    sa.Column("previous_hash", sa.Unicode(_ID), nullable=False),
+    sa.Column("hash", sa.Unicode(_ID), nullable=False),
+)
+
+# --- master index: one row per object, every version kept -------------------------------------
+
+master_index = sa.Table(
+    "master_index", metadata,
+    sa.Column("database_name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("physical_name", sa.Unicode(_OBJECT), primary_key=True),
+    sa.Column("current_version", sa.Integer, nullable=True),  # None: every version withdrawn
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+master_index_versions = sa.Table(
+    "master_index_versions", metadata,
+    sa.Column("database_name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("physical_name", sa.Unicode(_OBJECT), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("document_id", sa.Unicode(_ID), nullable=False, unique=True),
+    sa.Column("entry", JsonText, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("withdrawn_at", UtcDateTime, nullable=True),
+    sa.Column("withdrawn_reason", sa.UnicodeText, nullable=True),
+)
+
+# --- quarantine: messages that must not be retried -------------------------------------------
+
+quarantined_messages = sa.Table(
+    "quarantined_messages", metadata,
+    sa.Column("message_id", sa.Unicode(_OBJECT), primary_key=True),
+    sa.Column("source", sa.Unicode(_NAME), nullable=False),
+    sa.Column("reason", sa.Unicode(64), nullable=False),
+    sa.Column("details", JsonText, nullable=False),
+    sa.Column("body", sa.UnicodeText, nullable=False),
+    sa.Column("body_encoding", sa.Unicode(10), nullable=False),  # utf-8 | base64
+    sa.Column("quarantined_at", UtcDateTime, nullable=False, index=True),
+)
+
+# --- documents: where each document stands ---------------------------------------------------
+
+documents = sa.Table(
+    "documents", metadata,
+    sa.Column("document_id", sa.Unicode(_ID), primary_key=True),
+    sa.Column("instance_id", sa.Unicode(_ID), nullable=False),
+    sa.Column("database_name", sa.Unicode(_NAME), nullable=False),
+    sa.Column("physical_name", sa.Unicode(_OBJECT), nullable=False),
+    sa.Column("change_type", sa.Unicode(20), nullable=False),
+    sa.Column("requested_by", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("status", sa.Unicode(30), nullable=False),
+    sa.Column("draft_url", sa.UnicodeText, nullable=True),
+    sa.Column("final_url", sa.UnicodeText, nullable=True),
+    sa.Column("library_url", sa.UnicodeText, nullable=True),
+    sa.Column("reason", sa.UnicodeText, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+def init_schema(engine: Engine, attempts: int = 3) -> None:
+    """Create missing tables; safe to call on every start, also from several workers at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            metadata.create_all(engine, checkfirst=True)
+            return
+        except DBAPIError:
+            # Another worker created a table between our check and our CREATE: look again.
+            if attempt == attempts:
+                raise
+            time.sleep(0.1 * attempt)

@@ -1,0 +1,177 @@
+"""The master index: one row per documented object, with every version it ever had.
+
+``update_master_index`` adds version n+1 and makes it current, keeping the earlier ones.
+``restore_previous`` is its compensation: it withdraws the version a document added and makes
+the newest remaining version current again. Both are keyed by the document id, so a retried
+activity or compensation changes nothing the second time. Version numbers are never reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import DBAPIError
+
+from services import db
+from services._time import iso, utc
+from services.errors import IdempotencyMismatch, InvalidInput, NotFound
+
+__all__ = ["index_entry", "restore_previous", "update_master_index"]
+
+_RACE_ATTEMPTS = 5
+
+
+def _version_json(row: RowMapping, current: int | None) -> dict[str, Any]:
+    return {
+        "version": row["version"], "documentId": row["document_id"], "entry": row["entry"],
+        "recordedAt": iso(row["recorded_at"]),
+        "withdrawnAt": None if row["withdrawn_at"] is None else iso(row["withdrawn_at"]),
+        "withdrawnReason": row["withdrawn_reason"], "current": row["version"] == current,
+    }
+
+
+def _by_document(conn: Connection, document_id: str) -> RowMapping | None:
+    v = db.master_index_versions
+    return conn.execute(sa.select(v).where(v.c.document_id == document_id)).mappings().first()
+
+
+def _current(conn: Connection, database_name: str, physical_name: str) -> int | None:
+    m = db.master_index
+    return conn.execute(sa.select(m.c.current_version).where(
+        m.c.database_name == database_name, m.c.physical_name == physical_name)
+    ).scalar_one_or_none()
+
+
+def _name(value: object, field: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "expected a non-empty string")
+    return value.strip()
+
+
+def update_master_index(engine: Engine, *, document_id: str, database_name: str,
+                        physical_name: str, entry: Mapping[str, Any],
+                        now: datetime) -> dict[str, Any]:
+    """Record ``entry`` (library URL, content hash, approvers, ...) as the object's next version.
+
+    Returns ``{"databaseName", "physicalName", "version", "previousVersion", "documentId",
+    "entry", "recordedAt"}``; the same document again returns its version unchanged.
+    """
+    database_name = _name(database_name, "databaseName")
+    physical_name = _name(physical_name, "physicalName")
+    document_id = _name(document_id, "documentId")
+    if not isinstance(entry, Mapping):
+        raise InvalidInput("entry", "expected a JSON object")
+    now = utc(now)
+    for attempt in range(1, _RACE_ATTEMPTS + 1):
+        try:
+            with engine.begin() as conn:
+                return _update(conn, document_id=document_id, database_name=database_name,
+                               physical_name=physical_name, entry=dict(entry), now=now)
+        except DBAPIError:
+            # Another document indexed the same object at the same moment (key violation):
+            # the next pass numbers after it.
+            if attempt == _RACE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _update(conn: Connection, *, document_id: str, database_name: str, physical_name: str,
+            entry: dict[str, Any], now: datetime) -> dict[str, Any]:
+    v, m = db.master_index_versions, db.master_index
+    existing = _by_document(conn, document_id)
+    if existing is not None:
+        if (existing["database_name"], existing["physical_name"]) != (database_name,
+                                                                      physical_name):
+            raise IdempotencyMismatch(
+                f"document {document_id} already indexed {existing['database_name']}."
+                f"{existing['physical_name']}")
+        return _update_result(existing, _previous_live(conn, existing))
+    previous = _current(conn, database_name, physical_name)
+    highest = conn.execute(sa.select(sa.func.max(v.c.version)).where(
+        v.c.database_name == database_name, v.c.physical_name == physical_name)).scalar()
+    version = (highest or 0) + 1
+    conn.execute(sa.insert(v).values(
+        database_name=database_name, physical_name=physical_name, version=version,
+        document_id=document_id, entry=entry, recorded_at=now))
+    where = (m.c.database_name == database_name, m.c.physical_name == physical_name)
+    if conn.execute(sa.select(m.c.database_name).where(*where)).first() is None:
+        conn.execute(sa.insert(m).values(database_name=database_name,
+                                         physical_name=physical_name, current_version=version,
+                                         updated_at=now))
+    else:
+        conn.execute(sa.update(m).where(*where).values(current_version=version, updated_at=now))
+    row = _by_document(conn, document_id)
+    assert row is not None  # inserted above, in this transaction
+    return _update_result(row, previous)
+
+
+def _previous_live(conn: Connection, row: RowMapping) -> int | None:
+    v = db.master_index_versions
+    return conn.execute(sa.select(sa.func.max(v.c.version)).where(
+        v.c.database_name == row["database_name"], v.c.physical_name == row["physical_name"],
+        v.c.version < row["version"], v.c.withdrawn_at.is_(None))).scalar()
+
+
+def _update_result(row: RowMapping, previous: int | None) -> dict[str, Any]:
+    return {"databaseName": row["database_name"], "physicalName": row["physical_name"],
+            "version": row["version"], "previousVersion": previous,
+            "documentId": row["document_id"], "entry": row["entry"],
+            "recordedAt": iso(row["recorded_at"])}
+
+
+def restore_previous(engine: Engine, *, document_id: str, now: datetime,
+                     reason: str = "compensation") -> dict[str, Any]:
+    """Withdraw the version ``document_id`` added and make the newest remaining one current.
+
+    Returns ``{"restored": bool, "documentId", "databaseName"?, "physicalName"?,
+    "withdrawnVersion"?, "currentVersion"?}``; ``restored`` is False when there was nothing to
+    undo (never indexed, or already withdrawn by an earlier run of this compensation).
+    """
+    document_id = _name(document_id, "documentId")
+    now = utc(now)
+    v, m = db.master_index_versions, db.master_index
+    with engine.begin() as conn:
+        row = _by_document(conn, document_id)
+        if row is None:
+            return {"restored": False, "documentId": document_id}
+        key = {"databaseName": row["database_name"], "physicalName": row["physical_name"],
+               "withdrawnVersion": row["version"]}
+        if row["withdrawn_at"] is None:
+            conn.execute(sa.update(v).where(v.c.document_id == document_id)
+                         .values(withdrawn_at=now, withdrawn_reason=reason))
+            live = conn.execute(sa.select(sa.func.max(v.c.version)).where(
+                v.c.database_name == row["database_name"],
+                v.c.physical_name == row["physical_name"], v.c.withdrawn_at.is_(None))).scalar()
+            conn.execute(sa.update(m).where(
+                m.c.database_name == row["database_name"],
+                m.c.physical_name == row["physical_name"]).values(current_version=live,
+                                                                  updated_at=now))
+            restored = True
+        else:
+            restored = False
+        current = _current(conn, row["database_name"], row["physical_name"])
+    return {"restored": restored, "documentId": document_id, **key, "currentVersion": current}
+
+
+def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[str, Any]:
+    """``{"databaseName", "physicalName", "currentVersion", "current", "versions"}`` (versions
+    oldest first, withdrawn ones included and marked); ``NotFound`` for an unindexed object."""
+    v = db.master_index_versions
+    with engine.connect() as conn:
+        if conn.execute(sa.select(db.master_index.c.database_name).where(
+                db.master_index.c.database_name == database_name,
+                db.master_index.c.physical_name == physical_name)).first() is None:
+            raise NotFound(f"{database_name}.{physical_name} is not in the master index")
+        current = _current(conn, database_name, physical_name)
+        rows = conn.execute(sa.select(v).where(
+            v.c.database_name == database_name, v.c.physical_name == physical_name)
+            .order_by(v.c.version)).mappings().all()
+    versions = [_version_json(r, current) for r in rows]
+    return {"databaseName": database_name, "physicalName": physical_name,
+            "currentVersion": current,
+            "current": next((x for x in versions if x["current"]), None),
+            "versions": versions}

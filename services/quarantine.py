@@ -1,0 +1,108 @@
+"""Quarantine: messages that can never succeed (malformed, naming an unknown database) are
+recorded here with a reason code instead of being retried until they dead-letter.
+
+Keyed by the message id, so a redelivered message is recorded once; the first record stands.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from services import db
+from services._time import iso, utc
+from services.errors import InvalidInput, NotFound
+
+__all__ = ["REASONS", "get_quarantined", "list_quarantined", "quarantine_message"]
+
+# The codes ingress uses today; other codes of the same shape are accepted for new checks.
+REASONS = {
+    "not-json": "the body is not JSON (or not UTF-8)",
+    "schema-invalid": "the message does not match the schema-change message schema",
+    "unknown-database": "the message names a database that is not configured",
+}
+_REASON_SHAPE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+
+
+def _row_json(row: RowMapping, with_body: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "messageId": row["message_id"], "source": row["source"], "reason": row["reason"],
+        "details": row["details"], "quarantinedAt": iso(row["quarantined_at"]),
+        "bodyEncoding": row["body_encoding"], "bodyLength": len(row["body"]),
+    }
+    if with_body:
+        result["body"] = row["body"]
+    return result
+
+
+def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: str,
+                       details: Mapping[str, Any] | list[Any] | str, body: str | bytes,
+                       now: datetime) -> dict[str, Any]:
+    """Record a bad message; returns it with ``"duplicate": true`` if it was already here.
+
+    ``body`` is kept as sent: text as is, bytes that are not UTF-8 as base64.
+    """
+    if not isinstance(message_id, str) or not message_id or len(message_id) > 256:
+        raise InvalidInput("messageId", "expected a non-empty string of at most 256 characters")
+    if not isinstance(source, str) or not source:
+        raise InvalidInput("source", "expected the queue or topic name")
+    if not isinstance(reason, str) or not _REASON_SHAPE.match(reason):
+        raise InvalidInput("reason", f"expected a reason code such as {', '.join(REASONS)}")
+    if isinstance(body, bytes):
+        try:
+            text, encoding = body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(body).decode("ascii"), "base64"
+    elif isinstance(body, str):
+        text, encoding = body, "utf-8"
+    else:
+        raise InvalidInput("body", "expected the message body as text or bytes")
+    duplicate = False
+    try:
+        with engine.begin() as conn:
+            exists = conn.execute(sa.select(db.quarantined_messages.c.message_id).where(
+                db.quarantined_messages.c.message_id == message_id)).first()
+            if exists is None:
+                conn.execute(sa.insert(db.quarantined_messages).values(
+                    message_id=message_id, source=source, reason=reason, details=details,
+                    body=text, body_encoding=encoding, quarantined_at=utc(now)))
+            else:
+                duplicate = True
+    except IntegrityError:
+        duplicate = True  # the same delivery was quarantined concurrently
+    return {**get_quarantined(engine, message_id), "duplicate": duplicate}
+
+
+def get_quarantined(engine: Engine, message_id: str) -> dict[str, Any]:
+    """One quarantined message with its body; ``NotFound`` if there is none."""
+    q = db.quarantined_messages
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(q).where(q.c.message_id == message_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no quarantined message {message_id!r}")
+    return _row_json(row, with_body=True)
+
+
+def list_quarantined(engine: Engine, *, reason: str | None = None, limit: int = 50,
+                     offset: int = 0) -> dict[str, Any]:
+    """Newest first, without bodies: ``{"items": [...], "total", "limit", "offset"}``."""
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit", "expected 1 to 500")
+    if offset < 0:
+        raise InvalidInput("offset", "expected 0 or more")
+    q = db.quarantined_messages
+    where = [] if reason is None else [q.c.reason == reason]
+    with engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(q).where(*where)).scalar()
+        rows = conn.execute(sa.select(q).where(*where)
+                            .order_by(q.c.quarantined_at.desc(), q.c.message_id)
+                            .limit(limit).offset(offset)).mappings().all()
+    return {"items": [_row_json(r, with_body=False) for r in rows], "total": total,
+            "limit": limit, "offset": offset}
