@@ -1,0 +1,105 @@
+"""The broker's SQLite file: one connection, WAL, every state change in one transaction.
+
+The broker keeps its own file (``broker.sqlite`` in the data dir) so its write rate never
+contends with the orchestration store. ``synchronous=NORMAL`` under WAL survives a process kill
+(kill -9) without losing committed work; only a power cut could lose the last transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["connect", "from_epoch", "iso", "to_epoch", "transaction"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sb_message (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity          TEXT NOT NULL,      -- queue name or topic/Subscriptions/sub
+    dead_letter     INTEGER NOT NULL DEFAULT 0,
+    message_id      TEXT NOT NULL,
+    session_id      TEXT,
+    body            BLOB NOT NULL,
+    props           TEXT NOT NULL,      -- JSON: system and application properties
+    enqueued_at     REAL NOT NULL,
+    scheduled_at    REAL,               -- scheduledEnqueueTime, when one was given
+    visible_at      REAL NOT NULL,
+    expires_at      REAL,
+    delivery_count  INTEGER NOT NULL DEFAULT 0,
+    lock_token      TEXT,
+    locked_until    REAL,
+    lock_owner      TEXT,               -- broker instance that holds the lock
+    dl_reason       TEXT,
+    dl_description  TEXT,
+    dl_source       TEXT
+);
+CREATE INDEX IF NOT EXISTS sb_message_ready
+    ON sb_message (entity, dead_letter, session_id, seq);
+CREATE INDEX IF NOT EXISTS sb_message_token ON sb_message (lock_token);
+CREATE TABLE IF NOT EXISTS sb_duplicate (
+    entity      TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    expires_at  REAL NOT NULL,
+    PRIMARY KEY (entity, message_id)
+);
+CREATE TABLE IF NOT EXISTS sq_message (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,
+    queue          TEXT NOT NULL,
+    body           BLOB NOT NULL,
+    inserted_at    REAL NOT NULL,
+    expires_at     REAL NOT NULL,
+    visible_at     REAL NOT NULL,
+    dequeue_count  INTEGER NOT NULL DEFAULT 0,
+    pop_receipt    TEXT,
+    lock_owner     TEXT
+);
+CREATE INDEX IF NOT EXISTS sq_message_ready ON sq_message (queue, visible_at);
+CREATE TABLE IF NOT EXISTS timer_status (
+    function      TEXT PRIMARY KEY,
+    last          TEXT,
+    next          TEXT NOT NULL,
+    last_updated  TEXT NOT NULL
+);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and create) the broker file; autocommit mode so ``transaction`` owns BEGIN/COMMIT."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=5000")
+    db.executescript(_SCHEMA)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, so a change is all or nothing."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def to_epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def iso(seconds: float | None) -> str | None:
+    """UTC ISO 8601 with a ``Z``, the form azure.functions parses in trigger metadata."""
+    if seconds is None:
+        return None
+    return from_epoch(seconds).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

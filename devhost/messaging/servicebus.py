@@ -1,0 +1,418 @@
+"""A local Service Bus: queues and topic subscriptions with peek-lock, in SQLite.
+
+Semantics follow Azure Service Bus: a receive locks a message and counts a delivery; complete
+deletes it; abandon releases it, or dead-letters it with ``MaxDeliveryCountExceeded`` once its
+delivery count reaches the entity's ``MaxDeliveryCount``; an expired lock is an abandon. Session
+entities are received one session at a time (the caller holds the session). Locks carry the id of
+the broker instance that took them, so after a crash or restart :meth:`ServiceBusBroker.recover`
+treats every lock of a dead instance as expired: the message comes back, its delivery counted.
+
+All times come from the host clock (virtual or real) as passed to the constructor.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from devhost.messaging._db import from_epoch, to_epoch, transaction
+from devhost.messaging.config import BrokerConfig, EntityProperties, subscription_path
+from devhost.messaging.errors import SendError
+from devhost.messaging.filters import subscription_accepts
+
+__all__ = ["OutgoingMessage", "ReceivedMessage", "SendResult", "ServiceBusBroker"]
+
+_MAX_ID = 128  # Service Bus limit for MessageId and SessionId
+_SYSTEM_FIELDS = ("content_type", "correlation_id", "subject", "to", "reply_to",
+                  "reply_to_session_id", "partition_key")
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message as a sender gives it; ``None`` fields are unset."""
+
+    body: bytes
+    message_id: str | None = None
+    session_id: str | None = None
+    correlation_id: str | None = None
+    content_type: str | None = None
+    subject: str | None = None
+    to: str | None = None
+    reply_to: str | None = None
+    reply_to_session_id: str | None = None
+    partition_key: str | None = None
+    application_properties: dict[str, Any] = field(default_factory=dict)
+    scheduled_enqueue_time: datetime | None = None
+    time_to_live: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Sequence numbers stored, and how many messages duplicate detection dropped."""
+
+    sequence_numbers: list[int]
+    duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A stored message: what a receiver, a dead-letter listing or the trigger metadata shows."""
+
+    sequence_number: int
+    entity: str
+    message_id: str
+    session_id: str | None
+    body: bytes
+    properties: dict[str, Any]  # system fields of _SYSTEM_FIELDS + application_properties
+    enqueued_at: datetime
+    scheduled_at: datetime | None
+    expires_at: datetime | None
+    delivery_count: int
+    lock_token: str | None
+    locked_until: datetime | None
+    dead_letter_reason: str | None = None
+    dead_letter_description: str | None = None
+    dead_letter_source: str | None = None
+
+    @property
+    def application_properties(self) -> dict[str, Any]:
+        props: dict[str, Any] = self.properties.get("application_properties", {})
+        return props
+
+
+_COLUMNS = ("seq, entity, message_id, session_id, body, props, enqueued_at, scheduled_at, "
+            "expires_at, delivery_count, lock_token, locked_until, dl_reason, dl_description, "
+            "dl_source")
+
+
+def _row_to_message(row: tuple[Any, ...]) -> ReceivedMessage:
+    def moment(value: float | None) -> datetime | None:
+        return None if value is None else from_epoch(value)
+
+    return ReceivedMessage(
+        sequence_number=row[0], entity=row[1], message_id=row[2], session_id=row[3],
+        body=bytes(row[4]), properties=json.loads(row[5]), enqueued_at=from_epoch(row[6]),
+        scheduled_at=moment(row[7]), expires_at=moment(row[8]), delivery_count=row[9],
+        lock_token=row[10], locked_until=moment(row[11]), dead_letter_reason=row[12],
+        dead_letter_description=row[13], dead_letter_source=row[14])
+
+
+def _check_id(value: str | None, name: str) -> None:
+    if value is None:
+        return
+    if not value or len(value) > _MAX_ID or any(ord(c) < 32 for c in value):
+        raise SendError(name, f"expected 1 to {_MAX_ID} printable characters, got {value!r}")
+
+
+class ServiceBusBroker:
+    """Queues and subscriptions of one devhost, stored in ``db`` (see ``_db``)."""
+
+    def __init__(self, db: sqlite3.Connection, config: BrokerConfig,
+                 now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.config = config
+        self._now = now
+        self.owner = uuid.uuid4().hex  # this broker instance; locks of others are stale
+        self._listeners: list[Callable[[str], None]] = []
+
+    # -- notifications -------------------------------------------------------------------
+
+    def on_change(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(entity)`` after a change that may make messages receivable."""
+        self._listeners.append(callback)
+
+    def _notify(self, entities: Iterable[str]) -> None:
+        for entity in set(entities):
+            for callback in self._listeners:
+                callback(entity)
+
+    def now(self) -> float:
+        return to_epoch(self._now())
+
+    # -- sending -------------------------------------------------------------------------
+
+    def properties(self, entity: str) -> EntityProperties:
+        return self.config.entities[entity]
+
+    def targets(self, name: str, message: OutgoingMessage) -> list[str]:
+        """The entities a send to queue or topic ``name`` lands in (raises for unknown names)."""
+        if name in self.config.topics:
+            topic = self.config.topics[name]
+            system = {k: getattr(message, k) for k in (*_SYSTEM_FIELDS, "message_id",
+                                                       "session_id")}
+            return [subscription_path(name, sub) for sub, rules in topic.subscriptions.items()
+                    if subscription_accepts(rules, system, message.application_properties)]
+        if name in self.config.entities and "/" not in name:
+            return [name]
+        source = self.config.source.name if self.config.source else "no Service Bus config file"
+        raise SendError("queue", f"unknown queue or topic {name!r}: it is not in {source} and no "
+                                 "trigger or output binding uses it")
+
+    def send(self, name: str, messages: list[OutgoingMessage]) -> SendResult:
+        """Validate then store ``messages`` sent to queue or topic ``name``, all or none.
+
+        Duplicates within the detection window and topic messages no subscription accepts store
+        nothing, as in Service Bus.
+        """
+        now = self.now()
+        plans = []
+        for message in messages:
+            _check_id(message.message_id, "messageId")
+            _check_id(message.session_id, "sessionId")
+            if not isinstance(message.body, bytes):
+                raise SendError("body", "expected bytes")
+            targets = self.targets(name, message)
+            for entity in targets:
+                if self.properties(entity).requires_session and message.session_id is None:
+                    raise SendError("sessionId", f"{entity!r} requires sessions: every message "
+                                                 "needs a session id")
+            plans.append((message, targets))
+        stored: list[int] = []
+        duplicates = 0
+        with transaction(self.db):
+            for message, targets in plans:
+                message_id = message.message_id or uuid.uuid4().hex
+                if self._is_duplicate(name, message_id, now):
+                    duplicates += 1
+                    continue
+                for entity in targets:
+                    stored.append(self._insert(entity, message, message_id, now))
+        self._notify(t for _, targets in plans for t in targets)
+        return SendResult(stored, duplicates)
+
+    def _dedup_window(self, name: str) -> timedelta | None:
+        if name in self.config.topics:
+            topic = self.config.topics[name]
+            return topic.duplicate_detection_window if topic.requires_duplicate_detection \
+                else None
+        props = self.config.entities[name]
+        return props.duplicate_detection_window if props.requires_duplicate_detection else None
+
+    def _is_duplicate(self, name: str, message_id: str, now: float) -> bool:
+        window = self._dedup_window(name)
+        if window is None:
+            return False
+        seen = self.db.execute(
+            "SELECT 1 FROM sb_duplicate WHERE entity = ? AND message_id = ? AND expires_at > ?",
+            (name, message_id, now)).fetchone()
+        if seen:
+            return True
+        self.db.execute("INSERT OR REPLACE INTO sb_duplicate VALUES (?, ?, ?)",
+                        (name, message_id, now + window.total_seconds()))
+        return False
+
+    def _insert(self, entity: str, message: OutgoingMessage, message_id: str,
+                now: float) -> int:
+        props: dict[str, Any] = {k: getattr(message, k) for k in _SYSTEM_FIELDS
+                                 if getattr(message, k) is not None}
+        props["application_properties"] = message.application_properties
+        scheduled = None if message.scheduled_enqueue_time is None \
+            else to_epoch(message.scheduled_enqueue_time)
+        ttl = message.time_to_live or self.properties(entity).default_ttl
+        if ttl is not None:
+            props["time_to_live"] = ttl.total_seconds()
+        visible = max(now, scheduled) if scheduled is not None else now
+        expires = None if ttl is None else visible + ttl.total_seconds()
+        cursor = self.db.execute(
+            "INSERT INTO sb_message (entity, message_id, session_id, body, props, enqueued_at,"
+            " scheduled_at, visible_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entity, message_id, message.session_id, message.body, json.dumps(props), now,
+             scheduled, visible, expires))
+        return int(cursor.lastrowid or 0)
+
+    # -- receiving -----------------------------------------------------------------------
+
+    _READY = ("entity = ? AND dead_letter = 0 AND visible_at <= ? "
+              "AND (lock_token IS NULL OR locked_until <= ?)")
+
+    def receive(self, entity: str, max_count: int = 1, session_id: str | None = None,
+                ) -> list[ReceivedMessage]:
+        """Lock up to ``max_count`` receivable messages in sequence order (of one session when
+        ``session_id`` is given); each lock counts a delivery."""
+        props = self.properties(entity)
+        now = self.now()
+        session_clause = " AND session_id = ?" if session_id is not None else ""
+        params: tuple[Any, ...] = (entity, now, now) + (
+            (session_id,) if session_id is not None else ())
+        with transaction(self.db):
+            self._expire(entity, now, props)
+            rows = self.db.execute(
+                f"SELECT seq, lock_token, delivery_count FROM sb_message WHERE {self._READY}"
+                f"{session_clause} ORDER BY seq LIMIT ?", (*params, max_count)).fetchall()
+            taken: list[int] = []
+            for seq, stale_lock, deliveries in rows:
+                if stale_lock is not None and deliveries >= props.max_delivery_count:
+                    self._dead_letter_max(seq, props)  # its lock ran out on the last delivery
+                    continue
+                self.db.execute(
+                    "UPDATE sb_message SET lock_token = ?, locked_until = ?, lock_owner = ?,"
+                    " delivery_count = delivery_count + 1 WHERE seq = ?",
+                    (uuid.uuid4().hex, now + props.lock_duration.total_seconds(), self.owner,
+                     seq))
+                taken.append(seq)
+            return self._load(taken)
+
+    def _load(self, seqs: list[int]) -> list[ReceivedMessage]:
+        if not seqs:
+            return []
+        marks = ",".join("?" * len(seqs))
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM sb_message WHERE seq IN ({marks}) ORDER BY seq",
+            seqs).fetchall()
+        return [_row_to_message(r) for r in rows]
+
+    def _expire(self, entity: str, now: float, props: EntityProperties) -> None:
+        """Drop (or dead-letter) unlocked messages whose time to live has passed."""
+        where = ("entity = ? AND dead_letter = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
+                 "AND (lock_token IS NULL OR locked_until <= ?)")
+        if props.dead_lettering_on_expiration:
+            self.db.execute(
+                "UPDATE sb_message SET dead_letter = 1, lock_token = NULL, locked_until = NULL,"
+                " dl_reason = 'TTLExpiredException', dl_description = 'The message expired and "
+                f"was dead lettered.' WHERE {where}", (entity, now, now))
+        else:
+            self.db.execute(f"DELETE FROM sb_message WHERE {where}", (entity, now, now))
+
+    def next_session(self, entity: str, held: Iterable[str]) -> str | None:
+        """The session of the oldest receivable message, skipping sessions in ``held``."""
+        held = list(held)
+        now = self.now()
+        exclude = f" AND session_id NOT IN ({','.join('?' * len(held))})" if held else ""
+        row = self.db.execute(
+            f"SELECT session_id FROM sb_message WHERE {self._READY} AND session_id IS NOT NULL"
+            f"{exclude} ORDER BY seq LIMIT 1", (entity, now, now, *held)).fetchone()
+        return None if row is None else str(row[0])
+
+    def has_ready(self, entity: str, held_sessions: Iterable[str] = ()) -> bool:
+        """True when a receive would get a message now (outside ``held_sessions``)."""
+        held = list(held_sessions)
+        now = self.now()
+        exclude = f" AND (session_id IS NULL OR session_id NOT IN " \
+                  f"({','.join('?' * len(held))}))" if held else ""
+        return self.db.execute(
+            f"SELECT 1 FROM sb_message WHERE {self._READY}{exclude} LIMIT 1",
+            (entity, now, now, *held)).fetchone() is not None
+
+    def next_visible(self, entity: str) -> datetime | None:
+        """When the next scheduled (or lock-expiring) message of ``entity`` becomes receivable."""
+        now = self.now()
+        row = self.db.execute(
+            "SELECT MIN(CASE WHEN lock_token IS NULL THEN visible_at ELSE locked_until END)"
+            " FROM sb_message WHERE entity = ? AND dead_letter = 0 AND "
+            "(CASE WHEN lock_token IS NULL THEN visible_at ELSE locked_until END) > ?",
+            (entity, now)).fetchone()
+        return None if row[0] is None else from_epoch(row[0])
+
+    # -- settling ------------------------------------------------------------------------
+
+    def _owned(self, tokens: list[str]) -> tuple[str, list[Any]]:
+        marks = ",".join("?" * len(tokens))
+        return f"lock_token IN ({marks}) AND lock_owner = ?", [*tokens, self.owner]
+
+    def complete(self, tokens: list[str]) -> int:
+        """Delete the messages locked by ``tokens``; returns how many locks were still held."""
+        where, params = self._owned(tokens)
+        with transaction(self.db):
+            return int(self.db.execute(f"DELETE FROM sb_message WHERE {where}",
+                                       params).rowcount)
+
+    def abandon(self, tokens: list[str]) -> None:
+        """Release the locks; a message on its last allowed delivery is dead-lettered."""
+        where, params = self._owned(tokens)
+        with transaction(self.db):
+            rows = self.db.execute(
+                f"SELECT seq, entity, delivery_count FROM sb_message WHERE {where}",
+                params).fetchall()
+            entities = set()
+            for seq, entity, deliveries in rows:
+                props = self.properties(entity)
+                entities.add(entity)
+                if deliveries >= props.max_delivery_count:
+                    self._dead_letter_max(seq, props)
+                else:
+                    self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
+                                    " lock_owner = NULL WHERE seq = ?", (seq,))
+        self._notify(entities)
+
+    def renew(self, tokens: list[str], entity: str) -> datetime:
+        """Extend the locks by the entity's lock duration from now; returns the new expiry."""
+        until = self.now() + self.properties(entity).lock_duration.total_seconds()
+        where, params = self._owned(tokens)
+        with transaction(self.db):
+            self.db.execute(f"UPDATE sb_message SET locked_until = ? WHERE {where}",
+                            [until, *params])
+        return from_epoch(until)
+
+    def _dead_letter_max(self, seq: int, props: EntityProperties) -> None:
+        self.db.execute(
+            "UPDATE sb_message SET dead_letter = 1, lock_token = NULL, locked_until = NULL, "
+            "lock_owner = NULL, dl_reason = 'MaxDeliveryCountExceeded', dl_description = ? "
+            "WHERE seq = ?",
+            (f"Message could not be consumed after {props.max_delivery_count} delivery "
+             "attempts.", seq))
+
+    def recover(self) -> int:
+        """Release every lock held by another (dead) broker instance, as a lock expiry would.
+
+        Returns how many messages were in flight. Called once at start, before receiving.
+        """
+        with transaction(self.db):
+            rows = self.db.execute(
+                "SELECT seq, entity, delivery_count FROM sb_message WHERE lock_token IS NOT NULL"
+                " AND dead_letter = 0 AND lock_owner IS NOT ?", (self.owner,)).fetchall()
+            for seq, entity, deliveries in rows:
+                props = self.config.entities.get(entity, EntityProperties())
+                if deliveries >= props.max_delivery_count:
+                    self._dead_letter_max(seq, props)
+                else:
+                    self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
+                                    " lock_owner = NULL WHERE seq = ?", (seq,))
+        self._notify(entity for _, entity, _ in rows)
+        return len(rows)
+
+    # -- inspection and dead-letter management -------------------------------------------
+
+    def counts(self, entity: str) -> dict[str, int]:
+        """Active (including locked), locked, scheduled and dead-letter message counts."""
+        now = self.now()
+        row = self.db.execute(
+            "SELECT"
+            " COALESCE(SUM(dead_letter = 0 AND visible_at <= ?), 0),"
+            " COALESCE(SUM(dead_letter = 0 AND lock_token IS NOT NULL AND locked_until > ?), 0),"
+            " COALESCE(SUM(dead_letter = 0 AND visible_at > ?), 0),"
+            " COALESCE(SUM(dead_letter = 1), 0)"
+            " FROM sb_message WHERE entity = ?", (now, now, now, entity)).fetchone()
+        return {"active": row[0], "locked": row[1], "scheduled": row[2], "deadLetter": row[3]}
+
+    def dead_letters(self, entity: str) -> list[ReceivedMessage]:
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM sb_message WHERE entity = ? AND dead_letter = 1 "
+            "ORDER BY seq", (entity,)).fetchall()
+        return [_row_to_message(r) for r in rows]
+
+    def resubmit(self, entity: str, message_id: str) -> int:
+        """Move dead-lettered messages with ``message_id`` back to ``entity`` as new messages.
+
+        Returns how many were moved (0 when none matched). Their delivery count restarts.
+        """
+        now = self.now()
+        with transaction(self.db):
+            rows = self.db.execute(
+                "SELECT seq, session_id, body, props FROM sb_message WHERE entity = ? AND"
+                " dead_letter = 1 AND message_id = ? ORDER BY seq", (entity, message_id)).fetchall()
+            for seq, session_id, body, props in rows:
+                ttl = json.loads(props).get("time_to_live")
+                self.db.execute(
+                    "INSERT INTO sb_message (entity, message_id, session_id, body, props,"
+                    " enqueued_at, visible_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (entity, message_id, session_id, body, props, now, now,
+                     None if ttl is None else now + ttl))
+                self.db.execute("DELETE FROM sb_message WHERE seq = ?", (seq,))
+            moved = len(rows)
+        self._notify([entity])
+        return moved

@@ -1,0 +1,229 @@
+"""The local Service Bus broker on a real SQLite file: peek-lock, sessions, dead-letters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from devhost.messaging._db import connect
+from devhost.messaging.config import BrokerConfig, EntityProperties, Topic, subscription_path
+from devhost.messaging.errors import SendError
+from devhost.messaging.filters import Rule
+from devhost.messaging.servicebus import OutgoingMessage, ServiceBusBroker
+
+
+class StepClock:
+    """The time source the broker reads; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def forward(self, **kwargs: float) -> None:
+        self.moment += timedelta(**kwargs)
+
+
+def make_config() -> BrokerConfig:
+    config = BrokerConfig()
+    config.entities["orders"] = EntityProperties(max_delivery_count=3)
+    config.entities["devices"] = EntityProperties(requires_session=True)
+    config.entities["dedup"] = EntityProperties(requires_duplicate_detection=True,
+                                                duplicate_detection_window=timedelta(minutes=1))
+    config.entities["short"] = EntityProperties(default_ttl=timedelta(seconds=10),
+                                                dead_lettering_on_expiration=True)
+    topic = Topic("events", subscriptions={
+        "all": (),
+        "red": (Rule("red", application=(("colour", "red"),)),),
+        "nothing": (Rule("none", reject_all=True),),
+    })
+    config.topics["events"] = topic
+    for sub in topic.subscriptions:
+        config.entities[subscription_path("events", sub)] = EntityProperties()
+    return config
+
+
+@pytest.fixture
+def clock() -> StepClock:
+    return StepClock()
+
+
+@pytest.fixture
+def broker(tmp_path: Path, clock: StepClock) -> ServiceBusBroker:
+    return ServiceBusBroker(connect(tmp_path / "broker.sqlite"), make_config(), clock.now)
+
+
+def body(text: str, **kwargs: object) -> OutgoingMessage:
+    return OutgoingMessage(body=text.encode(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_receive_locks_and_complete_deletes(broker: ServiceBusBroker) -> None:
+    broker.send("orders", [body("a", message_id="m1", correlation_id="c1",
+                                application_properties={"k": 1})])
+    [got] = broker.receive("orders")
+    assert (got.message_id, got.body, got.delivery_count) == ("m1", b"a", 1)
+    assert got.properties["correlation_id"] == "c1"
+    assert got.application_properties == {"k": 1}
+    assert broker.receive("orders") == []  # locked
+    assert broker.counts("orders") == {"active": 1, "locked": 1, "scheduled": 0, "deadLetter": 0}
+    assert broker.complete([got.lock_token or ""]) == 1
+    assert broker.counts("orders")["active"] == 0
+
+
+def test_abandon_redelivers_then_dead_letters_at_max(broker: ServiceBusBroker) -> None:
+    broker.send("orders", [body("poison", message_id="bad"), body("fine", message_id="ok")])
+    seen = []
+    while True:
+        got = broker.receive("orders")
+        if not got or got[0].message_id != "bad":
+            break
+        seen.append(got[0].delivery_count)
+        broker.abandon([got[0].lock_token or ""])
+    assert seen == [1, 2, 3]
+    assert got[0].message_id == "ok" and got[0].delivery_count == 1
+    [dead] = broker.dead_letters("orders")
+    assert dead.message_id == "bad"
+    assert dead.dead_letter_reason == "MaxDeliveryCountExceeded"
+    assert "3 delivery attempts" in (dead.dead_letter_description or "")
+
+
+def test_expired_lock_counts_as_a_delivery(broker: ServiceBusBroker, clock: StepClock) -> None:
+    broker.send("orders", [body("slow")])
+    broker.receive("orders")
+    clock.forward(minutes=1, seconds=1)
+    [again] = broker.receive("orders")
+    assert again.delivery_count == 2
+
+
+def test_renew_keeps_the_lock(broker: ServiceBusBroker, clock: StepClock) -> None:
+    broker.send("orders", [body("long")])
+    [got] = broker.receive("orders")
+    clock.forward(seconds=50)
+    until = broker.renew([got.lock_token or ""], "orders")
+    assert until == clock.now() + timedelta(minutes=1)
+    clock.forward(seconds=50)
+    assert broker.receive("orders") == []
+    assert broker.complete([got.lock_token or ""]) == 1
+
+
+def test_recover_releases_locks_of_a_dead_broker(tmp_path: Path, clock: StepClock) -> None:
+    first = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
+    first.send("orders", [body(str(i)) for i in range(5)])
+    first.receive("orders", max_count=3)
+    second = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
+    assert second.recover() == 3
+    got = second.receive("orders", max_count=10)
+    assert [m.body for m in got] == [b"0", b"1", b"2", b"3", b"4"]
+    assert [m.delivery_count for m in got] == [2, 2, 2, 1, 1]
+    assert first.complete([m.lock_token or "" for m in got]) == 0  # the old locks are gone
+
+
+def test_recover_dead_letters_a_message_on_its_last_delivery(tmp_path: Path,
+                                                             clock: StepClock) -> None:
+    first = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
+    first.send("orders", [body("x")])
+    for _ in range(2):
+        first.abandon([first.receive("orders")[0].lock_token or ""])
+    first.receive("orders")  # third and last delivery, then the process dies
+    second = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
+    second.recover()
+    assert second.receive("orders") == []
+    assert second.counts("orders")["deadLetter"] == 1
+
+
+def test_sessions_are_fifo_and_exclusive(broker: ServiceBusBroker) -> None:
+    for i in range(3):
+        broker.send("devices", [body(f"a{i}", session_id="A"), body(f"b{i}", session_id="B")])
+    assert broker.next_session("devices", []) == "A"
+    assert broker.next_session("devices", ["A"]) == "B"
+    assert broker.next_session("devices", ["A", "B"]) is None
+    order = []
+    while got := broker.receive("devices", 1, "A"):
+        order.append(got[0].body)
+        broker.complete([got[0].lock_token or ""])
+    assert order == [b"a0", b"a1", b"a2"]
+    assert broker.has_ready("devices", ["A"])  # B still waits
+    assert not broker.has_ready("devices", ["B"])
+
+
+def test_abandoned_session_message_comes_first_again(broker: ServiceBusBroker) -> None:
+    broker.send("devices", [body("1", session_id="S"), body("2", session_id="S")])
+    [first] = broker.receive("devices", 1, "S")
+    broker.abandon([first.lock_token or ""])
+    [again] = broker.receive("devices", 1, "S")
+    assert (again.body, again.delivery_count) == (b"1", 2)
+
+
+def test_duplicate_detection_drops_repeats_within_the_window(broker: ServiceBusBroker,
+                                                             clock: StepClock) -> None:
+    assert broker.send("dedup", [body("1", message_id="same")]).duplicates == 0
+    result = broker.send("dedup", [body("2", message_id="same")])
+    assert (result.sequence_numbers, result.duplicates) == ([], 1)
+    clock.forward(minutes=2)
+    assert broker.send("dedup", [body("3", message_id="same")]).sequence_numbers
+    assert [m.body for m in broker.receive("dedup", 10)] == [b"1", b"3"]
+    # Queues without duplicate detection keep both.
+    broker.send("orders", [body("1", message_id="same"), body("2", message_id="same")])
+    assert len(broker.receive("orders", 10)) == 2
+
+
+def test_scheduled_messages_wait_for_their_time(broker: ServiceBusBroker,
+                                                clock: StepClock) -> None:
+    at = clock.now() + timedelta(minutes=5)
+    broker.send("orders", [body("later", scheduled_enqueue_time=at)])
+    assert broker.counts("orders")["scheduled"] == 1
+    assert broker.receive("orders") == []
+    assert broker.next_visible("orders") == at
+    clock.forward(minutes=5)
+    [got] = broker.receive("orders")
+    assert got.scheduled_at == at
+
+
+def test_expired_messages_are_dead_lettered_when_configured(broker: ServiceBusBroker,
+                                                            clock: StepClock) -> None:
+    broker.send("short", [body("stale")])
+    clock.forward(seconds=11)
+    assert broker.receive("short") == []
+    [dead] = broker.dead_letters("short")
+    assert dead.dead_letter_reason == "TTLExpiredException"
+
+
+def test_topic_copies_to_matching_subscriptions(broker: ServiceBusBroker) -> None:
+    broker.send("events", [body("r", application_properties={"colour": "red"}),
+                           body("b", application_properties={"colour": "blue"})])
+    def bodies(sub: str) -> list[bytes]:
+        return [m.body for m in broker.receive(subscription_path("events", sub), 10)]
+    assert bodies("all") == [b"r", b"b"]
+    assert bodies("red") == [b"r"]
+    assert bodies("nothing") == []
+
+
+def test_resubmit_moves_a_dead_letter_back(broker: ServiceBusBroker) -> None:
+    broker.send("orders", [body("x", message_id="again")])
+    for _ in range(3):
+        broker.abandon([broker.receive("orders")[0].lock_token or ""])
+    assert broker.resubmit("orders", "again") == 1
+    assert broker.resubmit("orders", "again") == 0
+    [got] = broker.receive("orders")
+    assert (got.message_id, got.delivery_count) == ("again", 1)
+    assert broker.counts("orders")["deadLetter"] == 0
+
+
+@pytest.mark.parametrize(("name", "message", "field"), [
+    ("nowhere", body("x"), "queue"),
+    ("orders", body("x", session_id=""), "sessionId"),
+    ("orders", body("x", session_id="s" * 129), "sessionId"),
+    ("orders", body("x", message_id="bad\nid"), "messageId"),
+    ("devices", body("x"), "sessionId"),
+])
+def test_bad_sends_are_refused_and_store_nothing(broker: ServiceBusBroker, name: str,
+                                                 message: OutgoingMessage, field: str) -> None:
+    broker.send("orders", [body("kept")])
+    with pytest.raises(SendError) as caught:
+        broker.send(name, [body("first-of-batch"), message])
+    assert caught.value.field == field
+    assert [m.body for m in broker.receive("orders", 10)] == [b"kept"]
+    assert broker.counts("devices")["active"] == 0
