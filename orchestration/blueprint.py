@@ -1,0 +1,28 @@
+"""The blueprint any DFApp registers: orchestrator ``workflow`` and its loader activity."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import azure.durable_functions as df
+
+from .orchestrator import LOADER_ACTIVITY, run_workflow
+
+__all__ = ["blueprint"]
+
+blueprint = df.Blueprint()
+
+@blueprint.orchestration_trigger(context_name="context")
+def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """Run the JSON workflow named in the input (see docs/workflow-language.md)."""
+    return (yield from run_workflow(context))
+
+@blueprint.activity_trigger(input_name="request")
+def load_workflow_definition(request: dict[str, Any]) -> dict[str, Any]:
+    """Load, validate and pin a definition: ``{"workflow", "version"?}`` -> name/version/hash/definition."""
+    from .loader import load_requested
+
+    return load_requested(request)
+
+assert load_workflow_definition is not None and LOADER_ACTIVITY == "load_workflow_definition"

@@ -1,0 +1,148 @@
+"""Finding and loading definitions: the folder ``WORKFLOWS_PATH`` and the blob container.
+
+This is the I/O side of the loader activity (the orchestrator itself never reads files).
+A definition lives at ``<WORKFLOWS_PATH>/**/<file>.json`` (any file whose ``name`` and
+``version`` fields match) or in blob container ``workflow-definitions`` as
+``<name>/<version>.json``. ``"latest"`` (or no version) is the highest semantic version across
+both; the folder wins when both hold the same version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .definition import Definition, content_hash, parse_semver, semver_key
+from .validation import Diagnostic, has_errors, validate_text
+
+__all__ = [
+    "DefinitionInvalid",
+    "DefinitionNotFound",
+    "DefinitionSource",
+    "FolderSource",
+    "load_definition",
+]
+
+log = logging.getLogger(__name__)
+
+
+class DefinitionNotFound(LookupError):
+    """No definition with that name (and version) in any source."""
+
+
+class DefinitionInvalid(ValueError):
+    """The stored definition does not validate; the message lists every error."""
+
+
+@dataclass(frozen=True)
+class StoredDefinition:
+    """Raw text of one stored definition and where it came from."""
+
+    name: str
+    version: str
+    text: str
+    source: str
+
+
+class DefinitionSource(Protocol):
+    """Somewhere definitions are kept (folder, blob container)."""
+
+    def versions(self, name: str) -> list[str]: ...
+
+    def read(self, name: str, version: str) -> StoredDefinition | None: ...
+
+
+class FolderSource:
+    """Definitions in a folder tree; the ``schema`` subfolder is skipped."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _scan(self) -> Iterable[tuple[Path, dict[str, Any]]]:
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.rglob("*.json")):
+            if "schema" in path.relative_to(self.root).parts[:-1]:
+                continue
+            try:
+                document = json.loads(path.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(document, dict) and isinstance(document.get("name"), str):
+                yield path, document
+
+    def versions(self, name: str) -> list[str]:
+        return [str(doc.get("version")) for _, doc in self._scan() if doc["name"] == name]
+
+    def read(self, name: str, version: str) -> StoredDefinition | None:
+        for path, doc in self._scan():
+            if doc["name"] == name and doc.get("version") == version:
+                return StoredDefinition(name, version, path.read_text(encoding="utf-8-sig"), str(path))
+        return None
+
+
+def load_definition(name: str, version: str | None, sources: list[DefinitionSource],
+                    activities: Iterable[str] | None = None) -> Definition:
+    """Find, validate and pin a definition. ``version`` None or ``"latest"``: the highest."""
+    if not isinstance(name, str) or not name:
+        raise DefinitionNotFound("the request needs 'workflow': the name of a definition")
+    if version in (None, "", "latest"):
+        candidates: set[str] = set()
+        for source in sources:
+            for found in _safe_versions(source, name):
+                try:
+                    parse_semver(found)
+                except ValueError:
+                    continue
+                candidates.add(found)
+        if not candidates:
+            raise DefinitionNotFound(f"no definition named {name!r} in {_describe(sources)}")
+        version = max(candidates, key=semver_key)
+    assert version is not None
+    for source in sources:
+        stored = _safe_read(source, name, version)
+        if stored is not None:
+            return _pin(stored, activities)
+    raise DefinitionNotFound(f"no definition {name!r} version {version!r} in {_describe(sources)}")
+
+
+def _pin(stored: StoredDefinition, activities: Iterable[str] | None) -> Definition:
+    diagnostics = validate_text(stored.text, activities=None if activities is None else set(activities))
+    if has_errors(diagnostics):
+        raise DefinitionInvalid(_summary(stored, diagnostics))
+    document = json.loads(stored.text)
+    if document.get("name") != stored.name or document.get("version") != stored.version:
+        raise DefinitionInvalid(
+            f"{stored.source}: holds {document.get('name')!r} {document.get('version')!r}, "
+            f"expected {stored.name!r} {stored.version!r}"
+        )
+    return Definition(stored.name, stored.version, content_hash(document), document, stored.source)
+
+
+def _summary(stored: StoredDefinition, diagnostics: list[Diagnostic]) -> str:
+    errors = [str(d) for d in diagnostics if d.severity == "error"]
+    return f"{stored.source} does not validate: " + "; ".join(errors)
+
+
+def _safe_versions(source: DefinitionSource, name: str) -> list[str]:
+    try:
+        return source.versions(name)
+    except Exception as exc:  # an unreachable source must not hide the others
+        log.warning("cannot list definitions of %s in %s: %s", name, source, exc)
+        return []
+
+
+def _safe_read(source: DefinitionSource, name: str, version: str) -> StoredDefinition | None:
+    try:
+        return source.read(name, version)
+    except Exception as exc:
+        log.warning("cannot read %s %s from %s: %s", name, version, source, exc)
+        return None
+
+
+def _describe(sources: list[DefinitionSource]) -> str:
+    return ", ".join(str(s) for s in sources) or "no sources"

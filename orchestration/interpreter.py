@@ -1,0 +1,449 @@
+"""The interpreter: runs a validated definition inside a Durable orchestrator, deterministically.
+
+Everything it knows about time and identity comes from the orchestration context
+(``current_utc_datetime``, ``new_uuid``); everything it does outside itself is a task it yields
+(activities, timers, event waits, sub-orchestrations). Each state machine (the workflow, a
+parallel branch, a map iteration) is a generator; :mod:`.concurrency` interleaves them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jsonschema
+from azure.durable_functions.models.Task import TaskState
+
+from . import events
+from .concurrency import run_concurrently
+from .conditions import evaluate_condition
+from .definition import Definition
+from .errors import (
+    INPUT_INVALID,
+    MAP_ITEMS,
+    NO_CHOICE,
+    TASK_TIMEOUT,
+    ExpressionError,
+    TransitionLimit,
+    WorkflowError,
+    WorkflowFailed,
+    error_from_failure,
+)
+from .expressions import compile_expression, evaluate_template
+from .paths import compile_result_path
+from .retry import RetryPolicy
+from .timeutil import format_timestamp, parse_duration, parse_timestamp
+
+__all__ = ["EXPRESSION_FAILED", "ORCHESTRATOR_NAME", "Interpreter"]
+
+ORCHESTRATOR_NAME = "workflow"
+EXPRESSION_FAILED = "Expression.Failed"
+
+Run = Generator[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class _Next:
+    state: str
+
+
+@dataclass(frozen=True)
+class _End:
+    output: Any
+
+
+_Step = _Next | _End
+
+
+@dataclass
+class Compensation:
+    """An undo step recorded when a task with ``compensate`` succeeded."""
+
+    state: str
+    activity: str
+    input: Any
+    retry: RetryPolicy | None
+
+
+class _ContextClock:
+    """Intrinsics' view of time and uuids: the orchestration context's replay-safe ones."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+
+    def now(self) -> datetime:
+        value: datetime = self._context.current_utc_datetime
+        return value
+
+    def uuid(self) -> str:
+        return str(self._context.new_uuid())
+
+
+class Interpreter:
+    """One run of one definition in one orchestration context."""
+
+    def __init__(self, context: Any, definition: Definition) -> None:
+        self.context = context
+        self.definition = definition
+        self.document = definition.document
+        self.clock = _ContextClock(context)
+        defaults = self.document.get("defaults") or {}
+        self.default_retry = RetryPolicy.from_json(defaults.get("retry"))
+        self.default_timeout: str | None = defaults.get("timeout")
+        self.limit = definition.max_transitions
+        self.transitions = 0
+        self.compensations: list[Compensation] = []
+        self.compensation_report: list[dict[str, Any]] = []
+        self.children = 0
+        self.status: dict[str, Any] = {
+            "workflow": definition.name, "version": definition.version, "state": None,
+        }
+
+    # --- the run ------------------------------------------------------------------------
+
+    def run(self, workflow_input: Any) -> Run:
+        """Run the workflow to its end; returns its output or raises :class:`WorkflowError`."""
+        self.check_input(workflow_input)
+        data = {
+            "input": workflow_input,
+            "state": {},
+            "system": {
+                "instanceId": self.context.instance_id,
+                "workflow": self.definition.name,
+                "version": self.definition.version,
+                "startedAt": format_timestamp(self.clock.now()),
+                "now": format_timestamp(self.clock.now()),
+            },
+        }
+        try:
+            output = yield from self.machine(self.document, data, self.document.get("output", "$.state"))
+        except WorkflowError as error:
+            yield from self.compensate()
+            self.publish(state=self.status.get("state"), error=error.name)
+            raise
+        self.publish(state=self.status.get("state"), done=True)
+        return output
+
+    def check_input(self, workflow_input: Any) -> None:
+        schema = self.document.get("input")
+        if schema is None:
+            return
+        validator = jsonschema.Draft202012Validator(schema)
+        problems = sorted(validator.iter_errors(workflow_input), key=lambda e: list(map(str, e.path)))
+        if problems:
+            described = "; ".join(
+                f"{'/'.join(map(str, p.absolute_path)) or '(input)'}: {p.message}" for p in problems
+            )
+            raise WorkflowError(INPUT_INVALID, f"the input does not match the workflow's input schema: {described}")
+
+    def machine(self, machine: dict[str, Any], data: dict[str, Any], output: Any) -> Run:
+        """Run one state machine from ``startAt`` to an end; returns its output."""
+        states: dict[str, Any] = machine["states"]
+        name: str = machine["startAt"]
+        while True:
+            self.transitions += 1
+            if self.transitions > self.limit:
+                raise TransitionLimit(self.limit)
+            state = states[name]
+            data["system"]["now"] = format_timestamp(self.clock.now())
+            self.publish(state=name)
+            try:
+                step = yield from self.HANDLERS[state["type"]](self, name, state, data)
+            except TransitionLimit:
+                raise
+            except (WorkflowError, ExpressionError) as failure:
+                error = failure if isinstance(failure, WorkflowError) else WorkflowError(
+                    EXPRESSION_FAILED, f"state {name}: {failure}")
+                target = self.catch(state, error, data)
+                if target is None:
+                    raise error from None
+                name = target
+                continue
+            if isinstance(step, _End):
+                if step.output is _DEFAULT_OUTPUT:
+                    return evaluate_template(output, data, self.clock)
+                return step.output
+            name = step.state
+
+    def catch(self, state: dict[str, Any], error: WorkflowError, data: dict[str, Any]) -> str | None:
+        """The catcher's next state (writing the error to its resultPath), or ``None``."""
+        for catcher in state.get("catch") or ():
+            names = catcher["errors"]
+            if "*" in names or error.name in names:
+                data["system"]["error"] = error.to_json()
+                if "resultPath" in catcher:
+                    compile_result_path(catcher["resultPath"]).write(data, error.to_json())
+                target: str = catcher["next"]
+                return target
+        return None
+
+    def publish(self, **fields: Any) -> None:
+        """Custom status: workflow, version, state, and waitingFor/deadline while waiting."""
+        status = {"workflow": self.definition.name, "version": self.definition.version}
+        status.update({k: v for k, v in fields.items() if v is not None})
+        if self.compensation_report:
+            status["compensation"] = self.compensation_report
+        self.status = status
+        self.context.set_custom_status(status)
+
+    # --- shared mechanics ---------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def write(self, state: dict[str, Any], data: dict[str, Any], value: Any) -> None:
+        if "resultPath" in state:
+            compile_result_path(state["resultPath"]).write(data, value)
+
+    def after(self, state: dict[str, Any]) -> _Step:
+        if state.get("end"):
+            return _End(_DEFAULT_OUTPUT)
+        return _Next(state["next"])
+
+    def with_retry(self, make: Callable[[], Any], retry: RetryPolicy | None, timeout: str | None) -> Run:
+        """Attempt ``make()``'s task; retried failures wait on durable timers (the backoff)."""
+        attempt = 1
+        while True:
+            try:
+                return (yield from self.attempt(make(), timeout))
+            except WorkflowError as error:
+                if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
+                    raise
+                yield self.context.create_timer(self.now() + retry.delay(attempt))
+                attempt += 1
+
+    def attempt(self, task: Any, timeout: str | None) -> Run:
+        """One attempt; with a timeout, the task races a durable timer (``Task.Timeout``)."""
+        if timeout is None:
+            try:
+                return (yield task)
+            except Exception as exc:
+                raise error_from_failure(exc) from None
+        timer = self.context.create_timer(self.now() + parse_duration(timeout))
+        winner = yield self.context.task_any([task, timer])
+        if winner is timer:
+            raise WorkflowError(TASK_TIMEOUT, f"no result within {timeout}")
+        _cancel(timer)
+        if task.state is TaskState.FAILED:
+            raise error_from_failure(task.result)
+        return task.result
+
+    def deadline(self, spec: dict[str, Any], data: dict[str, Any]) -> datetime:
+        """A wait's deadline from ``duration``/``until`` (or their ``.$`` forms)."""
+        if "duration" in spec:
+            return self.now() + parse_duration(spec["duration"])
+        if "duration.$" in spec:
+            return self.now() + _duration(compile_expression(spec["duration.$"]).evaluate(data, self.clock))
+        if "until" in spec:
+            return parse_timestamp(spec["until"])
+        return _timestamp(compile_expression(spec["until.$"]).evaluate(data, self.clock))
+
+    def compensate(self) -> Run:
+        """Run recorded compensations newest first; a failure is recorded, the rest still run."""
+        report: list[dict[str, Any]] = []
+        while self.compensations:
+            item = self.compensations.pop()
+            entry: dict[str, Any] = {"state": item.state, "activity": item.activity}
+            try:
+                yield from self.with_retry(
+                    lambda item=item: self.context.call_activity(item.activity, item.input),  # type: ignore[misc]
+                    item.retry, None,
+                )
+                entry["status"] = "compensated"
+            except WorkflowError as error:
+                entry.update(status="failed", error=error.name, cause=error.cause)
+            report.append(entry)
+            self.compensation_report.append(entry)
+        return report
+
+    # --- states -------------------------------------------------------------------------
+
+    def task_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        retry = RetryPolicy.from_json(state.get("retry")) or self.default_retry
+        timeout = state.get("timeout", self.default_timeout)
+        activity = state["activity"]
+        activity_input = evaluate_template(state.get("input"), data, self.clock)
+        result = yield from self.with_retry(
+            lambda: self.context.call_activity(activity, activity_input), retry, timeout
+        )
+        self.write(state, data, result)
+        undo = state.get("compensate")
+        if undo:
+            self.compensations.append(Compensation(
+                state=name,
+                activity=undo["activity"],
+                input=evaluate_template(undo.get("input"), data, self.clock),
+                retry=RetryPolicy.from_json(undo.get("retry")) or retry,
+            ))
+        return self.after(state)
+
+    def pass_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        self.write(state, data, evaluate_template(state.get("result"), data, self.clock))
+        return self.after(state)
+        yield  # a generator like every state handler
+
+    def wait_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        if "event" not in state:
+            fire_at = self.deadline(state, data)
+            self.publish(state=name, waitingFor="timer", deadline=format_timestamp(fire_at))
+            yield self.context.create_timer(fire_at)
+            return self.after(state)
+        event = state["event"]
+        wait = self.context.wait_for_external_event(event)
+        if "timeout" not in state:
+            self.publish(state=name, waitingFor=event)
+            payload = yield wait
+        else:
+            deadline = self.deadline(state["timeout"], data)
+            self.publish(state=name, waitingFor=event, deadline=format_timestamp(deadline))
+            timer = self.context.create_timer(deadline)
+            winner = yield self.context.task_any([wait, timer])
+            if winner is timer:
+                events.forget_wait(self.context, event, wait)
+                self.publish(state=name)
+                if "timeoutNext" in state:
+                    return _Next(state["timeoutNext"])
+                raise WorkflowError(TASK_TIMEOUT, f"no {event!r} event by {format_timestamp(deadline)}")
+            _cancel(timer)
+            payload = wait.result
+        self.publish(state=name)
+        self.write(state, data, payload)
+        return self.after(state)
+
+    def choice_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        for choice in state["choices"]:
+            if evaluate_condition(choice["when"], data, self.clock):
+                return _Next(choice["next"])
+        if "default" in state:
+            return _Next(state["default"])
+        raise WorkflowError(NO_CHOICE, f"state {name}: no choice matched and there is no default")
+        yield
+
+    def parallel_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        def branches() -> list[Run]:
+            return [self.machine(branch, self.branch_data(data, data["input"]), "$.state")
+                    for branch in state["branches"]]
+
+        results = yield from self.concurrent(state, branches, max_concurrency=0)
+        self.write(state, data, results)
+        return self.after(state)
+
+    def map_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        items = compile_expression(state["items"]).evaluate(data, self.clock)
+        if not isinstance(items, list):
+            raise WorkflowError(MAP_ITEMS, f"state {name}: items {state['items']} is "
+                                           f"{type(items).__name__}, expected a list")
+
+        def iterations() -> list[Run]:
+            return [self.machine(state["iterator"], self.branch_data(data, item, index), "$.state")
+                    for index, item in enumerate(items)]
+
+        results = yield from self.concurrent(
+            state, iterations, max_concurrency=int(state.get("maxConcurrency", 0)))
+        self.write(state, data, results)
+        return self.after(state)
+
+    def concurrent(self, state: dict[str, Any], make: Callable[[], list[Run]], *,
+                   max_concurrency: int) -> Run:
+        """``parallel``/``map`` with the state's retry policy: a retry reruns every branch."""
+        retry = RetryPolicy.from_json(state.get("retry"))
+        fail_fast = bool(state.get("failFast", True))
+        attempt = 1
+        while True:
+            try:
+                return (yield from run_concurrently(self.context, make(), fail_fast=fail_fast,
+                                                    max_concurrency=max_concurrency))
+            except TransitionLimit:
+                raise
+            except WorkflowError as error:
+                if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
+                    raise
+                yield self.context.create_timer(self.now() + retry.delay(attempt))
+                attempt += 1
+
+    def branch_data(self, data: dict[str, Any], branch_input: Any, iteration: int | None = None) -> dict[str, Any]:
+        system = dict(data["system"])
+        system.pop("error", None)
+        if iteration is not None:
+            system["iteration"] = iteration
+        return {"input": branch_input, "state": copy.deepcopy(data["state"]), "system": system}
+
+    def subworkflow_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        request = {
+            "workflow": state["workflow"],
+            "version": state.get("version"),
+            "input": evaluate_template(state.get("input"), data, self.clock),
+        }
+
+        def start() -> Any:
+            self.children += 1
+            child_id = f"{self.context.instance_id}:{name}:{self.children}"
+            return self.context.call_sub_orchestrator(ORCHESTRATOR_NAME, request, child_id)
+
+        retry = RetryPolicy.from_json(state.get("retry"))
+        result = yield from self.with_retry(start, retry, None)
+        self.write(state, data, result)
+        return self.after(state)
+
+    def compensate_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        report = yield from self.compensate()
+        data["system"]["compensation"] = report
+        self.write(state, data, report)
+        return self.after(state)
+
+    def succeed_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        if "output" in state:
+            return _End(evaluate_template(state["output"], data, self.clock))
+        return _End(_DEFAULT_OUTPUT)
+        yield
+
+    def fail_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        error = state["error"] if "error" in state else compile_expression(state["error.$"]).evaluate(data, self.clock)
+        if "cause.$" in state:
+            cause = compile_expression(state["cause.$"]).evaluate(data, self.clock)
+        else:
+            cause = state.get("cause", f"state {name} failed the workflow")
+        raise WorkflowFailed(str(error), cause if isinstance(cause, str) else str(cause))
+        yield
+
+    HANDLERS: dict[str, Callable[[Interpreter, str, dict[str, Any], dict[str, Any]], Run]] = {
+        "task": task_state,
+        "pass": pass_state,
+        "wait": wait_state,
+        "choice": choice_state,
+        "parallel": parallel_state,
+        "map": map_state,
+        "subworkflow": subworkflow_state,
+        "compensate": compensate_state,
+        "succeed": succeed_state,
+        "fail": fail_state,
+    }
+
+
+_DEFAULT_OUTPUT = object()
+
+
+def _cancel(timer: Any) -> None:
+    """Cancel a timer that lost its race (keeps the extension from waking us needlessly)."""
+    if not timer.is_completed:
+        try:
+            timer.cancel()
+        except (ValueError, AttributeError):
+            pass
+
+
+def _duration(value: Any) -> timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise WorkflowError(EXPRESSION_FAILED, str(exc)) from None
+
+
+def _timestamp(value: Any) -> datetime:
+    try:
+        return parse_timestamp(value)
+    except ValueError as exc:
+        raise WorkflowError(EXPRESSION_FAILED, str(exc)) from None

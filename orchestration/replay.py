@@ -1,0 +1,376 @@
+"""Replaying orchestrator code against Durable histories, in memory, deterministically.
+
+Two tools, both speaking the Durable extension's own protocol to the SDK (history events in
+its JSON shape in, actions out):
+
+* :func:`check_replay` replays a recorded history and reports every place where the code now
+  schedules something else than the history recorded (the extension's non-determinism check,
+  made strict: activity names, timer fire times, sub-orchestration ids) and whether the
+  outcome is still the same. Recorded histories under ``tests/fixtures/histories`` are checked
+  this way in CI, as Temporal's ``Replayer`` does.
+* :class:`SimulatedHost` runs orchestrations episode by episode with in-process activities, a
+  virtual clock and external events, recording the history as the extension would. It is the
+  interpreter's test bench below devhost.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+__all__ = [
+    "EpisodeResult",
+    "ReplayReport",
+    "SimulatedHost",
+    "check_replay",
+    "flatten_actions",
+    "run_episode",
+]
+
+# History event types (HistoryEventType in the SDK) and action types (ActionType).
+EXECUTION_STARTED, EXECUTION_COMPLETED, EXECUTION_FAILED = 0, 1, 2
+TASK_SCHEDULED, TASK_COMPLETED, TASK_FAILED = 4, 5, 6
+SUB_CREATED, SUB_COMPLETED, SUB_FAILED = 7, 8, 9
+TIMER_CREATED, TIMER_FIRED = 10, 11
+ORCHESTRATOR_STARTED, ORCHESTRATOR_COMPLETED = 12, 13
+EVENT_RAISED = 15
+CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
+CREATE_TIMER, WAIT_FOR_EVENT = 5, 6
+_SCHEDULING_EVENTS = {TASK_SCHEDULED, TIMER_CREATED, SUB_CREATED}
+_OUT_OF_PROC = "\n\n$OutOfProcData$:"
+
+Handle = Callable[[Any], str]
+
+
+def timestamp(value: datetime) -> str:
+    """The extension's timestamp format."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event(event_type: int, at: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
+    """One history event in the extension's JSON shape."""
+    return {"EventType": event_type, "EventId": event_id, "IsPlayed": False,
+            "Timestamp": timestamp(at), **fields}
+
+
+def flatten_actions(actions: Iterable[Any]) -> list[dict[str, Any]]:
+    """Actions in scheduling order, with ``WhenAny``/``WhenAll`` groups opened (V1 and V2)."""
+    flat: list[dict[str, Any]] = []
+    for item in actions:
+        if isinstance(item, list):
+            flat.extend(flatten_actions(item))
+        elif isinstance(item, dict) and "compoundActions" in item:
+            flat.extend(flatten_actions(item["compoundActions"]))
+        elif isinstance(item, dict):
+            flat.append(item)
+    return flat
+
+
+@dataclass
+class EpisodeResult:
+    """What one orchestrator invocation returned: all actions so far, and the outcome."""
+
+    actions: list[dict[str, Any]]
+    done: bool
+    output: Any = None
+    error: str | None = None
+    custom_status: Any = None
+
+
+def run_episode(handle: Handle, history: list[dict[str, Any]], instance_input: Any,
+                instance_id: str, parent_instance_id: str | None = None,
+                schema_version: int = 1) -> EpisodeResult:
+    """Invoke an orchestrator handle the way the extension does, and decode its answer."""
+    context = {
+        "history": history,
+        "input": json.dumps(instance_input),
+        "instanceId": instance_id,
+        "isReplaying": any(e.get("IsPlayed") for e in history),
+        "parentInstanceId": parent_instance_id,
+        "upperSchemaVersion": schema_version,
+    }
+    try:
+        answer = handle(json.dumps(context))
+        error = None
+    except Exception as exc:
+        text = str(exc)
+        if _OUT_OF_PROC not in text:
+            raise
+        error, _, answer = text.partition(_OUT_OF_PROC)
+    state = json.loads(answer)
+    return EpisodeResult(
+        actions=flatten_actions(state.get("actions", [])),
+        done=bool(state.get("isDone")) or error is not None,
+        output=state.get("output"),
+        error=error,
+        custom_status=state.get("customStatus"),
+    )
+
+
+# --- determinism ------------------------------------------------------------------------
+
+
+@dataclass
+class ReplayReport:
+    """Differences between what a history recorded and what the code does now."""
+
+    mismatches: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def _scheduled(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    found = sorted((e for e in history if e["EventType"] in _SCHEDULING_EVENTS),
+                   key=lambda e: int(e["EventId"]))
+    out = []
+    for item in found:
+        if item["EventType"] == TASK_SCHEDULED:
+            out.append(("activity", str(item.get("Name"))))
+        elif item["EventType"] == TIMER_CREATED:
+            out.append(("timer", _normal_time(item.get("FireAt"))))
+        else:
+            out.append(("subworkflow", f"{item.get('Name')} {item.get('InstanceId')}"))
+    return out
+
+
+def _acted(actions: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    out = []
+    for action in actions:
+        kind = action.get("actionType")
+        if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
+            out.append(("activity", str(action.get("functionName"))))
+        elif kind == CREATE_TIMER:
+            out.append(("timer", _normal_time(action.get("fireAt"))))
+        elif kind in (CALL_SUB, CALL_SUB_RETRY):
+            out.append(("subworkflow", f"{action.get('functionName')} {action.get('instanceId')}"))
+    return out
+
+
+def _normal_time(value: Any) -> str:
+    if not isinstance(value, str):
+        return str(value)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    return timestamp(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+
+
+def check_replay(handle: Handle, history: list[dict[str, Any]], instance_input: Any,
+                 instance_id: str, parent_instance_id: str | None = None) -> ReplayReport:
+    """Replay a recorded history; list every scheduling or outcome difference."""
+    played = [{**e, "IsPlayed": True} for e in history]
+    report = ReplayReport()
+    try:
+        result = run_episode(handle, played, instance_input, instance_id, parent_instance_id)
+    except Exception as exc:  # the replay itself broke: that is a mismatch too
+        report.mismatches.append(f"replay raised {type(exc).__name__}: {exc}")
+        return report
+    expected, actual = _scheduled(history), _acted(result.actions)
+    for index, want in enumerate(expected):
+        got = actual[index] if index < len(actual) else None
+        if got != want:
+            report.mismatches.append(f"step {index}: history has {want[0]} {want[1]!r}, "
+                                     f"code now does {got[0] + ' ' + repr(got[1]) if got else 'nothing'}")
+    finished = [e for e in history if e["EventType"] in (EXECUTION_COMPLETED, EXECUTION_FAILED)]
+    if finished:
+        if len(actual) > len(expected):
+            report.mismatches.append(f"code now schedules {len(actual) - len(expected)} more "
+                                     f"task(s) after the recorded end: {actual[len(expected):]}")
+        last = finished[-1]
+        if last["EventType"] == EXECUTION_COMPLETED:
+            recorded = json.loads(last["Result"]) if last.get("Result") is not None else None
+            if result.error is not None or result.output != recorded:
+                report.mismatches.append(f"outcome: history completed with {recorded!r}, code now "
+                                         f"gives {result.error or result.output!r}")
+        elif result.error != last.get("Reason"):
+            report.mismatches.append(f"outcome: history failed with {last.get('Reason')!r}, "
+                                     f"code now gives {result.error or result.output!r}")
+    return report
+
+
+# --- the simulated host -----------------------------------------------------------------
+
+
+@dataclass
+class _Instance:
+    instance_id: str
+    name: str
+    input: Any
+    parent: tuple[str, int] | None
+    history: list[dict[str, Any]] = field(default_factory=list)
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    seen_actions: int = 0
+    sequence: int = 0
+    status: str = "Running"
+    output: Any = None
+    error: str | None = None
+    custom_status: Any = None
+    timers: dict[int, datetime] = field(default_factory=dict)
+    timer_actions: dict[int, int] = field(default_factory=dict)  # action index -> timer id
+
+
+class SimulatedHost:
+    """Runs orchestrations in memory: activities in-process, timers on a virtual clock.
+
+    ``activities`` maps names to plain functions; an exception from one becomes a
+    ``TaskFailed`` event whose reason reads like the extension's
+    (``Activity function 'x' failed: ApprovalRejected: ...``).
+    """
+
+    def __init__(self, orchestrators: dict[str, Handle], activities: dict[str, Callable[[Any], Any]],
+                 start: datetime | None = None) -> None:
+        self.orchestrators = orchestrators
+        self.activities = activities
+        self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        self.instances: dict[str, _Instance] = {}
+        self.calls: list[tuple[datetime, str, Any]] = []
+        self._queue: list[tuple[str, int, str, Any]] = []
+        self._ids = 0
+
+    # --- driving ---
+
+    def start(self, name: str, instance_input: Any, instance_id: str | None = None,
+              parent: tuple[str, int] | None = None) -> str:
+        if instance_id is None:
+            self._ids += 1
+            instance_id = f"instance-{self._ids}"
+        instance = _Instance(instance_id, name, instance_input, parent)
+        self.instances[instance_id] = instance
+        instance.inbox.append(event(EXECUTION_STARTED, self.clock, Name=name,
+                                    Input=json.dumps(instance_input), Version=""))
+        self.run_until_idle()
+        return instance_id
+
+    def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
+        instance = self.instances[instance_id]
+        instance.inbox.append(event(EVENT_RAISED, self.clock, Name=name, Input=json.dumps(payload)))
+        self.run_until_idle()
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the virtual clock, firing every timer that falls due, in time order."""
+        target = self.clock + delta
+        while True:
+            due = sorted((fire_at, iid, tid) for iid, inst in self.instances.items()
+                         for tid, fire_at in inst.timers.items() if fire_at <= target)
+            if not due:
+                break
+            fire_at, iid, tid = due[0]
+            self.clock = max(self.clock, fire_at)
+            instance = self.instances[iid]
+            del instance.timers[tid]
+            instance.inbox.append(event(TIMER_FIRED, self.clock, TimerId=tid,
+                                        FireAt=timestamp(fire_at)))
+            self.run_until_idle()
+        self.clock = target
+
+    def run_until_idle(self) -> None:
+        while True:
+            if self._queue:
+                self._run_activity(*self._queue.pop(0))
+                continue
+            ready = [i for i in self.instances.values() if i.inbox and i.status == "Running"]
+            if not ready:
+                return
+            self._episode(ready[0])
+
+    def status(self, instance_id: str) -> _Instance:
+        return self.instances[instance_id]
+
+    # --- internals ---
+
+    def _run_activity(self, instance_id: str, task_id: int, name: str, raw_input: Any) -> None:
+        instance = self.instances[instance_id]
+        activity_input = json.loads(raw_input) if isinstance(raw_input, str) else raw_input
+        self.calls.append((self.clock, name, activity_input))
+        try:
+            function = self.activities[name]
+        except KeyError:
+            instance.inbox.append(event(TASK_FAILED, self.clock, TaskScheduledId=task_id,
+                                        Reason=f"The function '{name}' doesn't exist.", Details=""))
+            return
+        try:
+            result = function(activity_input)
+        except Exception as exc:
+            instance.inbox.append(event(
+                TASK_FAILED, self.clock, TaskScheduledId=task_id,
+                Reason=f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
+                Details="".join(traceback.format_exception_only(type(exc), exc)).strip()))
+            return
+        instance.inbox.append(event(TASK_COMPLETED, self.clock, TaskScheduledId=task_id,
+                                    Result=json.dumps(result)))
+
+    def _episode(self, instance: _Instance) -> None:
+        for old in instance.history:
+            old["IsPlayed"] = True
+        new_events = [event(ORCHESTRATOR_STARTED, self.clock), *instance.inbox]
+        instance.inbox = []
+        instance.history.extend(new_events)
+        result = run_episode(self.orchestrators[instance.name], list(instance.history),
+                             instance.input, instance.instance_id,
+                             instance.parent[0] if instance.parent else None)
+        instance.custom_status = result.custom_status
+        for index, action in enumerate(result.actions):
+            if index in instance.timer_actions and action.get("isCanceled"):
+                instance.timers.pop(instance.timer_actions[index], None)
+        for index, action in enumerate(result.actions[instance.seen_actions:], instance.seen_actions):
+            self._schedule(instance, index, action)
+        instance.seen_actions = len(result.actions)
+        instance.history.append(event(ORCHESTRATOR_COMPLETED, self.clock))
+        if result.error is not None:
+            self._finish(instance, "Failed", None, result.error)
+        elif result.done:
+            self._finish(instance, "Completed", result.output, None)
+
+    def _schedule(self, instance: _Instance, index: int, action: dict[str, Any]) -> None:
+        kind = action.get("actionType")
+        if kind == WAIT_FOR_EVENT:
+            return
+        task_id = instance.sequence
+        instance.sequence += 1
+        if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
+            name = action["functionName"]
+            instance.history.append(event(TASK_SCHEDULED, self.clock, task_id, Name=name,
+                                          Input=action.get("input")))
+            self._queue.append((instance.instance_id, task_id, name, action.get("input")))
+        elif kind == CREATE_TIMER:
+            fire_at = datetime.fromisoformat(str(action["fireAt"]).replace("Z", "+00:00"))
+            instance.history.append(event(TIMER_CREATED, self.clock, task_id,
+                                          FireAt=timestamp(fire_at)))
+            if not action.get("isCanceled"):
+                instance.timers[task_id] = fire_at
+                instance.timer_actions[index] = task_id
+        elif kind in (CALL_SUB, CALL_SUB_RETRY):
+            child_id = action.get("instanceId") or f"{instance.instance_id}:{task_id}"
+            name = action["functionName"]
+            instance.history.append(event(SUB_CREATED, self.clock, task_id, Name=name,
+                                          InstanceId=child_id, Input=action.get("input")))
+            child_input = json.loads(action["input"]) if action.get("input") else None
+            child = _Instance(child_id, name, child_input, (instance.instance_id, task_id))
+            self.instances[child_id] = child
+            child.inbox.append(event(EXECUTION_STARTED, self.clock, Name=name,
+                                     Input=action.get("input"), Version=""))
+
+    def _finish(self, instance: _Instance, status: str, output: Any, error: str | None) -> None:
+        instance.status, instance.output, instance.error = status, output, error
+        instance.timers.clear()
+        if status == "Completed":
+            instance.history.append(event(EXECUTION_COMPLETED, self.clock, OrchestrationStatus=1,
+                                          Result=json.dumps(output)))
+        else:
+            instance.history.append(event(EXECUTION_FAILED, self.clock, OrchestrationStatus=3,
+                                          Reason=error, Details=None))
+        if instance.parent is not None:
+            parent = self.instances[instance.parent[0]]
+            if status == "Completed":
+                parent.inbox.append(event(SUB_COMPLETED, self.clock, TaskScheduledId=instance.parent[1],
+                                          Result=json.dumps(output)))
+            else:
+                parent.inbox.append(event(SUB_FAILED, self.clock, TaskScheduledId=instance.parent[1],
+                                          Reason=error, Details=None))

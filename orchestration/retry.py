@@ -1,0 +1,49 @@
+"""Retry policies: how often, how long between attempts, and for which error names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .timeutil import parse_duration
+
+__all__ = ["RetryPolicy"]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``maxAttempts`` counts every attempt, the first included (3 = first try + 2 retries).
+
+    The wait before attempt ``n + 1`` is ``interval * backoffRate ** (n - 1)``, capped at
+    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried.
+    """
+
+    max_attempts: int = 3
+    interval: timedelta = timedelta(seconds=1)
+    backoff_rate: float = 2.0
+    max_interval: timedelta | None = None
+    errors: tuple[str, ...] = ("*",)
+
+    @classmethod
+    def from_json(cls, data: Any) -> RetryPolicy | None:
+        if not isinstance(data, dict):
+            return None
+        return cls(
+            max_attempts=int(data.get("maxAttempts", 3)),
+            interval=parse_duration(data.get("interval", "PT1S")),
+            backoff_rate=float(data.get("backoffRate", 2.0)),
+            max_interval=parse_duration(data["maxInterval"]) if "maxInterval" in data else None,
+            errors=tuple(data.get("errors", ("*",))),
+        )
+
+    def retries(self, error_name: str) -> bool:
+        return "*" in self.errors or error_name in self.errors
+
+    def delay(self, attempt: int) -> timedelta:
+        """The wait after failed attempt number ``attempt`` (1-based)."""
+        seconds = self.interval.total_seconds() * self.backoff_rate ** (attempt - 1)
+        delay = timedelta(seconds=seconds)
+        if self.max_interval is not None and delay > self.max_interval:
+            return self.max_interval
+        return delay
