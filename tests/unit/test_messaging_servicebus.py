@@ -83,7 +83,7 @@ def test_abandon_redelivers_then_dead_letters_at_max(broker: ServiceBusBroker) -
         seen.append(got[0].delivery_count)
         broker.abandon([got[0].lock_token or ""])
     assert seen == [1, 2, 3]
-    assert got[0].message_id == "ok" and got[0].delivery_count == 1
+    assert (got[0].message_id, got[0].delivery_count) == ("ok", 1)
     [dead] = broker.dead_letters("orders")
     assert dead.message_id == "bad"
     assert dead.dead_letter_reason == "MaxDeliveryCountExceeded"
