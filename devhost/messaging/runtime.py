@@ -19,6 +19,7 @@ from devhost.messaging.config import BrokerConfig, Topic, load_config, subscript
 from devhost.messaging.errors import ConfigError
 from devhost.messaging.outputs import queue_sink, servicebus_sink
 from devhost.messaging.queue_listener import QueueListener
+from devhost.messaging.routes import admin_routes
 from devhost.messaging.servicebus import ServiceBusBroker
 from devhost.messaging.servicebus_listener import ServiceBusListener
 from devhost.messaging.storage_queues import StorageQueues
@@ -129,8 +130,6 @@ class Messaging:
 
 def install(host: HostLike) -> Messaging:
     """Register the Service Bus, storage-queue and timer triggers, outputs and admin routes."""
-    from devhost.messaging.routes import admin_routes
-
     messaging = Messaging(host)
     host.register_trigger("serviceBusTrigger", messaging.servicebus_listener)
     host.register_trigger("queueTrigger", messaging.queue_listener)

@@ -128,7 +128,7 @@ def test_bad_configs_name_the_json_path(document: object, where: str) -> None:
 def test_load_config_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "sb.json"
     path.write_text("{not json")
-    with pytest.raises(ConfigError, match="sb.json: not valid JSON"):
+    with pytest.raises(ConfigError, match=r"sb\.json: not valid JSON"):
         load_config(path)
     path.write_text(json.dumps({"UserConfig": {"Namespaces": [{}]}}))
     with pytest.raises(ConfigError, match=r"sb.json: UserConfig.Namespaces\[0\].Name"):
