@@ -28,7 +28,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # The blueprint imports the Durable SDK; the validator CLI should not have to.
     if name == "blueprint":
-        from .blueprint import blueprint
+        from .registration import blueprint
 
         return blueprint
     raise AttributeError(f"module 'orchestration' has no attribute {name!r}")

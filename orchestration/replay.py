@@ -229,10 +229,28 @@ class SimulatedHost:
         self.orchestrators = orchestrators
         self.activities = activities
         self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        # activity name -> how long its result takes to arrive (default: at once)
+        self.latency: dict[str, timedelta] = {}
+        self._late: list[tuple[datetime, int, str, dict[str, Any]]] = []
         self.instances: dict[str, _Instance] = {}
         self.calls: list[tuple[datetime, str, Any]] = []
         self._queue: list[tuple[str, int, str, Any]] = []
         self._ids = 0
+
+    @classmethod
+    def from_app(cls, app: Any, activities: dict[str, Callable[[Any], Any]] | None = None,
+                 start: datetime | None = None) -> SimulatedHost:
+        """A host for a DFApp's registered orchestrators and activities (plus ``activities``)."""
+        orchestrators: dict[str, Handle] = {}
+        registered: dict[str, Callable[[Any], Any]] = {}
+        for function in app.get_functions():
+            kinds = {binding.type for binding in function.get_bindings()}
+            if "orchestrationTrigger" in kinds:
+                orchestrators[function.get_function_name()] = function.get_user_function()
+            elif "activityTrigger" in kinds:
+                registered[function.get_function_name()] = function.get_user_function()
+        registered.update(activities or {})
+        return cls(orchestrators, registered, start)
 
     # --- driving ---
 
@@ -259,6 +277,16 @@ class SimulatedHost:
         while True:
             due = sorted((fire_at, iid, tid) for iid, inst in self.instances.items()
                          for tid, fire_at in inst.timers.items() if fire_at <= target)
+            late = sorted((at, n) for at, n, _, _ in self._late if at <= target)
+            if late and (not due or late[0][0] <= due[0][0]):
+                at, number = late[0]
+                entry = next(item for item in self._late if item[1] == number)
+                self._late.remove(entry)
+                self.clock = max(self.clock, at)
+                if self.instances[entry[2]].status == "Running":
+                    self.instances[entry[2]].inbox.append({**entry[3], "Timestamp": timestamp(self.clock)})
+                self.run_until_idle()
+                continue
             if not due:
                 break
             fire_at, iid, tid = due[0]
@@ -286,25 +314,28 @@ class SimulatedHost:
     # --- internals ---
 
     def _run_activity(self, instance_id: str, task_id: int, name: str, raw_input: Any) -> None:
-        instance = self.instances[instance_id]
+        completion = self._execute(task_id, name, raw_input)
+        if name in self.latency:
+            # The activity runs now; its result arrives later on the virtual clock.
+            self._late.append((self.clock + self.latency[name], len(self.calls), instance_id,
+                               completion))
+        else:
+            self.instances[instance_id].inbox.append(completion)
+
+    def _execute(self, task_id: int, name: str, raw_input: Any) -> dict[str, Any]:
         activity_input = json.loads(raw_input) if isinstance(raw_input, str) else raw_input
         self.calls.append((self.clock, name, activity_input))
-        try:
-            function = self.activities[name]
-        except KeyError:
-            instance.inbox.append(event(TASK_FAILED, self.clock, TaskScheduledId=task_id,
-                                        Reason=f"The function '{name}' doesn't exist.", Details=""))
-            return
+        function = self.activities.get(name)
+        if function is None:
+            return event(TASK_FAILED, self.clock, TaskScheduledId=task_id,
+                         Reason=f"The function '{name}' doesn't exist.", Details="")
         try:
             result = function(activity_input)
         except Exception as exc:
-            instance.inbox.append(event(
-                TASK_FAILED, self.clock, TaskScheduledId=task_id,
-                Reason=f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
-                Details="".join(traceback.format_exception_only(type(exc), exc)).strip()))
-            return
-        instance.inbox.append(event(TASK_COMPLETED, self.clock, TaskScheduledId=task_id,
-                                    Result=json.dumps(result)))
+            return event(TASK_FAILED, self.clock, TaskScheduledId=task_id,
+                         Reason=f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
+                         Details="".join(traceback.format_exception_only(type(exc), exc)).strip())
+        return event(TASK_COMPLETED, self.clock, TaskScheduledId=task_id, Result=json.dumps(result))
 
     def _episode(self, instance: _Instance) -> None:
         for old in instance.history:

@@ -1,0 +1,86 @@
+"""Test bench for the interpreter: the real blueprint and loader on a SimulatedHost.
+
+Definitions are written to a temporary ``WORKFLOWS_PATH`` folder and loaded by the real
+``load_workflow_definition`` activity; test activities are plain functions that count calls.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import azure.durable_functions as df
+
+import orchestration
+from orchestration.replay import SimulatedHost
+
+__all__ = ["Bench", "ApprovalRejected", "Flaky"]
+
+
+class ApprovalRejected(Exception):
+    """A business error an activity raises; the workflow sees the name ``ApprovalRejected``."""
+
+
+class Flaky(Exception):
+    """A transient error for retry tests."""
+
+
+def blueprint_app() -> Any:
+    app = df.DFApp()
+    app.register_functions(orchestration.blueprint)
+    return app
+
+
+class Bench:
+    """One simulated app: definitions in a folder, activities, a virtual clock."""
+
+    def __init__(self, folder: Path, setenv: Callable[[str, str], None],
+                 definitions: list[dict[str, Any]], activities: dict[str, Callable[[Any], Any]]):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for definition in definitions:
+            self.write(definition)
+        setenv("WORKFLOWS_PATH", str(folder))
+        setenv("AzureWebJobsStorage", "")
+        setenv("DOCUMENTS_STORAGE", "")
+        self.host = SimulatedHost.from_app(blueprint_app(), activities)
+
+    def write(self, definition: dict[str, Any]) -> Path:
+        path = self.folder / f"{definition['name']}-{definition['version']}.json"
+        path.write_text(json.dumps(definition, indent=2), encoding="utf-8")
+        return path
+
+    def start(self, workflow: str, workflow_input: Any = None, version: str | None = None,
+              instance_id: str | None = None) -> str:
+        request: dict[str, Any] = {"workflow": workflow, "input": workflow_input}
+        if version is not None:
+            request["version"] = version
+        return self.host.start("workflow", request, instance_id)
+
+    def status(self, instance_id: str) -> Any:
+        return self.host.status(instance_id)
+
+    def advance(self, **kwargs: float) -> None:
+        self.host.advance(timedelta(**kwargs))
+
+    def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
+        self.host.raise_event(instance_id, name, payload)
+
+    def calls(self, name: str) -> list[tuple[Any, Any]]:
+        """(time, input) of every call of activity ``name``, in order."""
+        return [(at, data) for at, called, data in self.host.calls if called == name]
+
+    def elapsed(self, name: str) -> list[float]:
+        """Seconds since the start of the clock of each call of ``name``."""
+        start = self.host.calls[0][0]
+        return [(at - start).total_seconds() for at, _ in self.calls(name)]
+
+
+def workflow(name: str, states: dict[str, Any], start_at: str | None = None,
+             version: str = "1.0.0", **extra: Any) -> dict[str, Any]:
+    """A definition document with sensible defaults for tests."""
+    return {"name": name, "version": version, "startAt": start_at or next(iter(states)),
+            "states": states, **extra}
