@@ -14,6 +14,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# checkov (make infra-check) pins packaging<24, which pytest 9 cannot share: own virtualenv.
+setup: $(VENV)/infra/.installed
+$(VENV)/infra/.installed: requirements-infra.txt
+	test -x $(VENV)/infra/bin/python || $(PY) -m venv $(VENV)/infra
+	$(VENV)/infra/bin/python -m pip install --quiet -r requirements-infra.txt
+	touch $@
+
 # Azurite is the blob emulator the local adapters talk to; npm is the only way to get it.
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
