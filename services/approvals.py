@@ -84,7 +84,7 @@ def _requests(conn: Connection, document_id: str, round_: int | None = None) -> 
     query = sa.select(r).where(r.c.document_id == document_id)
     if round_ is not None:
         query = query.where(r.c.round == round_)
-    return list(conn.execute(query.order_by(r.c.round, r.c.created_at, r.c.request_id))
+    return list(conn.execute(query.order_by(r.c.round, r.c.position))
                 .mappings().all())
 
 
@@ -102,6 +102,7 @@ def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
             "document_id": document_id, "role": role, "kind": kind, "round": round_,
             "approver_email": person["email"], "approver_name": person["name"],
             "principal_id": person["principalId"], "deadline": deadline, "created_at": now,
+            "position": i,
         })
     return rows
 
@@ -122,6 +123,8 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
                 document_id, kind="approver", round_=0, role=entry["role"],
                 people=entry["members"], field=f"assessment.approvers[{entry_index}].members",
                 deadline=deadline, now=now)]
+    for position, row in enumerate(rows):
+        row["position"] = position
     case = {
         "document_id": document_id, "instance_id": instance_id, "tier": tier, "route": route,
         "required_roles": required, "assessment": dict(assessment), "deadline": deadline,

@@ -144,6 +144,7 @@ approval_requests = sa.Table(
     sa.Column("role", sa.Unicode(_NAME), nullable=False),  # "*" for an escalation contact
     sa.Column("kind", sa.Unicode(20), nullable=False),  # approver | escalation
     sa.Column("round", sa.Integer, nullable=False),  # 0 at notification, n at escalation n
+    sa.Column("position", sa.Integer, nullable=False),  # order within the round: role order
     sa.Column("approver_email", sa.Unicode(_EMAIL), nullable=False),
     sa.Column("approver_name", sa.Unicode(_NAME), nullable=False),
     sa.Column("principal_id", sa.Unicode(_EMAIL), nullable=False),

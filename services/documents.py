@@ -123,7 +123,7 @@ def document_view(engine: Engine, document_id: str, now: datetime,
             votes = load_votes(conn, document_id)
             requests = conn.execute(sa.select(db.approval_requests).where(
                 db.approval_requests.c.document_id == document_id)
-                .order_by(db.approval_requests.c.round, db.approval_requests.c.request_id)
+                .order_by(db.approval_requests.c.round, db.approval_requests.c.position)
             ).mappings().all()
     if case is not None:
         ballot = ballot_json(case, votes)

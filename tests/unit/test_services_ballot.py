@@ -1,0 +1,182 @@
+"""The ballot: one approval per role, any rejection rejects, escalation covers open roles,
+record_vote is idempotent on the vote id."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from services import db
+from services.approvals import open_approval, redeem_token
+from services.assessment import DraftSummary, assess
+from services.ballot import Vote, ballot, cast_vote, record_vote, tally
+from services.errors import DecisionConflict, InvalidInput, NotFound
+from services.policy import load_policy
+from services.testing import fresh_database
+from services.tokens import SigningKeys
+
+T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
+KEYS = SigningKeys.parse("k")
+DOC = "doc-ballot"
+
+
+def vote(decision: str, *roles: str) -> Vote:
+    return Vote("v", "r", "d", "approver", roles, {"name": "n", "email": "e",
+                                                   "principalId": "p"}, decision, "", T0)
+
+
+@pytest.mark.parametrize(("votes", "expected"), [
+    ([], ("pending", [])),
+    ([vote("approve", "A")], ("pending", ["A"])),
+    ([vote("approve", "A"), vote("approve", "A")], ("pending", ["A"])),
+    ([vote("approve", "B"), vote("approve", "A")], ("approved", ["A", "B"])),
+    ([vote("approve", "A", "B")], ("approved", ["A", "B"])),
+    ([vote("approve", "A"), vote("reject", "B")], ("rejected", ["A"])),
+    ([vote("reject", "A"), vote("approve", "A", "B")], ("rejected", [])),
+    # The first decision stands: a rejection recorded after approval does not flip it.
+    ([vote("approve", "A", "B"), vote("reject", "A")], ("approved", ["A", "B"])),
+    ([vote("approve", "X")], ("pending", [])),  # a role that is not required counts for nothing
+])
+def test_tally(votes: list[Vote], expected: tuple[str, list[str]]) -> None:
+    assert tally(["A", "B"], votes) == expected
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> sa.Engine:
+    return fresh_database(tmp_path / "app.sqlite")
+
+
+def open_doc(engine: sa.Engine, score: float = 0.5, kind: str = "table",
+             extra_steward: bool = False, document_id: str = DOC) -> dict[str, Any]:
+    assessed = assess(load_policy(engine), DraftSummary.from_json({
+        "databaseName": "warehouse", "objectKind": kind, "qualityScore": score})).to_json()
+    if extra_steward:
+        assessed["approvers"][0]["members"].append(
+            {"name": "Sam", "email": "sam@example.com", "principalId": "sam@example.com"})
+    return open_approval(engine, KEYS, document_id=document_id, instance_id=document_id,
+                         assessment=assessed, now=T0)
+
+
+def request_id(opened: dict[str, Any], email: str) -> str:
+    return next(str(r["requestId"]) for r in opened["requests"]
+                if r["approver"]["email"] == email)
+
+
+def test_single_route_needs_one_approval(engine: sa.Engine) -> None:
+    opened = open_doc(engine, score=0.85)
+    assert opened["route"] == "single"
+    result = record_vote(engine, DOC, {"requestId": request_id(opened,
+                                                               "dana.steward@example.com"),
+                                       "decision": "approve"}, T0)
+    assert result["decision"] == "approved"
+    assert result["approvedBy"][0]["email"] == "dana.steward@example.com"
+
+
+def test_all_route_needs_every_role_and_one_member_per_role_suffices(engine: sa.Engine) -> None:
+    opened = open_doc(engine, extra_steward=True)
+    sam = request_id(opened, "sam@example.com")
+    dana = request_id(opened, "dana.steward@example.com")
+    dev = request_id(opened, "dev.dba@example.com")
+    first = record_vote(engine, DOC, {"requestId": sam, "decision": "approve"}, T0)
+    assert (first["decision"], first["approvedRoles"], first["pendingRoles"]) == (
+        "pending", ["Data Steward"], ["DBA"])
+    done = record_vote(engine, DOC, {"requestId": dev, "decision": "approve"}, T0)
+    assert done["decision"] == "approved"
+    assert [v["requestId"] for v in done["votes"]] == [sam, dev]
+    # Dana never needed to vote; once approved, her vote is ignored, not an error.
+    late = record_vote(engine, DOC, {"requestId": dana, "decision": "reject"}, T0)
+    assert late["decision"] == "approved"
+    assert late["ignoredVote"]["reason"] == "Gone"
+
+
+def test_record_vote_is_idempotent_on_the_vote(engine: sa.Engine) -> None:
+    opened = open_doc(engine)
+    token = next(r["token"] for r in opened["requests"] if r["role"] == "DBA")
+    cast = redeem_token(engine, KEYS, token, decision="approve", comment="ok", now=T0)
+    event = cast.vote.to_json()  # what the API raises as the "approval" event
+    for _ in range(3):  # at-least-once delivery of the event and of the activity
+        result = record_vote(engine, DOC, event, T0 + timedelta(hours=1))
+        assert "ignoredVote" not in result
+    assert [v["voteId"] for v in result["votes"]] == [event["voteId"]]
+    assert result["votes"][0]["decidedAt"] == "2026-03-02T09:00:00Z"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
+    conflicting = record_vote(engine, DOC, {**event, "decision": "reject"}, T0)
+    assert conflicting["ignoredVote"]["reason"] == "DecisionConflict"
+    assert conflicting["decision"] == "pending"
+
+
+def test_one_rejection_rejects(engine: sa.Engine) -> None:
+    opened = open_doc(engine)
+    record_vote(engine, DOC, {"requestId": request_id(opened, "dana.steward@example.com"),
+                              "decision": "approve"}, T0)
+    result = record_vote(engine, DOC, {"requestId": request_id(opened, "dev.dba@example.com"),
+                                       "decision": "reject", "comment": "no"}, T0)
+    assert result["decision"] == "rejected"
+    assert result["rejectedBy"]["email"] == "dev.dba@example.com"
+    assert result["rejectedBy"]["comment"] == "no"
+    assert ballot(engine, DOC)["status"] == "rejected"
+
+
+def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
+    opened = open_doc(engine)
+    open_doc(engine, document_id="other")
+    cases: list[tuple[Any, str]] = [
+        ("approve", "vote"),
+        ({"decision": "approve"}, "vote.requestId"),
+        ({"requestId": opened["requests"][0]["requestId"], "decision": "ok"}, "vote.decision"),
+        ({"requestId": opened["requests"][0]["requestId"], "decision": "approve",
+          "comment": 5}, "vote.comment"),
+        ({"requestId": "unknown", "decision": "approve"}, "vote.requestId"),
+    ]
+    for payload, field in cases:
+        with pytest.raises(InvalidInput) as info:
+            record_vote(engine, DOC, payload, T0)
+        assert info.value.field == field
+    with pytest.raises(InvalidInput, match="other"):
+        record_vote(engine, "other", {"requestId": opened["requests"][0]["requestId"],
+                                      "decision": "approve"}, T0)
+    with pytest.raises(NotFound):
+        ballot(engine, "nobody")
+    with pytest.raises(NotFound):
+        cast_vote(engine, "unknown", "approve", "", T0)
+
+
+def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> None:
+    path = tmp_path / "race.sqlite"
+    opened = open_doc(fresh_database(path))
+    target = request_id(opened, "dev.dba@example.com")
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def decide(decision: str) -> None:
+        engine = sa.create_engine(f"sqlite:///{path}")  # own engine: own connections
+        barrier.wait()
+        try:
+            _, replayed = cast_vote(engine, target, decision, "", T0)
+            outcome = f"{decision}:{'replay' if replayed else 'recorded'}"
+        except DecisionConflict:
+            outcome = f"{decision}:conflict"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=decide, args=(d,))
+               for d in ["approve", "reject"] * 3]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    recorded = [o for o in outcomes if o.endswith(":recorded")]
+    assert len(recorded) == 1, outcomes
+    winner = recorded[0].split(":")[0]
+    assert all(o.endswith(":replay") for o in outcomes if o.startswith(winner)
+               and o not in recorded)
+    assert all(o.endswith(":conflict") for o in outcomes if not o.startswith(winner))
+    with sa.create_engine(f"sqlite:///{path}").connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
