@@ -1,0 +1,111 @@
+"""``python -m devhost start|clock|idle ...`` (and the messaging commands when present)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+import urllib.error
+import urllib.request
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _start(args: argparse.Namespace) -> int:
+    from .config import ConfigError
+    from .host import Host
+    from .loader import AppLoadError
+
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        host = Host(args.app_dir, data_dir=args.data_dir, port=args.port, clock=args.clock)
+    except (ConfigError, ValueError) as exc:
+        print(f"devhost: {exc}", file=sys.stderr)
+        return 2
+
+    async def serve() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await host.start()
+        except (AppLoadError, OSError, RuntimeError) as exc:
+            print(f"devhost: cannot start: {exc}", file=sys.stderr)
+            await host.stop()
+            return 1
+        print(host.describe(), flush=True)
+        print(f"devhost running at {host.base_url} (clock: "
+              f"{'virtual' if host.clock.is_virtual else 'real'}, data: {host.data_dir})",
+              flush=True)
+        await stop.wait()
+        await host.stop()
+        return 0
+
+    return asyncio.run(serve())
+
+
+def _call(url: str, method: str = "GET", body: Any = None) -> int:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            print(answer.read().decode())
+            return 0
+    except urllib.error.HTTPError as err:
+        print(err.read().decode(), file=sys.stderr)
+        return 1
+    except urllib.error.URLError as err:
+        print(f"devhost: cannot reach {url}: {err.reason}", file=sys.stderr)
+        return 1
+
+
+def _clock(args: argparse.Namespace) -> int:
+    if args.advance:
+        body = ({"seconds": float(args.advance)} if args.advance.replace(".", "", 1).isdigit()
+                else {"duration": args.advance})
+        return _call(f"{args.url}/admin/devhost/clock/advance", "POST", body)
+    return _call(f"{args.url}/admin/devhost/clock")
+
+
+def _idle(args: argparse.Namespace) -> int:
+    return _call(f"{args.url}/admin/devhost/idle?timeout={args.timeout}", "POST")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m devhost",
+                                     description="Run a Python Durable Functions app locally.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    start = sub.add_parser("start", help="load function_app.py and serve it")
+    start.add_argument("--app-dir", default=".", help="folder with function_app.py (default .)")
+    start.add_argument("--port", type=int, default=7071)
+    start.add_argument("--data-dir", default=None, help="state folder (default APP/.devhost)")
+    start.add_argument("--clock", choices=("real", "virtual"), default="real")
+    start.add_argument("--verbose", "-v", action="store_true", help="log what the host does")
+    start.set_defaults(handler=_start)
+    clock = sub.add_parser("clock", help="show or advance the virtual clock")
+    clock.add_argument("--url", default="http://127.0.0.1:7071")
+    clock.add_argument("--advance", help="seconds, or an ISO 8601 duration such as PT24H")
+    clock.set_defaults(handler=_clock)
+    idle = sub.add_parser("idle", help="wait until nothing is runnable now")
+    idle.add_argument("--url", default="http://127.0.0.1:7071")
+    idle.add_argument("--timeout", type=float, default=30.0)
+    idle.set_defaults(handler=_idle)
+    try:
+        from .messaging.cli import add_commands
+    except ImportError:
+        pass
+    else:
+        add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))

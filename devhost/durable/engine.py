@@ -1,0 +1,283 @@
+"""The durable engine's dispatch loops: orchestration episodes, activities and entity batches.
+
+Reads happen on the event loop (SQLite WAL readers never wait for the writer); episodes and
+entity batches run on a small pool of engine threads; activities run through the invoker with
+at most ``maxConcurrentActivityFunctions`` at once. Activity results are written in coalesced
+transactions. Work handed out in this process is tracked in memory, so after a crash every
+activity without a recorded result simply runs again (at-least-once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from azure.functions import meta
+
+from ..clock import Clock
+from ..invoker import Invoker
+from ..loader import FunctionInfo, LoadedApp
+from .entities import EntityEngine
+from .history import EventType, event
+from .http_activity import run_http_request
+from .orchestrations import HTTP_ACTIVITY, OrchestrationEngine, failure_fields
+from .store import Store
+
+__all__ = ["DurableEngine"]
+
+log = logging.getLogger("devhost.durable")
+
+EPISODE_BATCH = 32
+
+
+class DurableEngine:
+    def __init__(self, store: Store, clock: Clock, invoker: Invoker, app: LoadedApp,
+                 durable_settings: dict[str, Any], cpu_count: int = 2) -> None:
+        self.store = store
+        self.clock = clock
+        self.invoker = invoker
+        versioning = durable_settings
+        self.orch = OrchestrationEngine(
+            store, app.by_trigger("orchestrationTrigger"),
+            default_version=str(versioning["defaultVersion"]) if versioning.get("defaultVersion")
+            else None,
+            version_match=str(versioning.get("versionMatchStrategy", "None")),
+            version_failure=str(versioning.get("versionFailureStrategy", "Reject")),
+        )
+        self.entities = EntityEngine(store, app.by_trigger("entityTrigger"))
+        self.activities: dict[str, FunctionInfo] = app.by_trigger("activityTrigger")
+        self.max_activities = int(durable_settings.get("maxConcurrentActivityFunctions",
+                                                       10 * cpu_count))
+        self.max_orchestrations = int(durable_settings.get("maxConcurrentOrchestratorFunctions",
+                                                           10 * cpu_count))
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="durable")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakers: dict[str, asyncio.Event] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._episodes: set[str] = set()
+        self._entity_batches: set[str] = set()
+        self._activities: set[int] = set()
+        self._activity_cursor = 0
+        self._completions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        self._flushing = 0
+        self._stopping = False
+
+    # --------------------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wakers = {name: asyncio.Event() for name in ("episodes", "entities", "work", "results")}
+        self._tasks = [
+            asyncio.create_task(self._orchestration_loop(), name="devhost-orchestrations"),
+            asyncio.create_task(self._entity_loop(), name="devhost-entities"),
+            asyncio.create_task(self._activity_loop(), name="devhost-activities"),
+            asyncio.create_task(self._flush_loop(), name="devhost-results"),
+        ]
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def wake(self) -> None:
+        """Something was written that may be runnable; safe to call from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self._set_wakers()
+        else:
+            loop.call_soon_threadsafe(self._set_wakers)
+
+    def _set_wakers(self) -> None:
+        for waker in self._wakers.values():
+            waker.set()
+
+    async def in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        assert self._loop is not None
+        return await self._loop.run_in_executor(self._pool, fn, *args)
+
+    def busy(self) -> bool:
+        """True while anything is running or runnable now (future timers do not count)."""
+        if self._episodes or self._entity_batches or self._activities:
+            return True
+        if self._completions or self._flushing:
+            return True
+        now = self.clock.now()
+        if self.orch.runnable(now, set(), 1) or self.entities.runnable(now, set(), 1):
+            return True
+        return self.store.conn().execute(
+            "SELECT 1 FROM work WHERE id > ? LIMIT 1", (self._activity_cursor,)
+        ).fetchone() is not None
+
+    async def _idle_wait(self, loop_name: str, next_due: datetime | None) -> None:
+        waker = self._wakers[loop_name]
+        waiters: list[asyncio.Task[Any]] = [asyncio.create_task(waker.wait())]
+        if next_due is not None:
+            waiters.append(asyncio.create_task(self.clock.sleep_until(next_due)))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            for waiter in waiters:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiter
+        waker.clear()
+
+    async def _guard(self, what: str, body: Callable[[], Awaitable[None]]) -> None:
+        """Keep a loop alive across unexpected errors (a host must not die of one bad item)."""
+        while not self._stopping:
+            try:
+                await body()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("devhost %s loop error; continuing", what)
+                await asyncio.sleep(0.2)
+
+    # ------------------------------------------------------------------------ orchestrations
+    async def _orchestration_loop(self) -> None:
+        await self._guard("orchestration", self._orchestration_step)
+
+    async def _orchestration_step(self) -> None:
+        while not self._stopping:
+            now = self.clock.now()
+            free = self.max_orchestrations - len(self._episodes)
+            ids = self.orch.runnable(now, self._episodes, free) if free > 0 else []
+            if not ids:
+                await self._idle_wait("episodes", self.orch.next_due(now) if free > 0 else None)
+                continue
+            self._episodes.update(ids)
+            for start in range(0, len(ids), EPISODE_BATCH):
+                batch = ids[start:start + EPISODE_BATCH]
+                asyncio.create_task(self._run_episodes(batch))
+
+    async def _run_episodes(self, ids: list[str]) -> None:
+        try:
+            await self.in_thread(self._episodes_sync, ids)
+        finally:
+            self._episodes.difference_update(ids)
+            self.wake()
+
+    def _episodes_sync(self, ids: list[str]) -> None:
+        for iid in ids:
+            try:
+                self.orch.run_episode(iid, self.clock.now())
+            except Exception:
+                log.exception("episode of %s failed; it will be retried", iid)
+
+    # ------------------------------------------------------------------------------ entities
+    async def _entity_loop(self) -> None:
+        await self._guard("entity", self._entity_step)
+
+    async def _entity_step(self) -> None:
+        while not self._stopping:
+            now = self.clock.now()
+            ids = self.entities.runnable(now, self._entity_batches, 16)
+            if not ids:
+                await self._idle_wait("entities", None)
+                continue
+            self._entity_batches.update(ids)
+            for entity_id in ids:
+                asyncio.create_task(self._run_entity(entity_id))
+
+    async def _run_entity(self, entity_id: str) -> None:
+        try:
+            await self.in_thread(self.entities.run_batch, entity_id, self.clock.now())
+        except Exception:
+            log.exception("entity batch of %s failed; it will be retried", entity_id)
+        finally:
+            self._entity_batches.discard(entity_id)
+            self.wake()
+
+    # ---------------------------------------------------------------------------- activities
+    async def _activity_loop(self) -> None:
+        await self._guard("activity", self._activity_step)
+
+    async def _activity_step(self) -> None:
+        while not self._stopping:
+            free = self.max_activities - len(self._activities)
+            rows = self.store.conn().execute(
+                "SELECT * FROM work WHERE id > ? ORDER BY id LIMIT ?",
+                (self._activity_cursor, free),
+            ).fetchall() if free > 0 else []
+            if not rows:
+                await self._idle_wait("work", None)
+                continue
+            for row in rows:
+                self._activity_cursor = max(self._activity_cursor, row["id"])
+                self._activities.add(row["id"])
+                asyncio.create_task(self._run_activity(dict(row)))
+
+    async def _run_activity(self, work: dict[str, Any]) -> None:
+        try:
+            outcome = await self._execute(work)
+        except Exception as exc:  # the host's own failure to run it: record, never crash
+            outcome = event(EventType.TaskFailed, self.clock.now(), TaskScheduledId=work["task_id"],
+                            **failure_fields(exc, f"Activity function '{work['name']}'"))
+        self._completions.append((work, outcome))
+        self._activities.discard(work["id"])
+        self.wake()
+
+    async def _execute(self, work: dict[str, Any]) -> dict[str, Any]:
+        task_id, name = work["task_id"], work["name"]
+        if work["kind"] == "http" or name == HTTP_ACTIVITY:
+            result = await run_http_request(json.loads(work["input"]), self.clock)
+            return event(EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id,
+                         Result=json.dumps(result))
+        fn = self.activities.get(name)
+        if fn is None:
+            return event(EventType.TaskFailed, self.clock.now(), TaskScheduledId=task_id,
+                         Reason=f"The function '{name}' doesn't exist, is disabled, or is not an"
+                                " activity function.", Details="")
+        datum = meta.Datum(type="string", value=work["input"] if work["input"] is not None
+                           else "null")
+        try:
+            invocation = await self.invoker.invoke(fn, datum)
+        except Exception as exc:
+            return event(EventType.TaskFailed, self.clock.now(), TaskScheduledId=task_id,
+                         **failure_fields(exc, f"Activity function '{name}'"))
+        encoded = meta._ConverterMeta.get("activityTrigger").encode(invocation.value,
+                                                                    expected_type=None)
+        return event(EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id,
+                     Result=encoded.value)
+
+    async def _flush_loop(self) -> None:
+        await self._guard("result", self._flush_step)
+
+    async def _flush_step(self) -> None:
+        while not self._stopping:
+            if not self._completions:
+                await self._idle_wait("results", None)
+                continue
+            batch, self._completions = self._completions, []
+            self._flushing += 1
+            try:
+                await self.in_thread(self._write_completions, batch)
+            finally:
+                self._flushing -= 1
+            self.wake()
+
+    def _write_completions(self, batch: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
+        with self.store.tx() as db:
+            for work, outcome in batch:
+                gone = db.execute("DELETE FROM work WHERE id=?", (work["id"],)).rowcount == 0
+                if gone or outcome is None:
+                    continue  # the instance ended or restarted meanwhile
+                self.orch.post(db, work["instance_id"], "completion", outcome, self.clock.now(),
+                               execution_id=work["execution_id"])

@@ -1,0 +1,642 @@
+"""Orchestration episodes: history in, actions out, new state committed atomically.
+
+An episode takes the messages due for one instance, appends them to its history after an
+``OrchestratorStarted`` event, lets the SDK replay the whole history (the worker's protocol),
+and turns the actions it has not seen before into history events and outgoing work.
+
+Task ids follow the SDK's own counting: every action but an event wait takes the next id, in
+the order the SDK schedules them. Retries are the host's job, as in the extension: a failed
+attempt gets a timer and, when it fires, a new attempt, each with the next id. Because the SDK
+hands out those ids while it processes the failure, retry bookkeeping messages are delivered
+first in an episode, before anything that can make user code schedule new work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from azure.functions import _durable_functions as azf_durable
+
+from ..loader import FunctionInfo
+from .history import EventType, event
+from .store import Store, from_ts, to_ts
+
+__all__ = ["TERMINAL", "EpisodeResult", "OrchestrationEngine", "flatten_actions"]
+
+log = logging.getLogger("devhost.durable")
+
+TERMINAL = frozenset({"Completed", "Failed", "Terminated"})
+_OOP_LABEL = "\n\n$OutOfProcData$:"
+
+# Action types of the out-of-process protocol (azure.durable_functions ActionType).
+CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
+CONTINUE_AS_NEW, CREATE_TIMER, WAIT_EVENT, CALL_ENTITY, CALL_HTTP, SIGNAL_ENTITY = 4, 5, 6, 7, 8, 9
+HTTP_ACTIVITY = "BuiltIn::HttpActivity"
+
+
+def flatten_actions(actions: Any) -> list[dict[str, Any]]:
+    """The actions of a result in scheduling order (compound actions expanded in place)."""
+    out: list[dict[str, Any]] = []
+    if isinstance(actions, list):
+        for item in actions:
+            out.extend(flatten_actions(item))
+    elif isinstance(actions, dict):
+        if "compoundActions" in actions:
+            out.extend(flatten_actions(actions["compoundActions"]))
+        else:
+            out.append(actions)
+    return out
+
+
+@dataclass
+class Progress:
+    """What the host remembers about an execution besides its history (instances.state)."""
+
+    seq: int = 0
+    actions_seen: int = 0
+    action_ids: list[int] = field(default_factory=list)
+    retries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    retry_timers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, text: str | None) -> Progress:
+        data = json.loads(text or "{}")
+        return cls(**data) if data else cls()
+
+    def dump(self) -> str:
+        return json.dumps(self.__dict__)
+
+    def take_id(self) -> int:
+        self.seq += 1
+        return self.seq - 1
+
+
+@dataclass
+class EpisodeResult:
+    instance_id: str
+    status: str
+    ran: bool
+
+
+def _retry_delay(options: dict[str, Any], attempt: int) -> timedelta:
+    first = float(options.get("firstRetryIntervalInMilliseconds", 0))
+    backoff = float(options.get("backoffCoefficient", 1.0))
+    delay = first * (backoff ** max(attempt - 1, 0))
+    cap = options.get("maxRetryIntervalInMilliseconds")
+    if cap:
+        delay = min(delay, float(cap))
+    return timedelta(milliseconds=delay)
+
+
+def failure_fields(exc: BaseException, what: str) -> dict[str, str]:
+    """Reason and details of a failed task, as the worker reports an exception."""
+    import traceback
+
+    message = str(exc) or type(exc).__name__
+    details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"Reason": f"{what} failed: {type(exc).__name__}: {message}", "Details": details}
+
+
+class OrchestrationEngine:
+    """Runs episodes. All methods are synchronous and run on worker threads."""
+
+    def __init__(self, store: Store, orchestrators: dict[str, FunctionInfo],
+                 default_version: str | None = None, version_match: str = "None",
+                 version_failure: str = "Reject") -> None:
+        self.store = store
+        self.orchestrators = orchestrators
+        self.default_version = default_version
+        self.version_match = version_match.lower()
+        self.version_failure = version_failure.lower()
+
+    # ----------------------------------------------------------------------------- starting
+    def create(self, db: Any, name: str, instance_id: str, input_json: str | None,
+               now: datetime, version: str | None = None, parent: tuple[str, int, str] | None = None
+               ) -> None:
+        """Create (or replace) an instance and queue its ExecutionStarted; caller holds a tx."""
+        execution_id = uuid.uuid4().hex
+        version = version if version is not None else self.default_version
+        for table in ("history", "inbox", "waiting", "work"):
+            db.execute(f"DELETE FROM {table} WHERE instance_id=?", (instance_id,))
+        db.execute(
+            "INSERT OR REPLACE INTO instances (id, name, version, status, input, output,"
+            " custom_status, created, updated, parent_id, parent_task, execution_id, state)"
+            " VALUES (?,?,?,?,?,NULL,NULL,?,?,?,?,?,'{}')",
+            (instance_id, name, version, "Pending", input_json, to_ts(now), to_ts(now),
+             parent[0] if parent else None, parent[1] if parent else None, execution_id),
+        )
+        started = event(
+            EventType.ExecutionStarted, now, Name=name, Input=input_json, Version=version,
+            OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution_id},
+            ParentInstance=(
+                {"Name": parent[2], "OrchestrationInstance": {"InstanceId": parent[0]},
+                 "TaskScheduleId": parent[1]} if parent else None),
+        )
+        self.post(db, instance_id, "start", started, now, execution_id=execution_id)
+
+    @staticmethod
+    def post(db: Any, instance_id: str, kind: str, evt: dict[str, Any], visible_at: datetime,
+             execution_id: str | None = None, name: str | None = None) -> None:
+        db.execute(
+            "INSERT INTO inbox (instance_id, execution_id, kind, name, event, visible_at)"
+            " VALUES (?,?,?,?,?,?)",
+            (instance_id, execution_id, kind, name, json.dumps(evt), to_ts(visible_at)),
+        )
+
+    # ------------------------------------------------------------------------------ queries
+    def runnable(self, now: datetime, exclude: set[str], limit: int) -> list[str]:
+        rows = self.store.conn().execute(
+            "SELECT DISTINCT i.instance_id FROM inbox i JOIN instances s ON s.id = i.instance_id"
+            " WHERE i.visible_at <= ?"
+            " AND (s.status != 'Suspended' OR i.kind IN ('resume', 'terminate'))"
+            " AND (i.kind != 'event' OR EXISTS (SELECT 1 FROM waiting w WHERE"
+            "      w.instance_id = i.instance_id AND w.name = i.name AND w.count > 0)"
+            "      OR s.status IN ('Completed', 'Failed', 'Terminated'))"
+            " ORDER BY i.id LIMIT ?",
+            (to_ts(now), limit + len(exclude)),
+        ).fetchall()
+        return [r[0] for r in rows if r[0] not in exclude][:limit]
+
+    def next_due(self, now: datetime) -> datetime | None:
+        row = self.store.conn().execute(
+            "SELECT MIN(visible_at) FROM inbox WHERE visible_at > ?", (to_ts(now),)
+        ).fetchone()
+        return from_ts(row[0]) if row and row[0] else None
+
+    # ------------------------------------------------------------------------------ episode
+    def run_episode(self, instance_id: str, now: datetime) -> EpisodeResult | None:
+        db = self.store.conn()
+        inst = db.execute("SELECT * FROM instances WHERE id=?", (instance_id,)).fetchone()
+        rows = db.execute(
+            "SELECT * FROM inbox WHERE instance_id=? AND visible_at<=? ORDER BY id",
+            (instance_id, to_ts(now)),
+        ).fetchall()
+        if inst is None:
+            with self.store.tx() as tx:
+                tx.execute("DELETE FROM inbox WHERE instance_id=?", (instance_id,))
+            return None
+        if not rows:
+            return None
+        plan = _Episode(self, inst, rows, now)
+        plan.prepare()
+        if plan.should_run:
+            plan.run_user_code()
+        with self.store.tx() as tx:
+            plan.commit(tx)
+        return EpisodeResult(instance_id, plan.status, plan.should_run)
+
+    def invoke_orchestrator(self, fn: FunctionInfo, context: dict[str, Any]) -> dict[str, Any]:
+        """Call the orchestrator function with the context JSON; returns the OrchestratorState."""
+        body = json.dumps(context)
+        try:
+            out = fn.func(azf_durable.OrchestrationContext(body))
+        except Exception as exc:
+            text = str(exc)
+            message, _, state = text.partition(_OOP_LABEL)
+            data = json.loads(state) if state else {"actions": [], "customStatus": None}
+            data["isDone"] = False
+            data["error"] = message or type(exc).__name__
+            return data
+        return json.loads(out) if isinstance(out, str) else dict(out)
+
+    # ------------------------------------------------------------------------------ control
+    def terminate(self, db: Any, inst: Any, reason: str, now: datetime) -> None:
+        self.finish(db, inst, "Terminated", json.dumps(reason), now,
+                    [event(EventType.ExecutionTerminated, now, Input=json.dumps(reason))])
+
+    def finish(self, db: Any, inst: Any, status: str, output_json: str | None, now: datetime,
+               events: list[dict[str, Any]], custom_status: Any = ...) -> None:
+        """End the execution, drop its pending work and tell the parent orchestration."""
+        iid = inst["id"]
+        self._append(db, iid, events)
+        db.execute("DELETE FROM work WHERE instance_id=?", (iid,))
+        db.execute("DELETE FROM inbox WHERE instance_id=? AND kind != 'event'", (iid,))
+        db.execute("DELETE FROM waiting WHERE instance_id=?", (iid,))
+        if custom_status is ...:
+            db.execute("UPDATE instances SET status=?, output=?, updated=? WHERE id=?",
+                       (status, output_json, to_ts(now), iid))
+        else:
+            db.execute(
+                "UPDATE instances SET status=?, output=?, custom_status=?, updated=? WHERE id=?",
+                (status, output_json, custom_status, to_ts(now), iid))
+        if inst["parent_id"]:
+            parent = db.execute("SELECT execution_id FROM instances WHERE id=?",
+                                (inst["parent_id"],)).fetchone()
+            if parent is not None:
+                if status == "Completed":
+                    evt = event(EventType.SubOrchestrationInstanceCompleted, now,
+                                TaskScheduledId=inst["parent_task"], Result=output_json)
+                else:
+                    reason = json.loads(output_json) if output_json else status
+                    evt = event(EventType.SubOrchestrationInstanceFailed, now,
+                                TaskScheduledId=inst["parent_task"],
+                                Reason=f"Sub-orchestration '{inst['name']}' ({iid}) {status.lower()}:"
+                                       f" {reason}", Details=str(reason))
+                self.post(db, inst["parent_id"], "completion", evt, now,
+                          execution_id=parent["execution_id"])
+
+    @staticmethod
+    def _append(db: Any, instance_id: str, events: list[dict[str, Any]]) -> None:
+        row = db.execute("SELECT COALESCE(MAX(n), -1) FROM history WHERE instance_id=?",
+                         (instance_id,)).fetchone()
+        start = int(row[0]) + 1
+        db.executemany(
+            "INSERT INTO history (instance_id, n, event) VALUES (?,?,?)",
+            [(instance_id, start + i, json.dumps(e)) for i, e in enumerate(events)],
+        )
+
+    def rewind(self, db: Any, inst: Any, reason: str, now: datetime) -> None:
+        """Forget the failures of a Failed instance and run the failed tasks again."""
+        iid = inst["id"]
+        rows = db.execute("SELECT n, event FROM history WHERE instance_id=? ORDER BY n",
+                          (iid,)).fetchall()
+        events = [(r[0], json.loads(r[1])) for r in rows]
+        failed = {e["TaskScheduledId"] for _, e in events
+                  if e["EventType"] in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed)}
+        drop = [n for n, e in events if e["EventType"] in (
+            EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed,
+            EventType.ExecutionCompleted, EventType.ExecutionFailed)]
+        db.executemany("DELETE FROM history WHERE instance_id=? AND n=?", [(iid, n) for n in drop])
+        for _, e in events:
+            if e["EventType"] == EventType.TaskScheduled and e["EventId"] in failed:
+                kind = "http" if e.get("Name") == HTTP_ACTIVITY else "activity"
+                db.execute(
+                    "INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (iid, inst["execution_id"], e["EventId"], kind, e["Name"], e.get("Input")))
+            elif (e["EventType"] == EventType.SubOrchestrationInstanceCreated
+                  and e["EventId"] in failed):
+                child = db.execute("SELECT * FROM instances WHERE id=?",
+                                   (e["InstanceId"],)).fetchone()
+                if child is not None and child["status"] == "Failed":
+                    self.rewind(db, child, reason, now)
+        # Retry bookkeeping of the failed tasks starts over with the rewound attempt.
+        progress = Progress.load(inst["state"])
+        for task in failed:
+            progress.retries.pop(str(task), None)
+        db.execute("UPDATE instances SET status='Running', output=NULL, updated=?, state=?"
+                   " WHERE id=?", (to_ts(now), progress.dump(), iid))
+
+
+class _Episode:
+    """One episode of one instance: prepare (read), run user code, commit (write)."""
+
+    def __init__(self, engine: OrchestrationEngine, inst: Any, rows: list[Any],
+                 now: datetime) -> None:
+        self.e = engine
+        self.inst = inst
+        self.rows = rows
+        self.now = now
+        self.iid: str = inst["id"]
+        self.status: str = inst["status"]
+        self.progress = Progress.load(inst["state"])
+        self.consumed: list[int] = []
+        self.delivered: list[dict[str, Any]] = []
+        self.delivered_events: dict[str, int] = {}
+        self.prefix: list[dict[str, Any]] = []  # suspend/resume events recorded before running
+        self.control: tuple[str, Any] | None = None
+        self.should_run = False
+        self.result: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------------------ prepare
+    def prepare(self) -> None:
+        execution = self.inst["execution_id"]
+        db = self.e.store.conn()
+        waiting = {r[0]: r[1] for r in db.execute(
+            "SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,))}
+        first: list[tuple[int, dict[str, Any]]] = []
+        rest: list[tuple[int, dict[str, Any]]] = []
+        for row in self.rows:
+            kind = row["kind"]
+            evt = json.loads(row["event"])
+            if self.status in TERMINAL and kind != "start":
+                self.consumed.append(row["id"])  # nothing can use it any more
+                continue
+            if kind in ("terminate", "suspend", "resume"):
+                if kind == "terminate":
+                    self.control = ("terminate", evt.get("Input"))
+                    self.consumed.append(row["id"])
+                    return
+                self.consumed.append(row["id"])
+                self._suspend_or_resume(kind)
+                continue
+            if self.status == "Suspended":
+                continue
+            if row["execution_id"] and row["execution_id"] != execution and kind != "event":
+                self.consumed.append(row["id"])  # left over from an earlier execution
+                continue
+            if kind == "event":
+                name = row["name"]
+                if waiting.get(name, 0) - self.delivered_events.get(name, 0) <= 0:
+                    continue  # buffered until the orchestration waits for it
+                self.delivered_events[name] = self.delivered_events.get(name, 0) + 1
+            target = rest
+            if kind == "start" or self._is_retry_bookkeeping(evt):
+                target = first
+            target.append((row["id"], evt))
+        for row_id, evt in first + rest:
+            self.consumed.append(row_id)
+            self.delivered.append(evt)
+        self.should_run = bool(self.delivered) and self.status not in ("Suspended",)
+
+    def _suspend_or_resume(self, kind: str) -> None:
+        if kind == "suspend" and self.status in ("Running", "Pending"):
+            self.status = "Suspended"
+            self.prefix.append(event(EventType.ExecutionSuspended, self.now))
+        elif kind == "resume" and self.status == "Suspended":
+            self.status = "Running"
+            self.prefix.append(event(EventType.ExecutionResumed, self.now))
+
+    def _is_retry_bookkeeping(self, evt: dict[str, Any]) -> bool:
+        kind = evt["EventType"]
+        if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+            return str(evt["TaskScheduledId"]) in self.progress.retries
+        if kind == EventType.TimerFired:
+            task = self.progress.retry_timers.get(str(evt["TimerId"]))
+            if task is None:
+                return False
+            retry = self.progress.retries[task]
+            return int(retry["attempt"]) < int(retry["options"].get("maxNumberOfAttempts", 1))
+        return False
+
+    # ------------------------------------------------------------------------------ execute
+    def run_user_code(self) -> None:
+        fn = self.e.orchestrators.get(self.inst["name"])
+        if fn is None:
+            self.control = ("fail", f"The function '{self.inst['name']}' doesn't exist, is"
+                                    " disabled, or is not an orchestrator function.")
+            return
+        if any(e["EventType"] == EventType.ExecutionStarted for e in self.delivered):
+            problem = self._version_problem()
+            if problem:
+                self.control = ("fail", problem)
+                return
+        db = self.e.store.conn()
+        past = [json.loads(r[0]) for r in db.execute(
+            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (self.iid,))]
+        for evt in past:
+            evt["IsPlayed"] = True
+        self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
+        context = {
+            "history": past + self.new_events,
+            "instanceId": self.iid,
+            "isReplaying": bool(past),
+            "parentInstanceId": self.inst["parent_id"],
+            "input": self.inst["input"],
+            "upperSchemaVersion": 2,
+            "upperSchemaVersionNew": 2,
+        }
+        self.result = self.e.invoke_orchestrator(fn, context)
+
+    def _version_problem(self) -> str | None:
+        current, wanted = self.e.default_version, self.inst["version"]
+        match = self.e.version_match
+        if match == "none" or current is None:
+            return None
+        ok = (wanted == current) if match == "strict" else (
+            _version_key(wanted or "") <= _version_key(current))
+        if ok:
+            return None
+        return (f"The orchestration version '{wanted}' does not match the worker version"
+                f" '{current}' (versionMatchStrategy {match}).")
+
+    # ------------------------------------------------------------------------------- commit
+    def commit(self, db: Any) -> None:
+        if self.consumed:
+            db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in self.consumed])
+        if self.prefix:
+            self.e._append(db, self.iid, self.prefix)
+        for name, count in self.delivered_events.items():
+            db.execute("UPDATE waiting SET count = count - ? WHERE instance_id=? AND name=?",
+                       (count, self.iid, name))
+        inst = self.inst
+        if self.control is not None:
+            verb, detail = self.control
+            if verb == "terminate":
+                if self.status not in TERMINAL:
+                    reason = json.loads(detail) if detail else ""
+                    self.e.terminate(db, inst, reason, self.now)
+                    self.status = "Terminated"
+            else:
+                self.e.finish(db, inst, "Failed", json.dumps(detail), self.now,
+                              [event(EventType.ExecutionFailed, self.now, Reason=detail)])
+                self.status = "Failed"
+            return
+        if self.result is None:
+            db.execute("UPDATE instances SET status=?, updated=? WHERE id=?",
+                       (self.status, to_ts(self.now), self.iid))
+            return
+        self._apply(db, self.result)
+
+    def _apply(self, db: Any, result: dict[str, Any]) -> None:
+        now, p = self.now, self.progress
+        scheduled: list[dict[str, Any]] = []
+        # Retry bookkeeping first: the SDK numbered these ids while processing the messages.
+        for evt in self.new_events:
+            self._retry_step(db, evt, scheduled)
+        actions = flatten_actions(result.get("actions") or [])
+        for index, action in enumerate(actions[: p.actions_seen]):
+            if (action.get("actionType") == CREATE_TIMER and action.get("isCanceled")
+                    and index < len(p.action_ids)):
+                db.execute("DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
+                           " AND json_extract(event, '$.TimerId')=?", (self.iid, p.action_ids[index]))
+        continue_input: Any = ...
+        for action in actions[p.actions_seen:]:
+            kind = action.get("actionType")
+            if kind == WAIT_EVENT:
+                p.action_ids.append(-1)
+                db.execute(
+                    "INSERT INTO waiting (instance_id, name, count) VALUES (?,?,1)"
+                    " ON CONFLICT(instance_id, name) DO UPDATE SET count = count + 1",
+                    (self.iid, action.get("externalEventName")))
+                continue
+            task_id = p.take_id()
+            p.action_ids.append(task_id)
+            if kind == CONTINUE_AS_NEW:
+                continue_input = action.get("input")
+            else:
+                self._schedule(db, kind, action, task_id, scheduled)
+        p.actions_seen = len(actions)
+        custom = result.get("customStatus")
+        custom_json = json.dumps(custom) if custom is not None else None
+        history = [*self.new_events, *scheduled]
+        error = result.get("error")
+        if error is not None and not result.get("isDone"):
+            name = self.inst["name"]
+            message = f"Orchestrator function '{name}' failed: {error}"
+            self.e._append(db, self.iid, history)
+            db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
+            self.e.finish(db, self.inst, "Failed", json.dumps(message), now,
+                          [event(EventType.ExecutionFailed, now, Reason=message),
+                           event(EventType.OrchestratorCompleted, now)], custom_json)
+            self.status = "Failed"
+            return
+        if result.get("isDone") and continue_input is not ...:
+            self._continue_as_new(db, continue_input, custom_json)
+            return
+        history.append(event(EventType.OrchestratorCompleted, now))
+        self.e._append(db, self.iid, history)
+        if result.get("isDone"):
+            output = json.dumps(result.get("output"))
+            db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
+            self.e.finish(db, self.inst, "Completed", output, now,
+                          [event(EventType.ExecutionCompleted, now, OrchestrationStatus="Completed",
+                                 Result=output)], custom_json)
+            self.status = "Completed"
+            return
+        if self.status == "Pending":
+            self.status = "Running"
+        db.execute("UPDATE instances SET status=?, custom_status=?, updated=?, state=? WHERE id=?",
+                   (self.status, custom_json, to_ts(now), p.dump(), self.iid))
+
+    def _continue_as_new(self, db: Any, new_input: Any, custom_json: str | None) -> None:
+        """Start a fresh execution with the new input; buffered events stay in the inbox."""
+        now, iid = self.now, self.iid
+        execution_id = uuid.uuid4().hex
+        for table in ("history", "waiting", "work"):
+            db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
+        db.execute("DELETE FROM inbox WHERE instance_id=? AND kind != 'event'", (iid,))
+        db.execute("UPDATE instances SET status='Running', input=?, custom_status=?, updated=?,"
+                   " execution_id=?, state='{}' WHERE id=?",
+                   (new_input, custom_json, to_ts(now), execution_id, iid))
+        started = event(
+            EventType.ExecutionStarted, now, Name=self.inst["name"], Input=new_input,
+            Version=self.inst["version"],
+            OrchestrationInstance={"InstanceId": iid, "ExecutionId": execution_id},
+            ParentInstance=None)
+        self.e.post(db, iid, "start", started, now, execution_id=execution_id)
+        self.status = "Running"
+
+    def _retry_step(self, db: Any, evt: dict[str, Any], scheduled: list[dict[str, Any]]) -> None:
+        p, now = self.progress, self.now
+        kind = evt["EventType"]
+        if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+            task = str(evt["TaskScheduledId"])
+            retry = p.retries.get(task)
+            if retry is None:
+                return
+            timer_id = p.take_id()
+            options = retry["options"]
+            fire_at = now + _retry_delay(options, int(retry["attempt"]))
+            timeout = options.get("retryTimeoutInMilliseconds")
+            if timeout and now >= from_ts(retry["started"]) + timedelta(milliseconds=float(timeout)):
+                fire_at = now
+                retry["attempt"] = int(options.get("maxNumberOfAttempts", 1))
+            p.retry_timers[str(timer_id)] = task
+            scheduled.append(event(EventType.TimerCreated, now, timer_id, FireAt=to_ts(fire_at)))
+            self.e.post(db, self.iid, "completion",
+                        event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
+                        fire_at, execution_id=self.inst["execution_id"])
+        elif kind == EventType.TimerFired:
+            task = p.retry_timers.pop(str(evt["TimerId"]), None)
+            if task is None:
+                return
+            retry = p.retries.pop(task)
+            if int(retry["attempt"]) >= int(retry["options"].get("maxNumberOfAttempts", 1)):
+                return
+            new_id = p.take_id()
+            retry["attempt"] = int(retry["attempt"]) + 1
+            p.retries[str(new_id)] = retry
+            if retry["kind"] == "activity":
+                self._schedule_activity(db, retry["name"], retry["input"], new_id, scheduled)
+            else:
+                self._schedule_sub(db, retry, new_id, scheduled)
+
+    def _schedule(self, db: Any, kind: int, action: dict[str, Any], task_id: int,
+                  scheduled: list[dict[str, Any]]) -> None:
+        now = self.now
+        if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
+            self._schedule_activity(db, action["functionName"], action.get("input"), task_id,
+                                    scheduled)
+            if kind == CALL_ACTIVITY_RETRY:
+                self.progress.retries[str(task_id)] = {
+                    "kind": "activity", "name": action["functionName"],
+                    "input": action.get("input"), "options": action.get("retryOptions", {}),
+                    "attempt": 1, "started": to_ts(now)}
+        elif kind in (CALL_SUB, CALL_SUB_RETRY):
+            spec = {"kind": "sub", "name": action["functionName"], "input": action.get("input"),
+                    "instance_id": action.get("instanceId"), "version": action.get("version"),
+                    "options": action.get("retryOptions", {}), "attempt": 1, "started": to_ts(now)}
+            self._schedule_sub(db, spec, task_id, scheduled)
+            if kind == CALL_SUB_RETRY:
+                self.progress.retries[str(task_id)] = spec
+        elif kind == CREATE_TIMER:
+            fire_at = _parse_time(action["fireAt"])
+            scheduled.append(event(EventType.TimerCreated, now, task_id, FireAt=to_ts(fire_at)))
+            if not action.get("isCanceled"):
+                self.e.post(db, self.iid, "completion",
+                            event(EventType.TimerFired, fire_at, TimerId=task_id,
+                                  FireAt=to_ts(fire_at)),
+                            fire_at, execution_id=self.inst["execution_id"])
+        elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
+            target = str(action["instanceId"])
+            request_id = str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                        f"{self.iid}/{self.inst['execution_id']}/{task_id}"))
+            signal = kind == SIGNAL_ENTITY
+            message = {"id": request_id, "op": action.get("operation"),
+                       "input": action.get("input"), "signal": signal,
+                       "parent": None if signal else self.iid,
+                       "parentExecution": self.inst["execution_id"]}
+            scheduled.append(event(EventType.EventSent, now, task_id, InstanceId=target,
+                                   Name="op", Input=json.dumps(message)))
+            post_entity_message(db, target, message, now)
+        elif kind == CALL_HTTP:
+            self._schedule_activity(db, HTTP_ACTIVITY, json.dumps(action.get("httpRequest")),
+                                    task_id, scheduled, work_kind="http")
+        else:
+            raise ValueError(f"unsupported action type {kind!r} in {action!r}")
+
+    def _schedule_activity(self, db: Any, name: str, input_json: Any, task_id: int,
+                           scheduled: list[dict[str, Any]], work_kind: str = "activity") -> None:
+        scheduled.append(event(EventType.TaskScheduled, self.now, task_id, Name=name,
+                               Input=input_json))
+        db.execute("INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
+                   " VALUES (?,?,?,?,?,?)",
+                   (self.iid, self.inst["execution_id"], task_id, work_kind, name, input_json))
+
+    def _schedule_sub(self, db: Any, spec: dict[str, Any], task_id: int,
+                      scheduled: list[dict[str, Any]]) -> None:
+        now = self.now
+        child_id = spec.get("instance_id") or f"{self.iid}:{task_id:04d}"
+        scheduled.append(event(EventType.SubOrchestrationInstanceCreated, now, task_id,
+                               Name=spec["name"], InstanceId=child_id, Input=spec.get("input")))
+        existing = db.execute("SELECT status FROM instances WHERE id=?", (child_id,)).fetchone()
+        if existing is not None and existing["status"] not in TERMINAL:
+            self.e.post(db, self.iid, "completion",
+                        event(EventType.SubOrchestrationInstanceFailed, now,
+                              TaskScheduledId=task_id,
+                              Reason=f"An orchestration with instance ID '{child_id}' already"
+                                     " exists and is running.", Details=""),
+                        now, execution_id=self.inst["execution_id"])
+            return
+        self.e.create(db, spec["name"], child_id, spec.get("input"), now,
+                      version=spec.get("version"),
+                      parent=(self.iid, task_id, self.inst["name"]))
+
+
+def post_entity_message(db: Any, entity_id: str, message: dict[str, Any], at: datetime) -> None:
+    db.execute("INSERT INTO entity_inbox (entity_id, message, visible_at) VALUES (?,?,?)",
+               (entity_id, json.dumps(message), to_ts(at)))
+
+
+def _parse_time(text: str) -> datetime:
+    from dateutil.parser import isoparse
+
+    value = isoparse(text)
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _version_key(text: str) -> tuple[Any, ...]:
+    parts: list[Any] = []
+    for piece in text.replace("-", ".").split("."):
+        parts.append((0, int(piece)) if piece.isdigit() else (1, piece))
+    return tuple(parts)

@@ -1,0 +1,147 @@
+"""The SQLite store behind devhost's durable engine.
+
+One file in WAL mode under the data dir. Orchestration state is event-sourced: ``history``
+holds each instance's events as the SDK sees them, ``inbox`` the messages not yet delivered
+(activity results, timers with a future ``visible_at``, external events, control messages),
+``work`` the activities to run, and ``entities``/``entity_inbox`` the durable entities. Every
+episode is committed in one transaction, so a kill -9 loses at most work that then runs again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["Store", "from_ts", "to_ts"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT,
+    status TEXT NOT NULL,
+    input TEXT,
+    output TEXT,
+    custom_status TEXT,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    parent_id TEXT,
+    parent_task INTEGER,
+    execution_id TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS instances_created ON instances(created);
+CREATE INDEX IF NOT EXISTS instances_status ON instances(status);
+CREATE TABLE IF NOT EXISTS history (
+    instance_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    PRIMARY KEY (instance_id, n)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id TEXT NOT NULL,
+    execution_id TEXT,
+    kind TEXT NOT NULL,
+    name TEXT,
+    event TEXT NOT NULL,
+    visible_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS inbox_instance ON inbox(instance_id, id);
+CREATE INDEX IF NOT EXISTS inbox_visible ON inbox(visible_at);
+CREATE TABLE IF NOT EXISTS waiting (
+    instance_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (instance_id, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS work (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id TEXT NOT NULL,
+    execution_id TEXT NOT NULL,
+    task_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    input TEXT,
+    leased INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS entities (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT,
+    updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entity_inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    entity_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    visible_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entity_inbox_entity ON entity_inbox(entity_id, id);
+"""
+
+
+def to_ts(value: datetime) -> str:
+    """A fixed-width UTC timestamp, so that text order is time order in SQL."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_ts(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+class Store:
+    """Connections per thread to one SQLite file; ``tx()`` is one atomic write."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self.conn().executescript(_SCHEMA)
+
+    def conn(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                 check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS
+            # crash or power cut can lose the last transactions.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=30000")
+            self._local.db = db
+            with self._lock:
+                self._all.append(db)
+        return db
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        db = self.conn()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for db in self._all:
+                try:
+                    db.close()
+                except sqlite3.ProgrammingError:
+                    pass  # owned by a thread that is gone; closing is best effort
+            self._all.clear()
+        self._local = threading.local()
+
+    def integrity_check(self) -> str:
+        return str(self.conn().execute("PRAGMA integrity_check").fetchone()[0])

@@ -1,0 +1,265 @@
+"""The host: loads an app, runs its functions and serves HTTP, like ``func start``.
+
+Start order follows the Functions host: settings first (exported to the environment, since
+apps read them at import), Azurite when the app asks for development storage, then the app is
+indexed, the durable engine and trigger listeners start, and the HTTP server opens.
+Extensions (the messaging triggers) plug in through ``register_trigger``, ``register_output``,
+``add_routes`` and ``add_busy_probe``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import web
+from azure.functions import meta
+
+from .azurite import Azurite, find_azurite
+from .clock import Clock, RealClock, VirtualClock
+from .config import HostConfig, load_config
+from .durable.engine import DurableEngine
+from .durable.store import Store
+from .invoker import Invocation, Invoker, OutputSink
+from .loader import FunctionInfo, LoadedApp, load_app, unload_app
+from .web.admin import admin_routes
+from .web.durable_api import DurableApi
+from .web.http_triggers import HttpTriggers
+
+__all__ = ["Host", "Listener"]
+
+log = logging.getLogger("devhost")
+
+_DEV_STORAGE = "usedevelopmentstorage=true"
+_DURABLE_TRIGGERS = {"orchestrationTrigger", "activityTrigger", "entityTrigger", "httpTrigger"}
+
+
+class Listener(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+ListenerFactory = Callable[["Host", FunctionInfo], Listener]
+
+
+class Host:
+    def __init__(self, app_dir: str | Path, *, data_dir: str | Path | None = None,
+                 port: int = 7071, clock: str | Clock = "real",
+                 settings: dict[str, str] | None = None, manage_cwd: bool = True) -> None:
+        self.app_dir = Path(app_dir).resolve()
+        self.data_dir = Path(data_dir).resolve() if data_dir else self.app_dir / ".devhost"
+        self.port = port
+        if isinstance(clock, Clock):
+            self.clock: Clock = clock
+        elif clock == "virtual":
+            self.clock = VirtualClock()
+        elif clock == "real":
+            self.clock = RealClock()
+        else:
+            raise ValueError(f"clock: expected 'real' or 'virtual', got {clock!r}")
+        self.config: HostConfig = load_config(self.app_dir, settings)
+        self.settings = self.config.settings
+        self.host_json = self.config.host_json
+        self.manage_cwd = manage_cwd
+        self.running = False
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.functions: list[FunctionInfo] = []
+        self.app: LoadedApp | None = None
+        self.engine: DurableEngine | None = None
+        self.api: DurableApi | None = None
+        self.http: HttpTriggers | None = None
+        self.invoker = Invoker(str(self.app_dir))
+        self._triggers: dict[str, ListenerFactory] = {}
+        self._listeners: list[Listener] = []
+        self._routes: list[web.RouteDef] = []
+        self._probes: list[Callable[[], bool]] = []
+        self._runner: web.AppRunner | None = None
+        self._azurite: Azurite | None = None
+        self._saved_env: dict[str, str | None] = {}
+        self._saved_cwd: str | None = None
+        self._started = time.monotonic()
+
+    # ------------------------------------------------------------------ extension points
+    def register_trigger(self, binding_type: str, factory: ListenerFactory) -> None:
+        self._triggers[binding_type] = factory
+
+    def register_output(self, binding_type: str, sink: OutputSink) -> None:
+        self.invoker.register_output(binding_type, sink)
+
+    def add_routes(self, routes: list[web.RouteDef]) -> None:
+        self._routes.extend(routes)
+
+    def add_busy_probe(self, probe: Callable[[], bool]) -> None:
+        self._probes.append(probe)
+
+    async def invoke(self, fn: FunctionInfo, trigger: meta.Datum | None = None,
+                     trigger_metadata: dict[str, meta.Datum] | None = None) -> Invocation:
+        return await self.invoker.invoke(fn, trigger, trigger_metadata)
+
+    # ------------------------------------------------------------------------- lifecycle
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.clock.bind(loop)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._export_settings()
+        if self.manage_cwd:
+            self._saved_cwd = os.getcwd()
+            os.chdir(self.app_dir)
+        self._reset_sdk_http_session()
+        self.app = load_app(self.app_dir)
+        self.functions = self.app.functions
+        unknown = sorted({f.trigger_type for f in self.functions} - _DURABLE_TRIGGERS)
+        self._install_extensions()
+        missing = [t for t in unknown if t not in self._triggers]
+        if missing:
+            log.warning("devhost has no listener for trigger type(s) %s; those functions will"
+                        " not run", ", ".join(missing))
+        store = Store(self.data_dir / "durable.sqlite")
+        self.engine = DurableEngine(store, self.clock, self.invoker, self.app,
+                                    self.config.durable, cpu_count=os.cpu_count() or 2)
+        # Bind first: the client binding and the printed URLs need the real port.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        sock.listen(512)
+        self.port = int(sock.getsockname()[1])
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.api = DurableApi(self.engine, self.base_url, self.config.hub_name)
+        prefix = str(self.config.extension("http").get("routePrefix", "api"))
+        self.http = HttpTriggers(self.functions, self.invoker, prefix, self.api.client_binding)
+        web_app = web.Application(client_max_size=100 * 1024 * 1024)
+        web_app.add_routes([*admin_routes(self), *self.api.routes(), *self._routes,
+                            *self.http.web_routes()])
+        self._runner = web.AppRunner(web_app, access_log=None)
+        await self._runner.setup()
+        await web.SockSite(self._runner, sock).start()
+        await self.engine.start()
+        for fn in self.functions:
+            factory = self._triggers.get(fn.trigger_type)
+            if factory is not None:
+                listener = factory(self, fn)
+                await listener.start()
+                self._listeners.append(listener)
+        self.running = True
+
+    async def stop(self) -> None:
+        self.running = False
+        for listener in reversed(self._listeners):
+            with contextlib.suppress(Exception):
+                await listener.stop()
+        self._listeners.clear()
+        if self.engine is not None:
+            await self.engine.stop()
+            self.engine.store.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        await self._close_sdk_http_session()
+        self.invoker.shutdown()
+        if self._azurite is not None:
+            self._azurite.stop()
+        unload_app(self.app_dir)
+        if self._saved_cwd is not None:
+            os.chdir(self._saved_cwd)
+        for key, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    def _install_extensions(self) -> None:
+        try:
+            from . import messaging
+        except ImportError:
+            return
+        messaging.install(self)
+
+    def _export_settings(self) -> None:
+        dev = [k for k, v in self.settings.items() if v.strip().lower().rstrip(";") == _DEV_STORAGE]
+        if dev:
+            binary = find_azurite(self.app_dir) or find_azurite(Path(__file__).parent)
+            if binary is None:
+                log.warning("%s uses development storage but Azurite was not found (npm install"
+                            " azurite); blob and queue calls will fail", ", ".join(dev))
+            else:
+                self._azurite = Azurite.start(binary, self.data_dir / "azurite")
+                for key in dev:
+                    self.settings[key] = self._azurite.connection_string
+        for key, value in self.settings.items():
+            self._saved_env.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    @staticmethod
+    def _reset_sdk_http_session() -> None:
+        """The SDK keeps one aiohttp session per process; make it belong to this loop."""
+        http_utils = sys.modules.get("azure.durable_functions.models.utils.http_utils")
+        if http_utils is not None and hasattr(http_utils, "_client_session"):
+            http_utils._client_session = None
+            http_utils._session_lock = asyncio.Lock()
+
+    @staticmethod
+    async def _close_sdk_http_session() -> None:
+        http_utils = sys.modules.get("azure.durable_functions.models.utils.http_utils")
+        session = getattr(http_utils, "_client_session", None)
+        if session is not None and not session.closed:
+            await session.close()
+        if http_utils is not None and hasattr(http_utils, "_client_session"):
+            http_utils._client_session = None
+
+    # -------------------------------------------------------------------------- waiting
+    def busy(self) -> bool:
+        if self.engine is not None and self.engine.busy():
+            return True
+        return any(probe() for probe in self._probes)
+
+    async def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Return True once nothing is runnable now (two checks in a row), False on timeout."""
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while time.monotonic() < deadline:
+            if self.busy():
+                quiet = 0
+            else:
+                quiet += 1
+                if quiet >= 2:
+                    return True
+            await asyncio.sleep(0.005)
+        return False
+
+    async def advance(self, delta: timedelta) -> datetime:
+        if not isinstance(self.clock, VirtualClock):
+            raise RuntimeError("the clock is real; only a virtual clock can be advanced")
+
+        async def settle() -> None:
+            await self.wait_idle(60)
+
+        return await self.clock.advance(delta, settle)
+
+    def uptime_ms(self) -> int:
+        return int((time.monotonic() - self._started) * 1000)
+
+    def describe(self) -> str:
+        """The function list ``func start`` prints."""
+        lines = ["", "Functions:", ""]
+        for fn in sorted(self.functions, key=lambda f: f.name.lower()):
+            if fn.trigger_type == "httpTrigger" and self.http is not None:
+                route = next(r for r in self.http.routes if r.fn is fn)
+                methods = ",".join(route.methods)
+                lines.append(f"\t{fn.name}: [{methods}] {self.http.url_of(route, self.base_url)}")
+            else:
+                lines.append(f"\t{fn.name}: {fn.trigger_type}")
+            lines.append("")
+        return "\n".join(lines)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        return {"baseUrl": self.base_url, "dataDir": str(self.data_dir),
+                "clock": "virtual" if self.clock.is_virtual else "real"}

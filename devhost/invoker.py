@@ -1,0 +1,171 @@
+"""Call a user function the way the Python worker does.
+
+Inputs are decoded and outputs encoded by azure-functions' own binding converters, so a function
+sees exactly the objects it gets in Azure. Sync functions run on a thread pool, async ones on the
+host's loop; a function that hangs occupies one pool thread and blocks nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import typing
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import azure.functions as func
+from azure.functions import meta
+
+from .loader import FunctionInfo
+
+__all__ = ["Invocation", "Invoker", "OutputSink"]
+
+OutputSink = Callable[[dict[str, Any], meta.Datum], Awaitable[None]]
+
+
+class _Out(func.Out):  # type: ignore[type-arg]
+    def __init__(self) -> None:
+        self._value: Any = None
+
+    def set(self, val: Any) -> None:
+        self._value = val
+
+    def get(self) -> Any:
+        return self._value
+
+
+class _Context(func.Context):
+    def __init__(self, name: str, directory: str) -> None:
+        self._invocation_id = str(uuid.uuid4())
+        self._name = name
+        self._directory = directory
+
+    @property
+    def invocation_id(self) -> str:
+        return self._invocation_id
+
+    @property
+    def thread_local_storage(self) -> Any:
+        return None
+
+    @property
+    def function_name(self) -> str:
+        return self._name
+
+    @property
+    def function_directory(self) -> str:
+        return self._directory
+
+    @property
+    def trace_context(self) -> Any:
+        return None
+
+    @property
+    def retry_context(self) -> Any:
+        return None
+
+
+@dataclass
+class Invocation:
+    """What a call produced: the raw return value and its ``$return`` encoding, if any."""
+
+    value: Any
+    returned: meta.Datum | None = None
+    outputs: dict[str, list[meta.Datum]] = field(default_factory=dict)
+
+
+def _converter(binding_type: str) -> Any:
+    conv = meta._ConverterMeta.get(binding_type)
+    if conv is None:
+        raise LookupError(f"no azure-functions converter for binding type {binding_type!r}")
+    return conv
+
+
+def _is_context_param(param: inspect.Parameter) -> bool:
+    return param.name == "context" or param.annotation is func.Context
+
+
+class Invoker:
+    def __init__(self, app_dir: str, max_workers: int = 32) -> None:
+        self._app_dir = app_dir
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="fn")
+        self._sinks: dict[str, OutputSink] = {}
+
+    def register_output(self, binding_type: str, sink: OutputSink) -> None:
+        self._sinks[binding_type] = sink
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def run_sync(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run blocking host work (not user code) off the loop on the same pool."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def invoke(
+        self,
+        fn: FunctionInfo,
+        trigger: meta.Datum | None = None,
+        trigger_metadata: dict[str, meta.Datum] | None = None,
+        *,
+        inputs: dict[str, Any] | None = None,
+    ) -> Invocation:
+        """Call ``fn``: ``trigger`` is decoded by the trigger's converter; ``inputs`` are
+        ready-made Python values by parameter name (an HttpRequest, a durable client JSON)."""
+        user = fn.func
+        kwargs: dict[str, Any] = {}
+        outs: dict[str, _Out] = {}
+        trigger_name = fn.trigger.get("name")
+        given = inputs or {}
+        for param in inspect.signature(user).parameters.values():
+            binding = fn.binding(param.name)
+            if param.name in given:
+                kwargs[param.name] = given[param.name]
+            elif param.name == trigger_name and trigger is not None:
+                conv = _converter(fn.trigger_type)
+                kwargs[param.name] = conv.decode(trigger, trigger_metadata=trigger_metadata or {})
+            elif binding is not None and binding.get("direction") == "OUT":
+                outs[param.name] = kwargs[param.name] = _Out()
+            elif _is_context_param(param):
+                kwargs[param.name] = _Context(fn.name, self._app_dir)
+            elif param.default is inspect.Parameter.empty:
+                raise TypeError(f"function {fn.name}: no value for parameter {param.name!r}")
+        if inspect.iscoroutinefunction(user):
+            value = await user(**kwargs)
+        else:
+            loop = asyncio.get_running_loop()
+            value = await loop.run_in_executor(self._pool, lambda: user(**kwargs))
+        result = Invocation(value=value)
+        for name, out in outs.items():
+            binding = fn.binding(name) or {}
+            result.outputs[name] = await self._deliver(binding, out.get())
+        ret = fn.binding("$return")
+        if ret is not None and value is not None:
+            result.returned = _converter(str(ret["type"])).encode(value, expected_type=None)
+            if str(ret["type"]) in self._sinks:
+                result.outputs["$return"] = await self._deliver(ret, value)
+        return result
+
+    async def _deliver(self, binding: dict[str, Any], value: Any) -> list[meta.Datum]:
+        if value is None:
+            return []
+        btype = str(binding.get("type"))
+        conv = _converter(btype)
+        items = value if isinstance(value, list) and btype in self._sinks else [value]
+        encoded = [conv.encode(item, expected_type=None) for item in items]
+        sink = self._sinks.get(btype)
+        if sink is not None:
+            for datum in encoded:
+                await sink(binding, datum)
+        return encoded
+
+
+def annotation_of(fn: FunctionInfo, name: str) -> Any:
+    """The declared type of parameter ``name`` (``typing`` generics resolved), or None."""
+    try:
+        hints = typing.get_type_hints(fn.func)
+    except Exception:
+        return None
+    return hints.get(name)

@@ -1,0 +1,126 @@
+"""HTTP-triggered functions served at ``/<routePrefix>/<route>`` as the Functions host does.
+
+Requests become ``func.HttpRequest`` objects (headers, query, route parameters, body); the
+function's result (``$return`` or an ``http`` output binding) becomes the response. Durable
+client bindings get the extension's client JSON. Auth levels are not enforced, like
+``func start`` locally; say so in the docs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import azure.functions as func
+from aiohttp import web
+from azure.functions import meta
+
+from ..invoker import Invoker
+from ..loader import FunctionInfo
+from .problems import problem
+from .routes import RouteTemplate
+
+__all__ = ["HttpRoute", "HttpTriggers"]
+
+log = logging.getLogger("devhost.http")
+
+_ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+@dataclass
+class HttpRoute:
+    fn: FunctionInfo
+    template: RouteTemplate
+    methods: tuple[str, ...]
+
+
+class HttpTriggers:
+    def __init__(self, functions: list[FunctionInfo], invoker: Invoker, route_prefix: str,
+                 client_binding: Callable[[], str]) -> None:
+        self.invoker = invoker
+        self.prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
+        self.client_binding = client_binding
+        self.routes: list[HttpRoute] = []
+        for fn in functions:
+            if fn.trigger_type != "httpTrigger":
+                continue
+            methods = tuple(str(m).upper() for m in (fn.trigger.get("methods") or _ALL_METHODS))
+            template = RouteTemplate.parse(str(fn.trigger.get("route") or fn.name))
+            self.routes.append(HttpRoute(fn, template, methods))
+        self.routes.sort(key=lambda r: r.template.precedence)
+
+    def url_of(self, route: HttpRoute, base_url: str) -> str:
+        return f"{base_url}{self.prefix}/{route.template.template.strip('/')}"
+
+    def web_routes(self) -> list[web.RouteDef]:
+        if not self.routes:
+            return []
+        path = f"{self.prefix}/{{tail:.*}}" if self.prefix else "/{tail:.*}"
+        return [web.route("*", path, self.handle)]
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        tail = request.match_info["tail"]
+        allowed: set[str] = set()
+        for route in self.routes:
+            params = route.template.match(tail)
+            if params is None:
+                continue
+            if request.method not in route.methods:
+                allowed.update(route.methods)
+                continue
+            return await self._call(route, request, params)
+        if allowed:
+            return problem(405, f"{request.method} is not allowed here; use one of"
+                                f" {', '.join(sorted(allowed))}", allow=sorted(allowed))
+        return problem(404, f"No HTTP function matches {request.path}")
+
+    async def _call(self, route: HttpRoute, request: web.Request,
+                    params: dict[str, Any]) -> web.StreamResponse:
+        fn = route.fn
+        body = await request.read()
+        req = func.HttpRequest(
+            method=request.method, url=str(request.url), headers=dict(request.headers),
+            params=dict(request.query), route_params={k: str(v) for k, v in params.items()},
+            body=body)
+        inputs: dict[str, Any] = {str(fn.trigger["name"]): req}
+        for binding in fn.bindings:
+            if binding.get("type") == "durableClient":
+                inputs[str(binding["name"])] = self.client_binding()
+        try:
+            invocation = await self.invoker.invoke(fn, inputs=inputs)
+        except Exception as exc:
+            log.exception("function %s failed", fn.name)
+            return problem(500, f"Function '{fn.name}' failed: {type(exc).__name__}: {exc}")
+        datum = invocation.returned
+        if datum is None:
+            for name, values in invocation.outputs.items():
+                binding = fn.binding(name) or {}
+                if binding.get("type") == "http" and values:
+                    datum = values[0]
+        if datum is None and invocation.value is not None:
+            conv = meta._ConverterMeta.get("http")
+            try:
+                datum = conv.encode(invocation.value, expected_type=None)
+            except NotImplementedError:
+                return problem(500, f"Function '{fn.name}' returned a"
+                                    f" {type(invocation.value).__name__}; an HTTP function must"
+                                    " return func.HttpResponse or str")
+        return _to_response(datum)
+
+
+def _to_response(datum: meta.Datum | None) -> web.StreamResponse:
+    if datum is None:
+        return web.Response(status=204)
+    if datum.type == "string":
+        return web.Response(status=200, text=str(datum.value), content_type="text/plain")
+    value = datum.value
+    headers = {name: str(h.value) for name, h in value["headers"].items()}
+    response = web.Response(status=int(value["status_code"].value), body=value["body"].value)
+    for name, header in headers.items():
+        response.headers[name] = header
+    for cookie in value.get("cookies") or []:
+        for morsel in cookie.values():
+            response.headers.add("Set-Cookie", morsel.OutputString())
+    return response
