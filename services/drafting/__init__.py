@@ -1,0 +1,58 @@
+"""Drafting: turn a schema change into a data-dictionary document in blob storage.
+
+``draft_document`` reflects the object from its source database, classifies its columns
+(personal, financial), scores how well it is documented, renders a .docx and stores it;
+``render_final`` renders the approved document with its approval record and content hash.
+The pieces (reflection, classification, quality, rendering) are usable on their own.
+"""
+
+from __future__ import annotations
+
+from services.drafting.approval_record import ApprovalRecord, Vote
+from services.drafting.classification import (
+    FINANCIAL,
+    PERSONAL,
+    Classification,
+    ColumnFinding,
+    classify,
+    classify_column,
+)
+from services.drafting.errors import (
+    DraftingError,
+    DraftNotFound,
+    InvalidDraftRequest,
+    UnknownDatabase,
+    UnknownObject,
+)
+from services.drafting.model import (
+    ColumnDescription,
+    DraftRequest,
+    ForeignKeyDescription,
+    IndexDescription,
+    ObjectDescription,
+)
+from services.drafting.quality import QualityScore, score_documentation
+from services.drafting.reflection import describe_from_dictionary, reflect_object
+from services.drafting.rendering import DocumentContent, FinalRecord, render_document
+from services.drafting.service import (
+    DOCUMENTS_CONTAINER,
+    delete_draft,
+    delete_final,
+    draft_blob_name,
+    draft_document,
+    final_blob_name,
+    library_path,
+    render_final,
+    snapshot_blob_name,
+)
+
+__all__ = [
+    "DOCUMENTS_CONTAINER", "FINANCIAL", "PERSONAL", "ApprovalRecord", "Classification",
+    "ColumnDescription", "ColumnFinding", "DocumentContent", "DraftNotFound", "DraftRequest",
+    "DraftingError", "FinalRecord", "ForeignKeyDescription", "IndexDescription",
+    "InvalidDraftRequest", "ObjectDescription", "QualityScore", "UnknownDatabase",
+    "UnknownObject", "Vote", "classify", "classify_column", "delete_draft", "delete_final",
+    "describe_from_dictionary", "draft_blob_name", "draft_document", "final_blob_name",
+    "library_path", "reflect_object", "render_document", "render_final", "score_documentation",
+    "snapshot_blob_name",
+]
