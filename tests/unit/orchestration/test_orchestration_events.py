@@ -1,0 +1,161 @@
+"""Event waits: early events, deadlines, the approval vote loop, and definition pinning."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wf_harness import workflow
+
+ROLES = ["Data Steward", "Security"]
+
+
+def vote_loop(version: str = "1.0.0", extension: str = "PT24H") -> dict[str, Any]:
+    """The approval shape the language must express (see WORKFLOW_LANGUAGE.md's example)."""
+    return workflow("vote", {
+        "Notify": {"type": "task", "activity": "notify", "input": {"roles.$": "$.input.roles"},
+                   "resultPath": "$.state.ballot", "next": "SetDeadline"},
+        "SetDeadline": {"type": "pass", "result": {"at.$": "addDuration(now(), $.input.sla)",
+                                                   "escalations": 0},
+                        "resultPath": "$.state.deadline", "next": "AwaitVote"},
+        "AwaitVote": {"type": "wait", "event": "approval", "timeout": {"until.$": "$.state.deadline.at"},
+                      "timeoutNext": "CanEscalate", "resultPath": "$.state.vote", "next": "RecordVote"},
+        "RecordVote": {"type": "task", "activity": "record_vote",
+                       "input": {"ballot.$": "$.state.ballot", "vote.$": "$.state.vote"},
+                       "resultPath": "$.state.ballot", "next": "Tally"},
+        "Tally": {"type": "choice", "choices": [
+            {"when": {"path": "$.state.ballot.decision", "equals": "rejected"}, "next": "Rejected"},
+            {"when": {"path": "$.state.ballot.decision", "equals": "approved"}, "next": "Approved"}],
+            "default": "AwaitVote"},
+        "CanEscalate": {"type": "choice", "choices": [
+            {"when": {"path": "$.state.deadline.escalations", "lessThan": 1}, "next": "Escalate"}],
+            "default": "TimedOut"},
+        "Escalate": {"type": "task", "activity": "escalate", "input": {"ballot.$": "$.state.ballot"},
+                     "next": "Extend"},
+        "Extend": {"type": "pass", "result": {
+            "at.$": f"addDuration($.state.deadline.at, '{extension}')", "escalations": 1},
+            "resultPath": "$.state.deadline", "next": "AwaitVote"},
+        "Approved": {"type": "succeed", "output": {"outcome": "Approved", "ballot.$": "$.state.ballot"}},
+        "Rejected": {"type": "succeed", "output": {"outcome": "Rejected"}},
+        "TimedOut": {"type": "succeed", "output": {"outcome": "TimedOut"}},
+    }, version=version)
+
+
+def record_vote(data: dict[str, Any]) -> dict[str, Any]:
+    ballot, vote = dict(data["ballot"]), data["vote"]
+    decided = dict(ballot["decided"])
+    decided[vote["role"]] = vote["decision"]
+    ballot["decided"] = decided
+    if "rejected" in decided.values():
+        ballot["decision"] = "rejected"
+    elif set(decided) == set(ballot["roles"]):
+        ballot["decision"] = "approved"
+    else:
+        ballot["decision"] = "pending"
+    return ballot
+
+
+ACTIVITIES = {
+    "notify": lambda x: {"roles": x["roles"], "decided": {}, "decision": "pending"},
+    "record_vote": record_vote,
+    "escalate": lambda x: "escalated",
+}
+
+
+def _vote(role: str, decision: str = "approved") -> dict[str, str]:
+    return {"role": role, "decision": decision}
+
+
+def test_votes_loop_until_every_role_decided(bench: Any) -> None:
+    b = bench([vote_loop()], ACTIVITIES)
+    iid = b.start("vote", {"roles": ROLES, "sla": "PT48H"})
+    b.advance(hours=1)
+    b.raise_event(iid, "approval", _vote("Data Steward"))
+    assert b.status(iid).status == "Running"
+    b.raise_event(iid, "approval", _vote("Security"))
+    status = b.status(iid)
+    assert status.output["outcome"] == "Approved"
+    assert status.output["ballot"]["decided"] == {"Data Steward": "approved", "Security": "approved"}
+
+
+def test_events_that_arrive_before_their_wait_are_kept_in_order(bench: Any) -> None:
+    # Both votes arrive while "notify" is still running: neither may be lost or replayed twice.
+    b = bench([vote_loop()], ACTIVITIES)
+    b.host.latency["notify"] = __import__("datetime").timedelta(minutes=1)
+    iid = b.start("vote", {"roles": ROLES, "sla": "PT48H"})
+    b.raise_event(iid, "approval", _vote("Security"))
+    b.raise_event(iid, "approval", _vote("Data Steward"))
+    b.advance(minutes=1)
+    status = b.status(iid)
+    assert status.output["outcome"] == "Approved"
+    votes = [d["vote"]["role"] for _, d in b.calls("record_vote")]
+    assert votes == ["Security", "Data Steward"]
+
+
+def test_deadline_first_takes_timeout_next(bench: Any) -> None:
+    b = bench([vote_loop()], ACTIVITIES)
+    iid = b.start("vote", {"roles": ROLES, "sla": "PT48H"})
+    b.advance(hours=48)
+    assert len(b.calls("escalate")) == 1
+    assert b.status(iid).custom_status["deadline"] == "2026-01-08T09:00:00Z"  # extended by 24h
+    b.advance(hours=24)
+    assert b.status(iid).output == {"outcome": "TimedOut"}
+
+
+def test_deadline_stays_fixed_across_loop_iterations(bench: Any) -> None:
+    b = bench([vote_loop()], ACTIVITIES)
+    iid = b.start("vote", {"roles": [*ROLES, "Legal"], "sla": "PT48H"})
+    b.advance(hours=10)
+    b.raise_event(iid, "approval", _vote("Data Steward"))
+    b.advance(hours=20)
+    b.raise_event(iid, "approval", _vote("Security"))
+    # Two iterations later the deadline is still 48h after notification, not 48h after a vote.
+    assert b.status(iid).custom_status["deadline"] == "2026-01-07T09:00:00Z"
+    b.advance(hours=17, minutes=59)
+    assert b.calls("escalate") == []
+    b.advance(minutes=1)
+    assert len(b.calls("escalate")) == 1
+    b.raise_event(iid, "approval", _vote("Legal"))
+    assert b.status(iid).output["outcome"] == "Approved"
+
+
+def test_a_vote_after_a_timed_out_wait_reaches_the_next_wait(bench: Any) -> None:
+    # The escalate activity is slow: the vote arrives between the timeout and the next wait.
+    b = bench([vote_loop()], ACTIVITIES)
+    b.host.latency["escalate"] = __import__("datetime").timedelta(minutes=5)
+    iid = b.start("vote", {"roles": ["Security"], "sla": "PT1H"})
+    b.advance(hours=1, minutes=1)
+    b.raise_event(iid, "approval", _vote("Security"))
+    b.advance(minutes=4)
+    assert b.status(iid).output["outcome"] == "Approved"
+
+
+def test_event_wait_without_timeout_and_with_timeout_but_no_timeout_next(bench: Any) -> None:
+    definition = workflow("e", {
+        "Plain": {"type": "wait", "event": "go", "resultPath": "$.state.go", "next": "Bounded"},
+        "Bounded": {"type": "wait", "event": "again", "timeout": {"duration": "PT1M"}, "end": True},
+    })
+    b = bench([definition])
+    iid = b.start("e", {})
+    b.advance(hours=5)
+    assert b.status(iid).custom_status["waitingFor"] == "go"
+    b.raise_event(iid, "go", 1)
+    b.advance(minutes=1)
+    assert b.status(iid).error.startswith("Task.Timeout: no 'again' event by ")
+
+
+def test_changed_definition_does_not_change_a_waiting_instance(bench: Any) -> None:
+    b = bench([vote_loop()], ACTIVITIES)
+    old = b.start("vote", {"roles": ["Security"], "sla": "PT48H"})
+    # Edit the file in place (same version, new content) and publish a newer version too.
+    b.write(vote_loop(extension="PT1H") | {"description": "edited in place"})
+    b.write(vote_loop(version="1.1.0", extension="PT2H"))
+    b.advance(hours=48)
+    assert b.status(old).custom_status["deadline"] == "2026-01-08T09:00:00Z"  # still +24h
+    new = b.start("vote", {"roles": ["Security"], "sla": "PT1H"})
+    assert b.status(new).custom_status["version"] == "1.1.0"
+    b.advance(hours=1)
+    assert b.status(new).custom_status["deadline"] == "2026-01-07T12:00:00Z"  # +2h
+    b.raise_event(old, "approval", _vote("Security"))
+    assert b.status(old).output["outcome"] == "Approved"
+    pinned = [e for e in b.status(old).history if e["EventType"] == 5][0]
+    assert '"version": "1.0.0"' in pinned["Result"] and "edited in place" not in pinned["Result"]
