@@ -17,7 +17,7 @@ from azure.functions.meta import Datum
 from devhost.messaging.config import parse_duration
 from devhost.messaging.errors import ConfigError
 
-__all__ = ["ClockLike", "Extension", "FunctionLike", "HostLike", "resolve"]
+__all__ = ["ClockLike", "Extension", "FunctionLike", "HostLike", "invoke", "resolve"]
 
 
 class ClockLike(Protocol):
@@ -53,6 +53,23 @@ class HostLike(Protocol):
     def add_routes(self, routes: list[Any]) -> None: ...
 
     def add_busy_probe(self, probe: Callable[[], bool]) -> None: ...
+
+
+async def invoke(host: HostLike, fn: Any, data: Datum | None,
+                 metadata: dict[str, Datum] | None = None) -> Any:
+    """Call ``fn`` through the host, giving ``durableClient`` inputs their binding JSON.
+
+    ``Host.invoke`` does not fill durable client inputs for non-HTTP triggers yet, so this
+    passes them to the host's invoker itself (the way the host's HTTP triggers do); once
+    ``Host.invoke`` does it, this reduces to that call.
+    """
+    api = getattr(host, "api", None)
+    invoker = getattr(host, "invoker", None)
+    clients = [b["name"] for b in fn.bindings if b.get("type") == "durableClient"]
+    if clients and api is not None and invoker is not None:
+        binding = api.client_binding()
+        return await invoker.invoke(fn, data, metadata, inputs=dict.fromkeys(clients, binding))
+    return await host.invoke(fn, data, metadata)
 
 
 _SETTING_REF = re.compile(r"%([A-Za-z0-9_:.\-]+)%")

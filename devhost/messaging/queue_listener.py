@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from devhost.messaging._dispatch import Dispatcher
-from devhost.messaging._host import Extension, HostLike
+from devhost.messaging._host import Extension, HostLike, invoke
 from devhost.messaging.datum import queue_trigger
 from devhost.messaging.storage_queues import PROCESSING, QueueMessage, StorageQueues
 
@@ -62,7 +62,7 @@ class QueueListener(Dispatcher):
         data, metadata = queue_trigger(message)
         keep = asyncio.create_task(self._keep_invisible(message))
         try:
-            await self.host.invoke(self.fn, data, metadata)
+            await invoke(self.host, self.fn, data, metadata)
         except Exception as error:  # the user's exception: retry later or poison
             poisoned = self.queues.release(message, self.visibility, self.max_dequeue)
             log.warning("function %s failed on queue message %s (dequeue %d)%s: %s",

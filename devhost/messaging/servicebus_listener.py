@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from devhost.messaging._dispatch import Dispatcher
-from devhost.messaging._host import Extension, HostLike
+from devhost.messaging._host import Extension, HostLike, invoke
 from devhost.messaging.datum import servicebus_batch, servicebus_single
 from devhost.messaging.servicebus import ReceivedMessage, ServiceBusBroker
 
@@ -102,7 +102,7 @@ class ServiceBusListener(Dispatcher):
             data, metadata = servicebus_single(messages[0])
         renewal = asyncio.create_task(self._renew(tokens, messages[0].locked_until))
         try:
-            await self.host.invoke(self.fn, data, metadata)
+            await invoke(self.host, self.fn, data, metadata)
         except Exception as error:  # the user's exception: abandon, as the host does
             log.warning("function %s failed on message %s (delivery %d): %s", self.fn.name,
                         messages[0].message_id, messages[0].delivery_count, error)

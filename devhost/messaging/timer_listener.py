@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from devhost.messaging._db import iso, to_epoch, transaction
-from devhost.messaging._host import HostLike, resolve
+from devhost.messaging._host import HostLike, invoke, resolve
 from devhost.messaging.datum import timer_trigger
 from devhost.schedule import parse_schedule
 
@@ -75,7 +75,7 @@ class TimerListener:
     async def _fire(self, occurrence: datetime, last: datetime | None, past_due: bool) -> None:
         self.firing = True
         try:
-            await self.host.invoke(self.fn, timer_trigger(
+            await invoke(self.host, self.fn, timer_trigger(
                 past_due=past_due, last=last, occurrence=occurrence, updated=self.clock.now()))
         except Exception as error:  # a failed tick is logged; the schedule goes on
             log.warning("timer function %s failed at %s: %s", self.fn.name,
