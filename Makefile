@@ -21,6 +21,12 @@ $(VENV)/infra/.installed: requirements-infra.txt
 	$(VENV)/infra/bin/python -m pip install --quiet -r requirements-infra.txt
 	touch $@
 
+# The sample source databases the demo documents (built, never committed).
+setup: examples/.built
+examples/.built: examples/build_databases.py $(VENV)/.installed
+	$(BIN)/python -m examples.build_databases examples
+	touch $@
+
 # Azurite is the blob emulator the local adapters talk to; npm is the only way to get it.
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error

@@ -86,6 +86,10 @@ def reflect_object(engine: Engine, database: str, physical_name: str) -> ObjectD
                 c for c in ix.get("column_names", []) if c is not None),
                 unique=bool(ix.get("unique")))
             for ix in inspector.get_indexes(name, schema=schema)) if is_table else ()
+        # UNIQUE constraints are indexes too as far as a reader is concerned.
+        indexes += tuple(
+            IndexDescription(name=uc.get("name"), columns=tuple(uc["column_names"]), unique=True)
+            for uc in inspector.get_unique_constraints(name, schema=schema)) if is_table else ()
         description = dictionary.get(None) or _table_comment(inspector, name, schema)
     return ObjectDescription(
         database=database, physical_name=physical_name, kind=declared or kind, exists=True,
