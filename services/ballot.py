@@ -159,19 +159,20 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
     if request is None:
         raise NotFound(f"no approval request {request_id!r}")
     document_id = request["document_id"]
-    existing = next((v for v in load_votes(conn, document_id) if v.request_id == request_id),
-                    None)
+    # Case before votes: a racing vote that ended the approval is then seen as a vote on this
+    # request (replay or conflict) rather than as the end of the approval (gone).
+    case = load_case(conn, document_id)
+    votes = load_votes(conn, document_id)
+    existing = next((v for v in votes if v.request_id == request_id), None)
     if existing is not None:
         if existing.decision == decision:
             return existing, True
         raise DecisionConflict(f"this request was already decided: {existing.decision} at "
                                f"{iso(existing.decided_at)}")
-    case = load_case(conn, document_id)
     if case["status"] != OPEN:
         raise Gone(f"the approval of document {document_id} has ended: {case['status']}")
     if now >= request["deadline"]:
         raise Gone(f"the deadline for this request passed at {iso(request['deadline'])}")
-    votes = load_votes(conn, document_id)
     required = list(case["required_roles"])
     _, approved = tally(required, votes)
     roles = ([r for r in required if r not in approved] if request["kind"] == "escalation"

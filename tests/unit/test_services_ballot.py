@@ -163,6 +163,8 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
             outcome = f"{decision}:{'replay' if replayed else 'recorded'}"
         except DecisionConflict:
             outcome = f"{decision}:conflict"
+        except Exception as exc:  # any other outcome must fail the assertions below
+            outcome = f"{decision}:{exc!r}"
         with lock:
             outcomes.append(outcome)
 
@@ -172,6 +174,7 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
         t.start()
     for t in threads:
         t.join()
+    assert len(outcomes) == 6
     recorded = [o for o in outcomes if o.endswith(":recorded")]
     assert len(recorded) == 1, outcomes
     winner = recorded[0].split(":")[0]
