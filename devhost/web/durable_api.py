@@ -27,6 +27,9 @@ from .problems import problem
 __all__ = ["PREFIX", "DurableApi"]
 
 PREFIX = "/runtime/webhooks/durabletask"
+# The SDK client talks to the extension's local RPC endpoint, which takes bodies that the SDK
+# has JSON-encoded twice (a JSON string holding the JSON text); the public API takes plain JSON.
+RPC_PREFIX = "/durabletask"
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
 _RUNNING = ("Pending", "Running", "Suspended")
 
@@ -62,7 +65,7 @@ class DurableApi:
             "managementUrls": self._links("INSTANCEID", instance),
             "baseUrl": api,
             "requiredQueryStringParameters": "",
-            "rpcBaseUrl": f"{api}/",
+            "rpcBaseUrl": f"{self.base_url}{RPC_PREFIX}/",
             "httpBaseUrl": "",
         })
 
@@ -81,12 +84,16 @@ class DurableApi:
         }
 
     def routes(self) -> list[web.RouteDef]:
-        p = PREFIX
+        return [*self._routes_under(PREFIX), *self._routes_under(RPC_PREFIX)]
+
+    def _routes_under(self, p: str) -> list[web.RouteDef]:
         return [
             web.post(p + "/orchestrators/{name}", self.start),
             web.post(p + "/orchestrators/{name}/{instance_id}", self.start),
             web.get(p + "/instances", self.query),
+            web.get(p + "/instances/", self.query),
             web.delete(p + "/instances", self.purge_many),
+            web.delete(p + "/instances/", self.purge_many),
             web.get(p + "/instances/{instance_id}", self.status),
             web.delete(p + "/instances/{instance_id}", self.purge_one),
             web.post(p + "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
@@ -111,15 +118,22 @@ class DurableApi:
 
     @staticmethod
     async def _body(request: web.Request) -> tuple[str | None, web.Response | None]:
+        """The request's JSON body as text (None when empty), or a 400 problem."""
         raw = await request.read()
         if not raw.strip():
             return None, None
         text = raw.decode("utf-8", errors="replace")
         try:
-            json.loads(text)
+            value = json.loads(text)
         except json.JSONDecodeError as exc:
             return None, problem(400, f"request body: expected JSON ({exc.msg} at line"
                                       f" {exc.lineno} column {exc.colno})")
+        if request.path.startswith(RPC_PREFIX + "/") and isinstance(value, str):
+            try:
+                json.loads(value)
+            except json.JSONDecodeError:
+                return None, problem(400, "request body: expected a JSON string holding JSON")
+            return value, None
         return text, None
 
     def status_json(self, row: Any, history: bool = False, history_output: bool = False,
@@ -155,11 +169,13 @@ class DurableApi:
         name = request.match_info["name"]
         instance_id = request.match_info.get("instance_id") or uuid.uuid4().hex
         if name not in self.engine.orch.orchestrators:
-            return problem(400, f"The function '{name}' doesn't exist, is disabled, or is not an"
-                                " orchestrator function.", field="functionName")
+            message = (f"The function '{name}' doesn't exist, is disabled, or is not an"
+                       " orchestrator function.")
+            return problem(400, message, field="functionName", ExceptionMessage=message)
         if not instance_id.strip() or len(instance_id) > 256 or _BAD_ID.search(instance_id):
-            return problem(400, "instanceId: expected 1-256 characters without / \\ # ? or"
-                                " control characters", field="instanceId")
+            message = ("instanceId: expected 1-256 characters without / \\ # ? or control"
+                       " characters")
+            return problem(400, message, field="instanceId", ExceptionMessage=message)
         body, error = await self._body(request)
         if error is not None:
             return error
