@@ -67,3 +67,9 @@ def fetch_sync_source(item: dict[str, Any]) -> list[dict[str, Any]]:
 @app.activity_trigger(input_name="result")
 def store_sync_result(result: dict[str, Any]) -> dict[str, Any]:
     return {"sync": result["item"]["SyncName"], "stored": len(result["rows"])}
+
+
+@app.orchestration_trigger(context_name="context")
+def never_ending(context: df.DurableOrchestrationContext) -> Generator[Any, Any, None]:
+    """Stays Running until event ``release``: a stand-in for a long sync in tests."""
+    yield context.wait_for_external_event("release")
