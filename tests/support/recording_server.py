@@ -70,8 +70,10 @@ class RecordingServer:
         self._routes: list[tuple[str, re.Pattern[str], Responder]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
-                                        name="recording-server")
+        # Keep-alive connections of a client may outlive the test; don't wait for them.
+        self._server.block_on_close = False
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True, name="recording-server")
 
     @property
     def url(self) -> str:
