@@ -215,7 +215,7 @@ class _Semantics:
                      "(\"end\": true, succeed or fail)")
         order = {name: index for index, name in enumerate(names)}
         for component in _cycles(reachable, edges):
-            if not any(_obj(states[n]).get("type") in _WORK_TYPES for n in component):
+            if not any(_kind(_obj(states[n])) in _WORK_TYPES for n in component):
                 first = min(component, key=order.__getitem__)
                 loop = " -> ".join(sorted(component, key=order.__getitem__))
                 self.add("loop.no-wait", _join(pointer, "states", first),
@@ -397,7 +397,12 @@ class _Semantics:
 
 
 def _is_terminal(state: dict[str, Any]) -> bool:
-    return state.get("end") is True or state.get("type") in _TERMINAL_TYPES
+    return state.get("end") is True or _kind(state) in _TERMINAL_TYPES
+
+
+def _kind(state: dict[str, Any]) -> str:
+    kind = state.get("type")
+    return kind if isinstance(kind, str) else ""
 
 
 def _reachable(start: str, edges: dict[str, list[str]]) -> set[str]:
