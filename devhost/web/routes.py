@@ -16,9 +16,8 @@ from urllib.parse import unquote
 
 __all__ = ["RouteError", "RouteTemplate"]
 
-_PARAM = re.compile(r"^\{(?P<star>\*{1,2})?(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-                    r"(?P<constraints>(?::[^?=}]+?)*)(?P<optional>\?)?(?:=(?P<default>[^}]*))?\}$")
-_CONSTRAINT = re.compile(r":([a-zA-Z]+)(?:\(([^)]*)\))?")
+_PARAM_HEAD = re.compile(r"^(?P<star>\*{1,2})?(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
+_CONSTRAINT = re.compile(r"^([a-zA-Z]+)(?:\((.*)\))?$", re.DOTALL)
 _SIMPLE = {
     "int": r"-?\d+", "long": r"-?\d+", "bool": r"(?i:true|false)", "alpha": r"[A-Za-z]+",
     "guid": r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}",
@@ -51,33 +50,22 @@ class RouteTemplate:
     @classmethod
     def parse(cls, template: str) -> RouteTemplate:
         text = template.strip("/")
-        parts = [p for p in text.split("/")] if text else []
+        parts = text.split("/") if text else []
         pattern = ""
         params: list[_Param] = []
         literals = 0
         for index, part in enumerate(parts):
             if not part:
                 raise RouteError(f"route {template!r}: empty segment")
-            match = _PARAM.match(part)
-            if match is None:
+            if not (part.startswith("{") and part.endswith("}")):
                 if "{" in part or "}" in part:
                     raise RouteError(f"route {template!r}: cannot parse segment {part!r}")
                 pattern += "/" + re.escape(part)
                 literals += 1
                 continue
-            param = _Param(name=match["name"], pattern=r"[^/]+",
-                           optional=bool(match["optional"]) or match["default"] is not None,
-                           default=match["default"], catch_all=bool(match["star"]))
-            for cname, arg in _CONSTRAINT.findall(match["constraints"] or ""):
-                cname = cname.lower()
-                if cname in _SIMPLE:
-                    param.pattern = _SIMPLE[cname]
-                elif cname == "regex":
-                    param.pattern = arg
-                elif cname in {"minlength", "maxlength", "length", "min", "max", "range"}:
-                    param.checks.append((cname, arg))
-                else:
-                    raise RouteError(f"route {template!r}: unknown constraint {cname!r}")
+            param = _parse_param(part[1:-1], template)
+            if any(p.name.lower() == param.name.lower() for p in params):
+                raise RouteError(f"route {template!r}: parameter {param.name!r} appears twice")
             if param.catch_all:
                 if index != len(parts) - 1:
                     raise RouteError(f"route {template!r}: a catch-all must be the last segment")
@@ -113,7 +101,66 @@ class RouteTemplate:
         return values
 
 
+def _parse_param(body: str, template: str) -> _Param:
+    """Parse ``name:constraint(args):...?=default`` (the inside of one ``{...}`` segment).
+
+    Constraint arguments may hold any characters, with ``{{``/``}}`` for literal braces as in
+    ASP.NET, so a regex such as ``regex(^\\d{{3}}(-\\d+)?$)`` is read whole.
+    """
+    head = _PARAM_HEAD.match(body)
+    if head is None:
+        raise RouteError(f"route {template!r}: cannot parse parameter {{{body}}}")
+    param = _Param(name=head["name"], pattern=r"[^/]+", catch_all=bool(head["star"]))
+    rest = body[head.end():]
+    constraints: list[str] = []
+    depth, i = 0, 0
+    while i < len(rest):
+        char = rest[i]
+        if depth == 0 and char in ":?=":
+            if char == ":":
+                constraints.append("")
+            elif char == "?" and (i == len(rest) - 1 or rest[i + 1] == "="):
+                param.optional = True
+            elif char == "=":
+                param.default, param.optional = rest[i + 1:], True
+                break
+            else:
+                raise RouteError(f"route {template!r}: cannot parse parameter {{{body}}}")
+            i += 1
+            continue
+        if not constraints:
+            raise RouteError(f"route {template!r}: cannot parse parameter {{{body}}}")
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        constraints[-1] += char
+        i += 1
+    for text in constraints:
+        _add_constraint(param, text.replace("{{", "{").replace("}}", "}"), template)
+    return param
+
+
+def _add_constraint(param: _Param, text: str, template: str) -> None:
+    found = _CONSTRAINT.match(text)
+    if found is None:
+        raise RouteError(f"route {template!r}: cannot parse constraint {text!r}")
+    cname, arg = found[1].lower(), found[2] or ""
+    if cname in _SIMPLE:
+        param.pattern = _SIMPLE[cname]
+    elif cname == "regex":
+        try:
+            re.compile(arg)
+        except re.error as exc:
+            raise RouteError(f"route {template!r}: bad regex {arg!r}: {exc}") from exc
+        param.checks.append((cname, arg))
+    elif cname in {"minlength", "maxlength", "length", "min", "max", "range"}:
+        param.checks.append((cname, arg))
+    else:
+        raise RouteError(f"route {template!r}: unknown constraint {cname!r}")
+
+
 def _check(kind: str, arg: str, value: str) -> bool:
+    if kind == "regex":
+        # ASP.NET's regex constraint: case-insensitive and unanchored unless the regex anchors.
+        return re.search(arg, value, re.IGNORECASE) is not None
     nums = [a.strip() for a in arg.split(",") if a.strip()]
     try:
         if kind == "minlength":
