@@ -36,9 +36,12 @@ CREATE TABLE IF NOT EXISTS sb_message (
     dl_description  TEXT,
     dl_source       TEXT
 );
-CREATE INDEX IF NOT EXISTS sb_message_ready
-    ON sb_message (entity, dead_letter, session_id, seq);
+CREATE INDEX IF NOT EXISTS sb_message_order ON sb_message (entity, dead_letter, seq);
+CREATE INDEX IF NOT EXISTS sb_message_session ON sb_message (entity, dead_letter, session_id, seq);
+CREATE INDEX IF NOT EXISTS sb_message_visible ON sb_message (entity, dead_letter, visible_at);
 CREATE INDEX IF NOT EXISTS sb_message_token ON sb_message (lock_token);
+CREATE INDEX IF NOT EXISTS sb_message_expiry
+    ON sb_message (entity, expires_at) WHERE expires_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sb_duplicate (
     entity      TEXT NOT NULL,
     message_id  TEXT NOT NULL,
@@ -57,7 +60,9 @@ CREATE TABLE IF NOT EXISTS sq_message (
     pop_receipt    TEXT,
     lock_owner     TEXT
 );
-CREATE INDEX IF NOT EXISTS sq_message_ready ON sq_message (queue, visible_at);
+CREATE INDEX IF NOT EXISTS sq_message_order ON sq_message (queue, seq);
+CREATE INDEX IF NOT EXISTS sq_message_visible ON sq_message (queue, visible_at);
+CREATE INDEX IF NOT EXISTS sq_message_expiry ON sq_message (queue, expires_at);
 CREATE TABLE IF NOT EXISTS timer_status (
     function      TEXT PRIMARY KEY,
     last          TEXT,

@@ -236,13 +236,16 @@ class ServiceBusBroker:
         ``session_id`` is given); each lock counts a delivery."""
         props = self.properties(entity)
         now = self.now()
+        # Walk in sequence order; the planner would otherwise sort every visible message.
+        index = "sb_message_session" if session_id is not None else "sb_message_order"
         session_clause = " AND session_id = ?" if session_id is not None else ""
         params: tuple[Any, ...] = (entity, now, now) + (
             (session_id,) if session_id is not None else ())
         with transaction(self.db):
             self._expire(entity, now, props)
             rows = self.db.execute(
-                f"SELECT seq, lock_token, delivery_count FROM sb_message WHERE {self._READY}"
+                f"SELECT seq, lock_token, delivery_count FROM sb_message INDEXED BY {index}"
+                f" WHERE {self._READY}"
                 f"{session_clause} ORDER BY seq LIMIT ?", (*params, max_count)).fetchall()
             taken: list[int] = []
             for seq, stale_lock, deliveries in rows:
@@ -284,7 +287,8 @@ class ServiceBusBroker:
         now = self.now()
         exclude = f" AND session_id NOT IN ({','.join('?' * len(held))})" if held else ""
         row = self.db.execute(
-            f"SELECT session_id FROM sb_message WHERE {self._READY} AND session_id IS NOT NULL"
+            "SELECT session_id FROM sb_message INDEXED BY sb_message_order"
+            f" WHERE {self._READY} AND session_id IS NOT NULL"
             f"{exclude} ORDER BY seq LIMIT 1", (entity, now, now, *held)).fetchone()
         return None if row is None else str(row[0])
 
@@ -295,18 +299,21 @@ class ServiceBusBroker:
         exclude = f" AND (session_id IS NULL OR session_id NOT IN " \
                   f"({','.join('?' * len(held))}))" if held else ""
         return self.db.execute(
-            f"SELECT 1 FROM sb_message WHERE {self._READY}{exclude} LIMIT 1",
+            f"SELECT 1 FROM sb_message INDEXED BY sb_message_order WHERE {self._READY}{exclude}"
+            " LIMIT 1",
             (entity, now, now, *held)).fetchone() is not None
 
     def next_visible(self, entity: str) -> datetime | None:
         """When the next scheduled (or lock-expiring) message of ``entity`` becomes receivable."""
         now = self.now()
-        row = self.db.execute(
-            "SELECT MIN(CASE WHEN lock_token IS NULL THEN visible_at ELSE locked_until END)"
-            " FROM sb_message WHERE entity = ? AND dead_letter = 0 AND "
-            "(CASE WHEN lock_token IS NULL THEN visible_at ELSE locked_until END) > ?",
-            (entity, now)).fetchone()
-        return None if row[0] is None else from_epoch(row[0])
+        scheduled = self.db.execute(
+            "SELECT MIN(visible_at) FROM sb_message WHERE entity = ? AND dead_letter = 0 AND"
+            " visible_at > ? AND lock_token IS NULL", (entity, now)).fetchone()[0]
+        lock_expiry = self.db.execute(
+            "SELECT MIN(locked_until) FROM sb_message WHERE lock_token IS NOT NULL AND"
+            " entity = ? AND dead_letter = 0 AND locked_until > ?", (entity, now)).fetchone()[0]
+        moments = [m for m in (scheduled, lock_expiry) if m is not None]
+        return from_epoch(min(moments)) if moments else None
 
     # -- settling ------------------------------------------------------------------------
 

@@ -94,7 +94,8 @@ class StorageQueues:
             self.db.execute("DELETE FROM sq_message WHERE queue = ? AND expires_at <= ?",
                             (queue, now))
             rows = self.db.execute(
-                "SELECT seq FROM sq_message WHERE queue = ? AND visible_at <= ? ORDER BY seq"
+                "SELECT seq FROM sq_message INDEXED BY sq_message_order WHERE queue = ? AND"
+                " visible_at <= ? ORDER BY seq"
                 " LIMIT ?", (queue, now, max_count)).fetchall()
             for (seq,) in rows:
                 self.db.execute(
