@@ -104,6 +104,15 @@ def every_twenty_seconds(timer: func.TimerRequest) -> None:
     record("timer", pastDue=timer.past_due, status=timer.schedule_status)
 
 
+@app.service_bus_queue_trigger(arg_name="msg", queue_name="crash-test",
+                               connection="ServiceBusConnection")
+def slow(msg: func.ServiceBusMessage) -> None:
+    """Takes ``SLOW_SECONDS`` per message, so a kill -9 finds messages in flight."""
+    record("slow-start", messageId=msg.message_id, deliveryCount=msg.delivery_count)
+    time.sleep(float(os.environ.get("SLOW_SECONDS", "0")))
+    record("slow-done", messageId=msg.message_id, deliveryCount=msg.delivery_count)
+
+
 @app.service_bus_queue_trigger(arg_name="msg", queue_name="bench-noop",
                                connection="ServiceBusConnection")
 def noop(msg: func.ServiceBusMessage) -> None:
