@@ -175,11 +175,7 @@ class DurableEngine:
             self.wake()
 
     def _episodes_sync(self, ids: list[str]) -> None:
-        for iid in ids:
-            try:
-                self.orch.run_episode(iid, self.clock.now())
-            except Exception:
-                log.exception("episode of %s failed; it will be retried", iid)
+        self.orch.run_episodes(ids, self.clock.now())
 
     # ------------------------------------------------------------------------------ entities
     async def _entity_loop(self) -> None:

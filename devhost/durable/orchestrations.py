@@ -31,6 +31,15 @@ __all__ = ["TERMINAL", "EpisodeResult", "OrchestrationEngine", "flatten_actions"
 log = logging.getLogger("devhost.durable")
 
 TERMINAL = frozenset({"Completed", "Failed", "Terminated"})
+# The events the SDK's replay reads. The others (TaskScheduled, TimerCreated, ...) are kept in
+# the stored history but not sent: the SDK skips them, yet parses each one's timestamp, which
+# is most of the cost of a replay.
+_REPLAYED = frozenset({
+    EventType.OrchestratorStarted, EventType.ExecutionStarted, EventType.ContinueAsNew,
+    EventType.EventSent, EventType.EventRaised, EventType.TaskCompleted, EventType.TaskFailed,
+    EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted,
+    EventType.SubOrchestrationInstanceFailed,
+})
 _OOP_LABEL = "\n\n$OutOfProcData$:"
 
 # Action types of the out-of-process protocol (azure.durable_functions ActionType).
@@ -169,7 +178,8 @@ class OrchestrationEngine:
         return from_ts(row[0]) if row and row[0] else None
 
     # ------------------------------------------------------------------------------ episode
-    def run_episode(self, instance_id: str, now: datetime) -> EpisodeResult | None:
+    def run_episode(self, instance_id: str, now: datetime) -> _Episode | None:
+        """Read the instance and run its user code; the caller commits the returned plan."""
         db = self.store.conn()
         inst = db.execute("SELECT * FROM instances WHERE id=?", (instance_id,)).fetchone()
         rows = db.execute(
@@ -186,9 +196,24 @@ class OrchestrationEngine:
         plan.prepare()
         if plan.should_run:
             plan.run_user_code()
-        with self.store.tx() as tx:
-            plan.commit(tx)
-        return EpisodeResult(instance_id, plan.status, plan.should_run)
+        return plan
+
+    def run_episodes(self, instance_ids: list[str], now: datetime) -> list[EpisodeResult]:
+        """Run the episodes of several instances and commit them in one transaction."""
+        plans = []
+        for iid in instance_ids:
+            try:
+                plan = self.run_episode(iid, now)
+            except Exception:
+                log.exception("episode of %s failed; it will be retried", iid)
+                continue
+            if plan is not None:
+                plans.append(plan)
+        if plans:
+            with self.store.tx() as tx:
+                for plan in plans:
+                    plan.commit(tx)
+        return [EpisodeResult(p.iid, p.status, p.should_run) for p in plans]
 
     def invoke_orchestrator(self, fn: FunctionInfo, context: dict[str, Any]) -> dict[str, Any]:
         """Call the orchestrator function with the context JSON; returns the OrchestratorState."""
@@ -377,13 +402,16 @@ class _Episode:
                 self.control = ("fail", problem)
                 return
         db = self.e.store.conn()
-        past = [json.loads(r[0]) for r in db.execute(
-            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (self.iid,))]
-        for evt in past:
-            evt["IsPlayed"] = True
+        past = []
+        for (text,) in db.execute("SELECT event FROM history WHERE instance_id=? ORDER BY n",
+                                  (self.iid,)):
+            evt = json.loads(text)
+            if evt["EventType"] in _REPLAYED:
+                evt["IsPlayed"] = True
+                past.append(evt)
         self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
         context = {
-            "history": past + self.new_events,
+            "history": past + [e for e in self.new_events if e["EventType"] in _REPLAYED],
             "instanceId": self.iid,
             "isReplaying": bool(past),
             "parentInstanceId": self.inst["parent_id"],

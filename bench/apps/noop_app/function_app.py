@@ -1,0 +1,18 @@
+"""The benchmark's workload: an orchestration of three sequential no-op activities."""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+
+@app.orchestration_trigger(context_name="context")
+def three_steps(context: df.DurableOrchestrationContext):
+    a = yield context.call_activity("noop", 1)
+    b = yield context.call_activity("noop", a)
+    return (yield context.call_activity("noop", b))
+
+
+@app.activity_trigger(input_name="value")
+def noop(value: int) -> int:
+    return value
