@@ -124,7 +124,6 @@ class Interpreter:
             yield from self.compensate()
             self.publish(state=self.status.get("state"), error=error.name)
             raise
-        self.publish(state=self.status.get("state"), done=True)
         return output
 
     def check_input(self, workflow_input: Any) -> None:

@@ -162,9 +162,15 @@ def _normal_time(value: Any) -> str:
     return timestamp(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
-def check_replay(handle: Handle, history: list[dict[str, Any]], instance_input: Any,
-                 instance_id: str, parent_instance_id: str | None = None) -> ReplayReport:
-    """Replay a recorded history; list every scheduling or outcome difference."""
+def check_replay(handle: Handle, history: list[dict[str, Any]], instance_id: str,
+                 parent_instance_id: str | None = None) -> ReplayReport:
+    """Replay a recorded history; list every scheduling or outcome difference.
+
+    The input is the one ``ExecutionStarted`` recorded. A recorded failure reason may carry
+    the host's prefix (``Orchestrator function 'x' failed: ``); the replayed error must end it.
+    """
+    started = next(e for e in history if e["EventType"] == EXECUTION_STARTED)
+    instance_input = json.loads(started["Input"]) if started.get("Input") else None
     played = [{**e, "IsPlayed": True} for e in history]
     report = ReplayReport()
     try:
@@ -189,7 +195,7 @@ def check_replay(handle: Handle, history: list[dict[str, Any]], instance_input: 
             if result.error is not None or result.output != recorded:
                 report.mismatches.append(f"outcome: history completed with {recorded!r}, code now "
                                          f"gives {result.error or result.output!r}")
-        elif result.error != last.get("Reason"):
+        elif result.error is None or not str(last.get("Reason")).endswith(result.error):
             report.mismatches.append(f"outcome: history failed with {last.get('Reason')!r}, "
                                      f"code now gives {result.error or result.output!r}")
     return report
