@@ -33,7 +33,12 @@ from services.audit import (
 )
 from services.ballot import Vote, ballot, record_vote
 from services.db import init_schema, metadata
-from services.documents import document_view, register_document, update_document
+from services.documents import (
+    document_record,
+    document_view,
+    register_document,
+    update_document,
+)
 from services.errors import (
     ConcurrencyConflict,
     Conflict,
@@ -81,6 +86,7 @@ __all__ = [
     "ballot",
     "close_approval",
     "derive_id",
+    "document_record",
     "document_view",
     "get_quarantined",
     "handle_deadline",

@@ -22,7 +22,8 @@ from sqlalchemy.exc import IntegrityError
 from services import db
 from services._time import iso, utc
 from services.ballot import OPEN, Vote, ballot, ballot_json, cast_vote, load_case, load_votes
-from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, TokenInvalid
+from services.documents import document_record
+from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TokenInvalid
 from services.ids import derive_id
 from services.policy import ApprovalPolicy
 from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
@@ -40,6 +41,7 @@ __all__ = [
 
 ENDED_STATUSES = ("approved", "rejected", "timed-out", "cancelled")
 ALL_OPEN_ROLES = "*"
+MAX_COMMENT = 4000
 
 
 @dataclass(frozen=True)
@@ -308,12 +310,17 @@ def inspect_token(engine: Engine, keys: SigningKeys, token: str, *, now: datetim
         state = "decided"
     elif case["status"] != OPEN:
         state = "ended"
-    elif utc(now) >= request["deadline"]:
+    elif utc(now) >= request["deadline"] or request["round"] < case["escalations"]:
         state = "expired"
     else:
         state = "open"
+    try:
+        document: dict[str, Any] | None = document_record(engine, document_id)
+    except NotFound:
+        document = None  # approvals opened without a document record (tests, scripts)
     return {
         "state": state,
+        "document": document,
         "request": _request_json(request, None),
         "vote": None if vote is None else vote.to_json(),
         "assessment": case["assessment"],
@@ -331,8 +338,8 @@ def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str
     ``DecisionConflict`` 409), approval ended or deadline passed (``Gone`` 410).
     """
     request = _authorise(engine, keys, token, principal)
-    if not isinstance(comment, str):
-        raise InvalidInput("comment", "expected a string")
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        raise InvalidInput("comment", f"expected text of at most {MAX_COMMENT} characters")
     vote, replayed = cast_vote(engine, request["request_id"], decision, comment.strip(), now)
     return Redemption(vote, ballot(engine, request["document_id"]), replayed)
 

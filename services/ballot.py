@@ -173,6 +173,10 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
         raise Gone(f"the approval of document {document_id} has ended: {case['status']}")
     if now >= request["deadline"]:
         raise Gone(f"the deadline for this request passed at {iso(request['deadline'])}")
+    if request["round"] < case["escalations"]:
+        # Escalation hands the open roles to the escalation contacts; checked by state as well
+        # as by time so it holds whatever clock the caller has.
+        raise Gone("the deadline for this request passed and it was escalated")
     required = list(case["required_roles"])
     _, approved = tally(required, votes)
     roles = ([r for r in required if r not in approved] if request["kind"] == "escalation"

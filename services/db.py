@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mssql
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.types import TypeEngine
 
 from services._canonical import canonical_json
 
@@ -34,6 +36,13 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 
     impl = sa.DateTime
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # SQL Server's DATETIME rounds to 3.33 ms; DATETIME2(6) keeps what we stored.
+        if dialect.name == "mssql":
+            return dialect.type_descriptor(
+                mssql.DATETIME2(precision=6))  # type: ignore[no-untyped-call]  # untyped ctor
+        return dialect.type_descriptor(sa.DateTime())
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -60,7 +69,9 @@ class JsonText(sa.TypeDecorator[Any]):
 
 
 _ID = 64        # uuids, hashes and derived keys
-_NAME = 200     # people, roles, databases
+_NAME = 200     # people, event types, queues
+_ROLE = 100     # approver roles
+_DATABASE = 128  # SQL Server's sysname
 _EMAIL = 254    # RFC 5321 path limit
 _OBJECT = 256   # schema-qualified object names
 
@@ -77,14 +88,14 @@ policy_tiers = sa.Table(
 
 policy_roles = sa.Table(
     "policy_roles", metadata,
-    sa.Column("name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("name", sa.Unicode(_ROLE), primary_key=True),
     sa.Column("position", sa.Integer, nullable=False, unique=True),
     sa.Column("from_tier", sa.Integer, nullable=False),
 )
 
 policy_role_members = sa.Table(
     "policy_role_members", metadata,
-    sa.Column("role", sa.Unicode(_NAME), sa.ForeignKey("policy_roles.name"), primary_key=True),
+    sa.Column("role", sa.Unicode(_ROLE), sa.ForeignKey("policy_roles.name"), primary_key=True),
     sa.Column("email", sa.Unicode(_EMAIL), primary_key=True),
     sa.Column("name", sa.Unicode(_NAME), nullable=False),
     sa.Column("principal_id", sa.Unicode(_EMAIL), nullable=False),
@@ -101,7 +112,7 @@ policy_escalation_contacts = sa.Table(
 
 policy_critical_databases = sa.Table(
     "policy_critical_databases", metadata,
-    sa.Column("database_name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("database_name", sa.Unicode(_DATABASE), primary_key=True),
 )
 
 policy_routes = sa.Table(
@@ -141,7 +152,7 @@ approval_requests = sa.Table(
     sa.Column("request_id", sa.Unicode(_ID), primary_key=True),
     sa.Column("document_id", sa.Unicode(_ID), sa.ForeignKey("approval_cases.document_id"),
               nullable=False, index=True),
-    sa.Column("role", sa.Unicode(_NAME), nullable=False),  # "*" for an escalation contact
+    sa.Column("role", sa.Unicode(_ROLE), nullable=False),  # "*" for an escalation contact
     sa.Column("kind", sa.Unicode(20), nullable=False),  # approver | escalation
     sa.Column("round", sa.Integer, nullable=False),  # 0 at notification, n at escalation n
     sa.Column("position", sa.Integer, nullable=False),  # order within the round: role order
@@ -185,7 +196,7 @@ audit_events = sa.Table(
 
 master_index = sa.Table(
     "master_index", metadata,
-    sa.Column("database_name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("database_name", sa.Unicode(_DATABASE), primary_key=True),
     sa.Column("physical_name", sa.Unicode(_OBJECT), primary_key=True),
     sa.Column("current_version", sa.Integer, nullable=True),  # None: every version withdrawn
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -193,7 +204,7 @@ master_index = sa.Table(
 
 master_index_versions = sa.Table(
     "master_index_versions", metadata,
-    sa.Column("database_name", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("database_name", sa.Unicode(_DATABASE), primary_key=True),
     sa.Column("physical_name", sa.Unicode(_OBJECT), primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("document_id", sa.Unicode(_ID), nullable=False, unique=True),
@@ -222,7 +233,7 @@ documents = sa.Table(
     "documents", metadata,
     sa.Column("document_id", sa.Unicode(_ID), primary_key=True),
     sa.Column("instance_id", sa.Unicode(_ID), nullable=False),
-    sa.Column("database_name", sa.Unicode(_NAME), nullable=False),
+    sa.Column("database_name", sa.Unicode(_DATABASE), nullable=False),
     sa.Column("physical_name", sa.Unicode(_OBJECT), nullable=False),
     sa.Column("change_type", sa.Unicode(20), nullable=False),
     sa.Column("requested_by", sa.Unicode(_EMAIL), nullable=False),

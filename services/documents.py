@@ -22,7 +22,9 @@ from services.ballot import ballot_json, load_votes
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 from services.master_index import index_entry
 
-__all__ = ["STATUSES", "document_view", "register_document", "update_document"]
+__all__ = [
+    "STATUSES", "document_record", "document_view", "register_document", "update_document",
+]
 
 STATUSES = ("submitted", "drafted", "awaiting-approval", "approved", "rejected", "timed-out",
             "filed", "indexed", "completed", "failed", "compensated")
@@ -63,7 +65,7 @@ def register_document(engine: Engine, *, document_id: str, instance_id: str,
                     f"document {row['document_id']} was submitted with other details")
     except IntegrityError:
         pass  # registered concurrently by a retry of the same step
-    return _record(engine, row["document_id"])
+    return document_record(engine, row["document_id"])
 
 
 def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any],
@@ -87,10 +89,10 @@ def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any]
                             .values(**values, updated_at=utc(now)))
         if done.rowcount == 0:
             raise NotFound(f"no document {document_id!r}")
-    return _record(engine, document_id)
+    return document_record(engine, document_id)
 
 
-def _record(engine: Engine, document_id: str) -> dict[str, Any]:
+def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
     d = db.documents
     with engine.connect() as conn:
         row = conn.execute(sa.select(d).where(d.c.document_id == document_id)).mappings().first()
@@ -111,7 +113,7 @@ def document_view(engine: Engine, document_id: str, now: datetime,
                   base_url: str = "") -> dict[str, Any]:
     """Everything ``GET /api/documents/{id}`` shows: the record, the approval (deadline,
     waiting for whom, votes so far) and the master-index entry of the object."""
-    view = _record(engine, document_id)
+    view = document_record(engine, document_id)
     base = base_url.rstrip("/")
     view["links"].update(self=f"{base}/api/documents/{document_id}",
                          events=f"{base}/api/documents/{document_id}/events")

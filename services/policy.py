@@ -45,9 +45,9 @@ _PERSON = {
     "required": ["name", "email", "principalId"],
     "additionalProperties": False,
     "properties": {
-        "name": {"type": "string", "minLength": 1},
-        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
-        "principalId": {"type": "string", "minLength": 1},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$", "maxLength": 254},
+        "principalId": {"type": "string", "minLength": 1, "maxLength": 254},
     },
 }
 _NAMES = {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
@@ -65,7 +65,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "tier": {"type": "integer", "minimum": 1},
-                "name": {"type": "string", "minLength": 1},
+                "name": {"type": "string", "minLength": 1, "maxLength": 200},
                 "slaHours": {"type": "integer", "minimum": 1},
                 "when": {"oneOf": [
                     {"type": "object", "required": ["criticalDatabase"],
@@ -85,7 +85,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             "required": ["name", "fromTier", "members"],
             "additionalProperties": False,
             "properties": {
-                "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                "name": {"type": "string", "minLength": 1, "maxLength": 100},
                 "fromTier": {"type": "integer", "minimum": 1},
                 "members": {"type": "array", "minItems": 1, "items": _PERSON},
             },
@@ -111,7 +111,8 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "contacts": {"type": "array", "minItems": 1, "items": _PERSON},
             },
         },
-        "criticalDatabases": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "criticalDatabases": {"type": "array", "items": {"type": "string", "minLength": 1,
+                                                          "maxLength": 128}},
     },
 }
 

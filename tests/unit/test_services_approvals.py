@@ -19,6 +19,7 @@ from services.approvals import (
     redeem_token,
 )
 from services.assessment import DraftSummary, assess
+from services.documents import register_document, update_document
 from services.errors import (
     DecisionConflict,
     Forbidden,
@@ -340,3 +341,34 @@ def test_a_decided_approval_is_not_escalated(engine: sa.Engine, policy: Approval
     assert result["outcome"] == "decided"
     assert result["requests"] == []
     assert result["ballot"]["decision"] == "rejected"
+
+
+def test_escalation_closes_the_original_links_whatever_the_callers_clock(
+        engine: sa.Engine, policy: ApprovalPolicy) -> None:
+    opened = open_tier2(engine, policy)
+    deadline = datetime.fromisoformat(opened["deadline"])
+    handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline, now=deadline)
+    dba = token_of(opened, "DBA")
+    wall_clock = deadline - timedelta(hours=1)  # an API whose clock lags the workflow's
+    assert inspect_token(engine, KEYS, dba, now=wall_clock)["state"] == "expired"
+    with pytest.raises(Gone, match="escalated"):
+        redeem_token(engine, KEYS, dba, decision="approve", now=wall_clock)
+
+
+def test_the_page_shows_the_document_record(engine: sa.Engine, policy: ApprovalPolicy) -> None:
+    token = token_of(open_tier2(engine, policy), "DBA")
+    assert inspect_token(engine, KEYS, token, now=T0)["document"] is None
+    register_document(engine, document_id=DOC, instance_id=DOC, database_name="warehouse",
+                      physical_name="sales.customers", change_type="Created",
+                      requested_by="ann@example.com", now=T0)
+    update_document(engine, DOC, {"draftUrl": "http://blob/drafts/d.docx"}, T0)
+    page = inspect_token(engine, KEYS, token, now=T0)
+    assert page["document"]["physicalName"] == "sales.customers"
+    assert page["document"]["links"]["draft"] == "http://blob/drafts/d.docx"
+
+
+def test_comments_are_bounded(engine: sa.Engine, policy: ApprovalPolicy) -> None:
+    token = token_of(open_tier2(engine, policy), "DBA")
+    with pytest.raises(InvalidInput) as info:
+        redeem_token(engine, KEYS, token, decision="approve", comment="x" * 4001, now=T0)
+    assert info.value.field == "comment"

@@ -45,3 +45,30 @@ def test_keys_and_indexes_use_bounded_columns() -> None:
             else:
                 assert isinstance(column.type, sa.Integer | db.UtcDateTime), \
                     f"{table.name}.{column.name}: {column.type!r} as a key"
+
+
+def _key_bytes(columns: list[sa.Column[object]]) -> int:
+    """Bytes SQL Server needs for these key columns at their declared sizes."""
+    total = 0
+    for column in columns:
+        kind = column.type
+        if isinstance(kind, sa.String):
+            total += 2 * (kind.length or 4000)  # NVARCHAR: two bytes a character
+        elif isinstance(kind, db.UtcDateTime):
+            total += 8
+        else:
+            total += 4
+    return total
+
+
+def test_keys_fit_sql_server_index_limits() -> None:
+    """900 bytes for a clustered primary key, 1700 for other indexes: a longer key makes
+    SQL Server warn at CREATE and fail the first insert that uses the room."""
+    for table in db.metadata.sorted_tables:
+        assert _key_bytes(list(table.primary_key.columns)) <= 900, table.name
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.UniqueConstraint):
+                assert _key_bytes(list(constraint.columns)) <= 1700, constraint.name
+        for index in table.indexes:
+            columns = [c for c in index.columns if isinstance(c, sa.Column)]
+            assert _key_bytes(columns) <= 1700, index.name
