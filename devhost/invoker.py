@@ -84,6 +84,17 @@ def _converter(binding_type: str) -> Any:
     return conv
 
 
+def _encode(binding: dict[str, Any], value: Any) -> meta.Datum:
+    """Encode an output value; a value of the wrong type gets a message naming the binding."""
+    btype = str(binding.get("type"))
+    try:
+        datum: meta.Datum = _converter(btype).encode(value, expected_type=None)
+    except NotImplementedError:  # the converters' way of saying "not a type I take"
+        raise TypeError(f"output {binding.get('name')!r} ({btype}) cannot take a"
+                        f" {type(value).__name__}") from None
+    return datum
+
+
 def _is_context_param(param: inspect.Parameter) -> bool:
     return param.name == "context" or param.annotation is func.Context
 
@@ -143,7 +154,7 @@ class Invoker:
             result.outputs[name] = await self._deliver(binding, out.get())
         ret = fn.binding("$return")
         if ret is not None and value is not None:
-            result.returned = _converter(str(ret["type"])).encode(value, expected_type=None)
+            result.returned = _encode(ret, value)
             if str(ret["type"]) in self._sinks:
                 result.outputs["$return"] = await self._deliver(ret, value)
         return result
@@ -152,9 +163,8 @@ class Invoker:
         if value is None:
             return []
         btype = str(binding.get("type"))
-        conv = _converter(btype)
         items = value if isinstance(value, list) and btype in self._sinks else [value]
-        encoded = [conv.encode(item, expected_type=None) for item in items]
+        encoded = [_encode(binding, item) for item in items]
         sink = self._sinks.get(btype)
         if sink is not None:
             for datum in encoded:
