@@ -94,10 +94,14 @@ def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
                   people: Sequence[Mapping[str, Any]], field: str, deadline: datetime,
                   now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for i, person in enumerate(people):
         for key in ("name", "email", "principalId"):
             if not isinstance(person.get(key), str) or not person[key]:
                 raise InvalidInput(f"{field}[{i}].{key}", "expected a non-empty string")
+        if person["email"].lower() in seen:
+            raise InvalidInput(f"{field}[{i}].email", f"{person['email']} is listed twice")
+        seen.add(person["email"].lower())
         rows.append({
             "request_id": derive_id("approval-request", document_id, round_, role,
                                     person["email"].lower()),

@@ -212,12 +212,15 @@ def _semantic_problems(document: Mapping[str, Any]) -> list[str]:
     if not any("always" in t["when"] for t in document["tiers"]):
         problems.append("/tiers: expected one tier with {\"always\": true} so every document "
                         "gets a tier")
-    names = [r["name"] for r in document["roles"]]
+    # Names and addresses are keys; SQL Server compares them case-insensitively, so do we.
+    names = [r["name"].lower() for r in document["roles"]]
     for i, role in enumerate(document["roles"]):
-        if role["name"] in names[:i]:
+        if names[i] in names[:i]:
             problems.append(f"/roles/{i}/name: role {role['name']!r} is defined twice")
         if role["fromTier"] not in tiers:
             problems.append(f"/roles/{i}/fromTier: expected one of the tiers {sorted(tiers)}")
+        problems.extend(_twice(role["members"], f"/roles/{i}/members"))
+    problems.extend(_twice(document["escalation"]["contacts"], "/escalation/contacts"))
     if tiers and not any(r["fromTier"] <= min(tiers) for r in document["roles"]):
         problems.append(f"/roles: expected a role required from the lowest tier {min(tiers)}")
     last = document["routing"][-1]
@@ -225,6 +228,12 @@ def _semantic_problems(document: Mapping[str, Any]) -> list[str]:
         problems.append(f"/routing/{len(document['routing']) - 1}: expected the last rule to be "
                         "unconditional (only \"route\") so every document gets a route")
     return problems
+
+
+def _twice(people: list[dict[str, str]], pointer: str) -> list[str]:
+    emails = [p["email"].lower() for p in people]
+    return [f"{pointer}/{i}/email: {people[i]['email']} is listed twice"
+            for i in range(len(emails)) if emails[i] in emails[:i]]
 
 
 def read_policy_file(path: Path) -> dict[str, Any]:

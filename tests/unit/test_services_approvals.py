@@ -120,6 +120,13 @@ def test_auto_route_asks_nobody_and_is_approved(engine: sa.Engine,
     ({"approvers": [{"role": "Data Steward", "members": [{"name": "x"}]},
                     {"role": "DBA", "members": [{"name": "y"}]}]},
      "assessment.approvers[0].members[0].email"),
+    ({"approvers": [
+        {"role": "Data Steward", "members": [
+            {"name": "x", "email": "x@example.com", "principalId": "x"}]},
+        {"role": "DBA", "members": [
+            {"name": "y", "email": "y@example.com", "principalId": "y"},
+            {"name": "Y", "email": "Y@example.com", "principalId": "y2"}]}]},
+     "assessment.approvers[1].members[1].email"),
 ])
 def test_a_bad_assessment_names_the_field(engine: sa.Engine, policy: ApprovalPolicy,
                                           change: dict[str, Any], field: str) -> None:

@@ -108,6 +108,15 @@ _DELETE = object()
     (["roles", 3, "fromTier"], 9, "/roles/3/fromTier"),
     (["roles", 1, "name"], "Data Steward", "/roles/1/name"),
     (["routing", 2], {"route": "all", "maxTier": 4}, "/routing/2: expected the last rule"),
+    (["roles", 2, "name"], "data steward", "/roles/2/name: role 'data steward' is defined"),
+    (["roles", 0, "members"], [
+        {"name": "A", "email": "a@example.com", "principalId": "a"},
+        {"name": "B", "email": "A@Example.com", "principalId": "b"}],
+     "/roles/0/members/1/email: A@Example.com is listed twice"),
+    (["escalation", "contacts"], [
+        {"name": "A", "email": "a@example.com", "principalId": "a"},
+        {"name": "A", "email": "a@example.com", "principalId": "a"}],
+     "/escalation/contacts/1/email"),
 ])
 def test_bad_policies_name_the_field(example: dict[str, Any], path: list[str | int],
                                      value: Any, message: str) -> None:
