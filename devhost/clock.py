@@ -27,7 +27,10 @@ def parse_duration(text: str) -> timedelta:
     if not match or text.strip() in {"P", "PT"} or text.strip().endswith("T"):
         raise ValueError(f"expected an ISO 8601 duration such as PT24H or P5D, got {text!r}")
     parts = {k: float(v) for k, v in match.groupdict().items() if v}
-    return timedelta(**parts)
+    try:
+        return timedelta(**parts)
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is longer than a timedelta can hold") from None
 
 
 class Clock:

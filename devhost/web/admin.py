@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -15,6 +16,41 @@ if TYPE_CHECKING:
     from ..host import Host
 
 __all__ = ["admin_routes"]
+
+
+class _BadField(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _advance_by(body: dict[str, object], now: datetime) -> timedelta:
+    """The step of ``{"seconds": N}`` or ``{"duration": "PT24H"}``, checked to stay in range."""
+    if ("seconds" in body) == ("duration" in body):
+        raise _BadField("seconds", "expected \"seconds\" (a number) or \"duration\""
+                                   " (ISO 8601), exactly one of them")
+    if "duration" in body:
+        field = "duration"
+        try:
+            delta = parse_duration(str(body["duration"]))
+        except ValueError as exc:
+            raise _BadField(field, str(exc)) from None
+    else:
+        field, seconds = "seconds", body["seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
+                or not math.isfinite(seconds):
+            raise _BadField(field, f"expected a finite number of seconds, got {seconds!r}")
+        if seconds < 0:
+            raise _BadField(field, "the clock cannot go backwards")
+        try:
+            delta = timedelta(seconds=seconds)
+        except OverflowError:
+            raise _BadField(field, f"{seconds!r} seconds is too far") from None
+    try:
+        now + delta
+    except OverflowError:
+        raise _BadField(field, "that would move the clock past the year 9999") from None
+    return delta
 
 
 def admin_routes(host: Host) -> list[web.RouteDef]:
@@ -40,18 +76,9 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
         if not isinstance(body, dict):
             return problem(400, "body: expected a JSON object")
         try:
-            if "duration" in body:
-                delta = parse_duration(str(body["duration"]))
-            elif "seconds" in body and isinstance(body["seconds"], int | float) \
-                    and not isinstance(body["seconds"], bool):
-                delta = timedelta(seconds=float(body["seconds"]))
-            else:
-                return problem(400, "expected \"seconds\" (a number) or \"duration\" (ISO 8601)",
-                               field="seconds")
-            if delta < timedelta(0):
-                return problem(400, "the clock cannot go backwards", field="seconds")
-        except ValueError as exc:
-            return problem(400, str(exc), field="duration")
+            delta = _advance_by(body, host.clock.now())
+        except _BadField as exc:
+            return problem(400, exc.message, field=exc.field)
         now = await host.advance(delta)
         return web.json_response({"now": now.isoformat(), "virtual": True})
 
@@ -60,7 +87,9 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
         try:
             timeout = float(raw)
         except ValueError:
-            return problem(400, f"timeout: expected seconds as a number, got {raw!r}",
+            timeout = math.nan
+        if not 0 <= timeout < math.inf:
+            return problem(400, f"timeout: expected seconds as a number >= 0, got {raw!r}",
                            field="timeout")
         if await host.wait_idle(timeout):
             return web.json_response({"idle": True})

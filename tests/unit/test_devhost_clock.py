@@ -85,3 +85,8 @@ def test_advance_refuses_to_go_backwards():
         assert clock.now() == START
 
     asyncio.run(scenario())
+
+
+def test_parse_duration_too_long_for_a_timedelta_is_a_value_error():
+    with pytest.raises(ValueError, match="longer than a timedelta can hold"):
+        parse_duration("P9999999999D")
