@@ -1,0 +1,183 @@
+"""Drafting end to end: sample databases -> reflect -> render -> real Azurite -> read back."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from docx import Document
+
+from adapters import AzureBlobStore, SourceDatabases, UnknownDatabase
+from examples.build_databases import build_databases
+from services.drafting import (
+    DOCUMENTS_CONTAINER,
+    DraftNotFound,
+    DraftRequest,
+    UnknownObject,
+    delete_draft,
+    delete_final,
+    draft_document,
+    render_final,
+)
+from tests.support.azurite import run_azurite
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "messages"
+AT = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def blobs() -> Iterator[AzureBlobStore]:
+    with run_azurite() as azurite:
+        yield AzureBlobStore.from_connection_string(azurite.connection_string)
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SourceDatabases]:
+    paths = build_databases(tmp_path_factory.mktemp("examples"))
+    databases = SourceDatabases({name: f"sqlite:///{path}" for name, path in paths.items()})
+    yield databases
+    databases.dispose()
+
+
+def message(name: str) -> DraftRequest:
+    return DraftRequest.from_json(json.loads((EXAMPLES / f"{name}.json").read_text()))
+
+
+def docx_text(data: bytes) -> str:
+    document: Any = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        parts += [" | ".join(c.text for c in row.cells) for row in table.rows]
+    return "\n".join(parts)
+
+
+def test_draft_is_stored_and_summarised(blobs: AzureBlobStore,
+                                        sources: SourceDatabases) -> None:
+    request = message("tier3-personal")
+    summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+
+    stored = blobs.get(DOCUMENTS_CONTAINER, f"{request.document_id}/draft.docx")
+    assert hashlib.sha256(stored.content).hexdigest() == summary["sha256"]
+    assert stored.content_type.endswith("wordprocessingml.document")
+    assert stored.metadata == {"documentId": request.document_id, "stage": "draft",
+                               "sha256": summary["sha256"]}
+    assert "sales.customers (warehouse)" in docx_text(stored.content)
+    assert summary["objectKind"] == "table"
+    assert summary["columnCount"] == 11
+    assert summary["sensitiveData"] == ["personal"]
+    assert summary["personalData"] is True
+    assert summary["financialData"] is False
+    assert summary["qualityScore"] == 1.0
+    assert summary["blobName"] == f"{request.document_id}/draft.docx"
+    assert summary["libraryPath"] == "Documentation/warehouse/sales.customers.docx"
+    assert summary["draftUrl"].endswith(f"/documents/{request.document_id}/draft.docx")
+    assert json.loads(json.dumps(summary)) == summary  # what the workflow stores
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("tier2-table", ("table", [], 0.5714)),
+    ("tier2-single-approver", ("table", [], 1.0)),
+    ("tier2-view", ("view", [], 0.5)),
+    ("tier3-financial", ("table", ["financial"], 1.0)),
+    ("tier1-auto", ("sequence", [], 1.0)),
+    ("critical", ("table", ["financial"], 1.0)),
+])
+def test_every_sample_message_drafts_what_its_name_promises(
+        blobs: AzureBlobStore, sources: SourceDatabases, name: str,
+        expected: tuple[str, list[str], float]) -> None:
+    summary = draft_document(message(name), sources=sources, blobs=blobs, generated_at=AT)
+    assert (summary["objectKind"], summary["sensitiveData"], summary["qualityScore"]) == \
+        expected
+
+
+def test_a_retried_draft_overwrites_the_same_blob_with_the_same_bytes(
+        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    request = message("tier2-table")
+    first = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    second = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    assert first == second
+    assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == [
+        f"{request.document_id}/draft.docx", f"{request.document_id}/draft.json"]
+
+
+def test_final_is_rendered_from_the_snapshot_with_the_approval(
+        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    request = message("tier2-single-approver")
+    draft = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    approval = {"status": "Approved", "decidedAt": "2026-11-22T09:00:00+00:00", "tier": 2,
+                "votes": [{"role": "Data Steward", "approver": "dana@example.com",
+                           "decision": "approve", "decidedAt": "2026-11-22T09:00:00+00:00"}]}
+
+    final = render_final(request.document_id, approval, blobs=blobs,
+                         generated_at=AT.replace(hour=9))
+
+    stored = blobs.get(DOCUMENTS_CONTAINER, final["blobName"])
+    assert final["blobName"] == f"{request.document_id}/final.docx"
+    assert hashlib.sha256(stored.content).hexdigest() == final["sha256"]
+    assert final["contentHash"] == draft["contentHash"]
+    assert final["draftSha256"] == draft["sha256"]
+    assert final["libraryPath"] == "Documentation/warehouse/sales.products.docx"
+    text = docx_text(stored.content)
+    assert "FINAL, approved" in text
+    assert "Data Steward | dana@example.com | approve" in text
+    assert f"Content hash (SHA-256) | {draft['contentHash']}" in text
+    assert f"Approved draft (SHA-256) | {draft['sha256']}" in text
+
+    assert delete_final(request.document_id, blobs=blobs)["deleted"] == [final["blobName"]]
+    assert delete_final(request.document_id, blobs=blobs)["deleted"] == []
+
+
+def test_delete_draft_undoes_the_draft_and_can_be_retried(
+        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    request = message("tier2-view")
+    draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    assert delete_draft(request.document_id, blobs=blobs)["deleted"] == [
+        f"{request.document_id}/draft.docx", f"{request.document_id}/draft.json"]
+    assert delete_draft(request.document_id, blobs=blobs)["deleted"] == []
+    assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == []
+    with pytest.raises(DraftNotFound, match="draft it first"):
+        render_final(request.document_id, {"status": "Approved", "autoApproved": True},
+                     blobs=blobs, generated_at=AT)
+
+
+def test_a_dropped_object_gets_a_retirement_record(blobs: AzureBlobStore,
+                                                   sources: SourceDatabases) -> None:
+    request = message("dropped")
+    summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    assert summary["exists"] is False
+    assert summary["retired"] is True
+    assert summary["objectKind"] == "table"
+    text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary["blobName"]).content)
+    assert "Retirement record - DRAFT" in text
+    assert "no longer exists in warehouse" in text
+
+
+def test_dropping_an_object_that_still_exists_says_so(blobs: AzureBlobStore,
+                                                      sources: SourceDatabases) -> None:
+    request = DraftRequest.from_json({**message("tier2-table").to_json(),
+                                      "documentId": "9e0b2c1a-0000-4000-8000-000000000001",
+                                      "changeType": "Dropped"})
+    summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    assert summary["exists"] is True
+    text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary["blobName"]).content)
+    assert "still existed in warehouse" in text
+
+
+def test_unknown_database_and_object_are_typed_errors_and_store_nothing(
+        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    unknown_database = message("unknown-database")
+    with pytest.raises(UnknownDatabase, match="'crm'"):
+        draft_document(unknown_database, sources=sources, blobs=blobs, generated_at=AT)
+    unknown_object = DraftRequest.from_json({**message("tier2-table").to_json(),
+                                             "documentId": "9e0b2c1a-0000-4000-8000-0000000000ff",
+                                             "physicalName": "sales.nothing"})
+    with pytest.raises(UnknownObject, match=r"sales\.nothing"):
+        draft_document(unknown_object, sources=sources, blobs=blobs, generated_at=AT)
+    for request in (unknown_database, unknown_object):
+        assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == []
