@@ -7,7 +7,8 @@
 
 The host runs on its own event loop in a background thread; every method here blocks until
 the host has answered. ``wait_idle`` and ``advance`` replace sleeps: they return when nothing
-is runnable now, so tests are fast and deterministic.
+is runnable now, so tests are fast and deterministic. ``RemoteHost`` offers the same
+operations over HTTP only, for a host started elsewhere with ``python -m devhost start``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any, TypeVar
 from .clock import parse_duration
 from .host import Host
 
-__all__ = ["DevHost", "Response"]
+__all__ = ["DevHost", "RemoteHost", "Response"]
 
 T = TypeVar("T")
 TERMINAL = ("Completed", "Failed", "Terminated")
@@ -43,47 +44,15 @@ class Response:
         return jsonlib.loads(self.text) if self.text else None
 
 
-class DevHost:
-    def __init__(self, app_dir: str | Path, *, clock: str = "virtual",
-                 settings: dict[str, str] | None = None, data_dir: str | Path | None = None,
-                 port: int = 0) -> None:
-        self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="devhost",
-                                        daemon=True)
+class RemoteHost:
+    """Drive a devhost over HTTP only: its Durable HTTP API and its admin routes."""
 
-    # ------------------------------------------------------------------------- lifecycle
-    def __enter__(self) -> DevHost:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> None:
-        self._thread.start()
-        try:
-            self._run(self.host.start(), timeout=120)
-        except BaseException:
-            self.stop()
-            raise
-
-    def stop(self) -> None:
-        if not self._thread.is_alive():
-            return
-        try:
-            self._run(self.host.stop(), timeout=60)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
-            self._loop.close()
-
-    def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+    def __init__(self, base_url: str) -> None:
+        self._base_url = base_url.rstrip("/")
 
     @property
     def base_url(self) -> str:
-        return self.host.base_url
+        return self._base_url
 
     # ------------------------------------------------------------------------------ HTTP
     def http(self, method: str, path: str, *, json: Any = None, data: bytes | str | None = None,
@@ -136,17 +105,85 @@ class DevHost:
         """Wait until the instance ends. With the virtual clock, a host that is idle while the
         instance still runs is waiting for time or an event: that raises TimeoutError."""
         deadline = datetime.now() + timedelta(seconds=timeout)
+        virtual = self.is_virtual()
         while True:
             idle = self.wait_idle(timeout=max(1.0, (deadline - datetime.now()).total_seconds()),
                                   raise_on_timeout=False)
             status = self.status(instance_id)
             if status is not None and status["runtimeStatus"] in TERMINAL:
                 return status
-            if (idle and self.host.clock.is_virtual) or datetime.now() >= deadline:
+            if (idle and virtual) or datetime.now() >= deadline:
                 raise TimeoutError(f"instance {instance_id} is {status and status['runtimeStatus']}"
                                    f" (custom status {status and status.get('customStatus')})")
-            if not self.host.clock.is_virtual:
+            if not virtual:
                 threading.Event().wait(0.05)
+
+    # ------------------------------------------------------------------------------- time
+    def is_virtual(self) -> bool:
+        return bool(self.http("GET", "/admin/devhost/clock").json()["virtual"])
+
+    def wait_idle(self, timeout: float = 60, raise_on_timeout: bool = True) -> bool:
+        answer = self.http("POST", "/admin/devhost/idle", params={"timeout": str(timeout)},
+                           timeout=timeout + 10)
+        if answer.status != 200 and raise_on_timeout:
+            raise TimeoutError(f"devhost still busy after {timeout} s: {answer.text}")
+        return answer.status == 200
+
+    def advance(self, seconds: float | None = None, duration: str | None = None) -> datetime:
+        body = {"duration": duration} if duration else {"seconds": seconds or 0}
+        answer = self.http("POST", "/admin/devhost/clock/advance", json=body, timeout=600)
+        if answer.status != 200:
+            raise RuntimeError(f"advance failed: {answer.status} {answer.text}")
+        return datetime.fromisoformat(answer.json()["now"])
+
+    def now(self) -> datetime:
+        return datetime.fromisoformat(self.http("GET", "/admin/devhost/clock").json()["now"])
+
+
+class DevHost(RemoteHost):
+    """A host in this process: the HTTP operations of ``RemoteHost`` plus direct access."""
+
+    def __init__(self, app_dir: str | Path, *, clock: str = "virtual",
+                 settings: dict[str, str] | None = None, data_dir: str | Path | None = None,
+                 port: int = 0) -> None:
+        super().__init__("")
+        self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="devhost",
+                                        daemon=True)
+
+    # ------------------------------------------------------------------------- lifecycle
+    def __enter__(self) -> DevHost:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread.start()
+        try:
+            self._run(self.host.start(), timeout=120)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        try:
+            self._run(self.host.stop(), timeout=60)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+            self._loop.close()
+
+    def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    @property
+    def base_url(self) -> str:
+        return self.host.base_url
 
     def history(self, instance_id: str) -> list[dict[str, Any]]:
         """The instance's raw history, exactly as the SDK receives it."""
@@ -156,6 +193,9 @@ class DevHost:
         return [jsonlib.loads(r[0]) for r in rows]
 
     # ------------------------------------------------------------------------------- time
+    def is_virtual(self) -> bool:
+        return self.host.clock.is_virtual
+
     def wait_idle(self, timeout: float = 60, raise_on_timeout: bool = True) -> bool:
         idle = self._run(self.host.wait_idle(timeout), timeout=timeout + 10)
         if not idle and raise_on_timeout:
