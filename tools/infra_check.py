@@ -24,7 +24,8 @@ from typing import Any
 
 from pycep import BicepParser
 
-__all__ = ["CheckResult", "InfraReport", "main", "parse_bicep_files", "run_checkov"]
+__all__ = ["CheckResult", "InfraReport", "check", "main", "parse_bicep_files", "render",
+           "run_checkov"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKOV = REPO_ROOT / ".venv" / "infra" / "bin" / "checkov"
@@ -174,6 +175,21 @@ def format_table(results: Sequence[CheckResult]) -> str:
         + "  " + row[4] for row in rows)
 
 
+def render(report: InfraReport, seconds: float) -> str:
+    """The table, then one line per problem, then the verdict on the last line."""
+    lines = [format_table(report.results)]
+    lines += [f"PARSE ERROR  {message}" for message in report.parse_errors]
+    lines += [f"UNJUSTIFIED  {skip.check_id} on {skip.resource} ({skip.location}): "
+              "write the reason after the id, `// checkov:skip=ID: why`"
+              for skip in report.unjustified_skips]
+    lines.append(
+        f"infra-check: {len(report.files)} Bicep files, {len(report.parse_errors)} parse "
+        f"errors, {report.count('PASSED')} passed, {report.count('FAILED')} failed, "
+        f"{report.count('SKIPPED')} skipped ({len(report.unjustified_skips)} without a "
+        f"reason) in {seconds:.1f}s: {'OK' if report.ok else 'FAILED'}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.infra_check", description=__doc__)
     parser.add_argument("directory", type=Path, help="folder of Bicep files, e.g. infra")
@@ -188,16 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, RuntimeError, subprocess.TimeoutExpired) as error:
         print(f"infra-check: {error}", file=sys.stderr)
         return 2
-    print(format_table(report.results))
-    for message in report.parse_errors:
-        print(f"PARSE ERROR  {message}")
-    for skip in report.unjustified_skips:
-        print(f"UNJUSTIFIED  {skip.check_id} on {skip.resource} ({skip.location}): "
-              "write the reason after the id, `// checkov:skip=ID: why`")
-    print(f"infra-check: {len(report.files)} Bicep files, {len(report.parse_errors)} parse "
-          f"errors, {report.count('PASSED')} passed, {report.count('FAILED')} failed, "
-          f"{report.count('SKIPPED')} skipped ({len(report.unjustified_skips)} without a "
-          f"reason) in {time.monotonic() - started:.1f}s: {'OK' if report.ok else 'FAILED'}")
+    print(render(report, time.monotonic() - started))
     return 0 if report.ok else 1
 
 
