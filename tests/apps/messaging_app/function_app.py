@@ -111,22 +111,3 @@ def slow(msg: func.ServiceBusMessage) -> None:
     record("slow-start", messageId=msg.message_id, deliveryCount=msg.delivery_count)
     time.sleep(float(os.environ.get("SLOW_SECONDS", "0")))
     record("slow-done", messageId=msg.message_id, deliveryCount=msg.delivery_count)
-
-
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="bench-noop",
-                               connection="ServiceBusConnection")
-def noop(msg: func.ServiceBusMessage) -> None:
-    """Does nothing: the benchmark measures the broker and the invocation path."""
-
-
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="bench-orchestrate",
-                               connection="ServiceBusConnection")
-@app.durable_client_input(client_name="client")
-async def start_per_message(msg: func.ServiceBusMessage,
-                            client: df.DurableOrchestrationClient) -> None:
-    await client.start_new("echo", msg.message_id, msg.get_body().decode())
-
-
-@app.orchestration_trigger(context_name="context")
-def echo(context: df.DurableOrchestrationContext) -> Any:
-    return context.get_input()
