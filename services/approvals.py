@@ -21,7 +21,16 @@ from sqlalchemy.exc import IntegrityError
 
 from services import db
 from services._time import iso, utc
-from services.ballot import OPEN, Vote, ballot, ballot_json, cast_vote, load_case, load_votes
+from services.ballot import (
+    OPEN,
+    Vote,
+    ballot,
+    ballot_json,
+    cast_vote,
+    load_case,
+    load_votes,
+    lock_case,
+)
 from services.documents import document_record
 from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TokenInvalid
 from services.ids import derive_id
@@ -216,7 +225,7 @@ def handle_deadline(engine: Engine, keys: SigningKeys, policy: ApprovalPolicy, *
 
 def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy, *,
                      document_id: str, deadline: datetime, now: datetime) -> dict[str, Any]:
-    case = load_case(conn, document_id)
+    case = lock_case(conn, document_id)
     result: dict[str, Any] = {"documentId": document_id, "round": case["escalations"],
                               "requests": []}
     c = db.approval_cases
@@ -241,8 +250,7 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
                              role=ALL_OPEN_ROLES,
                              people=[p.to_json() for p in policy.escalation_contacts],
                              field="policy.escalation.contacts", deadline=extended, now=now)
-        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN,
-                                        c.c.deadline == deadline)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id)
                      .values(deadline=extended, escalations=round_))
         conn.execute(sa.insert(db.approval_requests), rows)
         result["round"] = round_
@@ -250,7 +258,7 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
                               for r in _requests(conn, document_id, round_)]
     else:
         outcome = "timedOut"
-        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id)
                      .values(status="timed-out", ended_at=now))
     case = load_case(conn, document_id)
     result.update(outcome=outcome, deadline=iso(case["deadline"]),

@@ -4,7 +4,8 @@ One vote per approval request (the vote id is derived from the request id, so ca
 idempotent). One approval per role suffices; any rejection rejects; when every required role
 has an approval the document is approved. An escalation contact's vote counts for every role
 still open when it is cast. Votes are tallied in the order they were recorded, and the first
-decision stands: the case row keeps it, so later votes cannot flip an ended approval.
+decision stands: the case row keeps it and casting locks that row, so a vote cannot land on an
+approval that has ended.
 """
 
 from __future__ import annotations
@@ -80,6 +81,20 @@ def load_case(conn: Connection, document_id: str) -> RowMapping:
     if row is None:
         raise NotFound(f"no approval for document {document_id!r}")
     return row
+
+
+def lock_case(conn: Connection, document_id: str) -> RowMapping:
+    """Read the case for a change: writes to one approval are serialised from here to commit.
+
+    A no-op UPDATE is the portable row lock (SQLite takes its write lock, SQL Server an
+    exclusive row lock), so what is read after it stays true until this transaction commits.
+    """
+    c = db.approval_cases
+    locked = conn.execute(sa.update(c).where(c.c.document_id == document_id)
+                          .values(escalations=c.c.escalations))
+    if locked.rowcount == 0:
+        raise NotFound(f"no approval for document {document_id!r}")
+    return load_case(conn, document_id)
 
 
 def load_votes(conn: Connection, document_id: str) -> list[Vote]:
@@ -159,9 +174,7 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
     if request is None:
         raise NotFound(f"no approval request {request_id!r}")
     document_id = request["document_id"]
-    # Case before votes: a racing vote that ended the approval is then seen as a vote on this
-    # request (replay or conflict) rather than as the end of the approval (gone).
-    case = load_case(conn, document_id)
+    case = lock_case(conn, document_id)
     votes = load_votes(conn, document_id)
     existing = next((v for v in votes if v.request_id == request_id), None)
     if existing is not None:
@@ -188,7 +201,7 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
     outcome, _ = tally(required, votes)
     if outcome != "pending":
         c = db.approval_cases
-        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id)
                      .values(status=outcome, ended_at=now))
     vote = next(v for v in votes if v.request_id == request_id)
     return vote, False

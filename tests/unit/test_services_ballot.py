@@ -183,3 +183,39 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
     assert all(o.endswith(":conflict") for o in outcomes if not o.startswith(winner))
     with sa.create_engine(f"sqlite:///{path}").connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
+
+
+def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> None:
+    path = tmp_path / "decisive.sqlite"
+    engine = fresh_database(path)
+    assessed = assess(load_policy(engine), DraftSummary.from_json({
+        "databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5})).to_json()
+    assessed["approvers"][1]["members"].append(
+        {"name": "Other Dba", "email": "other.dba@example.com", "principalId": "other"})
+    opened = open_approval(engine, KEYS, document_id=DOC, instance_id=DOC,
+                           assessment=assessed, now=T0)
+    cast_vote(engine, request_id(opened, "dana.steward@example.com"), "approve", "", T0)
+    contenders = {"approve": request_id(opened, "dev.dba@example.com"),
+                  "reject": request_id(opened, "other.dba@example.com")}
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def decide(decision: str) -> None:
+        own = sa.create_engine(f"sqlite:///{path}")
+        barrier.wait()
+        try:
+            cast_vote(own, contenders[decision], decision, "", T0)
+            outcomes[decision] = "recorded"
+        except Exception as exc:  # the loser must be Gone; anything else fails below
+            outcomes[decision] = type(exc).__name__
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in contenders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes.values()) == ["Gone", "recorded"], outcomes
+    winner = next(d for d, o in outcomes.items() if o == "recorded")
+    final = ballot(engine, DOC)
+    assert final["decision"] == {"approve": "approved", "reject": "rejected"}[winner]
+    assert len(final["votes"]) == 2
