@@ -20,7 +20,7 @@ def azure_credential(client_id: str | None) -> TokenCredential:
     ``DefaultAzureCredential`` also accepts a developer's ``az login``, so the Azure adapters can
     be tried from a workstation with the same code path.
     """
-    from azure.identity import DefaultAzureCredential  # noqa: PLC0415 (heavy, Azure only)
+    from azure.identity import DefaultAzureCredential  # heavy, Azure only: imported on use
 
     if client_id:
         return DefaultAzureCredential(managed_identity_client_id=client_id)

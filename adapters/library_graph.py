@@ -160,11 +160,11 @@ class GraphDocumentLibrary:
                 f"{quote(checked_library_path(path), safe='/')}")
 
     def _client(self) -> GraphServiceClient:
-        from msgraph.graph_request_adapter import GraphRequestAdapter  # noqa: PLC0415
-        from msgraph.graph_service_client import (  # noqa: PLC0415 (heavy, Azure only)
+        from msgraph.graph_request_adapter import GraphRequestAdapter
+        from msgraph.graph_service_client import (  # heavy, Azure only: imported on use
             GraphServiceClient,
         )
-        from msgraph_core.authentication import (  # noqa: PLC0415
+        from msgraph_core.authentication import (
             AzureIdentityAuthenticationProvider,
         )
 
@@ -205,7 +205,7 @@ class GraphDocumentLibrary:
 
 async def _call(awaitable: Awaitable[_T]) -> _T:
     """Await a Graph call, mapping its errors onto the adapter errors."""
-    from kiota_abstractions.api_error import APIError  # noqa: PLC0415
+    from kiota_abstractions.api_error import APIError
 
     try:
         return await awaitable
@@ -217,7 +217,7 @@ async def _call(awaitable: Awaitable[_T]) -> _T:
 
 
 def _content_type(content_type: str) -> Any:
-    from kiota_abstractions.base_request_configuration import (  # noqa: PLC0415
+    from kiota_abstractions.base_request_configuration import (
         RequestConfiguration,
     )
 

@@ -29,8 +29,8 @@ class SendGridMailSender:
         self._base_url = base_url.rstrip("/")
 
     def send(self, message: MailMessage, *, idempotency_key: str) -> SentMail:
-        from python_http_client.exceptions import HTTPError  # noqa: PLC0415 (sendgrid's client)
-        from sendgrid import SendGridAPIClient  # noqa: PLC0415 (heavy, Azure only)
+        from python_http_client.exceptions import HTTPError
+        from sendgrid import SendGridAPIClient  # heavy, Azure only: imported on use
 
         message_id = message_id_for(idempotency_key, self.sender)
         client = SendGridAPIClient(api_key=self._api_key, host=self._base_url)
@@ -45,7 +45,7 @@ class SendGridMailSender:
                         location=f"sendgrid:{provider_id}")
 
     def _build(self, message: MailMessage, message_id: str, key: str) -> Any:
-        from sendgrid.helpers.mail import CustomArg, Header, Mail  # noqa: PLC0415
+        from sendgrid.helpers.mail import CustomArg, Header, Mail
 
         mail = Mail(from_email=self.sender, to_emails=list(message.to),
                     subject=message.subject, plain_text_content=message.text,
