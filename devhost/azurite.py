@@ -20,7 +20,7 @@ __all__ = ["DEV_ACCOUNT", "DEV_KEY", "Azurite", "find_azurite"]
 
 DEV_ACCOUNT = "devstoreaccount1"
 # Azurite's fixed, publicly documented development key: not a secret.
-DEV_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")
+DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 def find_azurite(start: Path) -> Path | None:
@@ -59,29 +59,52 @@ class Azurite:
     @property
     def connection_string(self) -> str:
         host = "http://127.0.0.1"
-        return (f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
-                f"BlobEndpoint={host}:{self.blob_port}/{DEV_ACCOUNT};"
-                f"QueueEndpoint={host}:{self.queue_port}/{DEV_ACCOUNT};"
-                f"TableEndpoint={host}:{self.table_port}/{DEV_ACCOUNT};")
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={DEV_ACCOUNT};AccountKey={DEV_KEY};"
+            f"BlobEndpoint={host}:{self.blob_port}/{DEV_ACCOUNT};"
+            f"QueueEndpoint={host}:{self.queue_port}/{DEV_ACCOUNT};"
+            f"TableEndpoint={host}:{self.table_port}/{DEV_ACCOUNT};"
+        )
 
     @classmethod
     def start(cls, binary: Path, folder: Path, timeout: float = 30.0) -> Azurite:
         folder.mkdir(parents=True, exist_ok=True)
         ports = [_free_port() for _ in range(3)]
-        args = [str(binary), "--silent", "--skipApiVersionCheck", "--location", str(folder),
-                "--blobHost", "127.0.0.1", "--blobPort", str(ports[0]),
-                "--queueHost", "127.0.0.1", "--queuePort", str(ports[1]),
-                "--tableHost", "127.0.0.1", "--tablePort", str(ports[2])]
+        args = [
+            str(binary),
+            "--silent",
+            "--skipApiVersionCheck",
+            "--location",
+            str(folder),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(ports[0]),
+            "--queueHost",
+            "127.0.0.1",
+            "--queuePort",
+            str(ports[1]),
+            "--tableHost",
+            "127.0.0.1",
+            "--tablePort",
+            str(ports[2]),
+        ]
         log = (folder / "azurite.log").open("ab")
-        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True,
-                                   preexec_fn=_die_with_parent)
+        process = subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 (prctl only, no locks)
+        )
         azurite = cls(process, *ports)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"azurite exited with code {process.returncode};"
-                                   f" see {folder / 'azurite.log'}")
+                raise RuntimeError(
+                    f"azurite exited with code {process.returncode}; see {folder / 'azurite.log'}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", ports[0]), timeout=0.2):
                     return azurite

@@ -20,8 +20,10 @@ def _start(args: argparse.Namespace) -> int:
     from .host import Host
     from .loader import AppLoadError
 
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         host = Host(args.app_dir, data_dir=args.data_dir, port=args.port, clock=args.clock)
     except (ConfigError, ValueError) as exc:
@@ -40,9 +42,11 @@ def _start(args: argparse.Namespace) -> int:
             await host.stop()
             return 1
         print(host.describe(), flush=True)
-        print(f"devhost running at {host.base_url} (clock: "
-              f"{'virtual' if host.clock.is_virtual else 'real'}, data: {host.data_dir})",
-              flush=True)
+        print(
+            f"devhost running at {host.base_url} (clock: "
+            f"{'virtual' if host.clock.is_virtual else 'real'}, data: {host.data_dir})",
+            flush=True,
+        )
         await stop.wait()
         await host.stop()
         return 0
@@ -52,8 +56,9 @@ def _start(args: argparse.Namespace) -> int:
 
 def _call(url: str, method: str = "GET", body: Any = None) -> int:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=600) as answer:
             print(answer.read().decode())
@@ -68,8 +73,11 @@ def _call(url: str, method: str = "GET", body: Any = None) -> int:
 
 def _clock(args: argparse.Namespace) -> int:
     if args.advance:
-        body = ({"seconds": float(args.advance)} if args.advance.replace(".", "", 1).isdigit()
-                else {"duration": args.advance})
+        body = (
+            {"seconds": float(args.advance)}
+            if args.advance.replace(".", "", 1).isdigit()
+            else {"duration": args.advance}
+        )
         return _call(f"{args.url}/admin/devhost/clock/advance", "POST", body)
     return _call(f"{args.url}/admin/devhost/clock")
 
@@ -79,8 +87,9 @@ def _idle(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m devhost",
-                                     description="Run a Python Durable Functions app locally.")
+    parser = argparse.ArgumentParser(
+        prog="python -m devhost", description="Run a Python Durable Functions app locally."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     start = sub.add_parser("start", help="load function_app.py and serve it")
     start.add_argument("--app-dir", default=".", help="folder with function_app.py (default .)")

@@ -75,7 +75,9 @@ def _resolve(value: Any, settings: Mapping[str, str]) -> Any:
 
 
 def load_config(
-    app_dir: Path, overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None
+    app_dir: Path,
+    overrides: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> HostConfig:
     """Read host.json and the app settings of ``app_dir``; ``overrides`` win over both."""
     env = os.environ if environ is None else environ
@@ -94,4 +96,6 @@ def load_config(
     host_json = _read_json(host_path) if host_path.is_file() else {"version": "2.0"}
     host_json = _resolve(host_json, {**env, **settings})
     durable = host_json.get("extensions", {}).get("durableTask", {})
-    return HostConfig(host_json=host_json, settings=settings, durable=durable if isinstance(durable, dict) else {})
+    return HostConfig(
+        host_json=host_json, settings=settings, durable=durable if isinstance(durable, dict) else {}
+    )

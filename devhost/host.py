@@ -52,9 +52,16 @@ ListenerFactory = Callable[["Host", FunctionInfo], Listener]
 
 
 class Host:
-    def __init__(self, app_dir: str | Path, *, data_dir: str | Path | None = None,
-                 port: int = 7071, clock: str | Clock = "real",
-                 settings: dict[str, str] | None = None, manage_cwd: bool = True) -> None:
+    def __init__(
+        self,
+        app_dir: str | Path,
+        *,
+        data_dir: str | Path | None = None,
+        port: int = 7071,
+        clock: str | Clock = "real",
+        settings: dict[str, str] | None = None,
+        manage_cwd: bool = True,
+    ) -> None:
         self.app_dir = Path(app_dir).resolve()
         self.data_dir = Path(data_dir).resolve() if data_dir else self.app_dir / ".devhost"
         self.port = port
@@ -101,8 +108,12 @@ class Host:
     def add_busy_probe(self, probe: Callable[[], bool]) -> None:
         self._probes.append(probe)
 
-    async def invoke(self, fn: FunctionInfo, trigger: meta.Datum | None = None,
-                     trigger_metadata: dict[str, meta.Datum] | None = None) -> Invocation:
+    async def invoke(
+        self,
+        fn: FunctionInfo,
+        trigger: meta.Datum | None = None,
+        trigger_metadata: dict[str, meta.Datum] | None = None,
+    ) -> Invocation:
         return await self.invoker.invoke(fn, trigger, trigger_metadata)
 
     # ------------------------------------------------------------------------- lifecycle
@@ -121,11 +132,19 @@ class Host:
         self._install_extensions()
         missing = [t for t in unknown if t not in self._triggers]
         if missing:
-            log.warning("devhost has no listener for trigger type(s) %s; those functions will"
-                        " not run", ", ".join(missing))
+            log.warning(
+                "devhost has no listener for trigger type(s) %s; those functions will not run",
+                ", ".join(missing),
+            )
         store = Store(self.data_dir / "durable.sqlite")
-        self.engine = DurableEngine(store, self.clock, self.invoker, self.app,
-                                    self.config.durable, cpu_count=os.cpu_count() or 2)
+        self.engine = DurableEngine(
+            store,
+            self.clock,
+            self.invoker,
+            self.app,
+            self.config.durable,
+            cpu_count=os.cpu_count() or 2,
+        )
         # Bind first: the client binding and the printed URLs need the real port.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -137,8 +156,9 @@ class Host:
         prefix = str(self.config.extension("http").get("routePrefix", "api"))
         self.http = HttpTriggers(self.functions, self.invoker, prefix, self.api.client_binding)
         web_app = web.Application(client_max_size=100 * 1024 * 1024)
-        web_app.add_routes([*admin_routes(self), *self.api.routes(), *self._routes,
-                            *self.http.web_routes()])
+        web_app.add_routes(
+            [*admin_routes(self), *self.api.routes(), *self._routes, *self.http.web_routes()]
+        )
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
@@ -187,8 +207,11 @@ class Host:
         if dev:
             binary = find_azurite(self.app_dir) or find_azurite(Path(__file__).parent)
             if binary is None:
-                log.warning("%s uses development storage but Azurite was not found (npm install"
-                            " azurite); blob and queue calls will fail", ", ".join(dev))
+                log.warning(
+                    "%s uses development storage but Azurite was not found (npm install"
+                    " azurite); blob and queue calls will fail",
+                    ", ".join(dev),
+                )
             else:
                 self._azurite = Azurite.start(binary, self.data_dir / "azurite")
                 for key in dev:
@@ -200,14 +223,14 @@ class Host:
     @staticmethod
     def _reset_sdk_http_session() -> None:
         """The SDK keeps one aiohttp session per process; make it belong to this loop."""
-        http_utils = sys.modules.get("azure.durable_functions.models.utils.http_utils")
+        http_utils: Any = sys.modules.get("azure.durable_functions.models.utils.http_utils")
         if http_utils is not None and hasattr(http_utils, "_client_session"):
             http_utils._client_session = None
             http_utils._session_lock = asyncio.Lock()
 
     @staticmethod
     async def _close_sdk_http_session() -> None:
-        http_utils = sys.modules.get("azure.durable_functions.models.utils.http_utils")
+        http_utils: Any = sys.modules.get("azure.durable_functions.models.utils.http_utils")
         session = getattr(http_utils, "_client_session", None)
         if session is not None and not session.closed:
             await session.close()
@@ -261,5 +284,8 @@ class Host:
 
     @property
     def info(self) -> dict[str, Any]:
-        return {"baseUrl": self.base_url, "dataDir": str(self.data_dir),
-                "clock": "virtual" if self.clock.is_virtual else "real"}
+        return {
+            "baseUrl": self.base_url,
+            "dataDir": str(self.data_dir),
+            "clock": "virtual" if self.clock.is_virtual else "real",
+        }

@@ -82,7 +82,8 @@ def load_app(app_dir: Path) -> LoadedApp:
             sys.modules.pop(name)
     sys.path.insert(0, str(app_dir))
     spec = importlib.util.spec_from_file_location(APP_MODULE, entry)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[APP_MODULE] = module
     try:

@@ -55,9 +55,17 @@ class RemoteHost:
         return self._base_url
 
     # ------------------------------------------------------------------------------ HTTP
-    def http(self, method: str, path: str, *, json: Any = None, data: bytes | str | None = None,
-             headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
-             timeout: float = 60) -> Response:
+    def http(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        timeout: float = 60,
+    ) -> Response:
         url = self.base_url + path
         if params:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
@@ -68,19 +76,29 @@ class RemoteHost:
             sent_headers.setdefault("Content-Type", "application/json")
         elif data is not None:
             body = data.encode() if isinstance(data, str) else data
-        request = urllib.request.Request(url, data=body, method=method.upper(),
-                                         headers=sent_headers)
+        request = urllib.request.Request(
+            url, data=body, method=method.upper(), headers=sent_headers
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return Response(answer.status, dict(answer.headers.items()),
-                                answer.read().decode("utf-8", errors="replace"))
+                return Response(
+                    answer.status,
+                    dict(answer.headers.items()),
+                    answer.read().decode("utf-8", errors="replace"),
+                )
         except urllib.error.HTTPError as err:
-            return Response(err.code, dict(err.headers.items()),
-                            err.read().decode("utf-8", errors="replace"))
+            return Response(
+                err.code, dict(err.headers.items()), err.read().decode("utf-8", errors="replace")
+            )
 
     # ---------------------------------------------------------------------------- durable
-    def start_orchestration(self, name: str, input: Any = None, instance_id: str | None = None,
-                            version: str | None = None) -> str:
+    def start_orchestration(
+        self,
+        name: str,
+        input: Any = None,
+        instance_id: str | None = None,
+        version: str | None = None,
+    ) -> str:
         path = f"/runtime/webhooks/durabletask/orchestrators/{name}"
         if instance_id:
             path += "/" + urllib.parse.quote(instance_id, safe="")
@@ -92,14 +110,20 @@ class RemoteHost:
 
     def status(self, instance_id: str, history: bool = False) -> dict[str, Any] | None:
         params = {"showHistory": "true", "showHistoryOutput": "true"} if history else None
-        answer = self.http("GET", "/runtime/webhooks/durabletask/instances/"
-                           + urllib.parse.quote(instance_id, safe=""), params=params)
+        answer = self.http(
+            "GET",
+            "/runtime/webhooks/durabletask/instances/" + urllib.parse.quote(instance_id, safe=""),
+            params=params,
+        )
         return None if answer.status == 404 else answer.json()
 
     def raise_event(self, instance_id: str, name: str, data: Any = None) -> Response:
-        return self.http("POST", "/runtime/webhooks/durabletask/instances/"
-                         f"{urllib.parse.quote(instance_id, safe='')}/raiseEvent/{name}",
-                         json=data if data is not None else None)
+        return self.http(
+            "POST",
+            "/runtime/webhooks/durabletask/instances/"
+            f"{urllib.parse.quote(instance_id, safe='')}/raiseEvent/{name}",
+            json=data if data is not None else None,
+        )
 
     def wait_for(self, instance_id: str, timeout: float = 60) -> dict[str, Any]:
         """Wait until the instance ends. With the virtual clock, a host that is idle while the
@@ -107,14 +131,18 @@ class RemoteHost:
         deadline = datetime.now() + timedelta(seconds=timeout)
         virtual = self.is_virtual()
         while True:
-            idle = self.wait_idle(timeout=max(1.0, (deadline - datetime.now()).total_seconds()),
-                                  raise_on_timeout=False)
+            idle = self.wait_idle(
+                timeout=max(1.0, (deadline - datetime.now()).total_seconds()),
+                raise_on_timeout=False,
+            )
             status = self.status(instance_id)
             if status is not None and status["runtimeStatus"] in TERMINAL:
                 return status
             if (idle and virtual) or datetime.now() >= deadline:
-                raise TimeoutError(f"instance {instance_id} is {status and status['runtimeStatus']}"
-                                   f" (custom status {status and status.get('customStatus')})")
+                raise TimeoutError(
+                    f"instance {instance_id} is {status and status['runtimeStatus']}"
+                    f" (custom status {status and status.get('customStatus')})"
+                )
             if not virtual:
                 threading.Event().wait(0.05)
 
@@ -123,8 +151,9 @@ class RemoteHost:
         return bool(self.http("GET", "/admin/devhost/clock").json()["virtual"])
 
     def wait_idle(self, timeout: float = 60, raise_on_timeout: bool = True) -> bool:
-        answer = self.http("POST", "/admin/devhost/idle", params={"timeout": str(timeout)},
-                           timeout=timeout + 10)
+        answer = self.http(
+            "POST", "/admin/devhost/idle", params={"timeout": str(timeout)}, timeout=timeout + 10
+        )
         if answer.status != 200 and raise_on_timeout:
             raise TimeoutError(f"devhost still busy after {timeout} s: {answer.text}")
         return answer.status == 200
@@ -143,14 +172,19 @@ class RemoteHost:
 class DevHost(RemoteHost):
     """A host in this process: the HTTP operations of ``RemoteHost`` plus direct access."""
 
-    def __init__(self, app_dir: str | Path, *, clock: str = "virtual",
-                 settings: dict[str, str] | None = None, data_dir: str | Path | None = None,
-                 port: int = 0) -> None:
+    def __init__(
+        self,
+        app_dir: str | Path,
+        *,
+        clock: str = "virtual",
+        settings: dict[str, str] | None = None,
+        data_dir: str | Path | None = None,
+        port: int = 0,
+    ) -> None:
         super().__init__("")
         self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="devhost",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop.run_forever, name="devhost", daemon=True)
 
     # ------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> DevHost:
@@ -189,7 +223,8 @@ class DevHost(RemoteHost):
         """The instance's raw history, exactly as the SDK receives it."""
         assert self.host.engine is not None
         rows = self.host.engine.store.conn().execute(
-            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (instance_id,))
+            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (instance_id,)
+        )
         return [jsonlib.loads(r[0]) for r in rows]
 
     # ------------------------------------------------------------------------------- time

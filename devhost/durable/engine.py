@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
@@ -21,7 +21,7 @@ from typing import Any
 from azure.functions import meta
 
 from ..clock import Clock
-from ..invoker import Invoker
+from ..invoker import Invoker, converter
 from ..loader import FunctionInfo, LoadedApp
 from .entities import EntityEngine
 from .history import EventType, event
@@ -37,25 +37,36 @@ EPISODE_BATCH = 32
 
 
 class DurableEngine:
-    def __init__(self, store: Store, clock: Clock, invoker: Invoker, app: LoadedApp,
-                 durable_settings: dict[str, Any], cpu_count: int = 2) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        invoker: Invoker,
+        app: LoadedApp,
+        durable_settings: dict[str, Any],
+        cpu_count: int = 2,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.invoker = invoker
         versioning = durable_settings
         self.orch = OrchestrationEngine(
-            store, app.by_trigger("orchestrationTrigger"),
-            default_version=str(versioning["defaultVersion"]) if versioning.get("defaultVersion")
+            store,
+            app.by_trigger("orchestrationTrigger"),
+            default_version=str(versioning["defaultVersion"])
+            if versioning.get("defaultVersion")
             else None,
             version_match=str(versioning.get("versionMatchStrategy", "None")),
             version_failure=str(versioning.get("versionFailureStrategy", "Reject")),
         )
         self.entities = EntityEngine(store, app.by_trigger("entityTrigger"))
         self.activities: dict[str, FunctionInfo] = app.by_trigger("activityTrigger")
-        self.max_activities = int(durable_settings.get("maxConcurrentActivityFunctions",
-                                                       10 * cpu_count))
-        self.max_orchestrations = int(durable_settings.get("maxConcurrentOrchestratorFunctions",
-                                                           10 * cpu_count))
+        self.max_activities = int(
+            durable_settings.get("maxConcurrentActivityFunctions", 10 * cpu_count)
+        )
+        self.max_orchestrations = int(
+            durable_settings.get("maxConcurrentOrchestratorFunctions", 10 * cpu_count)
+        )
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="durable")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakers: dict[str, asyncio.Event] = {}
@@ -67,11 +78,14 @@ class DurableEngine:
         self._completions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
         self._flushing = 0
         self._stopping = False
+        self._inflight: set[asyncio.Task[None]] = set()
 
     # --------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        self._wakers = {name: asyncio.Event() for name in ("episodes", "entities", "work", "results")}
+        self._wakers = {
+            name: asyncio.Event() for name in ("episodes", "entities", "work", "results")
+        }
         self._tasks = [
             asyncio.create_task(self._orchestration_loop(), name="devhost-orchestrations"),
             asyncio.create_task(self._entity_loop(), name="devhost-entities"),
@@ -107,6 +121,11 @@ class DurableEngine:
         for waker in self._wakers.values():
             waker.set()
 
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
     async def in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
         assert self._loop is not None
         return await self._loop.run_in_executor(self._pool, fn, *args)
@@ -120,9 +139,12 @@ class DurableEngine:
         now = self.clock.now()
         if self.orch.runnable(now, set(), 1) or self.entities.runnable(now, set(), 1):
             return True
-        return self.store.conn().execute(
-            "SELECT 1 FROM work WHERE id > ? LIMIT 1", (self._activity_cursor,)
-        ).fetchone() is not None
+        return (
+            self.store.conn()
+            .execute("SELECT 1 FROM work WHERE id > ? LIMIT 1", (self._activity_cursor,))
+            .fetchone()
+            is not None
+        )
 
     async def _idle_wait(self, loop_name: str, next_due: datetime | None) -> None:
         waker = self._wakers[loop_name]
@@ -164,8 +186,8 @@ class DurableEngine:
                 continue
             self._episodes.update(ids)
             for start in range(0, len(ids), EPISODE_BATCH):
-                batch = ids[start:start + EPISODE_BATCH]
-                asyncio.create_task(self._run_episodes(batch))
+                batch = ids[start : start + EPISODE_BATCH]
+                self._spawn(self._run_episodes(batch))
 
     async def _run_episodes(self, ids: list[str]) -> None:
         try:
@@ -190,7 +212,7 @@ class DurableEngine:
                 continue
             self._entity_batches.update(ids)
             for entity_id in ids:
-                asyncio.create_task(self._run_entity(entity_id))
+                self._spawn(self._run_entity(entity_id))
 
     async def _run_entity(self, entity_id: str) -> None:
         try:
@@ -208,24 +230,34 @@ class DurableEngine:
     async def _activity_step(self) -> None:
         while not self._stopping:
             free = self.max_activities - len(self._activities)
-            rows = self.store.conn().execute(
-                "SELECT * FROM work WHERE id > ? ORDER BY id LIMIT ?",
-                (self._activity_cursor, free),
-            ).fetchall() if free > 0 else []
+            rows = (
+                self.store.conn()
+                .execute(
+                    "SELECT * FROM work WHERE id > ? ORDER BY id LIMIT ?",
+                    (self._activity_cursor, free),
+                )
+                .fetchall()
+                if free > 0
+                else []
+            )
             if not rows:
                 await self._idle_wait("work", None)
                 continue
             for row in rows:
                 self._activity_cursor = max(self._activity_cursor, row["id"])
                 self._activities.add(row["id"])
-                asyncio.create_task(self._run_activity(dict(row)))
+                self._spawn(self._run_activity(dict(row)))
 
     async def _run_activity(self, work: dict[str, Any]) -> None:
         try:
             outcome = await self._execute(work)
         except Exception as exc:  # the host's own failure to run it: record, never crash
-            outcome = event(EventType.TaskFailed, self.clock.now(), TaskScheduledId=work["task_id"],
-                            **failure_fields(exc, f"Activity function '{work['name']}'"))
+            outcome = event(
+                EventType.TaskFailed,
+                self.clock.now(),
+                TaskScheduledId=work["task_id"],
+                **failure_fields(exc, f"Activity function '{work['name']}'"),
+            )
         self._completions.append((work, outcome))
         self._activities.discard(work["id"])
         self.wake()
@@ -234,24 +266,38 @@ class DurableEngine:
         task_id, name = work["task_id"], work["name"]
         if work["kind"] == "http" or name == HTTP_ACTIVITY:
             result = await run_http_request(json.loads(work["input"]), self.clock)
-            return event(EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id,
-                         Result=json.dumps(result))
+            return event(
+                EventType.TaskCompleted,
+                self.clock.now(),
+                TaskScheduledId=task_id,
+                Result=json.dumps(result),
+            )
         fn = self.activities.get(name)
         if fn is None:
-            return event(EventType.TaskFailed, self.clock.now(), TaskScheduledId=task_id,
-                         Reason=f"The function '{name}' doesn't exist, is disabled, or is not an"
-                                " activity function.", Details="")
-        datum = meta.Datum(type="string", value=work["input"] if work["input"] is not None
-                           else "null")
+            return event(
+                EventType.TaskFailed,
+                self.clock.now(),
+                TaskScheduledId=task_id,
+                Reason=f"The function '{name}' doesn't exist, is disabled, or is not an"
+                " activity function.",
+                Details="",
+            )
+        datum = meta.Datum(
+            type="string", value=work["input"] if work["input"] is not None else "null"
+        )
         try:
             invocation = await self.invoker.invoke(fn, datum)
         except Exception as exc:
-            return event(EventType.TaskFailed, self.clock.now(), TaskScheduledId=task_id,
-                         **failure_fields(exc, f"Activity function '{name}'"))
-        encoded = meta._ConverterMeta.get("activityTrigger").encode(invocation.value,
-                                                                    expected_type=None)
-        return event(EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id,
-                     Result=encoded.value)
+            return event(
+                EventType.TaskFailed,
+                self.clock.now(),
+                TaskScheduledId=task_id,
+                **failure_fields(exc, f"Activity function '{name}'"),
+            )
+        encoded = converter("activityTrigger").encode(invocation.value, expected_type=None)
+        return event(
+            EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id, Result=encoded.value
+        )
 
     async def _flush_loop(self) -> None:
         await self._guard("result", self._flush_step)
@@ -275,5 +321,11 @@ class DurableEngine:
                 gone = db.execute("DELETE FROM work WHERE id=?", (work["id"],)).rowcount == 0
                 if gone or outcome is None:
                     continue  # the instance ended or restarted meanwhile
-                self.orch.post(db, work["instance_id"], "completion", outcome, self.clock.now(),
-                               execution_id=work["execution_id"])
+                self.orch.post(
+                    db,
+                    work["instance_id"],
+                    "completion",
+                    outcome,
+                    self.clock.now(),
+                    execution_id=work["execution_id"],
+                )

@@ -38,17 +38,24 @@ class EntityEngine:
         self.entities = {name.lower(): fn for name, fn in entities.items()}
 
     def runnable(self, now: datetime, exclude: set[str], limit: int) -> list[str]:
-        rows = self.store.conn().execute(
-            "SELECT DISTINCT entity_id FROM entity_inbox WHERE visible_at <= ? ORDER BY id LIMIT ?",
-            (to_ts(now), limit + len(exclude)),
-        ).fetchall()
+        rows = (
+            self.store.conn()
+            .execute(
+                "SELECT DISTINCT entity_id FROM entity_inbox WHERE visible_at <= ?"
+                " ORDER BY id LIMIT ?",
+                (to_ts(now), limit + len(exclude)),
+            )
+            .fetchall()
+        )
         return [r[0] for r in rows if r[0] not in exclude][:limit]
 
     def run_batch(self, entity_id: str, now: datetime) -> None:
         db = self.store.conn()
         rows = db.execute(
             "SELECT id, message FROM entity_inbox WHERE entity_id=? AND visible_at<=?"
-            " ORDER BY id LIMIT ?", (entity_id, to_ts(now), MAX_BATCH)).fetchall()
+            " ORDER BY id LIMIT ?",
+            (entity_id, to_ts(now), MAX_BATCH),
+        ).fetchall()
         if not rows:
             return
         messages = [json.loads(r[1]) for r in rows]
@@ -59,9 +66,15 @@ class EntityEngine:
             outcome: dict[str, Any] = {
                 "entityExists": current is not None,
                 "entityState": current[0] if current else None,
-                "results": [{"isError": True, "result": json.dumps(
-                    f"The function '{name}' doesn't exist or is not an entity function.")}
-                    for _ in messages],
+                "results": [
+                    {
+                        "isError": True,
+                        "result": json.dumps(
+                            f"The function '{name}' doesn't exist or is not an entity function."
+                        ),
+                    }
+                    for _ in messages
+                ],
             }
         else:
             context = {
@@ -69,8 +82,14 @@ class EntityEngine:
                 "state": current[0] if current else None,
                 "exists": current is not None,
                 # The extension sends each input as a JSON string holding the JSON text.
-                "batch": [{"name": m.get("op"), "input": json.dumps(m.get("input") or "null"),
-                           "isSignal": bool(m.get("signal"))} for m in messages],
+                "batch": [
+                    {
+                        "name": m.get("op"),
+                        "input": json.dumps(m.get("input") or "null"),
+                        "isSignal": bool(m.get("signal")),
+                    }
+                    for m in messages
+                ],
             }
             outcome = json.loads(fn.func(azf_durable.EntityContext(json.dumps(context))))
         with self.store.tx() as tx:
@@ -79,7 +98,8 @@ class EntityEngine:
                 tx.execute(
                     "INSERT INTO entities (id, name, key, state, updated) VALUES (?,?,?,?,?)"
                     " ON CONFLICT(id) DO UPDATE SET state=excluded.state, updated=excluded.updated",
-                    (entity_id, name, key, outcome.get("entityState"), to_ts(now)))
+                    (entity_id, name, key, outcome.get("entityState"), to_ts(now)),
+                )
             else:
                 tx.execute("DELETE FROM entities WHERE id=?", (entity_id,))
             for message, result in zip(messages, outcome.get("results", []), strict=False):
@@ -89,7 +109,12 @@ class EntityEngine:
                 if result.get("isError"):
                     response["exceptionType"] = "System.Exception"
                 OrchestrationEngine.post(
-                    tx, message["parent"], "response",
-                    event(EventType.EventRaised, now, Name=message["id"],
-                          Input=json.dumps(response)),
-                    now, execution_id=message.get("parentExecution"))
+                    tx,
+                    message["parent"],
+                    "response",
+                    event(
+                        EventType.EventRaised, now, Name=message["id"], Input=json.dumps(response)
+                    ),
+                    now,
+                    execution_id=message.get("parentExecution"),
+                )

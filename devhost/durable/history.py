@@ -37,5 +37,10 @@ class EventType(IntEnum):
 
 def event(kind: EventType, at: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
     """One history event; ``fields`` use the extension's PascalCase names (Name, Input, ...)."""
-    return {"EventType": int(kind), "EventId": event_id, "IsPlayed": False,
-            "Timestamp": to_ts(at), **fields}
+    return {
+        "EventType": int(kind),
+        "EventId": event_id,
+        "IsPlayed": False,
+        "Timestamp": to_ts(at),
+        **fields,
+    }

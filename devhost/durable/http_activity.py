@@ -21,12 +21,16 @@ _MAX_POLLS = 1000
 
 async def run_http_request(request: dict[str, Any], clock: Clock) -> dict[str, Any]:
     if request.get("tokenSource"):
-        raise RuntimeError("call_http with a managed-identity token source is not available on"
-                           " devhost; pass an Authorization header instead")
+        raise RuntimeError(
+            "call_http with a managed-identity token source is not available on"
+            " devhost; pass an Authorization header instead"
+        )
     method = str(request.get("method", "GET")).upper()
     uri = str(request["uri"])
-    headers = {k: (v[0] if isinstance(v, list) else str(v))
-               for k, v in (request.get("headers") or {}).items()}
+    headers = {
+        k: (v[0] if isinstance(v, list) else str(v))
+        for k, v in (request.get("headers") or {}).items()
+    }
     content = request.get("content")
     async with aiohttp.ClientSession() as session:
         for _ in range(_MAX_POLLS):
@@ -34,12 +38,15 @@ async def run_http_request(request: dict[str, Any], clock: Clock) -> dict[str, A
                 body = await response.text()
                 result = {
                     "statusCode": response.status,
-                    "headers": {k: v for k, v in response.headers.items()},
+                    "headers": dict(response.headers.items()),
                     "content": body,
                 }
                 location = response.headers.get("Location")
-                if response.status != 202 or not location or not request.get(
-                        "asynchronousPatternEnabled", True):
+                if (
+                    response.status != 202
+                    or not location
+                    or not request.get("asynchronousPatternEnabled", True)
+                ):
                     return result
                 wait = float(response.headers.get("Retry-After", "1") or 1)
             await clock.sleep_until(clock.now() + timedelta(seconds=wait))

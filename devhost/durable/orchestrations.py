@@ -17,7 +17,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from azure.functions import _durable_functions as azf_durable
@@ -34,12 +34,20 @@ TERMINAL = frozenset({"Completed", "Failed", "Terminated"})
 # The events the SDK's replay reads. The others (TaskScheduled, TimerCreated, ...) are kept in
 # the stored history but not sent: the SDK skips them, yet parses each one's timestamp, which
 # is most of the cost of a replay.
-_REPLAYED = frozenset({
-    EventType.OrchestratorStarted, EventType.ExecutionStarted, EventType.ContinueAsNew,
-    EventType.EventSent, EventType.EventRaised, EventType.TaskCompleted, EventType.TaskFailed,
-    EventType.TimerFired, EventType.SubOrchestrationInstanceCompleted,
-    EventType.SubOrchestrationInstanceFailed,
-})
+_REPLAYED = frozenset(
+    {
+        EventType.OrchestratorStarted,
+        EventType.ExecutionStarted,
+        EventType.ContinueAsNew,
+        EventType.EventSent,
+        EventType.EventRaised,
+        EventType.TaskCompleted,
+        EventType.TaskFailed,
+        EventType.TimerFired,
+        EventType.SubOrchestrationInstanceCompleted,
+        EventType.SubOrchestrationInstanceFailed,
+    }
+)
 _OOP_LABEL = "\n\n$OutOfProcData$:"
 
 # Action types of the out-of-process protocol (azure.durable_functions ActionType).
@@ -102,7 +110,7 @@ def _retry_delay(options: dict[str, Any], attempt: int) -> timedelta:
     return timedelta(milliseconds=delay)
 
 
-def failure_fields(exc: BaseException, what: str) -> dict[str, str]:
+def failure_fields(exc: BaseException, what: str) -> dict[str, Any]:
     """Reason and details of a failed task, as the worker reports an exception."""
     import traceback
 
@@ -114,9 +122,14 @@ def failure_fields(exc: BaseException, what: str) -> dict[str, str]:
 class OrchestrationEngine:
     """Runs episodes. All methods are synchronous and run on worker threads."""
 
-    def __init__(self, store: Store, orchestrators: dict[str, FunctionInfo],
-                 default_version: str | None = None, version_match: str = "None",
-                 version_failure: str = "Reject") -> None:
+    def __init__(
+        self,
+        store: Store,
+        orchestrators: dict[str, FunctionInfo],
+        default_version: str | None = None,
+        version_match: str = "None",
+        version_failure: str = "Reject",
+    ) -> None:
         self.store = store
         self.orchestrators = orchestrators
         self.default_version = default_version
@@ -124,9 +137,16 @@ class OrchestrationEngine:
         self.version_failure = version_failure.lower()
 
     # ----------------------------------------------------------------------------- starting
-    def create(self, db: Any, name: str, instance_id: str, input_json: str | None,
-               now: datetime, version: str | None = None, parent: tuple[str, int, str] | None = None
-               ) -> None:
+    def create(
+        self,
+        db: Any,
+        name: str,
+        instance_id: str,
+        input_json: str | None,
+        now: datetime,
+        version: str | None = None,
+        parent: tuple[str, int, str] | None = None,
+    ) -> None:
         """Create (or replace) an instance and queue its ExecutionStarted; caller holds a tx."""
         execution_id = uuid.uuid4().hex
         version = version if version is not None else self.default_version
@@ -136,21 +156,48 @@ class OrchestrationEngine:
             "INSERT OR REPLACE INTO instances (id, name, version, status, input, output,"
             " custom_status, created, updated, parent_id, parent_task, execution_id, state)"
             " VALUES (?,?,?,?,?,NULL,NULL,?,?,?,?,?,'{}')",
-            (instance_id, name, version, "Pending", input_json, to_ts(now), to_ts(now),
-             parent[0] if parent else None, parent[1] if parent else None, execution_id),
+            (
+                instance_id,
+                name,
+                version,
+                "Pending",
+                input_json,
+                to_ts(now),
+                to_ts(now),
+                parent[0] if parent else None,
+                parent[1] if parent else None,
+                execution_id,
+            ),
         )
         started = event(
-            EventType.ExecutionStarted, now, Name=name, Input=input_json, Version=version,
+            EventType.ExecutionStarted,
+            now,
+            Name=name,
+            Input=input_json,
+            Version=version,
             OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution_id},
             ParentInstance=(
-                {"Name": parent[2], "OrchestrationInstance": {"InstanceId": parent[0]},
-                 "TaskScheduleId": parent[1]} if parent else None),
+                {
+                    "Name": parent[2],
+                    "OrchestrationInstance": {"InstanceId": parent[0]},
+                    "TaskScheduleId": parent[1],
+                }
+                if parent
+                else None
+            ),
         )
         self.post(db, instance_id, "start", started, now, execution_id=execution_id)
 
     @staticmethod
-    def post(db: Any, instance_id: str, kind: str, evt: dict[str, Any], visible_at: datetime,
-             execution_id: str | None = None, name: str | None = None) -> None:
+    def post(
+        db: Any,
+        instance_id: str,
+        kind: str,
+        evt: dict[str, Any],
+        visible_at: datetime,
+        execution_id: str | None = None,
+        name: str | None = None,
+    ) -> None:
         db.execute(
             "INSERT INTO inbox (instance_id, execution_id, kind, name, event, visible_at)"
             " VALUES (?,?,?,?,?,?)",
@@ -159,22 +206,29 @@ class OrchestrationEngine:
 
     # ------------------------------------------------------------------------------ queries
     def runnable(self, now: datetime, exclude: set[str], limit: int) -> list[str]:
-        rows = self.store.conn().execute(
-            "SELECT DISTINCT i.instance_id FROM inbox i JOIN instances s ON s.id = i.instance_id"
-            " WHERE i.visible_at <= ?"
-            " AND (s.status != 'Suspended' OR i.kind IN ('resume', 'terminate'))"
-            " AND (i.kind != 'event' OR EXISTS (SELECT 1 FROM waiting w WHERE"
-            "      w.instance_id = i.instance_id AND w.name = i.name AND w.count > 0)"
-            "      OR s.status IN ('Completed', 'Failed', 'Terminated'))"
-            " ORDER BY i.id LIMIT ?",
-            (to_ts(now), limit + len(exclude)),
-        ).fetchall()
+        rows = (
+            self.store.conn()
+            .execute(
+                "SELECT DISTINCT i.instance_id FROM inbox i"
+                " JOIN instances s ON s.id = i.instance_id"
+                " WHERE i.visible_at <= ?"
+                " AND (s.status != 'Suspended' OR i.kind IN ('resume', 'terminate'))"
+                " AND (i.kind != 'event' OR EXISTS (SELECT 1 FROM waiting w WHERE"
+                "      w.instance_id = i.instance_id AND w.name = i.name AND w.count > 0)"
+                "      OR s.status IN ('Completed', 'Failed', 'Terminated'))"
+                " ORDER BY i.id LIMIT ?",
+                (to_ts(now), limit + len(exclude)),
+            )
+            .fetchall()
+        )
         return [r[0] for r in rows if r[0] not in exclude][:limit]
 
     def next_due(self, now: datetime) -> datetime | None:
-        row = self.store.conn().execute(
-            "SELECT MIN(visible_at) FROM inbox WHERE visible_at > ?", (to_ts(now),)
-        ).fetchone()
+        row = (
+            self.store.conn()
+            .execute("SELECT MIN(visible_at) FROM inbox WHERE visible_at > ?", (to_ts(now),))
+            .fetchone()
+        )
         return from_ts(row[0]) if row and row[0] else None
 
     # ------------------------------------------------------------------------------ episode
@@ -231,11 +285,25 @@ class OrchestrationEngine:
 
     # ------------------------------------------------------------------------------ control
     def terminate(self, db: Any, inst: Any, reason: str, now: datetime) -> None:
-        self.finish(db, inst, "Terminated", json.dumps(reason), now,
-                    [event(EventType.ExecutionTerminated, now, Input=json.dumps(reason))])
+        self.finish(
+            db,
+            inst,
+            "Terminated",
+            json.dumps(reason),
+            now,
+            [event(EventType.ExecutionTerminated, now, Input=json.dumps(reason))],
+        )
 
-    def finish(self, db: Any, inst: Any, status: str, output_json: str | None, now: datetime,
-               events: list[dict[str, Any]], custom_status: Any = ...) -> None:
+    def finish(
+        self,
+        db: Any,
+        inst: Any,
+        status: str,
+        output_json: str | None,
+        now: datetime,
+        events: list[dict[str, Any]],
+        custom_status: Any = ...,
+    ) -> None:
         """End the execution, drop its pending work and tell the parent orchestration."""
         iid = inst["id"]
         self._append(db, iid, events)
@@ -243,32 +311,51 @@ class OrchestrationEngine:
         db.execute("DELETE FROM inbox WHERE instance_id=? AND kind != 'event'", (iid,))
         db.execute("DELETE FROM waiting WHERE instance_id=?", (iid,))
         if custom_status is ...:
-            db.execute("UPDATE instances SET status=?, output=?, updated=? WHERE id=?",
-                       (status, output_json, to_ts(now), iid))
+            db.execute(
+                "UPDATE instances SET status=?, output=?, updated=? WHERE id=?",
+                (status, output_json, to_ts(now), iid),
+            )
         else:
             db.execute(
                 "UPDATE instances SET status=?, output=?, custom_status=?, updated=? WHERE id=?",
-                (status, output_json, custom_status, to_ts(now), iid))
+                (status, output_json, custom_status, to_ts(now), iid),
+            )
         if inst["parent_id"]:
-            parent = db.execute("SELECT execution_id FROM instances WHERE id=?",
-                                (inst["parent_id"],)).fetchone()
+            parent = db.execute(
+                "SELECT execution_id FROM instances WHERE id=?", (inst["parent_id"],)
+            ).fetchone()
             if parent is not None:
                 if status == "Completed":
-                    evt = event(EventType.SubOrchestrationInstanceCompleted, now,
-                                TaskScheduledId=inst["parent_task"], Result=output_json)
+                    evt = event(
+                        EventType.SubOrchestrationInstanceCompleted,
+                        now,
+                        TaskScheduledId=inst["parent_task"],
+                        Result=output_json,
+                    )
                 else:
                     reason = json.loads(output_json) if output_json else status
-                    evt = event(EventType.SubOrchestrationInstanceFailed, now,
-                                TaskScheduledId=inst["parent_task"],
-                                Reason=f"Sub-orchestration '{inst['name']}' ({iid}) {status.lower()}:"
-                                       f" {reason}", Details=str(reason))
-                self.post(db, inst["parent_id"], "completion", evt, now,
-                          execution_id=parent["execution_id"])
+                    evt = event(
+                        EventType.SubOrchestrationInstanceFailed,
+                        now,
+                        TaskScheduledId=inst["parent_task"],
+                        Reason=f"Sub-orchestration '{inst['name']}' ({iid}) {status.lower()}:"
+                        f" {reason}",
+                        Details=str(reason),
+                    )
+                self.post(
+                    db,
+                    inst["parent_id"],
+                    "completion",
+                    evt,
+                    now,
+                    execution_id=parent["execution_id"],
+                )
 
     @staticmethod
     def _append(db: Any, instance_id: str, events: list[dict[str, Any]]) -> None:
-        row = db.execute("SELECT COALESCE(MAX(n), -1) FROM history WHERE instance_id=?",
-                         (instance_id,)).fetchone()
+        row = db.execute(
+            "SELECT COALESCE(MAX(n), -1) FROM history WHERE instance_id=?", (instance_id,)
+        ).fetchone()
         start = int(row[0]) + 1
         db.executemany(
             "INSERT INTO history (instance_id, n, event) VALUES (?,?,?)",
@@ -278,14 +365,26 @@ class OrchestrationEngine:
     def rewind(self, db: Any, inst: Any, reason: str, now: datetime) -> None:
         """Forget the failures of a Failed instance and run the failed tasks again."""
         iid = inst["id"]
-        rows = db.execute("SELECT n, event FROM history WHERE instance_id=? ORDER BY n",
-                          (iid,)).fetchall()
+        rows = db.execute(
+            "SELECT n, event FROM history WHERE instance_id=? ORDER BY n", (iid,)
+        ).fetchall()
         events = [(r[0], json.loads(r[1])) for r in rows]
-        failed = {e["TaskScheduledId"] for _, e in events
-                  if e["EventType"] in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed)}
-        drop = [n for n, e in events if e["EventType"] in (
-            EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed,
-            EventType.ExecutionCompleted, EventType.ExecutionFailed)]
+        failed = {
+            e["TaskScheduledId"]
+            for _, e in events
+            if e["EventType"] in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed)
+        }
+        drop = [
+            n
+            for n, e in events
+            if e["EventType"]
+            in (
+                EventType.TaskFailed,
+                EventType.SubOrchestrationInstanceFailed,
+                EventType.ExecutionCompleted,
+                EventType.ExecutionFailed,
+            )
+        ]
         db.executemany("DELETE FROM history WHERE instance_id=? AND n=?", [(iid, n) for n in drop])
         for _, e in events:
             if e["EventType"] == EventType.TaskScheduled and e["EventId"] in failed:
@@ -293,26 +392,33 @@ class OrchestrationEngine:
                 db.execute(
                     "INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
                     " VALUES (?,?,?,?,?,?)",
-                    (iid, inst["execution_id"], e["EventId"], kind, e["Name"], e.get("Input")))
-            elif (e["EventType"] == EventType.SubOrchestrationInstanceCreated
-                  and e["EventId"] in failed):
-                child = db.execute("SELECT * FROM instances WHERE id=?",
-                                   (e["InstanceId"],)).fetchone()
+                    (iid, inst["execution_id"], e["EventId"], kind, e["Name"], e.get("Input")),
+                )
+            elif (
+                e["EventType"] == EventType.SubOrchestrationInstanceCreated
+                and e["EventId"] in failed
+            ):
+                child = db.execute(
+                    "SELECT * FROM instances WHERE id=?", (e["InstanceId"],)
+                ).fetchone()
                 if child is not None and child["status"] == "Failed":
                     self.rewind(db, child, reason, now)
         # Retry bookkeeping of the failed tasks starts over with the rewound attempt.
         progress = Progress.load(inst["state"])
         for task in failed:
             progress.retries.pop(str(task), None)
-        db.execute("UPDATE instances SET status='Running', output=NULL, updated=?, state=?"
-                   " WHERE id=?", (to_ts(now), progress.dump(), iid))
+        db.execute(
+            "UPDATE instances SET status='Running', output=NULL, updated=?, state=? WHERE id=?",
+            (to_ts(now), progress.dump(), iid),
+        )
 
 
 class _Episode:
     """One episode of one instance: prepare (read), run user code, commit (write)."""
 
-    def __init__(self, engine: OrchestrationEngine, inst: Any, rows: list[Any],
-                 now: datetime) -> None:
+    def __init__(
+        self, engine: OrchestrationEngine, inst: Any, rows: list[Any], now: datetime
+    ) -> None:
         self.e = engine
         self.inst = inst
         self.rows = rows
@@ -332,8 +438,10 @@ class _Episode:
     def prepare(self) -> None:
         execution = self.inst["execution_id"]
         db = self.e.store.conn()
-        waiting = {r[0]: r[1] for r in db.execute(
-            "SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,))}
+        waiting = {
+            r[0]: r[1]
+            for r in db.execute("SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,))
+        }
         first: list[tuple[int, dict[str, Any]]] = []
         rest: list[tuple[int, dict[str, Any]]] = []
         for row in self.rows:
@@ -393,8 +501,11 @@ class _Episode:
     def run_user_code(self) -> None:
         fn = self.e.orchestrators.get(self.inst["name"])
         if fn is None:
-            self.control = ("fail", f"The function '{self.inst['name']}' doesn't exist, is"
-                                    " disabled, or is not an orchestrator function.")
+            self.control = (
+                "fail",
+                f"The function '{self.inst['name']}' doesn't exist, is"
+                " disabled, or is not an orchestrator function.",
+            )
             return
         if any(e["EventType"] == EventType.ExecutionStarted for e in self.delivered):
             problem = self._version_problem()
@@ -403,8 +514,9 @@ class _Episode:
                 return
         db = self.e.store.conn()
         past = []
-        for (text,) in db.execute("SELECT event FROM history WHERE instance_id=? ORDER BY n",
-                                  (self.iid,)):
+        for (text,) in db.execute(
+            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (self.iid,)
+        ):
             evt = json.loads(text)
             if evt["EventType"] in _REPLAYED:
                 evt["IsPlayed"] = True
@@ -426,12 +538,17 @@ class _Episode:
         match = self.e.version_match
         if match == "none" or current is None:
             return None
-        ok = (wanted == current) if match == "strict" else (
-            _version_key(wanted or "") <= _version_key(current))
+        ok = (
+            (wanted == current)
+            if match == "strict"
+            else (_version_key(wanted or "") <= _version_key(current))
+        )
         if ok:
             return None
-        return (f"The orchestration version '{wanted}' does not match the worker version"
-                f" '{current}' (versionMatchStrategy {match}).")
+        return (
+            f"The orchestration version '{wanted}' does not match the worker version"
+            f" '{current}' (versionMatchStrategy {match})."
+        )
 
     # ------------------------------------------------------------------------------- commit
     def commit(self, db: Any) -> None:
@@ -440,8 +557,10 @@ class _Episode:
         if self.prefix:
             self.e._append(db, self.iid, self.prefix)
         for name, count in self.delivered_events.items():
-            db.execute("UPDATE waiting SET count = count - ? WHERE instance_id=? AND name=?",
-                       (count, self.iid, name))
+            db.execute(
+                "UPDATE waiting SET count = count - ? WHERE instance_id=? AND name=?",
+                (count, self.iid, name),
+            )
         inst = self.inst
         if self.control is not None:
             verb, detail = self.control
@@ -451,13 +570,21 @@ class _Episode:
                     self.e.terminate(db, inst, reason, self.now)
                     self.status = "Terminated"
             else:
-                self.e.finish(db, inst, "Failed", json.dumps(detail), self.now,
-                              [event(EventType.ExecutionFailed, self.now, Reason=detail)])
+                self.e.finish(
+                    db,
+                    inst,
+                    "Failed",
+                    json.dumps(detail),
+                    self.now,
+                    [event(EventType.ExecutionFailed, self.now, Reason=detail)],
+                )
                 self.status = "Failed"
             return
         if self.result is None:
-            db.execute("UPDATE instances SET status=?, updated=? WHERE id=?",
-                       (self.status, to_ts(self.now), self.iid))
+            db.execute(
+                "UPDATE instances SET status=?, updated=? WHERE id=?",
+                (self.status, to_ts(self.now), self.iid),
+            )
             return
         self._apply(db, self.result)
 
@@ -469,19 +596,26 @@ class _Episode:
             self._retry_step(db, evt, scheduled)
         actions = flatten_actions(result.get("actions") or [])
         for index, action in enumerate(actions[: p.actions_seen]):
-            if (action.get("actionType") == CREATE_TIMER and action.get("isCanceled")
-                    and index < len(p.action_ids)):
-                db.execute("DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
-                           " AND json_extract(event, '$.TimerId')=?", (self.iid, p.action_ids[index]))
+            if (
+                action.get("actionType") == CREATE_TIMER
+                and action.get("isCanceled")
+                and index < len(p.action_ids)
+            ):
+                db.execute(
+                    "DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
+                    " AND json_extract(event, '$.TimerId')=?",
+                    (self.iid, p.action_ids[index]),
+                )
         continue_input: Any = ...
-        for action in actions[p.actions_seen:]:
-            kind = action.get("actionType")
+        for action in actions[p.actions_seen :]:
+            kind = int(action.get("actionType", -1))
             if kind == WAIT_EVENT:
                 p.action_ids.append(-1)
                 db.execute(
                     "INSERT INTO waiting (instance_id, name, count) VALUES (?,?,1)"
                     " ON CONFLICT(instance_id, name) DO UPDATE SET count = count + 1",
-                    (self.iid, action.get("externalEventName")))
+                    (self.iid, action.get("externalEventName")),
+                )
                 continue
             task_id = p.take_id()
             p.action_ids.append(task_id)
@@ -499,9 +633,18 @@ class _Episode:
             message = f"Orchestrator function '{name}' failed: {error}"
             self.e._append(db, self.iid, history)
             db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
-            self.e.finish(db, self.inst, "Failed", json.dumps(message), now,
-                          [event(EventType.ExecutionFailed, now, Reason=message),
-                           event(EventType.OrchestratorCompleted, now)], custom_json)
+            self.e.finish(
+                db,
+                self.inst,
+                "Failed",
+                json.dumps(message),
+                now,
+                [
+                    event(EventType.ExecutionFailed, now, Reason=message),
+                    event(EventType.OrchestratorCompleted, now),
+                ],
+                custom_json,
+            )
             self.status = "Failed"
             return
         if result.get("isDone") and continue_input is not ...:
@@ -512,15 +655,30 @@ class _Episode:
         if result.get("isDone"):
             output = json.dumps(result.get("output"))
             db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
-            self.e.finish(db, self.inst, "Completed", output, now,
-                          [event(EventType.ExecutionCompleted, now, OrchestrationStatus="Completed",
-                                 Result=output)], custom_json)
+            self.e.finish(
+                db,
+                self.inst,
+                "Completed",
+                output,
+                now,
+                [
+                    event(
+                        EventType.ExecutionCompleted,
+                        now,
+                        OrchestrationStatus="Completed",
+                        Result=output,
+                    )
+                ],
+                custom_json,
+            )
             self.status = "Completed"
             return
         if self.status == "Pending":
             self.status = "Running"
-        db.execute("UPDATE instances SET status=?, custom_status=?, updated=?, state=? WHERE id=?",
-                   (self.status, custom_json, to_ts(now), p.dump(), self.iid))
+        db.execute(
+            "UPDATE instances SET status=?, custom_status=?, updated=?, state=? WHERE id=?",
+            (self.status, custom_json, to_ts(now), p.dump(), self.iid),
+        )
 
     def _continue_as_new(self, db: Any, new_input: Any, custom_json: str | None) -> None:
         """Start a fresh execution with the new input; buffered events stay in the inbox."""
@@ -529,14 +687,20 @@ class _Episode:
         for table in ("history", "waiting", "work"):
             db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
         db.execute("DELETE FROM inbox WHERE instance_id=? AND kind != 'event'", (iid,))
-        db.execute("UPDATE instances SET status='Running', input=?, custom_status=?, updated=?,"
-                   " execution_id=?, state='{}' WHERE id=?",
-                   (new_input, custom_json, to_ts(now), execution_id, iid))
+        db.execute(
+            "UPDATE instances SET status='Running', input=?, custom_status=?, updated=?,"
+            " execution_id=?, state='{}' WHERE id=?",
+            (new_input, custom_json, to_ts(now), execution_id, iid),
+        )
         started = event(
-            EventType.ExecutionStarted, now, Name=self.inst["name"], Input=new_input,
+            EventType.ExecutionStarted,
+            now,
+            Name=self.inst["name"],
+            Input=new_input,
             Version=self.inst["version"],
             OrchestrationInstance={"InstanceId": iid, "ExecutionId": execution_id},
-            ParentInstance=None)
+            ParentInstance=None,
+        )
         self.e.post(db, iid, "start", started, now, execution_id=execution_id)
         self.status = "Running"
 
@@ -552,18 +716,26 @@ class _Episode:
             options = retry["options"]
             fire_at = now + _retry_delay(options, int(retry["attempt"]))
             timeout = options.get("retryTimeoutInMilliseconds")
-            if timeout and now >= from_ts(retry["started"]) + timedelta(milliseconds=float(timeout)):
+            if timeout and now >= from_ts(retry["started"]) + timedelta(
+                milliseconds=float(timeout)
+            ):
                 fire_at = now
                 retry["attempt"] = int(options.get("maxNumberOfAttempts", 1))
             p.retry_timers[str(timer_id)] = task
             scheduled.append(event(EventType.TimerCreated, now, timer_id, FireAt=to_ts(fire_at)))
-            self.e.post(db, self.iid, "completion",
-                        event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
-                        fire_at, execution_id=self.inst["execution_id"])
+            self.e.post(
+                db,
+                self.iid,
+                "completion",
+                event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
+                fire_at,
+                execution_id=self.inst["execution_id"],
+            )
         elif kind == EventType.TimerFired:
-            task = p.retry_timers.pop(str(evt["TimerId"]), None)
-            if task is None:
+            found = p.retry_timers.pop(str(evt["TimerId"]), None)
+            if found is None:
                 return
+            task = found
             retry = p.retries.pop(task)
             if int(retry["attempt"]) >= int(retry["options"].get("maxNumberOfAttempts", 1)):
                 return
@@ -575,21 +747,39 @@ class _Episode:
             else:
                 self._schedule_sub(db, retry, new_id, scheduled)
 
-    def _schedule(self, db: Any, kind: int, action: dict[str, Any], task_id: int,
-                  scheduled: list[dict[str, Any]]) -> None:
+    def _schedule(
+        self,
+        db: Any,
+        kind: int,
+        action: dict[str, Any],
+        task_id: int,
+        scheduled: list[dict[str, Any]],
+    ) -> None:
         now = self.now
         if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
-            self._schedule_activity(db, action["functionName"], action.get("input"), task_id,
-                                    scheduled)
+            self._schedule_activity(
+                db, action["functionName"], action.get("input"), task_id, scheduled
+            )
             if kind == CALL_ACTIVITY_RETRY:
                 self.progress.retries[str(task_id)] = {
-                    "kind": "activity", "name": action["functionName"],
-                    "input": action.get("input"), "options": action.get("retryOptions", {}),
-                    "attempt": 1, "started": to_ts(now)}
+                    "kind": "activity",
+                    "name": action["functionName"],
+                    "input": action.get("input"),
+                    "options": action.get("retryOptions", {}),
+                    "attempt": 1,
+                    "started": to_ts(now),
+                }
         elif kind in (CALL_SUB, CALL_SUB_RETRY):
-            spec = {"kind": "sub", "name": action["functionName"], "input": action.get("input"),
-                    "instance_id": action.get("instanceId"), "version": action.get("version"),
-                    "options": action.get("retryOptions", {}), "attempt": 1, "started": to_ts(now)}
+            spec = {
+                "kind": "sub",
+                "name": action["functionName"],
+                "input": action.get("input"),
+                "instance_id": action.get("instanceId"),
+                "version": action.get("version"),
+                "options": action.get("retryOptions", {}),
+                "attempt": 1,
+                "started": to_ts(now),
+            }
             self._schedule_sub(db, spec, task_id, scheduled)
             if kind == CALL_SUB_RETRY:
                 self.progress.retries[str(task_id)] = spec
@@ -597,70 +787,123 @@ class _Episode:
             fire_at = _parse_time(action["fireAt"])
             scheduled.append(event(EventType.TimerCreated, now, task_id, FireAt=to_ts(fire_at)))
             if not action.get("isCanceled"):
-                self.e.post(db, self.iid, "completion",
-                            event(EventType.TimerFired, fire_at, TimerId=task_id,
-                                  FireAt=to_ts(fire_at)),
-                            fire_at, execution_id=self.inst["execution_id"])
+                self.e.post(
+                    db,
+                    self.iid,
+                    "completion",
+                    event(EventType.TimerFired, fire_at, TimerId=task_id, FireAt=to_ts(fire_at)),
+                    fire_at,
+                    execution_id=self.inst["execution_id"],
+                )
         elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
             target = str(action["instanceId"])
-            request_id = str(uuid.uuid5(uuid.NAMESPACE_URL,
-                                        f"{self.iid}/{self.inst['execution_id']}/{task_id}"))
+            request_id = str(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"{self.iid}/{self.inst['execution_id']}/{task_id}")
+            )
             signal = kind == SIGNAL_ENTITY
-            message = {"id": request_id, "op": action.get("operation"),
-                       "input": action.get("input"), "signal": signal,
-                       "parent": None if signal else self.iid,
-                       "parentExecution": self.inst["execution_id"]}
-            scheduled.append(event(EventType.EventSent, now, task_id, InstanceId=target,
-                                   Name="op", Input=json.dumps(message)))
+            message = {
+                "id": request_id,
+                "op": action.get("operation"),
+                "input": action.get("input"),
+                "signal": signal,
+                "parent": None if signal else self.iid,
+                "parentExecution": self.inst["execution_id"],
+            }
+            scheduled.append(
+                event(
+                    EventType.EventSent,
+                    now,
+                    task_id,
+                    InstanceId=target,
+                    Name="op",
+                    Input=json.dumps(message),
+                )
+            )
             post_entity_message(db, target, message, now)
         elif kind == CALL_HTTP:
-            self._schedule_activity(db, HTTP_ACTIVITY, json.dumps(action.get("httpRequest")),
-                                    task_id, scheduled, work_kind="http")
+            self._schedule_activity(
+                db,
+                HTTP_ACTIVITY,
+                json.dumps(action.get("httpRequest")),
+                task_id,
+                scheduled,
+                work_kind="http",
+            )
         else:
             raise ValueError(f"unsupported action type {kind!r} in {action!r}")
 
-    def _schedule_activity(self, db: Any, name: str, input_json: Any, task_id: int,
-                           scheduled: list[dict[str, Any]], work_kind: str = "activity") -> None:
-        scheduled.append(event(EventType.TaskScheduled, self.now, task_id, Name=name,
-                               Input=input_json))
-        db.execute("INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
-                   " VALUES (?,?,?,?,?,?)",
-                   (self.iid, self.inst["execution_id"], task_id, work_kind, name, input_json))
+    def _schedule_activity(
+        self,
+        db: Any,
+        name: str,
+        input_json: Any,
+        task_id: int,
+        scheduled: list[dict[str, Any]],
+        work_kind: str = "activity",
+    ) -> None:
+        scheduled.append(
+            event(EventType.TaskScheduled, self.now, task_id, Name=name, Input=input_json)
+        )
+        db.execute(
+            "INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
+            " VALUES (?,?,?,?,?,?)",
+            (self.iid, self.inst["execution_id"], task_id, work_kind, name, input_json),
+        )
 
-    def _schedule_sub(self, db: Any, spec: dict[str, Any], task_id: int,
-                      scheduled: list[dict[str, Any]]) -> None:
+    def _schedule_sub(
+        self, db: Any, spec: dict[str, Any], task_id: int, scheduled: list[dict[str, Any]]
+    ) -> None:
         now = self.now
         child_id = spec.get("instance_id") or f"{self.iid}:{task_id:04d}"
-        scheduled.append(event(EventType.SubOrchestrationInstanceCreated, now, task_id,
-                               Name=spec["name"], InstanceId=child_id, Input=spec.get("input")))
+        scheduled.append(
+            event(
+                EventType.SubOrchestrationInstanceCreated,
+                now,
+                task_id,
+                Name=spec["name"],
+                InstanceId=child_id,
+                Input=spec.get("input"),
+            )
+        )
         existing = db.execute("SELECT status FROM instances WHERE id=?", (child_id,)).fetchone()
         if existing is not None and existing["status"] not in TERMINAL:
-            self.e.post(db, self.iid, "completion",
-                        event(EventType.SubOrchestrationInstanceFailed, now,
-                              TaskScheduledId=task_id,
-                              Reason=f"An orchestration with instance ID '{child_id}' already"
-                                     " exists and is running.", Details=""),
-                        now, execution_id=self.inst["execution_id"])
+            self.e.post(
+                db,
+                self.iid,
+                "completion",
+                event(
+                    EventType.SubOrchestrationInstanceFailed,
+                    now,
+                    TaskScheduledId=task_id,
+                    Reason=f"An orchestration with instance ID '{child_id}' already"
+                    " exists and is running.",
+                    Details="",
+                ),
+                now,
+                execution_id=self.inst["execution_id"],
+            )
             return
-        self.e.create(db, spec["name"], child_id, spec.get("input"), now,
-                      version=spec.get("version"),
-                      parent=(self.iid, task_id, self.inst["name"]))
+        self.e.create(
+            db,
+            spec["name"],
+            child_id,
+            spec.get("input"),
+            now,
+            version=spec.get("version"),
+            parent=(self.iid, task_id, self.inst["name"]),
+        )
 
 
 def post_entity_message(db: Any, entity_id: str, message: dict[str, Any], at: datetime) -> None:
-    db.execute("INSERT INTO entity_inbox (entity_id, message, visible_at) VALUES (?,?,?)",
-               (entity_id, json.dumps(message), to_ts(at)))
+    db.execute(
+        "INSERT INTO entity_inbox (entity_id, message, visible_at) VALUES (?,?,?)",
+        (entity_id, json.dumps(message), to_ts(at)),
+    )
 
 
 def _parse_time(text: str) -> datetime:
-    from dateutil.parser import isoparse
-
-    value = isoparse(text)
-    if value.tzinfo is None:
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _version_key(text: str) -> tuple[Any, ...]:

@@ -9,6 +9,7 @@ episode is committed in one transaction, so a kill -9 loses at most work that th
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -109,8 +110,9 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                 check_same_thread=False)
+            db = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS
@@ -136,10 +138,9 @@ class Store:
     def close(self) -> None:
         with self._lock:
             for db in self._all:
-                try:
+                # A connection owned by a thread that is gone: closing is best effort.
+                with contextlib.suppress(sqlite3.ProgrammingError):
                     db.close()
-                except sqlite3.ProgrammingError:
-                    pass  # owned by a thread that is gone; closing is best effort
             self._all.clear()
         self._local = threading.local()
 

@@ -27,8 +27,9 @@ class _BadField(ValueError):
 def _advance_by(body: dict[str, object], now: datetime) -> timedelta:
     """The step of ``{"seconds": N}`` or ``{"duration": "PT24H"}``, checked to stay in range."""
     if ("seconds" in body) == ("duration" in body):
-        raise _BadField("seconds", "expected \"seconds\" (a number) or \"duration\""
-                                   " (ISO 8601), exactly one of them")
+        raise _BadField(
+            "seconds", 'expected "seconds" (a number) or "duration" (ISO 8601), exactly one of them'
+        )
     if "duration" in body:
         field = "duration"
         try:
@@ -37,8 +38,11 @@ def _advance_by(body: dict[str, object], now: datetime) -> timedelta:
             raise _BadField(field, str(exc)) from None
     else:
         field, seconds = "seconds", body["seconds"]
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
-                or not math.isfinite(seconds):
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds)
+        ):
             raise _BadField(field, f"expected a finite number of seconds, got {seconds!r}")
         if seconds < 0:
             raise _BadField(field, "the clock cannot go backwards")
@@ -55,24 +59,32 @@ def _advance_by(body: dict[str, object], now: datetime) -> timedelta:
 
 def admin_routes(host: Host) -> list[web.RouteDef]:
     async def status(_: web.Request) -> web.Response:
-        return web.json_response({
-            "id": "devhost", "state": "Running" if host.running else "Initialized",
-            "version": "devhost", "processUptime": host.uptime_ms(),
-            "functions": [f.name for f in host.functions]})
+        return web.json_response(
+            {
+                "id": "devhost",
+                "state": "Running" if host.running else "Initialized",
+                "version": "devhost",
+                "processUptime": host.uptime_ms(),
+                "functions": [f.name for f in host.functions],
+            }
+        )
 
     async def clock(_: web.Request) -> web.Response:
-        return web.json_response({"now": host.clock.now().isoformat(),
-                                  "virtual": host.clock.is_virtual})
+        return web.json_response(
+            {"now": host.clock.now().isoformat(), "virtual": host.clock.is_virtual}
+        )
 
     async def advance(request: web.Request) -> web.Response:
         if not host.clock.is_virtual:
-            return problem(409, "the clock is real; start devhost with --clock virtual to"
-                                " advance it")
+            return problem(
+                409, "the clock is real; start devhost with --clock virtual to advance it"
+            )
         try:
             body = json.loads(await request.text() or "{}")
         except json.JSONDecodeError:
-            return problem(400, "body: expected JSON such as {\"seconds\": 60} or"
-                                " {\"duration\": \"PT24H\"}")
+            return problem(
+                400, 'body: expected JSON such as {"seconds": 60} or {"duration": "PT24H"}'
+            )
         if not isinstance(body, dict):
             return problem(400, "body: expected a JSON object")
         try:
@@ -89,8 +101,9 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
         except ValueError:
             timeout = math.nan
         if not 0 <= timeout < math.inf:
-            return problem(400, f"timeout: expected seconds as a number >= 0, got {raw!r}",
-                           field="timeout")
+            return problem(
+                400, f"timeout: expected seconds as a number >= 0, got {raw!r}", field="timeout"
+            )
         if await host.wait_idle(timeout):
             return web.json_response({"idle": True})
         return problem(408, f"still busy after {timeout} s", idle=False)

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from dateutil.parser import isoparse
 
 from ..durable.engine import DurableEngine
 from ..durable.history import EventType, event
@@ -54,20 +53,22 @@ class DurableApi:
         """The durable client binding's JSON, as the extension gives it to the worker."""
         api = f"{self.base_url}{PREFIX}"
         instance = f"{api}/instances/INSTANCEID"
-        return json.dumps({
-            "taskHubName": self.hub_name,
-            "creationUrls": {
-                "createNewInstancePostUri": f"{api}/orchestrators/{{functionName}}[/{{instanceId}}]",
-                "createAndWaitOnNewInstancePostUri":
-                    f"{api}/orchestrators/{{functionName}}[/{{instanceId}}]"
-                    "?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}",
-            },
-            "managementUrls": self._links("INSTANCEID", instance),
-            "baseUrl": api,
-            "requiredQueryStringParameters": "",
-            "rpcBaseUrl": f"{self.base_url}{RPC_PREFIX}/",
-            "httpBaseUrl": "",
-        })
+        create = f"{api}/orchestrators/{{functionName}}[/{{instanceId}}]"
+        return json.dumps(
+            {
+                "taskHubName": self.hub_name,
+                "creationUrls": {
+                    "createNewInstancePostUri": create,
+                    "createAndWaitOnNewInstancePostUri": create
+                    + "?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}",
+                },
+                "managementUrls": self._links("INSTANCEID", instance),
+                "baseUrl": api,
+                "requiredQueryStringParameters": "",
+                "rpcBaseUrl": f"{self.base_url}{RPC_PREFIX}/",
+                "httpBaseUrl": "",
+            }
+        )
 
     def _links(self, instance_id: str, instance_url: str | None = None) -> dict[str, str]:
         url = instance_url or f"{self.base_url}{PREFIX}/instances/{instance_id}"
@@ -97,8 +98,9 @@ class DurableApi:
             web.get(p + "/instances/{instance_id}", self.status),
             web.delete(p + "/instances/{instance_id}", self.purge_one),
             web.post(p + "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
-            web.post(p + "/instances/{instance_id}/{verb:terminate|suspend|resume|rewind}",
-                     self.control),
+            web.post(
+                p + "/instances/{instance_id}/{verb:terminate|suspend|resume|rewind}", self.control
+            ),
             web.post(p + "/instances/{instance_id}/restart", self.restart),
             web.post(p + "/entities/{name}/{key}", self.signal_entity),
             web.get(p + "/entities/{name}/{key}", self.read_entity),
@@ -108,8 +110,11 @@ class DurableApi:
 
     # ----------------------------------------------------------------------------- helpers
     def _instance(self, instance_id: str) -> Any:
-        return self.engine.store.conn().execute(
-            "SELECT * FROM instances WHERE id=?", (instance_id,)).fetchone()
+        return (
+            self.engine.store.conn()
+            .execute("SELECT * FROM instances WHERE id=?", (instance_id,))
+            .fetchone()
+        )
 
     async def _write(self, fn: Any, *args: Any) -> Any:
         result = await self.engine.in_thread(fn, *args)
@@ -126,8 +131,10 @@ class DurableApi:
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            return None, problem(400, f"request body: expected JSON ({exc.msg} at line"
-                                      f" {exc.lineno} column {exc.colno})")
+            return None, problem(
+                400,
+                f"request body: expected JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
+            )
         if request.path.startswith(RPC_PREFIX + "/") and isinstance(value, str):
             try:
                 json.loads(value)
@@ -136,8 +143,9 @@ class DurableApi:
             return value, None
         return text, None
 
-    def status_json(self, row: Any, history: bool = False, history_output: bool = False,
-                    show_input: bool = True) -> dict[str, Any]:
+    def status_json(
+        self, row: Any, history: bool = False, history_output: bool = False, show_input: bool = True
+    ) -> dict[str, Any]:
         body: dict[str, Any] = {
             "name": row["name"],
             "instanceId": row["id"],
@@ -151,8 +159,12 @@ class DurableApi:
         if row["version"] is not None:
             body["version"] = row["version"]
         if history:
-            events = [json.loads(r[0]) for r in self.engine.store.conn().execute(
-                "SELECT event FROM history WHERE instance_id=? ORDER BY n", (row["id"],))]
+            events = [
+                json.loads(r[0])
+                for r in self.engine.store.conn().execute(
+                    "SELECT event FROM history WHERE instance_id=? ORDER BY n", (row["id"],)
+                )
+            ]
             body["historyEvents"] = [self._public_event(e, history_output) for e in events]
         return body
 
@@ -169,12 +181,13 @@ class DurableApi:
         name = request.match_info["name"]
         instance_id = request.match_info.get("instance_id") or uuid.uuid4().hex
         if name not in self.engine.orch.orchestrators:
-            message = (f"The function '{name}' doesn't exist, is disabled, or is not an"
-                       " orchestrator function.")
+            message = (
+                f"The function '{name}' doesn't exist, is disabled, or is not an"
+                " orchestrator function."
+            )
             return problem(400, message, field="functionName", ExceptionMessage=message)
         if not instance_id.strip() or len(instance_id) > 256 or _BAD_ID.search(instance_id):
-            message = ("instanceId: expected 1-256 characters without / \\ # ? or control"
-                       " characters")
+            message = "instanceId: expected 1-256 characters without / \\ # ? or control characters"
             return problem(400, message, field="instanceId", ExceptionMessage=message)
         body, error = await self._body(request)
         if error is not None:
@@ -182,33 +195,39 @@ class DurableApi:
         version = request.query.get("version")
         created = await self._write(self._create, name, instance_id, body, version)
         if not created:
-            return problem(409, f"An orchestration instance with ID '{instance_id}' is already"
-                                " running; choose another ID or wait for it to finish.",
-                           instanceId=instance_id)
+            return problem(
+                409,
+                f"An orchestration instance with ID '{instance_id}' is already"
+                " running; choose another ID or wait for it to finish.",
+                instanceId=instance_id,
+            )
         links = self._links(instance_id)
-        return web.json_response(links, status=202, headers={
-            "Location": links["statusQueryGetUri"], "Retry-After": "10"})
+        return web.json_response(
+            links, status=202, headers={"Location": links["statusQueryGetUri"], "Retry-After": "10"}
+        )
 
-    def _create(self, name: str, instance_id: str, body: str | None,
-                version: str | None) -> bool:
+    def _create(self, name: str, instance_id: str, body: str | None, version: str | None) -> bool:
         with self.engine.store.tx() as db:
             row = db.execute("SELECT status FROM instances WHERE id=?", (instance_id,)).fetchone()
             if row is not None and row["status"] in _RUNNING:
                 return False
-            self.engine.orch.create(db, name, instance_id, body, self.engine.clock.now(),
-                                    version=version)
+            self.engine.orch.create(
+                db, name, instance_id, body, self.engine.clock.now(), version=version
+            )
         return True
 
     # ------------------------------------------------------------------------------ status
     async def status(self, request: web.Request) -> web.Response:
         row = self._instance(request.match_info["instance_id"])
         if row is None:
-            return problem(404, f"No instance with ID '{request.match_info['instance_id']}'"
-                                " found.")
+            return problem(404, f"No instance with ID '{request.match_info['instance_id']}' found.")
         q = request.query
-        body = self.status_json(row, history=_flag(q.get("showHistory")),
-                                history_output=_flag(q.get("showHistoryOutput")),
-                                show_input=_flag(q.get("showInput"), True))
+        body = self.status_json(
+            row,
+            history=_flag(q.get("showHistory")),
+            history_output=_flag(q.get("showHistoryOutput")),
+            show_input=_flag(q.get("showInput"), True),
+        )
         code = 202 if row["status"] in _RUNNING else 200
         if row["status"] == "Failed" and _flag(q.get("returnInternalServerErrorOnFailure")):
             code = 500
@@ -216,11 +235,12 @@ class DurableApi:
         return web.json_response(body, status=code, headers=headers)
 
     def _filtered(self, q: Any) -> tuple[str, list[Any]] | web.Response:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         for key, op in (("createdTimeFrom", ">="), ("createdTimeTo", "<=")):
             if q.get(key):
                 try:
-                    moment = isoparse(q[key])
+                    moment = datetime.fromisoformat(q[key])
                 except ValueError:
                     return problem(400, f"{key}: expected an ISO 8601 timestamp", field=key)
                 if moment.tzinfo is None:
@@ -255,24 +275,34 @@ class DurableApi:
             if not top.isdigit() or int(top) < 1:
                 return problem(400, "top: expected a positive integer", field="top")
             limit = int(top)
-        rows = self.engine.store.conn().execute(
-            f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
-            [*args, limit + 1 if limit > 0 else -1, offset]).fetchall()
+        rows = (
+            self.engine.store.conn()
+            .execute(
+                f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
+                [*args, limit + 1 if limit > 0 else -1, offset],
+            )
+            .fetchall()
+        )
         headers = {}
         if limit > 0 and len(rows) > limit:
             rows = rows[:limit]
             headers["x-ms-continuation-token"] = base64.urlsafe_b64encode(
-                str(offset + limit).encode()).decode()
+                str(offset + limit).encode()
+            ).decode()
         show_input = _flag(q.get("showInput"), False)
-        return web.json_response([self.status_json(r, show_input=show_input) for r in rows],
-                                 headers=headers)
+        return web.json_response(
+            [self.status_json(r, show_input=show_input) for r in rows], headers=headers
+        )
 
     # ------------------------------------------------------------------------------- purge
     async def purge_one(self, request: web.Request) -> web.Response:
         deleted = await self._write(self._purge, [request.match_info["instance_id"]])
         if not deleted:
-            return problem(404, f"No completed instance with ID"
-                                f" '{request.match_info['instance_id']}' found to purge.")
+            return problem(
+                404,
+                f"No completed instance with ID"
+                f" '{request.match_info['instance_id']}' found to purge.",
+            )
         return web.json_response({"instancesDeleted": deleted})
 
     async def purge_many(self, request: web.Request) -> web.Response:
@@ -280,8 +310,10 @@ class DurableApi:
         if isinstance(filtered, web.Response):
             return filtered
         clause, args = filtered
-        ids = [r[0] for r in self.engine.store.conn().execute(
-            f"SELECT id FROM instances{clause}", args)]
+        ids = [
+            r[0]
+            for r in self.engine.store.conn().execute(f"SELECT id FROM instances{clause}", args)
+        ]
         deleted = await self._write(self._purge, ids)
         if not deleted:
             return problem(404, "No completed instances matched the filter.")
@@ -310,8 +342,9 @@ class DurableApi:
         if outcome == 404:
             return problem(404, f"No instance with ID '{iid}' found.")
         if outcome == 410:
-            return problem(410, f"Instance '{iid}' is no longer running; the event was not"
-                                " delivered.")
+            return problem(
+                410, f"Instance '{iid}' is no longer running; the event was not delivered."
+            )
         return web.Response(status=202)
 
     def _post_event(self, iid: str, name: str, body: str | None) -> int:
@@ -322,9 +355,14 @@ class DurableApi:
                 return 404
             if row["status"] in TERMINAL:
                 return 410
-            self.engine.orch.post(db, iid, "event",
-                                  event(EventType.EventRaised, now, Name=name, Input=body),
-                                  now, name=name)
+            self.engine.orch.post(
+                db,
+                iid,
+                "event",
+                event(EventType.EventRaised, now, Name=name, Input=body),
+                now,
+                name=name,
+            )
         return 202
 
     async def control(self, request: web.Request) -> web.Response:
@@ -351,9 +389,9 @@ class DurableApi:
                 return 202
             if row["status"] in TERMINAL:
                 return 410
-            self.engine.orch.post(db, iid, verb,
-                                  event(EventType.GenericEvent, now, Input=json.dumps(reason)),
-                                  now)
+            self.engine.orch.post(
+                db, iid, verb, event(EventType.GenericEvent, now, Input=json.dumps(reason)), now
+            )
         return 202
 
     async def restart(self, request: web.Request) -> web.Response:
@@ -361,13 +399,14 @@ class DurableApi:
         row = self._instance(iid)
         if row is None:
             return problem(404, f"No instance with ID '{iid}' found.")
-        new_id = uuid.uuid4().hex if _flag(request.query.get("restartWithNewInstanceId"),
-                                           True) else iid
-        created = await self._write(self._create, row["name"], new_id, row["input"],
-                                    row["version"])
+        new_id = (
+            uuid.uuid4().hex if _flag(request.query.get("restartWithNewInstanceId"), True) else iid
+        )
+        created = await self._write(self._create, row["name"], new_id, row["input"], row["version"])
         if not created:
-            return problem(409, f"Instance '{new_id}' is still running; cannot restart it"
-                                " with the same ID.")
+            return problem(
+                409, f"Instance '{new_id}' is still running; cannot restart it with the same ID."
+            )
         return web.json_response(new_id, status=202)
 
     # ---------------------------------------------------------------------------- entities
@@ -386,17 +425,24 @@ class DurableApi:
         from ..durable.orchestrations import post_entity_message
 
         with self.engine.store.tx() as db:
-            post_entity_message(db, entity_id, {"op": op, "input": body, "signal": True},
-                                self.engine.clock.now())
+            post_entity_message(
+                db, entity_id, {"op": op, "input": body, "signal": True}, self.engine.clock.now()
+            )
 
     async def read_entity(self, request: web.Request) -> web.Response:
         name, key = request.match_info["name"], request.match_info["key"]
-        row = self.engine.store.conn().execute(
-            "SELECT state FROM entities WHERE id=?", (f"@{name.lower()}@{key}",)).fetchone()
+        row = (
+            self.engine.store.conn()
+            .execute("SELECT state FROM entities WHERE id=?", (f"@{name.lower()}@{key}",))
+            .fetchone()
+        )
         if row is None:
             return problem(404, f"Entity @{name}@{key} does not exist.")
-        return web.Response(status=200, text=row[0] if row[0] is not None else "null",
-                            content_type="application/json")
+        return web.Response(
+            status=200,
+            text=row[0] if row[0] is not None else "null",
+            content_type="application/json",
+        )
 
     async def list_entities(self, request: web.Request) -> web.Response:
         name = request.match_info.get("name")
@@ -408,8 +454,10 @@ class DurableApi:
         rows = self.engine.store.conn().execute(sql + " ORDER BY id", args).fetchall()
         out = []
         for row in rows:
-            item: dict[str, Any] = {"entityId": {"name": row["name"], "key": row["key"]},
-                                    "lastOperationTime": from_ts(row["updated"]).isoformat()}
+            item: dict[str, Any] = {
+                "entityId": {"name": row["name"], "key": row["key"]},
+                "lastOperationTime": from_ts(row["updated"]).isoformat(),
+            }
             if fetch_state:
                 item["state"] = _json_or_none(row["state"])
             out.append(item)

@@ -17,7 +17,7 @@ import azure.functions as func
 from aiohttp import web
 from azure.functions import meta
 
-from ..invoker import Invoker
+from ..invoker import Invoker, converter
 from ..loader import FunctionInfo
 from .problems import problem
 from .routes import RouteTemplate
@@ -37,8 +37,13 @@ class HttpRoute:
 
 
 class HttpTriggers:
-    def __init__(self, functions: list[FunctionInfo], invoker: Invoker, route_prefix: str,
-                 client_binding: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        functions: list[FunctionInfo],
+        invoker: Invoker,
+        route_prefix: str,
+        client_binding: Callable[[], str],
+    ) -> None:
         self.invoker = invoker
         self.prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
         self.client_binding = client_binding
@@ -72,18 +77,26 @@ class HttpTriggers:
                 continue
             return await self._call(route, request, params)
         if allowed:
-            return problem(405, f"{request.method} is not allowed here; use one of"
-                                f" {', '.join(sorted(allowed))}", allow=sorted(allowed))
+            return problem(
+                405,
+                f"{request.method} is not allowed here; use one of {', '.join(sorted(allowed))}",
+                allow=sorted(allowed),
+            )
         return problem(404, f"No HTTP function matches {request.path}")
 
-    async def _call(self, route: HttpRoute, request: web.Request,
-                    params: dict[str, Any]) -> web.StreamResponse:
+    async def _call(
+        self, route: HttpRoute, request: web.Request, params: dict[str, Any]
+    ) -> web.StreamResponse:
         fn = route.fn
         body = await request.read()
         req = func.HttpRequest(
-            method=request.method, url=str(request.url), headers=dict(request.headers),
-            params=dict(request.query), route_params={k: str(v) for k, v in params.items()},
-            body=body)
+            method=request.method,
+            url=str(request.url),
+            headers=dict(request.headers),
+            params=dict(request.query),
+            route_params={k: str(v) for k, v in params.items()},
+            body=body,
+        )
         inputs: dict[str, Any] = {str(fn.trigger["name"]): req}
         for binding in fn.bindings:
             if binding.get("type") == "durableClient":
@@ -100,13 +113,16 @@ class HttpTriggers:
                 if binding.get("type") == "http" and values:
                     datum = values[0]
         if datum is None and invocation.value is not None:
-            conv = meta._ConverterMeta.get("http")
+            conv = converter("http")
             try:
                 datum = conv.encode(invocation.value, expected_type=None)
             except NotImplementedError:
-                return problem(500, f"Function '{fn.name}' returned a"
-                                    f" {type(invocation.value).__name__}; an HTTP function must"
-                                    " return func.HttpResponse or str")
+                return problem(
+                    500,
+                    f"Function '{fn.name}' returned a"
+                    f" {type(invocation.value).__name__}; an HTTP function must"
+                    " return func.HttpResponse or str",
+                )
         return _to_response(datum)
 
 

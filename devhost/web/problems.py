@@ -9,12 +9,26 @@ from aiohttp import web
 
 __all__ = ["problem"]
 
-_TITLES = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
-           408: "Request Timeout", 409: "Conflict", 410: "Gone", 500: "Internal Server Error"}
+_TITLES = {
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    410: "Gone",
+    500: "Internal Server Error",
+}
 
 
 def problem(status: int, detail: str, **extra: Any) -> web.Response:
-    body = {"type": "about:blank", "title": _TITLES.get(status, "Error"), "status": status,
-            "detail": detail, **extra}
-    return web.Response(status=status, text=json.dumps(body),
-                        content_type="application/problem+json")
+    body = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return web.Response(
+        status=status, text=json.dumps(body), content_type="application/problem+json"
+    )

@@ -19,9 +19,14 @@ __all__ = ["RouteError", "RouteTemplate"]
 _PARAM_HEAD = re.compile(r"^(?P<star>\*{1,2})?(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
 _CONSTRAINT = re.compile(r"^([a-zA-Z]+)(?:\((.*)\))?$", re.DOTALL)
 _SIMPLE = {
-    "int": r"-?\d+", "long": r"-?\d+", "bool": r"(?i:true|false)", "alpha": r"[A-Za-z]+",
+    "int": r"-?\d+",
+    "long": r"-?\d+",
+    "bool": r"(?i:true|false)",
+    "alpha": r"[A-Za-z]+",
     "guid": r"[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}",
-    "double": r"-?\d+(?:\.\d+)?", "float": r"-?\d+(?:\.\d+)?", "decimal": r"-?\d+(?:\.\d+)?",
+    "double": r"-?\d+(?:\.\d+)?",
+    "float": r"-?\d+(?:\.\d+)?",
+    "decimal": r"-?\d+(?:\.\d+)?",
     "datetime": r"\d{4}-\d{2}-\d{2}(?:[T ][0-9:.]+Z?)?",
 }
 
@@ -111,7 +116,7 @@ def _parse_param(body: str, template: str) -> _Param:
     if head is None:
         raise RouteError(f"route {template!r}: cannot parse parameter {{{body}}}")
     param = _Param(name=head["name"], pattern=r"[^/]+", catch_all=bool(head["star"]))
-    rest = body[head.end():]
+    rest = body[head.end() :]
     constraints: list[str] = []
     depth, i = 0, 0
     while i < len(rest):
@@ -122,7 +127,7 @@ def _parse_param(body: str, template: str) -> _Param:
             elif char == "?" and (i == len(rest) - 1 or rest[i + 1] == "="):
                 param.optional = True
             elif char == "=":
-                param.default, param.optional = rest[i + 1:], True
+                param.default, param.optional = rest[i + 1 :], True
                 break
             else:
                 raise RouteError(f"route {template!r}: cannot parse parameter {{{body}}}")
@@ -168,8 +173,11 @@ def _check(kind: str, arg: str, value: str) -> bool:
         if kind == "maxlength":
             return len(value) <= int(nums[0])
         if kind == "length":
-            return (len(value) == int(nums[0]) if len(nums) == 1
-                    else int(nums[0]) <= len(value) <= int(nums[1]))
+            return (
+                len(value) == int(nums[0])
+                if len(nums) == 1
+                else int(nums[0]) <= len(value) <= int(nums[1])
+            )
         number = float(value)
         if kind == "min":
             return number >= float(nums[0])
