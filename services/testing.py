@@ -25,8 +25,9 @@ _templates: dict[Path, Path] = {}
 
 
 def sqlite_engine(path: Path) -> Engine:
-    """An engine on the SQLite file ``path`` (created on first use)."""
-    return sa.create_engine(f"sqlite:///{path}")
+    """An engine on the SQLite file ``path`` (created on first use). Writers wait up to 30 s
+    for the file lock, so tests with many threads do not fail on a busy machine."""
+    return sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
 
 
 def _template(policy_file: Path) -> Path:

@@ -17,7 +17,7 @@ from services.assessment import DraftSummary, assess
 from services.ballot import Vote, ballot, cast_vote, record_vote, tally
 from services.errors import DecisionConflict, InvalidInput, NotFound
 from services.policy import load_policy
-from services.testing import fresh_database
+from services.testing import fresh_database, sqlite_engine
 from services.tokens import SigningKeys
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -156,7 +156,7 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
     lock = threading.Lock()
 
     def decide(decision: str) -> None:
-        engine = sa.create_engine(f"sqlite:///{path}")  # own engine: own connections
+        engine = sqlite_engine(path)  # own engine: own connections
         barrier.wait()
         try:
             _, replayed = cast_vote(engine, target, decision, "", T0)
@@ -181,7 +181,7 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
     assert all(o.endswith(":replay") for o in outcomes if o.startswith(winner)
                and o not in recorded)
     assert all(o.endswith(":conflict") for o in outcomes if not o.startswith(winner))
-    with sa.create_engine(f"sqlite:///{path}").connect() as conn:
+    with sqlite_engine(path).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
 
 
@@ -201,7 +201,7 @@ def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> 
     outcomes: dict[str, str] = {}
 
     def decide(decision: str) -> None:
-        own = sa.create_engine(f"sqlite:///{path}")
+        own = sqlite_engine(path)
         barrier.wait()
         try:
             cast_vote(own, contenders[decision], decision, "", T0)
