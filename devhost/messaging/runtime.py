@@ -78,6 +78,9 @@ class Messaging:
         sessions = bool(binding.get("isSessionsEnabled", False))
         if kind == "serviceBusTrigger":
             self.servicebus_entity(fn)
+        elif kind in ("queue", "queueTrigger"):
+            self.queues.declare(resolve(binding.get("queueName"), self.host.settings,
+                                        f"{where} queueName"))
         elif kind == "serviceBus" and binding.get("queueName"):
             name = resolve(binding["queueName"], self.host.settings, f"{where} queueName")
             if name not in self.config.topics:

@@ -59,6 +59,12 @@ class StorageQueues:
         self._now = now
         self.owner = uuid.uuid4().hex
         self._listeners: list[Callable[[str], None]] = []
+        self._declared: set[str] = set()
+
+    def declare(self, queue: str) -> None:
+        """Make a queue a binding uses show in :meth:`queues` before it holds any message."""
+        check_queue_name(queue)
+        self._declared.add(queue)
 
     def on_change(self, callback: Callable[[str], None]) -> None:
         self._listeners.append(callback)
@@ -187,5 +193,6 @@ class StorageQueues:
         return self._load([seq for (seq,) in rows])
 
     def queues(self) -> list[str]:
-        return [q for (q,) in self.db.execute(
-            "SELECT DISTINCT queue FROM sq_message ORDER BY queue").fetchall()]
+        """Queues that bindings use or that hold messages (poison queues included)."""
+        stored = {q for (q,) in self.db.execute("SELECT DISTINCT queue FROM sq_message")}
+        return sorted(stored | self._declared)

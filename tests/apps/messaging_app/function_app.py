@@ -104,6 +104,15 @@ def every_twenty_seconds(timer: func.TimerRequest) -> None:
     record("timer", pastDue=timer.past_due, status=timer.schedule_status)
 
 
+@app.service_bus_queue_trigger(arg_name="msg", queue_name="long-lock",
+                               connection="ServiceBusConnection")
+def outlives_its_lock(msg: func.ServiceBusMessage) -> None:
+    """Runs for the number of seconds in the body, longer than the queue's 1 s lock."""
+    record("long-start", deliveryCount=msg.delivery_count)
+    time.sleep(float(msg.get_body()))
+    record("long-done", deliveryCount=msg.delivery_count)
+
+
 @app.service_bus_queue_trigger(arg_name="msg", queue_name="crash-test",
                                connection="ServiceBusConnection")
 def slow(msg: func.ServiceBusMessage) -> None:
