@@ -38,7 +38,6 @@ from services.policy import ApprovalPolicy
 from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 
 __all__ = [
-    "ENDED_STATUSES",
     "Principal",
     "Redemption",
     "close_approval",
@@ -48,14 +47,17 @@ __all__ = [
     "redeem_token",
 ]
 
-ENDED_STATUSES = ("approved", "rejected", "timed-out", "cancelled")
 ALL_OPEN_ROLES = "*"
 MAX_COMMENT = 4000
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The signed-in caller as App Service authentication reports it (object id and name)."""
+    """The signed-in caller as App Service authentication reports it (object id and name).
+
+    Pass one only when ``TRUST_EASY_AUTH`` is on; an empty ``Principal()`` (nobody signed in)
+    matches no approver. Without one, the signed link alone is the credential.
+    """
 
     id: str | None = None
     name: str | None = None
@@ -207,8 +209,8 @@ def handle_deadline(engine: Engine, keys: SigningKeys, policy: ApprovalPolicy, *
 
     ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
     request with a token for each escalation contact, valid for all open roles),
-    ``"timedOut"`` (no escalation left: the approval ends, late links answer 410) or
-    ``"decided"`` (a vote ended it first; the ballot says how). ``deadline`` is the one the
+    ``"timedOut"`` (no escalation left: the approval ends, late links answer 410),
+    ``"decided"`` (a vote ended it first; the ballot says how) or ``"cancelled"``. ``deadline`` is the one the
     caller waited for, which makes a retry return the first result instead of escalating twice.
     """
     now, deadline = utc(now), utc(deadline, "deadline")
@@ -233,10 +235,9 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
         outcome = "escalated"  # this deadline was already escalated: replay that round
         result["requests"] = [_request_json(r, keys)
                               for r in _requests(conn, document_id, case["escalations"])]
-    elif case["status"] == "timed-out":
-        outcome = "timedOut"
     elif case["status"] != OPEN:
-        outcome = "decided"
+        outcome = {"timed-out": "timedOut", "cancelled": "cancelled"}.get(case["status"],
+                                                                          "decided")
     elif now < case["deadline"]:
         raise InvalidInput("now", f"the deadline {iso(case['deadline'])} has not passed yet")
     elif case["deadline"] != deadline:

@@ -379,3 +379,18 @@ def test_comments_are_bounded(engine: sa.Engine, policy: ApprovalPolicy) -> None
     with pytest.raises(InvalidInput) as info:
         redeem_token(engine, KEYS, token, decision="approve", comment="x" * 4001, now=T0)
     assert info.value.field == "comment"
+
+
+def test_nobody_signed_in_is_not_the_approver(engine: sa.Engine, policy: ApprovalPolicy) -> None:
+    token = token_of(open_tier2(engine, policy), "DBA")
+    with pytest.raises(Forbidden):
+        redeem_token(engine, KEYS, token, decision="approve", now=T0, principal=Principal())
+
+
+def test_a_cancelled_approval_is_not_escalated(engine: sa.Engine,
+                                               policy: ApprovalPolicy) -> None:
+    opened = open_tier2(engine, policy)
+    close_approval(engine, DOC, "cancelled", T0)
+    deadline = datetime.fromisoformat(opened["deadline"])
+    assert handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline,
+                           now=deadline)["outcome"] == "cancelled"
