@@ -210,8 +210,9 @@ def handle_deadline(engine: Engine, keys: SigningKeys, policy: ApprovalPolicy, *
     ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
     request with a token for each escalation contact, valid for all open roles),
     ``"timedOut"`` (no escalation left: the approval ends, late links answer 410),
-    ``"decided"`` (a vote ended it first; the ballot says how) or ``"cancelled"``. ``deadline`` is the one the
-    caller waited for, which makes a retry return the first result instead of escalating twice.
+    ``"decided"`` (a vote ended it first; the ballot says how) or ``"cancelled"``.
+    ``deadline`` is the one the caller waited for, which makes a retry return the first result
+    instead of escalating twice.
     """
     now, deadline = utc(now), utc(deadline, "deadline")
     for attempt in range(2):
