@@ -159,27 +159,26 @@ class GraphDocumentLibrary:
         return (f"{self._base_url}/drives/{quote(drive, safe='')}/root:/"
                 f"{quote(checked_library_path(path), safe='/')}")
 
-    def _client(self) -> GraphServiceClient:
-        from msgraph.graph_request_adapter import GraphRequestAdapter
-        from msgraph.graph_service_client import (  # heavy, Azure only: imported on use
-            GraphServiceClient,
-        )
-        from msgraph_core.authentication import (
-            AzureIdentityAuthenticationProvider,
-        )
-
-        host = urlsplit(self._base_url).hostname or ""
-        auth = AzureIdentityAuthenticationProvider(
-            self._credential, scopes=[GRAPH_SCOPE],
-            allowed_hosts=[host] if self._base_url != GRAPH_API_URL else
-            ["graph.microsoft.com"])
-        adapter = GraphRequestAdapter(auth)
-        adapter.base_url = self._base_url
-        return GraphServiceClient(request_adapter=adapter)
-
     def _run(self, operation: Callable[[GraphServiceClient], Awaitable[_T]]) -> _T:
         async def main() -> _T:
-            return await operation(self._client())
+            from msgraph.graph_request_adapter import GraphRequestAdapter, options
+            from msgraph.graph_service_client import (  # heavy, Azure only: imported on use
+                GraphServiceClient,
+            )
+            from msgraph_core import GraphClientFactory
+            from msgraph_core.authentication import AzureIdentityAuthenticationProvider
+
+            # The token goes only to the configured host (a test server's, or Graph's).
+            auth = AzureIdentityAuthenticationProvider(
+                self._credential, scopes=[GRAPH_SCOPE],
+                allowed_hosts=[urlsplit(self._base_url).hostname or ""])
+            http = GraphClientFactory.create_with_default_middleware(options=options)
+            adapter = GraphRequestAdapter(auth, client=http)
+            adapter.base_url = self._base_url
+            try:
+                return await operation(GraphServiceClient(request_adapter=adapter))
+            finally:
+                await http.aclose()
 
         try:
             asyncio.get_running_loop()
