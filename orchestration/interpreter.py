@@ -32,7 +32,7 @@ from .errors import (
     WorkflowFailed,
     error_from_failure,
 )
-from .expressions import compile_expression, evaluate_template
+from .expressions import Expression, compile_expression, compile_template
 from .paths import compile_result_path
 from .retry import RetryPolicy
 from .timeutil import format_timestamp, parse_duration, parse_timestamp
@@ -98,6 +98,7 @@ class Interpreter:
         self.compensations: list[Compensation] = []
         self.compensation_report: list[dict[str, Any]] = []
         self.children = 0
+        self._templates: dict[int, tuple[Any, Expression]] = {}
         self.status: dict[str, Any] = {
             "workflow": definition.name, "version": definition.version, "state": None,
         }
@@ -163,7 +164,7 @@ class Interpreter:
                 continue
             if isinstance(step, _End):
                 if step.output is _DEFAULT_OUTPUT:
-                    return evaluate_template(output, data, self.clock)
+                    return self.evaluate(output, data)
                 return step.output
             name = step.state
 
@@ -192,6 +193,16 @@ class Interpreter:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def evaluate(self, template: Any, data: dict[str, Any]) -> Any:
+        """Evaluate a template of this definition, compiling it once per run."""
+        if template is None:
+            return None
+        cached = self._templates.get(id(template))
+        if cached is None or cached[0] is not template:
+            cached = (template, compile_template(template))
+            self._templates[id(template)] = cached
+        return cached[1].evaluate(data, self.clock)
 
     def write(self, state: dict[str, Any], data: dict[str, Any], value: Any) -> None:
         if "resultPath" in state:
@@ -264,7 +275,7 @@ class Interpreter:
         retry = RetryPolicy.from_json(state.get("retry")) or self.default_retry
         timeout = state.get("timeout", self.default_timeout)
         activity = state["activity"]
-        activity_input = evaluate_template(state.get("input"), data, self.clock)
+        activity_input = self.evaluate(state.get("input"), data)
         result = yield from self.with_retry(
             lambda: self.context.call_activity(activity, activity_input), retry, timeout
         )
@@ -274,13 +285,13 @@ class Interpreter:
             self.compensations.append(Compensation(
                 state=name,
                 activity=undo["activity"],
-                input=evaluate_template(undo.get("input"), data, self.clock),
+                input=self.evaluate(undo.get("input"), data),
                 retry=RetryPolicy.from_json(undo.get("retry")) or retry,
             ))
         return self.after(state)
 
     def pass_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
-        self.write(state, data, evaluate_template(state.get("result"), data, self.clock))
+        self.write(state, data, self.evaluate(state.get("result"), data))
         return self.after(state)
         yield  # a generator like every state handler
 
@@ -374,7 +385,7 @@ class Interpreter:
         request = {
             "workflow": state["workflow"],
             "version": state.get("version"),
-            "input": evaluate_template(state.get("input"), data, self.clock),
+            "input": self.evaluate(state.get("input"), data),
         }
 
         def start() -> Any:
@@ -395,7 +406,7 @@ class Interpreter:
 
     def succeed_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         if "output" in state:
-            return _End(evaluate_template(state["output"], data, self.clock))
+            return _End(self.evaluate(state["output"], data))
         return _End(_DEFAULT_OUTPUT)
         yield
 

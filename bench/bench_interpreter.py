@@ -1,0 +1,149 @@
+"""Interpreter overhead: a JSON workflow against a hand-written orchestrator doing the same work.
+
+    python -m bench.bench_interpreter [--repeat 200]
+
+The definition has 3 tasks and 20 pass/choice states; the hand-written orchestrator calls the
+same 3 activities with the same inputs. Both run to completion once on the in-memory
+SimulatedHost (the SDK's real replay), then the recorded histories are replayed through each
+orchestrator handle, which is what a Durable worker spends its CPU on:
+
+* final replay: one invocation over the finished history;
+* whole run: every episode of the instance's life (each one replays the history so far).
+
+The interpreter's history also holds its definition-loader activity, so its cost includes
+reading the definition once per replay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+import azure.durable_functions as df
+from azure.durable_functions.orchestrator import Orchestrator
+
+import orchestration
+from orchestration.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
+
+ACTIVITIES: dict[str, Callable[[Any], Any]] = {
+    "step_one": lambda x: {"n": x["n"] + 1, "tier": "high"},
+    "step_two": lambda x: {"n": x["n"] * 2},
+    "step_three": lambda x: {"done": True, "n": x["n"]},
+}
+
+
+def definition() -> dict[str, Any]:
+    """3 tasks, each followed by pass/choice states (20 in all), then the end."""
+    states: dict[str, Any] = {}
+    tasks = [("One", "step_one", "$.input.n"), ("Two", "step_two", "$.state.one.n"),
+             ("Three", "step_three", "$.state.two.n")]
+    glue_per_task = [10, 10, 0]
+    for (name, activity, source), glue in zip(tasks, glue_per_task, strict=True):
+        first_glue = f"{name}Glue0"
+        following = first_glue if glue else "Done"
+        states[name] = {"type": "task", "activity": activity, "input": {"n.$": source},
+                        "resultPath": f"$.state.{name.lower()}", "next": following}
+        for index in range(glue):
+            here = f"{name}Glue{index}"
+            after = f"{name}Glue{index + 1}" if index + 1 < glue else tasks[tasks.index(
+                (name, activity, source)) + 1][0]
+            if index % 2 == 0:
+                states[here] = {"type": "pass", "result": {
+                    "seen.$": f"$.state.{name.lower()}.n", "step": index, "at.$": "$.system.now"},
+                    "resultPath": f"$.state.glue{name}{index}", "next": after}
+            else:
+                states[here] = {"type": "choice", "choices": [
+                    {"when": {"path": f"$.state.{name.lower()}.n", "lessThan": 0}, "next": "Done"},
+                    {"when": {"and": [{"path": "$.input.mode", "equals": "fast"},
+                                      {"path": f"$.state.glue{name}{index - 1}.step",
+                                       "equals": index - 1}]}, "next": after}],
+                    "default": after}
+    states["Done"] = {"type": "succeed", "output": {"result.$": "$.state.three"}}
+    return {"name": "bench", "version": "1.0.0", "startAt": "One", "states": states}
+
+
+def hand_written(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    data = context.get_input()["input"]
+    one = yield context.call_activity("step_one", {"n": data["n"]})
+    two = yield context.call_activity("step_two", {"n": one["n"]})
+    three = yield context.call_activity("step_three", {"n": two["n"]})
+    return {"result": three}
+
+
+def record(host: SimulatedHost, request: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    iid = host.start("workflow", request)
+    instance = host.status(iid)
+    assert instance.status == "Completed", instance.error
+    return iid, instance.history
+
+
+def episodes(history: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The history each episode saw: everything up to each OrchestratorCompleted."""
+    ends = [i for i, e in enumerate(history) if e["EventType"] == ORCHESTRATOR_COMPLETED]
+    return [[{**e, "IsPlayed": False} for e in history[:end]] for end in ends]
+
+
+def timed(handle: Any, histories: list[list[dict[str, Any]]], instance_input: Any, iid: str,
+          repeat: int) -> float:
+    """Median seconds to replay every history in ``histories`` once."""
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        for history in histories:
+            run_episode(handle, history, instance_input, iid)
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+def run(repeat: int) -> list[tuple[str, float, float]]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.json"
+        path.write_text(json.dumps(definition()))
+        app = df.DFApp()
+        app.register_functions(orchestration.blueprint)
+        interpreted = SimulatedHost.from_app(app, ACTIVITIES)
+        interpreted.activities["load_workflow_definition"] = lambda r: __import__(
+            "orchestration.definitions_store", fromlist=["x"]).load_definition(
+            r["workflow"], r.get("version"),
+            [__import__("orchestration.definitions_store", fromlist=["x"]).FolderSource(folder)],
+        ).to_json()
+        request = {"workflow": "bench", "input": {"n": 1, "mode": "fast"}}
+        workflow_handle = interpreted.orchestrators["workflow"]
+        iid_a, history_a = record(interpreted, request)
+
+        manual_handle = Orchestrator.create(hand_written)
+        manual = SimulatedHost({"workflow": manual_handle}, ACTIVITIES)
+        iid_b, history_b = record(manual, request)
+        assert interpreted.status(iid_a).output == manual.status(iid_b).output
+
+        rows = []
+        for label, slices in (("final replay", lambda h: [h]), ("whole run", episodes)):
+            a = timed(workflow_handle, slices(history_a), request, iid_a, repeat)
+            b = timed(manual_handle, slices(history_b), request, iid_b, repeat)
+            rows.append((label, a, b))
+        return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    rows = run(args.repeat)
+    print(f"machine: {platform.processor() or platform.machine()}, "
+          f"python {platform.python_version()}, median of {args.repeat}")
+    print("| measure | JSON workflow (ms) | hand-written (ms) | ratio |")
+    print("|---|---:|---:|---:|")
+    for label, interpreted, manual in rows:
+        print(f"| {label} | {interpreted * 1000:.2f} | {manual * 1000:.2f} | "
+              f"{interpreted / manual:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
