@@ -1,8 +1,9 @@
 """`python -m tools.infra_check`: parse errors, failed checks and unexplained skips fail it.
 
-The checker runs the real checkov (from .venv/infra) over small Bicep folders written here:
-one with a parse error, a failing check, a justified skip and a skip without a reason; one
-that is clean. The skips documented in docs/deploy.md are checked against the templates.
+The checker runs the real checkov (from .venv/infra, which `make setup` installs) over small
+Bicep folders written here: one with a parse error, a failing check, a justified skip and a
+skip without a reason; one that is clean. The skips documented in docs/deploy.md are
+checked against the templates.
 """
 
 from __future__ import annotations
@@ -15,10 +16,6 @@ import pytest
 from tools import infra_check
 
 ROOT = Path(__file__).resolve().parents[2]
-
-needs_checkov = pytest.mark.skipif(
-    not infra_check.DEFAULT_CHECKOV.exists(),
-    reason="checkov is installed by `make setup` into .venv/infra")
 
 BROKEN = "resource broken 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n"
 
@@ -82,7 +79,6 @@ def test_a_file_that_does_not_parse_is_named(tmp_path: Path) -> None:
     assert errors[0].startswith(f"{bad}: ")
 
 
-@needs_checkov
 def test_parse_errors_come_from_pycep_and_from_checkovs_report(
         dirty: Path, dirty_report: infra_check.InfraReport) -> None:
     broken = str(dirty / "broken.bicep")
@@ -92,7 +88,6 @@ def test_parse_errors_come_from_pycep_and_from_checkovs_report(
     assert [f.name for f in dirty_report.files] == ["broken.bicep", "sql.bicep", "storage.bicep"]
 
 
-@needs_checkov
 def test_failed_checks_skips_and_unjustified_skips_are_told_apart(
         dirty_report: infra_check.InfraReport) -> None:
     by_id = {(r.check_id, r.resource): r for r in dirty_report.results}
@@ -108,7 +103,6 @@ def test_failed_checks_skips_and_unjustified_skips_are_told_apart(
     assert not dirty_report.ok
 
 
-@needs_checkov
 def test_the_report_shows_the_table_then_each_problem_then_the_verdict(
         dirty: Path, dirty_report: infra_check.InfraReport) -> None:
     out = infra_check.render(dirty_report, 1.5)
@@ -119,7 +113,6 @@ def test_the_report_shows_the_table_then_each_problem_then_the_verdict(
     assert out.endswith("in 1.5s: FAILED")
 
 
-@needs_checkov
 def test_a_clean_folder_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "identity.bicep").write_text(
         "param location string\n\n"
