@@ -1,0 +1,36 @@
+"""Bad input over HTTP against `python -m devhost start`: the same checks as the in-process
+suite (tests/integration/devhost/test_bad_input.py), and the process must survive them all."""
+
+import pytest
+
+from tests.integration.devhost.test_bad_input import (
+    CASES,
+    check_a_waiting_instance_still_works_after_bad_input,
+    check_bad_request,
+    check_failures_are_reported_in_the_status,
+    prepare,
+)
+
+pytestmark = pytest.mark.e2e
+
+DEVHOST_APP = "patterns_app"
+
+
+@pytest.fixture(scope="module")
+def prepared(devhost):
+    prepare(devhost)
+    return devhost
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "detail", "field"), CASES)
+def test_bad_request(prepared, method, path, kwargs, status, detail, field):
+    check_bad_request(prepared, method, path, kwargs, status, detail, field)
+
+
+def test_failing_activity_and_orchestrator(prepared):
+    check_failures_are_reported_in_the_status(prepared)
+
+
+def test_process_still_serves_and_runs_work(prepared, devhost_process):
+    check_a_waiting_instance_still_works_after_bad_input(prepared)
+    assert devhost_process.process.poll() is None
