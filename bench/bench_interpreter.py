@@ -42,29 +42,63 @@ ACTIVITIES: dict[str, Callable[[Any], Any]] = {
 def definition() -> dict[str, Any]:
     """3 tasks, each followed by pass/choice states (20 in all), then the end."""
     states: dict[str, Any] = {}
-    tasks = [("One", "step_one", "$.input.n"), ("Two", "step_two", "$.state.one.n"),
-             ("Three", "step_three", "$.state.two.n")]
+    tasks = [
+        ("One", "step_one", "$.input.n"),
+        ("Two", "step_two", "$.state.one.n"),
+        ("Three", "step_three", "$.state.two.n"),
+    ]
     glue_per_task = [10, 10, 0]
     for (name, activity, source), glue in zip(tasks, glue_per_task, strict=True):
         first_glue = f"{name}Glue0"
         following = first_glue if glue else "Done"
-        states[name] = {"type": "task", "activity": activity, "input": {"n.$": source},
-                        "resultPath": f"$.state.{name.lower()}", "next": following}
+        states[name] = {
+            "type": "task",
+            "activity": activity,
+            "input": {"n.$": source},
+            "resultPath": f"$.state.{name.lower()}",
+            "next": following,
+        }
         for index in range(glue):
             here = f"{name}Glue{index}"
-            after = f"{name}Glue{index + 1}" if index + 1 < glue else tasks[tasks.index(
-                (name, activity, source)) + 1][0]
+            after = (
+                f"{name}Glue{index + 1}"
+                if index + 1 < glue
+                else tasks[tasks.index((name, activity, source)) + 1][0]
+            )
             if index % 2 == 0:
-                states[here] = {"type": "pass", "result": {
-                    "seen.$": f"$.state.{name.lower()}.n", "step": index, "at.$": "$.system.now"},
-                    "resultPath": f"$.state.glue{name}{index}", "next": after}
+                states[here] = {
+                    "type": "pass",
+                    "result": {
+                        "seen.$": f"$.state.{name.lower()}.n",
+                        "step": index,
+                        "at.$": "$.system.now",
+                    },
+                    "resultPath": f"$.state.glue{name}{index}",
+                    "next": after,
+                }
             else:
-                states[here] = {"type": "choice", "choices": [
-                    {"when": {"path": f"$.state.{name.lower()}.n", "lessThan": 0}, "next": "Done"},
-                    {"when": {"and": [{"path": "$.input.mode", "equals": "fast"},
-                                      {"path": f"$.state.glue{name}{index - 1}.step",
-                                       "equals": index - 1}]}, "next": after}],
-                    "default": after}
+                states[here] = {
+                    "type": "choice",
+                    "choices": [
+                        {
+                            "when": {"path": f"$.state.{name.lower()}.n", "lessThan": 0},
+                            "next": "Done",
+                        },
+                        {
+                            "when": {
+                                "and": [
+                                    {"path": "$.input.mode", "equals": "fast"},
+                                    {
+                                        "path": f"$.state.glue{name}{index - 1}.step",
+                                        "equals": index - 1,
+                                    },
+                                ]
+                            },
+                            "next": after,
+                        },
+                    ],
+                    "default": after,
+                }
     states["Done"] = {"type": "succeed", "output": {"result.$": "$.state.three"}}
     return {"name": "bench", "version": "1.0.0", "startAt": "One", "states": states}
 
@@ -90,8 +124,9 @@ def episodes(history: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [[{**e, "IsPlayed": False} for e in history[:end]] for end in ends]
 
 
-def timed(handle: Any, histories: list[list[dict[str, Any]]], instance_input: Any, iid: str,
-          repeat: int) -> float:
+def timed(
+    handle: Any, histories: list[list[dict[str, Any]]], instance_input: Any, iid: str, repeat: int
+) -> float:
     """Median seconds to replay every history in ``histories`` once."""
     samples = []
     for _ in range(repeat):
@@ -109,11 +144,19 @@ def run(repeat: int) -> list[tuple[str, float, float]]:
         app = df.DFApp()
         app.register_functions(orchestration.blueprint)
         interpreted = SimulatedHost.from_app(app, ACTIVITIES)
-        interpreted.activities["load_workflow_definition"] = lambda r: __import__(
-            "orchestration.definitions_store", fromlist=["x"]).load_definition(
-            r["workflow"], r.get("version"),
-            [__import__("orchestration.definitions_store", fromlist=["x"]).FolderSource(folder)],
-        ).to_json()
+        interpreted.activities["load_workflow_definition"] = lambda r: (
+            __import__("orchestration.definitions_store", fromlist=["x"])
+            .load_definition(
+                r["workflow"],
+                r.get("version"),
+                [
+                    __import__("orchestration.definitions_store", fromlist=["x"]).FolderSource(
+                        folder
+                    )
+                ],
+            )
+            .to_json()
+        )
         request = {"workflow": "bench", "input": {"n": 1, "mode": "fast"}}
         workflow_handle = interpreted.orchestrators["workflow"]
         iid_a, history_a = record(interpreted, request)
@@ -136,13 +179,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
     rows = run(args.repeat)
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"python {platform.python_version()}, median of {args.repeat}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"python {platform.python_version()}, median of {args.repeat}"
+    )
     print("| measure | JSON workflow (ms) | hand-written (ms) | ratio |")
     print("|---|---:|---:|---:|")
     for label, interpreted, manual in rows:
-        print(f"| {label} | {interpreted * 1000:.2f} | {manual * 1000:.2f} | "
-              f"{interpreted / manual:.2f}x |")
+        print(
+            f"| {label} | {interpreted * 1000:.2f} | {manual * 1000:.2f} | "
+            f"{interpreted / manual:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,11 @@ class BlobSource:
         if connection_string.strip() == "UseDevelopmentStorage=true":
             connection_string = _AZURITE
         client = ContainerClient.from_connection_string(
-            connection_string, container_name, retry_total=0,
-            connection_timeout=2, read_timeout=10,
+            connection_string,
+            container_name,
+            retry_total=0,
+            connection_timeout=2,
+            read_timeout=10,
         )
         return cls(client, f"blob container {container_name}")
 
@@ -44,7 +47,7 @@ class BlobSource:
             return []
         found = []
         for blob in blobs:
-            rest = blob.name[len(name) + 1:]
+            rest = blob.name[len(name) + 1 :]
             if "/" not in rest and rest.endswith(".json"):
                 found.append(rest[: -len(".json")])
         return found

@@ -83,8 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_app:
         activities, problem = app_activities(Path(args.app_dir))
         if problem:
-            print(f"warning: app.unavailable: {problem}; activity names are not checked",
-                  file=sys.stderr)
+            print(
+                f"warning: app.unavailable: {problem}; activity names are not checked",
+                file=sys.stderr,
+            )
     failed = False
     files = list(_definition_files(args.paths or _default_paths()))
     if not files:

@@ -79,8 +79,6 @@ def run_concurrently(
         first = min(errors)
         error = errors[first]
         details = dict(error.details)
-        details["branches"] = [
-            errors[i].to_json() if i in errors else None for i in range(count)
-        ]
+        details["branches"] = [errors[i].to_json() if i in errors else None for i in range(count)]
         raise WorkflowError(error.name, error.cause, details)
     return results

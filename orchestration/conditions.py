@@ -71,7 +71,9 @@ def _in(left: Any, right: Any) -> bool:
 
 
 def _matches(left: Any, right: Any) -> bool:
-    return isinstance(left, str) and isinstance(right, str) and _regex(right).search(left) is not None
+    return (
+        isinstance(left, str) and isinstance(right, str) and _regex(right).search(left) is not None
+    )
 
 
 @lru_cache(maxsize=512)

@@ -68,8 +68,13 @@ class Definition:
         for field in ("name", "version", "hash"):
             if not isinstance(data.get(field), str):
                 raise ValueError(f"loader result field {field!r} must be a string")
-        return cls(data["name"], data["version"], data["hash"], data["definition"],
-                   str(data.get("source", "")))
+        return cls(
+            data["name"],
+            data["version"],
+            data["hash"],
+            data["definition"],
+            str(data.get("source", "")),
+        )
 
     @property
     def max_transitions(self) -> int:

@@ -81,12 +81,18 @@ class FolderSource:
     def read(self, name: str, version: str) -> StoredDefinition | None:
         for path, doc in self._scan():
             if doc["name"] == name and doc.get("version") == version:
-                return StoredDefinition(name, version, path.read_text(encoding="utf-8-sig"), str(path))
+                return StoredDefinition(
+                    name, version, path.read_text(encoding="utf-8-sig"), str(path)
+                )
         return None
 
 
-def load_definition(name: str, version: str | None, sources: list[DefinitionSource],
-                    activities: Iterable[str] | None = None) -> Definition:
+def load_definition(
+    name: str,
+    version: str | None,
+    sources: list[DefinitionSource],
+    activities: Iterable[str] | None = None,
+) -> Definition:
     """Find, validate and pin a definition. ``version`` None or ``"latest"``: the highest."""
     if not isinstance(name, str) or not name:
         raise DefinitionNotFound("the request needs 'workflow': the name of a definition")
@@ -111,7 +117,9 @@ def load_definition(name: str, version: str | None, sources: list[DefinitionSour
 
 
 def _pin(stored: StoredDefinition, activities: Iterable[str] | None) -> Definition:
-    diagnostics = validate_text(stored.text, activities=None if activities is None else set(activities))
+    diagnostics = validate_text(
+        stored.text, activities=None if activities is None else set(activities)
+    )
     if has_errors(diagnostics):
         raise DefinitionInvalid(_summary(stored, diagnostics))
     document = json.loads(stored.text)

@@ -6,7 +6,7 @@ Hierarchy::
     ├ PathNotFound             ``Path.NotFound``: a JSONPath matched nothing
     ├ WorkflowFailed           a ``fail`` state or an unhandled error ended the run
     └ TransitionLimit          ``Workflow.TransitionLimit``: never caught, always ends the run
-    ExpressionError            a template, path or intrinsic that cannot be compiled (definition bug)
+    ExpressionError            a template, path or intrinsic that does not compile
 
 An activity exception reaches the orchestrator as a plain ``Exception`` whose text is the
 Durable history's ``"<Reason> \\n <Details>"``; :func:`error_from_failure` recovers the error
@@ -81,7 +81,9 @@ class ExpressionError(ValueError):
 # extension's "Activity function 'x' failed: ...", the Functions host's "Result: Failure /
 # Exception: <Type>: <message> / Stack: ...", and the SDK's "<Reason> \n <Details>" join.
 _HOST_WORDS = {"Result", "Exception", "Stack", "Error", "Details", "Reason", "Message"}
-_NAMED_LINE = re.compile(r"^\s*(?:Exception:\s*)?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*):\s?(.*)$")
+_NAMED_LINE = re.compile(
+    r"^\s*(?:Exception:\s*)?([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*):\s?(.*)$"
+)
 _FAILED_PREFIX = re.compile(
     r"^\s*(?:(?:Activity|Orchestrator) function '[^']*' failed:?\s*"
     r"|Function '[^']*' failed(?: with an unhandled exception)?\.?:?\s*)"

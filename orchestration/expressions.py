@@ -152,7 +152,9 @@ _KEYWORDS = {"true": True, "false": False, "null": None}
 
 def is_expression_text(text: str) -> bool:
     """Whether a bare template string is an expression rather than a literal."""
-    return text.startswith("$") or (_CALL_START.match(text) is not None and text.rstrip().endswith(")"))
+    return text.startswith("$") or (
+        _CALL_START.match(text) is not None and text.rstrip().endswith(")")
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -164,10 +166,13 @@ def compile_expression(text: str) -> Expression:
     expression = parser.expression()
     parser.skip_space()
     if parser.position != len(text):
-        raise ExpressionError(f"unexpected {text[parser.position:]!r} after expression in {text!r}")
+        raise ExpressionError(
+            f"unexpected {text[parser.position :]!r} after expression in {text!r}"
+        )
     if isinstance(expression, _Literal):
         raise ExpressionError(
-            f"expected a JSONPath starting with '$' or an intrinsic call such as now(), got {text!r}"
+            "expected a JSONPath starting with '$' or an intrinsic call such as now(), "
+            f"got {text!r}"
         )
     return expression
 
@@ -269,11 +274,15 @@ class _Parser:
         spec = INTRINSICS[name]
         if len(args) < spec.min_args or (spec.max_args is not None and len(args) > spec.max_args):
             wanted = (
-                str(spec.min_args) if spec.max_args == spec.min_args
-                else f"at least {spec.min_args}" if spec.max_args is None
+                str(spec.min_args)
+                if spec.max_args == spec.min_args
+                else f"at least {spec.min_args}"
+                if spec.max_args is None
                 else f"{spec.min_args} to {spec.max_args}"
             )
-            raise ExpressionError(f"{name}() takes {wanted} arguments, got {len(args)} in {self.text!r}")
+            raise ExpressionError(
+                f"{name}() takes {wanted} arguments, got {len(args)} in {self.text!r}"
+            )
         return _Call(name, tuple(args))
 
 
@@ -331,7 +340,9 @@ def compile_template(template: Any, *, top_level: bool = True) -> Expression:
     return _Constant(template)
 
 
-def template_expressions(template: Any, pointer: str, *, top_level: bool = True) -> Sequence[tuple[str, Any]]:
+def template_expressions(
+    template: Any, pointer: str, *, top_level: bool = True
+) -> Sequence[tuple[str, Any]]:
     """Every expression text in a template with its JSON pointer (for the validator)."""
     found: list[tuple[str, Any]] = []
     if isinstance(template, str) and top_level and is_expression_text(template):

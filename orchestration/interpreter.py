@@ -8,13 +8,14 @@ parallel branch, a map iteration) is a generator; :mod:`.concurrency` interleave
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in requirements-dev.txt
 from azure.durable_functions.models.Task import TaskState
 
 from . import events
@@ -100,7 +101,9 @@ class Interpreter:
         self.children = 0
         self._templates: dict[int, tuple[Any, Expression]] = {}
         self.status: dict[str, Any] = {
-            "workflow": definition.name, "version": definition.version, "state": None,
+            "workflow": definition.name,
+            "version": definition.version,
+            "state": None,
         }
 
     # --- the run ------------------------------------------------------------------------
@@ -120,7 +123,9 @@ class Interpreter:
             },
         }
         try:
-            output = yield from self.machine(self.document, data, self.document.get("output", "$.state"))
+            output = yield from self.machine(
+                self.document, data, self.document.get("output", "$.state")
+            )
         except WorkflowError as error:
             yield from self.compensate()
             self.publish(state=self.status.get("state"), error=error.name)
@@ -132,12 +137,16 @@ class Interpreter:
         if schema is None:
             return
         validator = jsonschema.Draft202012Validator(schema)
-        problems = sorted(validator.iter_errors(workflow_input), key=lambda e: list(map(str, e.path)))
+        problems = sorted(
+            validator.iter_errors(workflow_input), key=lambda e: list(map(str, e.path))
+        )
         if problems:
             described = "; ".join(
                 f"{'/'.join(map(str, p.absolute_path)) or '(input)'}: {p.message}" for p in problems
             )
-            raise WorkflowError(INPUT_INVALID, f"the input does not match the workflow's input schema: {described}")
+            raise WorkflowError(
+                INPUT_INVALID, f"the input does not match the workflow's input schema: {described}"
+            )
 
     def machine(self, machine: dict[str, Any], data: dict[str, Any], output: Any) -> Run:
         """Run one state machine from ``startAt`` to an end; returns its output."""
@@ -155,8 +164,11 @@ class Interpreter:
             except TransitionLimit:
                 raise
             except (WorkflowError, ExpressionError) as failure:
-                error = failure if isinstance(failure, WorkflowError) else WorkflowError(
-                    EXPRESSION_FAILED, f"state {name}: {failure}")
+                error = (
+                    failure
+                    if isinstance(failure, WorkflowError)
+                    else WorkflowError(EXPRESSION_FAILED, f"state {name}: {failure}")
+                )
                 target = self.catch(state, error, data)
                 if target is None:
                     raise error from None
@@ -168,7 +180,9 @@ class Interpreter:
                 return step.output
             name = step.state
 
-    def catch(self, state: dict[str, Any], error: WorkflowError, data: dict[str, Any]) -> str | None:
+    def catch(
+        self, state: dict[str, Any], error: WorkflowError, data: dict[str, Any]
+    ) -> str | None:
         """The catcher's next state (writing the error to its resultPath), or ``None``."""
         for catcher in state.get("catch") or ():
             names = catcher["errors"]
@@ -182,7 +196,10 @@ class Interpreter:
 
     def publish(self, **fields: Any) -> None:
         """Custom status: workflow, version, state, and waitingFor/deadline while waiting."""
-        status = {"workflow": self.definition.name, "version": self.definition.version}
+        status: dict[str, Any] = {
+            "workflow": self.definition.name,
+            "version": self.definition.version,
+        }
         status.update({k: v for k, v in fields.items() if v is not None})
         if self.compensation_report:
             status["compensation"] = self.compensation_report
@@ -213,7 +230,9 @@ class Interpreter:
             return _End(_DEFAULT_OUTPUT)
         return _Next(state["next"])
 
-    def with_retry(self, make: Callable[[], Any], retry: RetryPolicy | None, timeout: str | None) -> Run:
+    def with_retry(
+        self, make: Callable[[], Any], retry: RetryPolicy | None, timeout: str | None
+    ) -> Run:
         """Attempt ``make()``'s task; retried failures wait on durable timers (the backoff)."""
         attempt = 1
         while True:
@@ -246,7 +265,9 @@ class Interpreter:
         if "duration" in spec:
             return self.now() + parse_duration(spec["duration"])
         if "duration.$" in spec:
-            return self.now() + _duration(compile_expression(spec["duration.$"]).evaluate(data, self.clock))
+            return self.now() + _duration(
+                compile_expression(spec["duration.$"]).evaluate(data, self.clock)
+            )
         if "until" in spec:
             return parse_timestamp(spec["until"])
         return _timestamp(compile_expression(spec["until.$"]).evaluate(data, self.clock))
@@ -260,7 +281,8 @@ class Interpreter:
             try:
                 yield from self.with_retry(
                     lambda item=item: self.context.call_activity(item.activity, item.input),  # type: ignore[misc]
-                    item.retry, None,
+                    item.retry,
+                    None,
                 )
                 entry["status"] = "compensated"
             except WorkflowError as error:
@@ -282,12 +304,14 @@ class Interpreter:
         self.write(state, data, result)
         undo = state.get("compensate")
         if undo:
-            self.compensations.append(Compensation(
-                state=name,
-                activity=undo["activity"],
-                input=self.evaluate(undo.get("input"), data),
-                retry=RetryPolicy.from_json(undo.get("retry")) or retry,
-            ))
+            self.compensations.append(
+                Compensation(
+                    state=name,
+                    activity=undo["activity"],
+                    input=self.evaluate(undo.get("input"), data),
+                    retry=RetryPolicy.from_json(undo.get("retry")) or retry,
+                )
+            )
         return self.after(state)
 
     def pass_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
@@ -316,7 +340,9 @@ class Interpreter:
                 self.publish(state=name)
                 if "timeoutNext" in state:
                     return _Next(state["timeoutNext"])
-                raise WorkflowError(TASK_TIMEOUT, f"no {event!r} event by {format_timestamp(deadline)}")
+                raise WorkflowError(
+                    TASK_TIMEOUT, f"no {event!r} event by {format_timestamp(deadline)}"
+                )
             _cancel(timer)
             payload = wait.result
         self.publish(state=name)
@@ -334,8 +360,10 @@ class Interpreter:
 
     def parallel_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         def branches() -> list[Run]:
-            return [self.machine(branch, self.branch_data(data, data["input"]), "$.state")
-                    for branch in state["branches"]]
+            return [
+                self.machine(branch, self.branch_data(data, data["input"]), "$.state")
+                for branch in state["branches"]
+            ]
 
         results = yield from self.concurrent(state, branches, max_concurrency=0)
         self.write(state, data, results)
@@ -344,28 +372,37 @@ class Interpreter:
     def map_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         items = compile_expression(state["items"]).evaluate(data, self.clock)
         if not isinstance(items, list):
-            raise WorkflowError(MAP_ITEMS, f"state {name}: items {state['items']} is "
-                                           f"{type(items).__name__}, expected a list")
+            raise WorkflowError(
+                MAP_ITEMS,
+                f"state {name}: items {state['items']} is {type(items).__name__}, expected a list",
+            )
 
         def iterations() -> list[Run]:
-            return [self.machine(state["iterator"], self.branch_data(data, item, index), "$.state")
-                    for index, item in enumerate(items)]
+            return [
+                self.machine(state["iterator"], self.branch_data(data, item, index), "$.state")
+                for index, item in enumerate(items)
+            ]
 
         results = yield from self.concurrent(
-            state, iterations, max_concurrency=int(state.get("maxConcurrency", 0)))
+            state, iterations, max_concurrency=int(state.get("maxConcurrency", 0))
+        )
         self.write(state, data, results)
         return self.after(state)
 
-    def concurrent(self, state: dict[str, Any], make: Callable[[], list[Run]], *,
-                   max_concurrency: int) -> Run:
+    def concurrent(
+        self, state: dict[str, Any], make: Callable[[], list[Run]], *, max_concurrency: int
+    ) -> Run:
         """``parallel``/``map`` with the state's retry policy: a retry reruns every branch."""
         retry = RetryPolicy.from_json(state.get("retry"))
         fail_fast = bool(state.get("failFast", True))
         attempt = 1
         while True:
             try:
-                return (yield from run_concurrently(self.context, make(), fail_fast=fail_fast,
-                                                    max_concurrency=max_concurrency))
+                return (
+                    yield from run_concurrently(
+                        self.context, make(), fail_fast=fail_fast, max_concurrency=max_concurrency
+                    )
+                )
             except TransitionLimit:
                 raise
             except WorkflowError as error:
@@ -374,7 +411,9 @@ class Interpreter:
                 yield self.context.create_timer(self.now() + retry.delay(attempt))
                 attempt += 1
 
-    def branch_data(self, data: dict[str, Any], branch_input: Any, iteration: int | None = None) -> dict[str, Any]:
+    def branch_data(
+        self, data: dict[str, Any], branch_input: Any, iteration: int | None = None
+    ) -> dict[str, Any]:
         system = dict(data["system"])
         system.pop("error", None)
         if iteration is not None:
@@ -411,7 +450,11 @@ class Interpreter:
         yield
 
     def fail_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
-        error = state["error"] if "error" in state else compile_expression(state["error.$"]).evaluate(data, self.clock)
+        error = (
+            state["error"]
+            if "error" in state
+            else compile_expression(state["error.$"]).evaluate(data, self.clock)
+        )
         if "cause.$" in state:
             cause = compile_expression(state["cause.$"]).evaluate(data, self.clock)
         else:
@@ -419,7 +462,9 @@ class Interpreter:
         raise WorkflowFailed(str(error), cause if isinstance(cause, str) else str(cause))
         yield
 
-    HANDLERS: dict[str, Callable[[Interpreter, str, dict[str, Any], dict[str, Any]], Run]] = {
+    HANDLERS: ClassVar[
+        dict[str, Callable[[Interpreter, str, dict[str, Any], dict[str, Any]], Run]]
+    ] = {
         "task": task_state,
         "pass": pass_state,
         "wait": wait_state,
@@ -439,10 +484,8 @@ _DEFAULT_OUTPUT = object()
 def _cancel(timer: Any) -> None:
     """Cancel a timer that lost its race (keeps the extension from waking us needlessly)."""
     if not timer.is_completed:
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             timer.cancel()
-        except (ValueError, AttributeError):
-            pass
 
 
 def _duration(value: Any) -> timedelta:

@@ -26,6 +26,7 @@ def load_requested(request: Any) -> dict[str, Any]:
 
     if not isinstance(request, dict):
         raise TypeError('the loader expects {"workflow": "<name>", "version": "<semver>"}')
-    definition = load_definition(request.get("workflow", ""), request.get("version"),
-                                 sources_from_settings(settings.load()))
+    definition = load_definition(
+        request.get("workflow", ""), request.get("version"), sources_from_settings(settings.load())
+    )
     return definition.to_json()

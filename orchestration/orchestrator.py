@@ -28,16 +28,24 @@ class WorkflowRequest:
     @classmethod
     def from_json(cls, data: Any) -> WorkflowRequest:
         if not isinstance(data, dict):
-            raise WorkflowError(INPUT_INVALID, 'orchestrator input must be an object '
-                                '{"workflow": "<name>", "version": "<semver>" (optional), "input": {...}}')
+            raise WorkflowError(
+                INPUT_INVALID,
+                "orchestrator input must be an object "
+                '{"workflow": "<name>", "version": "<semver>" (optional), "input": {...}}',
+            )
         name = data.get("workflow")
         if not isinstance(name, str) or not name:
-            raise WorkflowError(INPUT_INVALID, "orchestrator input field 'workflow' must be the "
-                                "name of a definition (a non-empty string)")
+            raise WorkflowError(
+                INPUT_INVALID,
+                "orchestrator input field 'workflow' must be the "
+                "name of a definition (a non-empty string)",
+            )
         version = data.get("version")
         if version is not None and not isinstance(version, str):
-            raise WorkflowError(INPUT_INVALID, "orchestrator input field 'version' must be a "
-                                "string such as '1.0.0' or 'latest'")
+            raise WorkflowError(
+                INPUT_INVALID,
+                "orchestrator input field 'version' must be a string such as '1.0.0' or 'latest'",
+            )
         pinned = data.get("hash")
         if pinned is not None and not isinstance(pinned, str):
             raise WorkflowError(INPUT_INVALID, "orchestrator input field 'hash' must be a string")
@@ -48,18 +56,25 @@ def run_workflow(context: Any) -> Generator[Any, Any, Any]:
     """Body of the orchestrator ``workflow``. Raises ``"<error>: <cause>"`` to end Failed."""
     events.install(context)
     request = WorkflowRequest.from_json(context.get_input())
-    context.set_custom_status({"workflow": request.workflow, "version": request.version or "latest",
-                               "state": None})
+    context.set_custom_status(
+        {"workflow": request.workflow, "version": request.version or "latest", "state": None}
+    )
     try:
         loaded = yield context.call_activity(
-            LOADER_ACTIVITY, {"workflow": request.workflow, "version": request.version})
+            LOADER_ACTIVITY, {"workflow": request.workflow, "version": request.version}
+        )
     except Exception as exc:
         raise error_from_failure(exc) from None
     try:
         definition = Definition.from_json(loaded)
     except ValueError as exc:
-        raise WorkflowError(INPUT_INVALID, f"the loader returned an unusable definition: {exc}") from None
+        raise WorkflowError(
+            INPUT_INVALID, f"the loader returned an unusable definition: {exc}"
+        ) from None
     if request.hash is not None and request.hash != definition.hash:
-        raise WorkflowError(DEFINITION_CHANGED, f"{definition.name} {definition.version} now has "
-                            f"hash {definition.hash}, the request pinned {request.hash}")
+        raise WorkflowError(
+            DEFINITION_CHANGED,
+            f"{definition.name} {definition.version} now has "
+            f"hash {definition.hash}, the request pinned {request.hash}",
+        )
     return (yield from Interpreter(context, definition).run(request.input))

@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from jsonpath_ng import jsonpath as jp
-from jsonpath_ng.ext import parse as _parse_jsonpath
+from jsonpath_ng.ext.parser import parse as _parse_jsonpath
 
 from .errors import ExpressionError, PathNotFound
 
@@ -157,16 +157,19 @@ def _child_container(target: Any, step: str | int, following: str | int, text: s
 @lru_cache(maxsize=1024)
 def compile_result_path(text: str) -> ResultPath:
     """Compile ``$.state``, ``$.state.x``, ``$.state['a b'][0]``; anything else is an error."""
-    if not isinstance(text, str) or not (text == "$.state" or text.startswith(("$.state.", "$.state["))):
+    if not isinstance(text, str) or not (
+        text == "$.state" or text.startswith(("$.state.", "$.state["))
+    ):
         raise ExpressionError(f"a result path must start with '$.state', got {text!r}")
-    rest = text[len("$.state"):]
+    rest = text[len("$.state") :]
     steps: list[str | int] = []
     position = 0
     while position < len(rest):
         match = _RESULT_STEP.match(rest, position)
         if match is None:
             raise ExpressionError(
-                f"result path {text!r}: expected '.name', \"['name']\" or '[index]' at {rest[position:]!r}"
+                f"result path {text!r}: expected '.name', \"['name']\" or '[index]' "
+                f"at {rest[position:]!r}"
             )
         name, quoted, index = match.groups()
         steps.append(int(index) if index is not None else (name if name is not None else quoted))

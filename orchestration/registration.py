@@ -7,22 +7,23 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from .orchestrator import LOADER_ACTIVITY, run_workflow
+from .orchestrator import run_workflow
 
 __all__ = ["blueprint"]
 
 blueprint = df.Blueprint()
 
-@blueprint.orchestration_trigger(context_name="context")
+
+@blueprint.orchestration_trigger(context_name="context")  # type: ignore[untyped-decorator]
 def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     """Run the JSON workflow named in the input (see docs/workflow-language.md)."""
     return (yield from run_workflow(context))
 
-@blueprint.activity_trigger(input_name="request")
+
+@blueprint.activity_trigger(input_name="request")  # type: ignore[untyped-decorator]
 def load_workflow_definition(request: dict[str, Any]) -> dict[str, Any]:
-    """Load, validate and pin a definition: ``{"workflow", "version"?}`` -> name/version/hash/definition."""
+    """Load, validate and pin a definition: ``{"workflow", "version"?}`` -> name, version,
+    hash and the definition itself."""
     from .loader import load_requested
 
     return load_requested(request)
-
-assert load_workflow_definition is not None and LOADER_ACTIVITY == "load_workflow_definition"

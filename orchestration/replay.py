@@ -53,8 +53,13 @@ def timestamp(value: datetime) -> str:
 
 def event(event_type: int, at: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
     """One history event in the extension's JSON shape."""
-    return {"EventType": event_type, "EventId": event_id, "IsPlayed": False,
-            "Timestamp": timestamp(at), **fields}
+    return {
+        "EventType": event_type,
+        "EventId": event_id,
+        "IsPlayed": False,
+        "Timestamp": timestamp(at),
+        **fields,
+    }
 
 
 def flatten_actions(actions: Iterable[Any]) -> list[dict[str, Any]]:
@@ -81,9 +86,14 @@ class EpisodeResult:
     custom_status: Any = None
 
 
-def run_episode(handle: Handle, history: list[dict[str, Any]], instance_input: Any,
-                instance_id: str, parent_instance_id: str | None = None,
-                schema_version: int = 1) -> EpisodeResult:
+def run_episode(
+    handle: Handle,
+    history: list[dict[str, Any]],
+    instance_input: Any,
+    instance_id: str,
+    parent_instance_id: str | None = None,
+    schema_version: int = 1,
+) -> EpisodeResult:
     """Invoke an orchestrator handle the way the extension does, and decode its answer."""
     context = {
         "history": history,
@@ -126,8 +136,10 @@ class ReplayReport:
 
 
 def _scheduled(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    found = sorted((e for e in history if e["EventType"] in _SCHEDULING_EVENTS),
-                   key=lambda e: int(e["EventId"]))
+    found = sorted(
+        (e for e in history if e["EventType"] in _SCHEDULING_EVENTS),
+        key=lambda e: int(e["EventId"]),
+    )
     out = []
     for item in found:
         if item["EventType"] == TASK_SCHEDULED:
@@ -162,8 +174,12 @@ def _normal_time(value: Any) -> str:
     return timestamp(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
 
 
-def check_replay(handle: Handle, history: list[dict[str, Any]], instance_id: str,
-                 parent_instance_id: str | None = None) -> ReplayReport:
+def check_replay(
+    handle: Handle,
+    history: list[dict[str, Any]],
+    instance_id: str,
+    parent_instance_id: str | None = None,
+) -> ReplayReport:
     """Replay a recorded history; list every scheduling or outcome difference.
 
     The input is the one ``ExecutionStarted`` recorded. A recorded failure reason may carry
@@ -182,22 +198,30 @@ def check_replay(handle: Handle, history: list[dict[str, Any]], instance_id: str
     for index, want in enumerate(expected):
         got = actual[index] if index < len(actual) else None
         if got != want:
-            report.mismatches.append(f"step {index}: history has {want[0]} {want[1]!r}, "
-                                     f"code now does {got[0] + ' ' + repr(got[1]) if got else 'nothing'}")
+            report.mismatches.append(
+                f"step {index}: history has {want[0]} {want[1]!r}, "
+                f"code now does {got[0] + ' ' + repr(got[1]) if got else 'nothing'}"
+            )
     finished = [e for e in history if e["EventType"] in (EXECUTION_COMPLETED, EXECUTION_FAILED)]
     if finished:
         if len(actual) > len(expected):
-            report.mismatches.append(f"code now schedules {len(actual) - len(expected)} more "
-                                     f"task(s) after the recorded end: {actual[len(expected):]}")
+            report.mismatches.append(
+                f"code now schedules {len(actual) - len(expected)} more "
+                f"task(s) after the recorded end: {actual[len(expected) :]}"
+            )
         last = finished[-1]
         if last["EventType"] == EXECUTION_COMPLETED:
             recorded = json.loads(last["Result"]) if last.get("Result") is not None else None
             if result.error is not None or result.output != recorded:
-                report.mismatches.append(f"outcome: history completed with {recorded!r}, code now "
-                                         f"gives {result.error or result.output!r}")
+                report.mismatches.append(
+                    f"outcome: history completed with {recorded!r}, code now "
+                    f"gives {result.error or result.output!r}"
+                )
         elif result.error is None or not str(last.get("Reason")).endswith(result.error):
-            report.mismatches.append(f"outcome: history failed with {last.get('Reason')!r}, "
-                                     f"code now gives {result.error or result.output!r}")
+            report.mismatches.append(
+                f"outcome: history failed with {last.get('Reason')!r}, "
+                f"code now gives {result.error or result.output!r}"
+            )
     return report
 
 
@@ -230,8 +254,12 @@ class SimulatedHost:
     (``Activity function 'x' failed: ApprovalRejected: ...``).
     """
 
-    def __init__(self, orchestrators: dict[str, Handle], activities: dict[str, Callable[[Any], Any]],
-                 start: datetime | None = None) -> None:
+    def __init__(
+        self,
+        orchestrators: dict[str, Handle],
+        activities: dict[str, Callable[[Any], Any]],
+        start: datetime | None = None,
+    ) -> None:
         self.orchestrators = orchestrators
         self.activities = activities
         self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -244,8 +272,12 @@ class SimulatedHost:
         self._ids = 0
 
     @classmethod
-    def from_app(cls, app: Any, activities: dict[str, Callable[[Any], Any]] | None = None,
-                 start: datetime | None = None) -> SimulatedHost:
+    def from_app(
+        cls,
+        app: Any,
+        activities: dict[str, Callable[[Any], Any]] | None = None,
+        start: datetime | None = None,
+    ) -> SimulatedHost:
         """A host for a DFApp's registered orchestrators and activities (plus ``activities``)."""
         orchestrators: dict[str, Handle] = {}
         registered: dict[str, Callable[[Any], Any]] = {}
@@ -260,15 +292,27 @@ class SimulatedHost:
 
     # --- driving ---
 
-    def start(self, name: str, instance_input: Any, instance_id: str | None = None,
-              parent: tuple[str, int] | None = None) -> str:
+    def start(
+        self,
+        name: str,
+        instance_input: Any,
+        instance_id: str | None = None,
+        parent: tuple[str, int] | None = None,
+    ) -> str:
         if instance_id is None:
             self._ids += 1
             instance_id = f"instance-{self._ids}"
         instance = _Instance(instance_id, name, instance_input, parent)
         self.instances[instance_id] = instance
-        instance.inbox.append(event(EXECUTION_STARTED, self.clock, Name=name,
-                                    Input=json.dumps(instance_input), Version=""))
+        instance.inbox.append(
+            event(
+                EXECUTION_STARTED,
+                self.clock,
+                Name=name,
+                Input=json.dumps(instance_input),
+                Version="",
+            )
+        )
         self.run_until_idle()
         return instance_id
 
@@ -281,8 +325,12 @@ class SimulatedHost:
         """Move the virtual clock, firing every timer that falls due, in time order."""
         target = self.clock + delta
         while True:
-            due = sorted((fire_at, iid, tid) for iid, inst in self.instances.items()
-                         for tid, fire_at in inst.timers.items() if fire_at <= target)
+            due = sorted(
+                (fire_at, iid, tid)
+                for iid, inst in self.instances.items()
+                for tid, fire_at in inst.timers.items()
+                if fire_at <= target
+            )
             late = sorted((at, n) for at, n, _, _ in self._late if at <= target)
             if late and (not due or late[0][0] <= due[0][0]):
                 at, number = late[0]
@@ -290,7 +338,9 @@ class SimulatedHost:
                 self._late.remove(entry)
                 self.clock = max(self.clock, at)
                 if self.instances[entry[2]].status == "Running":
-                    self.instances[entry[2]].inbox.append({**entry[3], "Timestamp": timestamp(self.clock)})
+                    self.instances[entry[2]].inbox.append(
+                        {**entry[3], "Timestamp": timestamp(self.clock)}
+                    )
                 self.run_until_idle()
                 continue
             if not due:
@@ -299,8 +349,9 @@ class SimulatedHost:
             self.clock = max(self.clock, fire_at)
             instance = self.instances[iid]
             del instance.timers[tid]
-            instance.inbox.append(event(TIMER_FIRED, self.clock, TimerId=tid,
-                                        FireAt=timestamp(fire_at)))
+            instance.inbox.append(
+                event(TIMER_FIRED, self.clock, TimerId=tid, FireAt=timestamp(fire_at))
+            )
             self.run_until_idle()
         self.clock = target
 
@@ -323,8 +374,9 @@ class SimulatedHost:
         completion = self._execute(task_id, name, raw_input)
         if name in self.latency:
             # The activity runs now; its result arrives later on the virtual clock.
-            self._late.append((self.clock + self.latency[name], len(self.calls), instance_id,
-                               completion))
+            self._late.append(
+                (self.clock + self.latency[name], len(self.calls), instance_id, completion)
+            )
         else:
             self.instances[instance_id].inbox.append(completion)
 
@@ -333,14 +385,23 @@ class SimulatedHost:
         self.calls.append((self.clock, name, activity_input))
         function = self.activities.get(name)
         if function is None:
-            return event(TASK_FAILED, self.clock, TaskScheduledId=task_id,
-                         Reason=f"The function '{name}' doesn't exist.", Details="")
+            return event(
+                TASK_FAILED,
+                self.clock,
+                TaskScheduledId=task_id,
+                Reason=f"The function '{name}' doesn't exist.",
+                Details="",
+            )
         try:
             result = function(activity_input)
         except Exception as exc:
-            return event(TASK_FAILED, self.clock, TaskScheduledId=task_id,
-                         Reason=f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
-                         Details="".join(traceback.format_exception_only(type(exc), exc)).strip())
+            return event(
+                TASK_FAILED,
+                self.clock,
+                TaskScheduledId=task_id,
+                Reason=f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
+                Details="".join(traceback.format_exception_only(type(exc), exc)).strip(),
+            )
         return event(TASK_COMPLETED, self.clock, TaskScheduledId=task_id, Result=json.dumps(result))
 
     def _episode(self, instance: _Instance) -> None:
@@ -349,14 +410,20 @@ class SimulatedHost:
         new_events = [event(ORCHESTRATOR_STARTED, self.clock), *instance.inbox]
         instance.inbox = []
         instance.history.extend(new_events)
-        result = run_episode(self.orchestrators[instance.name], list(instance.history),
-                             instance.input, instance.instance_id,
-                             instance.parent[0] if instance.parent else None)
+        result = run_episode(
+            self.orchestrators[instance.name],
+            list(instance.history),
+            instance.input,
+            instance.instance_id,
+            instance.parent[0] if instance.parent else None,
+        )
         instance.custom_status = result.custom_status
         for index, action in enumerate(result.actions):
             if index in instance.timer_actions and action.get("isCanceled"):
                 instance.timers.pop(instance.timer_actions[index], None)
-        for index, action in enumerate(result.actions[instance.seen_actions:], instance.seen_actions):
+        for index, action in enumerate(
+            result.actions[instance.seen_actions :], instance.seen_actions
+        ):
             self._schedule(instance, index, action)
         instance.seen_actions = len(result.actions)
         instance.history.append(event(ORCHESTRATOR_COMPLETED, self.clock))
@@ -373,41 +440,76 @@ class SimulatedHost:
         instance.sequence += 1
         if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
             name = action["functionName"]
-            instance.history.append(event(TASK_SCHEDULED, self.clock, task_id, Name=name,
-                                          Input=action.get("input")))
+            instance.history.append(
+                event(TASK_SCHEDULED, self.clock, task_id, Name=name, Input=action.get("input"))
+            )
             self._queue.append((instance.instance_id, task_id, name, action.get("input")))
         elif kind == CREATE_TIMER:
             fire_at = datetime.fromisoformat(str(action["fireAt"]).replace("Z", "+00:00"))
-            instance.history.append(event(TIMER_CREATED, self.clock, task_id,
-                                          FireAt=timestamp(fire_at)))
+            instance.history.append(
+                event(TIMER_CREATED, self.clock, task_id, FireAt=timestamp(fire_at))
+            )
             if not action.get("isCanceled"):
                 instance.timers[task_id] = fire_at
                 instance.timer_actions[index] = task_id
         elif kind in (CALL_SUB, CALL_SUB_RETRY):
             child_id = action.get("instanceId") or f"{instance.instance_id}:{task_id}"
             name = action["functionName"]
-            instance.history.append(event(SUB_CREATED, self.clock, task_id, Name=name,
-                                          InstanceId=child_id, Input=action.get("input")))
+            instance.history.append(
+                event(
+                    SUB_CREATED,
+                    self.clock,
+                    task_id,
+                    Name=name,
+                    InstanceId=child_id,
+                    Input=action.get("input"),
+                )
+            )
             child_input = json.loads(action["input"]) if action.get("input") else None
             child = _Instance(child_id, name, child_input, (instance.instance_id, task_id))
             self.instances[child_id] = child
-            child.inbox.append(event(EXECUTION_STARTED, self.clock, Name=name,
-                                     Input=action.get("input"), Version=""))
+            child.inbox.append(
+                event(
+                    EXECUTION_STARTED, self.clock, Name=name, Input=action.get("input"), Version=""
+                )
+            )
 
     def _finish(self, instance: _Instance, status: str, output: Any, error: str | None) -> None:
         instance.status, instance.output, instance.error = status, output, error
         instance.timers.clear()
         if status == "Completed":
-            instance.history.append(event(EXECUTION_COMPLETED, self.clock, OrchestrationStatus=1,
-                                          Result=json.dumps(output)))
+            instance.history.append(
+                event(
+                    EXECUTION_COMPLETED,
+                    self.clock,
+                    OrchestrationStatus=1,
+                    Result=json.dumps(output),
+                )
+            )
         else:
-            instance.history.append(event(EXECUTION_FAILED, self.clock, OrchestrationStatus=3,
-                                          Reason=error, Details=None))
+            instance.history.append(
+                event(
+                    EXECUTION_FAILED, self.clock, OrchestrationStatus=3, Reason=error, Details=None
+                )
+            )
         if instance.parent is not None:
             parent = self.instances[instance.parent[0]]
             if status == "Completed":
-                parent.inbox.append(event(SUB_COMPLETED, self.clock, TaskScheduledId=instance.parent[1],
-                                          Result=json.dumps(output)))
+                parent.inbox.append(
+                    event(
+                        SUB_COMPLETED,
+                        self.clock,
+                        TaskScheduledId=instance.parent[1],
+                        Result=json.dumps(output),
+                    )
+                )
             else:
-                parent.inbox.append(event(SUB_FAILED, self.clock, TaskScheduledId=instance.parent[1],
-                                          Reason=error, Details=None))
+                parent.inbox.append(
+                    event(
+                        SUB_FAILED,
+                        self.clock,
+                        TaskScheduledId=instance.parent[1],
+                        Reason=error,
+                        Details=None,
+                    )
+                )

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in requirements-dev.txt
 
 from .conditions import condition_operator
 from .errors import ExpressionError
@@ -24,13 +24,15 @@ from .timeutil import parse_timestamp
 
 __all__ = ["CODES", "SCHEMA_PATH", "Diagnostic", "has_errors", "validate_document", "validate_text"]
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflows" / "schema" / "workflow.schema.json"
+SCHEMA_PATH = (
+    Path(__file__).resolve().parent.parent / "workflows" / "schema" / "workflow.schema.json"
+)
 
 CODES: dict[str, str] = {
     "json.invalid": "the text is not JSON",
     "json.duplicate-key": "an object has the same key twice (including duplicate state names)",
     "schema.violation": "the document does not match workflow.schema.json",
-    "state.missing": "startAt, next, default, timeoutNext or a catch names a state that does not exist",
+    "state.missing": "startAt, next, default, timeoutNext or a catch names no existing state",
     "state.unreachable": "no path from startAt leads to this state",
     "workflow.no-end": "no end, succeed or fail state can be reached from startAt",
     "loop.no-wait": "a loop has no task, wait, parallel, map or subworkflow state in it",
@@ -63,8 +65,12 @@ class Diagnostic:
         return f"{self.severity}: {self.code} at {self.pointer or '/'}: {self.message}"
 
     def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "pointer": self.pointer, "message": self.message,
-                "severity": self.severity}
+        return {
+            "code": self.code,
+            "pointer": self.pointer,
+            "message": self.message,
+            "severity": self.severity,
+        }
 
 
 def has_errors(diagnostics: Collection[Diagnostic]) -> bool:
@@ -95,8 +101,10 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Object:
     return obj
 
 
-def validate_text(text: str | bytes, *, activities: Collection[str] | None = None) -> list[Diagnostic]:
-    """Validate a definition given as JSON text (what ``python -m orchestration validate`` reads)."""
+def validate_text(
+    text: str | bytes, *, activities: Collection[str] | None = None
+) -> list[Diagnostic]:
+    """Validate a definition given as JSON text (what the ``validate`` command reads)."""
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
@@ -115,8 +123,9 @@ def _duplicates(value: Any, pointer: str) -> Iterator[Diagnostic]:
         for key in getattr(value, "duplicates", ()):
             is_state = pointer.endswith("/states")
             what = f"duplicate state name {key!r}" if is_state else f"duplicate key {key!r}"
-            yield Diagnostic("json.duplicate-key", _join(pointer, key),
-                             f"{what}: JSON keeps only the last one")
+            yield Diagnostic(
+                "json.duplicate-key", _join(pointer, key), f"{what}: JSON keeps only the last one"
+            )
         for key, child in value.items():
             yield from _duplicates(child, _join(pointer, key))
     elif isinstance(value, list):
@@ -130,7 +139,9 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema)
 
 
-def validate_document(document: Any, *, activities: Collection[str] | None = None) -> list[Diagnostic]:
+def validate_document(
+    document: Any, *, activities: Collection[str] | None = None
+) -> list[Diagnostic]:
     """Validate a parsed definition. ``activities``: the app's activity names (None: unchecked)."""
     try:
         found = list(_schema_diagnostics(document))
@@ -146,7 +157,9 @@ def validate_document(document: Any, *, activities: Collection[str] | None = Non
 
 def _schema_diagnostics(document: Any) -> Iterator[Diagnostic]:
     try:
-        errors = sorted(_schema_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(
+            _schema_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+        )
     except RecursionError:
         yield Diagnostic("schema.violation", "", "the document is nested too deeply to check")
         return
@@ -201,26 +214,37 @@ class _Semantics:
         if not isinstance(start, str) or not states:
             return
         if start not in states:
-            self.add("state.missing", _join(pointer, "startAt"),
-                     f"startAt names state {start!r}, which is not in 'states'")
+            self.add(
+                "state.missing",
+                _join(pointer, "startAt"),
+                f"startAt names state {start!r}, which is not in 'states'",
+            )
             return
         reachable = _reachable(start, edges)
         for name in names:
             if name not in reachable:
-                self.add("state.unreachable", _join(pointer, "states", name),
-                         f"state {name!r} cannot be reached from startAt {start!r}")
+                self.add(
+                    "state.unreachable",
+                    _join(pointer, "states", name),
+                    f"state {name!r} cannot be reached from startAt {start!r}",
+                )
         if not any(_is_terminal(_obj(states[n])) for n in reachable):
-            self.add("workflow.no-end", _join(pointer, "startAt"),
-                     "no state reachable from startAt ends the workflow "
-                     "(\"end\": true, succeed or fail)")
+            self.add(
+                "workflow.no-end",
+                _join(pointer, "startAt"),
+                'no state reachable from startAt ends the workflow ("end": true, succeed or fail)',
+            )
         order = {name: index for index, name in enumerate(names)}
         for component in _cycles(reachable, edges):
             if not any(_kind(_obj(states[n])) in _WORK_TYPES for n in component):
                 first = min(component, key=order.__getitem__)
                 loop = " -> ".join(sorted(component, key=order.__getitem__))
-                self.add("loop.no-wait", _join(pointer, "states", first),
-                         f"the loop {loop} has no task, wait, parallel, map or subworkflow state: "
-                         "it would spin until the transition limit")
+                self.add(
+                    "loop.no-wait",
+                    _join(pointer, "states", first),
+                    f"the loop {loop} has no task, wait, parallel, map or subworkflow state: "
+                    "it would spin until the transition limit",
+                )
 
     def transitions(self, state: dict[str, Any], pointer: str, states: dict[str, Any]) -> list[str]:
         targets: list[tuple[str, Any]] = [
@@ -239,8 +263,11 @@ class _Semantics:
             if target in states:
                 out.append(target)
             else:
-                self.add("state.missing", target_pointer,
-                         f"names state {target!r}, which is not in 'states'")
+                self.add(
+                    "state.missing",
+                    target_pointer,
+                    f"names state {target!r}, which is not in 'states'",
+                )
         return out
 
     # --- one state ----------------------------------------------------------------------
@@ -252,7 +279,9 @@ class _Semantics:
                 self.result_path(state[key], _join(pointer, key))
         for index, catcher in enumerate(_list(state.get("catch"))):
             if "resultPath" in _obj(catcher):
-                self.result_path(catcher["resultPath"], _join(pointer, "catch", index, "resultPath"))
+                self.result_path(
+                    catcher["resultPath"], _join(pointer, "catch", index, "resultPath")
+                )
         for key in ("duration.$", "until.$", "cause.$", "error.$"):
             if key in state:
                 self.expression(state[key], _join(pointer, key))
@@ -303,9 +332,12 @@ class _Semantics:
         if isinstance(timeout.get("until"), str):
             self.timestamp(timeout["until"], _join(pointer, "timeout", "until"))
         if "event" in state and "timeout" not in state:
-            self.add("wait.no-timeout", _join(pointer, "event"),
-                     f"waits for event {state['event']!r} with no timeout: it can wait forever",
-                     severity="warning")
+            self.add(
+                "wait.no-timeout",
+                _join(pointer, "event"),
+                f"waits for event {state['event']!r} with no timeout: it can wait forever",
+                severity="warning",
+            )
 
     def condition(self, condition: Any, pointer: str) -> None:
         if not isinstance(condition, dict):
@@ -319,9 +351,12 @@ class _Semantics:
             return
         operators = [k for k in condition if k not in ("path", "comment")]
         if len(operators) != 1 or condition_operator(condition) is None:
-            self.add("condition.invalid", pointer,
-                     "a condition needs 'path' and exactly one operator such as 'equals' "
-                     f"or 'equals.$', found {sorted(operators) or 'none'}")
+            self.add(
+                "condition.invalid",
+                pointer,
+                "a condition needs 'path' and exactly one operator such as 'equals' "
+                f"or 'equals.$', found {sorted(operators) or 'none'}",
+            )
         if "path" in condition:
             self.path(condition["path"], _join(pointer, "path"))
         for key in operators:
@@ -333,7 +368,11 @@ class _Semantics:
             try:
                 re.compile(condition["matches"])
             except re.error as exc:
-                self.add("regex.invalid", _join(pointer, "matches"), f"the pattern does not compile: {exc}")
+                self.add(
+                    "regex.invalid",
+                    _join(pointer, "matches"),
+                    f"the pattern does not compile: {exc}",
+                )
 
     # --- leaves -------------------------------------------------------------------------
 
@@ -342,8 +381,11 @@ class _Semantics:
             return
         if name not in self.activities:
             known = ", ".join(sorted(self.activities)) or "none"
-            self.add("activity.unknown", pointer,
-                     f"activity {name!r} is not registered in the app (registered: {known})")
+            self.add(
+                "activity.unknown",
+                pointer,
+                f"activity {name!r} is not registered in the app (registered: {known})",
+            )
 
     def template(self, template: Any, pointer: str) -> None:
         try:
@@ -356,7 +398,11 @@ class _Semantics:
 
     def expression(self, text: Any, pointer: str) -> None:
         if not isinstance(text, str):
-            self.add("path.invalid", pointer, f"expected a JSONPath or intrinsic call string, got {text!r}")
+            self.add(
+                "path.invalid",
+                pointer,
+                f"expected a JSONPath or intrinsic call string, got {text!r}",
+            )
             return
         try:
             compile_expression(text)
@@ -393,7 +439,9 @@ class _Semantics:
             try:
                 jsonschema.Draft202012Validator.check_schema(schema)
             except jsonschema.SchemaError as exc:
-                self.add("input.schema-invalid", "/input", f"not a valid JSON Schema: {exc.message}")
+                self.add(
+                    "input.schema-invalid", "/input", f"not a valid JSON Schema: {exc.message}"
+                )
 
 
 def _is_terminal(state: dict[str, Any]) -> bool:

@@ -6,9 +6,9 @@ definitions from its own ``WORKFLOWS_PATH`` (here ``./workflows``).
 
 import azure.durable_functions as df
 import azure.functions as func
+from workflow_app_activities import blueprint as activities
 
 import orchestration
-from workflow_app_activities import blueprint as activities
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 app.register_functions(orchestration.blueprint)

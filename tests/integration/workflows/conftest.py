@@ -25,9 +25,14 @@ def scheduled(host: DevHost, instance_id: str, activity: str) -> list[float]:
 
     history = host.history(instance_id)
     start = datetime.fromisoformat(history[0]["Timestamp"].replace("Z", "+00:00"))
-    return [(datetime.fromisoformat(e["Timestamp"].replace("Z", "+00:00")) - start).total_seconds()
-            for e in history if e["EventType"] == 4 and e.get("Name") == activity]
+    return [
+        (datetime.fromisoformat(e["Timestamp"].replace("Z", "+00:00")) - start).total_seconds()
+        for e in history
+        if e["EventType"] == 4 and e.get("Name") == activity
+    ]
 
 
 def run(host: DevHost, workflow: str, workflow_input: Any = None, **extra: Any) -> str:
-    return host.start_orchestration("workflow", {"workflow": workflow, "input": workflow_input, **extra})
+    return host.start_orchestration(
+        "workflow", {"workflow": workflow, "input": workflow_input, **extra}
+    )

@@ -93,25 +93,39 @@ def limits(host: DevHost) -> list[str]:
 
 
 SCENARIOS: dict[str, Callable[[DevHost], list[str]]] = {
-    "approval": approval, "retries": retries, "saga-fail": saga_fail,
-    "saga-compensate": saga_compensate, "parallel": parallel, "map": mapped,
-    "subworkflow": subworkflow, "limits": limits,
+    "approval": approval,
+    "retries": retries,
+    "saga-fail": saga_fail,
+    "saga-compensate": saga_compensate,
+    "parallel": parallel,
+    "map": mapped,
+    "subworkflow": subworkflow,
+    "limits": limits,
 }
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as data, DevHost(APP, clock="virtual", data_dir=data) as host:
+    with (
+        tempfile.TemporaryDirectory() as data,
+        DevHost(APP, clock="virtual", data_dir=data) as host,
+    ):
         for scenario, play in SCENARIOS.items():
             for index, iid in enumerate(play(host)):
                 status = host.status(iid) or {}
-                record = {"scenario": scenario, "instanceId": iid, "recordedWith": "devhost",
-                          "runtimeStatus": status.get("runtimeStatus"),
-                          "history": host.history(iid)}
+                record = {
+                    "scenario": scenario,
+                    "instanceId": iid,
+                    "recordedWith": "devhost",
+                    "runtimeStatus": status.get("runtimeStatus"),
+                    "history": host.history(iid),
+                }
                 path = OUT / f"{scenario}-{index}.json"
                 path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-                print(f"{path.relative_to(ROOT)}: {status.get('runtimeStatus')}, "
-                      f"{len(record['history'])} events")
+                print(
+                    f"{path.relative_to(ROOT)}: {status.get('runtimeStatus')}, "
+                    f"{len(record['history'])} events"
+                )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,10 @@ def test_changed_definition_does_not_change_a_waiting_instance(tmp_path: Path) -
     shutil.copytree(APP, app, ignore=shutil.ignore_patterns("__pycache__", ".devhost"))
     definition_file = app / "workflows" / "approval-vote.json"
     with DevHost(app, clock="virtual", data_dir=tmp_path / "data") as host:
-        request: dict[str, Any] = {"workflow": "approval-vote",
-                                   "input": {"roles": ["Steward"], "sla": "PT48H"}}
+        request: dict[str, Any] = {
+            "workflow": "approval-vote",
+            "input": {"roles": ["Steward"], "sla": "PT48H"},
+        }
         old = host.start_orchestration("workflow", request)
         host.wait_idle()
         pinned = host.status(old)["customStatus"]  # type: ignore[index]
@@ -40,7 +42,7 @@ def test_changed_definition_does_not_change_a_waiting_instance(tmp_path: Path) -
 
         host.raise_event(old, "approval", {"role": "Steward", "decision": "approved"})
         assert host.wait_for(old)["output"]["outcome"] == "Approved"
-        loaded = [e for e in host.history(old) if e["EventType"] == 5][0]
+        loaded = next(e for e in host.history(old) if e["EventType"] == 5)
         assert json.loads(loaded["Result"])["version"] == "1.0.0"
 
         new = host.start_orchestration("workflow", request)
@@ -50,6 +52,7 @@ def test_changed_definition_does_not_change_a_waiting_instance(tmp_path: Path) -
         host.advance(duration="PT48H")
         extended = host.status(new)["customStatus"]["deadline"]  # type: ignore[index]
         assert _hours(fresh["deadline"], extended) == 2  # the new version's escalation
+
 
 def _hours(first: str, second: str) -> float:
     from datetime import datetime

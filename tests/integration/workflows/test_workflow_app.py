@@ -6,8 +6,6 @@ definitions from its own ``workflows`` folder.
 
 from __future__ import annotations
 
-from typing import Any
-
 from conftest import run, scheduled
 
 from devhost.testing import DevHost
@@ -20,8 +18,17 @@ def test_app_registers_only_the_blueprint_and_its_activities(host: DevHost) -> N
 
     activities, problem = app_activities(APP)
     assert problem is None
-    assert activities == {"load_workflow_definition", "flaky", "reject", "make", "undo", "echo",
-                          "notify", "record_vote", "escalate"}
+    assert activities == {
+        "load_workflow_definition",
+        "flaky",
+        "reject",
+        "make",
+        "undo",
+        "echo",
+        "notify",
+        "record_vote",
+        "escalate",
+    }
     iid = run(host, "child", {"n": 2})
     status = host.wait_for(iid)
     assert status["runtimeStatus"] == "Completed"
@@ -67,8 +74,10 @@ def test_vote_loop_until_every_role_decided(host: DevHost) -> None:
     host.wait_idle()
     host.raise_event(iid, "approval", _vote("Security"))
     status = host.wait_for(iid)
-    assert status["output"] == {"outcome": "Approved",
-                                "decided": {"Steward": "approved", "Security": "approved"}}
+    assert status["output"] == {
+        "outcome": "Approved",
+        "decided": {"Steward": "approved", "Security": "approved"},
+    }
 
 
 def test_events_that_arrive_before_their_wait_are_kept(host: DevHost) -> None:
@@ -144,7 +153,10 @@ def test_failing_compensation_is_retried_recorded_and_the_rest_still_run(host: D
     assert scheduled(host, iid, "undo")[1:3] == [0, 10]  # the retry waited its 10 s interval
     report = status["output"]["report"]
     assert [(r["state"], r["status"]) for r in report] == [
-        ("Third", "compensated"), ("Second", "failed"), ("First", "compensated")]
+        ("Third", "compensated"),
+        ("Second", "failed"),
+        ("First", "compensated"),
+    ]
     assert (report[1]["error"], report[1]["cause"]) == ("UndoFailed", "cannot undo made-second")
 
 
@@ -190,8 +202,13 @@ def test_input_rejected_by_the_input_schema_runs_nothing(host: DevHost) -> None:
     iid = run(host, "guarded", {"documentId": ""})
     status = host.wait_for(iid)
     assert status["runtimeStatus"] == "Failed"
-    assert "Input.Invalid: the input does not match the workflow's input schema: documentId" in status["output"]
-    assert [e.get("Name") for e in host.history(iid) if e["EventType"] == 4] == ["load_workflow_definition"]
+    assert (
+        "Input.Invalid: the input does not match the workflow's input schema: documentId"
+        in status["output"]
+    )
+    assert [e.get("Name") for e in host.history(iid) if e["EventType"] == 4] == [
+        "load_workflow_definition"
+    ]
 
 
 def test_path_not_found_fails_the_instance(host: DevHost) -> None:
@@ -223,7 +240,9 @@ def test_timers_duration_and_until_on_the_virtual_clock(host: DevHost) -> None:
     assert host.status(iid)["customStatus"]["state"] == "Until"  # type: ignore[index]
     host.advance(duration="PT2H")
     status = host.wait_for(iid)
-    assert _hours_between(status["output"]["stamp"]["started"], status["output"]["stamp"]["at"]) >= 3
+    assert (
+        _hours_between(status["output"]["stamp"]["started"], status["output"]["stamp"]["at"]) >= 3
+    )
 
 
 def test_unknown_workflow_fails_clearly(host: DevHost) -> None:

@@ -22,9 +22,23 @@ def _failing(times: int, error: type[Exception] = Flaky) -> Any:
 
 
 def test_retry_backoff_waits_on_durable_timers(bench: Any) -> None:
-    definition = workflow("r", {"Call": {
-        "type": "task", "activity": "flaky", "resultPath": "$.state.r", "end": True,
-        "retry": {"maxAttempts": 4, "interval": "PT5S", "backoffRate": 2.0, "errors": ["Flaky"]}}})
+    definition = workflow(
+        "r",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "flaky",
+                "resultPath": "$.state.r",
+                "end": True,
+                "retry": {
+                    "maxAttempts": 4,
+                    "interval": "PT5S",
+                    "backoffRate": 2.0,
+                    "errors": ["Flaky"],
+                },
+            }
+        },
+    )
     b = bench([definition], {"flaky": _failing(3)})
     iid = b.start("r", {})
     b.advance(seconds=14)
@@ -37,9 +51,22 @@ def test_retry_backoff_waits_on_durable_timers(bench: Any) -> None:
 
 
 def test_retry_max_interval_caps_the_backoff(bench: Any) -> None:
-    definition = workflow("r", {"Call": {
-        "type": "task", "activity": "flaky", "end": True,
-        "retry": {"maxAttempts": 4, "interval": "PT10S", "backoffRate": 3.0, "maxInterval": "PT20S"}}})
+    definition = workflow(
+        "r",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "flaky",
+                "end": True,
+                "retry": {
+                    "maxAttempts": 4,
+                    "interval": "PT10S",
+                    "backoffRate": 3.0,
+                    "maxInterval": "PT20S",
+                },
+            }
+        },
+    )
     b = bench([definition], {"flaky": _failing(3)})
     b.start("r", {})
     b.advance(minutes=5)
@@ -47,24 +74,48 @@ def test_retry_max_interval_caps_the_backoff(bench: Any) -> None:
 
 
 def test_retries_spent_then_catch(bench: Any) -> None:
-    definition = workflow("r", {
-        "Call": {"type": "task", "activity": "flaky", "end": True,
-                 "retry": {"maxAttempts": 2, "interval": "PT1S"},
-                 "catch": [{"errors": ["Flaky"], "next": "Handle", "resultPath": "$.state.error"}]},
-        "Handle": {"type": "succeed", "output": {"e.$": "$.state.error", "sys.$": "$.system.error.error"}},
-    })
+    definition = workflow(
+        "r",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "flaky",
+                "end": True,
+                "retry": {"maxAttempts": 2, "interval": "PT1S"},
+                "catch": [{"errors": ["Flaky"], "next": "Handle", "resultPath": "$.state.error"}],
+            },
+            "Handle": {
+                "type": "succeed",
+                "output": {"e.$": "$.state.error", "sys.$": "$.system.error.error"},
+            },
+        },
+    )
     b = bench([definition], {"flaky": _failing(5)})
     iid = b.start("r", {})
     b.advance(seconds=5)
     assert len(b.calls("flaky")) == 2
-    assert b.status(iid).output == {"e": {"error": "Flaky", "cause": "attempt failed, 3 more"},
-                                    "sys": "Flaky"}
+    assert b.status(iid).output == {
+        "e": {"error": "Flaky", "cause": "attempt failed, 3 more"},
+        "sys": "Flaky",
+    }
 
 
 def test_errors_not_listed_in_retry_are_not_retried(bench: Any) -> None:
-    definition = workflow("r", {"Call": {
-        "type": "task", "activity": "reject", "end": True,
-        "retry": {"maxAttempts": 5, "interval": "PT1S", "errors": ["Flaky", "Task.Timeout"]}}})
+    definition = workflow(
+        "r",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "reject",
+                "end": True,
+                "retry": {
+                    "maxAttempts": 5,
+                    "interval": "PT1S",
+                    "errors": ["Flaky", "Task.Timeout"],
+                },
+            }
+        },
+    )
     b = bench([definition], {"reject": _failing(9, ApprovalRejected)})
     iid = b.start("r", {})
     b.advance(minutes=1)
@@ -73,8 +124,11 @@ def test_errors_not_listed_in_retry_are_not_retried(bench: Any) -> None:
 
 
 def test_defaults_retry_applies_to_tasks_without_their_own(bench: Any) -> None:
-    definition = workflow("r", {"Call": {"type": "task", "activity": "flaky", "end": True}},
-                          defaults={"retry": {"maxAttempts": 3, "interval": "PT2S", "backoffRate": 1.0}})
+    definition = workflow(
+        "r",
+        {"Call": {"type": "task", "activity": "flaky", "end": True}},
+        defaults={"retry": {"maxAttempts": 3, "interval": "PT2S", "backoffRate": 1.0}},
+    )
     b = bench([definition], {"flaky": _failing(2)})
     iid = b.start("r", {})
     b.advance(seconds=10)
@@ -83,11 +137,19 @@ def test_defaults_retry_applies_to_tasks_without_their_own(bench: Any) -> None:
 
 
 def test_task_timeout_races_a_durable_timer(bench: Any) -> None:
-    definition = workflow("t", {
-        "Slow": {"type": "task", "activity": "slow", "timeout": "PT30S", "end": True,
-                 "catch": [{"errors": ["Task.Timeout"], "next": "TimedOut"}]},
-        "TimedOut": {"type": "succeed", "output": "timed out"},
-    })
+    definition = workflow(
+        "t",
+        {
+            "Slow": {
+                "type": "task",
+                "activity": "slow",
+                "timeout": "PT30S",
+                "end": True,
+                "catch": [{"errors": ["Task.Timeout"], "next": "TimedOut"}],
+            },
+            "TimedOut": {"type": "succeed", "output": "timed out"},
+        },
+    )
     b = bench([definition], {"slow": lambda x: "late"})
     b.host.latency["slow"] = timedelta(minutes=5)
     iid = b.start("t", {})
@@ -98,8 +160,18 @@ def test_task_timeout_races_a_durable_timer(bench: Any) -> None:
 
 
 def test_task_result_within_timeout_wins(bench: Any) -> None:
-    definition = workflow("t", {"Slow": {"type": "task", "activity": "slow", "timeout": "PT30S",
-                                         "resultPath": "$.state.r", "end": True}})
+    definition = workflow(
+        "t",
+        {
+            "Slow": {
+                "type": "task",
+                "activity": "slow",
+                "timeout": "PT30S",
+                "resultPath": "$.state.r",
+                "end": True,
+            }
+        },
+    )
     b = bench([definition], {"slow": lambda x: "in time"})
     b.host.latency["slow"] = timedelta(seconds=10)
     iid = b.start("t", {})
@@ -108,8 +180,18 @@ def test_task_result_within_timeout_wins(bench: Any) -> None:
 
 
 def test_timeouts_are_retried_like_other_errors(bench: Any) -> None:
-    definition = workflow("t", {"Slow": {"type": "task", "activity": "slow", "timeout": "PT10S", "end": True,
-                                         "retry": {"maxAttempts": 2, "interval": "PT5S"}}})
+    definition = workflow(
+        "t",
+        {
+            "Slow": {
+                "type": "task",
+                "activity": "slow",
+                "timeout": "PT10S",
+                "end": True,
+                "retry": {"maxAttempts": 2, "interval": "PT5S"},
+            }
+        },
+    )
     b = bench([definition], {"slow": lambda x: "late"})
     b.host.latency["slow"] = timedelta(minutes=5)
     iid = b.start("t", {})
@@ -118,55 +200,95 @@ def test_timeouts_are_retried_like_other_errors(bench: Any) -> None:
     assert b.status(iid).error == "Task.Timeout: no result within PT10S"
 
 
-@pytest.mark.parametrize(("raised", "expected_next"), [
-    (ApprovalRejected, "Rejected"),  # first catcher names it
-    (Flaky, "Anything"),              # falls through to "*"
-])
-def test_catch_order_first_match_wins(bench: Any, raised: type[Exception], expected_next: str) -> None:
-    definition = workflow("c", {
-        "Call": {"type": "task", "activity": "boom", "end": True, "catch": [
-            {"errors": ["ApprovalRejected"], "next": "Rejected"},
-            {"errors": ["*"], "next": "Anything"},
-            {"errors": ["Flaky"], "next": "Never"}]},
-        "Rejected": {"type": "succeed", "output": "Rejected"},
-        "Anything": {"type": "succeed", "output": "Anything"},
-        "Never": {"type": "succeed", "output": "Never"},
-    })
+@pytest.mark.parametrize(
+    ("raised", "expected_next"),
+    [
+        (ApprovalRejected, "Rejected"),  # first catcher names it
+        (Flaky, "Anything"),  # falls through to "*"
+    ],
+)
+def test_catch_order_first_match_wins(
+    bench: Any, raised: type[Exception], expected_next: str
+) -> None:
+    definition = workflow(
+        "c",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "boom",
+                "end": True,
+                "catch": [
+                    {"errors": ["ApprovalRejected"], "next": "Rejected"},
+                    {"errors": ["*"], "next": "Anything"},
+                    {"errors": ["Flaky"], "next": "Never"},
+                ],
+            },
+            "Rejected": {"type": "succeed", "output": "Rejected"},
+            "Anything": {"type": "succeed", "output": "Anything"},
+            "Never": {"type": "succeed", "output": "Never"},
+        },
+    )
     b = bench([definition], {"boom": _failing(1, raised)})
     iid = b.start("c", {})
     assert b.status(iid).output == expected_next
 
 
 def test_unnamed_activity_failure_is_task_failed(bench: Any) -> None:
-    definition = workflow("c", {"Call": {"type": "task", "activity": "missing", "end": True,
-                                         "catch": [{"errors": ["Task.Failed"], "next": "X",
-                                                    "resultPath": "$.state.e"}]},
-                                "X": {"type": "succeed", "output": {"e.$": "$.state.e.error"}}})
+    definition = workflow(
+        "c",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "missing",
+                "end": True,
+                "catch": [{"errors": ["Task.Failed"], "next": "X", "resultPath": "$.state.e"}],
+            },
+            "X": {"type": "succeed", "output": {"e.$": "$.state.e.error"}},
+        },
+    )
     b = bench([definition])
     iid = b.start("c", {})
     assert b.status(iid).output == {"e": "Task.Failed"}
 
 
 def test_path_not_found_and_optional_paths(bench: Any) -> None:
-    definition = workflow("p", {
-        "Optional": {"type": "pass", "result": {"cc.$": "$.input.cc?"}, "resultPath": "$.state.o",
-                     "next": "Required"},
-        "Required": {"type": "task", "activity": "x", "input": {"x.$": "$.input.missing.deep"},
-                     "end": True, "catch": [{"errors": ["Path.NotFound"], "next": "Caught",
-                                             "resultPath": "$.state.e"}]},
-        "Caught": {"type": "succeed"},
-    })
+    definition = workflow(
+        "p",
+        {
+            "Optional": {
+                "type": "pass",
+                "result": {"cc.$": "$.input.cc?"},
+                "resultPath": "$.state.o",
+                "next": "Required",
+            },
+            "Required": {
+                "type": "task",
+                "activity": "x",
+                "input": {"x.$": "$.input.missing.deep"},
+                "end": True,
+                "catch": [
+                    {"errors": ["Path.NotFound"], "next": "Caught", "resultPath": "$.state.e"}
+                ],
+            },
+            "Caught": {"type": "succeed"},
+        },
+    )
     b = bench([definition], {"x": lambda v: v})
     iid = b.start("p", {})
     out = b.status(iid).output
     assert b.calls("x") == []
     assert out["o"] == {"cc": None}
-    assert out["e"] == {"error": "Path.NotFound", "cause": "path $.input.missing.deep matched nothing"}
+    assert out["e"] == {
+        "error": "Path.NotFound",
+        "cause": "path $.input.missing.deep matched nothing",
+    }
 
 
 def test_uncaught_path_not_found_fails_the_instance(bench: Any) -> None:
-    definition = workflow("p", {"Go": {"type": "task", "activity": "x", "input": {"a.$": "$.state.nope"},
-                                       "end": True}})
+    definition = workflow(
+        "p",
+        {"Go": {"type": "task", "activity": "x", "input": {"a.$": "$.state.nope"}, "end": True}},
+    )
     b = bench([definition], {"x": lambda v: v})
     iid = b.start("p", {})
     assert b.status(iid).error == "Path.NotFound: path $.state.nope matched nothing"
@@ -174,13 +296,24 @@ def test_uncaught_path_not_found_fails_the_instance(bench: Any) -> None:
 
 
 def test_transition_limit_ends_a_runaway_loop_and_cannot_be_caught(bench: Any) -> None:
-    definition = workflow("loop", {
-        "Spin": {"type": "task", "activity": "noop", "next": "Again",
-                 "catch": [{"errors": ["*"], "next": "Caught"}]},
-        "Again": {"type": "choice", "choices": [{"when": {"path": "$.input.stop", "equals": True},
-                                                 "next": "Caught"}], "default": "Spin"},
-        "Caught": {"type": "succeed"},
-    }, limits={"maxTransitions": 7})
+    definition = workflow(
+        "loop",
+        {
+            "Spin": {
+                "type": "task",
+                "activity": "noop",
+                "next": "Again",
+                "catch": [{"errors": ["*"], "next": "Caught"}],
+            },
+            "Again": {
+                "type": "choice",
+                "choices": [{"when": {"path": "$.input.stop", "equals": True}, "next": "Caught"}],
+                "default": "Spin",
+            },
+            "Caught": {"type": "succeed"},
+        },
+        limits={"maxTransitions": 7},
+    )
     b = bench([definition], {"noop": lambda x: None})
     iid = b.start("loop", {"stop": False})
     status = b.status(iid)
@@ -189,22 +322,43 @@ def test_transition_limit_ends_a_runaway_loop_and_cannot_be_caught(bench: Any) -
 
 
 def _saga(extra_states: dict[str, Any], after_second: str) -> dict[str, Any]:
-    return workflow("saga", {
-        "First": {"type": "task", "activity": "make", "input": "first", "resultPath": "$.state.first",
-                  "compensate": {"activity": "undo", "input": {"undo.$": "$.state.first"}}, "next": "Second"},
-        "Second": {"type": "task", "activity": "make", "input": "second", "resultPath": "$.state.second",
-                   "retry": {"maxAttempts": 3, "interval": "PT1S", "backoffRate": 1.0},
-                   "compensate": {"activity": "undo", "input": {"undo.$": "$.state.second"}},
-                   "next": "Third"},
-        "Third": {"type": "task", "activity": "make", "input": "third", "resultPath": "$.state.third",
-                  "compensate": {"activity": "undo", "input": {"undo.$": "$.state.third"}},
-                  "next": after_second},
-        **extra_states,
-    })
+    return workflow(
+        "saga",
+        {
+            "First": {
+                "type": "task",
+                "activity": "make",
+                "input": "first",
+                "resultPath": "$.state.first",
+                "compensate": {"activity": "undo", "input": {"undo.$": "$.state.first"}},
+                "next": "Second",
+            },
+            "Second": {
+                "type": "task",
+                "activity": "make",
+                "input": "second",
+                "resultPath": "$.state.second",
+                "retry": {"maxAttempts": 3, "interval": "PT1S", "backoffRate": 1.0},
+                "compensate": {"activity": "undo", "input": {"undo.$": "$.state.second"}},
+                "next": "Third",
+            },
+            "Third": {
+                "type": "task",
+                "activity": "make",
+                "input": "third",
+                "resultPath": "$.state.third",
+                "compensate": {"activity": "undo", "input": {"undo.$": "$.state.third"}},
+                "next": after_second,
+            },
+            **extra_states,
+        },
+    )
 
 
 def test_fail_runs_compensations_newest_first_then_fails(bench: Any) -> None:
-    definition = _saga({"Stop": {"type": "fail", "error": "Rejected", "cause": "by the board"}}, "Stop")
+    definition = _saga(
+        {"Stop": {"type": "fail", "error": "Rejected", "cause": "by the board"}}, "Stop"
+    )
     b = bench([definition], {"make": lambda x: f"made-{x}", "undo": lambda x: "undone"})
     iid = b.start("saga", {})
     status = b.status(iid)
@@ -215,8 +369,13 @@ def test_fail_runs_compensations_newest_first_then_fails(bench: Any) -> None:
 
 
 def test_failing_compensation_is_retried_recorded_and_the_rest_still_run(bench: Any) -> None:
-    definition = _saga({"Undo": {"type": "compensate", "resultPath": "$.state.report", "next": "Done"},
-                        "Done": {"type": "succeed", "output": {"report.$": "$.state.report"}}}, "Undo")
+    definition = _saga(
+        {
+            "Undo": {"type": "compensate", "resultPath": "$.state.report", "next": "Done"},
+            "Done": {"type": "succeed", "output": {"report.$": "$.state.report"}},
+        },
+        "Undo",
+    )
 
     def undo(x: Any) -> Any:
         if x["undo"] == "made-second":
@@ -231,22 +390,33 @@ def test_failing_compensation_is_retried_recorded_and_the_rest_still_run(bench: 
     assert undone == ["made-third", "made-second", "made-second", "made-second", "made-first"]
     report = b.status(iid).output["report"]
     assert [(r["state"], r["status"]) for r in report] == [
-        ("Third", "compensated"), ("Second", "failed"), ("First", "compensated")]
+        ("Third", "compensated"),
+        ("Second", "failed"),
+        ("First", "compensated"),
+    ]
     assert report[1]["error"] == "Flaky"
 
 
 def test_unhandled_error_compensates_then_fails(bench: Any) -> None:
     definition = _saga({}, "Boom")
     definition["states"]["Boom"] = {"type": "task", "activity": "reject", "end": True}
-    b = bench([definition], {"make": lambda x: x, "undo": lambda x: None, "reject": _failing(1, ApprovalRejected)})
+    b = bench(
+        [definition],
+        {"make": lambda x: x, "undo": lambda x: None, "reject": _failing(1, ApprovalRejected)},
+    )
     iid = b.start("saga", {})
     assert len(b.calls("undo")) == 3
     assert b.status(iid).error == "ApprovalRejected: attempt failed, 0 more"
 
 
 def test_compensations_run_once(bench: Any) -> None:
-    definition = _saga({"Undo": {"type": "compensate", "next": "Stop"},
-                        "Stop": {"type": "fail", "error": "Rejected", "cause": "x"}}, "Undo")
+    definition = _saga(
+        {
+            "Undo": {"type": "compensate", "next": "Stop"},
+            "Stop": {"type": "fail", "error": "Rejected", "cause": "x"},
+        },
+        "Undo",
+    )
     b = bench([definition], {"make": lambda x: x, "undo": lambda x: None})
     b.start("saga", {})
     assert len(b.calls("undo")) == 3

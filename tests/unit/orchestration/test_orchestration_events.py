@@ -11,33 +11,85 @@ ROLES = ["Data Steward", "Security"]
 
 def vote_loop(version: str = "1.0.0", extension: str = "PT24H") -> dict[str, Any]:
     """The approval shape the language must express (see WORKFLOW_LANGUAGE.md's example)."""
-    return workflow("vote", {
-        "Notify": {"type": "task", "activity": "notify", "input": {"roles.$": "$.input.roles"},
-                   "resultPath": "$.state.ballot", "next": "SetDeadline"},
-        "SetDeadline": {"type": "pass", "result": {"at.$": "addDuration(now(), $.input.sla)",
-                                                   "escalations": 0},
-                        "resultPath": "$.state.deadline", "next": "AwaitVote"},
-        "AwaitVote": {"type": "wait", "event": "approval", "timeout": {"until.$": "$.state.deadline.at"},
-                      "timeoutNext": "CanEscalate", "resultPath": "$.state.vote", "next": "RecordVote"},
-        "RecordVote": {"type": "task", "activity": "record_vote",
-                       "input": {"ballot.$": "$.state.ballot", "vote.$": "$.state.vote"},
-                       "resultPath": "$.state.ballot", "next": "Tally"},
-        "Tally": {"type": "choice", "choices": [
-            {"when": {"path": "$.state.ballot.decision", "equals": "rejected"}, "next": "Rejected"},
-            {"when": {"path": "$.state.ballot.decision", "equals": "approved"}, "next": "Approved"}],
-            "default": "AwaitVote"},
-        "CanEscalate": {"type": "choice", "choices": [
-            {"when": {"path": "$.state.deadline.escalations", "lessThan": 1}, "next": "Escalate"}],
-            "default": "TimedOut"},
-        "Escalate": {"type": "task", "activity": "escalate", "input": {"ballot.$": "$.state.ballot"},
-                     "next": "Extend"},
-        "Extend": {"type": "pass", "result": {
-            "at.$": f"addDuration($.state.deadline.at, '{extension}')", "escalations": 1},
-            "resultPath": "$.state.deadline", "next": "AwaitVote"},
-        "Approved": {"type": "succeed", "output": {"outcome": "Approved", "ballot.$": "$.state.ballot"}},
-        "Rejected": {"type": "succeed", "output": {"outcome": "Rejected"}},
-        "TimedOut": {"type": "succeed", "output": {"outcome": "TimedOut"}},
-    }, version=version)
+    return workflow(
+        "vote",
+        {
+            "Notify": {
+                "type": "task",
+                "activity": "notify",
+                "input": {"roles.$": "$.input.roles"},
+                "resultPath": "$.state.ballot",
+                "next": "SetDeadline",
+            },
+            "SetDeadline": {
+                "type": "pass",
+                "result": {"at.$": "addDuration(now(), $.input.sla)", "escalations": 0},
+                "resultPath": "$.state.deadline",
+                "next": "AwaitVote",
+            },
+            "AwaitVote": {
+                "type": "wait",
+                "event": "approval",
+                "timeout": {"until.$": "$.state.deadline.at"},
+                "timeoutNext": "CanEscalate",
+                "resultPath": "$.state.vote",
+                "next": "RecordVote",
+            },
+            "RecordVote": {
+                "type": "task",
+                "activity": "record_vote",
+                "input": {"ballot.$": "$.state.ballot", "vote.$": "$.state.vote"},
+                "resultPath": "$.state.ballot",
+                "next": "Tally",
+            },
+            "Tally": {
+                "type": "choice",
+                "choices": [
+                    {
+                        "when": {"path": "$.state.ballot.decision", "equals": "rejected"},
+                        "next": "Rejected",
+                    },
+                    {
+                        "when": {"path": "$.state.ballot.decision", "equals": "approved"},
+                        "next": "Approved",
+                    },
+                ],
+                "default": "AwaitVote",
+            },
+            "CanEscalate": {
+                "type": "choice",
+                "choices": [
+                    {
+                        "when": {"path": "$.state.deadline.escalations", "lessThan": 1},
+                        "next": "Escalate",
+                    }
+                ],
+                "default": "TimedOut",
+            },
+            "Escalate": {
+                "type": "task",
+                "activity": "escalate",
+                "input": {"ballot.$": "$.state.ballot"},
+                "next": "Extend",
+            },
+            "Extend": {
+                "type": "pass",
+                "result": {
+                    "at.$": f"addDuration($.state.deadline.at, '{extension}')",
+                    "escalations": 1,
+                },
+                "resultPath": "$.state.deadline",
+                "next": "AwaitVote",
+            },
+            "Approved": {
+                "type": "succeed",
+                "output": {"outcome": "Approved", "ballot.$": "$.state.ballot"},
+            },
+            "Rejected": {"type": "succeed", "output": {"outcome": "Rejected"}},
+            "TimedOut": {"type": "succeed", "output": {"outcome": "TimedOut"}},
+        },
+        version=version,
+    )
 
 
 def record_vote(data: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +126,10 @@ def test_votes_loop_until_every_role_decided(bench: Any) -> None:
     b.raise_event(iid, "approval", _vote("Security"))
     status = b.status(iid)
     assert status.output["outcome"] == "Approved"
-    assert status.output["ballot"]["decided"] == {"Data Steward": "approved", "Security": "approved"}
+    assert status.output["ballot"]["decided"] == {
+        "Data Steward": "approved",
+        "Security": "approved",
+    }
 
 
 def test_events_that_arrive_before_their_wait_are_kept_in_order(bench: Any) -> None:
@@ -130,10 +185,18 @@ def test_a_vote_after_a_timed_out_wait_reaches_the_next_wait(bench: Any) -> None
 
 
 def test_event_wait_without_timeout_and_with_timeout_but_no_timeout_next(bench: Any) -> None:
-    definition = workflow("e", {
-        "Plain": {"type": "wait", "event": "go", "resultPath": "$.state.go", "next": "Bounded"},
-        "Bounded": {"type": "wait", "event": "again", "timeout": {"duration": "PT1M"}, "end": True},
-    })
+    definition = workflow(
+        "e",
+        {
+            "Plain": {"type": "wait", "event": "go", "resultPath": "$.state.go", "next": "Bounded"},
+            "Bounded": {
+                "type": "wait",
+                "event": "again",
+                "timeout": {"duration": "PT1M"},
+                "end": True,
+            },
+        },
+    )
     b = bench([definition])
     iid = b.start("e", {})
     b.advance(hours=5)
@@ -157,5 +220,6 @@ def test_changed_definition_does_not_change_a_waiting_instance(bench: Any) -> No
     assert b.status(new).custom_status["deadline"] == "2026-01-07T12:00:00Z"  # +2h
     b.raise_event(old, "approval", _vote("Security"))
     assert b.status(old).output["outcome"] == "Approved"
-    pinned = [e for e in b.status(old).history if e["EventType"] == 5][0]
-    assert '"version": "1.0.0"' in pinned["Result"] and "edited in place" not in pinned["Result"]
+    pinned = next(e for e in b.status(old).history if e["EventType"] == 5)
+    assert '"version": "1.0.0"' in pinned["Result"]
+    assert "edited in place" not in pinned["Result"]

@@ -29,8 +29,13 @@ class FixedClock:
 
 
 DOC: dict[str, Any] = {
-    "input": {"documentId": "D-1", "tags": ["pii", "finance"], "n": 3, "owner": {"name": "Ann"},
-              "items": [{"v": 1}, {"v": 2}]},
+    "input": {
+        "documentId": "D-1",
+        "tags": ["pii", "finance"],
+        "n": 3,
+        "owner": {"name": "Ann"},
+        "items": [{"v": 1}, {"v": 2}],
+    },
     "state": {"deadline": "2026-01-07T09:00:00Z", "count": 2, "flag": True, "empty": None},
     "system": {"instanceId": "i-1"},
 }
@@ -41,6 +46,7 @@ def ev(text: str) -> Any:
 
 
 # --- paths ----------------------------------------------------------------------------
+
 
 def test_singular_and_multiple_paths() -> None:
     assert ev("$.input.owner.name") == "Ann"
@@ -65,12 +71,15 @@ def test_path_that_does_not_parse() -> None:
         compile_path("input.x")
 
 
-@pytest.mark.parametrize(("path", "value", "expected"), [
-    ("$.state", {"a": 1}, {"a": 1}),
-    ("$.state.draft", "x", {"deadline": "d", "draft": "x"}),
-    ("$.state.a.b", 1, {"deadline": "d", "a": {"b": 1}}),
-    ("$.state['with space']", 2, {"deadline": "d", "with space": 2}),
-])
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("$.state", {"a": 1}, {"a": 1}),
+        ("$.state.draft", "x", {"deadline": "d", "draft": "x"}),
+        ("$.state.a.b", 1, {"deadline": "d", "a": {"b": 1}}),
+        ("$.state['with space']", 2, {"deadline": "d", "with space": 2}),
+    ],
+)
 def test_result_paths_write_inside_state(path: str, value: Any, expected: Any) -> None:
     document: dict[str, Any] = {"state": {"deadline": "d"}}
     compile_result_path(path).write(document, value)
@@ -85,12 +94,20 @@ def test_result_paths_outside_state_are_refused(path: str) -> None:
 
 # --- templates and intrinsics -----------------------------------------------------------
 
+
 def test_template_keys_with_dollar_suffix_and_literals() -> None:
-    template = {"id.$": "$.input.documentId", "kind": "draft", "literal": "$.not.a.path",
-                "nested": {"n.$": "$.input.n", "list": [1, {"x.$": "$.state.count"}]}}
+    template = {
+        "id.$": "$.input.documentId",
+        "kind": "draft",
+        "literal": "$.not.a.path",
+        "nested": {"n.$": "$.input.n", "list": [1, {"x.$": "$.state.count"}]},
+    }
     assert evaluate_template(template, DOC, FixedClock()) == {
-        "id": "D-1", "kind": "draft", "literal": "$.not.a.path",
-        "nested": {"n": 3, "list": [1, {"x": 2}]}}
+        "id": "D-1",
+        "kind": "draft",
+        "literal": "$.not.a.path",
+        "nested": {"n": 3, "list": [1, {"x": 2}]},
+    }
 
 
 def test_bare_string_templates_are_expressions() -> None:
@@ -106,18 +123,23 @@ def test_templates_return_fresh_copies() -> None:
     assert evaluate_template(template, DOC, FixedClock()) == {"list": [1, 2]}
 
 
-@pytest.mark.parametrize(("expression", "expected"), [
-    ("addDuration($.state.deadline, 'PT24H')", "2026-01-08T09:00:00Z"),
-    ("addDuration(now(), 'P2D')", "2026-01-07T09:00:00Z"),
-    ("format('Document {} has {} tags', $.input.documentId, length($.input.tags))",
-     "Document D-1 has 2 tags"),
-    ("format('{}', $.input.owner)", '{"name": "Ann"}'),
-    ("length($.input.owner)", 1),
-    ("length('abc')", 3),
-    ("merge($.input.owner, $.input.items[0])", {"name": "Ann", "v": 1}),
-    ("now()", "2026-01-05T09:00:00Z"),
-    ("uuid()", "uuid-1"),
-])
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("addDuration($.state.deadline, 'PT24H')", "2026-01-08T09:00:00Z"),
+        ("addDuration(now(), 'P2D')", "2026-01-07T09:00:00Z"),
+        (
+            "format('Document {} has {} tags', $.input.documentId, length($.input.tags))",
+            "Document D-1 has 2 tags",
+        ),
+        ("format('{}', $.input.owner)", '{"name": "Ann"}'),
+        ("length($.input.owner)", 1),
+        ("length('abc')", 3),
+        ("merge($.input.owner, $.input.items[0])", {"name": "Ann", "v": 1}),
+        ("now()", "2026-01-05T09:00:00Z"),
+        ("uuid()", "uuid-1"),
+    ],
+)
 def test_each_intrinsic(expression: str, expected: Any) -> None:
     assert ev(expression) == expected
 
@@ -125,16 +147,21 @@ def test_each_intrinsic(expression: str, expected: Any) -> None:
 def test_merge_is_deep() -> None:
     doc = {"a": {"x": {"p": 1, "q": 2}}, "b": {"x": {"q": 3}, "y": 4}}
     assert compile_expression("merge($.a, $.b)").evaluate(doc, FixedClock()) == {
-        "x": {"p": 1, "q": 3}, "y": 4}
+        "x": {"p": 1, "q": 3},
+        "y": 4,
+    }
 
 
-@pytest.mark.parametrize(("expression", "message"), [
-    ("nosuch(1)", "unknown intrinsic nosuch()"),
-    ("length()", "takes 1 arguments"),
-    ("format('a'", "missing ')'"),
-    ("'just a string'", "expected a JSONPath"),
-    ("now() extra", "unexpected"),
-])
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("nosuch(1)", "unknown intrinsic nosuch()"),
+        ("length()", "takes 1 arguments"),
+        ("format('a'", "missing ')'"),
+        ("'just a string'", "expected a JSONPath"),
+        ("now() extra", "unexpected"),
+    ],
+)
 def test_bad_expressions_say_what_is_wrong(expression: str, message: str) -> None:
     with pytest.raises(ExpressionError, match=message.replace("(", r"\(").replace(")", r"\)")):
         compile_expression(expression)
@@ -150,35 +177,53 @@ def test_intrinsic_runtime_errors_are_named() -> None:
 
 # --- conditions --------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("condition", "expected"), [
-    ({"path": "$.input.n", "equals": 3}, True),
-    ({"path": "$.state.flag", "equals": 1}, False),  # JSON true is not the number 1
-    ({"path": "$.input.n", "notEquals": 4}, True),
-    ({"path": "$.input.n", "greaterThan": 2}, True),
-    ({"path": "$.input.n", "greaterThan": 3}, False),
-    ({"path": "$.input.n", "greaterThanOrEquals": 3}, True),
-    ({"path": "$.input.n", "lessThan": 3}, False),
-    ({"path": "$.input.n", "lessThanOrEquals": 3}, True),
-    ({"path": "$.input.n", "lessThan": "4"}, False),  # no number/string comparison
-    ({"path": "$.state.deadline", "lessThan": "2026-01-07T10:00:00+00:00"}, True),  # as times
-    ({"path": "$.input.tags", "contains": "pii"}, True),
-    ({"path": "$.input.documentId", "contains": "-"}, True),
-    ({"path": "$.input.owner", "contains": "name"}, True),
-    ({"path": "$.input.n", "in": [1, 2, 3]}, True),
-    ({"path": "$.input.n", "in": [4]}, False),
-    ({"path": "$.input.documentId", "matches": "^D-\\d+$"}, True),
-    ({"path": "$.input.n", "matches": "3"}, False),
-    ({"path": "$.input.owner.name", "isPresent": True}, True),
-    ({"path": "$.input.nope", "isPresent": True}, False),
-    ({"path": "$.input.nope", "isPresent": False}, True),
-    ({"path": "$.input.n", "equals.$": "$.state.count"}, False),
-    ({"path": "$.state.count", "lessThan.$": "$.input.n"}, True),
-    ({"path": "$.input.nope?", "equals": None}, True),
-    ({"and": [{"path": "$.input.n", "equals": 3}, {"path": "$.state.flag", "equals": True}]}, True),
-    ({"and": [{"path": "$.input.n", "equals": 3}, {"path": "$.state.flag", "equals": False}]}, False),
-    ({"or": [{"path": "$.input.n", "equals": 0}, {"path": "$.state.flag", "equals": True}]}, True),
-    ({"not": {"path": "$.input.n", "equals": 3}}, False),
-])
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"path": "$.input.n", "equals": 3}, True),
+        ({"path": "$.state.flag", "equals": 1}, False),  # JSON true is not the number 1
+        ({"path": "$.input.n", "notEquals": 4}, True),
+        ({"path": "$.input.n", "greaterThan": 2}, True),
+        ({"path": "$.input.n", "greaterThan": 3}, False),
+        ({"path": "$.input.n", "greaterThanOrEquals": 3}, True),
+        ({"path": "$.input.n", "lessThan": 3}, False),
+        ({"path": "$.input.n", "lessThanOrEquals": 3}, True),
+        ({"path": "$.input.n", "lessThan": "4"}, False),  # no number/string comparison
+        ({"path": "$.state.deadline", "lessThan": "2026-01-07T10:00:00+00:00"}, True),  # as times
+        ({"path": "$.input.tags", "contains": "pii"}, True),
+        ({"path": "$.input.documentId", "contains": "-"}, True),
+        ({"path": "$.input.owner", "contains": "name"}, True),
+        ({"path": "$.input.n", "in": [1, 2, 3]}, True),
+        ({"path": "$.input.n", "in": [4]}, False),
+        ({"path": "$.input.documentId", "matches": "^D-\\d+$"}, True),
+        ({"path": "$.input.n", "matches": "3"}, False),
+        ({"path": "$.input.owner.name", "isPresent": True}, True),
+        ({"path": "$.input.nope", "isPresent": True}, False),
+        ({"path": "$.input.nope", "isPresent": False}, True),
+        ({"path": "$.input.n", "equals.$": "$.state.count"}, False),
+        ({"path": "$.state.count", "lessThan.$": "$.input.n"}, True),
+        ({"path": "$.input.nope?", "equals": None}, True),
+        (
+            {"and": [{"path": "$.input.n", "equals": 3}, {"path": "$.state.flag", "equals": True}]},
+            True,
+        ),
+        (
+            {
+                "and": [
+                    {"path": "$.input.n", "equals": 3},
+                    {"path": "$.state.flag", "equals": False},
+                ]
+            },
+            False,
+        ),
+        (
+            {"or": [{"path": "$.input.n", "equals": 0}, {"path": "$.state.flag", "equals": True}]},
+            True,
+        ),
+        ({"not": {"path": "$.input.n", "equals": 3}}, False),
+    ],
+)
 def test_condition_operators(condition: dict[str, Any], expected: bool) -> None:
     assert evaluate_condition(condition, DOC, FixedClock()) is expected
 
@@ -190,11 +235,18 @@ def test_condition_on_missing_path_is_path_not_found() -> None:
 
 # --- durations and error names -------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("PT30S", timedelta(seconds=30)), ("PT48H", timedelta(hours=48)), ("P5D", timedelta(days=5)),
-    ("P1W", timedelta(weeks=1)), ("P1DT2H30M", timedelta(days=1, hours=2, minutes=30)),
-    ("PT0.5S", timedelta(seconds=0.5)),
-])
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT30S", timedelta(seconds=30)),
+        ("PT48H", timedelta(hours=48)),
+        ("P5D", timedelta(days=5)),
+        ("P1W", timedelta(weeks=1)),
+        ("P1DT2H30M", timedelta(days=1, hours=2, minutes=30)),
+        ("PT0.5S", timedelta(seconds=0.5)),
+    ],
+)
 def test_durations(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
@@ -209,18 +261,37 @@ def test_timestamps_format_in_utc() -> None:
     assert format_timestamp(datetime(2026, 1, 5, 10, 0, tzinfo=UTC)) == "2026-01-05T10:00:00Z"
 
 
-@pytest.mark.parametrize(("text", "name", "message"), [
-    ("Activity function 'record_vote' failed: ApprovalRejected: vote rejected \n Traceback ...",
-     "ApprovalRejected", "vote rejected"),
-    ("Activity function 'x' failed: Result: Failure\nException: ApprovalRejected: no\nStack: File",
-     "ApprovalRejected", "no"),
-    ("Function 'x' failed with an unhandled exception. \n ValueError: bad value", "ValueError", "bad value"),
-    ("ApprovalRejected: plain \n ", "ApprovalRejected", "plain"),
-    ("Rejected: by the board\n\n$OutOfProcData$:{}", "Rejected", "by the board"),
-    ("Task.Timeout: no result within PT5S \n None", "Task.Timeout", "no result within PT5S"),
-    ("The function 'nope' doesn't exist. \n ", "Task.Failed", "The function 'nope' doesn't exist."),
-    ("something broke \n no name here either", "Task.Failed", "something broke"),
-])
+@pytest.mark.parametrize(
+    ("text", "name", "message"),
+    [
+        (
+            "Activity function 'record_vote' failed: ApprovalRejected: vote rejected"
+            " \n Traceback ...",
+            "ApprovalRejected",
+            "vote rejected",
+        ),
+        (
+            "Activity function 'x' failed: Result: Failure\n"
+            "Exception: ApprovalRejected: no\nStack: File",
+            "ApprovalRejected",
+            "no",
+        ),
+        (
+            "Function 'x' failed with an unhandled exception. \n ValueError: bad value",
+            "ValueError",
+            "bad value",
+        ),
+        ("ApprovalRejected: plain \n ", "ApprovalRejected", "plain"),
+        ("Rejected: by the board\n\n$OutOfProcData$:{}", "Rejected", "by the board"),
+        ("Task.Timeout: no result within PT5S \n None", "Task.Timeout", "no result within PT5S"),
+        (
+            "The function 'nope' doesn't exist. \n ",
+            "Task.Failed",
+            "The function 'nope' doesn't exist.",
+        ),
+        ("something broke \n no name here either", "Task.Failed", "something broke"),
+    ],
+)
 def test_error_names_from_failure_texts(text: str, name: str, message: str) -> None:
     error = error_from_failure(Exception(text))
     assert (error.name, error.cause) == (name, message)

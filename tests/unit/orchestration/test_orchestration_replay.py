@@ -27,8 +27,9 @@ FILES = sorted(FIXTURES.glob("*.json"))
 
 def handle() -> Any:
     app = blueprint_app()
-    return next(f.get_user_function() for f in app.get_functions()
-                if f.get_function_name() == "workflow")
+    return next(
+        f.get_user_function() for f in app.get_functions() if f.get_function_name() == "workflow"
+    )
 
 
 def load(name: str) -> dict[str, Any]:
@@ -39,14 +40,24 @@ def load(name: str) -> dict[str, Any]:
 def replay(name: str) -> list[str]:
     record = load(name)
     parent = next((e.get("ParentInstance") for e in record["history"] if e["EventType"] == 0), None)
-    parent_id = (parent or {}).get("OrchestrationInstance", {}).get("InstanceId") if parent else None
+    parent_id = (
+        (parent or {}).get("OrchestrationInstance", {}).get("InstanceId") if parent else None
+    )
     return check_replay(handle(), record["history"], record["instanceId"], parent_id).mismatches
 
 
 def test_fixtures_cover_the_test_workflows() -> None:
     scenarios = {load(f.name)["scenario"] for f in FILES}
-    assert {"approval", "retries", "saga-fail", "saga-compensate", "parallel", "map",
-            "subworkflow", "limits"} <= scenarios
+    assert {
+        "approval",
+        "retries",
+        "saga-fail",
+        "saga-compensate",
+        "parallel",
+        "map",
+        "subworkflow",
+        "limits",
+    } <= scenarios
     assert all(load(f.name)["runtimeStatus"] in ("Completed", "Failed") for f in FILES)
 
 
@@ -63,7 +74,8 @@ def test_reordering_parallel_branches_is_detected(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(orchestration.interpreter, "run_concurrently", reversed_start)
     mismatches = replay("parallel-1.json")
-    assert mismatches and "step 1" in mismatches[0]
+    assert mismatches
+    assert "step 1" in mismatches[0]
 
 
 def test_changing_the_backoff_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:

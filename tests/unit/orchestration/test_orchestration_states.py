@@ -12,12 +12,19 @@ ECHO = {"echo": lambda x: x}
 
 def test_task_passes_templated_input_and_writes_result_path(bench: Any) -> None:
     seen: list[Any] = []
-    definition = workflow("t", {
-        "Draft": {"type": "task", "activity": "draft",
-                  "input": {"id.$": "$.input.documentId", "kind": "dictionary", "n": 2},
-                  "resultPath": "$.state.draft", "next": "Done"},
-        "Done": {"type": "succeed"},
-    })
+    definition = workflow(
+        "t",
+        {
+            "Draft": {
+                "type": "task",
+                "activity": "draft",
+                "input": {"id.$": "$.input.documentId", "kind": "dictionary", "n": 2},
+                "resultPath": "$.state.draft",
+                "next": "Done",
+            },
+            "Done": {"type": "succeed"},
+        },
+    )
     b = bench([definition], {"draft": lambda x: seen.append(x) or {"blob": f"drafts/{x['id']}"}})
     iid = b.start("t", {"documentId": "D-7"})
     status = b.status(iid)
@@ -27,36 +34,52 @@ def test_task_passes_templated_input_and_writes_result_path(bench: Any) -> None:
 
 
 def test_pass_computes_values_and_result_is_dropped_without_result_path(bench: Any) -> None:
-    definition = workflow("p", {
-        "Compute": {"type": "pass", "result": {"sum.$": "length($.input.items)", "fixed": [1, "$.x"]},
-                    "resultPath": "$.state.computed", "next": "Ignored"},
-        "Ignored": {"type": "pass", "result": {"lost": True}, "end": True},
-    })
+    definition = workflow(
+        "p",
+        {
+            "Compute": {
+                "type": "pass",
+                "result": {"sum.$": "length($.input.items)", "fixed": [1, "$.x"]},
+                "resultPath": "$.state.computed",
+                "next": "Ignored",
+            },
+            "Ignored": {"type": "pass", "result": {"lost": True}, "end": True},
+        },
+    )
     b = bench([definition])
     iid = b.start("p", {"items": [1, 2, 3]})
     assert b.status(iid).output == {"computed": {"sum": 3, "fixed": [1, "$.x"]}}
 
 
 def test_definition_output_template_shapes_the_result(bench: Any) -> None:
-    definition = workflow("o", {"A": {"type": "pass", "result": 5, "resultPath": "$.state.a", "end": True}},
-                          output={"answer.$": "$.state.a", "who.$": "$.input.who"})
+    definition = workflow(
+        "o",
+        {"A": {"type": "pass", "result": 5, "resultPath": "$.state.a", "end": True}},
+        output={"answer.$": "$.state.a", "who.$": "$.input.who"},
+    )
     b = bench([definition])
     iid = b.start("o", {"who": "me"})
     assert b.status(iid).output == {"answer": 5, "who": "me"}
 
 
-@pytest.mark.parametrize(("wait", "expected_seconds"), [
-    ({"duration": "PT90S"}, 90),
-    ({"duration.$": "$.input.sla"}, 3600),
-    ({"until": "2026-01-05T10:30:00Z"}, 5400),
-    ({"until.$": "$.input.at"}, 7200),
-])
+@pytest.mark.parametrize(
+    ("wait", "expected_seconds"),
+    [
+        ({"duration": "PT90S"}, 90),
+        ({"duration.$": "$.input.sla"}, 3600),
+        ({"until": "2026-01-05T10:30:00Z"}, 5400),
+        ({"until.$": "$.input.at"}, 7200),
+    ],
+)
 def test_wait_on_timer_forms(bench: Any, wait: dict[str, Any], expected_seconds: int) -> None:
-    definition = workflow("w", {
-        "Begin": {"type": "task", "activity": "echo", "input": "begin", "next": "Wait"},
-        "Wait": {"type": "wait", **wait, "next": "After"},
-        "After": {"type": "task", "activity": "echo", "input": "after", "end": True},
-    })
+    definition = workflow(
+        "w",
+        {
+            "Begin": {"type": "task", "activity": "echo", "input": "begin", "next": "Wait"},
+            "Wait": {"type": "wait", **wait, "next": "After"},
+            "After": {"type": "task", "activity": "echo", "input": "after", "end": True},
+        },
+    )
     b = bench([definition], ECHO)
     iid = b.start("w", {"sla": "PT1H", "at": "2026-01-05T11:00:00Z"})
     assert b.status(iid).custom_status["waitingFor"] == "timer"
@@ -68,14 +91,26 @@ def test_wait_on_timer_forms(bench: Any, wait: dict[str, Any], expected_seconds:
 
 
 def test_choice_default_and_loops(bench: Any) -> None:
-    definition = workflow("c", {
-        "Count": {"type": "task", "activity": "inc", "input": {"n.$": "$.state.n?"},
-                  "resultPath": "$.state.n", "next": "Enough"},
-        "Enough": {"type": "choice", "choices": [
-            {"when": {"path": "$.state.n", "greaterThanOrEquals": 3}, "next": "Done"}],
-            "default": "Count"},
-        "Done": {"type": "succeed", "output": {"n.$": "$.state.n"}},
-    })
+    definition = workflow(
+        "c",
+        {
+            "Count": {
+                "type": "task",
+                "activity": "inc",
+                "input": {"n.$": "$.state.n?"},
+                "resultPath": "$.state.n",
+                "next": "Enough",
+            },
+            "Enough": {
+                "type": "choice",
+                "choices": [
+                    {"when": {"path": "$.state.n", "greaterThanOrEquals": 3}, "next": "Done"}
+                ],
+                "default": "Count",
+            },
+            "Done": {"type": "succeed", "output": {"n.$": "$.state.n"}},
+        },
+    )
     b = bench([definition], {"inc": lambda x: (x["n"] or 0) + 1})
     iid = b.start("c", {})
     assert b.status(iid).output == {"n": 3}
@@ -83,10 +118,16 @@ def test_choice_default_and_loops(bench: Any) -> None:
 
 
 def test_choice_without_match_or_default_is_an_error(bench: Any) -> None:
-    definition = workflow("c", {
-        "Pick": {"type": "choice", "choices": [{"when": {"path": "$.input.x", "equals": 1}, "next": "Done"}]},
-        "Done": {"type": "succeed"},
-    })
+    definition = workflow(
+        "c",
+        {
+            "Pick": {
+                "type": "choice",
+                "choices": [{"when": {"path": "$.input.x", "equals": 1}, "next": "Done"}],
+            },
+            "Done": {"type": "succeed"},
+        },
+    )
     b = bench([definition])
     iid = b.start("c", {"x": 2})
     assert b.status(iid).status == "Failed"
@@ -94,12 +135,18 @@ def test_choice_without_match_or_default_is_an_error(bench: Any) -> None:
 
 
 def test_succeed_output_and_fail_error_cause(bench: Any) -> None:
-    definition = workflow("f", {
-        "Pick": {"type": "choice", "choices": [
-            {"when": {"path": "$.input.ok", "equals": True}, "next": "Yes"}], "default": "No"},
-        "Yes": {"type": "succeed", "output": {"outcome": "Approved"}},
-        "No": {"type": "fail", "error": "Rejected", "cause.$": "$.input.reason"},
-    })
+    definition = workflow(
+        "f",
+        {
+            "Pick": {
+                "type": "choice",
+                "choices": [{"when": {"path": "$.input.ok", "equals": True}, "next": "Yes"}],
+                "default": "No",
+            },
+            "Yes": {"type": "succeed", "output": {"outcome": "Approved"}},
+            "No": {"type": "fail", "error": "Rejected", "cause.$": "$.input.reason"},
+        },
+    )
     b = bench([definition])
     ok, bad = b.start("f", {"ok": True}), b.start("f", {"ok": False, "reason": "missing owner"})
     assert (b.status(ok).status, b.status(ok).output) == ("Completed", {"outcome": "Approved"})
@@ -107,19 +154,38 @@ def test_succeed_output_and_fail_error_cause(bench: Any) -> None:
 
 
 def test_subworkflow_output_and_error_name(bench: Any) -> None:
-    child = workflow("child", {
-        "Check": {"type": "choice", "choices": [
-            {"when": {"path": "$.input.n", "lessThan": 0}, "next": "Bad"}], "default": "Good"},
-        "Good": {"type": "succeed", "output": {"double.$": "format('{}{}', $.input.n, $.input.n)"}},
-        "Bad": {"type": "fail", "error": "Child.Negative", "cause": "n < 0"},
-    })
-    parent = workflow("parent", {
-        "Call": {"type": "subworkflow", "workflow": "child", "version": "1.0.0",
-                 "input": {"n.$": "$.input.n"}, "resultPath": "$.state.child",
-                 "catch": [{"errors": ["Child.Negative"], "next": "Caught", "resultPath": "$.state.err"}],
-                 "end": True},
-        "Caught": {"type": "succeed", "output": {"caught.$": "$.state.err.error"}},
-    })
+    child = workflow(
+        "child",
+        {
+            "Check": {
+                "type": "choice",
+                "choices": [{"when": {"path": "$.input.n", "lessThan": 0}, "next": "Bad"}],
+                "default": "Good",
+            },
+            "Good": {
+                "type": "succeed",
+                "output": {"double.$": "format('{}{}', $.input.n, $.input.n)"},
+            },
+            "Bad": {"type": "fail", "error": "Child.Negative", "cause": "n < 0"},
+        },
+    )
+    parent = workflow(
+        "parent",
+        {
+            "Call": {
+                "type": "subworkflow",
+                "workflow": "child",
+                "version": "1.0.0",
+                "input": {"n.$": "$.input.n"},
+                "resultPath": "$.state.child",
+                "catch": [
+                    {"errors": ["Child.Negative"], "next": "Caught", "resultPath": "$.state.err"}
+                ],
+                "end": True,
+            },
+            "Caught": {"type": "succeed", "output": {"caught.$": "$.state.err.error"}},
+        },
+    )
     b = bench([child, parent])
     good, bad = b.start("parent", {"n": 4}), b.start("parent", {"n": -1})
     assert b.status(good).output == {"child": {"double": "44"}}
@@ -129,29 +195,72 @@ def test_subworkflow_output_and_error_name(bench: Any) -> None:
 
 
 def test_parallel_collects_branch_outputs_in_order(bench: Any) -> None:
-    definition = workflow("par", {
-        "Both": {"type": "parallel", "resultPath": "$.state.results", "branches": [
-            {"startAt": "A", "states": {"A": {"type": "task", "activity": "echo", "input": "a",
-                                              "resultPath": "$.state.v", "end": True}}},
-            {"startAt": "B", "states": {"B": {"type": "succeed", "output": {"b.$": "$.input.x"}}}},
-        ], "end": True},
-    })
+    definition = workflow(
+        "par",
+        {
+            "Both": {
+                "type": "parallel",
+                "resultPath": "$.state.results",
+                "branches": [
+                    {
+                        "startAt": "A",
+                        "states": {
+                            "A": {
+                                "type": "task",
+                                "activity": "echo",
+                                "input": "a",
+                                "resultPath": "$.state.v",
+                                "end": True,
+                            }
+                        },
+                    },
+                    {
+                        "startAt": "B",
+                        "states": {"B": {"type": "succeed", "output": {"b.$": "$.input.x"}}},
+                    },
+                ],
+                "end": True,
+            },
+        },
+    )
     b = bench([definition], ECHO)
     iid = b.start("par", {"x": 1})
     assert b.status(iid).output == {"results": [{"v": "a"}, {"b": 1}]}
 
 
 def _parallel_with_waiting_branch(fail_fast: bool) -> dict[str, Any]:
-    return workflow("par", {
-        "Both": {"type": "parallel", "failFast": fail_fast, "branches": [
-            {"startAt": "Boom", "states": {"Boom": {"type": "task", "activity": "reject", "end": True}}},
-            {"startAt": "Hold", "states": {
-                "Hold": {"type": "wait", "duration": "PT1H", "next": "Late"},
-                "Late": {"type": "task", "activity": "echo", "input": "late", "end": True}}},
-        ], "catch": [{"errors": ["ApprovalRejected"], "next": "Caught", "resultPath": "$.state.e"}],
-            "end": True},
-        "Caught": {"type": "succeed", "output": {"e.$": "$.state.e"}},
-    })
+    return workflow(
+        "par",
+        {
+            "Both": {
+                "type": "parallel",
+                "failFast": fail_fast,
+                "branches": [
+                    {
+                        "startAt": "Boom",
+                        "states": {"Boom": {"type": "task", "activity": "reject", "end": True}},
+                    },
+                    {
+                        "startAt": "Hold",
+                        "states": {
+                            "Hold": {"type": "wait", "duration": "PT1H", "next": "Late"},
+                            "Late": {
+                                "type": "task",
+                                "activity": "echo",
+                                "input": "late",
+                                "end": True,
+                            },
+                        },
+                    },
+                ],
+                "catch": [
+                    {"errors": ["ApprovalRejected"], "next": "Caught", "resultPath": "$.state.e"}
+                ],
+                "end": True,
+            },
+            "Caught": {"type": "succeed", "output": {"e.$": "$.state.e"}},
+        },
+    )
 
 
 def _reject(x: Any) -> Any:
@@ -181,15 +290,31 @@ def test_parallel_without_fail_fast_lets_other_branches_finish(bench: Any) -> No
 
 
 def test_map_runs_iterator_per_item_with_max_concurrency(bench: Any) -> None:
-    definition = workflow("m", {
-        "Each": {"type": "map", "items": "$.input.items", "maxConcurrency": 2,
-                 "resultPath": "$.state.out", "iterator": {"startAt": "Begin", "states": {
-                     "Begin": {"type": "task", "activity": "begin",
-                               "input": {"item.$": "$.input", "i.$": "$.system.iteration"}, "next": "Hold"},
-                     "Hold": {"type": "wait", "duration": "PT1M", "next": "Finish"},
-                     "Finish": {"type": "succeed", "output": {"item.$": "$.input"}}}},
-                 "end": True},
-    })
+    definition = workflow(
+        "m",
+        {
+            "Each": {
+                "type": "map",
+                "items": "$.input.items",
+                "maxConcurrency": 2,
+                "resultPath": "$.state.out",
+                "iterator": {
+                    "startAt": "Begin",
+                    "states": {
+                        "Begin": {
+                            "type": "task",
+                            "activity": "begin",
+                            "input": {"item.$": "$.input", "i.$": "$.system.iteration"},
+                            "next": "Hold",
+                        },
+                        "Hold": {"type": "wait", "duration": "PT1M", "next": "Finish"},
+                        "Finish": {"type": "succeed", "output": {"item.$": "$.input"}},
+                    },
+                },
+                "end": True,
+            },
+        },
+    )
     b = bench([definition], {"begin": lambda x: x})
     iid = b.start("m", {"items": ["a", "b", "c", "d", "e"]})
     b.advance(minutes=3)
@@ -199,32 +324,61 @@ def test_map_runs_iterator_per_item_with_max_concurrency(bench: Any) -> None:
 
 
 def test_map_items_must_be_a_list(bench: Any) -> None:
-    definition = workflow("m", {"Each": {"type": "map", "items": "$.input.items", "iterator": {
-        "startAt": "X", "states": {"X": {"type": "succeed"}}}, "end": True}})
+    definition = workflow(
+        "m",
+        {
+            "Each": {
+                "type": "map",
+                "items": "$.input.items",
+                "iterator": {"startAt": "X", "states": {"X": {"type": "succeed"}}},
+                "end": True,
+            }
+        },
+    )
     b = bench([definition])
     iid = b.start("m", {"items": "abc"})
     assert b.status(iid).error.startswith("Map.ItemsNotList: ")
 
 
 def test_custom_status_while_waiting_for_an_event(bench: Any) -> None:
-    definition = workflow("s", {
-        "Await": {"type": "wait", "event": "approval", "timeout": {"duration": "PT48H"},
-                  "timeoutNext": "Late", "resultPath": "$.state.vote", "end": True},
-        "Late": {"type": "succeed", "output": "late"},
-    })
+    definition = workflow(
+        "s",
+        {
+            "Await": {
+                "type": "wait",
+                "event": "approval",
+                "timeout": {"duration": "PT48H"},
+                "timeoutNext": "Late",
+                "resultPath": "$.state.vote",
+                "end": True,
+            },
+            "Late": {"type": "succeed", "output": "late"},
+        },
+    )
     b = bench([definition])
     iid = b.start("s", {})
-    assert b.status(iid).custom_status == {"workflow": "s", "version": "1.0.0", "state": "Await",
-                                           "waitingFor": "approval", "deadline": "2026-01-07T09:00:00Z"}
+    assert b.status(iid).custom_status == {
+        "workflow": "s",
+        "version": "1.0.0",
+        "state": "Await",
+        "waitingFor": "approval",
+        "deadline": "2026-01-07T09:00:00Z",
+    }
     b.raise_event(iid, "approval", {"ok": 1})
     assert b.status(iid).output == {"vote": {"ok": 1}}
     assert "waitingFor" not in b.status(iid).custom_status
 
 
 def test_input_rejected_by_input_schema_runs_nothing(bench: Any) -> None:
-    definition = workflow("i", {"Go": {"type": "task", "activity": "echo", "end": True}},
-                          input={"type": "object", "required": ["documentId"],
-                                 "properties": {"documentId": {"type": "string"}}})
+    definition = workflow(
+        "i",
+        {"Go": {"type": "task", "activity": "echo", "end": True}},
+        input={
+            "type": "object",
+            "required": ["documentId"],
+            "properties": {"documentId": {"type": "string"}},
+        },
+    )
     b = bench([definition], ECHO)
     iid = b.start("i", {"documentId": 5})
     status = b.status(iid)

@@ -21,12 +21,25 @@ REPO = Path(__file__).resolve().parents[3]
 
 def good() -> dict[str, Any]:
     return {
-        "name": "sample", "version": "1.0.0", "startAt": "Draft",
+        "name": "sample",
+        "version": "1.0.0",
+        "startAt": "Draft",
         "states": {
-            "Draft": {"type": "task", "activity": "generate_draft", "input": {"id.$": "$.input.id"},
-                      "resultPath": "$.state.draft", "next": "Await"},
-            "Await": {"type": "wait", "event": "approval", "timeout": {"duration": "PT48H"},
-                      "timeoutNext": "Done", "resultPath": "$.state.vote", "next": "Done"},
+            "Draft": {
+                "type": "task",
+                "activity": "generate_draft",
+                "input": {"id.$": "$.input.id"},
+                "resultPath": "$.state.draft",
+                "next": "Await",
+            },
+            "Await": {
+                "type": "wait",
+                "event": "approval",
+                "timeout": {"duration": "PT48H"},
+                "timeoutNext": "Done",
+                "resultPath": "$.state.vote",
+                "next": "Done",
+            },
             "Done": {"type": "succeed"},
         },
     }
@@ -42,34 +55,52 @@ def test_good_definitions_have_no_diagnostics() -> None:
 
 
 def test_invalid_json() -> None:
-    [diagnostic] = validate_text("{\"name\": ")
+    [diagnostic] = validate_text('{"name": ')
     assert diagnostic.code == "json.invalid"
     assert diagnostic.pointer == ""
 
 
 def test_duplicate_keys_including_duplicate_state_names() -> None:
     text = json.dumps(good())
-    text = text.replace('"Done": {"type": "succeed"}',
-                        '"Done": {"type": "succeed"}, "Done": {"type": "succeed", "type": "fail"}')
+    text = text.replace(
+        '"Done": {"type": "succeed"}',
+        '"Done": {"type": "succeed"}, "Done": {"type": "succeed", "type": "fail"}',
+    )
     found = [(d.code, d.pointer, d.message) for d in validate_text(text)]
-    assert ("json.duplicate-key", "/states/Done",
-            "duplicate state name 'Done': JSON keeps only the last one") in found
-    assert ("json.duplicate-key", "/states/Done/type",
-            "duplicate key 'type': JSON keeps only the last one") in found
+    assert (
+        "json.duplicate-key",
+        "/states/Done",
+        "duplicate state name 'Done': JSON keeps only the last one",
+    ) in found
+    assert (
+        "json.duplicate-key",
+        "/states/Done/type",
+        "duplicate key 'type': JSON keeps only the last one",
+    ) in found
 
 
-@pytest.mark.parametrize(("mutate", "expected"), [
-    (lambda d: d.pop("startAt"), ("schema.violation", "")),
-    (lambda d: d.update(version="one"), ("schema.violation", "/version")),
-    (lambda d: d.update(name="Bad Name"), ("schema.violation", "/name")),
-    (lambda d: d["states"]["Draft"].update(type="teleport"), ("schema.violation", "/states/Draft/type")),
-    (lambda d: d["states"]["Draft"].pop("activity"), ("schema.violation", "/states/Draft")),
-    (lambda d: d["states"]["Draft"].update(retry={"maxAttempts": 0}),
-     ("schema.violation", "/states/Draft/retry/maxAttempts")),
-    (lambda d: d["states"]["Await"].update(timeout={"duration": "soon"}),
-     ("schema.violation", "/states/Await/timeout/duration")),
-    (lambda d: d["states"]["Draft"].update(unknown=1), ("schema.violation", "/states/Draft")),
-])
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d.pop("startAt"), ("schema.violation", "")),
+        (lambda d: d.update(version="one"), ("schema.violation", "/version")),
+        (lambda d: d.update(name="Bad Name"), ("schema.violation", "/name")),
+        (
+            lambda d: d["states"]["Draft"].update(type="teleport"),
+            ("schema.violation", "/states/Draft/type"),
+        ),
+        (lambda d: d["states"]["Draft"].pop("activity"), ("schema.violation", "/states/Draft")),
+        (
+            lambda d: d["states"]["Draft"].update(retry={"maxAttempts": 0}),
+            ("schema.violation", "/states/Draft/retry/maxAttempts"),
+        ),
+        (
+            lambda d: d["states"]["Await"].update(timeout={"duration": "soon"}),
+            ("schema.violation", "/states/Await/timeout/duration"),
+        ),
+        (lambda d: d["states"]["Draft"].update(unknown=1), ("schema.violation", "/states/Draft")),
+    ],
+)
 def test_schema_violations(mutate: Any, expected: tuple[str, str]) -> None:
     document = good()
     mutate(document)
@@ -82,10 +113,13 @@ def test_start_at_naming_a_missing_state() -> None:
     assert ("state.missing", "/startAt") in codes(document)
 
 
-@pytest.mark.parametrize(("field", "pointer"), [
-    (("Draft", "next"), "/states/Draft/next"),
-    (("Await", "timeoutNext"), "/states/Await/timeoutNext"),
-])
+@pytest.mark.parametrize(
+    ("field", "pointer"),
+    [
+        (("Draft", "next"), "/states/Draft/next"),
+        (("Await", "timeoutNext"), "/states/Await/timeoutNext"),
+    ],
+)
 def test_next_naming_a_missing_state(field: tuple[str, str], pointer: str) -> None:
     document = good()
     document["states"][field[0]][field[1]] = "Ghost"
@@ -94,8 +128,11 @@ def test_next_naming_a_missing_state(field: tuple[str, str], pointer: str) -> No
 
 def test_choice_and_catch_targets_are_checked() -> None:
     document = good()
-    document["states"]["Pick"] = {"type": "choice", "default": "Ghost1", "choices": [
-        {"when": {"path": "$.input.x", "equals": 1}, "next": "Ghost2"}]}
+    document["states"]["Pick"] = {
+        "type": "choice",
+        "default": "Ghost1",
+        "choices": [{"when": {"path": "$.input.x", "equals": 1}, "next": "Ghost2"}],
+    }
     document["states"]["Draft"]["catch"] = [{"errors": ["*"], "next": "Ghost3"}]
     document["states"]["Draft"]["next"] = "Pick"
     found = codes(document)
@@ -121,8 +158,11 @@ def test_loop_without_wait_or_task() -> None:
     document = good()
     document["states"]["Draft"]["next"] = "Spin"
     document["states"]["Spin"] = {"type": "pass", "next": "Check"}
-    document["states"]["Check"] = {"type": "choice", "default": "Spin", "choices": [
-        {"when": {"path": "$.state.x", "equals": 1}, "next": "Await"}]}
+    document["states"]["Check"] = {
+        "type": "choice",
+        "default": "Spin",
+        "choices": [{"when": {"path": "$.state.x", "equals": 1}, "next": "Await"}],
+    }
     found = [d for d in validate_document(document) if d.code == "loop.no-wait"]
     assert [(d.pointer, d.severity) for d in found] == [("/states/Spin", "error")]
     assert "Spin -> Check" in found[0].message
@@ -140,11 +180,14 @@ def test_unknown_activity_including_compensations() -> None:
     assert codes(document, activities=None) == []
 
 
-@pytest.mark.parametrize(("where", "value", "pointer"), [
-    (("Draft", "input"), {"id.$": "$.input[?("}, "/states/Draft/input/id.$"),
-    (("Draft", "input"), {"when.$": "addDuration($.a)"}, "/states/Draft/input/when.$"),
-    (("Draft", "input"), "$.input..[", "/states/Draft/input"),
-])
+@pytest.mark.parametrize(
+    ("where", "value", "pointer"),
+    [
+        (("Draft", "input"), {"id.$": "$.input[?("}, "/states/Draft/input/id.$"),
+        (("Draft", "input"), {"when.$": "addDuration($.a)"}, "/states/Draft/input/when.$"),
+        (("Draft", "input"), "$.input..[", "/states/Draft/input"),
+    ],
+)
 def test_jsonpath_that_does_not_parse(where: tuple[str, str], value: Any, pointer: str) -> None:
     document = good()
     document["states"][where[0]][where[1]] = value
@@ -154,11 +197,16 @@ def test_jsonpath_that_does_not_parse(where: tuple[str, str], value: Any, pointe
 def test_bad_paths_in_conditions_waits_and_map() -> None:
     document = good()
     document["states"]["Draft"]["next"] = "Pick"
-    document["states"]["Pick"] = {"type": "choice", "default": "Await", "choices": [
-        {"when": {"path": "$.x[", "equals": 1}, "next": "Await"},
-        {"when": {"path": "$.x", "equals.$": "nope"}, "next": "Await"},
-        {"when": {"path": "$.x", "matches": "("}, "next": "Await"},
-        {"when": {"path": "$.x"}, "next": "Await"}]}
+    document["states"]["Pick"] = {
+        "type": "choice",
+        "default": "Await",
+        "choices": [
+            {"when": {"path": "$.x[", "equals": 1}, "next": "Await"},
+            {"when": {"path": "$.x", "equals.$": "nope"}, "next": "Await"},
+            {"when": {"path": "$.x", "matches": "("}, "next": "Await"},
+            {"when": {"path": "$.x"}, "next": "Await"},
+        ],
+    }
     document["states"]["Await"]["timeout"] = {"until.$": "$.["}
     found = codes(document)
     assert ("path.invalid", "/states/Pick/choices/0/when/path") in found
@@ -171,11 +219,15 @@ def test_bad_paths_in_conditions_waits_and_map() -> None:
 def test_result_path_outside_state() -> None:
     document = good()
     document["states"]["Draft"]["resultPath"] = "$.input.draft"
-    document["states"]["Draft"]["catch"] = [{"errors": ["*"], "next": "Done", "resultPath": "$.system.x"}]
+    document["states"]["Draft"]["catch"] = [
+        {"errors": ["*"], "next": "Done", "resultPath": "$.system.x"}
+    ]
     found = codes(document)
     assert ("resultPath.outside-state", "/states/Draft/resultPath") in found
     assert ("resultPath.outside-state", "/states/Draft/catch/0/resultPath") in found
-    assert not [c for c in found if c[0] == "schema.violation"]  # reported once, with the clear code
+    assert not [
+        c for c in found if c[0] == "schema.violation"
+    ]  # reported once, with the clear code
 
 
 def test_event_wait_without_timeout_is_a_warning() -> None:
@@ -184,17 +236,26 @@ def test_event_wait_without_timeout_is_a_warning() -> None:
     del document["states"]["Await"]["timeoutNext"]
     [diagnostic] = validate_document(document)
     assert (diagnostic.code, diagnostic.pointer, diagnostic.severity) == (
-        "wait.no-timeout", "/states/Await/event", "warning")
+        "wait.no-timeout",
+        "/states/Await/event",
+        "warning",
+    )
 
 
 def test_nested_branches_and_iterators_are_checked_with_their_pointers() -> None:
     document = good()
     document["states"]["Draft"]["next"] = "Fan"
-    document["states"]["Fan"] = {"type": "parallel", "next": "Each", "branches": [
-        {"startAt": "Missing", "states": {"A": {"type": "succeed"}}}]}
-    document["states"]["Each"] = {"type": "map", "items": "$.input.items", "next": "Await",
-                                  "iterator": {"startAt": "I", "states": {
-                                      "I": {"type": "pass", "next": "I"}}}}
+    document["states"]["Fan"] = {
+        "type": "parallel",
+        "next": "Each",
+        "branches": [{"startAt": "Missing", "states": {"A": {"type": "succeed"}}}],
+    }
+    document["states"]["Each"] = {
+        "type": "map",
+        "items": "$.input.items",
+        "next": "Await",
+        "iterator": {"startAt": "I", "states": {"I": {"type": "pass", "next": "I"}}},
+    }
     found = codes(document)
     assert ("state.missing", "/states/Fan/branches/0/startAt") in found
     assert ("loop.no-wait", "/states/Each/iterator/states/I") in found
@@ -207,8 +268,12 @@ def test_every_problem_is_reported_at_once() -> None:
     document["states"]["Draft"]["next"] = "Ghost"
     document["states"]["Orphan"] = {"type": "succeed"}
     found = {code for code, _ in codes(document, activities=set())}
-    assert {"resultPath.outside-state", "state.missing", "state.unreachable",
-            "activity.unknown"} <= found
+    assert {
+        "resultPath.outside-state",
+        "state.missing",
+        "state.unreachable",
+        "activity.unknown",
+    } <= found
 
 
 def test_every_code_is_documented() -> None:
@@ -221,24 +286,62 @@ def test_every_code_is_documented() -> None:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=20,
 )
-STATE_KEYS = ["type", "next", "end", "activity", "input", "resultPath", "retry", "timeout", "catch",
-              "compensate", "result", "duration", "until", "event", "timeoutNext", "choices",
-              "default", "branches", "items", "iterator", "maxConcurrency", "failFast", "workflow",
-              "version", "output", "error", "cause", "cause.$", "until.$", "duration.$", "when",
-              "path", "equals", "and", "or", "not", "startAt", "states", "errors"]
+STATE_KEYS = [
+    "type",
+    "next",
+    "end",
+    "activity",
+    "input",
+    "resultPath",
+    "retry",
+    "timeout",
+    "catch",
+    "compensate",
+    "result",
+    "duration",
+    "until",
+    "event",
+    "timeoutNext",
+    "choices",
+    "default",
+    "branches",
+    "items",
+    "iterator",
+    "maxConcurrency",
+    "failFast",
+    "workflow",
+    "version",
+    "output",
+    "error",
+    "cause",
+    "cause.$",
+    "until.$",
+    "duration.$",
+    "when",
+    "path",
+    "equals",
+    "and",
+    "or",
+    "not",
+    "startAt",
+    "states",
+    "errors",
+]
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_never_raises_on_any_text(text: str) -> None:
     result = validate_text(text)
     assert all(d.code in CODES and d.code != "validator.internal" for d in result)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(json_values)
 def test_never_raises_on_any_json(value: Any) -> None:
     for result in (validate_document(value), validate_text(json.dumps(value))):
@@ -255,11 +358,13 @@ def mutated_definitions(draw: Any) -> Any:
         if draw(st.booleans()) and key in state:
             del state[key]
         else:
-            state[key] = draw(json_values | st.sampled_from(names + ["$.x", "$.state.y", "now()", "$["]))
+            state[key] = draw(
+                json_values | st.sampled_from([*names, "$.x", "$.state.y", "now()", "$["])
+            )
     return document
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_definitions())
 def test_never_raises_on_mutated_definitions(document: Any) -> None:
     result = validate_document(document, activities={"notify"})
@@ -268,7 +373,7 @@ def test_never_raises_on_mutated_definitions(document: Any) -> None:
 
 # --- the command line --------------------------------------------------------------------
 
-APP = '''
+APP = """
 import azure.durable_functions as df
 import orchestration
 app = df.DFApp()
@@ -277,13 +382,18 @@ app.register_functions(orchestration.blueprint)
 @app.activity_trigger(input_name="x")
 def generate_draft(x):
     return x
-'''
+"""
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "orchestration", "validate", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(  # noqa: PLW1510 - the callers assert on the exit status
+        [sys.executable, "-m", "orchestration", "validate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_cli_reports_every_diagnostic_and_exit_code(tmp_path: Path) -> None:
@@ -299,10 +409,14 @@ def test_cli_reports_every_diagnostic_and_exit_code(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     assert f"{folder / 'ok.json'}: ok" in lines
-    assert any("activity.unknown at /states/Draft/activity" in line and "generate_drafts" in line
-               for line in lines)
+    assert any(
+        "activity.unknown at /states/Draft/activity" in line and "generate_drafts" in line
+        for line in lines
+    )
     assert any("resultPath.outside-state at /states/Draft/resultPath" in line for line in lines)
-    assert run_cli("--app-dir", str(tmp_path), str(folder / "ok.json"), cwd=tmp_path).returncode == 0
+    assert (
+        run_cli("--app-dir", str(tmp_path), str(folder / "ok.json"), cwd=tmp_path).returncode == 0
+    )
 
 
 def test_cli_without_a_loadable_app_warns_and_still_validates(tmp_path: Path) -> None:
@@ -311,6 +425,7 @@ def test_cli_without_a_loadable_app_warns_and_still_validates(tmp_path: Path) ->
     path.write_text(json.dumps(good()))
     result = run_cli(str(path), cwd=tmp_path)
     assert result.returncode == 0
-    assert "warning: app.unavailable" in result.stderr and "broken app" in result.stderr
+    assert "warning: app.unavailable" in result.stderr
+    assert "broken app" in result.stderr
     (tmp_path / "y.json").write_text("{not json")
     assert run_cli("--no-app", str(tmp_path / "y.json"), cwd=tmp_path).returncode == 1

@@ -17,7 +17,7 @@ import azure.durable_functions as df
 import orchestration
 from orchestration.replay import SimulatedHost
 
-__all__ = ["Bench", "ApprovalRejected", "Flaky"]
+__all__ = ["ApprovalRejected", "Bench", "Flaky"]
 
 
 class ApprovalRejected(Exception):
@@ -37,8 +37,13 @@ def blueprint_app() -> Any:
 class Bench:
     """One simulated app: definitions in a folder, activities, a virtual clock."""
 
-    def __init__(self, folder: Path, setenv: Callable[[str, str], None],
-                 definitions: list[dict[str, Any]], activities: dict[str, Callable[[Any], Any]]):
+    def __init__(
+        self,
+        folder: Path,
+        setenv: Callable[[str, str], None],
+        definitions: list[dict[str, Any]],
+        activities: dict[str, Callable[[Any], Any]],
+    ):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         for definition in definitions:
@@ -53,8 +58,13 @@ class Bench:
         path.write_text(json.dumps(definition, indent=2), encoding="utf-8")
         return path
 
-    def start(self, workflow: str, workflow_input: Any = None, version: str | None = None,
-              instance_id: str | None = None) -> str:
+    def start(
+        self,
+        workflow: str,
+        workflow_input: Any = None,
+        version: str | None = None,
+        instance_id: str | None = None,
+    ) -> str:
         request: dict[str, Any] = {"workflow": workflow, "input": workflow_input}
         if version is not None:
             request["version"] = version
@@ -79,8 +89,18 @@ class Bench:
         return [(at - start).total_seconds() for at, _ in self.calls(name)]
 
 
-def workflow(name: str, states: dict[str, Any], start_at: str | None = None,
-             version: str = "1.0.0", **extra: Any) -> dict[str, Any]:
+def workflow(
+    name: str,
+    states: dict[str, Any],
+    start_at: str | None = None,
+    version: str = "1.0.0",
+    **extra: Any,
+) -> dict[str, Any]:
     """A definition document with sensible defaults for tests."""
-    return {"name": name, "version": version, "startAt": start_at or next(iter(states)),
-            "states": states, **extra}
+    return {
+        "name": name,
+        "version": version,
+        "startAt": start_at or next(iter(states)),
+        "states": states,
+        **extra,
+    }
