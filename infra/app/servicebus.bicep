@@ -46,4 +46,5 @@ resource deviceEvents 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
 
 output id string = namespace.id
 output name string = namespace.name
-output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'
+// serviceBusEndpoint is https://<namespace>.<cloud suffix>:443/; the host wants the bare name.
+output fullyQualifiedNamespace string = split(replace(namespace.properties.serviceBusEndpoint, 'https://', ''), ':')[0]

@@ -18,7 +18,7 @@ param adminLogin string
 ])
 param adminPrincipalType string = 'User'
 
-@description('Public IPv4 addresses (or CIDR blocks) allowed through the firewall, for administration.')
+@description('Public IPv4 addresses allowed through the firewall, for administration.')
 param allowedIpAddresses array = []
 
 @description('Log Analytics workspace that receives the server audit log.')
@@ -82,8 +82,8 @@ resource allowedIps 'Microsoft.Sql/servers/firewallRules@2023-08-01' = [for (ip,
   parent: server
   name: 'allow-list-${i}'
   properties: {
-    startIpAddress: first(split(ip, '/'))
-    endIpAddress: first(split(ip, '/'))
+    startIpAddress: ip
+    endIpAddress: ip
   }
 }]
 
