@@ -7,6 +7,7 @@ the ones that were in flight must come back with their delivery count increased.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -89,10 +90,15 @@ def test_kill_9_loses_nothing_and_in_flight_messages_return_counted(tmp_path: Pa
     data = tmp_path / "data"
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     with devhost(data, first, slow=0.5) as (url, process):
+        # One kept-alive connection: urllib would open one per message.
+        connection = http.client.HTTPConnection("127.0.0.1", int(url.rsplit(":", 1)[1]))
         for n in range(MESSAGES):
-            status, answer = call("POST", f"{url}/admin/devhost/queues/crash-test/messages"
-                                          f"?messageId=m{n}", f"message {n}".encode())
-            assert status == 201, answer
+            connection.request("POST", f"/admin/devhost/queues/crash-test/messages?messageId=m{n}",
+                               body=f"message {n}".encode())
+            answer = connection.getresponse()
+            assert answer.status == 201, answer.read()
+            answer.read()
+        connection.close()
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
     started = {e["messageId"] for e in entries(first, "slow-start")}

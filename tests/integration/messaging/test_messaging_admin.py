@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import counts, send
+from messaging_support import counts, send
 
 from devhost.testing import DevHost
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import Ledger
+from messaging_support import Ledger
 
 from devhost.cli import build_parser
 from devhost.testing import DevHost

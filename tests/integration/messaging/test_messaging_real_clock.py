@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Ledger, counts, send
+from messaging_support import Ledger, counts, send
 
 from devhost.testing import DevHost
 

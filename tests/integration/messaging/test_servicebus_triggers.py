@@ -7,7 +7,7 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
-from conftest import Ledger, counts, send
+from messaging_support import KeepAliveSender, Ledger, counts, send
 
 from devhost.testing import DevHost
 
@@ -52,10 +52,12 @@ def test_sessions_are_fifo_exclusive_and_concurrent(messaging_host: DevHost,
     plan = [(f"device-{s}", n) for s in range(10) for n in range(100)]
     random.Random(7).shuffle(plan)
     sent: dict[str, list[int]] = defaultdict(list)
+    sender = KeepAliveSender(messaging_host)
     for session, _ in plan:
         number = len(sent[session])  # send order within the session
         sent[session].append(number)
-        send(messaging_host, "device-events", json.dumps({"n": number}), sessionId=session)
+        sender.send("device-events", json.dumps({"n": number}), sessionId=session)
+    sender.close()
     messaging_host.wait_idle(timeout=120)
     seen: dict[str, list[int]] = defaultdict(list)
     entries = ledger.entries("session")

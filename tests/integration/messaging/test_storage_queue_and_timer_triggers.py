@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import Ledger
+from messaging_support import Ledger
 
 from devhost.clock import VirtualClock
 from devhost.testing import DevHost
