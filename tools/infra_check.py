@@ -156,6 +156,8 @@ def collect_results(reports: Sequence[dict[str, Any]]) -> tuple[list[CheckResult
 def check(directory: Path, checkov: Path = DEFAULT_CHECKOV) -> InfraReport:
     """Parse every Bicep file under ``directory``, then run and read checkov."""
     files = sorted(directory.rglob("*.bicep"))
+    if not files:
+        raise FileNotFoundError(f"no .bicep files under {directory}: nothing to check")
     parse_errors = parse_bicep_files(files)
     results, checkov_errors = collect_results(run_checkov(directory, checkov))
     return InfraReport(files=files, parse_errors=parse_errors + checkov_errors, results=results)

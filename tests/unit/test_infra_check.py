@@ -143,3 +143,10 @@ def test_every_skip_in_the_templates_is_listed_in_the_deploy_doc() -> None:
     in_doc = set(re.findall(r"^\| `(CKV2?_\w+)` \| `([\w/.]+)` `(\w+)` \|", doc, re.M))
     assert in_templates, "the templates have skips to compare"
     assert in_doc == in_templates
+
+
+def test_a_folder_without_bicep_files_is_an_error_not_a_pass(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.md").write_text("no templates here\n", encoding="utf-8")
+    assert infra_check.main([str(tmp_path)]) == 2
+    assert "no .bicep files" in capsys.readouterr().err
