@@ -120,7 +120,7 @@ def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
     required: list[str] = list(case["required_roles"])
     decision, approved = tally(required, votes)
     if case["status"] in ENDED_BY_VOTE.values():
-        decision = case["status"]  # the recorded outcome wins over a racing late vote
+        decision = case["status"]  # the case row holds the outcome (also for route "auto")
     rejection = next((v for v in votes if v.decision == "reject"), None)
     return {
         "documentId": case["document_id"],
@@ -138,6 +138,20 @@ def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
                                                       "roles": list(rejection.roles),
                                                       "comment": rejection.comment},
         "votes": [v.to_json() for v in votes],
+        "record": None if decision == "pending" else _approval_record(case, decision, votes),
+    }
+
+
+def _approval_record(case: RowMapping, decision: str, votes: Sequence[Vote]) -> dict[str, Any]:
+    """The approval record the final document prints (``render_final``'s ``approval``)."""
+    return {
+        "status": decision.capitalize(),
+        "decidedAt": None if case["ended_at"] is None else iso(case["ended_at"]),
+        "tier": case["tier"],
+        "autoApproved": case["route"] == "auto",
+        "votes": [{"role": ", ".join(v.roles), "approver": v.approver["email"],
+                   "decision": v.decision, "decidedAt": iso(v.decided_at),
+                   "comment": v.comment} for v in votes],
     }
 
 

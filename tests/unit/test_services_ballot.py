@@ -219,3 +219,26 @@ def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> 
     final = ballot(engine, DOC)
     assert final["decision"] == {"approve": "approved", "reject": "rejected"}[winner]
     assert len(final["votes"]) == 2
+
+
+def test_a_decided_ballot_carries_the_approval_record(engine: sa.Engine) -> None:
+    opened = open_doc(engine)
+    assert opened["ballot"]["record"] is None
+    record_vote(engine, DOC, {"requestId": request_id(opened, "dana.steward@example.com"),
+                              "decision": "approve", "comment": "ok"}, T0)
+    done = record_vote(engine, DOC, {"requestId": request_id(opened, "dev.dba@example.com"),
+                                     "decision": "approve"}, T0 + timedelta(hours=1))
+    assert done["record"] == {
+        "status": "Approved", "decidedAt": "2026-03-02T10:00:00Z", "tier": 2,
+        "autoApproved": False,
+        "votes": [
+            {"role": "Data Steward", "approver": "dana.steward@example.com",
+             "decision": "approve", "decidedAt": "2026-03-02T09:00:00Z", "comment": "ok"},
+            {"role": "DBA", "approver": "dev.dba@example.com", "decision": "approve",
+             "decidedAt": "2026-03-02T10:00:00Z", "comment": ""}]}
+
+
+def test_an_auto_approval_record(engine: sa.Engine) -> None:
+    record = open_doc(engine, score=0.99, kind="function")["ballot"]["record"]
+    assert record == {"status": "Approved", "decidedAt": "2026-03-02T09:00:00Z", "tier": 1,
+                      "autoApproved": True, "votes": []}
