@@ -120,7 +120,7 @@ var names = {
   functionApp: empty(functionAppName) ? '${abbrs.webSitesFunctions}${resourceToken}' : functionAppName
 }
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
   name: names.resourceGroup
   location: location
   tags: tags
