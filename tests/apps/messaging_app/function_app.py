@@ -104,6 +104,12 @@ def every_twenty_seconds(timer: func.TimerRequest) -> None:
     record("timer", pastDue=timer.past_due, status=timer.schedule_status)
 
 
+@app.timer_trigger(arg_name="timer", schedule="0 0 0 1 1 *", run_on_startup=True)
+def at_startup(timer: func.TimerRequest) -> None:
+    """Yearly, and once whenever the host starts (``run_on_startup``)."""
+    record("startup", pastDue=timer.past_due)
+
+
 @app.service_bus_queue_trigger(arg_name="msg", queue_name="long-lock",
                                connection="ServiceBusConnection")
 def outlives_its_lock(msg: func.ServiceBusMessage) -> None:

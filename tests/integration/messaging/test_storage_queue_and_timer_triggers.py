@@ -71,3 +71,14 @@ def test_a_tick_missed_while_down_runs_once_at_start_as_past_due(
         assert ticks[1]["status"]["Last"].startswith("2026-06-01T08:00:20")
         host.advance(seconds=20)
         assert [t["pastDue"] for t in ledger.entries("timer")] == [False, True, False]
+
+
+def test_run_on_startup_fires_once_at_each_start(apps_dir: Path, tmp_path: Path,
+                                                 ledger: Ledger) -> None:
+    settings = {"MESSAGING_LEDGER": str(ledger.path)}
+    for _ in range(2):
+        with DevHost(apps_dir / "messaging_app", clock="virtual", data_dir=tmp_path / "data",
+                     settings=settings) as host:
+            host.wait_idle()
+            host.advance(seconds=60)
+    assert [e["pastDue"] for e in ledger.entries("startup")] == [False, False]
