@@ -2,7 +2,8 @@
 
 ``draft_document`` reflects the object from its source database, classifies its columns
 (personal, financial), scores how well it is documented, renders a .docx and stores it;
-``render_final`` renders the approved document with its approval record and content hash.
+``render_final`` renders the approved document with its approval record and content hash;
+``file_document`` puts it into the document library (``unfile_document`` takes it out).
 The pieces (reflection, classification, quality, rendering) are usable on their own.
 """
 
@@ -24,6 +25,7 @@ from services.drafting.errors import (
     UnknownDatabase,
     UnknownObject,
 )
+from services.drafting.filing import file_document, unfile_document
 from services.drafting.model import (
     ColumnDescription,
     DraftRequest,
@@ -42,6 +44,7 @@ from services.drafting.service import (
     draft_document,
     final_blob_name,
     library_path,
+    read_snapshot,
     render_final,
     snapshot_blob_name,
 )
@@ -52,7 +55,7 @@ __all__ = [
     "DraftingError", "FinalRecord", "ForeignKeyDescription", "IndexDescription",
     "InvalidDraftRequest", "ObjectDescription", "QualityScore", "UnknownDatabase",
     "UnknownObject", "Vote", "classify", "classify_column", "delete_draft", "delete_final",
-    "describe_from_dictionary", "draft_blob_name", "draft_document", "final_blob_name",
-    "library_path", "reflect_object", "render_document", "render_final", "score_documentation",
-    "snapshot_blob_name",
+    "describe_from_dictionary", "draft_blob_name", "draft_document", "file_document",
+    "final_blob_name", "library_path", "read_snapshot", "reflect_object", "render_document",
+    "render_final", "score_documentation", "snapshot_blob_name", "unfile_document",
 ]

@@ -26,8 +26,8 @@ from services.drafting.reflection import describe_from_dictionary, reflect_objec
 from services.drafting.rendering import DocumentContent, FinalRecord, render_document
 
 __all__ = ["DOCUMENTS_CONTAINER", "delete_draft", "delete_final", "draft_blob_name",
-           "draft_document", "final_blob_name", "library_path", "render_final",
-           "snapshot_blob_name"]
+           "draft_document", "final_blob_name", "library_path", "read_snapshot",
+           "render_final", "snapshot_blob_name"]
 
 DOCUMENTS_CONTAINER = "documents"
 _SNAPSHOT_VERSION = 1
@@ -108,7 +108,7 @@ def render_final(document_id: str, approval: Any, *, blobs: BlobStore,
     with the content hash and the SHA-256 of the draft the approvers saw.
     """
     record = ApprovalRecord.from_json(approval)
-    snapshot = _load_snapshot(blobs, container, document_id)
+    snapshot = read_snapshot(blobs, container, document_id)
     content = _content_from_snapshot(snapshot)
     final = FinalRecord(approval=record, content_hash=snapshot["contentHash"],
                         draft_sha256=snapshot["draftSha256"])
@@ -164,7 +164,8 @@ def _content_hash(content: DocumentContent) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _load_snapshot(blobs: BlobStore, container: str, document_id: str) -> dict[str, Any]:
+def read_snapshot(blobs: BlobStore, container: str, document_id: str) -> dict[str, Any]:
+    """The draft's snapshot: request, description, classification, quality and hashes."""
     try:
         stored = blobs.get(container, snapshot_blob_name(document_id))
     except NotFoundError as error:

@@ -13,17 +13,20 @@ from typing import Any
 import pytest
 from docx import Document
 
-from adapters import AzureBlobStore, SourceDatabases, UnknownDatabase
+from adapters import AzureBlobStore, FolderDocumentLibrary, SourceDatabases, UnknownDatabase
 from examples.build_databases import build_databases
 from services.drafting import (
     DOCUMENTS_CONTAINER,
     DraftNotFound,
     DraftRequest,
+    InvalidDraftRequest,
     UnknownObject,
     delete_draft,
     delete_final,
     draft_document,
+    file_document,
     render_final,
+    unfile_document,
 )
 from tests.support.azurite import run_azurite
 
@@ -181,3 +184,43 @@ def test_unknown_database_and_object_are_typed_errors_and_store_nothing(
         draft_document(unknown_object, sources=sources, blobs=blobs, generated_at=AT)
     for request in (unknown_database, unknown_object):
         assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == []
+
+
+def test_filing_adds_a_library_version_and_unfiling_removes_it(
+        blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path) -> None:
+    library = FolderDocumentLibrary(tmp_path / "library")
+    first, second = message("tier1-auto"), DraftRequest.from_json({
+        **message("tier1-auto").to_json(), "documentId": "9e0b2c1a-0000-4000-8000-000000000002"})
+    approval = {"status": "Approved", "autoApproved": True, "tier": 1}
+    filed = []
+    for request in (first, second):
+        draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+        render_final(request.document_id, approval, blobs=blobs, generated_at=AT)
+        filed.append(file_document(request.document_id, blobs=blobs, library=library))
+    retried = file_document(second.document_id, blobs=blobs, library=library)
+
+    path = "Documentation/warehouse/sales.invoice_number_seq.docx"
+    assert [f["versionId"] for f in filed] == ["1.0", "2.0"]
+    assert retried == filed[1]  # a retried filing adds no version
+    assert filed[1]["libraryPath"] == path
+    assert filed[1]["libraryUrl"] == (tmp_path / "library" / path).resolve().as_uri()
+    assert library.download(path) == blobs.get(
+        DOCUMENTS_CONTAINER, f"{second.document_id}/final.docx").content
+
+    assert unfile_document(filed[1], library=library)["removed"] is True
+    assert unfile_document(filed[1], library=library)["removed"] is False
+    with pytest.raises(InvalidDraftRequest, match="libraryPath and versionId"):
+        unfile_document({"libraryPath": path}, library=library)
+    assert [v.version_id for v in library.versions(path)] == ["1.0"]
+    assert library.download(path) == blobs.get(
+        DOCUMENTS_CONTAINER, f"{first.document_id}/final.docx").content
+
+
+def test_filing_before_the_final_rendering_is_refused(
+        blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path) -> None:
+    request = DraftRequest.from_json({**message("tier2-table").to_json(),
+                                      "documentId": "9e0b2c1a-0000-4000-8000-000000000003"})
+    draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    with pytest.raises(DraftNotFound, match="render it first"):
+        file_document(request.document_id, blobs=blobs,
+                      library=FolderDocumentLibrary(tmp_path))
