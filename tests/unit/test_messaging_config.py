@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from devhost.messaging.config import load_config, parse_config, parse_duration, subscription_path
 from devhost.messaging.errors import ConfigError
 from devhost.messaging.filters import subscription_accepts
+from devhost.messaging.runtime import config_path
 
 EMULATOR_SAMPLE = {
     "UserConfig": {
@@ -149,3 +152,16 @@ def test_durations_read_iso_and_timespan(text: str, expected: timedelta) -> None
 def test_bad_durations_are_refused(text: object) -> None:
     with pytest.raises(ConfigError, match="x: expected an ISO 8601 duration"):
         parse_duration(text, "x")
+
+
+def test_the_config_file_comes_from_the_setting_or_the_app_dir(tmp_path: Path) -> None:
+    def host(**settings: str) -> Any:
+        return SimpleNamespace(app_dir=tmp_path, settings=settings)
+
+    assert config_path(host()) is None
+    (tmp_path / "servicebus.config.json").write_text("{}")
+    assert config_path(host()) == tmp_path / "servicebus.config.json"
+    (tmp_path / "other.json").write_text("{}")
+    assert config_path(host(DEVHOST_SERVICEBUS_CONFIG="other.json")) == tmp_path / "other.json"
+    with pytest.raises(ConfigError, match=r"DEVHOST_SERVICEBUS_CONFIG: file .*absent\.json"):
+        config_path(host(DEVHOST_SERVICEBUS_CONFIG="absent.json"))
