@@ -24,11 +24,22 @@ from services._time import iso, utc
 from services.errors import DecisionConflict, Gone, InvalidInput, NotFound
 from services.ids import derive_id
 
-__all__ = ["DECISIONS", "Vote", "ballot", "cast_vote", "parse_decision", "record_vote", "tally"]
+__all__ = [
+    "DECISIONS",
+    "MAX_COMMENT",
+    "Vote",
+    "ballot",
+    "cast_vote",
+    "parse_comment",
+    "parse_decision",
+    "record_vote",
+    "tally",
+]
 
 DECISIONS = ("approve", "reject")
 OPEN = "open"
-ENDED_BY_VOTE = {"approve": "approved", "reject": "rejected"}
+DECIDED = ("approved", "rejected")  # case statuses a vote can set
+MAX_COMMENT = 4000
 
 
 def parse_decision(value: object, field: str = "decision") -> str:
@@ -36,6 +47,13 @@ def parse_decision(value: object, field: str = "decision") -> str:
     if isinstance(value, str) and value.strip().lower() in DECISIONS:
         return value.strip().lower()
     raise InvalidInput(field, "expected \"approve\" or \"reject\"")
+
+
+def parse_comment(value: object, field: str = "comment") -> str:
+    """An approver's comment, trimmed; at most ``MAX_COMMENT`` characters."""
+    if not isinstance(value, str) or len(value) > MAX_COMMENT:
+        raise InvalidInput(field, f"expected text of at most {MAX_COMMENT} characters")
+    return value.strip()
 
 
 @dataclass(frozen=True)
@@ -119,7 +137,7 @@ def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
     """The ballot the workflow's choice state reads: decision plus who approved what."""
     required: list[str] = list(case["required_roles"])
     decision, approved = tally(required, votes)
-    if case["status"] in ENDED_BY_VOTE.values():
+    if case["status"] in DECIDED:
         decision = case["status"]  # the case row holds the outcome (also for route "auto")
     rejection = next((v for v in votes if v.decision == "reject"), None)
     return {
@@ -168,7 +186,7 @@ def cast_vote(engine: Engine, request_id: str, decision: str, comment: str,
     The same decision again returns the recorded vote (``replayed``); a different one raises
     ``DecisionConflict``; after the deadline or the end of the approval, ``Gone``.
     """
-    decision, now = parse_decision(decision), utc(now)
+    decision, comment, now = parse_decision(decision), parse_comment(comment), utc(now)
     for attempt in range(2):
         try:
             with engine.begin() as conn:
@@ -237,9 +255,7 @@ def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
     if not isinstance(request_id, str) or not request_id:
         raise InvalidInput("vote.requestId", "expected the id of an approval request")
     decision = parse_decision(vote.get("decision"), "vote.decision")
-    comment = vote.get("comment", "")
-    if not isinstance(comment, str):
-        raise InvalidInput("vote.comment", "expected a string")
+    comment = parse_comment(vote.get("comment", ""), "vote.comment")
     with engine.connect() as conn:
         owner = conn.execute(sa.select(db.approval_requests.c.document_id).where(
             db.approval_requests.c.request_id == request_id)).scalar_one_or_none()

@@ -26,7 +26,8 @@ __all__ = [
     "STATUSES", "document_record", "document_view", "register_document", "update_document",
 ]
 
-STATUSES = ("submitted", "drafted", "awaiting-approval", "approved", "rejected", "timed-out",
+STATUSES = ("submitted", "drafted", "awaiting-approval", "escalated", "approved", "rejected",
+            "timed-out",
             "filed", "indexed", "completed", "failed", "compensated")
 CHANGE_TYPES = ("Created", "Altered", "Dropped")
 # JSON field -> column of the fields a workflow step may set.
