@@ -27,8 +27,7 @@ __all__ = [
 ]
 
 STATUSES = ("submitted", "drafted", "awaiting-approval", "escalated", "approved", "rejected",
-            "timed-out",
-            "filed", "indexed", "completed", "failed", "compensated")
+            "timed-out", "filed", "indexed", "completed", "failed", "compensated")
 CHANGE_TYPES = ("Created", "Altered", "Dropped")
 # JSON field -> column of the fields a workflow step may set.
 _UPDATABLE = {"status": "status", "draftUrl": "draft_url", "finalUrl": "final_url",
