@@ -32,7 +32,7 @@ DEFAULT_CHECKOV = REPO_ROOT / ".venv" / "infra" / "bin" / "checkov"
 CHECKOV_TIMEOUT_SECONDS = 110
 
 # checkov's own inline-suppression syntax (checkov.common.comment.enum.COMMENT_REGEX).
-_SKIP_COMMENT = re.compile(r"checkov:skip= *([A-Za-z_\d-]+)(?::([^\n]*))?")
+_SKIP_COMMENT = re.compile(r"checkov:skip= *([A-Za-z_\d-]+(?:,[A-Za-z_\d-]+)*)(?::([^\n]*))?")
 _NO_REASON = "No comment provided"
 
 
@@ -120,7 +120,7 @@ def _skip_reason_beside(record: dict[str, Any], check_id: str) -> str | None:
     lines = path.read_text(encoding="utf-8").splitlines()[first - 1:last]
     for line in lines:
         match = _SKIP_COMMENT.search(line)
-        if match and match.group(1) == check_id:
+        if match and check_id in match.group(1).split(","):
             return (match.group(2) or "").strip()
     return None
 

@@ -39,14 +39,14 @@ resource weak 'Microsoft.Storage/storageAccounts@2023-05-01' = {
 }
 """
 
-# CKV_AZURE_23 is one of checkov's graph checks, whose inline skips checkov ignores.
+# CKV_AZURE_23 and _25 are checkov graph checks, whose inline skips checkov ignores.
 SQL = """\
 resource server 'Microsoft.Sql/servers@2023-08-01' existing = {
   name: 'sql-test'
 }
 
 resource database 'Microsoft.Sql/servers/databases@2023-08-01' = {
-  // checkov:skip=CKV_AZURE_23: graph check, skipped by infra_check itself
+  // checkov:skip=CKV_AZURE_25,CKV_AZURE_23: graph checks, skipped by infra_check itself
   parent: server
   name: 'db'
   location: 'westeurope'
@@ -99,7 +99,8 @@ def test_failed_checks_skips_and_unjustified_skips_are_told_apart(
     assert [(s.check_id, s.reason) for s in dirty_report.unjustified_skips] == \
         [("CKV_AZURE_59", "")]
     graph = by_id[("CKV_AZURE_23", "Microsoft.Sql/servers/databases.database")]
-    assert (graph.status, graph.reason) == ("SKIPPED", "graph check, skipped by infra_check itself")
+    assert (graph.status, graph.reason) == \
+        ("SKIPPED", "graph checks, skipped by infra_check itself")
     assert not dirty_report.ok
 
 
