@@ -90,6 +90,9 @@ _FAILED_PREFIX = re.compile(
 )
 
 
+_BARE_EXCEPTION = re.compile(r"^\s*(?:Exception|Error):\s*")
+
+
 def split_error_text(text: str) -> tuple[str, str] | None:
     """Find ``"<Name>: <message>"`` in a failure text, or ``None`` when no line carries a name.
 
@@ -122,8 +125,9 @@ def error_from_failure(exc: BaseException) -> WorkflowError:
     reason, _, details = text.partition(" \n ")
     found = split_error_text(reason) or split_error_text(details)
     if found is None:
-        message = reason.strip() or details.strip() or type(exc).__name__
-        return WorkflowError(TASK_FAILED, _first_line(message))
+        message = _first_line(reason) or _first_line(details) or type(exc).__name__
+        message = _BARE_EXCEPTION.sub("", _FAILED_PREFIX.sub("", message)).strip() or message
+        return WorkflowError(TASK_FAILED, message)
     name, message = found
     return WorkflowError(name, _first_line(message) or name)
 

@@ -84,3 +84,9 @@ def record_vote(request: dict[str, Any]) -> dict[str, Any]:
 @blueprint.activity_trigger(input_name="request")
 def escalate(request: dict[str, Any]) -> str:
     return f"escalated {request['ballot']['roles']}"
+
+
+@blueprint.activity_trigger(input_name="request")
+def fail_plain(request: Any) -> None:
+    """Fail with a bare ``Exception``: an error without a name (``Task.Failed``)."""
+    raise Exception("something broke")  # noqa: TRY002 - the point is the missing name

@@ -92,6 +92,23 @@ def limits(host: DevHost) -> list[str]:
     return [runaway, guarded]
 
 
+def catalog(host: DevHost) -> list[str]:
+    iid = _start(
+        host,
+        "catalog",
+        {
+            "n": 3,
+            "id": "D-1",
+            "tags": ["pii"],
+            "at": "2026-01-05T09:00:00Z",
+            "a": {"x": 1},
+            "b": {"y": 2},
+        },
+    )
+    host.wait_for(iid)
+    return [iid]
+
+
 SCENARIOS: dict[str, Callable[[DevHost], list[str]]] = {
     "approval": approval,
     "retries": retries,
@@ -101,6 +118,7 @@ SCENARIOS: dict[str, Callable[[DevHost], list[str]]] = {
     "map": mapped,
     "subworkflow": subworkflow,
     "limits": limits,
+    "catalog": catalog,
 }
 
 

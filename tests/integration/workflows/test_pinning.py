@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from conftest import APP, scheduled
+from wf_devhost import APP, scheduled
 
 from devhost.testing import DevHost
 

@@ -6,19 +6,19 @@ definitions from its own ``workflows`` folder.
 
 from __future__ import annotations
 
-from conftest import run, scheduled
+from wf_devhost import APP, run, scheduled
 
 from devhost.testing import DevHost
 
 
 def test_app_registers_only_the_blueprint_and_its_activities(host: DevHost) -> None:
-    from conftest import APP
 
     from orchestration.cli import app_activities
 
     activities, problem = app_activities(APP)
     assert problem is None
     assert activities == {
+        "fail_plain",
         "load_workflow_definition",
         "flaky",
         "reject",
@@ -248,3 +248,30 @@ def test_timers_duration_and_until_on_the_virtual_clock(host: DevHost) -> None:
 def test_unknown_workflow_fails_clearly(host: DevHost) -> None:
     status = host.wait_for(run(host, "no-such-workflow", {}))
     assert "DefinitionNotFound: no definition named 'no-such-workflow'" in status["output"]
+
+
+def test_every_condition_operator_intrinsic_and_catch_order(host: DevHost) -> None:
+    iid = run(
+        host,
+        "catalog",
+        {
+            "n": 3,
+            "id": "D-1",
+            "tags": ["pii", "finance"],
+            "at": "2026-01-05T09:00:00Z",
+            "a": {"x": 1, "deep": {"p": 1}},
+            "b": {"deep": {"q": 2}},
+        },
+    )
+    status = host.wait_for(iid)
+    assert status["runtimeStatus"] == "Completed", status["output"]
+    calc = status["output"]["calc"]
+    assert calc["deadline"] == "2026-01-06T09:00:00Z"
+    assert calc["label"] == "D-1 has 2 tags"
+    assert calc["size"] == 2
+    assert calc["merged"] == {"x": 1, "deep": {"p": 1, "q": 2}}
+    assert len(calc["id"]) == 36
+    assert calc["now"].endswith("Z")
+    # catch order: the named catcher before "*"; a bare Exception has no name: Task.Failed
+    assert status["output"]["first"] == {"error": "ApprovalRejected", "cause": "named"}
+    assert status["output"]["second"] == {"error": "Task.Failed", "cause": "something broke"}

@@ -57,6 +57,7 @@ def test_fixtures_cover_the_test_workflows() -> None:
         "map",
         "subworkflow",
         "limits",
+        "catalog",
     } <= scenarios
     assert all(load(f.name)["runtimeStatus"] in ("Completed", "Failed") for f in FILES)
 
