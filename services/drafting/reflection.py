@@ -56,18 +56,23 @@ def physical_name_of(engine: Engine, schema: str | None, name: str) -> str:
 
 
 def reflect_object(engine: Engine, database: str, physical_name: str) -> ObjectDescription:
-    """Describe a table or view as it is now; ``UnknownObject`` when it is not there."""
+    """Describe the object as it is now; ``UnknownObject`` when it is not there.
+
+    Tables and views come with columns and keys; on SQL Server procedures, functions,
+    sequences and synonyms are found too (kind and description only).
+    """
     schema, name = local_name(engine, physical_name)
     with engine.connect() as connection:
         inspector = inspect(connection)
-        kind = _reflected_kind(inspector, schema, name)
+        kind = _reflected_kind(inspector, schema, name) or _catalog_kind(connection, schema, name)
         if kind is None:
             looked_for = f"{schema}.{name}" if schema else name
             raise UnknownObject(database, physical_name, looked_for)
         dictionary = _dictionary_rows(connection, inspector, physical_name)
         declared = _declared_kind(connection, inspector, physical_name)
         try:
-            reflected_columns = inspector.get_columns(name, schema=schema)
+            reflected_columns = inspector.get_columns(name, schema=schema) \
+                if kind in {"table", "view"} else []
         except NoSuchTableError as error:  # dropped between the two calls
             raise UnknownObject(database, physical_name, name) from error
         columns = tuple(_column(c, dictionary) for c in reflected_columns)
@@ -122,6 +127,24 @@ def _reflected_kind(inspector: Inspector, schema: str | None, name: str) -> str 
     if name in inspector.get_table_names(schema=schema):
         return "table"
     return None
+
+
+# SQL Server objects SQLAlchemy does not reflect, by sys.objects.type_desc.
+_SQL_SERVER_KINDS = {
+    "SQL_STORED_PROCEDURE": "procedure", "SQL_SCALAR_FUNCTION": "function",
+    "SQL_TABLE_VALUED_FUNCTION": "function", "SQL_INLINE_TABLE_VALUED_FUNCTION": "function",
+    "SEQUENCE_OBJECT": "sequence", "SYNONYM": "synonym"}
+
+
+def _catalog_kind(connection: Any, schema: str | None, name: str) -> str | None:
+    """Procedures, functions, sequences and synonyms on SQL Server (none elsewhere)."""
+    if connection.dialect.name != "mssql":
+        return None
+    type_desc = connection.execute(text(
+        "SELECT o.type_desc FROM sys.objects AS o JOIN sys.schemas AS s "
+        "ON s.schema_id = o.schema_id WHERE s.name = :schema AND o.name = :name"),
+        {"schema": schema or "dbo", "name": name}).scalar()
+    return _SQL_SERVER_KINDS.get(str(type_desc)) if type_desc else None
 
 
 def _dictionary_rows(connection: Any, inspector: Inspector,

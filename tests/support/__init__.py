@@ -1,0 +1,1 @@
+"""Test helpers shared across the suites: real Azurite, a recording HTTP server."""
