@@ -27,15 +27,17 @@ _templates: dict[Path, Path] = {}
 
 def sqlite_engine(path: Path) -> Engine:
     """An engine on the SQLite file ``path`` (created on first use). Writers wait up to 30 s
-    for the file lock, so tests with many threads do not fail on a busy machine, and commits
-    skip fsync: a test database need not survive a power cut, and waiting on disks is slow."""
+    for the file lock, so tests with many threads do not fail on a busy machine; commits skip
+    fsync (a test database need not survive a power cut); foreign keys are enforced."""
     engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-    sa.event.listen(engine, "connect", _no_fsync)
+    sa.event.listen(engine, "connect", _configure)
     return engine
 
 
-def _no_fsync(dbapi_connection: Any, _record: Any) -> None:
+def _configure(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA synchronous = OFF")
+    # SQL Server enforces foreign keys; SQLite only when asked, so ask.
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _template(policy_file: Path) -> Path:
