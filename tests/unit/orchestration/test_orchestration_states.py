@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -399,3 +400,29 @@ def test_bad_orchestrator_input_names_the_field(bench: Any) -> None:
     b = bench([])
     iid = b.host.start("workflow", {"input": {}})
     assert b.status(iid).error.startswith("Input.Invalid: orchestrator input field 'workflow'")
+
+
+def test_a_pinned_hash_that_no_longer_matches_is_definition_changed(bench: Any) -> None:
+    definition = workflow("h", {"Done": {"type": "succeed"}})
+    b = bench([definition])
+    iid = b.host.start("workflow", {"workflow": "h", "input": {}, "hash": "sha256:0000"})
+    assert b.status(iid).error.startswith("Definition.Changed: h 1.0.0 now has hash sha256:")
+    pinned = b.status(b.start("h", {})).history
+    loaded = json.loads(next(e for e in pinned if e["EventType"] == 5)["Result"])
+    same = b.host.start("workflow", {"workflow": "h", "input": {}, "hash": loaded["hash"]})
+    assert b.status(same).status == "Completed"
+
+
+def test_the_blueprint_registers_workflow_and_its_loader() -> None:
+    from wf_harness import blueprint_app
+
+    from orchestration.orchestrator import LOADER_ACTIVITY
+
+    functions = {
+        f.get_function_name(): {b.type for b in f.get_bindings()}
+        for f in blueprint_app().get_functions()
+    }
+    assert functions == {
+        "workflow": {"orchestrationTrigger"},
+        LOADER_ACTIVITY: {"activityTrigger"},
+    }
