@@ -21,7 +21,7 @@ from services.approvals import (
     open_approval,
     redeem_token,
 )
-from services.assessment import Assessment, DraftSummary, assess
+from services.assessment import Assessment, DraftSummary, assess, assess_draft
 from services.audit import (
     AuditEvent,
     ChainVerification,
@@ -82,6 +82,7 @@ __all__ = [
     "append",
     "append_next",
     "assess",
+    "assess_draft",
     "audit_trail",
     "ballot",
     "close_approval",

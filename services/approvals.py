@@ -34,7 +34,7 @@ from services.ballot import (
 from services.documents import document_record
 from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TokenInvalid
 from services.ids import derive_id
-from services.policy import ApprovalPolicy
+from services.policy import ApprovalPolicy, load_policy
 from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 
 __all__ = [
@@ -202,8 +202,8 @@ def _parse_assessment(assessment: Mapping[str, Any]
     return route, tier, sla, list(required), list(approvers)
 
 
-def handle_deadline(engine: Engine, keys: SigningKeys, policy: ApprovalPolicy, *,
-                    document_id: str, deadline: datetime, now: datetime) -> dict[str, Any]:
+def handle_deadline(engine: Engine, keys: SigningKeys, *, document_id: str, deadline: datetime,
+                    now: datetime, policy: ApprovalPolicy | None = None) -> dict[str, Any]:
     """What happens when the wait for votes times out at ``deadline``.
 
     ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
@@ -211,9 +211,10 @@ def handle_deadline(engine: Engine, keys: SigningKeys, policy: ApprovalPolicy, *
     ``"timedOut"`` (no escalation left: the approval ends, late links answer 410),
     ``"decided"`` (a vote ended it first; the ballot says how) or ``"cancelled"``.
     ``deadline`` is the one the caller waited for, which makes a retry return the first result
-    instead of escalating twice.
+    instead of escalating twice. ``policy`` defaults to the one in the policy tables.
     """
     now, deadline = utc(now), utc(deadline, "deadline")
+    policy = policy or load_policy(engine)
     for attempt in range(2):
         try:
             with engine.begin() as conn:

@@ -1,7 +1,8 @@
 """Assessment: which approval tier a drafted document needs, how long approvers have, and who.
 
-Pure: ``assess`` takes a loaded ``ApprovalPolicy`` and the drafting summary and returns the
-decision as data, so the rules live in the policy tables and the tests need no database.
+``assess`` is pure: it takes a loaded ``ApprovalPolicy`` and the drafting summary and returns
+the decision as data, so the rules live in the policy tables and its tests need no database.
+``assess_draft`` is the activity's entry: JSON in, policy from the tables, JSON out.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.errors import InvalidInput, PolicyInvalid
-from services.policy import ApprovalPolicy, TierRule
+from sqlalchemy.engine import Engine
 
-__all__ = ["Assessment", "DraftSummary", "assess"]
+from services.errors import InvalidInput, PolicyInvalid
+from services.policy import ApprovalPolicy, TierRule, load_policy
+
+__all__ = ["Assessment", "DraftSummary", "assess", "assess_draft"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +145,8 @@ def assess(policy: ApprovalPolicy, summary: DraftSummary) -> Assessment:
         escalation_contacts=tuple(c.to_json() for c in policy.escalation_contacts),
         summary=summary,
     )
+
+
+def assess_draft(engine: Engine, summary: object) -> dict[str, Any]:
+    """Assess a drafting summary (JSON) against the policy tables: the assessment JSON."""
+    return assess(load_policy(engine), DraftSummary.from_json(summary)).to_json()

@@ -287,9 +287,9 @@ def test_escalation_extends_the_deadline_and_contacts_decide_for_all_open_roles(
     redeem_token(engine, KEYS, token_of(opened, "Data Steward"), decision="approve",
                  now=T0 + timedelta(hours=1))
     with pytest.raises(InvalidInput, match="has not passed"):
-        handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline,
+        handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline,
                         now=deadline - timedelta(seconds=1))
-    escalated = handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline,
+    escalated = handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline,
                                 now=deadline)
     assert escalated["outcome"] == "escalated"
     assert escalated["round"] == 1
@@ -299,7 +299,7 @@ def test_escalation_extends_the_deadline_and_contacts_decide_for_all_open_roles(
     assert contact["role"] == "*"
     assert contact["kind"] == "escalation"
     # A retry of the same step replays the round instead of escalating twice.
-    assert handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline,
+    assert handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline,
                            now=deadline + timedelta(minutes=1)) == escalated
     # The original approvers' links expired with the first deadline.
     with pytest.raises(Gone):
@@ -310,7 +310,7 @@ def test_escalation_extends_the_deadline_and_contacts_decide_for_all_open_roles(
     assert result.vote.roles == ("DBA",)  # the role still open, not the approved one
     assert result.ballot["decision"] == "approved"
     assert result.ballot["approvedRoles"] == ["Data Steward", "DBA"]
-    done = handle_deadline(engine, KEYS, policy, document_id=DOC,
+    done = handle_deadline(engine, KEYS, policy=policy, document_id=DOC,
                            deadline=datetime.fromisoformat(escalated["deadline"]),
                            now=deadline + timedelta(hours=24))
     assert done["outcome"] == "decided"
@@ -320,18 +320,18 @@ def test_the_second_deadline_times_out_and_late_decisions_are_gone(
         engine: sa.Engine, policy: ApprovalPolicy) -> None:
     opened = open_tier2(engine, policy)
     first = datetime.fromisoformat(opened["deadline"])
-    escalated = handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=first,
+    escalated = handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=first,
                                 now=first)
     second = datetime.fromisoformat(escalated["deadline"])
     assert second - first == timedelta(hours=24)
     with pytest.raises(InvalidInput, match="deadline"):
-        handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=second + timedelta(1),
-                        now=second + timedelta(days=2))
-    timed_out = handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=second,
+        handle_deadline(engine, KEYS, policy=policy, document_id=DOC,
+                        deadline=second + timedelta(1), now=second + timedelta(days=2))
+    timed_out = handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=second,
                                 now=second)
     assert timed_out["outcome"] == "timedOut"
     assert timed_out["ballot"]["status"] == "timed-out"
-    assert handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=second,
+    assert handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=second,
                            now=second)["outcome"] == "timedOut"
     contact = escalated["requests"][0]["token"]
     with pytest.raises(Gone):
@@ -343,7 +343,7 @@ def test_a_decided_approval_is_not_escalated(engine: sa.Engine, policy: Approval
     opened = open_tier2(engine, policy)
     redeem_token(engine, KEYS, token_of(opened, "DBA"), decision="reject", now=T0)
     deadline = datetime.fromisoformat(opened["deadline"])
-    result = handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline,
+    result = handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline,
                              now=deadline)
     assert result["outcome"] == "decided"
     assert result["requests"] == []
@@ -354,7 +354,7 @@ def test_escalation_closes_the_original_links_whatever_the_callers_clock(
         engine: sa.Engine, policy: ApprovalPolicy) -> None:
     opened = open_tier2(engine, policy)
     deadline = datetime.fromisoformat(opened["deadline"])
-    handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline, now=deadline)
+    handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline)
     dba = token_of(opened, "DBA")
     wall_clock = deadline - timedelta(hours=1)  # an API whose clock lags the workflow's
     assert inspect_token(engine, KEYS, dba, now=wall_clock)["state"] == "expired"
@@ -392,5 +392,5 @@ def test_a_cancelled_approval_is_not_escalated(engine: sa.Engine,
     opened = open_tier2(engine, policy)
     close_approval(engine, DOC, "cancelled", T0)
     deadline = datetime.fromisoformat(opened["deadline"])
-    assert handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline,
+    assert handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline,
                            now=deadline)["outcome"] == "cancelled"

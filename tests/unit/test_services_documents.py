@@ -113,7 +113,7 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
     assert [v["approver"]["email"] for v in view["votes"]] == ["dana.steward@example.com"]
 
     deadline = datetime.fromisoformat(opened["deadline"])
-    handle_deadline(engine, KEYS, policy, document_id=DOC, deadline=deadline, now=deadline)
+    handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline)
     escalated = document_view(engine, DOC, deadline + timedelta(minutes=1))
     assert escalated["approval"]["escalations"] == 1
     assert escalated["waitingFor"] == [{"role": "DBA", "deadline": "2026-03-05T09:00:00Z",

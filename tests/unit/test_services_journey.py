@@ -12,16 +12,15 @@ import pytest
 import sqlalchemy as sa
 
 from services import (
-    DraftSummary,
     NotFound,
     SigningKeys,
     append_next,
-    assess,
+    assess_draft,
     audit_trail,
     derive_id,
     document_view,
     handle_deadline,
-    load_policy,
+    index_entry,
     open_approval,
     record_vote,
     redeem_token,
@@ -30,7 +29,6 @@ from services import (
     update_document,
     update_master_index,
 )
-from services.master_index import index_entry
 from services.testing import fresh_database, sqlite_engine
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
@@ -53,7 +51,7 @@ def submit_and_assess(engine: sa.Engine, document_id: str, summary: dict[str, An
     update_document(engine, document_id, {"status": "drafted",
                                           "draftUrl": f"http://blob/drafts/{document_id}"}, T0)
     audit(engine, document_id, "drafted", {})
-    assessed = assess(load_policy(engine), DraftSummary.from_json(summary)).to_json()
+    assessed = assess_draft(engine, summary)
     audit(engine, document_id, "assessed", {"tier": assessed["tier"],
                                             "score": assessed["score"]})
     opened = {}
@@ -143,7 +141,7 @@ def test_escalation_then_contact_approves(engine: sa.Engine) -> None:
     assert len(opened["requests"]) == 4
     deadline = datetime.fromisoformat(opened["deadline"])
     assert deadline - T0 == timedelta(hours=120)
-    escalated = handle_deadline(engine, KEYS, load_policy(engine), document_id=doc,
+    escalated = handle_deadline(engine, KEYS, document_id=doc,
                                 deadline=deadline, now=deadline)
     vote = redeem_token(engine, KEYS, escalated["requests"][0]["token"], decision="approve",
                         now=deadline + timedelta(hours=1)).vote.to_json()
