@@ -466,3 +466,64 @@ def test_role_assignments_live_only_in_rbac_bicep_and_main_wires_the_identity() 
     params = template("main.bicep")["modules"]["rbac"]["config"]["params"]
     assert params["appPrincipalId"]["operator"]["operands"]["operand_1"] == "identity"
     assert params["userPrincipalId"] == "principalId"
+
+
+# ---- what the Bicep compiler would check, and pycep does not ----
+
+def module_calls() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """main.bicep's modules: symbol -> (params given, the module file's parsed tree)."""
+    calls = {}
+    for symbol, module in template("main.bicep")["modules"].items():
+        config = module["config"]
+        config = config["config"] if "condition" in config and "config" in config else config
+        calls[symbol] = (config["params"], template(module["detail"]["path"]))
+    return calls
+
+
+def output_references(node: Any) -> set[tuple[str, str]]:
+    """Every ``<module>.outputs.<name>`` accessed anywhere under ``node``."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(node, dict):
+        operands = node.get("operator", {}).get("operands") if isinstance(
+            node.get("operator"), dict) else None
+        if isinstance(operands, dict) and isinstance(operands.get("operand_1"), str):
+            inner = operands.get("operand_2")
+            if isinstance(inner, dict) and inner.get("operator", {}).get("operands", {}).get(
+                    "operand_1") == "outputs":
+                found.add((operands["operand_1"], inner["operator"]["operands"]["operand_2"]))
+        for value in node.values():
+            found |= output_references(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= output_references(value)
+    return found
+
+
+def test_modules_get_only_declared_parameters_and_every_required_one() -> None:
+    for symbol, (given, module) in module_calls().items():
+        declared = module["parameters"]
+        required = {name for name, p in declared.items() if p.get("default") is None}
+        assert set(given) <= set(declared), f"{symbol}: unknown {set(given) - set(declared)}"
+        assert required <= set(given), f"{symbol}: missing {required - set(given)}"
+
+
+def test_module_outputs_used_in_main_exist() -> None:
+    calls = module_calls()
+    used = output_references(template("main.bicep"))
+    assert ("identity", "clientId") in used
+    for symbol, output in used:
+        assert output in calls[symbol][1]["outputs"], f"{symbol}.outputs.{output}"
+
+
+def test_the_function_app_is_wired_to_the_identity_and_resources_main_creates() -> None:
+    given = module_calls()["functionApp"][0]
+    wiring = {name: output_references(value) for name, value in given.items()}
+    assert wiring["identityId"] == {("identity", "id")}
+    assert wiring["identityClientId"] == {("identity", "clientId")}
+    assert wiring["storageAccountName"] == {("storage", "name")}
+    assert wiring["serviceBusFullyQualifiedNamespace"] == \
+        {("serviceBus", "fullyQualifiedNamespace")}
+    assert wiring["sendGridSecretUri"] == {("keyVault", "sendGridSecretUri")}
+    assert wiring["signingKeysSecretUri"] == {("keyVault", "signingKeysSecretUri")}
+    assert wiring["schedulerEndpoint"] == {("scheduler", "endpoint")}
+    assert given["durableBackend"] == "durableBackend"
