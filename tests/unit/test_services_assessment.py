@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.assessment import DraftSummary, assess
+from services.assessment import DraftSummary, assess, assess_draft
 from services.errors import InvalidInput
 from services.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
 from services.testing import EXAMPLE_POLICY_FILE, fresh_database
@@ -155,3 +155,14 @@ def test_a_bad_summary_names_the_field(data: Any, field: str) -> None:
         DraftSummary.from_json(data)
     assert info.value.field == field
     assert info.value.status == 400
+
+
+def test_assess_draft_reads_the_policy_tables(tmp_path: Path) -> None:
+    engine = fresh_database(tmp_path / "app.sqlite")
+    drafted = {"documentId": "d", "databaseName": "finance", "physicalName": "gl.entries",
+               "objectKind": "table", "sensitiveData": [], "qualityScore": 1.0,
+               "columnCount": 7}  # the drafting step's output carries more than we read
+    result = assess_draft(engine, drafted)
+    assert (result["tier"], result["slaHours"], result["route"]) == (4, 120, "all")
+    with pytest.raises(InvalidInput):
+        assess_draft(engine, {**drafted, "qualityScore": None})
