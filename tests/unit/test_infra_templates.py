@@ -527,3 +527,12 @@ def test_the_function_app_is_wired_to_the_identity_and_resources_main_creates() 
     assert wiring["signingKeysSecretUri"] == {("keyVault", "signingKeysSecretUri")}
     assert wiring["schedulerEndpoint"] == {("scheduler", "endpoint")}
     assert given["durableBackend"] == "durableBackend"
+
+
+def test_the_postprovision_hook_reads_only_outputs_main_declares() -> None:
+    hook = (INFRA / "hooks" / "postprovision.sh").read_text(encoding="utf-8")
+    used = set(re.findall(r"\$\{(AZURE_[A-Z_]+)", hook))
+    assert used == {"AZURE_SQL_SERVER", "AZURE_SQL_DATABASE", "AZURE_IDENTITY_NAME"}
+    assert used <= set(template("main.bicep")["outputs"])
+    azure_yaml = (ROOT / "azure.yaml").read_text(encoding="utf-8")
+    assert "run: ./infra/hooks/postprovision.sh" in azure_yaml
