@@ -16,6 +16,7 @@ from typing import Any
 import azure.functions as func
 from aiohttp import web
 from azure.functions import meta
+from multidict import MultiMapping
 
 from ..invoker import Invoker, converter
 from ..loader import FunctionInfo
@@ -92,8 +93,8 @@ class HttpTriggers:
         req = func.HttpRequest(
             method=request.method,
             url=str(request.url),
-            headers=dict(request.headers),
-            params=dict(request.query),
+            headers=_joined(request.headers),
+            params={k: v for k, v in _joined(request.query).items() if v},
             route_params={k: str(v) for k, v in params.items()},
             body=body,
         )
@@ -124,6 +125,12 @@ class HttpTriggers:
                     " return func.HttpResponse or str",
                 )
         return _to_response(datum)
+
+
+def _joined(values: MultiMapping[str]) -> dict[str, str]:
+    """Repeated names become one comma-joined value, as the Functions host passes them to the
+    worker (it also drops empty query values, which the caller does)."""
+    return {key: ",".join(values.getall(key)) for key in dict.fromkeys(values.keys())}
 
 
 def _to_response(datum: meta.Datum | None) -> web.StreamResponse:

@@ -1,5 +1,6 @@
 """HTTP triggers on devhost: routing, methods, request and response objects, prefixes."""
 
+import http.client
 import json
 import shutil
 
@@ -153,3 +154,18 @@ def test_route_prefix_from_host_json(apps_dir, tmp_path, prefix, base):
             assert other.http("GET", "/api/plain").status == 404
         # devhost's own routes are not shadowed by an empty prefix.
         assert other.http("GET", "/admin/host/status").json()["state"] == "Running"
+
+
+def test_repeated_query_names_and_headers_are_comma_joined_and_empty_query_values_dropped(host):
+    # What the Functions host hands the worker (StringValues joined; empty query values left out).
+    conn = http.client.HTTPConnection("127.0.0.1", int(host.base_url.rsplit(":", 1)[1]))
+    try:
+        conn.putrequest("GET", "/api/echo/1?tag=a&tag=b&empty=&one=1")
+        conn.putheader("X-Test", "first")
+        conn.putheader("X-Test", "second")
+        conn.endheaders()
+        seen = json.loads(conn.getresponse().read())
+    finally:
+        conn.close()
+    assert seen["query"] == {"tag": "a,b", "one": "1"}
+    assert seen["header"] == "first,second"
