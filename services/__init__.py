@@ -31,7 +31,7 @@ from services.audit import (
     list_events,
     verify_chain,
 )
-from services.ballot import Vote, ballot, record_vote
+from services.ballot import Vote, current_ballot, record_vote
 from services.db import init_schema, metadata
 from services.documents import (
     document_record,
@@ -84,8 +84,8 @@ __all__ = [
     "assess",
     "assess_draft",
     "audit_trail",
-    "ballot",
     "close_approval",
+    "current_ballot",
     "derive_id",
     "document_record",
     "document_view",

@@ -24,9 +24,9 @@ from services._time import iso, utc
 from services.ballot import (
     OPEN,
     Vote,
-    ballot,
     ballot_json,
     cast_vote,
+    current_ballot,
     load_case,
     load_votes,
     lock_case,
@@ -279,7 +279,7 @@ def close_approval(engine: Engine, document_id: str, status: str,
         load_case(conn, document_id)
         conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
                      .values(status=status, ended_at=utc(now)))
-    return ballot(engine, document_id)
+    return current_ballot(engine, document_id)
 
 
 def _authorise(engine: Engine, keys: SigningKeys, token: str,
@@ -353,5 +353,5 @@ def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str
     """
     request = _authorise(engine, keys, token, principal)
     vote, replayed = cast_vote(engine, request["request_id"], decision, comment, now)
-    return Redemption(vote, ballot(engine, request["document_id"]), replayed)
+    return Redemption(vote, current_ballot(engine, request["document_id"]), replayed)
 

@@ -28,8 +28,8 @@ __all__ = [
     "DECISIONS",
     "MAX_COMMENT",
     "Vote",
-    "ballot",
     "cast_vote",
+    "current_ballot",
     "parse_comment",
     "parse_decision",
     "record_vote",
@@ -173,7 +173,7 @@ def _approval_record(case: RowMapping, decision: str, votes: Sequence[Vote]) -> 
     }
 
 
-def ballot(engine: Engine, document_id: str) -> dict[str, Any]:
+def current_ballot(engine: Engine, document_id: str) -> dict[str, Any]:
     """The current ballot of a document (read only)."""
     with engine.connect() as conn:
         return ballot_json(load_case(conn, document_id), load_votes(conn, document_id))
@@ -267,7 +267,7 @@ def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
     except (Gone, DecisionConflict) as exc:
         ignored = {"requestId": request_id, "decision": decision, "reason": exc.code,
                    "detail": exc.detail}
-    result = ballot(engine, document_id)
+    result = current_ballot(engine, document_id)
     if ignored is not None:
         result["ignoredVote"] = ignored
     return result

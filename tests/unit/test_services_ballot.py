@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from services import db
 from services.approvals import open_approval, redeem_token
 from services.assessment import DraftSummary, assess
-from services.ballot import Vote, ballot, cast_vote, record_vote, tally
+from services.ballot import Vote, cast_vote, current_ballot, record_vote, tally
 from services.errors import DecisionConflict, InvalidInput, NotFound
 from services.policy import load_policy
 from services.testing import fresh_database, sqlite_engine
@@ -120,7 +120,7 @@ def test_one_rejection_rejects(engine: sa.Engine) -> None:
     assert result["decision"] == "rejected"
     assert result["rejectedBy"]["email"] == "dev.dba@example.com"
     assert result["rejectedBy"]["comment"] == "no"
-    assert ballot(engine, DOC)["status"] == "rejected"
+    assert current_ballot(engine, DOC)["status"] == "rejected"
 
 
 def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
@@ -142,7 +142,7 @@ def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
         record_vote(engine, "other", {"requestId": opened["requests"][0]["requestId"],
                                       "decision": "approve"}, T0)
     with pytest.raises(NotFound):
-        ballot(engine, "nobody")
+        current_ballot(engine, "nobody")
     with pytest.raises(NotFound):
         cast_vote(engine, "unknown", "approve", "", T0)
 
@@ -216,7 +216,7 @@ def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> 
         t.join()
     assert sorted(outcomes.values()) == ["Gone", "recorded"], outcomes
     winner = next(d for d, o in outcomes.items() if o == "recorded")
-    final = ballot(engine, DOC)
+    final = current_ballot(engine, DOC)
     assert final["decision"] == {"approve": "approved", "reject": "rejected"}[winner]
     assert len(final["votes"]) == 2
 
