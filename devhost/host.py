@@ -63,6 +63,9 @@ class Host:
         manage_cwd: bool = True,
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
+        if not self.app_dir.is_dir():
+            raise ValueError(f"app dir {self.app_dir}: not a folder (expected one with"
+                             " function_app.py)")
         self.data_dir = Path(data_dir).resolve() if data_dir else self.app_dir / ".devhost"
         self.port = port
         if isinstance(clock, Clock):
