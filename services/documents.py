@@ -145,7 +145,8 @@ def document_view(engine: Engine, document_id: str, now: datetime,
                  "approvers": [{"name": r["approver_name"], "email": r["approver_email"],
                                 "kind": r["kind"]} for r in requests
                                if r["role"] in (role, "*") and r["request_id"] not in voted
-                               and utc(now) < r["deadline"]]}
+                               and utc(now) < r["deadline"]
+                               and r["round"] >= case["escalations"]]}
                 for role in ballot["pendingRoles"]]
     with contextlib.suppress(NotFound):  # not indexed yet: the view says null
         view["masterIndex"] = index_entry(engine, view["databaseName"], view["physicalName"])
