@@ -13,6 +13,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -117,9 +118,8 @@ def load_definition(
 
 
 def _pin(stored: StoredDefinition, activities: Iterable[str] | None) -> Definition:
-    diagnostics = validate_text(
-        stored.text, activities=None if activities is None else set(activities)
-    )
+    known = None if activities is None else frozenset(activities)
+    diagnostics = list(_validated(stored.text, known))
     if has_errors(diagnostics):
         raise DefinitionInvalid(_summary(stored, diagnostics))
     document = json.loads(stored.text)
@@ -129,6 +129,12 @@ def _pin(stored: StoredDefinition, activities: Iterable[str] | None) -> Definiti
             f"expected {stored.name!r} {stored.version!r}"
         )
     return Definition(stored.name, stored.version, content_hash(document), document, stored.source)
+
+
+@lru_cache(maxsize=256)
+def _validated(text: str, activities: frozenset[str] | None) -> tuple[Diagnostic, ...]:
+    """Validation depends only on the text: each distinct text is validated once per process."""
+    return tuple(validate_text(text, activities=activities))
 
 
 def _summary(stored: StoredDefinition, diagnostics: list[Diagnostic]) -> str:

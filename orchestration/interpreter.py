@@ -100,6 +100,8 @@ class Interpreter:
         self.compensation_report: list[dict[str, Any]] = []
         self.children = 0
         self._templates: dict[int, tuple[Any, Expression]] = {}
+        self._now_at: datetime | None = None
+        self._now_text = ""
         self.status: dict[str, Any] = {
             "workflow": definition.name,
             "version": definition.version,
@@ -157,7 +159,7 @@ class Interpreter:
             if self.transitions > self.limit:
                 raise TransitionLimit(self.limit)
             state = states[name]
-            data["system"]["now"] = format_timestamp(self.clock.now())
+            data["system"]["now"] = self.now_text()
             self.publish(state=name)
             try:
                 step = yield from self.HANDLERS[state["type"]](self, name, state, data)
@@ -210,6 +212,13 @@ class Interpreter:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def now_text(self) -> str:
+        """``$.system.now``: formatted once per distinct orchestration time."""
+        now = self.clock.now()
+        if now != self._now_at:
+            self._now_at, self._now_text = now, format_timestamp(now)
+        return self._now_text
 
     def evaluate(self, template: Any, data: dict[str, Any]) -> Any:
         """Evaluate a template of this definition, compiling it once per run."""
