@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from services import db
+from services._input import required_text
 from services._time import iso, utc
 from services.ballot import (
     OPEN,
@@ -105,20 +106,21 @@ def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
                   now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    r = db.approval_requests
     for i, person in enumerate(people):
-        for key in ("name", "email", "principalId"):
-            if not isinstance(person.get(key), str) or not person[key]:
-                raise InvalidInput(f"{field}[{i}].{key}", "expected a non-empty string")
-        if person["email"].lower() in seen:
-            raise InvalidInput(f"{field}[{i}].email", f"{person['email']} is listed twice")
-        seen.add(person["email"].lower())
+        name, email, principal_id = (
+            required_text(person.get(key), f"{field}[{i}].{key}", column)
+            for key, column in (("name", r.c.approver_name), ("email", r.c.approver_email),
+                                ("principalId", r.c.principal_id)))
+        if email.lower() in seen:
+            raise InvalidInput(f"{field}[{i}].email", f"{email} is listed twice")
+        seen.add(email.lower())
         rows.append({
             "request_id": derive_id("approval-request", document_id, round_, role,
-                                    person["email"].lower()),
+                                    email.lower()),
             "document_id": document_id, "role": role, "kind": kind, "round": round_,
-            "approver_email": person["email"], "approver_name": person["name"],
-            "principal_id": person["principalId"], "deadline": deadline, "created_at": now,
-            "position": i,
+            "approver_email": email, "approver_name": name, "principal_id": principal_id,
+            "deadline": deadline, "created_at": now, "position": i,
         })
     return rows
 
@@ -132,6 +134,9 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
     the first result (same deadline, same tokens); a different assessment is refused.
     """
     now = utc(now)
+    c = db.approval_cases
+    document_id = required_text(document_id, "documentId", c.c.document_id)
+    instance_id = required_text(instance_id, "instanceId", c.c.instance_id)
     route, tier, sla_hours, required, approvers = _parse_assessment(assessment)
     deadline = (now + timedelta(hours=sla_hours)).replace(microsecond=0)
     rows = [row for entry_index, entry in enumerate(approvers)
@@ -186,8 +191,12 @@ def _parse_assessment(assessment: Mapping[str, Any]
     if not isinstance(sla, int) or isinstance(sla, bool) or sla < 1:
         raise InvalidInput("assessment.slaHours", "expected an integer >= 1")
     required = assessment.get("requiredRoles")
-    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+    if not isinstance(required, list):
         raise InvalidInput("assessment.requiredRoles", "expected a list of role names")
+    for i, role in enumerate(required):
+        if required_text(role, f"assessment.requiredRoles[{i}]",
+                         db.approval_requests.c.role) != role:
+            raise InvalidInput(f"assessment.requiredRoles[{i}]", "expected no outer spaces")
     approvers = assessment.get("approvers")
     if not isinstance(approvers, list) or not all(
             isinstance(a, Mapping) and isinstance(a.get("members"), list) for a in approvers):

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from services._input import required_text
 from services.errors import InvalidInput, PolicyInvalid
 from services.policy import ApprovalPolicy, TierRule, load_policy
 
@@ -46,10 +47,7 @@ class DraftSummary:
 
 
 def _text(data: Mapping[str, Any], field: str) -> str:
-    value = data.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"summary.{field}", "expected a non-empty string")
-    return value.strip()
+    return required_text(data.get(field), f"summary.{field}")
 
 
 def _score(value: object) -> float:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError
 
 from services import db
 from services._canonical import canonical_json, sha256_hex
+from services._input import required_text
 from services._time import iso, utc
 from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
 
@@ -100,12 +101,6 @@ def _head(conn: Connection, stream_id: str) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (row.version, row.hash)
 
 
-def _check_text(value: object, field: str, limit: int) -> str:
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise InvalidInput(field, f"expected a non-empty string of at most {limit} characters")
-    return value
-
-
 def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: str,
            event_type: str, data: Any, now: datetime) -> AuditEvent:
     """Append one event if the stream is at ``expected_version`` (0 for a new stream).
@@ -114,9 +109,13 @@ def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: s
     (whatever the expected version); with other content it raises ``IdempotencyMismatch``.
     A stale expected version raises ``ConcurrencyConflict``.
     """
-    _check_text(stream_id, "streamId", 64)
-    _check_text(event_id, "eventId", 64)
-    _check_text(event_type, "type", 200)
+    a = db.audit_events
+    # Ids are compared as given (no trimming): check them, keep them.
+    for value, field, column in ((stream_id, "streamId", a.c.stream_id),
+                                 (event_id, "eventId", a.c.event_id),
+                                 (event_type, "type", a.c.event_type)):
+        if required_text(value, field, column) != value:
+            raise InvalidInput(field, "expected no leading or trailing spaces")
     if isinstance(expected_version, bool) or not isinstance(expected_version, int) \
             or expected_version < 0:
         raise InvalidInput("expectedVersion", "expected an integer >= 0")

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from services import db
+from services._input import required_text
 from services._time import iso, utc
 from services.ballot import ballot_json, load_votes
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
@@ -34,12 +35,6 @@ _UPDATABLE = {"status": "status", "draftUrl": "draft_url", "finalUrl": "final_ur
               "libraryUrl": "library_url", "reason": "reason"}
 
 
-def _text(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "expected a non-empty string")
-    return value.strip()
-
-
 def register_document(engine: Engine, *, document_id: str, instance_id: str,
                       database_name: str, physical_name: str, change_type: str,
                       requested_by: str, now: datetime) -> dict[str, Any]:
@@ -47,12 +42,13 @@ def register_document(engine: Engine, *, document_id: str, instance_id: str,
     no-op, a different one under the same id is refused."""
     if change_type not in CHANGE_TYPES:
         raise InvalidInput("changeType", f"expected one of {', '.join(CHANGE_TYPES)}")
-    row = {"document_id": _text(document_id, "documentId"),
-           "instance_id": _text(instance_id, "instanceId"),
-           "database_name": _text(database_name, "databaseName"),
-           "physical_name": _text(physical_name, "physicalName"),
-           "change_type": change_type, "requested_by": _text(requested_by, "requestedBy")}
     d = db.documents
+    row = {"document_id": required_text(document_id, "documentId", d.c.document_id),
+           "instance_id": required_text(instance_id, "instanceId", d.c.instance_id),
+           "database_name": required_text(database_name, "databaseName", d.c.database_name),
+           "physical_name": required_text(physical_name, "physicalName", d.c.physical_name),
+           "change_type": change_type,
+           "requested_by": required_text(requested_by, "requestedBy", d.c.requested_by)}
     try:
         with engine.begin() as conn:
             existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])

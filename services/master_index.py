@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import DBAPIError
 
 from services import db
+from services._input import required_text
 from services._time import iso, utc
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 
@@ -46,12 +47,6 @@ def _current(conn: Connection, database_name: str, physical_name: str) -> int | 
     ).scalar_one_or_none()
 
 
-def _name(value: object, field: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "expected a non-empty string")
-    return value.strip()
-
-
 def update_master_index(engine: Engine, *, document_id: str, database_name: str,
                         physical_name: str, entry: Mapping[str, Any],
                         now: datetime) -> dict[str, Any]:
@@ -60,9 +55,10 @@ def update_master_index(engine: Engine, *, document_id: str, database_name: str,
     Returns ``{"databaseName", "physicalName", "version", "previousVersion", "documentId",
     "entry", "recordedAt"}``; the same document again returns its version unchanged.
     """
-    database_name = _name(database_name, "databaseName")
-    physical_name = _name(physical_name, "physicalName")
-    document_id = _name(document_id, "documentId")
+    v = db.master_index_versions
+    database_name = required_text(database_name, "databaseName", v.c.database_name)
+    physical_name = required_text(physical_name, "physicalName", v.c.physical_name)
+    document_id = required_text(document_id, "documentId", v.c.document_id)
     if not isinstance(entry, Mapping):
         raise InvalidInput("entry", "expected a JSON object")
     now = utc(now)
@@ -131,7 +127,7 @@ def restore_previous(engine: Engine, *, document_id: str, now: datetime,
     "withdrawnVersion"?, "currentVersion"?}``; ``restored`` is False when there was nothing to
     undo (never indexed, or already withdrawn by an earlier run of this compensation).
     """
-    document_id = _name(document_id, "documentId")
+    document_id = required_text(document_id, "documentId")
     now = utc(now)
     v, m = db.master_index_versions, db.master_index
     with engine.begin() as conn:

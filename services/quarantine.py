@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from services import db
+from services._input import required_text
 from services._time import iso, utc
 from services.errors import InvalidInput, NotFound
 
@@ -49,10 +50,9 @@ def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: 
 
     ``body`` is kept as sent: text as is, bytes that are not UTF-8 as base64.
     """
-    if not isinstance(message_id, str) or not message_id or len(message_id) > 256:
-        raise InvalidInput("messageId", "expected a non-empty string of at most 256 characters")
-    if not isinstance(source, str) or not source:
-        raise InvalidInput("source", "expected the queue or topic name")
+    q = db.quarantined_messages
+    message_id = required_text(message_id, "messageId", q.c.message_id)
+    source = required_text(source, "source", q.c.source)
     if not isinstance(reason, str) or not _REASON_SHAPE.match(reason):
         raise InvalidInput("reason", f"expected a reason code such as {', '.join(REASONS)}")
     if isinstance(body, bytes):

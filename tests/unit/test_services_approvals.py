@@ -394,3 +394,17 @@ def test_a_cancelled_approval_is_not_escalated(engine: sa.Engine,
     deadline = datetime.fromisoformat(opened["deadline"])
     assert handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline,
                            now=deadline)["outcome"] == "cancelled"
+
+
+def test_ids_and_people_must_fit_their_columns(engine: sa.Engine,
+                                               policy: ApprovalPolicy) -> None:
+    with pytest.raises(InvalidInput) as info:
+        open_approval(engine, KEYS, document_id="d" * 65, instance_id=DOC,
+                      assessment=assessment(policy), now=T0)
+    assert info.value.field == "documentId"
+    assessed = assessment(policy)
+    assessed["approvers"][1]["members"][0]["email"] = "x" * 250 + "@example.com"
+    with pytest.raises(InvalidInput) as info:
+        open_approval(engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessed,
+                      now=T0)
+    assert info.value.field == "assessment.approvers[1].members[0].email"

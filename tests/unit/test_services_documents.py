@@ -128,3 +128,13 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
     indexed = document_view(engine, DOC, T0)
     assert indexed["masterIndex"]["currentVersion"] == 1
     assert indexed["masterIndex"]["current"]["documentId"] == DOC
+
+
+def test_values_longer_than_their_columns_are_refused(engine: sa.Engine) -> None:
+    """SQLite would store them; SQL Server would fail the insert. Both now answer 400."""
+    with pytest.raises(InvalidInput, match="at most 256 characters") as info:
+        register(engine, document_id="long", physical_name="s." + "x" * 255)
+    assert info.value.field == "physicalName"
+    with pytest.raises(InvalidInput, match="at most 64") as info:
+        register(engine, document_id="d" * 65)
+    assert info.value.field == "documentId"
