@@ -154,8 +154,9 @@ module storage 'app/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
+    // `documents` holds drafts and final documents (<id>/draft.docx, <id>/final.docx), as
+    // services/drafting stores them; the app does not create containers with its identity.
     containerNames: [
-      'drafts'
       'documents'
       definitionsContainer
     ]

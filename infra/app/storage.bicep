@@ -5,7 +5,7 @@ param name string
 param location string
 param tags object = {}
 
-@description('Blob containers the app writes: drafts, final documents, workflow definitions.')
+@description('Blob containers the app uses: documents (drafts and finals), workflow definitions.')
 param containerNames array
 
 @description('Storage queues the app writes to.')

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from pycep import BicepParser
 
+from services.drafting import DOCUMENTS_CONTAINER
 from settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -353,7 +354,8 @@ def test_storage_account_has_shared_keys_off_and_tls_12() -> None:
     assert properties["supportsHttpsTrafficOnly"] is True
     assert properties["allowBlobPublicAccess"] is False
     params = template("main.bicep")["modules"]["storage"]["config"]["params"]
-    assert params["containerNames"] == ["drafts", "documents", "definitionsContainer"]
+    # services/drafting keeps drafts and finals in one container, DOCUMENTS_CONTAINER.
+    assert params["containerNames"] == [DOCUMENTS_CONTAINER, "definitionsContainer"]
     assert template("main.bicep")["variables"]["definitionsContainer"]["value"] == \
         "workflow-definitions"
     assert params["queueNames"] == ["output-queue"]
