@@ -189,7 +189,8 @@ class Host:
         self.invoker.shutdown()
         if self._azurite is not None:
             self._azurite.stop()
-        unload_app(self.app_dir)
+        if self.app is not None:
+            unload_app(self.app)
         if self._saved_cwd is not None:
             os.chdir(self._saved_cwd)
         for key, value in self._saved_env.items():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import typing
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,7 @@ from azure.functions import meta
 
 from .loader import FunctionInfo
 
-__all__ = ["Invocation", "Invoker", "OutputSink"]
+__all__ = ["Invocation", "Invoker", "OutputSink", "converter"]
 
 OutputSink = Callable[[dict[str, Any], meta.Datum], Awaitable[None]]
 
@@ -77,8 +76,9 @@ class Invocation:
     outputs: dict[str, list[meta.Datum]] = field(default_factory=dict)
 
 
-def _converter(binding_type: str) -> Any:
-    conv = meta._ConverterMeta.get(binding_type)
+def converter(binding_type: str) -> Any:
+    """azure-functions' converter for a binding type, as the worker looks it up."""
+    conv = meta._ConverterMeta.get(binding_type)  # type: ignore[no-untyped-call]
     if conv is None:
         raise LookupError(f"no azure-functions converter for binding type {binding_type!r}")
     return conv
@@ -88,10 +88,11 @@ def _encode(binding: dict[str, Any], value: Any) -> meta.Datum:
     """Encode an output value; a value of the wrong type gets a message naming the binding."""
     btype = str(binding.get("type"))
     try:
-        datum: meta.Datum = _converter(btype).encode(value, expected_type=None)
+        datum: meta.Datum = converter(btype).encode(value, expected_type=None)
     except NotImplementedError:  # the converters' way of saying "not a type I take"
-        raise TypeError(f"output {binding.get('name')!r} ({btype}) cannot take a"
-                        f" {type(value).__name__}") from None
+        raise TypeError(
+            f"output {binding.get('name')!r} ({btype}) cannot take a {type(value).__name__}"
+        ) from None
     return datum
 
 
@@ -135,7 +136,7 @@ class Invoker:
             if param.name in given:
                 kwargs[param.name] = given[param.name]
             elif param.name == trigger_name and trigger is not None:
-                conv = _converter(fn.trigger_type)
+                conv = converter(fn.trigger_type)
                 kwargs[param.name] = conv.decode(trigger, trigger_metadata=trigger_metadata or {})
             elif binding is not None and binding.get("direction") == "OUT":
                 outs[param.name] = kwargs[param.name] = _Out()
@@ -170,12 +171,3 @@ class Invoker:
             for datum in encoded:
                 await sink(binding, datum)
         return encoded
-
-
-def annotation_of(fn: FunctionInfo, name: str) -> Any:
-    """The declared type of parameter ``name`` (``typing`` generics resolved), or None."""
-    try:
-        hints = typing.get_type_hints(fn.func)
-    except Exception:
-        return None
-    return hints.get(name)

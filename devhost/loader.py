@@ -47,26 +47,34 @@ class LoadedApp:
     app_dir: Path
     module: Any
     functions: list[FunctionInfo]
+    modules_before: set[str] = field(default_factory=set)
 
     def by_trigger(self, trigger_type: str) -> dict[str, FunctionInfo]:
         return {f.name: f for f in self.functions if f.trigger_type == trigger_type}
 
 
-def _modules_under(app_dir: Path) -> list[str]:
+def _modules_under(app_dir: Path, names: set[str]) -> list[str]:
     root = str(app_dir.resolve())
     found = []
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None)
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None)
         if path and str(Path(path).resolve()).startswith(root + "/"):
             found.append(name)
     return found
 
 
-def unload_app(app_dir: Path) -> None:
-    """Forget the app's modules so another app (or a fresh copy) can be loaded in-process."""
-    for name in [*_modules_under(app_dir), APP_MODULE]:
+def unload_app(app: LoadedApp | Path) -> None:
+    """Forget the modules the app's import brought in from its folder, so another app (or a
+    fresh copy of this one) can be loaded in the same process. Modules that were loaded
+    before it (devhost itself, test code) stay; given only a folder, every module from that
+    folder goes."""
+    if isinstance(app, LoadedApp):
+        folder, loaded = app.app_dir, set(sys.modules) - app.modules_before
+    else:
+        folder, loaded = app.resolve(), set(sys.modules)
+    for name in [*_modules_under(folder, loaded), APP_MODULE]:
         sys.modules.pop(name, None)
-    path = str(app_dir.resolve())
+    path = str(folder)
     while path in sys.path:
         sys.path.remove(path)
 
@@ -80,6 +88,7 @@ def load_app(app_dir: Path) -> LoadedApp:
     for name in list(sys.modules):
         if name == APP_MODULE:
             sys.modules.pop(name)
+    before = set(sys.modules)
     sys.path.insert(0, str(app_dir))
     spec = importlib.util.spec_from_file_location(APP_MODULE, entry)
     assert spec is not None
@@ -117,4 +126,4 @@ def load_app(app_dir: Path) -> LoadedApp:
                 func=fn.get_user_function(),
             )
         )
-    return LoadedApp(app_dir=app_dir, module=module, functions=infos)
+    return LoadedApp(app_dir=app_dir, module=module, functions=infos, modules_before=before)

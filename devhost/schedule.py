@@ -102,7 +102,8 @@ def parse_schedule(text: str) -> Schedule:
         if not croniter.is_valid(stripped, second_at_beginning=True):
             raise ScheduleError(
                 f"schedule {stripped!r} is not a valid NCRONTAB expression: expected "
-                "'{second} {minute} {hour} {day} {month} {day-of-week}'")
+                "'{second} {minute} {hour} {day} {month} {day-of-week}'"
+            )
         return CronSchedule(stripped)
     if len(fields) == 1 and ":" in stripped:
         interval = parse_timespan(stripped)
@@ -111,7 +112,8 @@ def parse_schedule(text: str) -> Schedule:
         return IntervalSchedule(stripped, interval)
     raise ScheduleError(
         f"schedule {stripped!r} has {len(fields)} field(s): expected a six-field NCRONTAB "
-        "expression '{second} {minute} {hour} {day} {month} {day-of-week}' or a TimeSpan hh:mm:ss")
+        "expression '{second} {minute} {hour} {day} {month} {day-of-week}' or a TimeSpan hh:mm:ss"
+    )
 
 
 def _utc(moment: datetime) -> datetime:

@@ -1,0 +1,11 @@
+"""Activities of the document-approval workflow: thin functions over ``services``.
+
+Each parses its input, calls a service with the process's adapters (``runtime()``), records
+its business event in the audit trail and returns JSON for the workflow. Every write is keyed
+by the document id and the step, because activities run at least once.
+"""
+
+from . import approval, audit, drafting, filing, master_index, records
+from ._blueprint import blueprint
+
+__all__ = ["approval", "audit", "blueprint", "drafting", "filing", "master_index", "records"]

@@ -1,0 +1,11 @@
+"""Composition root: the Durable Functions app and its blueprints."""
+
+import azure.durable_functions as df
+import azure.functions as func
+
+import activities
+import orchestration
+
+app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
+app.register_functions(orchestration.blueprint)  # the `workflow` interpreter + definition loader
+app.register_functions(activities.blueprint)
