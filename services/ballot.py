@@ -82,15 +82,19 @@ def vote_id_for(request_id: str) -> str:
 
 
 def tally(required_roles: Sequence[str], votes: Sequence[Vote]) -> tuple[str, list[str]]:
-    """``(decision, approved roles)`` from votes in recorded order; the first decision stands."""
-    approved: list[str] = []
+    """``(decision, approved roles in policy order)`` from votes in recorded order; the first
+    decision stands."""
+    approved: set[str] = set()
+    decision = "pending"
     for vote in votes:
         if vote.decision == "reject":
-            return "rejected", approved
-        approved.extend(r for r in vote.roles if r in required_roles and r not in approved)
-        if all(r in approved for r in required_roles):
-            return "approved", [r for r in required_roles if r in approved]
-    return "pending", [r for r in required_roles if r in approved]
+            decision = "rejected"
+            break
+        approved.update(r for r in vote.roles if r in required_roles)
+        if approved.issuperset(required_roles):
+            decision = "approved"
+            break
+    return decision, [r for r in required_roles if r in approved]
 
 
 def load_case(conn: Connection, document_id: str) -> RowMapping:

@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services import db
 from services.approvals import open_approval, redeem_token
 from services.assessment import DraftSummary, assess
+from services.ballot import DECISIONS as DECISIONS_
 from services.ballot import Vote, cast_vote, current_ballot, record_vote, tally
 from services.errors import DecisionConflict, InvalidInput, NotFound
 from services.policy import load_policy
@@ -242,3 +245,30 @@ def test_an_auto_approval_record(engine: sa.Engine) -> None:
     record = open_doc(engine, score=0.99, kind="function")["ballot"]["record"]
     assert record == {"status": "Approved", "decidedAt": "2026-03-02T09:00:00Z", "tier": 1,
                       "autoApproved": True, "votes": []}
+
+
+_ROLES = ["A", "B", "C"]
+_votes = st.lists(st.tuples(st.sampled_from(DECISIONS_),
+                            st.lists(st.sampled_from([*_ROLES, "X"]), min_size=1, max_size=3)),
+                  max_size=8)
+
+
+@given(_votes, st.integers(min_value=1, max_value=3))
+def test_tally_properties(raw: list[tuple[str, list[str]]], required_count: int) -> None:
+    required = _ROLES[:required_count]
+    votes = [vote(decision, *roles) for decision, roles in raw]
+    decision, approved = tally(required, votes)
+    # Replay by hand: the first moment the ballot is decided fixes the outcome.
+    seen: set[str] = set()
+    expected = "pending"
+    for v in votes:
+        if v.decision == "reject":
+            expected = "rejected"
+            break
+        seen.update(r for r in v.roles if r in required)
+        if seen == set(required):
+            expected = "approved"
+            break
+    assert decision == expected
+    assert set(approved) == seen
+    assert approved == [r for r in required if r in approved]  # in policy order
