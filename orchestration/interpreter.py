@@ -128,10 +128,15 @@ class Interpreter:
             output = yield from self.machine(
                 self.document, data, self.document.get("output", "$.state")
             )
-        except WorkflowError as error:
+        except (WorkflowError, ExpressionError) as failure:
+            error = (
+                failure
+                if isinstance(failure, WorkflowError)
+                else WorkflowError(EXPRESSION_FAILED, f"output: {failure}")
+            )
             yield from self.compensate()
             self.publish(state=self.status.get("state"), error=error.name)
-            raise
+            raise error from None
         return output
 
     def check_input(self, workflow_input: Any) -> None:

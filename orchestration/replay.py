@@ -26,6 +26,7 @@ __all__ = [
     "EpisodeResult",
     "ReplayReport",
     "SimulatedHost",
+    "SimulatedInstance",
     "check_replay",
     "flatten_actions",
     "run_episode",
@@ -229,7 +230,9 @@ def check_replay(
 
 
 @dataclass
-class _Instance:
+class SimulatedInstance:
+    """One orchestration instance on the :class:`SimulatedHost`: its history and outcome."""
+
     instance_id: str
     name: str
     input: Any
@@ -266,7 +269,7 @@ class SimulatedHost:
         # activity name -> how long its result takes to arrive (default: at once)
         self.latency: dict[str, timedelta] = {}
         self._late: list[tuple[datetime, int, str, dict[str, Any]]] = []
-        self.instances: dict[str, _Instance] = {}
+        self.instances: dict[str, SimulatedInstance] = {}
         self.calls: list[tuple[datetime, str, Any]] = []
         self._queue: list[tuple[str, int, str, Any]] = []
         self._ids = 0
@@ -302,7 +305,7 @@ class SimulatedHost:
         if instance_id is None:
             self._ids += 1
             instance_id = f"instance-{self._ids}"
-        instance = _Instance(instance_id, name, instance_input, parent)
+        instance = SimulatedInstance(instance_id, name, instance_input, parent)
         self.instances[instance_id] = instance
         instance.inbox.append(
             event(
@@ -365,7 +368,7 @@ class SimulatedHost:
                 return
             self._episode(ready[0])
 
-    def status(self, instance_id: str) -> _Instance:
+    def status(self, instance_id: str) -> SimulatedInstance:
         return self.instances[instance_id]
 
     # --- internals ---
@@ -404,7 +407,7 @@ class SimulatedHost:
             )
         return event(TASK_COMPLETED, self.clock, TaskScheduledId=task_id, Result=json.dumps(result))
 
-    def _episode(self, instance: _Instance) -> None:
+    def _episode(self, instance: SimulatedInstance) -> None:
         for old in instance.history:
             old["IsPlayed"] = True
         new_events = [event(ORCHESTRATOR_STARTED, self.clock), *instance.inbox]
@@ -432,7 +435,7 @@ class SimulatedHost:
         elif result.done:
             self._finish(instance, "Completed", result.output, None)
 
-    def _schedule(self, instance: _Instance, index: int, action: dict[str, Any]) -> None:
+    def _schedule(self, instance: SimulatedInstance, index: int, action: dict[str, Any]) -> None:
         kind = action.get("actionType")
         if kind == WAIT_FOR_EVENT:
             return
@@ -466,7 +469,7 @@ class SimulatedHost:
                 )
             )
             child_input = json.loads(action["input"]) if action.get("input") else None
-            child = _Instance(child_id, name, child_input, (instance.instance_id, task_id))
+            child = SimulatedInstance(child_id, name, child_input, (instance.instance_id, task_id))
             self.instances[child_id] = child
             child.inbox.append(
                 event(
@@ -474,7 +477,9 @@ class SimulatedHost:
                 )
             )
 
-    def _finish(self, instance: _Instance, status: str, output: Any, error: str | None) -> None:
+    def _finish(
+        self, instance: SimulatedInstance, status: str, output: Any, error: str | None
+    ) -> None:
         instance.status, instance.output, instance.error = status, output, error
         instance.timers.clear()
         if status == "Completed":

@@ -8,6 +8,7 @@ defensively on whatever shape the document has, so one mistake does not hide the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]  # no stubs in requirements-dev.txt
 
 from .conditions import condition_operator
+from .definition import parse_semver
 from .errors import ExpressionError
 from .expressions import compile_expression, template_expressions
 from .paths import compile_path, compile_result_path
@@ -300,8 +302,6 @@ class _Semantics:
             self.template(state.get("input"), _join(pointer, "input"))
             version = state.get("version")
             if isinstance(version, str) and version != "latest":
-                from .definition import parse_semver
-
                 try:
                     parse_semver(version)
                 except ValueError as exc:
@@ -363,8 +363,6 @@ class _Semantics:
             if key.endswith(".$"):
                 self.expression(condition[key], _join(pointer, key))
         if isinstance(condition.get("matches"), str):
-            import re
-
             try:
                 re.compile(condition["matches"])
             except re.error as exc:
