@@ -1,0 +1,91 @@
+"""The document-approval journey on devhost: the real app, a virtual clock, Azurite, a SQLite
+app database, an .eml outbox and a folder library, all under a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from adapters import read_outbox
+from devhost.testing import DevHost
+
+ROOT = Path(__file__).resolve().parents[3]
+MESSAGES = ROOT / "examples" / "messages"
+
+
+@dataclass
+class Journey:
+    """The running app plus what a test inspects: outbox, library, app database."""
+
+    host: DevHost
+    folder: Path
+
+    @property
+    def outbox(self) -> Path:
+        return self.folder / "outbox"
+
+    @property
+    def library(self) -> Path:
+        return self.folder / "library"
+
+    @property
+    def db(self) -> sa.Engine:
+        return sa.create_engine(f"sqlite:///{self.folder / 'app.sqlite'}")
+
+    def message(self, name: str, **changes: Any) -> dict[str, Any]:
+        body = json.loads((MESSAGES / f"{name}.json").read_text())
+        body["documentId"] = str(uuid.uuid4())
+        body.update(changes)
+        return body
+
+    def submit(self, message: dict[str, Any]) -> str:
+        instance = self.host.start_orchestration(
+            "workflow", {"workflow": "document-approval", "input": message},
+            instance_id=message["documentId"])
+        self.host.wait_idle()
+        return instance
+
+    def mail_to(self, address: str) -> list[Any]:
+        return [m for m in read_outbox(self.outbox) if address in str(m["To"])]
+
+    def requests(self, document_id: str) -> list[dict[str, Any]]:
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT request_id, role, approver_email, kind FROM approval_requests"
+                " WHERE document_id = :d ORDER BY round, position"), {"d": document_id})
+            return [dict(r._mapping) for r in rows]
+
+    def vote(self, document_id: str, email: str, decision: str = "approve",
+             comment: str = "") -> None:
+        """What a script (or the API after a redeemed link) does: raise the approval event."""
+        request = next(r for r in self.requests(document_id) if r["approver_email"] == email)
+        answer = self.host.raise_event(document_id, "approval", {
+            "requestId": request["request_id"], "decision": decision, "comment": comment})
+        assert answer.status == 202, answer.text
+        self.host.wait_idle()
+
+    def audit_types(self, document_id: str) -> list[str]:
+        with self.db.connect() as conn:
+            rows = conn.execute(sa.text("SELECT event_type FROM audit_events"
+                                        " WHERE stream_id = :d ORDER BY version"),
+                                {"d": document_id})
+            return [r[0] for r in rows]
+
+
+@pytest.fixture(scope="package")
+def journey(tmp_path_factory) -> Journey:
+    folder = tmp_path_factory.mktemp("approval")
+    settings = {
+        "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
+        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    }
+    with DevHost(ROOT, clock="virtual", settings=settings, data_dir=folder / "devhost") as host:
+        yield Journey(host, folder)
