@@ -1,0 +1,225 @@
+"""Schema-change messages: check them, then start one document-approval workflow per document.
+
+A message that can never succeed (not JSON, not the schema, an unknown database, a document id
+already used for another object) is quarantined with a reason code and completed, so Service
+Bus does not redeliver it ten times into the dead-letter queue. Anything else that fails (the
+app database or the durable client is down) raises, so the message is redelivered.
+The instance id is the document id: a message for a document whose instance is still pending,
+running or suspended starts nothing and leaves a ``duplicate-ignored`` audit event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Container
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from sqlalchemy.engine import Engine
+
+from services import (
+    IdempotencyMismatch,
+    append_next,
+    derive_id,
+    quarantine_message,
+    register_document,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "QUEUE",
+    "SCHEMA_FILE",
+    "BadMessage",
+    "InstanceClient",
+    "Outcome",
+    "ReceivedMessage",
+    "SchemaChange",
+    "accept_schema_change",
+    "parse_schema_change",
+]
+
+log = logging.getLogger(__name__)
+
+QUEUE = "schema-changes"
+WORKFLOW = "document-approval"
+ORCHESTRATOR = "workflow"  # the generic interpreter (orchestration.blueprint)
+SCHEMA_FILE = Path(__file__).with_name("schema-change.schema.json")
+# An instance in one of these states is this document's workflow at work: start nothing.
+ACTIVE_STATUSES = ("Pending", "Running", "Suspended")
+
+
+@dataclass(frozen=True)
+class SchemaChange:
+    """A valid schema-change message; ``document_id`` is lower case (it names the instance)."""
+
+    document_id: str
+    physical_name: str
+    database_name: str
+    change_type: str
+    requested_by: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"documentId": self.document_id, "physicalName": self.physical_name,
+                "databaseName": self.database_name, "changeType": self.change_type,
+                "requestedBy": self.requested_by}
+
+
+class BadMessage(Exception):
+    """A message that will never succeed: ``reason`` is the quarantine reason code."""
+
+    def __init__(self, reason: str, details: dict[str, Any]) -> None:
+        super().__init__(f"{reason}: {details}")
+        self.reason = reason
+        self.details = details
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """What ingress needs of a Service Bus message."""
+
+    message_id: str | None
+    body: bytes
+    delivery_count: int = 1
+
+    @property
+    def key(self) -> str:
+        """The message id, or (a broker that sends none) one derived from the body."""
+        return self.message_id or derive_id(QUEUE, hashlib.sha256(self.body).hexdigest())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ingress did with a message: ``started``, ``duplicate-ignored`` or ``quarantined``."""
+
+    action: str
+    message_id: str
+    document_id: str | None = None
+    reason: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class InstanceClient(Protocol):
+    """The two calls of ``DurableOrchestrationClient`` that ingress makes."""
+
+    async def get_status(self, instance_id: str) -> Any: ...
+
+    async def start_new(self, orchestration_function_name: str, instance_id: str | None = None,
+                        client_input: Any | None = None) -> str: ...
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _describe(error: ValidationError, properties: dict[str, Any]) -> dict[str, str]:
+    """One schema error as ``{"field", "message"}``, the message saying what was expected."""
+    if error.validator == "required":
+        name = next(n for n in error.validator_value if n not in error.instance)
+        return {"field": name,
+                "message": f"{name}: is required; expected {properties[name]['description']}"}
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(properties))
+        return {"field": ", ".join(extra),
+                "message": f"{', '.join(extra)}: not a field of a schema-change message; "
+                           f"expected only {', '.join(properties)}"}
+    if not error.absolute_path:
+        return {"field": "(message)", "message": "(message): expected a JSON object"}
+    name = str(error.absolute_path[0])
+    got = json.dumps(error.instance)[:80]
+    return {"field": name,
+            "message": f"{name}: expected {properties[name]['description']}, got {got}"}
+
+
+def parse_schema_change(body: bytes) -> SchemaChange:
+    """The message in ``body``, or ``BadMessage`` (``not-json`` / ``schema-invalid``) listing
+    every problem, each naming its field."""
+    try:
+        message = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise BadMessage("not-json", {"error": f"the body is not UTF-8 text ({error.reason} "
+                                               f"at byte {error.start})"}) from None
+    except json.JSONDecodeError as error:
+        raise BadMessage("not-json", {"error": f"the body is not JSON: {error.msg} at line "
+                                               f"{error.lineno} column {error.colno}"}) from None
+    validator = _validator()
+    properties = validator.schema["properties"]
+    errors = sorted((_describe(e, properties) for e in validator.iter_errors(message)),
+                    key=lambda e: (e["field"], e["message"]))
+    if errors:
+        raise BadMessage("schema-invalid", {"errors": errors})
+    return SchemaChange(document_id=message["documentId"].lower(),
+                        physical_name=message["physicalName"],
+                        database_name=message["databaseName"],
+                        change_type=message["changeType"],
+                        requested_by=message["requestedBy"])
+
+
+def _runtime_status(status: Any) -> str | None:
+    """The instance's runtime status name; None when there is no such instance."""
+    value = getattr(status, "runtime_status", None)
+    return None if value is None else str(getattr(value, "value", value))
+
+
+async def accept_schema_change(message: ReceivedMessage, *, engine: Engine,
+                               databases: Container[str], client: InstanceClient,
+                               now: datetime) -> Outcome:
+    """Check a message and start its workflow, ignore it as a duplicate, or quarantine it."""
+    try:
+        change = parse_schema_change(message.body)
+        if change.database_name not in databases:
+            raise BadMessage("unknown-database", {
+                "field": "databaseName",
+                "message": f"databaseName: {change.database_name!r} is not a configured "
+                           "source database (SOURCE_DATABASES)"})
+        status = _runtime_status(await client.get_status(change.document_id))
+        if status in ACTIVE_STATUSES:
+            return _ignore_duplicate(engine, message, change, status, now)
+        try:
+            register_document(engine, document_id=change.document_id,
+                              instance_id=change.document_id,
+                              database_name=change.database_name,
+                              physical_name=change.physical_name,
+                              change_type=change.change_type,
+                              requested_by=change.requested_by, now=now)
+        except IdempotencyMismatch as error:
+            raise BadMessage("document-conflict", {"field": "documentId",
+                                                   "message": error.detail}) from None
+    except BadMessage as bad:
+        return _quarantine(engine, message, bad, now)
+    await client.start_new(ORCHESTRATOR, change.document_id,
+                           {"workflow": WORKFLOW, "input": change.to_json()})
+    log.info("schema change %s: started workflow %s for %s.%s", message.key,
+             change.document_id, change.database_name, change.physical_name)
+    return Outcome("started", message.key, change.document_id)
+
+
+def _ignore_duplicate(engine: Engine, message: ReceivedMessage, change: SchemaChange,
+                      status: str, now: datetime) -> Outcome:
+    # The event id names the message, so a redelivery of it records nothing new.
+    append_next(engine, change.document_id,
+                event_id=derive_id(change.document_id, "duplicate-ignored", message.key),
+                event_type="duplicate-ignored",
+                data={"messageId": message.key, "source": QUEUE, **change.to_json()}, now=now)
+    log.warning("schema change %s: instance %s is %s; duplicate ignored, nothing started",
+                message.key, change.document_id, status)
+    return Outcome("duplicate-ignored", message.key, change.document_id,
+                   details={"runtimeStatus": status})
+
+
+def _quarantine(engine: Engine, message: ReceivedMessage, bad: BadMessage,
+                now: datetime) -> Outcome:
+    details = {**bad.details, "deliveryCount": message.delivery_count}
+    quarantine_message(engine, message_id=message.key, source=QUEUE, reason=bad.reason,
+                       details=details, body=message.body, now=now)
+    log.warning("schema change %s quarantined (%s): %s", message.key, bad.reason, bad.details)
+    return Outcome("quarantined", message.key, reason=bad.reason, details=details)
