@@ -93,9 +93,15 @@ def run_episode(
     instance_input: Any,
     instance_id: str,
     parent_instance_id: str | None = None,
-    schema_version: int = 1,
+    schema_version: int = 2,
+    extras: dict[str, Any] | None = None,
 ) -> EpisodeResult:
-    """Invoke an orchestrator handle the way the extension does, and decode its answer."""
+    """Invoke an orchestrator handle the way the extension does, and decode its answer.
+
+    ``schema_version`` is the extension's ``upperSchemaVersion`` (2 = V3, what devhost and
+    current extensions send); ``extras`` adds context fields such as the long-timer settings
+    ``maximumShortTimerDuration`` and ``longRunningTimerIntervalDuration``.
+    """
     context = {
         "history": history,
         "input": json.dumps(instance_input),
@@ -103,6 +109,7 @@ def run_episode(
         "isReplaying": any(e.get("IsPlayed") for e in history),
         "parentInstanceId": parent_instance_id,
         "upperSchemaVersion": schema_version,
+        **(extras or {}),
     }
     try:
         answer = handle(json.dumps(context))
@@ -266,6 +273,8 @@ class SimulatedHost:
         self.orchestrators = orchestrators
         self.activities = activities
         self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+        # extra context fields for every episode (e.g. the long-timer settings of a backend)
+        self.context_extras: dict[str, Any] = {}
         # activity name -> how long its result takes to arrive (default: at once)
         self.latency: dict[str, timedelta] = {}
         self._late: list[tuple[datetime, int, str, dict[str, Any]]] = []
@@ -419,6 +428,7 @@ class SimulatedHost:
             instance.input,
             instance.instance_id,
             instance.parent[0] if instance.parent else None,
+            extras=self.context_extras,
         )
         instance.custom_status = result.custom_status
         for index, action in enumerate(result.actions):

@@ -223,3 +223,20 @@ def test_changed_definition_does_not_change_a_waiting_instance(bench: Any) -> No
     pinned = next(e for e in b.status(old).history if e["EventType"] == 5)
     assert '"version": "1.0.0"' in pinned["Result"]
     assert "edited in place" not in pinned["Result"]
+
+
+def test_long_deadlines_on_a_backend_that_splits_long_timers(bench: Any) -> None:
+    # The Azure Storage backend caps a timer at 6 days and the SDK then chains shorter ones.
+    b = bench([vote_loop()], ACTIVITIES)
+    b.host.context_extras.update(
+        maximumShortTimerDuration="6.00:00:00", longRunningTimerIntervalDuration="3.00:00:00"
+    )
+    iid = b.start("vote", {"roles": ["Security"], "sla": "P10D"})
+    b.advance(days=9)
+    assert b.calls("escalate") == []
+    b.advance(days=1)
+    assert b.elapsed("escalate") == [10 * 86400]
+    b.raise_event(iid, "approval", _vote("Security"))
+    assert b.status(iid).output["outcome"] == "Approved"
+    timers = [e for e in b.status(iid).history if e["EventType"] == 10]
+    assert len(timers) > 2  # the 10-day deadline was split
