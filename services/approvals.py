@@ -66,14 +66,17 @@ class Principal:
 @dataclass(frozen=True)
 class Redemption:
     """A decision taken through a link. ``replayed``: the same decision was already recorded
-    (answer 200 with the recorded vote, raise the event again: recording it is idempotent)."""
+    (answer 200 with the recorded vote; raising the event again is harmless, recording it is
+    idempotent). ``instance_id`` is the workflow instance that waits for the vote."""
 
     vote: Vote
     ballot: dict[str, Any]
     replayed: bool
+    instance_id: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"vote": self.vote.to_json(), "ballot": self.ballot, "replayed": self.replayed}
+        return {"vote": self.vote.to_json(), "ballot": self.ballot, "replayed": self.replayed,
+                "instanceId": self.instance_id}
 
 
 def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
@@ -362,5 +365,8 @@ def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str
     """
     request = _authorise(engine, keys, token, principal)
     vote, replayed = cast_vote(engine, request["request_id"], decision, comment, now)
-    return Redemption(vote, current_ballot(engine, request["document_id"]), replayed)
+    with engine.connect() as conn:
+        instance_id = load_case(conn, request["document_id"])["instance_id"]
+    return Redemption(vote, current_ballot(engine, request["document_id"]), replayed,
+                      instance_id)
 

@@ -155,6 +155,8 @@ def test_same_decision_again_is_a_replay_a_different_one_a_conflict(
     first = redeem_token(engine, KEYS, token, decision="approve", comment=" fine ",
                          now=T0 + timedelta(hours=1))
     assert not first.replayed
+    assert first.instance_id == DOC
+    assert first.to_json()["instanceId"] == DOC
     assert first.vote.roles == ("DBA",)
     assert first.vote.comment == "fine"
     again = redeem_token(engine, KEYS, token, decision="Approve", comment="fine",
