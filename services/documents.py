@@ -8,18 +8,18 @@ master-index entry.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from services import db
 from services._input import required_text
 from services._time import iso, utc
-from services.ballot import ballot_json, load_votes
+from services.ballot import Vote, ballot_json, load_votes
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 from services.master_index import index_entry
 
@@ -105,6 +105,19 @@ def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
     }
 
 
+def _waiting_for(case: RowMapping, requests: Sequence[RowMapping], votes: Sequence[Vote],
+                 pending_roles: list[str], now: datetime) -> list[dict[str, Any]]:
+    """Per pending role, who can still decide it: an unused request of the current round
+    (escalation requests, role ``*``, count for every role) whose deadline is ahead."""
+    voted = {v.request_id for v in votes}
+    live = [r for r in requests if r["request_id"] not in voted and now < r["deadline"]
+            and r["round"] >= case["escalations"]]
+    return [{"role": role, "deadline": iso(case["deadline"]),
+             "approvers": [{"name": r["approver_name"], "email": r["approver_email"],
+                            "kind": r["kind"]} for r in live if r["role"] in (role, "*")]}
+            for role in pending_roles]
+
+
 def document_view(engine: Engine, document_id: str, now: datetime,
                   base_url: str = "") -> dict[str, Any]:
     """Everything ``GET /api/documents/{id}`` shows: the record, the approval (deadline,
@@ -135,15 +148,8 @@ def document_view(engine: Engine, document_id: str, now: datetime,
         }
         view["votes"] = ballot["votes"]
         if case["status"] == "open":
-            voted = {v.request_id for v in votes}
-            view["waitingFor"] = [
-                {"role": role, "deadline": iso(case["deadline"]),
-                 "approvers": [{"name": r["approver_name"], "email": r["approver_email"],
-                                "kind": r["kind"]} for r in requests
-                               if r["role"] in (role, "*") and r["request_id"] not in voted
-                               and utc(now) < r["deadline"]
-                               and r["round"] >= case["escalations"]]}
-                for role in ballot["pendingRoles"]]
+            view["waitingFor"] = _waiting_for(case, requests, votes, ballot["pendingRoles"],
+                                              utc(now))
     with contextlib.suppress(NotFound):  # not indexed yet: the view says null
         view["masterIndex"] = index_entry(engine, view["databaseName"], view["physicalName"])
     return view
