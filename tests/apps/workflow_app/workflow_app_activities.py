@@ -89,4 +89,4 @@ def escalate(request: dict[str, Any]) -> str:
 @blueprint.activity_trigger(input_name="request")
 def fail_plain(request: Any) -> None:
     """Fail with a bare ``Exception``: an error without a name (``Task.Failed``)."""
-    raise Exception("something broke")  # noqa: TRY002 - the point is the missing name
+    raise Exception("something broke")  # deliberately unnamed
