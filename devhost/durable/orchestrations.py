@@ -34,7 +34,7 @@ TERMINAL = frozenset({"Completed", "Failed", "Terminated"})
 # The events the SDK's replay reads. The others (TaskScheduled, TimerCreated, ...) are kept in
 # the stored history but not sent: the SDK skips them, yet parses each one's timestamp, which
 # is most of the cost of a replay.
-_REPLAYED = frozenset(
+REPLAYED = frozenset(
     {
         EventType.OrchestratorStarted,
         EventType.ExecutionStarted,
@@ -518,12 +518,12 @@ class _Episode:
             "SELECT event FROM history WHERE instance_id=? ORDER BY n", (self.iid,)
         ):
             evt = json.loads(text)
-            if evt["EventType"] in _REPLAYED:
+            if evt["EventType"] in REPLAYED:
                 evt["IsPlayed"] = True
                 past.append(evt)
         self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
         context = {
-            "history": past + [e for e in self.new_events if e["EventType"] in _REPLAYED],
+            "history": past + [e for e in self.new_events if e["EventType"] in REPLAYED],
             "instanceId": self.iid,
             "isReplaying": bool(past),
             "parentInstanceId": self.inst["parent_id"],
