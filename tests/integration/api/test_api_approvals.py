@@ -143,6 +143,7 @@ def test_principal_headers_are_ignored_when_easy_auth_is_not_trusted(app: ApiApp
 
     assert answer.status == 200, answer.text
     assert answer.json()["vote"]["approver"]["email"] == "dev.dba@example.com"
+    assert len(app.received(document_id)) == 1
 
 
 def test_a_browser_form_post_gets_a_page_and_counts_like_json(app: ApiApp) -> None:
