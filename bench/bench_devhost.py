@@ -24,7 +24,8 @@ APP = Path(__file__).parent / "apps" / "noop_app"
 
 
 def run(count: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as data, DevHost(APP, clock="virtual", data_dir=data) as host:
+    with tempfile.TemporaryDirectory() as data, \
+            DevHost(APP, clock="virtual", data_dir=data) as host:
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:
             ids = list(pool.map(lambda i: host.start_orchestration("three_steps", i,
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     args = parser.parse_args()
     result = run(args.count)
-    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    print(f"machine: {platform.machine()}, python {platform.python_version()}")
     print("| orchestrations | start phase (s) | total (s) | orchestrations/s | activities/s |"
           " SDK replay alone (ms/orchestration) | SDK ceiling (orch/s/core) |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
