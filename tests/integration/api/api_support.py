@@ -75,7 +75,7 @@ class ApiApp:
 
     def dead_letters(self) -> list[dict[str, Any]]:
         answer = self.host.http("GET", f"/admin/devhost/queues/{QUEUE}/deadletter").json()
-        return list(answer if isinstance(answer, list) else answer.get("messages", []))
+        return list(answer["messages"])
 
     def submit(self, **changes: Any) -> dict[str, Any]:
         """A valid schema-change message through the queue: ingress starts its workflow."""
@@ -162,12 +162,14 @@ def app_settings(folder: Path, *, trust_easy_auth: bool) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_app(folder: Path, *, trust_easy_auth: bool = False) -> Iterator[ApiApp]:
+def running_app(folder: Path, *, trust_easy_auth: bool = False,
+                **overrides: str) -> Iterator[ApiApp]:
     """The api_app on devhost (virtual clock, Azurite) with its own database and folders."""
     runtime.reset()  # the process-wide runtime must read this host's settings
+    settings = {**app_settings(folder, trust_easy_auth=trust_easy_auth), **overrides}
     try:
         with DevHost(APP, clock="virtual", data_dir=folder / "devhost",
-                     settings=app_settings(folder, trust_easy_auth=trust_easy_auth)) as host:
+                     settings=settings) as host:
             yield ApiApp(host, folder)
     finally:
         runtime.reset()
