@@ -19,7 +19,8 @@ from typing import Any
 from devhost.messaging._db import iso, to_epoch, transaction
 from devhost.messaging._host import HostLike, invoke, resolve
 from devhost.messaging.datum import timer_trigger
-from devhost.schedule import parse_schedule
+from devhost.messaging.errors import ConfigError
+from devhost.schedule import ScheduleError, parse_schedule
 
 __all__ = ["TimerListener"]
 
@@ -39,7 +40,11 @@ class TimerListener:
         self.db = db
         self.clock = host.clock
         where = f"function {fn.name}: timer trigger schedule"
-        self.schedule = parse_schedule(resolve(fn.trigger.get("schedule"), host.settings, where))
+        try:
+            self.schedule = parse_schedule(resolve(fn.trigger.get("schedule"), host.settings,
+                                                   where))
+        except ScheduleError as error:
+            raise ConfigError(f"{where}: {error}") from error
         self.run_on_startup = bool(fn.trigger.get("runOnStartup", False))
         self.use_monitor = fn.trigger.get("useMonitor", True) is not False
         self.next: datetime | None = None

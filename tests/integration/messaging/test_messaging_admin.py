@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 from messaging_support import counts, send
 
+from devhost.messaging import ConfigError
 from devhost.testing import DevHost
 
 BAD_SENDS = [
@@ -53,3 +58,15 @@ def test_listing_shows_every_entity_with_counts(messaging_host: DevHost) -> None
     assert names["device-events"]["requiresSession"] is True
     assert names["alerts/Subscriptions/critical"]["maxDeliveryCount"] == 3
     assert messaging_host.http("GET", "/admin/devhost/queues/nowhere").status == 404
+
+
+def test_a_malformed_config_file_stops_the_host_naming_the_field(apps_dir: Path,
+                                                                tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(apps_dir / "messaging_bench_app", app)
+    (app / "servicebus.config.json").write_text(json.dumps({"UserConfig": {"Namespaces": [
+        {"Name": "ns", "Queues": [{"Name": "bench-noop",
+                                   "Properties": {"LockDuration": "one minute"}}]}]}}))
+    host = DevHost(app, clock="virtual", data_dir=tmp_path / "data")
+    with pytest.raises(ConfigError, match=r"Queues\[0\]\.Properties\.LockDuration"):
+        host.start()
