@@ -1,72 +1,51 @@
-"""Definitions in a blob container, ``<name>/<version>.json`` (Azurite locally).
+"""Definitions in a blob container, ``<name>/<version>.json``, read through a ``BlobStore``.
 
-A small reader over azure-storage-blob's ``ContainerClient``; it fails fast (no retries, short
-timeouts) so that a missing emulator cannot stall the loader activity for minutes.
+The store is the project's blob adapter (``adapters.blob``: Azurite locally, an identity-based
+connection in Azure); anything with ``list_names(container, prefix)`` and
+``get(container, name).content`` (raising ``LookupError`` when missing) will do.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from .definitions_store import StoredDefinition
 
-__all__ = ["BlobSource"]
+__all__ = ["BlobReader", "BlobSource"]
+
+
+class BlobReader(Protocol):
+    """The two reads the loader needs from a blob store."""
+
+    def list_names(self, container: str, prefix: str = "") -> list[str]: ...
+
+    def get(self, container: str, name: str) -> Any: ...
 
 
 class BlobSource:
-    """Reads ``<name>/<version>.json`` blobs from one container."""
+    """Reads ``<name>/<version>.json`` blobs from one container of a blob store."""
 
-    def __init__(self, container: Any, label: str = "") -> None:
+    def __init__(self, store: BlobReader, container: str) -> None:
+        self.store = store
         self.container = container
-        self.label = label or f"blob container {getattr(container, 'container_name', '?')}"
-
-    @classmethod
-    def from_connection_string(cls, connection_string: str, container_name: str) -> BlobSource:
-        from azure.storage.blob import ContainerClient
-
-        if connection_string.strip() == "UseDevelopmentStorage=true":
-            connection_string = _AZURITE
-        client = ContainerClient.from_connection_string(
-            connection_string,
-            container_name,
-            retry_total=0,
-            connection_timeout=2,
-            read_timeout=10,
-        )
-        return cls(client, f"blob container {container_name}")
 
     def __str__(self) -> str:
-        return self.label
+        return f"blob container {self.container}"
 
     def versions(self, name: str) -> list[str]:
-        from azure.core.exceptions import ResourceNotFoundError
-
-        try:
-            blobs = list(self.container.list_blobs(name_starts_with=f"{name}/"))
-        except ResourceNotFoundError:
-            return []
         found = []
-        for blob in blobs:
-            rest = blob.name[len(name) + 1 :]
+        for blob_name in self.store.list_names(self.container, f"{name}/"):
+            rest = blob_name[len(name) + 1 :]
             if "/" not in rest and rest.endswith(".json"):
                 found.append(rest[: -len(".json")])
         return found
 
     def read(self, name: str, version: str) -> StoredDefinition | None:
-        from azure.core.exceptions import ResourceNotFoundError
-
         blob_name = f"{name}/{version}.json"
         try:
-            data = self.container.download_blob(blob_name).readall()
-        except ResourceNotFoundError:
+            blob = self.store.get(self.container, blob_name)
+        except LookupError:
             return None
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else str(data)
-        return StoredDefinition(name, version, text, f"{self.label}/{blob_name}")
-
-
-# Azurite's well-known development account (public, documented by Microsoft; not a secret).
-_AZURITE = (
-    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
-    "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;"
-    "BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
-)
+        content = blob.content
+        text = content.decode("utf-8-sig") if isinstance(content, bytes) else str(content)
+        return StoredDefinition(name, version, text, f"{self}/{blob_name}")

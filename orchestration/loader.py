@@ -9,14 +9,25 @@ from .definitions_store import DefinitionSource, FolderSource, load_definition
 
 __all__ = ["load_requested", "sources_from_settings"]
 
+_STORAGE_SETTINGS = (
+    "DOCUMENTS_STORAGE",
+    "DOCUMENTS_STORAGE__blobServiceUri",
+    "AzureWebJobsStorage",
+)
 
-def sources_from_settings(values: Any) -> list[DefinitionSource]:
-    """The folder ``WORKFLOWS_PATH`` and, when storage is configured, the definitions container."""
-    sources: list[DefinitionSource] = [FolderSource(values.get("WORKFLOWS_PATH") or "workflows")]
-    connection = values.get("DOCUMENTS_STORAGE") or values.get("AzureWebJobsStorage")
-    container = values.get("WORKFLOW_DEFINITIONS_CONTAINER") or "workflow-definitions"
-    if connection:
-        sources.append(BlobSource.from_connection_string(connection, container))
+
+def sources_from_settings(settings: Any) -> list[DefinitionSource]:
+    """The folder ``WORKFLOWS_PATH`` and, when storage is configured, the definitions container.
+
+    The container is read through the project's blob adapter, which picks a connection string
+    (Azurite locally) or the identity-based ``DOCUMENTS_STORAGE__blobServiceUri`` in Azure.
+    """
+    sources: list[DefinitionSource] = [FolderSource(settings.get("WORKFLOWS_PATH") or "workflows")]
+    if any(settings.get(name) for name in _STORAGE_SETTINGS):
+        from adapters import build_blob_store  # the app's adapter; heavy, imported on use
+
+        container = settings.get("WORKFLOW_DEFINITIONS_CONTAINER") or "workflow-definitions"
+        sources.append(BlobSource(build_blob_store(settings), container))
     return sources
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.storage.blob import ContainerClient
+from azure.storage.blob import BlobServiceClient, ContainerClient
 
+from adapters.blob import AzureBlobStore
 from orchestration.blob_definitions import BlobSource
 from orchestration.definition import content_hash, semver_key
 from orchestration.definitions_store import (
@@ -17,7 +18,7 @@ from orchestration.definitions_store import (
     FolderSource,
     load_definition,
 )
-from orchestration.loader import load_requested
+from orchestration.loader import load_requested, sources_from_settings
 from tests.support.azurite import run_azurite
 
 
@@ -105,11 +106,12 @@ def test_loader_activity_reads_workflows_path_from_settings(
 
 def test_an_unreachable_blob_store_does_not_hide_the_folder(tmp_path: Path) -> None:
     write(tmp_path, definition("1.0.0"))
-    unreachable = BlobSource.from_connection_string(
+    service = BlobServiceClient.from_connection_string(
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
         "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;",
-        "workflow-definitions",
+        retry_total=0,
     )
+    unreachable = BlobSource(AzureBlobStore(service, create_containers=False), "defs")
     loaded = load_definition("doc", None, [FolderSource(tmp_path), unreachable])
     assert loaded.version == "1.0.0"
 
@@ -125,7 +127,8 @@ def test_blob_container_definitions_on_azurite(tmp_path: Path) -> None:
         container.upload_blob("doc/1.1.0.json", json.dumps(definition("1.1.0", "blob")))
         container.upload_blob("doc/2.0.0.json", json.dumps(definition("2.0.0", "blob")))
         container.upload_blob("doc/drafts/9.0.0.json", json.dumps(definition("9.0.0", "nested")))
-        blob = BlobSource.from_connection_string(azurite.connection_string, "workflow-definitions")
+        store = AzureBlobStore.from_connection_string(azurite.connection_string)
+        blob = BlobSource(store, "workflow-definitions")
         sources = [FolderSource(tmp_path), blob]
         latest = load_definition("doc", None, sources)
         assert (latest.version, latest.document["description"]) == ("2.0.0", "blob")
@@ -135,5 +138,11 @@ def test_blob_container_definitions_on_azurite(tmp_path: Path) -> None:
         assert load_definition("doc", "2.0.0", [blob]).version == "2.0.0"
         with pytest.raises(DefinitionNotFound):
             load_definition("doc", "3.0.0", sources)
-        empty = BlobSource.from_connection_string(azurite.connection_string, "no-such-container")
-        assert empty.versions("doc") == []
+        assert BlobSource(store, "no-such-container").versions("doc") == []
+        # the loader activity finds the container through the settings and the blob adapter
+        settings = {
+            "WORKFLOWS_PATH": str(tmp_path),
+            "DOCUMENTS_STORAGE": azurite.connection_string,
+            "WORKFLOW_DEFINITIONS_CONTAINER": "workflow-definitions",
+        }
+        assert load_definition("doc", None, sources_from_settings(settings)).version == "2.0.0"
