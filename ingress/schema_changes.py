@@ -153,10 +153,13 @@ def parse_schema_change(body: bytes) -> SchemaChange:
                                                f"{error.lineno} column {error.colno}"}) from None
     validator = _validator()
     properties = validator.schema["properties"]
-    errors = sorted((_describe(e, properties) for e in validator.iter_errors(message)),
-                    key=lambda e: (e["field"], e["message"]))
-    if errors:
-        raise BadMessage("schema-invalid", {"errors": errors})
+    # One error per field: "" breaks both minLength and pattern, but one message says it.
+    by_field: dict[str, dict[str, str]] = {}
+    for error in validator.iter_errors(message):
+        described = _describe(error, properties)
+        by_field.setdefault(described["field"], described)
+    if by_field:
+        raise BadMessage("schema-invalid", {"errors": [by_field[f] for f in sorted(by_field)]})
     return SchemaChange(document_id=message["documentId"].lower(),
                         physical_name=message["physicalName"],
                         database_name=message["databaseName"],
