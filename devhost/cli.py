@@ -37,7 +37,7 @@ def _start(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         try:
             await host.start()
-        except (AppLoadError, OSError, RuntimeError) as exc:
+        except (AppLoadError, OSError, RuntimeError, ValueError) as exc:
             print(f"devhost: cannot start: {exc}", file=sys.stderr)
             await host.stop()
             return 1

@@ -81,16 +81,16 @@ def load_config(
 ) -> HostConfig:
     """Read host.json and the app settings of ``app_dir``; ``overrides`` win over both."""
     env = os.environ if environ is None else environ
-    settings: dict[str, str] = {}
+    # Like the Functions host, every environment variable is an app setting; the file adds
+    # local values for what the environment does not set.
+    settings: dict[str, str] = dict(env)
     local = app_dir / "local.settings.json"
     if local.is_file():
         values = _read_json(local).get("Values", {})
         if not isinstance(values, dict):
             raise ConfigError("local.settings.json: Values must be an object of strings")
-        settings.update({str(k): "" if v is None else str(v) for k, v in values.items()})
-    for key in list(settings):
-        if key in env:
-            settings[key] = env[key]
+        for key, value in values.items():
+            settings.setdefault(str(key), "" if value is None else str(value))
     settings.update(overrides or {})
     host_path = app_dir / "host.json"
     host_json = _read_json(host_path) if host_path.is_file() else {"version": "2.0"}

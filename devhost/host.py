@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import logging
 import os
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
@@ -92,6 +93,7 @@ class Host:
         self._listeners: list[Listener] = []
         self._routes: list[web.RouteDef] = []
         self._probes: list[Callable[[], bool]] = []
+        self._stop_hooks: list[Callable[[], Awaitable[None] | None]] = []
         self._runner: web.AppRunner | None = None
         self._azurite: Azurite | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -111,13 +113,25 @@ class Host:
     def add_busy_probe(self, probe: Callable[[], bool]) -> None:
         self._probes.append(probe)
 
+    def add_stop_hook(self, hook: Callable[[], Awaitable[None] | None]) -> None:
+        """Called at stop, after the listeners stopped and before the engine does."""
+        self._stop_hooks.append(hook)
+
     async def invoke(
         self,
         fn: FunctionInfo,
         trigger: meta.Datum | None = None,
         trigger_metadata: dict[str, meta.Datum] | None = None,
+        inputs: dict[str, Any] | None = None,
     ) -> Invocation:
-        return await self.invoker.invoke(fn, trigger, trigger_metadata)
+        """Call ``fn`` as the worker would: the trigger through its converter, durable client
+        inputs with the extension's client JSON, ``inputs`` as given."""
+        given = dict(inputs or {})
+        if self.api is not None:
+            for binding in fn.bindings:
+                if binding.get("type") == "durableClient":
+                    given.setdefault(str(binding["name"]), self.api.client_binding())
+        return await self.invoker.invoke(fn, trigger, trigger_metadata, inputs=given)
 
     # ------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -157,7 +171,7 @@ class Host:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.api = DurableApi(self.engine, self.base_url, self.config.hub_name)
         prefix = str(self.config.extension("http").get("routePrefix", "api"))
-        self.http = HttpTriggers(self.functions, self.invoker, prefix, self.api.client_binding)
+        self.http = HttpTriggers(self.functions, self.invoke, prefix)
         web_app = web.Application(client_max_size=100 * 1024 * 1024)
         web_app.add_routes(
             [*admin_routes(self), *self.api.routes(), *self._routes, *self.http.web_routes()]
@@ -180,6 +194,11 @@ class Host:
             with contextlib.suppress(Exception):
                 await listener.stop()
         self._listeners.clear()
+        for hook in self._stop_hooks:
+            with contextlib.suppress(Exception):
+                outcome = hook()
+                if inspect.isawaitable(outcome):
+                    await outcome
         if self.engine is not None:
             await self.engine.stop()
             self.engine.store.close()

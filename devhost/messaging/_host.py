@@ -54,21 +54,12 @@ class HostLike(Protocol):
 
     def add_busy_probe(self, probe: Callable[[], bool]) -> None: ...
 
+    def add_stop_hook(self, hook: Callable[[], Awaitable[None] | None]) -> None: ...
+
 
 async def invoke(host: HostLike, fn: Any, data: Datum | None,
                  metadata: dict[str, Datum] | None = None) -> Any:
-    """Call ``fn`` through the host, giving ``durableClient`` inputs their binding JSON.
-
-    ``Host.invoke`` does not fill durable client inputs for non-HTTP triggers yet, so this
-    passes them to the host's invoker itself (the way the host's HTTP triggers do); once
-    ``Host.invoke`` does it, this reduces to that call.
-    """
-    api = getattr(host, "api", None)
-    invoker = getattr(host, "invoker", None)
-    clients = [b["name"] for b in fn.bindings if b.get("type") == "durableClient"]
-    if clients and api is not None and invoker is not None:
-        binding = api.client_binding()
-        return await invoker.invoke(fn, data, metadata, inputs=dict.fromkeys(clients, binding))
+    """Call ``fn`` through the host (which also fills its ``durableClient`` inputs)."""
     return await host.invoke(fn, data, metadata)
 
 

@@ -9,7 +9,6 @@ at the same moment locks left by a previous (crashed) devhost are released.
 from __future__ import annotations
 
 import logging
-import weakref
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,7 @@ class Messaging:
         self.host = host
         self.config: BrokerConfig = load_config(config_path(host))
         self.db = connect(Path(host.data_dir) / BROKER_FILE)
-        weakref.finalize(self, self.db.close)
+        host.add_stop_hook(self.db.close)
         self.servicebus = ServiceBusBroker(self.db, self.config, host.clock.now)
         self.queues = StorageQueues(self.db, host.clock.now)
         self.listeners: list[ServiceBusListener | QueueListener | TimerListener] = []

@@ -9,23 +9,30 @@ client bindings get the extension's client JSON. Auth levels are not enforced, l
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import azure.functions as func
 from aiohttp import web
 from azure.functions import meta
 from multidict import MultiMapping
 
-from ..invoker import Invoker, converter
+from ..invoker import Invocation, converter
 from ..loader import FunctionInfo
 from .problems import problem
 from .routes import RouteTemplate
 
-__all__ = ["HttpRoute", "HttpTriggers"]
+__all__ = ["HttpRoute", "HttpTriggers", "Invoke"]
 
 log = logging.getLogger("devhost.http")
+
+class Invoke(Protocol):
+    """``Host.invoke``: how HTTP triggers call their function."""
+
+    def __call__(self, fn: FunctionInfo, trigger: Any = None, trigger_metadata: Any = None,
+                 inputs: dict[str, Any] | None = None) -> Awaitable[Invocation]: ...
+
 
 _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
@@ -38,16 +45,9 @@ class HttpRoute:
 
 
 class HttpTriggers:
-    def __init__(
-        self,
-        functions: list[FunctionInfo],
-        invoker: Invoker,
-        route_prefix: str,
-        client_binding: Callable[[], str],
-    ) -> None:
-        self.invoker = invoker
+    def __init__(self, functions: list[FunctionInfo], invoke: Invoke, route_prefix: str) -> None:
+        self.invoke = invoke
         self.prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
-        self.client_binding = client_binding
         self.routes: list[HttpRoute] = []
         for fn in functions:
             if fn.trigger_type != "httpTrigger":
@@ -98,12 +98,8 @@ class HttpTriggers:
             route_params={k: str(v) for k, v in params.items()},
             body=body,
         )
-        inputs: dict[str, Any] = {str(fn.trigger["name"]): req}
-        for binding in fn.bindings:
-            if binding.get("type") == "durableClient":
-                inputs[str(binding["name"])] = self.client_binding()
         try:
-            invocation = await self.invoker.invoke(fn, inputs=inputs)
+            invocation = await self.invoke(fn, inputs={str(fn.trigger["name"]): req})
         except Exception as exc:
             log.exception("function %s failed", fn.name)
             return problem(500, f"Function '{fn.name}' failed: {type(exc).__name__}: {exc}")

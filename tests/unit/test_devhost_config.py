@@ -14,12 +14,13 @@ def write(folder, name, data):
 
 
 def test_environment_wins_over_local_settings_and_overrides_win_over_both(tmp_path):
+    """Every environment variable is an app setting, as on the Functions host."""
     write(tmp_path, "local.settings.json", {"IsEncrypted": False, "Values": {
         "FROM_FILE": "file", "BOTH": "file", "OVERRIDDEN": "file", "EMPTY": None}})
     config = load_config(tmp_path, overrides={"OVERRIDDEN": "override"},
                          environ={"BOTH": "env", "OVERRIDDEN": "env", "ONLY_ENV": "env"})
     assert config.settings == {"FROM_FILE": "file", "BOTH": "env", "OVERRIDDEN": "override",
-                               "EMPTY": ""}
+                               "EMPTY": "", "ONLY_ENV": "env"}
 
 
 def test_missing_files_give_defaults(tmp_path):
