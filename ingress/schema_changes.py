@@ -155,8 +155,8 @@ def parse_schema_change(body: bytes) -> SchemaChange:
     properties = validator.schema["properties"]
     # One error per field: "" breaks both minLength and pattern, but one message says it.
     by_field: dict[str, dict[str, str]] = {}
-    for error in validator.iter_errors(message):
-        described = _describe(error, properties)
+    for failure in validator.iter_errors(message):
+        described = _describe(failure, properties)
         by_field.setdefault(described["field"], described)
     if by_field:
         raise BadMessage("schema-invalid", {"errors": [by_field[f] for f in sorted(by_field)]})
