@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 from api_support import ApiApp, easy_auth_principal, header
 
-from services import audit_trail
+import runtime
+from services import audit_trail, handle_deadline, parse_timestamp
 
 
 def tampered(token: str) -> str:
@@ -113,6 +114,9 @@ def test_after_the_approval_ended_the_decision_is_410(app: ApiApp) -> None:
 
     assert late.status == 410, late.text
     assert "ended" in late.json()["detail"]
+    page = app.host.http("GET", f"/api/approvals/{tokens['DBA']}")
+    assert page.status == 410
+    assert "approval of this document has ended" in page.text
     assert [v["decision"] for v in app.votes(document_id)] == ["reject"]
 
 
@@ -131,6 +135,10 @@ def test_a_tampered_token_is_400_for_the_decision_and_the_page(app: ApiApp) -> N
     assert header(page, "Content-Type").startswith("text/html")
     assert "altered" in page.text
     assert garbage.status == 400
+    form = app.host.http("POST", f"/api/approvals/{forged}", data="decision=approve", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+    assert form.status == 400
+    assert header(form, "Content-Type").startswith("text/html")
     assert app.votes(document_id) == []
 
 
@@ -185,3 +193,30 @@ def test_a_vote_whose_workflow_is_gone_is_recorded_and_says_the_event_was_not_ra
     assert answer.json()["eventRaised"] is False
     assert len(app.votes(document_id)) == 1
     assert audit_trail(app.engine, document_id)["events"] == []
+
+
+def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open_roles(
+        app: ApiApp) -> None:
+    document_id, tokens = app.case(opened_at=datetime.now(UTC) - timedelta(hours=49))
+    current = runtime.runtime()
+    deadline = parse_timestamp(app.host.http("GET", f"/api/documents/{document_id}")
+                               .json()["approval"]["deadline"], "deadline")
+    escalated = handle_deadline(current.adapters.database, current.keys,
+                                document_id=document_id, deadline=deadline,
+                                now=datetime.now(UTC))
+    assert escalated["outcome"] == "escalated"
+    contact_token = escalated["requests"][0]["token"]
+
+    old = app.decide(tokens["DBA"])
+    page = app.host.http("GET", f"/api/approvals/{contact_token}")
+    contact = app.decide(contact_token, comment="approved on escalation")
+
+    assert old.status == 410, old.text
+    assert page.status == 200
+    assert "every role still open" in page.text
+    assert contact.status == 200, contact.text
+    assert contact.json()["vote"]["kind"] == "escalation"
+    assert contact.json()["vote"]["roles"] == ["Data Steward", "DBA"]
+    output = app.host.wait_for(document_id)["output"]
+    assert output["received"] == [contact.json()["vote"]]
+    assert output["ballot"]["decision"] == "approved"
