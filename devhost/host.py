@@ -29,6 +29,7 @@ from .azurite import Azurite, find_azurite
 from .clock import Clock, RealClock, VirtualClock
 from .config import HostConfig, load_config
 from .durable.engine import DurableEngine
+from .durable.replay_workers import ReplayWorkers
 from .durable.store import Store
 from .invoker import Invocation, Invoker, OutputSink
 from .loader import FunctionInfo, LoadedApp, load_app, unload_app
@@ -94,6 +95,7 @@ class Host:
         self._routes: list[web.RouteDef] = []
         self._probes: list[Callable[[], bool]] = []
         self._stop_hooks: list[Callable[[], Awaitable[None] | None]] = []
+        self._replay_workers: ReplayWorkers | None = None
         self._runner: web.AppRunner | None = None
         self._azurite: Azurite | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -162,6 +164,10 @@ class Host:
             self.config.durable,
             cpu_count=os.cpu_count() or 2,
         )
+        workers = self._worker_processes()
+        if workers > 1 and self.engine.orch.orchestrators:
+            self._replay_workers = ReplayWorkers(self.app_dir, dict(os.environ), workers)
+            self.engine.orch.replay = self._replay_workers.replay
         # Bind first: the client binding and the printed URLs need the real port.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -202,6 +208,8 @@ class Host:
         if self.engine is not None:
             await self.engine.stop()
             self.engine.store.close()
+        if self._replay_workers is not None:
+            self._replay_workers.close()
         if self._runner is not None:
             await self._runner.cleanup()
         await self._close_sdk_http_session()
@@ -217,6 +225,18 @@ class Host:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+    def _worker_processes(self) -> int:
+        """``FUNCTIONS_WORKER_PROCESS_COUNT`` (default 1: orchestrators replay in-process)."""
+        raw = self.settings.get("FUNCTIONS_WORKER_PROCESS_COUNT", "1") or "1"
+        try:
+            count = int(raw)
+        except ValueError:
+            raise ValueError(f"FUNCTIONS_WORKER_PROCESS_COUNT: expected a whole number from 1"
+                             f" to 10, got {raw!r}") from None
+        if not 1 <= count <= 10:
+            raise ValueError(f"FUNCTIONS_WORKER_PROCESS_COUNT: expected 1 to 10, got {count}")
+        return count
 
     def _install_extensions(self) -> None:
         try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +55,22 @@ _OOP_LABEL = "\n\n$OutOfProcData$:"
 CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
 CONTINUE_AS_NEW, CREATE_TIMER, WAIT_EVENT, CALL_ENTITY, CALL_HTTP, SIGNAL_ENTITY = 4, 5, 6, 7, 8, 9
 HTTP_ACTIVITY = "BuiltIn::HttpActivity"
+
+
+def call_orchestrator(func: Any, body: str) -> dict[str, Any]:
+    """Call an orchestrator function with the context JSON, as the worker does; returns the
+    OrchestratorState (actions, isDone, output, error, customStatus)."""
+    try:
+        out = func(azf_durable.OrchestrationContext(body))
+    except Exception as exc:
+        # The SDK raises with the state it had appended after a label (out-of-proc protocol).
+        message, _, state = str(exc).partition(_OOP_LABEL)
+        data: dict[str, Any] = json.loads(state) if state else {"actions": [],
+                                                                 "customStatus": None}
+        data["isDone"] = False
+        data["error"] = message or type(exc).__name__
+        return data
+    return json.loads(out) if isinstance(out, str) else dict(out)
 
 
 def flatten_actions(actions: Any) -> list[dict[str, Any]]:
@@ -135,6 +152,8 @@ class OrchestrationEngine:
         self.default_version = default_version
         self.version_match = version_match.lower()
         self.version_failure = version_failure.lower()
+        # Where episodes run: here by default; ReplayWorkers.replay to use worker processes.
+        self.replay: Callable[[list[tuple[str, str]]], list[dict[str, Any]]] = self.replay_here
 
     # ----------------------------------------------------------------------------- starting
     def create(
@@ -233,7 +252,7 @@ class OrchestrationEngine:
 
     # ------------------------------------------------------------------------------ episode
     def run_episode(self, instance_id: str, now: datetime) -> _Episode | None:
-        """Read the instance and run its user code; the caller commits the returned plan."""
+        """Read the instance and its due messages; the caller runs and commits the plan."""
         db = self.store.conn()
         inst = db.execute("SELECT * FROM instances WHERE id=?", (instance_id,)).fetchone()
         rows = db.execute(
@@ -248,40 +267,37 @@ class OrchestrationEngine:
             return None
         plan = _Episode(self, inst, rows, now)
         plan.prepare()
-        if plan.should_run:
-            plan.run_user_code()
         return plan
 
     def run_episodes(self, instance_ids: list[str], now: datetime) -> list[EpisodeResult]:
         """Run the episodes of several instances and commit them in one transaction."""
         plans = []
+        calls: list[tuple[_Episode, str, str]] = []
         for iid in instance_ids:
             try:
                 plan = self.run_episode(iid, now)
+                if plan is None:
+                    continue
+                body = plan.build_context() if plan.should_run else None
             except Exception:
                 log.exception("episode of %s failed; it will be retried", iid)
                 continue
-            if plan is not None:
-                plans.append(plan)
+            plans.append(plan)
+            if body is not None:
+                calls.append((plan, plan.inst["name"], body))
+        if calls:
+            results = self.replay([(name, body) for _, name, body in calls])
+            for (plan, _, _), result in zip(calls, results, strict=True):
+                plan.result = result
         if plans:
             with self.store.tx() as tx:
                 for plan in plans:
                     plan.commit(tx)
         return [EpisodeResult(p.iid, p.status, p.should_run) for p in plans]
 
-    def invoke_orchestrator(self, fn: FunctionInfo, context: dict[str, Any]) -> dict[str, Any]:
-        """Call the orchestrator function with the context JSON; returns the OrchestratorState."""
-        body = json.dumps(context)
-        try:
-            out = fn.func(azf_durable.OrchestrationContext(body))
-        except Exception as exc:
-            text = str(exc)
-            message, _, state = text.partition(_OOP_LABEL)
-            data = json.loads(state) if state else {"actions": [], "customStatus": None}
-            data["isDone"] = False
-            data["error"] = message or type(exc).__name__
-            return data
-        return json.loads(out) if isinstance(out, str) else dict(out)
+    def replay_here(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Run orchestrator episodes in this process: (name, context JSON) -> state."""
+        return [call_orchestrator(self.orchestrators[name].func, body) for name, body in calls]
 
     # ------------------------------------------------------------------------------ control
     def terminate(self, db: Any, inst: Any, reason: str, now: datetime) -> None:
@@ -498,20 +514,21 @@ class _Episode:
         return False
 
     # ------------------------------------------------------------------------------ execute
-    def run_user_code(self) -> None:
-        fn = self.e.orchestrators.get(self.inst["name"])
-        if fn is None:
+    def build_context(self) -> str | None:
+        """The orchestration context JSON for the SDK, or None when the episode cannot run
+        (then ``control`` says why and the commit fails the instance)."""
+        if self.inst["name"] not in self.e.orchestrators:
             self.control = (
                 "fail",
                 f"The function '{self.inst['name']}' doesn't exist, is"
                 " disabled, or is not an orchestrator function.",
             )
-            return
+            return None
         if any(e["EventType"] == EventType.ExecutionStarted for e in self.delivered):
             problem = self._version_problem()
             if problem:
                 self.control = ("fail", problem)
-                return
+                return None
         db = self.e.store.conn()
         past = []
         for (text,) in db.execute(
@@ -531,7 +548,7 @@ class _Episode:
             "upperSchemaVersion": 2,
             "upperSchemaVersionNew": 2,
         }
-        self.result = self.e.invoke_orchestrator(fn, context)
+        return json.dumps(context)
 
     def _version_problem(self) -> str | None:
         current, wanted = self.e.default_version, self.inst["version"]

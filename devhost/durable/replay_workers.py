@@ -1,0 +1,52 @@
+"""Orchestrator episodes in worker processes, as ``FUNCTIONS_WORKER_PROCESS_COUNT`` does.
+
+The SDK replays an orchestration's whole history on every episode; that CPU work is most of
+what an orchestration costs. With N worker processes the host keeps the store, HTTP and
+activities, and the replays run in parallel on other cores. Each worker loads the app from
+its folder with the host's settings, like a Functions worker process, so orchestrator code
+must not rely on in-process state shared with activities (it must not anyway: it is replayed).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..loader import load_app
+from .orchestrations import call_orchestrator
+
+__all__ = ["ReplayWorkers"]
+
+_ORCHESTRATORS: dict[str, Any] = {}
+
+
+def _start_worker(app_dir: str, environ: dict[str, str]) -> None:
+    os.environ.update(environ)
+    os.chdir(app_dir)
+    app = load_app(Path(app_dir))
+    _ORCHESTRATORS.update({n: f.func for n, f in app.by_trigger("orchestrationTrigger").items()})
+
+
+def _replay(calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [call_orchestrator(_ORCHESTRATORS[name], body) for name, body in calls]
+
+
+class ReplayWorkers:
+    def __init__(self, app_dir: Path, environ: dict[str, str], processes: int) -> None:
+        # spawn, not fork: the host has threads and an event loop that a fork would copy.
+        self.processes = processes
+        self._pool = ProcessPoolExecutor(
+            max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(str(app_dir), environ))
+
+    def replay(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Spread ``(orchestrator, context JSON)`` calls over the workers; results in order."""
+        size = max(1, -(-len(calls) // self.processes))
+        chunks = [calls[i:i + size] for i in range(0, len(calls), size)]
+        return [r for part in self._pool.map(_replay, chunks) for r in part]
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,43 @@
+"""Orchestrator replays in worker processes (FUNCTIONS_WORKER_PROCESS_COUNT > 1)."""
+
+import pytest
+
+from devhost.testing import DevHost
+
+
+@pytest.fixture(scope="module")
+def host(apps_dir, tmp_path_factory):
+    settings = {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}
+    with DevHost(apps_dir / "patterns_app", clock="virtual", settings=settings,
+                 data_dir=tmp_path_factory.mktemp("workers")) as running:
+        assert running.host._replay_workers is not None
+        yield running
+
+
+def test_patterns_give_the_same_results_with_worker_processes(host):
+    chain = host.start_orchestration("chain")
+    fan = host.start_orchestration("fan_out", 30)
+    retry = host.start_orchestration("with_retry", "worker-key")
+    sub = host.start_orchestration("parent")
+    entity = host.start_orchestration("use_entity", "worker-entity")
+    host.advance(seconds=30)
+    assert host.wait_for(chain)["output"] == ["Hello Tokyo!", "Hello Seattle!"]
+    assert host.wait_for(fan)["output"] == sum(i * 2 for i in range(30))
+    assert host.wait_for(retry)["output"] == "worker-key ok after 3"
+    assert host.wait_for(sub)["output"]["failedChildCaught"] is True
+    assert host.wait_for(entity)["output"] == {"afterAdd": 15, "get": 15}
+
+
+def test_orchestrator_failure_in_a_worker_fails_the_instance(host):
+    iid = host.start_orchestration("raises_itself")
+    status = host.wait_for(iid)
+    assert status["runtimeStatus"] == "Failed"
+    assert "orchestrator gave up" in status["output"]
+
+
+@pytest.mark.parametrize("value", ["0", "eleven", "11"])
+def test_a_bad_worker_count_is_refused_at_start(apps_dir, tmp_path, value):
+    host = DevHost(apps_dir / "patterns_app", settings={"FUNCTIONS_WORKER_PROCESS_COUNT": value},
+                   data_dir=tmp_path)
+    with pytest.raises(ValueError, match="FUNCTIONS_WORKER_PROCESS_COUNT"):
+        host.start()
