@@ -121,23 +121,25 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def _describe(error: ValidationError, properties: dict[str, Any]) -> dict[str, str]:
-    """One schema error as ``{"field", "message"}``, the message saying what was expected."""
+def _describe(error: ValidationError, properties: dict[str, Any]) -> list[dict[str, str]]:
+    """A schema error as ``[{"field", "message"}]``, each message saying what was expected."""
     if error.validator == "required":
-        name = next(n for n in error.validator_value if n not in error.instance)
-        return {"field": name,
-                "message": f"{name}: is required; expected {properties[name]['description']}"}
+        # jsonschema reports each missing name separately but only in its message text, so
+        # name every missing one from the instance; duplicates are dropped by the caller.
+        return [{"field": name,
+                 "message": f"{name}: is required; expected {properties[name]['description']}"}
+                for name in error.validator_value if name not in error.instance]
     if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(properties))
-        return {"field": ", ".join(extra),
-                "message": f"{', '.join(extra)}: not a field of a schema-change message; "
-                           f"expected only {', '.join(properties)}"}
+        return [{"field": name,
+                 "message": f"{name}: not a field of a schema-change message; expected only "
+                            f"{', '.join(properties)}"}
+                for name in sorted(set(error.instance) - set(properties))]
     if not error.absolute_path:
-        return {"field": "(message)", "message": "(message): expected a JSON object"}
+        return [{"field": "(message)", "message": "(message): expected a JSON object"}]
     name = str(error.absolute_path[0])
     got = json.dumps(error.instance)[:80]
-    return {"field": name,
-            "message": f"{name}: expected {properties[name]['description']}, got {got}"}
+    return [{"field": name,
+             "message": f"{name}: expected {properties[name]['description']}, got {got}"}]
 
 
 def parse_schema_change(body: bytes) -> SchemaChange:
@@ -156,8 +158,8 @@ def parse_schema_change(body: bytes) -> SchemaChange:
     # One error per field: "" breaks both minLength and pattern, but one message says it.
     by_field: dict[str, dict[str, str]] = {}
     for failure in validator.iter_errors(message):
-        described = _describe(failure, properties)
-        by_field.setdefault(described["field"], described)
+        for described in _describe(failure, properties):
+            by_field.setdefault(described["field"], described)
     if by_field:
         raise BadMessage("schema-invalid", {"errors": [by_field[f] for f in sorted(by_field)]})
     return SchemaChange(document_id=message["documentId"].lower(),

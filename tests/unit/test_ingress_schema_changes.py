@@ -70,6 +70,12 @@ def test_each_bad_field_is_named_with_what_was_expected(change: dict[str, Any], 
     assert says in errors[0]["message"]
 
 
+def test_every_missing_and_every_unknown_field_is_named_once() -> None:
+    body = {k: v for k, v in VALID.items() if k not in ("databaseName", "requestedBy")}
+    errors = errors_of({**body, "db": "warehouse", "by": "rita"})
+    assert [e["field"] for e in errors] == ["by", "databaseName", "db", "requestedBy"]
+
+
 def test_a_message_that_is_not_an_object_is_schema_invalid() -> None:
     assert errors_of([VALID]) == [{"field": "(message)",
                                    "message": "(message): expected a JSON object"}]
