@@ -89,7 +89,8 @@ CREATE INDEX IF NOT EXISTS entity_inbox_entity ON entity_inbox(entity_id, id);
 
 def to_ts(value: datetime) -> str:
     """A fixed-width UTC timestamp, so that text order is time order in SQL."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and this runs for every event.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_ts(text: str) -> datetime:
