@@ -63,6 +63,9 @@ class FolderSource:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
+    def __str__(self) -> str:
+        return f"folder {self.root}"
+
     def _scan(self) -> Iterable[tuple[Path, dict[str, Any]]]:
         if not self.root.is_dir():
             return

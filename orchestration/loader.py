@@ -24,11 +24,34 @@ def sources_from_settings(settings: Any) -> list[DefinitionSource]:
     """
     sources: list[DefinitionSource] = [FolderSource(settings.get("WORKFLOWS_PATH") or "workflows")]
     if any(settings.get(name) for name in _STORAGE_SETTINGS):
-        from adapters import build_blob_store  # the app's adapter; heavy, imported on use
-
         container = settings.get("WORKFLOW_DEFINITIONS_CONTAINER") or "workflow-definitions"
-        sources.append(BlobSource(build_blob_store(settings), container))
+        sources.append(BlobSource(_blob_store(settings), container))
     return sources
+
+
+def _blob_store(settings: Any) -> Any:
+    """The blob adapter, with the same precedence as ``adapters.build_blob_store``.
+
+    For a connection string the loader brings its own client that gives up within seconds
+    (the storage SDK's default retries take about 85 s against an Azurite that is not
+    running): an unreachable container must not stall every start of a workflow.
+    """
+    from adapters import build_blob_store  # the app's adapters; heavy, imported on use
+    from adapters.blob import AzureBlobStore
+
+    connection = settings.get("DOCUMENTS_STORAGE")
+    if not connection and not settings.get("DOCUMENTS_STORAGE__blobServiceUri"):
+        connection = settings.get("AzureWebJobsStorage")
+    if not connection:
+        return build_blob_store(settings)
+    from azure.storage.blob import BlobServiceClient, ExponentialRetry
+
+    service = BlobServiceClient.from_connection_string(
+        connection,
+        retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2),
+        connection_timeout=3,
+    )
+    return AzureBlobStore(service, create_containers=False)
 
 
 def load_requested(request: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-import azure.durable_functions as df  # type: ignore[import-untyped]  # the SDK ships no types
+import azure.durable_functions as df  # type: ignore[import-untyped, unused-ignore]  # untyped SDK
 
 from .orchestrator import run_workflow
 

@@ -391,7 +391,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
     )
 
