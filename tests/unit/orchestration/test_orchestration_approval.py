@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_orchestration_events import record_vote
-from wf_harness import workflow
+from wf_harness import record_vote, workflow
 
 from orchestration.validation import validate_document
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_orchestration_events import vote_loop
+from wf_harness import vote_loop
 
 from orchestration.validation import CODES, validate_document, validate_text
 

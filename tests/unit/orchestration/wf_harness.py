@@ -104,3 +104,100 @@ def workflow(
         "states": states,
         **extra,
     }
+
+
+def vote_loop(version: str = "1.0.0", extension: str = "PT24H") -> dict[str, Any]:
+    """The approval shape the language must express (see WORKFLOW_LANGUAGE.md's example)."""
+    return workflow(
+        "vote",
+        {
+            "Notify": {
+                "type": "task",
+                "activity": "notify",
+                "input": {"roles.$": "$.input.roles"},
+                "resultPath": "$.state.ballot",
+                "next": "SetDeadline",
+            },
+            "SetDeadline": {
+                "type": "pass",
+                "result": {"at.$": "addDuration(now(), $.input.sla)", "escalations": 0},
+                "resultPath": "$.state.deadline",
+                "next": "AwaitVote",
+            },
+            "AwaitVote": {
+                "type": "wait",
+                "event": "approval",
+                "timeout": {"until.$": "$.state.deadline.at"},
+                "timeoutNext": "CanEscalate",
+                "resultPath": "$.state.vote",
+                "next": "RecordVote",
+            },
+            "RecordVote": {
+                "type": "task",
+                "activity": "record_vote",
+                "input": {"ballot.$": "$.state.ballot", "vote.$": "$.state.vote"},
+                "resultPath": "$.state.ballot",
+                "next": "Tally",
+            },
+            "Tally": {
+                "type": "choice",
+                "choices": [
+                    {
+                        "when": {"path": "$.state.ballot.decision", "equals": "rejected"},
+                        "next": "Rejected",
+                    },
+                    {
+                        "when": {"path": "$.state.ballot.decision", "equals": "approved"},
+                        "next": "Approved",
+                    },
+                ],
+                "default": "AwaitVote",
+            },
+            "CanEscalate": {
+                "type": "choice",
+                "choices": [
+                    {
+                        "when": {"path": "$.state.deadline.escalations", "lessThan": 1},
+                        "next": "Escalate",
+                    }
+                ],
+                "default": "TimedOut",
+            },
+            "Escalate": {
+                "type": "task",
+                "activity": "escalate",
+                "input": {"ballot.$": "$.state.ballot"},
+                "next": "Extend",
+            },
+            "Extend": {
+                "type": "pass",
+                "result": {
+                    "at.$": f"addDuration($.state.deadline.at, '{extension}')",
+                    "escalations": 1,
+                },
+                "resultPath": "$.state.deadline",
+                "next": "AwaitVote",
+            },
+            "Approved": {
+                "type": "succeed",
+                "output": {"outcome": "Approved", "ballot.$": "$.state.ballot"},
+            },
+            "Rejected": {"type": "succeed", "output": {"outcome": "Rejected"}},
+            "TimedOut": {"type": "succeed", "output": {"outcome": "TimedOut"}},
+        },
+        version=version,
+    )
+
+
+def record_vote(data: dict[str, Any]) -> dict[str, Any]:
+    ballot, vote = dict(data["ballot"]), data["vote"]
+    decided = dict(ballot["decided"])
+    decided[vote["role"]] = vote["decision"]
+    ballot["decided"] = decided
+    if "rejected" in decided.values():
+        ballot["decision"] = "rejected"
+    elif set(decided) == set(ballot["roles"]):
+        ballot["decision"] = "approved"
+    else:
+        ballot["decision"] = "pending"
+    return ballot
