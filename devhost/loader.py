@@ -75,7 +75,7 @@ def unload_app(app: LoadedApp | Path) -> None:
     for name in [*_modules_under(folder, loaded), APP_MODULE]:
         sys.modules.pop(name, None)
     path = str(folder)
-    while path in sys.path:
+    if path in sys.path:  # the entry load_app put first; one that was there before stays
         sys.path.remove(path)
 
 

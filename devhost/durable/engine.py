@@ -192,6 +192,8 @@ class DurableEngine:
     async def _run_episodes(self, ids: list[str]) -> None:
         try:
             await self.in_thread(self._episodes_sync, ids)
+        except Exception:
+            log.exception("episodes of %s failed; their messages stay queued", ids)
         finally:
             self._episodes.difference_update(ids)
             self.wake()

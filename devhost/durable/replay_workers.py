@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +38,32 @@ def _replay(calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 class ReplayWorkers:
     def __init__(self, app_dir: Path, environ: dict[str, str], processes: int) -> None:
-        # spawn, not fork: the host has threads and an event loop that a fork would copy.
         self.processes = processes
-        self._pool = ProcessPoolExecutor(
-            max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker, initargs=(str(app_dir), environ))
+        self._start = (str(app_dir), environ)
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: the host has threads and an event loop that a fork would copy.
+        return ProcessPoolExecutor(
+            max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=self._start)
 
     def replay(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
-        """Spread ``(orchestrator, context JSON)`` calls over the workers; results in order."""
+        """Spread ``(orchestrator, context JSON)`` calls over the workers; results in order.
+
+        A worker that dies (killed, out of memory) breaks the pool: it is replaced and the
+        calls run once more; a second failure propagates and the episodes stay queued."""
         size = max(1, -(-len(calls) // self.processes))
         chunks = [calls[i:i + size] for i in range(0, len(calls), size)]
-        return [r for part in self._pool.map(_replay, chunks) for r in part]
+        pool = self._pool
+        try:
+            return [r for part in pool.map(_replay, chunks) for r in part]
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
+            return [r for part in self._pool.map(_replay, chunks) for r in part]
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
