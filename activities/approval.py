@@ -8,7 +8,7 @@ from services import document_record, handle_deadline, open_approval, parse_time
 from services import update_document as update
 from services.notifications import send_requests
 
-from ._blueprint import blueprint, current, field, moment, payload, record
+from ._blueprint import Step, blueprint
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -18,28 +18,23 @@ def notify_approvers(request: Any) -> dict[str, Any]:
     Route ``auto`` mails nobody and is approved at once (event ``auto-approved``, with the
     quality score); otherwise event ``notified`` lists who was asked and the deadline.
     """
-    data = payload(request)
-    rt, at = current(), moment(data)
-    document_id = field(data, "documentId")
-    assessment = data.get("assessment")
-    opened = open_approval(rt.adapters.database, rt.keys, document_id=document_id,
-                           instance_id=field(data, "instanceId"),
-                           assessment=assessment if isinstance(assessment, dict) else {},
-                           now=at)
+    step = Step.of(request)
+    assessment = step.data.get("assessment")
+    assessment = assessment if isinstance(assessment, dict) else {}
+    opened = open_approval(step.db, step.rt.keys, document_id=step.document_id,
+                           instance_id=step.text("instanceId"), assessment=assessment,
+                           now=step.at)
     if opened["route"] == "auto":
-        update(rt.adapters.database, document_id, {"status": "approved"}, at)
-        record(rt, document_id, "auto-approved",
-               {"tier": opened["tier"], "qualityScore": (assessment or {}).get("score")}, at)
-        return _result(opened)
-    document = {**document_record(rt.adapters.database, document_id), "tier": opened["tier"]}
-    mailed = send_requests(rt.adapters.mail, opened["requests"], document, rt.public_base_url)
-    update(rt.adapters.database, document_id, {"status": "awaiting-approval"}, at)
-    record(rt, document_id, "notified", {"approvers": mailed, "deadline": opened["deadline"],
-                                          "route": opened["route"]}, at)
-    return _result(opened)
-
-
-def _result(opened: dict[str, Any]) -> dict[str, Any]:
+        update(step.db, step.document_id, {"status": "approved"}, step.at)
+        step.record("auto-approved", {"tier": opened["tier"],
+                                      "qualityScore": assessment.get("score")})
+    else:
+        document = {**document_record(step.db, step.document_id), "tier": opened["tier"]}
+        mailed = send_requests(step.adapters.mail, opened["requests"], document,
+                               step.rt.public_base_url)
+        update(step.db, step.document_id, {"status": "awaiting-approval"}, step.at)
+        step.record("notified", {"approvers": mailed, "deadline": opened["deadline"],
+                                 "route": opened["route"]})
     # Tokens stay out of the orchestration history: they are credentials.
     return {"deadline": opened["deadline"], "route": opened["route"], "tier": opened["tier"],
             "ballot": opened["ballot"], "escalations": 0}
@@ -47,41 +42,37 @@ def _result(opened: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.activity_trigger(input_name="cast")
 def count_vote(cast: Any) -> dict[str, Any]:
-    """Count the vote an ``approval`` event carried; returns the ballot (event ``voted``)."""
-    data = payload(cast)
-    rt, at = current(), moment(data)
-    document_id = field(data, "documentId")
-    vote = data.get("vote")
-    ballot = record_vote(rt.adapters.database, document_id, vote if isinstance(vote, dict)
-                         else {}, at)
-    counted = ballot.get("ignoredVote") is None
-    record(rt, document_id, "voted" if counted else "vote-ignored",
-           {"vote": vote, "decision": ballot["decision"], "pendingRoles": ballot["pendingRoles"],
-            **({"reason": ballot["ignoredVote"]} if not counted else {})},
-           at, key=str((vote or {}).get("requestId", "")) if isinstance(vote, dict) else "")
+    """Count the vote an ``approval`` event carried; returns the ballot (event ``voted``, or
+    ``vote-ignored`` with the reason when the approval no longer takes it)."""
+    step = Step.of(cast)
+    vote = step.data.get("vote")
+    vote = vote if isinstance(vote, dict) else {}
+    ballot = record_vote(step.db, step.document_id, vote, step.at)
+    ignored = ballot.get("ignoredVote")
+    step.record("voted" if ignored is None else "vote-ignored",
+                {"vote": vote, "decision": ballot["decision"],
+                 "pendingRoles": ballot["pendingRoles"],
+                 **({"reason": ignored} if ignored is not None else {})},
+                key=str(vote.get("requestId", "")))
     return ballot
 
 
 @blueprint.activity_trigger(input_name="deadline")
 def escalate(deadline: Any) -> dict[str, Any]:
     """The deadline passed: escalate once (extend 24h, mail the escalation contacts), then
-    time out. Events ``escalated`` or ``timed-out``."""
-    data = payload(deadline)
-    rt, at = current(), moment(data)
-    document_id = field(data, "documentId")
-    waited_for = parse_timestamp(data.get("deadline"), "deadline")
-    result = handle_deadline(rt.adapters.database, rt.keys, document_id=document_id,
-                             deadline=waited_for, now=at)
+    time out. Events ``escalated`` or ``deadline-passed``."""
+    step = Step.of(deadline)
+    waited_for = step.text("deadline")
+    result = handle_deadline(step.db, step.rt.keys, document_id=step.document_id,
+                             deadline=parse_timestamp(waited_for, "deadline"), now=step.at)
     if result["outcome"] == "escalated":
-        document = document_record(rt.adapters.database, document_id)
-        mailed = send_requests(rt.adapters.mail, result["requests"], document,
-                               rt.public_base_url)
-        update(rt.adapters.database, document_id, {"status": "escalated"}, at)
-        record(rt, document_id, "escalated", {"contacts": mailed,
-                                               "deadline": result["deadline"]}, at,
-               key=str(result["round"]))
+        mailed = send_requests(step.adapters.mail, result["requests"],
+                               document_record(step.db, step.document_id),
+                               step.rt.public_base_url)
+        update(step.db, step.document_id, {"status": "escalated"}, step.at)
+        step.record("escalated", {"contacts": mailed, "deadline": result["deadline"]},
+                    key=str(result["round"]))
     elif result["outcome"] == "timedOut":
-        record(rt, document_id, "deadline-passed", {"deadline": result["deadline"]}, at,
-               key=data["deadline"])
+        step.record("deadline-passed", {"deadline": result["deadline"]}, key=waited_for)
     return {"outcome": result["outcome"], "deadline": result["deadline"],
             "ballot": result["ballot"], "escalations": result["round"]}

@@ -6,23 +6,21 @@ from typing import Any
 
 from services import restore_previous, update_document, update_master_index
 
-from ._blueprint import blueprint, current, field, moment, payload, record
+from ._blueprint import Step, blueprint
 
 
 @blueprint.activity_trigger(input_name="entry")
 def index_document(entry: Any) -> dict[str, Any]:
     """Record the filed document as the object's next index version (event ``indexed``)."""
-    data = payload(entry)
-    rt, at = current(), moment(data)
-    document_id = field(data, "documentId")
-    details = data.get("entry")
+    step = Step.of(entry)
+    details = step.data.get("entry")
     result = update_master_index(
-        rt.adapters.database, document_id=document_id,
-        database_name=field(data, "databaseName"), physical_name=field(data, "physicalName"),
-        entry=details if isinstance(details, dict) else {}, now=at)
-    update_document(rt.adapters.database, document_id, {"status": "indexed"}, at)
-    record(rt, document_id, "indexed", {"version": result["version"],
-                                         "previousVersion": result["previousVersion"]}, at)
+        step.db, document_id=step.document_id, database_name=step.text("databaseName"),
+        physical_name=step.text("physicalName"),
+        entry=details if isinstance(details, dict) else {}, now=step.at)
+    update_document(step.db, step.document_id, {"status": "indexed"}, step.at)
+    step.record("indexed", {"version": result["version"],
+                            "previousVersion": result["previousVersion"]})
     return result
 
 
@@ -30,9 +28,7 @@ def index_document(entry: Any) -> dict[str, Any]:
 def restore_index(indexed: Any) -> dict[str, Any]:
     """Compensation of ``index_document``: the previous version is current again
     (event ``index-restored``)."""
-    data = payload(indexed)
-    rt, at = current(), moment(data)
-    document_id = field(data, "documentId")
-    result = restore_previous(rt.adapters.database, document_id=document_id, now=at)
-    record(rt, document_id, "index-restored", result, at)
+    step = Step.of(indexed)
+    result = restore_previous(step.db, document_id=step.document_id, now=step.at)
+    step.record("index-restored", result)
     return result

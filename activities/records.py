@@ -7,45 +7,39 @@ from typing import Any
 from services import close_approval, document_record, register_document, update_document
 from services.notifications import send_outcome
 
-from ._blueprint import blueprint, current, field, moment, payload, record
+from ._blueprint import Step, blueprint
 
 _OUTCOMES = {"approved": "Approved", "rejected": "Rejected", "timed-out": "Timed out",
              "failed": "Failed"}
+_SUBMISSION = ("databaseName", "physicalName", "changeType", "requestedBy")
 
 
 @blueprint.activity_trigger(input_name="change")
 def register_submission(change: Any) -> dict[str, Any]:
     """Record the schema change as a submitted document (event ``submitted``)."""
-    data = payload(change)
-    rt, at = current(), moment(data)
+    step = Step.of(change)
     document = register_document(
-        rt.adapters.database, document_id=field(data, "documentId"),
-        instance_id=field(data, "instanceId"), database_name=field(data, "databaseName"),
-        physical_name=field(data, "physicalName"), change_type=field(data, "changeType"),
-        requested_by=field(data, "requestedBy"), now=at)
-    record(rt, document["documentId"], "submitted",
-           {k: data[k] for k in ("databaseName", "physicalName", "changeType", "requestedBy")},
-           at)
+        step.db, document_id=step.document_id, instance_id=step.text("instanceId"),
+        database_name=step.text("databaseName"), physical_name=step.text("physicalName"),
+        change_type=step.text("changeType"), requested_by=step.text("requestedBy"),
+        now=step.at)
+    step.record("submitted", {k: step.data[k] for k in _SUBMISSION})
     return document
 
 
 @blueprint.activity_trigger(input_name="outcome")
 def finish_document(outcome: Any) -> dict[str, Any]:
     """End the document: set its status, close open links and tell the requester."""
-    data = payload(outcome)
-    rt, at = current(), moment(data)
-    document_id, status = field(data, "documentId"), field(data, "status")
-    detail = str(data.get("detail") or "")
-    engine = rt.adapters.database
+    step = Step.of(outcome)
+    status, detail = step.text("status"), str(step.data.get("detail") or "")
     if status in ("timed-out", "failed"):
-        close_approval(engine, document_id, "timed-out" if status == "timed-out"
-                       else "cancelled", at)
-    update_document(engine, document_id, {"status": status,
-                                          **({"reason": detail} if detail else {})}, at)
-    document = document_record(engine, document_id)
+        close_approval(step.db, step.document_id,
+                       "timed-out" if status == "timed-out" else "cancelled", step.at)
+    update_document(step.db, step.document_id,
+                    {"status": status, **({"reason": detail} if detail else {})}, step.at)
     mailed = None
-    if data.get("notifyRequester", True):
-        mailed = send_outcome(rt.adapters.mail, document, _OUTCOMES.get(status, status),
-                              detail)
-    record(rt, document_id, status, {"detail": detail, "requesterMailed": mailed}, at)
-    return {"documentId": document_id, "status": status, "requesterMailed": mailed}
+    if step.data.get("notifyRequester", True):
+        mailed = send_outcome(step.adapters.mail, document_record(step.db, step.document_id),
+                              _OUTCOMES.get(status, status), detail)
+    step.record(status, {"detail": detail, "requesterMailed": mailed})
+    return {"documentId": step.document_id, "status": status, "requesterMailed": mailed}
