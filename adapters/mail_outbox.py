@@ -71,7 +71,9 @@ def _to_rfc5322(message: MailMessage, sender: str, message_id: str, key: str) ->
     mail["Date"] = email.utils.formatdate(usegmt=True)
     mail["Message-ID"] = message_id
     mail["X-Idempotency-Key"] = key
-    mail.set_content(message.text)
+    # 8bit keeps long lines (approval links) whole in the .eml, so a person reading the
+    # outbox file can copy them; quoted-printable would fold them with "=" breaks.
+    mail.set_content(message.text, cte="8bit")
     if message.html is not None:
         mail.add_alternative(message.html, subtype="html")
     return mail.as_bytes(policy=email.policy.SMTP)
