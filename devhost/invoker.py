@@ -8,6 +8,7 @@ host's loop; a function that hangs occupies one pool thread and blocks nothing e
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import uuid
 from collections.abc import Awaitable, Callable
@@ -96,6 +97,12 @@ def _encode(binding: dict[str, Any], value: Any) -> meta.Datum:
     return datum
 
 
+@functools.cache
+def _parameters(user: Callable[..., Any]) -> tuple[inspect.Parameter, ...]:
+    """A function's parameters; inspecting a signature is slow and they never change."""
+    return tuple(inspect.signature(user).parameters.values())
+
+
 def _is_context_param(param: inspect.Parameter) -> bool:
     return param.name == "context" or param.annotation is func.Context
 
@@ -131,7 +138,7 @@ class Invoker:
         outs: dict[str, _Out] = {}
         trigger_name = fn.trigger.get("name")
         given = inputs or {}
-        for param in inspect.signature(user).parameters.values():
+        for param in _parameters(user):
             binding = fn.binding(param.name)
             if param.name in given:
                 kwargs[param.name] = given[param.name]

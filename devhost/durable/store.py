@@ -89,8 +89,10 @@ CREATE INDEX IF NOT EXISTS entity_inbox_entity ON entity_inbox(entity_id, id);
 
 def to_ts(value: datetime) -> str:
     """A fixed-width UTC timestamp, so that text order is time order in SQL."""
-    # isoformat is several times faster than strftime, and this runs for every event.
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    # Hand formatting is several times faster than strftime, and this runs for every event.
+    v = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
+            f"{v.second:02d}.{v.microsecond:06d}Z")
 
 
 def from_ts(text: str) -> datetime:
