@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.bench_devhost", "bench.bench_servicebus", "bench.bench_interpreter",
-              "bench.bench_approval"]
+BENCHMARKS = ["bench.bench_devhost", "bench.bench_virtual_clock", "bench.bench_servicebus",
+              "bench.bench_interpreter", "bench.bench_approval"]
 
 
 def main() -> int:
