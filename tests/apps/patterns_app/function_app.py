@@ -15,20 +15,26 @@ ATTEMPTS: dict[str, int] = {}
 async def start(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     body = req.get_body()
     payload = json.loads(body) if body else None
-    instance_id = await client.start_new(req.route_params["name"],
-                                         req.route_params.get("id"), payload)
+    instance_id = await client.start_new(
+        req.route_params["name"], req.route_params.get("id"), payload
+    )
     return client.create_check_status_response(req, instance_id)
 
 
 @app.route(route="client/{op}/{id}", methods=["GET", "POST"])
 @app.durable_client_input(client_name="client")
-async def client_ops(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def client_ops(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     op, iid = req.route_params["op"], req.route_params["id"]
     if op == "status":
         st = await client.get_status(iid, show_history=True, show_input=True)
-        body = {"runtimeStatus": st.runtime_status.value if st.runtime_status else None,
-                "output": st.output, "customStatus": st.custom_status,
-                "history": len(st.historyEvents or []) if hasattr(st, "historyEvents") else None}
+        body = {
+            "runtimeStatus": st.runtime_status.value if st.runtime_status else None,
+            "output": st.output,
+            "customStatus": st.custom_status,
+            "history": len(st.historyEvents or []) if hasattr(st, "historyEvents") else None,
+        }
     elif op == "wait":
         return await client.wait_for_completion_or_create_check_status_response(req, iid, 10000, 50)
     elif op == "event":
@@ -52,12 +58,15 @@ async def client_ops(req: func.HttpRequest, client: df.DurableOrchestrationClien
         result = await client.purge_instance_history(iid)
         body = {"deleted": result.instances_deleted}
     elif op == "query":
-        statuses = await client.get_status_by(runtime_status=[df.OrchestrationRuntimeStatus.Completed])
+        statuses = await client.get_status_by(
+            runtime_status=[df.OrchestrationRuntimeStatus.Completed]
+        )
         every = await client.get_status_all()
-        body = {"completed": sorted(s.instance_id for s in statuses),
-                "all": len(every)}
+        body = {"completed": sorted(s.instance_id for s in statuses), "all": len(every)}
     elif op == "signal":
-        await client.signal_entity(df.EntityId("counter", iid), "add", int(req.params.get("n", "1")))
+        await client.signal_entity(
+            df.EntityId("counter", iid), "add", int(req.params.get("n", "1"))
+        )
         body = {"signalled": True}
     elif op == "entity":
         state = await client.read_entity_state(df.EntityId("counter", iid))

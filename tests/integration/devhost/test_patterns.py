@@ -1,6 +1,5 @@
 """The Durable patterns through devhost's engine, driven by the SDK's own client and replay."""
 
-import json
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,8 +11,9 @@ from devhost.testing import DevHost
 
 @pytest.fixture(scope="module")
 def host(apps_dir, tmp_path_factory):
-    with DevHost(apps_dir / "patterns_app", clock="virtual",
-                 data_dir=tmp_path_factory.mktemp("patterns")) as running:
+    with DevHost(
+        apps_dir / "patterns_app", clock="virtual", data_dir=tmp_path_factory.mktemp("patterns")
+    ) as running:
         yield running
 
 
@@ -57,7 +57,9 @@ def test_retries_exhausted_surface_the_activity_error(host):
     iid = start(host, "retry_exhausted")
     host.advance(seconds=10)
     status = host.wait_for(iid)
-    assert status["output"].startswith("caught: Activity function 'boom' failed: ValueError: always")
+    assert status["output"].startswith(
+        "caught: Activity function 'boom' failed: ValueError: always"
+    )
 
 
 def test_activity_failure_fails_the_orchestration_with_the_error(host):
@@ -78,8 +80,10 @@ def test_sub_orchestrations_with_instance_id_and_retry(host):
     iid = start(host, "parent")
     host.advance(seconds=5)
     status = host.wait_for(iid)
-    assert status["output"] == {"child": ["Hello Tokyo!", "Hello Seattle!"],
-                                "failedChildCaught": True}
+    assert status["output"] == {
+        "child": ["Hello Tokyo!", "Hello Seattle!"],
+        "failedChildCaught": True,
+    }
     child = host.status(f"{iid}-child")
     assert child["runtimeStatus"] == "Completed"
 
@@ -152,8 +156,7 @@ def test_entities_signal_call_and_read(host):
 
 def test_entity_operations_run_one_at_a_time_in_order(host):
     for _ in range(50):
-        host.http("POST", "/runtime/webhooks/durabletask/entities/counter/serial?op=add",
-                  json=1)
+        host.http("POST", "/runtime/webhooks/durabletask/entities/counter/serial?op=add", json=1)
     host.wait_idle()
     answer = host.http("GET", "/runtime/webhooks/durabletask/entities/counter/serial")
     assert answer.status == 200 and answer.json() == 50
