@@ -131,10 +131,10 @@ class RemoteHost:
         deadline = datetime.now() + timedelta(seconds=timeout)
         virtual = self.is_virtual()
         while True:
-            idle = self.wait_idle(
-                timeout=max(1.0, (deadline - datetime.now()).total_seconds()),
-                raise_on_timeout=False,
-            )
+            # Short slices: another instance may keep the host busy (even hang) meanwhile.
+            remaining = (deadline - datetime.now()).total_seconds()
+            idle = self.wait_idle(timeout=max(0.05, min(0.5, remaining)),
+                                  raise_on_timeout=False)
             status = self.status(instance_id)
             if status is not None and status["runtimeStatus"] in TERMINAL:
                 return status
@@ -143,8 +143,8 @@ class RemoteHost:
                     f"instance {instance_id} is {status and status['runtimeStatus']}"
                     f" (custom status {status and status.get('customStatus')})"
                 )
-            if not virtual:
-                threading.Event().wait(0.05)
+            if idle:  # real clock: waiting for time to pass
+                threading.Event().wait(0.02)
 
     # ------------------------------------------------------------------------------- time
     def is_virtual(self) -> bool:

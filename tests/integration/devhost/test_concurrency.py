@@ -1,0 +1,43 @@
+"""How devhost runs activities: the host.json limit, threads for sync, the loop for async,
+and a hanging activity that blocks nothing else."""
+
+import sys
+
+import pytest
+
+from devhost.testing import DevHost
+
+
+@pytest.fixture(scope="module")
+def host(apps_dir, tmp_path_factory):
+    with DevHost(apps_dir / "concurrency_app", clock="real",
+                 data_dir=tmp_path_factory.mktemp("concurrency")) as running:
+        yield running
+
+
+def test_max_concurrent_activity_functions_is_honoured(host):
+    app = sys.modules["function_app"]
+    app.RUNNING.update(now=0, most=0)
+    iid = host.start_orchestration("fan")
+    assert host.wait_for(iid)["output"] == list(range(12))
+    assert app.RUNNING["most"] == 3  # host.json says 3: reached, never passed
+
+
+def test_sync_activities_run_on_the_pool_and_async_ones_on_the_loop(host):
+    iid = host.start_orchestration("threads")
+    sync_thread, async_thread = host.wait_for(iid)["output"]
+    assert sync_thread.startswith("fn")
+    assert async_thread == "devhost"  # the host's event-loop thread
+
+
+def test_a_hanging_activity_does_not_block_others(host):
+    app = sys.modules["function_app"]
+    app.RELEASE.clear()
+    stuck = host.start_orchestration("one", "hang")
+    try:
+        quick = host.start_orchestration("one", "where_sync")
+        assert host.wait_for(quick, timeout=30)["runtimeStatus"] == "Completed"
+        assert host.status(stuck)["runtimeStatus"] == "Running"
+    finally:
+        app.RELEASE.set()
+    assert host.wait_for(stuck, timeout=30)["output"] == "released"
