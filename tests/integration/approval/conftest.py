@@ -4,6 +4,7 @@ app database, an .eml outbox and a folder library, all under a temporary folder.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ import sqlalchemy as sa
 
 from adapters import read_outbox
 from devhost.testing import DevHost
+from services import SigningKeys
+from services.tokens import verify_token
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = ROOT / "examples" / "messages"
@@ -61,9 +64,34 @@ class Journey:
                 " WHERE document_id = :d ORDER BY round, position"), {"d": document_id})
             return [dict(r._mapping) for r in rows]
 
+    def link(self, document_id: str, email: str) -> str:
+        """The path of the personal approval link mailed to ``email`` for the document."""
+        found = []
+        for mail in self.mail_to(email):
+            match = re.search(r"/api/approvals/(\S+)", mail.get_content())
+            # The mail names the object, not the document id: the signed token does.
+            if match and self._token_document(match.group(1)) == document_id:
+                found.append(match.group(0))
+        assert found, f"no approval link for {document_id} mailed to {email}"
+        return found[-1]
+
+    def _token_document(self, token: str) -> str:
+        keys = SigningKeys.parse(self.host.host.settings["APPROVAL_SIGNING_KEYS"])
+        return verify_token(keys, token).document_id
+
+    def decide(self, document_id: str, email: str, decision: str = "approve",
+               comment: str = "") -> Any:
+        """What an approver does: open the mailed link, then post the decision."""
+        link = self.link(document_id, email)
+        page = self.host.http("GET", link)
+        assert page.status == 200, page.text
+        answer = self.host.http("POST", link, json={"decision": decision, "comment": comment})
+        self.host.wait_idle()
+        return answer
+
     def vote(self, document_id: str, email: str, decision: str = "approve",
              comment: str = "") -> None:
-        """What a script (or the API after a redeemed link) does: raise the approval event."""
+        """What a script does: raise the approval event with the request id."""
         request = next(r for r in self.requests(document_id) if r["approver_email"] == email)
         answer = self.host.raise_event(document_id, "approval", {
             "requestId": request["request_id"], "decision": decision, "comment": comment})

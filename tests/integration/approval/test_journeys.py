@@ -18,9 +18,15 @@ def test_tier2_table_full_chain(journey):
     assert status["customStatus"]["state"] == "AwaitVote"
     assert len(journey.mail_to(DANA)) == 1 and len(journey.mail_to(DEV)) == 1
     assert {r["role"] for r in journey.requests(doc)} == {"Data Steward", "DBA"}
-    journey.vote(doc, DANA)
+    before = (journey.audit_types(doc), journey.host.http("GET", f"/api/documents/{doc}").json())
+    page = journey.host.http("GET", journey.link(doc, DANA))  # what a mail scanner does
+    assert page.status == 200 and "sales.orders" in page.text
+    journey.host.wait_idle()
+    after = (journey.audit_types(doc), journey.host.http("GET", f"/api/documents/{doc}").json())
+    assert after == before  # the page changed nothing
+    assert journey.decide(doc, DANA).status == 200
     assert journey.host.status(doc)["runtimeStatus"] == "Running"  # one role still open
-    journey.vote(doc, DEV)
+    assert journey.decide(doc, DEV).status == 200
     out = journey.host.wait_for(doc)["output"]
     assert out["status"] == "Approved" and out["tier"] == 2
     assert {a["email"] for a in out["approvedBy"]} == {DANA, DEV}
@@ -42,7 +48,7 @@ def test_tier3_personal_data_one_rejection_ends_rejected(journey):
     doc = journey.submit(msg)
     roles = {r["role"] for r in journey.requests(doc)}
     assert "Compliance" in roles
-    journey.vote(doc, CASEY, "reject", "contains unmasked e-mail addresses")
+    assert journey.decide(doc, CASEY, "reject", "unmasked e-mail addresses").status == 200
     out = journey.host.wait_for(doc)["output"]
     assert out["status"] == "Rejected"
     assert out["rejectedBy"]["email"] == CASEY
@@ -63,7 +69,7 @@ def test_deadline_escalates_and_an_escalation_contact_decides(journey):
     assert journey.mail_to(ERIN), "escalation contact was not mailed"
     assert journey.host.status(doc)["runtimeStatus"] == "Running"
     assert "escalated" in journey.audit_types(doc)
-    journey.vote(doc, ERIN)
+    assert journey.decide(doc, ERIN).status == 200
     out = journey.host.wait_for(doc)["output"]
     assert out["status"] == "Approved"
     assert out["approvedBy"][0]["email"] == ERIN
@@ -80,6 +86,8 @@ def test_second_deadline_ends_timed_out(journey):
     types = journey.audit_types(doc)
     assert types[-3:] == ["deadline-passed", "draft-removed", "timed-out"]
     assert any("Timed out" in str(m["Subject"]) for m in journey.mail_to(RITA))
+    late = journey.host.http("POST", journey.link(doc, ERIN), json={"decision": "approve"})
+    assert late.status == 410
 
 
 def test_auto_approval_mails_no_approver_and_audits_the_score(journey):
