@@ -300,12 +300,15 @@ class Host:
             await asyncio.sleep(0.005)
         return False
 
-    async def advance(self, delta: timedelta) -> datetime:
+    async def advance(self, delta: timedelta, settle_timeout: float = 60.0) -> datetime:
+        """Move the virtual clock, letting the host settle at every due moment. Work still
+        running after ``settle_timeout`` seconds (a hanging activity) does not hold time back:
+        as in real life, time passes while it runs."""
         if not isinstance(self.clock, VirtualClock):
             raise RuntimeError("the clock is real; only a virtual clock can be advanced")
 
         async def settle() -> None:
-            await self.wait_idle(60)
+            await self.wait_idle(settle_timeout)
 
         return await self.clock.advance(delta, settle)
 

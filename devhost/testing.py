@@ -237,9 +237,11 @@ class DevHost(RemoteHost):
             raise TimeoutError(f"devhost still busy after {timeout} s")
         return idle
 
-    def advance(self, seconds: float | None = None, duration: str | None = None) -> datetime:
+    def advance(self, seconds: float | None = None, duration: str | None = None,
+                settle_timeout: float = 60.0) -> datetime:
+        """Advance the virtual clock; see ``Host.advance`` for ``settle_timeout``."""
         delta = parse_duration(duration) if duration else timedelta(seconds=seconds or 0)
-        return self._run(self.host.advance(delta), timeout=600)
+        return self._run(self.host.advance(delta, settle_timeout), timeout=600)
 
     def now(self) -> datetime:
         return self.host.clock.now()

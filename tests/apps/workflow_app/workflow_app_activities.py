@@ -6,6 +6,7 @@ activity really ran (devhost runs activities in this process).
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from typing import Any
 
@@ -15,6 +16,7 @@ blueprint = df.Blueprint()
 
 ATTEMPTS: Counter[str] = Counter()
 UNDONE: list[Any] = []
+RELEASE = threading.Event()  # lets a test end the ``stall`` activity
 
 
 class Flaky(Exception):
@@ -90,3 +92,10 @@ def escalate(request: dict[str, Any]) -> str:
 def fail_plain(request: Any) -> None:
     """Fail with a bare ``Exception``: an error without a name (``Task.Failed``)."""
     raise Exception("something broke")  # deliberately unnamed
+
+
+@blueprint.activity_trigger(input_name="request")
+def stall(request: Any) -> str:
+    """Runs until the test releases it (at most two minutes): a task that outlives its timeout."""
+    RELEASE.wait(timeout=120)
+    return "finished late"

@@ -19,6 +19,7 @@ def test_app_registers_only_the_blueprint_and_its_activities(host: DevHost) -> N
     assert problem is None
     assert activities == {
         "fail_plain",
+        "stall",
         "load_workflow_definition",
         "flaky",
         "reject",
