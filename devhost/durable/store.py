@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .._sqlite import connect, transaction
+
 __all__ = ["Store", "from_ts", "to_ts"]
 
 _SCHEMA = """
@@ -113,15 +115,8 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
+            db = connect(self.path)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS
-            # crash or power cut can lose the last transactions.
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=30000")
             self._local.db = db
             with self._lock:
                 self._all.append(db)
@@ -129,14 +124,8 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        db = self.conn()
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(self.conn()) as db:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

@@ -8,10 +8,11 @@ contends with the orchestration store. ``synchronous=NORMAL`` under WAL survives
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+from devhost._sqlite import connect as open_database
+from devhost._sqlite import transaction
 
 __all__ = ["connect", "from_epoch", "iso", "to_epoch", "transaction"]
 
@@ -73,26 +74,10 @@ CREATE TABLE IF NOT EXISTS timer_status (
 
 
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create) the broker file; autocommit mode so ``transaction`` owns BEGIN/COMMIT."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=NORMAL")
-    db.execute("PRAGMA busy_timeout=5000")
+    """Open (and create) the broker file with its schema."""
+    db = open_database(path, busy_timeout_ms=5000)
     db.executescript(_SCHEMA)
     return db
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error, so a change is all or nothing."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def to_epoch(moment: datetime) -> float:
