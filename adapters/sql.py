@@ -94,9 +94,22 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
         try:
             # Several activities write at once: WAL lets readers run beside one writer, and
             # the busy timeout makes a second writer wait instead of failing at once.
-            cursor.execute("PRAGMA busy_timeout = 5000")
+            cursor.execute("PRAGMA busy_timeout = 30000")
             cursor.execute("PRAGMA foreign_keys = ON")
             if not read_only:
                 cursor.execute("PRAGMA journal_mode = WAL")
         finally:
             cursor.close()
+        if not read_only:
+            # SQLAlchemy, not pysqlite, begins transactions (see _on_begin).
+            dbapi_connection.isolation_level = None
+
+    if read_only:
+        return
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # A deferred transaction that reads and then writes must upgrade its lock, and SQLite
+        # answers "database is locked" at once (no busy wait) when another writer got there
+        # first. Taking the write lock at BEGIN makes concurrent writers queue instead.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

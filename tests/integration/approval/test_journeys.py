@@ -177,5 +177,6 @@ def test_fifty_documents_in_flight_all_end_correctly(journey):
     journey.host.wait_idle(timeout=300)
     for doc, decision in docs:
         status = journey.host.status(doc)
-        assert status["runtimeStatus"] == "Completed", status
+        assert status["runtimeStatus"] == "Completed", (status["output"],
+                                                         status["customStatus"])
         assert status["output"]["status"] == ("Rejected" if decision == "reject" else "Approved")
