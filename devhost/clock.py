@@ -7,6 +7,7 @@ milliseconds and tests stay deterministic.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
@@ -33,18 +34,18 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(f"duration {text!r} is longer than a timedelta can hold") from None
 
 
-class Clock:
-    """The host's notion of now; ``wait_until`` returns when now reaches a moment."""
+class Clock(abc.ABC):
+    """The host's notion of now; ``sleep_until`` returns when now reaches a moment."""
 
     is_virtual = False
 
-    def now(self) -> datetime:
-        raise NotImplementedError  # pragma: no cover - abstract
+    @abc.abstractmethod
+    def now(self) -> datetime: ...
 
-    async def sleep_until(self, when: datetime) -> None:
-        raise NotImplementedError  # pragma: no cover - abstract
+    @abc.abstractmethod
+    async def sleep_until(self, when: datetime) -> None: ...
 
-    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:  # noqa: B027 (optional hook)
         """Attach to the host's event loop (the virtual clock wakes sleepers there)."""
 
 

@@ -7,6 +7,7 @@ registers a wakeup, so ``advance`` stops exactly at each scheduled message.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -21,7 +22,7 @@ log = logging.getLogger("devhost.messaging")
 _DRAIN_SECONDS = 30.0  # how long stop() lets running handlers finish before cancelling them
 
 
-class Dispatcher:
+class Dispatcher(abc.ABC):
     """Base of the listeners: subclasses say how to start work and when more becomes visible."""
 
     def __init__(self, clock: Any, name: str) -> None:
@@ -34,17 +35,17 @@ class Dispatcher:
 
     # -- subclass hooks ------------------------------------------------------------------
 
+    @abc.abstractmethod
     def fill(self) -> None:
         """Start handlers (with :meth:`spawn`) while there is work and capacity."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
+    @abc.abstractmethod
     def next_visible(self) -> datetime | None:
         """When work not receivable now will become so (None: nothing scheduled)."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
+    @abc.abstractmethod
     def has_ready(self) -> bool:
         """True when a receive would get work now."""
-        raise NotImplementedError  # pragma: no cover - abstract
 
     # -- machinery -----------------------------------------------------------------------
 
