@@ -27,7 +27,7 @@ from ..loader import FunctionInfo
 from .history import EventType, event
 from .store import Store, from_ts, to_ts
 
-__all__ = ["TERMINAL", "EpisodeResult", "OrchestrationEngine", "flatten_actions"]
+__all__ = ["TERMINAL", "OrchestrationEngine", "flatten_actions"]
 
 log = logging.getLogger("devhost.durable")
 
@@ -55,6 +55,7 @@ _OOP_LABEL = "\n\n$OutOfProcData$:"
 CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
 CONTINUE_AS_NEW, CREATE_TIMER, WAIT_EVENT, CALL_ENTITY, CALL_HTTP, SIGNAL_ENTITY = 4, 5, 6, 7, 8, 9
 HTTP_ACTIVITY = "BuiltIn::HttpActivity"
+_REJECTED_RETRY = timedelta(minutes=1)
 
 
 def call_orchestrator(func: Any, body: str) -> dict[str, Any]:
@@ -108,13 +109,6 @@ class Progress:
     def take_id(self) -> int:
         self.seq += 1
         return self.seq - 1
-
-
-@dataclass
-class EpisodeResult:
-    instance_id: str
-    status: str
-    ran: bool
 
 
 def _retry_delay(options: dict[str, Any], attempt: int) -> timedelta:
@@ -269,7 +263,7 @@ class OrchestrationEngine:
         plan.prepare()
         return plan
 
-    def run_episodes(self, instance_ids: list[str], now: datetime) -> list[EpisodeResult]:
+    def run_episodes(self, instance_ids: list[str], now: datetime) -> None:
         """Run the episodes of several instances and commit them in one transaction."""
         plans = []
         calls: list[tuple[_Episode, str, str]] = []
@@ -293,7 +287,7 @@ class OrchestrationEngine:
             with self.store.tx() as tx:
                 for plan in plans:
                     plan.commit(tx)
-        return [EpisodeResult(p.iid, p.status, p.should_run) for p in plans]
+
 
     def replay_here(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
         """Run orchestrator episodes in this process: (name, context JSON) -> state."""
@@ -527,7 +521,10 @@ class _Episode:
         if any(e["EventType"] == EventType.ExecutionStarted for e in self.delivered):
             problem = self._version_problem()
             if problem:
-                self.control = ("fail", problem)
+                # versionFailureStrategy: Fail ends the instance; Reject leaves it Pending for a
+                # worker of the right version (devhost offers it again every minute).
+                self.control = ("fail" if self.e.version_failure == "fail" else "defer",
+                                problem)
                 return None
         db = self.e.store.conn()
         past = []
@@ -569,6 +566,11 @@ class _Episode:
 
     # ------------------------------------------------------------------------------- commit
     def commit(self, db: Any) -> None:
+        if self.control is not None and self.control[0] == "defer":
+            log.warning("instance %s: %s; offered again in a minute", self.iid, self.control[1])
+            db.executemany("UPDATE inbox SET visible_at=? WHERE id=?",
+                           [(to_ts(self.now + _REJECTED_RETRY), i) for i in self.consumed])
+            return
         if self.consumed:
             db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in self.consumed])
         if self.prefix:
