@@ -26,7 +26,7 @@ from pathlib import Path
 import aiohttp
 from azure.functions._durable_functions import OrchestrationContext
 
-from devhost.durable.orchestrations import REPLAYED
+from devhost.durable.protocol import REPLAYED
 from devhost.testing import DevHost
 
 APP = Path(__file__).parent / "apps" / "noop_app"

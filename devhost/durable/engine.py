@@ -26,7 +26,8 @@ from ..loader import FunctionInfo, LoadedApp
 from .entities import EntityEngine
 from .history import EventType, event
 from .http_activity import run_http_request
-from .orchestrations import HTTP_ACTIVITY, OrchestrationEngine, failure_fields
+from .orchestrations import OrchestrationEngine
+from .protocol import HTTP_ACTIVITY, failure_fields
 from .store import Store
 
 __all__ = ["DurableEngine"]

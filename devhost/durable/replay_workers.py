@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..loader import load_app
-from .orchestrations import call_orchestrator
+from .protocol import call_orchestrator
 
 __all__ = ["ReplayWorkers"]
 

@@ -18,8 +18,9 @@ from typing import Any
 from aiohttp import web
 
 from ..durable.engine import DurableEngine
+from ..durable.episode import post_entity_message
 from ..durable.history import EventType, event
-from ..durable.orchestrations import TERMINAL
+from ..durable.protocol import TERMINAL
 from ..durable.store import from_ts, to_ts
 from .problems import problem
 
@@ -422,8 +423,6 @@ class DurableApi:
         return web.Response(status=202)
 
     def _signal(self, entity_id: str, op: str, body: str | None) -> None:
-        from ..durable.orchestrations import post_entity_message
-
         with self.engine.store.tx() as db:
             post_entity_message(
                 db, entity_id, {"op": op, "input": body, "signal": True}, self.engine.clock.now()

@@ -1,0 +1,589 @@
+"""One orchestration episode: read the due messages, build the SDK's context, and commit what
+the SDK answered as history events and outgoing work.
+
+Task ids follow the SDK's own counting: every action but an event wait takes the next id, in
+the order the SDK schedules them. Retries are the host's job, as in the extension: a failed
+attempt gets a timer and, when it fires, a new attempt, each with the next id. Because the SDK
+hands out those ids while it processes the failure, retry bookkeeping messages are delivered
+first in an episode, before anything that can make user code schedule new work.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .history import EventType, event
+from .protocol import (
+    CALL_ACTIVITY,
+    CALL_ACTIVITY_RETRY,
+    CALL_ENTITY,
+    CALL_HTTP,
+    CALL_SUB,
+    CALL_SUB_RETRY,
+    CONTINUE_AS_NEW,
+    CREATE_TIMER,
+    HTTP_ACTIVITY,
+    REPLAYED,
+    SIGNAL_ENTITY,
+    TERMINAL,
+    WAIT_EVENT,
+    flatten_actions,
+)
+from .store import from_ts, to_ts
+
+if TYPE_CHECKING:
+    from .orchestrations import OrchestrationEngine
+
+__all__ = ["Episode", "Progress", "post_entity_message"]
+
+log = logging.getLogger("devhost.durable")
+
+_REJECTED_RETRY = timedelta(minutes=1)
+
+
+@dataclass
+class Progress:
+    """What the host remembers about an execution besides its history (instances.state)."""
+
+    seq: int = 0
+    actions_seen: int = 0
+    action_ids: list[int] = field(default_factory=list)
+    retries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    retry_timers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, text: str | None) -> Progress:
+        data = json.loads(text or "{}")
+        return cls(**data) if data else cls()
+
+    def dump(self) -> str:
+        return json.dumps(self.__dict__)
+
+    def take_id(self) -> int:
+        self.seq += 1
+        return self.seq - 1
+
+
+def _retry_delay(options: dict[str, Any], attempt: int) -> timedelta:
+    first = float(options.get("firstRetryIntervalInMilliseconds", 0))
+    backoff = float(options.get("backoffCoefficient", 1.0))
+    delay = first * (backoff ** max(attempt - 1, 0))
+    cap = options.get("maxRetryIntervalInMilliseconds")
+    if cap:
+        delay = min(delay, float(cap))
+    return timedelta(milliseconds=delay)
+
+
+class Episode:
+    """One episode of one instance: prepare (read), run user code, commit (write)."""
+
+    def __init__(
+        self, engine: OrchestrationEngine, inst: Any, rows: list[Any], now: datetime
+    ) -> None:
+        self.e = engine
+        self.inst = inst
+        self.rows = rows
+        self.now = now
+        self.iid: str = inst["id"]
+        self.status: str = inst["status"]
+        self.progress = Progress.load(inst["state"])
+        self.consumed: list[int] = []
+        self.delivered: list[dict[str, Any]] = []
+        self.delivered_events: dict[str, int] = {}
+        self.prefix: list[dict[str, Any]] = []  # suspend/resume events recorded before running
+        self.control: tuple[str, Any] | None = None
+        self.should_run = False
+        self.result: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------------------ prepare
+    def prepare(self) -> None:
+        execution = self.inst["execution_id"]
+        db = self.e.store.conn()
+        waiting = {
+            r[0]: r[1]
+            for r in db.execute("SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,))
+        }
+        first: list[tuple[int, dict[str, Any]]] = []
+        rest: list[tuple[int, dict[str, Any]]] = []
+        for row in self.rows:
+            kind = row["kind"]
+            evt = json.loads(row["event"])
+            if self.status in TERMINAL and kind != "start":
+                self.consumed.append(row["id"])  # nothing can use it any more
+                continue
+            if kind in ("terminate", "suspend", "resume"):
+                if kind == "terminate":
+                    self.control = ("terminate", evt.get("Input"))
+                    self.consumed.append(row["id"])
+                    return
+                self.consumed.append(row["id"])
+                self._suspend_or_resume(kind)
+                continue
+            if self.status == "Suspended":
+                continue
+            if row["execution_id"] and row["execution_id"] != execution and kind != "event":
+                self.consumed.append(row["id"])  # left over from an earlier execution
+                continue
+            if kind == "event":
+                name = row["name"]
+                if waiting.get(name, 0) - self.delivered_events.get(name, 0) <= 0:
+                    continue  # buffered until the orchestration waits for it
+                self.delivered_events[name] = self.delivered_events.get(name, 0) + 1
+            target = rest
+            if kind == "start" or self._is_retry_bookkeeping(evt):
+                target = first
+            target.append((row["id"], evt))
+        for row_id, evt in first + rest:
+            self.consumed.append(row_id)
+            self.delivered.append(evt)
+        self.should_run = bool(self.delivered) and self.status not in ("Suspended",)
+
+    def _suspend_or_resume(self, kind: str) -> None:
+        if kind == "suspend" and self.status in ("Running", "Pending"):
+            self.status = "Suspended"
+            self.prefix.append(event(EventType.ExecutionSuspended, self.now))
+        elif kind == "resume" and self.status == "Suspended":
+            self.status = "Running"
+            self.prefix.append(event(EventType.ExecutionResumed, self.now))
+
+    def _is_retry_bookkeeping(self, evt: dict[str, Any]) -> bool:
+        kind = evt["EventType"]
+        if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+            return str(evt["TaskScheduledId"]) in self.progress.retries
+        if kind == EventType.TimerFired:
+            task = self.progress.retry_timers.get(str(evt["TimerId"]))
+            if task is None:
+                return False
+            retry = self.progress.retries[task]
+            return int(retry["attempt"]) < int(retry["options"].get("maxNumberOfAttempts", 1))
+        return False
+
+    # ------------------------------------------------------------------------------ execute
+    def build_context(self) -> str | None:
+        """The orchestration context JSON for the SDK, or None when the episode cannot run
+        (then ``control`` says why and the commit fails the instance)."""
+        if self.inst["name"] not in self.e.orchestrators:
+            self.control = (
+                "fail",
+                f"The function '{self.inst['name']}' doesn't exist, is"
+                " disabled, or is not an orchestrator function.",
+            )
+            return None
+        if any(e["EventType"] == EventType.ExecutionStarted for e in self.delivered):
+            problem = self._version_problem()
+            if problem:
+                # versionFailureStrategy: Fail ends the instance; Reject leaves it Pending for a
+                # worker of the right version (devhost offers it again every minute).
+                self.control = ("fail" if self.e.version_failure == "fail" else "defer", problem)
+                return None
+        db = self.e.store.conn()
+        past = []
+        for (text,) in db.execute(
+            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (self.iid,)
+        ):
+            evt = json.loads(text)
+            if evt["EventType"] in REPLAYED:
+                evt["IsPlayed"] = True
+                past.append(evt)
+        self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
+        context = {
+            "history": past + [e for e in self.new_events if e["EventType"] in REPLAYED],
+            "instanceId": self.iid,
+            "isReplaying": bool(past),
+            "parentInstanceId": self.inst["parent_id"],
+            "input": self.inst["input"],
+            "upperSchemaVersion": 2,
+            "upperSchemaVersionNew": 2,
+        }
+        return json.dumps(context)
+
+    def _version_problem(self) -> str | None:
+        current, wanted = self.e.default_version, self.inst["version"]
+        match = self.e.version_match
+        if match == "none" or current is None:
+            return None
+        ok = (
+            (wanted == current)
+            if match == "strict"
+            else (_version_key(wanted or "") <= _version_key(current))
+        )
+        if ok:
+            return None
+        return (
+            f"The orchestration version '{wanted}' does not match the worker version"
+            f" '{current}' (versionMatchStrategy {match})."
+        )
+
+    # ------------------------------------------------------------------------------- commit
+    def commit(self, db: Any) -> None:
+        if self.control is not None and self.control[0] == "defer":
+            log.warning("instance %s: %s; offered again in a minute", self.iid, self.control[1])
+            db.executemany(
+                "UPDATE inbox SET visible_at=? WHERE id=?",
+                [(to_ts(self.now + _REJECTED_RETRY), i) for i in self.consumed],
+            )
+            return
+        if self.consumed:
+            db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in self.consumed])
+        if self.prefix:
+            self.e._append(db, self.iid, self.prefix)
+        for name, count in self.delivered_events.items():
+            db.execute(
+                "UPDATE waiting SET count = count - ? WHERE instance_id=? AND name=?",
+                (count, self.iid, name),
+            )
+        inst = self.inst
+        if self.control is not None:
+            verb, detail = self.control
+            if verb == "terminate":
+                if self.status not in TERMINAL:
+                    reason = json.loads(detail) if detail else ""
+                    self.e.terminate(db, inst, reason, self.now)
+                    self.status = "Terminated"
+            else:
+                self.e.finish(
+                    db,
+                    inst,
+                    "Failed",
+                    json.dumps(detail),
+                    self.now,
+                    [event(EventType.ExecutionFailed, self.now, Reason=detail)],
+                )
+                self.status = "Failed"
+            return
+        if self.result is None:
+            db.execute(
+                "UPDATE instances SET status=?, updated=? WHERE id=?",
+                (self.status, to_ts(self.now), self.iid),
+            )
+            return
+        self._apply(db, self.result)
+
+    def _apply(self, db: Any, result: dict[str, Any]) -> None:
+        now, p = self.now, self.progress
+        scheduled: list[dict[str, Any]] = []
+        # Retry bookkeeping first: the SDK numbered these ids while processing the messages.
+        for evt in self.new_events:
+            self._retry_step(db, evt, scheduled)
+        actions = flatten_actions(result.get("actions") or [])
+        for index, action in enumerate(actions[: p.actions_seen]):
+            if (
+                action.get("actionType") == CREATE_TIMER
+                and action.get("isCanceled")
+                and index < len(p.action_ids)
+            ):
+                db.execute(
+                    "DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
+                    " AND json_extract(event, '$.TimerId')=?",
+                    (self.iid, p.action_ids[index]),
+                )
+        continue_input: Any = ...
+        for action in actions[p.actions_seen :]:
+            kind = int(action.get("actionType", -1))
+            if kind == WAIT_EVENT:
+                p.action_ids.append(-1)
+                db.execute(
+                    "INSERT INTO waiting (instance_id, name, count) VALUES (?,?,1)"
+                    " ON CONFLICT(instance_id, name) DO UPDATE SET count = count + 1",
+                    (self.iid, action.get("externalEventName")),
+                )
+                continue
+            task_id = p.take_id()
+            p.action_ids.append(task_id)
+            if kind == CONTINUE_AS_NEW:
+                continue_input = action.get("input")
+            else:
+                self._schedule(db, kind, action, task_id, scheduled)
+        p.actions_seen = len(actions)
+        custom = result.get("customStatus")
+        custom_json = json.dumps(custom) if custom is not None else None
+        history = [*self.new_events, *scheduled]
+        error = result.get("error")
+        if error is not None and not result.get("isDone"):
+            name = self.inst["name"]
+            message = f"Orchestrator function '{name}' failed: {error}"
+            self.e._append(db, self.iid, history)
+            db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
+            self.e.finish(
+                db,
+                self.inst,
+                "Failed",
+                json.dumps(message),
+                now,
+                [
+                    event(EventType.ExecutionFailed, now, Reason=message),
+                    event(EventType.OrchestratorCompleted, now),
+                ],
+                custom_json,
+            )
+            self.status = "Failed"
+            return
+        if result.get("isDone") and continue_input is not ...:
+            self._continue_as_new(db, continue_input, custom_json)
+            return
+        history.append(event(EventType.OrchestratorCompleted, now))
+        self.e._append(db, self.iid, history)
+        if result.get("isDone"):
+            output = json.dumps(result.get("output"))
+            db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
+            self.e.finish(
+                db,
+                self.inst,
+                "Completed",
+                output,
+                now,
+                [
+                    event(
+                        EventType.ExecutionCompleted,
+                        now,
+                        OrchestrationStatus="Completed",
+                        Result=output,
+                    )
+                ],
+                custom_json,
+            )
+            self.status = "Completed"
+            return
+        if self.status == "Pending":
+            self.status = "Running"
+        db.execute(
+            "UPDATE instances SET status=?, custom_status=?, updated=?, state=? WHERE id=?",
+            (self.status, custom_json, to_ts(now), p.dump(), self.iid),
+        )
+
+    def _continue_as_new(self, db: Any, new_input: Any, custom_json: str | None) -> None:
+        """Start a fresh execution with the new input; buffered events stay in the inbox."""
+        now, iid = self.now, self.iid
+        execution_id = uuid.uuid4().hex
+        for table in ("history", "waiting", "work"):
+            db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
+        db.execute("DELETE FROM inbox WHERE instance_id=? AND kind != 'event'", (iid,))
+        db.execute(
+            "UPDATE instances SET status='Running', input=?, custom_status=?, updated=?,"
+            " execution_id=?, state='{}' WHERE id=?",
+            (new_input, custom_json, to_ts(now), execution_id, iid),
+        )
+        started = event(
+            EventType.ExecutionStarted,
+            now,
+            Name=self.inst["name"],
+            Input=new_input,
+            Version=self.inst["version"],
+            OrchestrationInstance={"InstanceId": iid, "ExecutionId": execution_id},
+            ParentInstance=None,
+        )
+        self.e.post(db, iid, "start", started, now, execution_id=execution_id)
+        self.status = "Running"
+
+    def _retry_step(self, db: Any, evt: dict[str, Any], scheduled: list[dict[str, Any]]) -> None:
+        p, now = self.progress, self.now
+        kind = evt["EventType"]
+        if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
+            task = str(evt["TaskScheduledId"])
+            retry = p.retries.get(task)
+            if retry is None:
+                return
+            timer_id = p.take_id()
+            options = retry["options"]
+            fire_at = now + _retry_delay(options, int(retry["attempt"]))
+            timeout = options.get("retryTimeoutInMilliseconds")
+            if timeout and now >= from_ts(retry["started"]) + timedelta(
+                milliseconds=float(timeout)
+            ):
+                fire_at = now
+                retry["attempt"] = int(options.get("maxNumberOfAttempts", 1))
+            p.retry_timers[str(timer_id)] = task
+            scheduled.append(event(EventType.TimerCreated, now, timer_id, FireAt=to_ts(fire_at)))
+            self.e.post(
+                db,
+                self.iid,
+                "completion",
+                event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
+                fire_at,
+                execution_id=self.inst["execution_id"],
+            )
+        elif kind == EventType.TimerFired:
+            found = p.retry_timers.pop(str(evt["TimerId"]), None)
+            if found is None:
+                return
+            task = found
+            retry = p.retries.pop(task)
+            if int(retry["attempt"]) >= int(retry["options"].get("maxNumberOfAttempts", 1)):
+                return
+            new_id = p.take_id()
+            retry["attempt"] = int(retry["attempt"]) + 1
+            p.retries[str(new_id)] = retry
+            if retry["kind"] == "activity":
+                self._schedule_activity(db, retry["name"], retry["input"], new_id, scheduled)
+            else:
+                self._schedule_sub(db, retry, new_id, scheduled)
+
+    def _schedule(
+        self,
+        db: Any,
+        kind: int,
+        action: dict[str, Any],
+        task_id: int,
+        scheduled: list[dict[str, Any]],
+    ) -> None:
+        now = self.now
+        if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
+            self._schedule_activity(
+                db, action["functionName"], action.get("input"), task_id, scheduled
+            )
+            if kind == CALL_ACTIVITY_RETRY:
+                self.progress.retries[str(task_id)] = {
+                    "kind": "activity",
+                    "name": action["functionName"],
+                    "input": action.get("input"),
+                    "options": action.get("retryOptions", {}),
+                    "attempt": 1,
+                    "started": to_ts(now),
+                }
+        elif kind in (CALL_SUB, CALL_SUB_RETRY):
+            spec = {
+                "kind": "sub",
+                "name": action["functionName"],
+                "input": action.get("input"),
+                "instance_id": action.get("instanceId"),
+                "version": action.get("version"),
+                "options": action.get("retryOptions", {}),
+                "attempt": 1,
+                "started": to_ts(now),
+            }
+            self._schedule_sub(db, spec, task_id, scheduled)
+            if kind == CALL_SUB_RETRY:
+                self.progress.retries[str(task_id)] = spec
+        elif kind == CREATE_TIMER:
+            fire_at = _parse_time(action["fireAt"])
+            scheduled.append(event(EventType.TimerCreated, now, task_id, FireAt=to_ts(fire_at)))
+            if not action.get("isCanceled"):
+                self.e.post(
+                    db,
+                    self.iid,
+                    "completion",
+                    event(EventType.TimerFired, fire_at, TimerId=task_id, FireAt=to_ts(fire_at)),
+                    fire_at,
+                    execution_id=self.inst["execution_id"],
+                )
+        elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
+            target = str(action["instanceId"])
+            request_id = str(
+                uuid.uuid5(uuid.NAMESPACE_URL, f"{self.iid}/{self.inst['execution_id']}/{task_id}")
+            )
+            signal = kind == SIGNAL_ENTITY
+            message = {
+                "id": request_id,
+                "op": action.get("operation"),
+                "input": action.get("input"),
+                "signal": signal,
+                "parent": None if signal else self.iid,
+                "parentExecution": self.inst["execution_id"],
+            }
+            scheduled.append(
+                event(
+                    EventType.EventSent,
+                    now,
+                    task_id,
+                    InstanceId=target,
+                    Name="op",
+                    Input=json.dumps(message),
+                )
+            )
+            post_entity_message(db, target, message, now)
+        elif kind == CALL_HTTP:
+            self._schedule_activity(
+                db,
+                HTTP_ACTIVITY,
+                json.dumps(action.get("httpRequest")),
+                task_id,
+                scheduled,
+                work_kind="http",
+            )
+        else:
+            raise ValueError(f"unsupported action type {kind!r} in {action!r}")
+
+    def _schedule_activity(
+        self,
+        db: Any,
+        name: str,
+        input_json: Any,
+        task_id: int,
+        scheduled: list[dict[str, Any]],
+        work_kind: str = "activity",
+    ) -> None:
+        scheduled.append(
+            event(EventType.TaskScheduled, self.now, task_id, Name=name, Input=input_json)
+        )
+        db.execute(
+            "INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
+            " VALUES (?,?,?,?,?,?)",
+            (self.iid, self.inst["execution_id"], task_id, work_kind, name, input_json),
+        )
+
+    def _schedule_sub(
+        self, db: Any, spec: dict[str, Any], task_id: int, scheduled: list[dict[str, Any]]
+    ) -> None:
+        now = self.now
+        child_id = spec.get("instance_id") or f"{self.iid}:{task_id:04d}"
+        scheduled.append(
+            event(
+                EventType.SubOrchestrationInstanceCreated,
+                now,
+                task_id,
+                Name=spec["name"],
+                InstanceId=child_id,
+                Input=spec.get("input"),
+            )
+        )
+        existing = db.execute("SELECT status FROM instances WHERE id=?", (child_id,)).fetchone()
+        if existing is not None and existing["status"] not in TERMINAL:
+            self.e.post(
+                db,
+                self.iid,
+                "completion",
+                event(
+                    EventType.SubOrchestrationInstanceFailed,
+                    now,
+                    TaskScheduledId=task_id,
+                    Reason=f"An orchestration with instance ID '{child_id}' already"
+                    " exists and is running.",
+                    Details="",
+                ),
+                now,
+                execution_id=self.inst["execution_id"],
+            )
+            return
+        self.e.create(
+            db,
+            spec["name"],
+            child_id,
+            spec.get("input"),
+            now,
+            version=spec.get("version"),
+            parent=(self.iid, task_id, self.inst["name"]),
+        )
+
+
+def post_entity_message(db: Any, entity_id: str, message: dict[str, Any], at: datetime) -> None:
+    db.execute(
+        "INSERT INTO entity_inbox (entity_id, message, visible_at) VALUES (?,?,?)",
+        (entity_id, json.dumps(message), to_ts(at)),
+    )
+
+
+def _parse_time(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _version_key(text: str) -> tuple[Any, ...]:
+    parts: list[Any] = []
+    for piece in text.replace("-", ".").split("."):
+        parts.append((0, int(piece)) if piece.isdigit() else (1, piece))
+    return tuple(parts)
