@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import azure.durable_functions as df
+from ballot_rule import tally
 
 blueprint = df.Blueprint()
 
@@ -71,16 +72,7 @@ def notify(request: dict[str, Any]) -> dict[str, Any]:
 
 @blueprint.activity_trigger(input_name="request")
 def record_vote(request: dict[str, Any]) -> dict[str, Any]:
-    ballot, vote = dict(request["ballot"]), request["vote"]
-    decided = {**ballot["decided"], vote["role"]: vote["decision"]}
-    ballot["decided"] = decided
-    if "rejected" in decided.values():
-        ballot["decision"] = "rejected"
-    elif set(decided) == set(ballot["roles"]):
-        ballot["decision"] = "approved"
-    else:
-        ballot["decision"] = "pending"
-    return ballot
+    return tally(request["ballot"], request["vote"])
 
 
 @blueprint.activity_trigger(input_name="request")

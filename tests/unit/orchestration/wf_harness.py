@@ -6,6 +6,7 @@ Definitions are written to a temporary ``WORKFLOWS_PATH`` folder and loaded by t
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -189,15 +190,20 @@ def vote_loop(version: str = "1.0.0", extension: str = "PT24H") -> dict[str, Any
     )
 
 
+def _load_ballot_rule() -> Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]:
+    """The workflow test app's own rule, loaded by path (the app folder is not a package)."""
+    path = Path(__file__).resolve().parents[2] / "apps" / "workflow_app" / "ballot_rule.py"
+    spec = importlib.util.spec_from_file_location("workflow_app_ballot_rule", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tally: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] = module.tally
+    return tally
+
+
+_tally = _load_ballot_rule()
+
+
 def record_vote(data: dict[str, Any]) -> dict[str, Any]:
-    ballot, vote = dict(data["ballot"]), data["vote"]
-    decided = dict(ballot["decided"])
-    decided[vote["role"]] = vote["decision"]
-    ballot["decided"] = decided
-    if "rejected" in decided.values():
-        ballot["decision"] = "rejected"
-    elif set(decided) == set(ballot["roles"]):
-        ballot["decision"] = "approved"
-    else:
-        ballot["decision"] = "pending"
-    return ballot
+    return _tally(data["ballot"], data["vote"])
