@@ -14,7 +14,7 @@ from pathlib import Path
 
 import services
 from adapters import Adapters, build_adapters
-from services import ApprovalPolicy, SigningKeys, load_policy
+from services import SigningKeys
 from settings import Settings, load
 
 __all__ = ["Runtime", "reset", "runtime"]
@@ -27,10 +27,6 @@ class Runtime:
     settings: Settings
     adapters: Adapters
     keys: SigningKeys
-
-    @property
-    def policy(self) -> ApprovalPolicy:
-        return load_policy(self.adapters.database)
 
     @property
     def public_base_url(self) -> str:

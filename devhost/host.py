@@ -327,11 +327,3 @@ class Host:
                 lines.append(f"\t{fn.name}: {fn.trigger_type}")
             lines.append("")
         return "\n".join(lines)
-
-    @property
-    def info(self) -> dict[str, Any]:
-        return {
-            "baseUrl": self.base_url,
-            "dataDir": str(self.data_dir),
-            "clock": "virtual" if self.clock.is_virtual else "real",
-        }
