@@ -110,6 +110,9 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # One writer at a time, queued here: SQLite's own busy handler polls with sleeps of
+        # up to 100 ms, which leaves the CPU idle while writers wait for each other.
+        self._write_lock = threading.Lock()
         self.conn().executescript(_SCHEMA)
 
     def conn(self) -> sqlite3.Connection:
@@ -124,7 +127,7 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        with transaction(self.conn()) as db:
+        with self._write_lock, transaction(self.conn()) as db:
             yield db
 
     def close(self) -> None:
