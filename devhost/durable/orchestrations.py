@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ..loader import FunctionInfo
+from . import sdk_fastpaths
 from .episode import Episode, Progress
 from .history import EventType, event
 from .protocol import HTTP_ACTIVITY, call_orchestrator
@@ -44,6 +45,7 @@ class OrchestrationEngine:
         self.version_failure = version_failure.lower()
         # Where episodes run: here by default; ReplayWorkers.replay to use worker processes.
         self.replay: Callable[[list[tuple[str, str]]], list[dict[str, Any]]] = self.replay_here
+        sdk_fastpaths.install()
 
     # ----------------------------------------------------------------------------- starting
     def create(
@@ -159,8 +161,9 @@ class OrchestrationEngine:
         plan.prepare()
         return plan
 
-    def run_episodes(self, instance_ids: list[str], now: datetime) -> None:
-        """Run the episodes of several instances and commit them in one transaction."""
+    def run_episodes(self, instance_ids: list[str], now: datetime) -> bool:
+        """Run the episodes of several instances and commit them in one transaction; True
+        when any of them sent entity operations."""
         plans = []
         calls: list[tuple[Episode, str, str]] = []
         for iid in instance_ids:
@@ -183,6 +186,7 @@ class OrchestrationEngine:
             with self.store.tx() as tx:
                 for plan in plans:
                     plan.commit(tx)
+        return any(plan.sent_to_entities for plan in plans)
 
     def replay_here(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
         """Run orchestrator episodes in this process: (name, context JSON) -> state."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ..loader import load_app
+from . import sdk_fastpaths
 from .protocol import call_orchestrator
 
 __all__ = ["ReplayWorkers"]
@@ -29,6 +30,7 @@ def _start_worker(app_dir: str, environ: dict[str, str]) -> None:
     os.environ.update(environ)
     os.chdir(app_dir)
     app = load_app(Path(app_dir))
+    sdk_fastpaths.install()
     _ORCHESTRATORS.update({n: f.func for n, f in app.by_trigger("orchestrationTrigger").items()})
 
 
