@@ -104,8 +104,12 @@ class DurableEngine:
                 await task
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def wake(self) -> None:
-        """Something was written that may be runnable; safe to call from any thread."""
+    def wake(self, *loops: str) -> None:
+        """Something was written that may be runnable; safe to call from any thread.
+
+        ``loops`` names the dispatch loops that can have new work ("episodes", "entities",
+        "work", "results"); none means all of them. Waking a loop costs a query, so the
+        engine's own steps name only the loops their writes feed."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
@@ -114,13 +118,13 @@ class DurableEngine:
         except RuntimeError:
             running = None
         if running is loop:
-            self._set_wakers()
+            self._set_wakers(loops)
         else:
-            loop.call_soon_threadsafe(self._set_wakers)
+            loop.call_soon_threadsafe(self._set_wakers, loops)
 
-    def _set_wakers(self) -> None:
-        for waker in self._wakers.values():
-            waker.set()
+    def _set_wakers(self, loops: tuple[str, ...]) -> None:
+        for name in loops or self._wakers:
+            self._wakers[name].set()
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(coro)
@@ -149,6 +153,10 @@ class DurableEngine:
 
     async def _idle_wait(self, loop_name: str, next_due: datetime | None) -> None:
         waker = self._wakers[loop_name]
+        if next_due is None:
+            await waker.wait()
+            waker.clear()
+            return
         waiters: list[asyncio.Task[Any]] = [asyncio.create_task(waker.wait())]
         if next_due is not None:
             waiters.append(asyncio.create_task(self.clock.sleep_until(next_due)))
@@ -191,16 +199,18 @@ class DurableEngine:
                 self._spawn(self._run_episodes(batch))
 
     async def _run_episodes(self, ids: list[str]) -> None:
+        wakes: tuple[str, ...] = ("episodes", "work")
         try:
-            await self.in_thread(self._episodes_sync, ids)
+            if await self.in_thread(self._episodes_sync, ids):
+                wakes += ("entities",)
         except Exception:
             log.exception("episodes of %s failed; their messages stay queued", ids)
         finally:
             self._episodes.difference_update(ids)
-            self.wake()
+            self.wake(*wakes)
 
-    def _episodes_sync(self, ids: list[str]) -> None:
-        self.orch.run_episodes(ids, self.clock.now())
+    def _episodes_sync(self, ids: list[str]) -> bool:
+        return self.orch.run_episodes(ids, self.clock.now())
 
     # ------------------------------------------------------------------------------ entities
     async def _entity_loop(self) -> None:
@@ -224,7 +234,7 @@ class DurableEngine:
             log.exception("entity batch of %s failed; it will be retried", entity_id)
         finally:
             self._entity_batches.discard(entity_id)
-            self.wake()
+            self.wake("entities", "episodes")
 
     # ---------------------------------------------------------------------------- activities
     async def _activity_loop(self) -> None:
@@ -263,7 +273,7 @@ class DurableEngine:
             )
         self._completions.append((work, outcome))
         self._activities.discard(work["id"])
-        self.wake()
+        self.wake("results", "work")
 
     async def _execute(self, work: dict[str, Any]) -> dict[str, Any]:
         task_id, name = work["task_id"], work["name"]
@@ -316,7 +326,7 @@ class DurableEngine:
                 await self.in_thread(self._write_completions, batch)
             finally:
                 self._flushing -= 1
-            self.wake()
+            self.wake("episodes")
 
     def _write_completions(self, batch: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
         with self.store.tx() as db:

@@ -99,6 +99,7 @@ class Episode:
         self.control: tuple[str, Any] | None = None
         self.should_run = False
         self.result: dict[str, Any] | None = None
+        self.sent_to_entities = False  # the engine wakes its entity loop only when needed
 
     # ------------------------------------------------------------------------------ prepare
     def prepare(self) -> None:
@@ -496,6 +497,7 @@ class Episode:
                 )
             )
             post_entity_message(db, target, message, now)
+            self.sent_to_entities = True
         elif kind == CALL_HTTP:
             self._schedule_activity(
                 db,
