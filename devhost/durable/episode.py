@@ -182,26 +182,25 @@ class Episode:
                 # worker of the right version (devhost offers it again every minute).
                 self.control = ("fail" if self.e.version_failure == "fail" else "defer", problem)
                 return None
-        db = self.e.store.conn()
-        past = []
-        for (text,) in db.execute(
-            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (self.iid,)
-        ):
-            evt = json.loads(text)
-            if evt["EventType"] in REPLAYED:
-                evt["IsPlayed"] = True
-                past.append(evt)
+        past = [
+            text
+            for (text,) in self.e.store.conn().execute(
+                "SELECT event FROM history WHERE instance_id=? AND replayed ORDER BY n",
+                (self.iid,),
+            )
+        ]
         self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
-        context = {
-            "history": past + [e for e in self.new_events if e["EventType"] in REPLAYED],
+        history = past + [json.dumps(e) for e in self.new_events if e["EventType"] in REPLAYED]
+        rest = json.dumps({
             "instanceId": self.iid,
             "isReplaying": bool(past),
             "parentInstanceId": self.inst["parent_id"],
             "input": self.inst["input"],
             "upperSchemaVersion": 2,
             "upperSchemaVersionNew": 2,
-        }
-        return json.dumps(context)
+        })
+        # The stored events are already the JSON the SDK reads: splice them in unparsed.
+        return '{"history": [' + ", ".join(history) + "], " + rest[1:]
 
     def _version_problem(self) -> str | None:
         current, wanted = self.e.default_version, self.inst["version"]

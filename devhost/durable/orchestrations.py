@@ -19,7 +19,7 @@ from ..loader import FunctionInfo
 from . import sdk_fastpaths
 from .episode import Episode, Progress
 from .history import EventType, event
-from .protocol import HTTP_ACTIVITY, call_orchestrator
+from .protocol import HTTP_ACTIVITY, REPLAYED, call_orchestrator
 from .store import Store, from_ts, to_ts
 
 __all__ = ["OrchestrationEngine"]
@@ -46,6 +46,21 @@ class OrchestrationEngine:
         # Where episodes run: here by default; ReplayWorkers.replay to use worker processes.
         self.replay: Callable[[list[tuple[str, str]]], list[dict[str, Any]]] = self.replay_here
         sdk_fastpaths.install()
+        self._upgrade_history()
+
+    def _upgrade_history(self) -> None:
+        """Add the ``replayed`` flag to a store written before it existed."""
+        db = self.store.conn()
+        columns = {row[1] for row in db.execute("PRAGMA table_info(history)")}
+        if "replayed" in columns:
+            return
+        with self.store.tx() as tx:
+            tx.execute("ALTER TABLE history ADD COLUMN replayed INTEGER NOT NULL DEFAULT 1")
+            tx.execute(
+                "UPDATE history SET replayed ="
+                f" json_extract(event, '$.EventType') IN ({','.join('?' * len(REPLAYED))})",
+                tuple(int(kind) for kind in REPLAYED),
+            )
 
     # ----------------------------------------------------------------------------- starting
     def create(
@@ -262,13 +277,19 @@ class OrchestrationEngine:
 
     @staticmethod
     def _append(db: Any, instance_id: str, events: list[dict[str, Any]]) -> None:
+        """Record events as the SDK replays them later: played, and flagged when a replay
+        reads them at all, so that building the next context needs no JSON parsing."""
         row = db.execute(
             "SELECT COALESCE(MAX(n), -1) FROM history WHERE instance_id=?", (instance_id,)
         ).fetchone()
         start = int(row[0]) + 1
         db.executemany(
-            "INSERT INTO history (instance_id, n, event) VALUES (?,?,?)",
-            [(instance_id, start + i, json.dumps(e)) for i, e in enumerate(events)],
+            "INSERT INTO history (instance_id, n, event, replayed) VALUES (?,?,?,?)",
+            [
+                (instance_id, start + i, json.dumps({**e, "IsPlayed": True}),
+                 e["EventType"] in REPLAYED)
+                for i, e in enumerate(events)
+            ],
         )
 
     def rewind(self, db: Any, inst: Any, reason: str, now: datetime) -> None:

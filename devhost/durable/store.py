@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS history (
     instance_id TEXT NOT NULL,
     n INTEGER NOT NULL,
     event TEXT NOT NULL,
+    replayed INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (instance_id, n)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS inbox (
