@@ -13,7 +13,13 @@ from .expressions import Clock, compile_expression
 from .paths import compile_path
 from .timeutil import parse_timestamp
 
-__all__ = ["OPERATORS", "condition_operator", "evaluate_condition"]
+__all__ = [
+    "OPERATORS",
+    "Predicate",
+    "compile_condition",
+    "condition_operator",
+    "evaluate_condition",
+]
 
 
 def _same_kind(left: Any, right: Any) -> bool:
@@ -108,24 +114,40 @@ def condition_operator(condition: dict[str, Any]) -> tuple[str, bool] | None:
     return None
 
 
-def evaluate_condition(condition: dict[str, Any], document: Any, clock: Clock) -> bool:
-    """Evaluate a (validated) condition against the data document."""
+Predicate = Callable[[Any, Clock], bool]
+
+
+def compile_condition(condition: dict[str, Any]) -> Predicate:
+    """A (validated) condition as a function of the data document.
+
+    Compiling once per definition keeps the per-replay cost to the comparisons themselves:
+    which operator, which path and which operand are settled here, not on every evaluation.
+    """
     if "and" in condition:
-        return all(evaluate_condition(c, document, clock) for c in condition["and"])
+        every = tuple(compile_condition(c) for c in condition["and"])
+        return lambda document, clock: all(part(document, clock) for part in every)
     if "or" in condition:
-        return any(evaluate_condition(c, document, clock) for c in condition["or"])
+        some = tuple(compile_condition(c) for c in condition["or"])
+        return lambda document, clock: any(part(document, clock) for part in some)
     if "not" in condition:
-        return not evaluate_condition(condition["not"], document, clock)
+        negated = compile_condition(condition["not"])
+        return lambda document, clock: not negated(document, clock)
     found = condition_operator(condition)
     if found is None:
         raise ExpressionError(f"condition {condition!r} has no operator")
     operator, by_path = found
     path = compile_path(condition["path"])
     if operator == "isPresent":
-        return path.exists(document) == bool(condition["isPresent"])
-    left = path.read(document)
+        wanted = bool(condition["isPresent"])
+        return lambda document, clock: path.exists(document) == wanted
+    test = OPERATORS[operator]
     if by_path:
-        right = compile_expression(condition[operator + ".$"]).evaluate(document, clock)
-    else:
-        right = condition[operator]
-    return OPERATORS[operator](left, right)
+        other = compile_expression(condition[operator + ".$"])
+        return lambda document, clock: test(path.read(document), other.evaluate(document, clock))
+    right = condition[operator]
+    return lambda document, clock: test(path.read(document), right)
+
+
+def evaluate_condition(condition: dict[str, Any], document: Any, clock: Clock) -> bool:
+    """Evaluate a (validated) condition against the data document."""
+    return compile_condition(condition)(document, clock)

@@ -15,13 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in requirements-dev.txt
 from azure.durable_functions.models.Task import TaskState
 
 from . import events
 from .concurrency import run_concurrently
-from .conditions import evaluate_condition
-from .definition import Definition
 from .errors import (
     INPUT_INVALID,
     MAP_ITEMS,
@@ -33,8 +30,9 @@ from .errors import (
     WorkflowFailed,
     error_from_failure,
 )
-from .expressions import Expression, compile_expression, compile_template
+from .expressions import compile_expression
 from .paths import compile_result_path
+from .program import Program
 from .retry import RetryPolicy
 from .timeutil import format_timestamp, parse_duration, parse_timestamp
 
@@ -86,25 +84,24 @@ class _ContextClock:
 class Interpreter:
     """One run of one definition in one orchestration context."""
 
-    def __init__(self, context: Any, definition: Definition) -> None:
+    def __init__(self, context: Any, program: Program) -> None:
         self.context = context
-        self.definition = definition
-        self.document = definition.document
+        self.program = program
+        self.definition = program.definition
+        self.document = program.document
         self.clock = _ContextClock(context)
-        defaults = self.document.get("defaults") or {}
-        self.default_retry = RetryPolicy.from_json(defaults.get("retry"))
-        self.default_timeout: str | None = defaults.get("timeout")
-        self.limit = definition.max_transitions
+        self.default_retry = program.default_retry
+        self.default_timeout = program.default_timeout
+        self.limit = program.max_transitions
         self.transitions = 0
         self.compensations: list[Compensation] = []
         self.compensation_report: list[dict[str, Any]] = []
         self.children = 0
-        self._templates: dict[int, tuple[Any, Expression]] = {}
         self._now_at: datetime | None = None
         self._now_text = ""
         self.status: dict[str, Any] = {
-            "workflow": definition.name,
-            "version": definition.version,
+            "workflow": self.definition.name,
+            "version": self.definition.version,
             "state": None,
         }
 
@@ -140,10 +137,9 @@ class Interpreter:
         return output
 
     def check_input(self, workflow_input: Any) -> None:
-        schema = self.document.get("input")
-        if schema is None:
+        validator = self.program.input_validator
+        if validator is None:
             return
-        validator = jsonschema.Draft202012Validator(schema)
         problems = sorted(
             validator.iter_errors(workflow_input), key=lambda e: list(map(str, e.path))
         )
@@ -226,14 +222,10 @@ class Interpreter:
         return self._now_text
 
     def evaluate(self, template: Any, data: dict[str, Any]) -> Any:
-        """Evaluate a template of this definition, compiling it once per run."""
+        """Evaluate a template of this definition (compiled once per process)."""
         if template is None:
             return None
-        cached = self._templates.get(id(template))
-        if cached is None or cached[0] is not template:
-            cached = (template, compile_template(template))
-            self._templates[id(template)] = cached
-        return cached[1].evaluate(data, self.clock)
+        return self.program.template(template).evaluate(data, self.clock)
 
     def write(self, state: dict[str, Any], data: dict[str, Any], value: Any) -> None:
         if "resultPath" in state:
@@ -308,7 +300,7 @@ class Interpreter:
     # --- states -------------------------------------------------------------------------
 
     def task_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
-        retry = RetryPolicy.from_json(state.get("retry")) or self.default_retry
+        retry = self.program.retry(state.get("retry")) or self.default_retry
         timeout = state.get("timeout", self.default_timeout)
         activity = state["activity"]
         activity_input = self.evaluate(state.get("input"), data)
@@ -323,7 +315,7 @@ class Interpreter:
                     state=name,
                     activity=undo["activity"],
                     input=self.evaluate(undo.get("input"), data),
-                    retry=RetryPolicy.from_json(undo.get("retry")) or retry,
+                    retry=self.program.retry(undo.get("retry")) or retry,
                 )
             )
         return self.after(state)
@@ -365,7 +357,7 @@ class Interpreter:
 
     def choice_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         for choice in state["choices"]:
-            if evaluate_condition(choice["when"], data, self.clock):
+            if self.program.condition(choice["when"])(data, self.clock):
                 return _Next(choice["next"])
         if "default" in state:
             return _Next(state["default"])
@@ -407,7 +399,7 @@ class Interpreter:
         self, state: dict[str, Any], make: Callable[[], list[Run]], *, max_concurrency: int
     ) -> Run:
         """``parallel``/``map`` with the state's retry policy: a retry reruns every branch."""
-        retry = RetryPolicy.from_json(state.get("retry"))
+        retry = self.program.retry(state.get("retry"))
         fail_fast = bool(state.get("failFast", True))
         attempt = 1
         while True:
@@ -446,7 +438,7 @@ class Interpreter:
             child_id = f"{self.context.instance_id}:{name}:{self.children}"
             return self.context.call_sub_orchestrator(ORCHESTRATOR_NAME, request, child_id)
 
-        retry = RetryPolicy.from_json(state.get("retry"))
+        retry = self.program.retry(state.get("retry"))
         result = yield from self.with_retry(start, retry, None)
         self.write(state, data, result)
         return self.after(state)

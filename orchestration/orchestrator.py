@@ -10,6 +10,7 @@ from . import events
 from .definition import Definition
 from .errors import DEFINITION_CHANGED, INPUT_INVALID, WorkflowError, error_from_failure
 from .interpreter import Interpreter
+from .program import program_for
 
 __all__ = ["LOADER_ACTIVITY", "WorkflowRequest", "run_workflow"]
 
@@ -77,4 +78,4 @@ def run_workflow(context: Any) -> Generator[Any, Any, Any]:
             f"{definition.name} {definition.version} now has "
             f"hash {definition.hash}, the request pinned {request.hash}",
         )
-    return (yield from Interpreter(context, definition).run(request.input))
+    return (yield from Interpreter(context, program_for(definition)).run(request.input))
