@@ -104,11 +104,14 @@ class Episode:
     # ------------------------------------------------------------------------------ prepare
     def prepare(self) -> None:
         execution = self.inst["execution_id"]
-        db = self.e.store.conn()
-        waiting = {
-            r[0]: r[1]
-            for r in db.execute("SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,))
-        }
+        waiting: dict[str, int] = {}
+        if any(row["kind"] == "event" for row in self.rows):  # read only when it can matter
+            waiting = {
+                r[0]: r[1]
+                for r in self.e.store.conn().execute(
+                    "SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,)
+                )
+            }
         first: list[tuple[int, dict[str, Any]]] = []
         rest: list[tuple[int, dict[str, Any]]] = []
         for row in self.rows:

@@ -76,8 +76,9 @@ class OrchestrationEngine:
         """Create (or replace) an instance and queue its ExecutionStarted; caller holds a tx."""
         execution_id = uuid.uuid4().hex
         version = version if version is not None else self.default_version
-        for table in ("history", "inbox", "waiting", "work"):
-            db.execute(f"DELETE FROM {table} WHERE instance_id=?", (instance_id,))
+        if db.execute("SELECT 1 FROM instances WHERE id=?", (instance_id,)).fetchone():
+            for table in ("history", "inbox", "waiting", "work"):  # what the old one left
+                db.execute(f"DELETE FROM {table} WHERE instance_id=?", (instance_id,))
         db.execute(
             "INSERT OR REPLACE INTO instances (id, name, version, status, input, output,"
             " custom_status, created, updated, parent_id, parent_task, execution_id, state)"
