@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +38,21 @@ def semver_key(text: str) -> tuple[Any, ...]:
     return (major, minor, patch, 0 if pre else 1, pre_key)
 
 
+def _canonical(document: Any) -> bytes:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
+
+
 def content_hash(document: Any) -> str:
     """SHA-256 of the canonical JSON of a definition: what an instance pins."""
-    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(_canonical(document)).hexdigest()
+
+
+# The loader's result lands in every instance's history, and the SDK parses it again on every
+# replay: the document travels as its canonical JSON, deflated and base64-encoded, which is a
+# fifth of the size and a single flat string to parse. Results recorded with the document as an
+# object (``"definition"``) are still read.
+_PACKED = "definitionDeflated"
 
 
 @dataclass(frozen=True)
@@ -51,33 +65,55 @@ class Definition:
     document: dict[str, Any]
     source: str = ""
 
+    @property
+    def pin(self) -> tuple[str, str, str, str]:
+        """What identifies this definition's content and origin: hash, name, version, source."""
+        return self.hash, self.name, self.version, self.source
+
     def to_json(self) -> dict[str, Any]:
+        """The loader activity's result: the pin, and the document packed (see ``_PACKED``)."""
+        packed = base64.b64encode(zlib.compress(_canonical(self.document), 9)).decode("ascii")
         return {
             "name": self.name,
             "version": self.version,
             "hash": self.hash,
             "source": self.source,
-            "definition": self.document,
+            _PACKED: packed,
         }
+
+    @staticmethod
+    def pin_of(data: Any) -> tuple[str, str, str, str]:
+        """The pin of a loader result, read without unpacking the document."""
+        if not isinstance(data, dict):
+            raise ValueError("loader result must be an object")
+        for field in ("name", "version", "hash"):
+            if not isinstance(data.get(field), str):
+                raise ValueError(f"loader result field {field!r} must be a string")
+        return data["hash"], data["name"], data["version"], str(data.get("source", ""))
 
     @classmethod
     def from_json(cls, data: Any) -> Definition:
         """Read the loader activity's result; complains precisely when it is malformed."""
-        if not isinstance(data, dict) or not isinstance(data.get("definition"), dict):
-            raise ValueError("loader result must be an object with a 'definition' object")
-        for field in ("name", "version", "hash"):
-            if not isinstance(data.get(field), str):
-                raise ValueError(f"loader result field {field!r} must be a string")
-        return cls(
-            data["name"],
-            data["version"],
-            data["hash"],
-            data["definition"],
-            str(data.get("source", "")),
-        )
+        hash_, name, version, source = cls.pin_of(data)
+        document = data.get("definition")
+        if document is None and isinstance(data.get(_PACKED), str):
+            document = _unpack(data[_PACKED])
+        if not isinstance(document, dict):
+            raise ValueError(
+                f"loader result must hold the definition: a {_PACKED!r} string "
+                "or a 'definition' object"
+            )
+        return cls(name, version, hash_, document, source)
 
     @property
     def max_transitions(self) -> int:
         limits = self.document.get("limits") or {}
         value = limits.get("maxTransitions", DEFAULT_MAX_TRANSITIONS)
         return int(value)
+
+
+def _unpack(packed: str) -> Any:
+    try:
+        return json.loads(zlib.decompress(base64.b64decode(packed, validate=True)))
+    except (binascii.Error, zlib.error, ValueError) as exc:
+        raise ValueError(f"loader result field {_PACKED!r} does not unpack: {exc}") from None

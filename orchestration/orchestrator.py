@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import events
-from .definition import Definition
 from .errors import DEFINITION_CHANGED, INPUT_INVALID, WorkflowError, error_from_failure
 from .interpreter import Interpreter
-from .program import program_for
+from .program import load_program
 
 __all__ = ["LOADER_ACTIVITY", "WorkflowRequest", "run_workflow"]
 
@@ -67,15 +66,16 @@ def run_workflow(context: Any) -> Generator[Any, Any, Any]:
     except Exception as exc:
         raise error_from_failure(exc) from None
     try:
-        definition = Definition.from_json(loaded)
+        program = load_program(loaded)
     except ValueError as exc:
         raise WorkflowError(
             INPUT_INVALID, f"the loader returned an unusable definition: {exc}"
         ) from None
+    definition = program.definition
     if request.hash is not None and request.hash != definition.hash:
         raise WorkflowError(
             DEFINITION_CHANGED,
             f"{definition.name} {definition.version} now has "
             f"hash {definition.hash}, the request pinned {request.hash}",
         )
-    return (yield from Interpreter(context, program_for(definition)).run(request.input))
+    return (yield from Interpreter(context, program).run(request.input))

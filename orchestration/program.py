@@ -21,7 +21,7 @@ from .definition import Definition, content_hash
 from .expressions import Expression, compile_template
 from .retry import RetryPolicy
 
-__all__ = ["Program", "program_for"]
+__all__ = ["Program", "load_program", "program_for"]
 
 _T = TypeVar("_T")
 
@@ -75,21 +75,37 @@ def _memo(cache: dict[int, tuple[Any, _T]], key: Any, build: Callable[[Any], _T]
     return entry[1]
 
 
+def load_program(loaded: Any) -> Program:
+    """The program for the loader activity's result; :class:`ValueError` when it is malformed.
+
+    A replay in a process that already runs this pin reads only the pin: the document is
+    unpacked once per process.
+    """
+    program = _cached(Definition.pin_of(loaded))
+    return program if program is not None else program_for(Definition.from_json(loaded))
+
+
 def program_for(definition: Definition) -> Program:
     """The compiled program of a pinned definition, shared by every replay in this process.
 
     A definition whose content does not hash to its pin (a hand-edited history, a faulty
     loader) still runs, compiled for this replay only: the cache must never hand one
-    document's program to another.
+    document's program to another. (Once a pin is cached, a replay presenting it runs the
+    content that really has that hash.)
     """
-    key = (definition.hash, definition.name, definition.version, definition.source)
-    program = _PROGRAMS.get(key)
+    program = _cached(definition.pin)
     if program is not None:
-        _PROGRAMS.move_to_end(key)
         return program
     program = Program(definition)
     if content_hash(definition.document) == definition.hash:
-        _PROGRAMS[key] = program
+        _PROGRAMS[definition.pin] = program
         if len(_PROGRAMS) > _CAPACITY:
             _PROGRAMS.popitem(last=False)
+    return program
+
+
+def _cached(pin: tuple[str, str, str, str]) -> Program | None:
+    program = _PROGRAMS.get(pin)
+    if program is not None:
+        _PROGRAMS.move_to_end(pin)
     return program

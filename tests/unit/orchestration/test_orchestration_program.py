@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from orchestration.conditions import compile_condition
 from orchestration.definition import Definition, content_hash
-from orchestration.program import program_for
+from orchestration.program import load_program, program_for
 
 DOCUMENT: dict[str, Any] = {
     "name": "program-test",
@@ -96,3 +99,27 @@ def test_compiled_conditions_match_the_operators() -> None:
     assert compile_condition(condition)(data, CLOCK) is True
     data["state"]["m"] = 4
     assert compile_condition(condition)(data, CLOCK) is False
+
+
+def test_the_loader_result_packs_the_document_and_reads_back_the_same() -> None:
+    definition = pinned(DOCUMENT)
+    loaded = json.loads(json.dumps(definition.to_json()))  # what the SDK hands back
+    assert "definition" not in loaded
+    assert isinstance(loaded["definitionDeflated"], str)
+    assert Definition.from_json(loaded) == definition
+
+
+def test_a_loader_result_recorded_with_the_document_as_an_object_is_still_read() -> None:
+    definition = pinned(DOCUMENT)
+    pin = {k: v for k, v in definition.to_json().items() if k != "definitionDeflated"}
+    recorded = {**pin, "definition": copy.deepcopy(DOCUMENT)}
+    assert Definition.from_json(recorded) == definition
+    assert load_program(recorded) is program_for(definition)
+
+
+def test_a_packed_document_that_does_not_unpack_is_named() -> None:
+    loaded = {**pinned(DOCUMENT).to_json(), "definitionDeflated": "bm90IGRlZmxhdGVk"}
+    with pytest.raises(ValueError, match="'definitionDeflated' does not unpack"):
+        Definition.from_json(loaded)
+    with pytest.raises(ValueError, match="field 'hash' must be a string"):
+        Definition.from_json({"name": "x", "version": "1.0.0"})
