@@ -35,6 +35,8 @@ __all__ = ["DurableEngine"]
 log = logging.getLogger("devhost.durable")
 
 EPISODE_BATCH = 32
+# A queued write: fn(db, *args), and the future of whoever waits for its outcome (or None).
+_Write = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any] | None"]
 
 
 class DurableEngine:
@@ -76,7 +78,7 @@ class DurableEngine:
         self._entity_batches: set[str] = set()
         self._activities: set[int] = set()
         self._activity_cursor = 0
-        self._completions: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+        self._writes: list[_Write] = []
         self._flushing = 0
         self._stopping = False
         self._inflight: set[asyncio.Task[None]] = set()
@@ -85,13 +87,13 @@ class DurableEngine:
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._wakers = {
-            name: asyncio.Event() for name in ("episodes", "entities", "work", "results")
+            name: asyncio.Event() for name in ("episodes", "entities", "work", "writes")
         }
         self._tasks = [
             asyncio.create_task(self._orchestration_loop(), name="devhost-orchestrations"),
             asyncio.create_task(self._entity_loop(), name="devhost-entities"),
             asyncio.create_task(self._activity_loop(), name="devhost-activities"),
-            asyncio.create_task(self._flush_loop(), name="devhost-results"),
+            asyncio.create_task(self._write_loop(), name="devhost-writes"),
         ]
 
     async def stop(self) -> None:
@@ -108,7 +110,7 @@ class DurableEngine:
         """Something was written that may be runnable; safe to call from any thread.
 
         ``loops`` names the dispatch loops that can have new work ("episodes", "entities",
-        "work", "results"); none means all of them. Waking a loop costs a query, so the
+        "work", "writes"); none means all of them. Waking a loop costs a query, so the
         engine's own steps name only the loops their writes feed."""
         loop = self._loop
         if loop is None or loop.is_closed():
@@ -139,7 +141,7 @@ class DurableEngine:
         """True while anything is running or runnable now (future timers do not count)."""
         if self._episodes or self._entity_batches or self._activities:
             return True
-        if self._completions or self._flushing:
+        if self._writes or self._flushing:
             return True
         now = self.clock.now()
         if self.orch.runnable(now, set(), 1) or self.entities.runnable(now, set(), 1):
@@ -271,9 +273,9 @@ class DurableEngine:
                 TaskScheduledId=work["task_id"],
                 **failure_fields(exc, f"Activity function '{work['name']}'"),
             )
-        self._completions.append((work, outcome))
+        self._writes.append((self._record_result, (work, outcome), None))
         self._activities.discard(work["id"])
-        self.wake("results", "work")
+        self.wake("writes", "work")
 
     async def _execute(self, work: dict[str, Any]) -> dict[str, Any]:
         task_id, name = work["task_id"], work["name"]
@@ -312,33 +314,67 @@ class DurableEngine:
             EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id, Result=encoded.value
         )
 
-    async def _flush_loop(self) -> None:
-        await self._guard("result", self._flush_step)
+    # -------------------------------------------------------------------------- group commit
+    async def write(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(db, *args)`` in a transaction shared with the writes queued meanwhile.
 
-    async def _flush_step(self) -> None:
+        Each commit has a fixed cost (WAL frames for every page touched), so the writes that
+        arrive together (instance starts, events, activity results) share one. Each write has
+        its own savepoint: one that raises is undone alone and its caller gets the error."""
+        assert self._loop is not None
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._writes.append((fn, args, future))
+        self.wake("writes")
+        return await future
+
+    async def _write_loop(self) -> None:
+        await self._guard("write", self._write_step)
+
+    async def _write_step(self) -> None:
         while not self._stopping:
-            if not self._completions:
-                await self._idle_wait("results", None)
+            if not self._writes:
+                await self._idle_wait("writes", None)
                 continue
-            batch, self._completions = self._completions, []
+            batch, self._writes = self._writes, []
             self._flushing += 1
             try:
-                await self.in_thread(self._write_completions, batch)
+                outcomes = await self.in_thread(self._write_group, batch)
+            except Exception as exc:  # the commit itself failed: none of them was written
+                outcomes = [(False, exc)] * len(batch)
+                log.exception("a group of %d writes failed", len(batch))
             finally:
                 self._flushing -= 1
-            self.wake("episodes")
+            for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future is not None and not future.done():
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+            # Starts, events and results feed episodes; signals entities; a rewind, work.
+            self.wake("episodes", "entities", "work")
 
-    def _write_completions(self, batch: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
+    def _write_group(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
         with self.store.tx() as db:
-            for work, outcome in batch:
-                gone = db.execute("DELETE FROM work WHERE id=?", (work["id"],)).rowcount == 0
-                if gone or outcome is None:
-                    continue  # the instance ended or restarted meanwhile
-                self.orch.post(
-                    db,
-                    work["instance_id"],
-                    "completion",
-                    outcome,
-                    self.clock.now(),
-                    execution_id=work["execution_id"],
-                )
+            for fn, args, _ in batch:
+                db.execute("SAVEPOINT item")
+                try:
+                    outcomes.append((True, fn(db, *args)))
+                except Exception as exc:
+                    db.execute("ROLLBACK TO item")
+                    outcomes.append((False, exc))
+                db.execute("RELEASE item")
+        return outcomes
+
+    def _record_result(self, db: Any, work: dict[str, Any], outcome: dict[str, Any] | None) -> None:
+        gone = db.execute("DELETE FROM work WHERE id=?", (work["id"],)).rowcount == 0
+        if gone or outcome is None:
+            return  # the instance ended or restarted meanwhile
+        self.orch.post(
+            db,
+            work["instance_id"],
+            "completion",
+            outcome,
+            self.clock.now(),
+            execution_id=work["execution_id"],
+        )

@@ -118,9 +118,8 @@ class DurableApi:
         )
 
     async def _write(self, fn: Any, *args: Any) -> Any:
-        result = await self.engine.in_thread(fn, *args)
-        self.engine.wake()
-        return result
+        """``fn(db, *args)`` in the engine's next group commit."""
+        return await self.engine.write(fn, *args)
 
     @staticmethod
     async def _body(request: web.Request) -> tuple[str | None, web.Response | None]:
@@ -207,14 +206,14 @@ class DurableApi:
             links, status=202, headers={"Location": links["statusQueryGetUri"], "Retry-After": "10"}
         )
 
-    def _create(self, name: str, instance_id: str, body: str | None, version: str | None) -> bool:
-        with self.engine.store.tx() as db:
-            row = db.execute("SELECT status FROM instances WHERE id=?", (instance_id,)).fetchone()
-            if row is not None and row["status"] in _RUNNING:
-                return False
-            self.engine.orch.create(
-                db, name, instance_id, body, self.engine.clock.now(), version=version
-            )
+    def _create(
+        self, db: Any, name: str, instance_id: str, body: str | None, version: str | None
+    ) -> bool:
+        row = db.execute("SELECT status FROM instances WHERE id=?", (instance_id,)).fetchone()
+        if row is not None and row["status"] in _RUNNING:
+            return False
+        now = self.engine.clock.now()
+        self.engine.orch.create(db, name, instance_id, body, now, version=version)
         return True
 
     # ------------------------------------------------------------------------------ status
@@ -320,17 +319,16 @@ class DurableApi:
             return problem(404, "No completed instances matched the filter.")
         return web.json_response({"instancesDeleted": deleted})
 
-    def _purge(self, ids: list[str]) -> int:
+    def _purge(self, db: Any, ids: list[str]) -> int:
         deleted = 0
-        with self.engine.store.tx() as db:
-            for iid in ids:
-                row = db.execute("SELECT status FROM instances WHERE id=?", (iid,)).fetchone()
-                if row is None or row["status"] not in TERMINAL:
-                    continue
-                for table in ("history", "inbox", "waiting", "work"):
-                    db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
-                db.execute("DELETE FROM instances WHERE id=?", (iid,))
-                deleted += 1
+        for iid in ids:
+            row = db.execute("SELECT status FROM instances WHERE id=?", (iid,)).fetchone()
+            if row is None or row["status"] not in TERMINAL:
+                continue
+            for table in ("history", "inbox", "waiting", "work"):
+                db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
+            db.execute("DELETE FROM instances WHERE id=?", (iid,))
+            deleted += 1
         return deleted
 
     # ------------------------------------------------------------------------------ events
@@ -348,22 +346,21 @@ class DurableApi:
             )
         return web.Response(status=202)
 
-    def _post_event(self, iid: str, name: str, body: str | None) -> int:
+    def _post_event(self, db: Any, iid: str, name: str, body: str | None) -> int:
         now = self.engine.clock.now()
-        with self.engine.store.tx() as db:
-            row = db.execute("SELECT status FROM instances WHERE id=?", (iid,)).fetchone()
-            if row is None:
-                return 404
-            if row["status"] in TERMINAL:
-                return 410
-            self.engine.orch.post(
-                db,
-                iid,
-                "event",
-                event(EventType.EventRaised, now, Name=name, Input=body),
-                now,
-                name=name,
-            )
+        row = db.execute("SELECT status FROM instances WHERE id=?", (iid,)).fetchone()
+        if row is None:
+            return 404
+        if row["status"] in TERMINAL:
+            return 410
+        self.engine.orch.post(
+            db,
+            iid,
+            "event",
+            event(EventType.EventRaised, now, Name=name, Input=body),
+            now,
+            name=name,
+        )
         return 202
 
     async def control(self, request: web.Request) -> web.Response:
@@ -377,22 +374,21 @@ class DurableApi:
             return problem(410, f"Instance '{iid}' is not {need}; cannot {verb} it.")
         return web.Response(status=202)
 
-    def _control(self, iid: str, verb: str, reason: str) -> int:
+    def _control(self, db: Any, iid: str, verb: str, reason: str) -> int:
         now = self.engine.clock.now()
-        with self.engine.store.tx() as db:
-            row = db.execute("SELECT * FROM instances WHERE id=?", (iid,)).fetchone()
-            if row is None:
-                return 404
-            if verb == "rewind":
-                if row["status"] != "Failed":
-                    return 410
-                self.engine.orch.rewind(db, row, reason, now)
-                return 202
-            if row["status"] in TERMINAL:
+        row = db.execute("SELECT * FROM instances WHERE id=?", (iid,)).fetchone()
+        if row is None:
+            return 404
+        if verb == "rewind":
+            if row["status"] != "Failed":
                 return 410
-            self.engine.orch.post(
-                db, iid, verb, event(EventType.GenericEvent, now, Input=json.dumps(reason)), now
-            )
+            self.engine.orch.rewind(db, row, reason, now)
+            return 202
+        if row["status"] in TERMINAL:
+            return 410
+        self.engine.orch.post(
+            db, iid, verb, event(EventType.GenericEvent, now, Input=json.dumps(reason)), now
+        )
         return 202
 
     async def restart(self, request: web.Request) -> web.Response:
@@ -422,11 +418,10 @@ class DurableApi:
         await self._write(self._signal, f"@{name.lower()}@{key}", op, body)
         return web.Response(status=202)
 
-    def _signal(self, entity_id: str, op: str, body: str | None) -> None:
-        with self.engine.store.tx() as db:
-            post_entity_message(
-                db, entity_id, {"op": op, "input": body, "signal": True}, self.engine.clock.now()
-            )
+    def _signal(self, db: Any, entity_id: str, op: str, body: str | None) -> None:
+        post_entity_message(
+            db, entity_id, {"op": op, "input": body, "signal": True}, self.engine.clock.now()
+        )
 
     async def read_entity(self, request: web.Request) -> web.Response:
         name, key = request.match_info["name"], request.match_info["key"]

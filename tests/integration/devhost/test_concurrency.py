@@ -41,3 +41,28 @@ def test_a_hanging_activity_does_not_block_others(host):
     finally:
         app.RELEASE.set()
     assert host.wait_for(stuck, timeout=30)["output"] == "released"
+
+
+def test_writes_queued_together_share_a_commit_and_fail_alone(host):
+    """Group commit: one write that raises is undone alone and only its caller sees it."""
+    import asyncio
+
+    engine = host.host.engine
+
+    def note(db, key):
+        db.execute("INSERT INTO entities (id, name, key, state, updated) VALUES (?,?,?,NULL,'')",
+                   (f"@group@{key}", "group", key))
+        if key == "bad":
+            raise ValueError("this write fails")
+        return key
+
+    async def together():
+        return await asyncio.gather(*(engine.write(note, key) for key in ("a", "bad", "b")),
+                                    return_exceptions=True)
+
+    first, failed, last = host._run(together())
+    assert (first, last) == ("a", "b")
+    assert isinstance(failed, ValueError) and str(failed) == "this write fails"
+    kept = [r[0] for r in engine.store.conn().execute(
+        "SELECT key FROM entities WHERE name='group' ORDER BY key")]
+    assert kept == ["a", "b"]
