@@ -27,7 +27,7 @@ import importlib
 from datetime import datetime
 from typing import Any
 
-from dateutil.parser import parse as dateutil_parse
+from dateutil.parser import parse as dateutil_parse  # type: ignore[import-untyped]
 
 __all__ = ["install", "installed", "namedtuple_once", "parse_timestamp", "uninstall"]
 
@@ -48,12 +48,12 @@ def parse_timestamp(text: Any, *args: Any, **kwargs: Any) -> datetime:
 
 @functools.lru_cache(maxsize=64)
 def _namedtuple(typename: str, field_names: tuple[str, ...]) -> type:
-    return collections.namedtuple(typename, field_names)  # type: ignore[misc]
+    return collections.namedtuple(typename, field_names)
 
 
 def namedtuple_once(typename: str, field_names: Any, **kwargs: Any) -> type:
     if kwargs or not isinstance(field_names, tuple):
-        return collections.namedtuple(typename, field_names, **kwargs)  # type: ignore[misc]
+        return collections.namedtuple(typename, field_names, **kwargs)
     return _namedtuple(typename, field_names)
 
 
