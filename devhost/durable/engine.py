@@ -350,8 +350,12 @@ class DurableEngine:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
-            # Starts, events and results feed episodes; signals entities; a rewind, work.
-            self.wake("episodes", "entities", "work")
+            # Activity results feed episodes only; the API's writes (starts, events, signals
+            # to entities, a rewind's work) can feed every loop.
+            if any(future is not None for _, _, future in batch):
+                self.wake()
+            else:
+                self.wake("episodes")
 
     def _write_group(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
