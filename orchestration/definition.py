@@ -9,6 +9,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 __all__ = ["DEFAULT_MAX_TRANSITIONS", "Definition", "content_hash", "parse_semver", "semver_key"]
@@ -72,14 +73,18 @@ class Definition:
 
     def to_json(self) -> dict[str, Any]:
         """The loader activity's result: the pin, and the document packed (see ``_PACKED``)."""
-        packed = base64.b64encode(zlib.compress(_canonical(self.document), 9)).decode("ascii")
         return {
             "name": self.name,
             "version": self.version,
             "hash": self.hash,
             "source": self.source,
-            _PACKED: packed,
+            _PACKED: self.packed,
         }
+
+    @cached_property
+    def packed(self) -> str:
+        """The document's canonical JSON, deflated and base64-encoded (computed once)."""
+        return base64.b64encode(zlib.compress(_canonical(self.document), 9)).decode("ascii")
 
     @staticmethod
     def pin_of(data: Any) -> tuple[str, str, str, str]:

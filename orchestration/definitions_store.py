@@ -66,29 +66,43 @@ class FolderSource:
     def __str__(self) -> str:
         return f"folder {self.root}"
 
-    def _scan(self) -> Iterable[tuple[Path, dict[str, Any]]]:
+    def _scan(self) -> Iterable[tuple[Path, str, str, Any]]:
+        """Every definition file now: path, text, name and version (files are read each time,
+        so a new instance sees the folder as it is; only the parsing is remembered)."""
         if not self.root.is_dir():
             return
         for path in sorted(self.root.rglob("*.json")):
             if "schema" in path.relative_to(self.root).parts[:-1]:
                 continue
             try:
-                document = json.loads(path.read_text(encoding="utf-8-sig"))
+                text = path.read_text(encoding="utf-8-sig")
             except (OSError, ValueError):
                 continue
-            if isinstance(document, dict) and isinstance(document.get("name"), str):
-                yield path, document
+            names = _name_and_version(text)
+            if names is not None:
+                yield path, text, names[0], names[1]
 
     def versions(self, name: str) -> list[str]:
-        return [str(doc.get("version")) for _, doc in self._scan() if doc["name"] == name]
+        return [str(version) for _, _, found, version in self._scan() if found == name]
 
     def read(self, name: str, version: str) -> StoredDefinition | None:
-        for path, doc in self._scan():
-            if doc["name"] == name and doc.get("version") == version:
-                return StoredDefinition(
-                    name, version, path.read_text(encoding="utf-8-sig"), str(path)
-                )
+        for path, text, found, found_version in self._scan():
+            if found == name and found_version == version:
+                return StoredDefinition(name, version, text, str(path))
         return None
+
+
+@lru_cache(maxsize=1024)
+def _name_and_version(text: str) -> tuple[str, Any] | None:
+    """A file's ``name`` and ``version``, or ``None`` if it is no definition; parsed once per
+    distinct text."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(document, dict) and isinstance(document.get("name"), str):
+        return document["name"], document.get("version")
+    return None
 
 
 def load_definition(
@@ -121,7 +135,14 @@ def load_definition(
 
 
 def _pin(stored: StoredDefinition, activities: Iterable[str] | None) -> Definition:
-    known = None if activities is None else frozenset(activities)
+    return _pinned(stored, None if activities is None else frozenset(activities))
+
+
+@lru_cache(maxsize=256)
+def _pinned(stored: StoredDefinition, known: frozenset[str] | None) -> Definition:
+    """Validating, parsing, hashing and packing depend only on the stored text and where it
+    came from: each distinct one is pinned once per process and the same (read-only)
+    :class:`Definition` is returned after that."""
     diagnostics = list(_validated(stored.text, known))
     if has_errors(diagnostics):
         raise DefinitionInvalid(_summary(stored, diagnostics))
