@@ -132,7 +132,7 @@ class Interpreter:
                 else WorkflowError(EXPRESSION_FAILED, f"output: {failure}")
             )
             yield from self.compensate()
-            self.publish(state=self.status.get("state"), error=error.name)
+            self.publish(self.status.get("state"), error=error.name)
             raise error from None
         return output
 
@@ -161,7 +161,7 @@ class Interpreter:
                 raise TransitionLimit(self.limit)
             state = states[name]
             data["system"]["now"] = self.now_text()
-            self.publish(state=name)
+            self.publish(name)
             try:
                 step = yield from self.HANDLERS[state["type"]](self, name, state, data)
             except TransitionLimit:
@@ -197,13 +197,29 @@ class Interpreter:
                 return target
         return None
 
-    def publish(self, **fields: Any) -> None:
-        """Custom status: workflow, version, state, and waitingFor/deadline while waiting."""
+    def publish(
+        self,
+        state: str | None,
+        waiting_for: str | None = None,
+        deadline: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Custom status: workflow, version, state, and waitingFor/deadline while waiting.
+
+        It runs on every transition of every replay, hence the plain field-by-field build.
+        """
         status: dict[str, Any] = {
             "workflow": self.definition.name,
             "version": self.definition.version,
         }
-        status.update({k: v for k, v in fields.items() if v is not None})
+        if state is not None:
+            status["state"] = state
+        if waiting_for is not None:
+            status["waitingFor"] = waiting_for
+        if deadline is not None:
+            status["deadline"] = deadline
+        if error is not None:
+            status["error"] = error
         if self.compensation_report:
             status["compensation"] = self.compensation_report
         self.status = status
@@ -328,22 +344,22 @@ class Interpreter:
     def wait_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         if "event" not in state:
             fire_at = self.deadline(state, data)
-            self.publish(state=name, waitingFor="timer", deadline=format_timestamp(fire_at))
+            self.publish(name, waiting_for="timer", deadline=format_timestamp(fire_at))
             yield self.context.create_timer(fire_at)
             return self.after(state)
         event = state["event"]
         wait = self.context.wait_for_external_event(event)
         if "timeout" not in state:
-            self.publish(state=name, waitingFor=event)
+            self.publish(name, waiting_for=event)
             payload = yield wait
         else:
             deadline = self.deadline(state["timeout"], data)
-            self.publish(state=name, waitingFor=event, deadline=format_timestamp(deadline))
+            self.publish(name, waiting_for=event, deadline=format_timestamp(deadline))
             timer = self.context.create_timer(deadline)
             winner = yield self.context.task_any([wait, timer])
             if winner is timer:
                 events.forget_wait(self.context, event, wait)
-                self.publish(state=name)
+                self.publish(name)
                 if "timeoutNext" in state:
                     return _Next(state["timeoutNext"])
                 raise WorkflowError(
@@ -351,7 +367,7 @@ class Interpreter:
                 )
             _cancel(timer)
             payload = wait.result
-        self.publish(state=name)
+        self.publish(name)
         self.write(state, data, payload)
         return self.after(state)
 
