@@ -44,17 +44,25 @@ EXPRESSION_FAILED = "Expression.Failed"
 Run = Generator[Any, Any, Any]
 
 
-@dataclass(frozen=True)
-class _Next:
-    state: str
+class _Step:
+    """Where a state handler sends its machine; plain slotted classes, as one is made per
+    transition of every replay."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class _End:
-    output: Any
+class _Next(_Step):
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
 
 
-_Step = _Next | _End
+class _End(_Step):
+    __slots__ = ("output",)
+
+    def __init__(self, output: Any) -> None:
+        self.output = output
 
 
 @dataclass
@@ -163,7 +171,9 @@ class Interpreter:
             data["system"]["now"] = self.now_text()
             self.publish(name)
             try:
-                step = yield from self.HANDLERS[state["type"]](self, name, state, data)
+                # States that never wait (pass, choice, ...) answer at once, without a generator.
+                outcome = self.HANDLERS[state["type"]](self, name, state, data)
+                step = outcome if isinstance(outcome, _Step) else (yield from outcome)
             except TransitionLimit:
                 raise
             except (WorkflowError, ExpressionError) as failure:
@@ -177,11 +187,13 @@ class Interpreter:
                     raise error from None
                 name = target
                 continue
-            if isinstance(step, _End):
-                if step.output is _DEFAULT_OUTPUT:
-                    return self.evaluate(output, data)
-                return step.output
-            name = step.state
+            if isinstance(step, _Next):
+                name = step.state
+                continue
+            assert isinstance(step, _End)
+            if step.output is _DEFAULT_OUTPUT:
+                return self.evaluate(output, data)
+            return step.output
 
     def catch(
         self, state: dict[str, Any], error: WorkflowError, data: dict[str, Any]
@@ -336,10 +348,9 @@ class Interpreter:
             )
         return self.after(state)
 
-    def pass_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+    def pass_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> _Step:
         self.write(state, data, self.evaluate(state.get("result"), data))
         return self.after(state)
-        yield  # a generator like every state handler
 
     def wait_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         if "event" not in state:
@@ -371,14 +382,13 @@ class Interpreter:
         self.write(state, data, payload)
         return self.after(state)
 
-    def choice_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+    def choice_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> _Step:
         for choice in state["choices"]:
             if self.program.condition(choice["when"])(data, self.clock):
                 return _Next(choice["next"])
         if "default" in state:
             return _Next(state["default"])
         raise WorkflowError(NO_CHOICE, f"state {name}: no choice matched and there is no default")
-        yield
 
     def parallel_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         def branches() -> list[Run]:
@@ -465,13 +475,12 @@ class Interpreter:
         self.write(state, data, report)
         return self.after(state)
 
-    def succeed_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+    def succeed_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> _Step:
         if "output" in state:
             return _End(self.evaluate(state["output"], data))
         return _End(_DEFAULT_OUTPUT)
-        yield
 
-    def fail_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+    def fail_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> _Step:
         error = (
             state["error"]
             if "error" in state
@@ -482,10 +491,9 @@ class Interpreter:
         else:
             cause = state.get("cause", f"state {name} failed the workflow")
         raise WorkflowFailed(str(error), cause if isinstance(cause, str) else str(cause))
-        yield
 
     HANDLERS: ClassVar[
-        dict[str, Callable[[Interpreter, str, dict[str, Any], dict[str, Any]], Run]]
+        dict[str, Callable[[Interpreter, str, dict[str, Any], dict[str, Any]], Run | _Step]]
     ] = {
         "task": task_state,
         "pass": pass_state,
