@@ -8,7 +8,8 @@ document directly, which is both faster and exactly what jsonpath-ng would retur
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,6 +23,32 @@ __all__ = ["JsonPath", "ResultPath", "compile_path", "compile_result_path"]
 _MISSING = object()
 
 
+def _walk(document: Any, steps: tuple[str | int, ...]) -> Any:
+    value = document
+    for step in steps:
+        if isinstance(step, str):
+            if not isinstance(value, dict) or step not in value:
+                return _MISSING
+            value = value[step]
+        else:
+            if not isinstance(value, list) or not -len(value) <= step < len(value):
+                return _MISSING
+            value = value[step]
+    return value
+
+
+def _walk_fields(document: Any, steps: tuple[str | int, ...]) -> Any:
+    """:func:`_walk` for a path of fields only (nearly every path), minus the checks: in JSON
+    data only an object answers a string key, anything else raises."""
+    value = document
+    try:
+        for step in steps:
+            value = value[step]
+    except (KeyError, TypeError, IndexError):
+        return _MISSING
+    return value
+
+
 @dataclass(frozen=True)
 class JsonPath:
     """A compiled read path. ``optional`` paths (written ``$.a.b?``) yield ``None`` when empty."""
@@ -31,11 +58,14 @@ class JsonPath:
     singular: bool
     steps: tuple[str | int, ...] | None
     expression: Any
+    walk: Callable[[Any, tuple[str | int, ...]], Any] = field(
+        default=_walk, compare=False, repr=False
+    )
 
     def read(self, document: Any) -> Any:
         """The value at this path; a list of values for wildcard/filter paths."""
         if self.steps is not None:
-            value = _walk(document, self.steps)
+            value = self.walk(document, self.steps)
             if value is not _MISSING:
                 return value
         else:
@@ -52,22 +82,8 @@ class JsonPath:
     def exists(self, document: Any) -> bool:
         """Whether the path matches anything (``isPresent``)."""
         if self.steps is not None:
-            return _walk(document, self.steps) is not _MISSING
+            return self.walk(document, self.steps) is not _MISSING
         return bool(self.expression.find(document))
-
-
-def _walk(document: Any, steps: tuple[str | int, ...]) -> Any:
-    value = document
-    for step in steps:
-        if isinstance(step, str):
-            if not isinstance(value, dict) or step not in value:
-                return _MISSING
-            value = value[step]
-        else:
-            if not isinstance(value, list) or not -len(value) <= step < len(value):
-                return _MISSING
-            value = value[step]
-    return value
 
 
 def _singular_steps(node: Any) -> tuple[str | int, ...] | None:
@@ -103,7 +119,9 @@ def compile_path(text: str) -> JsonPath:
     except Exception as exc:  # jsonpath-ng raises several unrelated exception types
         raise ExpressionError(f"JSONPath {text!r} does not parse: {exc}") from None
     steps = _singular_steps(expression)
-    return JsonPath(text, optional, steps is not None, steps, expression)
+    fields_only = steps is not None and all(isinstance(step, str) for step in steps)
+    walk = _walk_fields if fields_only else _walk
+    return JsonPath(text, optional, steps is not None, steps, expression, walk)
 
 
 _RESULT_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\['([^']*)'\]|\[(\d+)\]")
