@@ -13,6 +13,12 @@ orchestrator handle, which is what a Durable worker spends its CPU on:
 The interpreter's history also holds its definition-loader activity, so its cost includes
 reading the definition once per replay. With ``--devhost N`` it also runs N instances of each
 end to end on devhost (virtual clock, SQLite store) and compares the wall-clock time.
+
+Two more columns measure a third orchestrator, the hand-written one preceded by the loader call
+that DESIGN §5 requires of every instance: the floor the JSON workflow cannot go below without
+changing that contract, so "ratio to that" is what the interpreter itself costs. The replay
+rows run the SDK as it ships (what Azure runs) and again with devhost's exact fast paths
+(``devhost.durable.sdk_fastpaths``), which devhost itself always uses.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ import azure.durable_functions as df
 from azure.durable_functions.orchestrator import Orchestrator
 
 import orchestration
+from devhost.durable import sdk_fastpaths
+from orchestration.definitions_store import FolderSource, load_definition
+from orchestration.orchestrator import LOADER_ACTIVITY
 from orchestration.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
 
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
@@ -113,6 +122,15 @@ def hand_written(context: df.DurableOrchestrationContext) -> Generator[Any, Any,
     return {"result": three}
 
 
+def pinned_hand_written(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """The hand-written orchestrator after the loader call every instance makes (DESIGN §5)."""
+    request = context.get_input()
+    yield context.call_activity(
+        LOADER_ACTIVITY, {"workflow": request["workflow"], "version": request.get("version")}
+    )
+    return (yield from hand_written(context))
+
+
 def record(host: SimulatedHost, request: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     iid = host.start("workflow", request)
     instance = host.status(iid)
@@ -126,52 +144,44 @@ def episodes(history: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [[{**e, "IsPlayed": False} for e in history[:end]] for end in ends]
 
 
-def timed_pair(
-    a: tuple[Any, list[list[dict[str, Any]]], str],
-    b: tuple[Any, list[list[dict[str, Any]]], str],
-    request: Any,
-    repeat: int,
-) -> tuple[float, float]:
-    """Median seconds to replay each side's histories once, the two sides interleaved.
+Side = tuple[Any, list[list[dict[str, Any]]], str]  # handle, the histories to replay, id
+Row = tuple[str, float, float, float]  # measure; JSON workflow, hand-written, pinned seconds
 
-    The machine is shared: interleaving puts both sides under the same load, and the garbage
-    collector is paused so that neither pays for the other's garbage.
+
+def timed_sides(sides: list[Side], request: Any, repeat: int) -> list[float]:
+    """Median seconds to replay each side's histories once, the sides interleaved.
+
+    The machine is shared: interleaving puts every side under the same load, and the garbage
+    collector is paused so that no side pays for another's garbage.
     """
-    samples: tuple[list[float], list[float]] = ([], [])
+    samples: list[list[float]] = [[] for _ in sides]
     gc.collect()
     gc.disable()
     try:
         for _ in range(repeat):
-            for side, (handle, histories, iid) in enumerate((a, b)):
+            for side, (handle, histories, iid) in enumerate(sides):
                 began = time.perf_counter()
                 for history in histories:
                     run_episode(handle, history, request, iid)
                 samples[side].append(time.perf_counter() - began)
     finally:
         gc.enable()
-    return statistics.median(samples[0]), statistics.median(samples[1])
+    return [statistics.median(side) for side in samples]
 
 
-def run(repeat: int) -> list[tuple[str, float, float]]:
+def run(repeat: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.json"
         path.write_text(json.dumps(definition()))
+
+        def loader(r: dict[str, Any]) -> dict[str, Any]:
+            found = load_definition(r["workflow"], r.get("version"), [FolderSource(folder)])
+            return found.to_json()
+
         app = df.DFApp()
         app.register_functions(orchestration.blueprint)
         interpreted = SimulatedHost.from_app(app, ACTIVITIES)
-        interpreted.activities["load_workflow_definition"] = lambda r: (
-            __import__("orchestration.definitions_store", fromlist=["x"])
-            .load_definition(
-                r["workflow"],
-                r.get("version"),
-                [
-                    __import__("orchestration.definitions_store", fromlist=["x"]).FolderSource(
-                        folder
-                    )
-                ],
-            )
-            .to_json()
-        )
+        interpreted.activities[LOADER_ACTIVITY] = loader
         request = {"workflow": "bench", "input": {"n": 1, "mode": "fast"}}
         workflow_handle = interpreted.orchestrators["workflow"]
         iid_a, history_a = record(interpreted, request)
@@ -181,15 +191,29 @@ def run(repeat: int) -> list[tuple[str, float, float]]:
         iid_b, history_b = record(manual, request)
         assert interpreted.status(iid_a).output == manual.status(iid_b).output
 
-        rows = []
-        for label, slices in (("final replay", lambda h: [h]), ("whole run", episodes)):
-            a, b = timed_pair(
-                (workflow_handle, slices(history_a), iid_a),
-                (manual_handle, slices(history_b), iid_b),
-                request,
-                repeat,
-            )
-            rows.append((label, a, b))
+        pinned_handle = Orchestrator.create(pinned_hand_written)
+        pinned = SimulatedHost({"workflow": pinned_handle}, {**ACTIVITIES, LOADER_ACTIVITY: loader})
+        iid_c, history_c = record(pinned, request)
+        assert pinned.status(iid_c).output == manual.status(iid_b).output
+
+        rows: list[Row] = []
+        for sdk in ("", ", SDK fast paths"):
+            if sdk:
+                sdk_fastpaths.install()
+            else:
+                sdk_fastpaths.uninstall()
+            for label, slices in (("final replay", lambda h: [h]), ("whole run", episodes)):
+                a, b, c = timed_sides(
+                    [
+                        (workflow_handle, slices(history_a), iid_a),
+                        (manual_handle, slices(history_b), iid_b),
+                        (pinned_handle, slices(history_c), iid_c),
+                    ],
+                    request,
+                    repeat,
+                )
+                rows.append((label + sdk, a, b, c))
+        sdk_fastpaths.uninstall()
         return rows
 
 
@@ -224,11 +248,26 @@ def hand_written(context):
     two = yield context.call_activity("step_two", {"n": one["n"]})
     three = yield context.call_activity("step_three", {"n": two["n"]})
     return {"result": three}
+
+
+@app.orchestration_trigger(context_name="context")
+def pinned_hand_written(context):
+    request = context.get_input()
+    yield context.call_activity(
+        "load_workflow_definition",
+        {"workflow": request["workflow"], "version": request.get("version")},
+    )
+    data = request["input"]
+    one = yield context.call_activity("step_one", {"n": data["n"]})
+    two = yield context.call_activity("step_two", {"n": one["n"]})
+    three = yield context.call_activity("step_three", {"n": two["n"]})
+    return {"result": three}
 """
 
 
-def run_devhost(count: int) -> tuple[float, float]:
-    """Seconds for ``count`` instances of the JSON workflow, then of the hand-written one."""
+def run_devhost(count: int) -> tuple[float, float, float]:
+    """Seconds for ``count`` instances of the JSON workflow, then of the hand-written one, then
+    of the hand-written one after the loader call."""
     from devhost.testing import DevHost
 
     with tempfile.TemporaryDirectory() as folder:
@@ -242,7 +281,7 @@ def run_devhost(count: int) -> tuple[float, float]:
         (app / "workflows" / "bench.json").write_text(json.dumps(definition()))
         timings = []
         with DevHost(app, clock="virtual", data_dir=Path(folder) / "data") as host:
-            for name in ("workflow", "hand_written"):
+            for name in ("workflow", "hand_written", "pinned_hand_written"):
                 began = time.perf_counter()
                 ids = [
                     host.start_orchestration(
@@ -254,7 +293,7 @@ def run_devhost(count: int) -> tuple[float, float]:
                 timings.append(time.perf_counter() - began)
                 outputs = {json.dumps(host.wait_for(i)["output"]) for i in ids}
                 assert len(outputs) == 1, outputs
-        return timings[0], timings[1]
+        return timings[0], timings[1], timings[2]
 
 
 def main() -> None:
@@ -270,18 +309,20 @@ def main() -> None:
     args = parser.parse_args()
     rows = run(args.repeat)
     if args.devhost:
-        interpreted, manual = run_devhost(args.devhost)
-        rows.append((f"devhost, {args.devhost} instances end to end", interpreted, manual))
+        rows.append((f"devhost, {args.devhost} instances end to end", *run_devhost(args.devhost)))
     print(
         f"machine: {platform.processor() or platform.machine()}, "
         f"python {platform.python_version()}, median of {args.repeat}"
     )
-    print("| measure | JSON workflow (ms) | hand-written (ms) | ratio |")
-    print("|---|---:|---:|---:|")
-    for label, interpreted, manual in rows:
+    print(
+        "| measure | JSON workflow (ms) | hand-written (ms) | ratio "
+        "| hand-written + loader call (ms) | ratio to that |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, interpreted, manual, pinned in rows:
         print(
             f"| {label} | {interpreted * 1000:.2f} | {manual * 1000:.2f} | "
-            f"{interpreted / manual:.2f}x |"
+            f"{interpreted / manual:.2f}x | {pinned * 1000:.2f} | {interpreted / pinned:.2f}x |"
         )
 
 
