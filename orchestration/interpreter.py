@@ -163,17 +163,26 @@ class Interpreter:
         """Run one state machine from ``startAt`` to an end; returns its output."""
         states: dict[str, Any] = machine["states"]
         name: str = machine["startAt"]
+        system = data["system"]
+        # The orchestration's time only moves while this generator waits at a yield, so
+        # ``$.system.now`` is read again only after a state that may have waited.
+        may_have_waited = True
         while True:
             self.transitions += 1
             if self.transitions > self.limit:
                 raise TransitionLimit(self.limit)
             state = states[name]
-            data["system"]["now"] = self.now_text()
+            if may_have_waited:
+                system["now"] = self.now_text()
             self.publish(name)
+            may_have_waited = True
             try:
                 # States that never wait (pass, choice, ...) answer at once, without a generator.
                 outcome = self.HANDLERS[state["type"]](self, name, state, data)
-                step = outcome if isinstance(outcome, _Step) else (yield from outcome)
+                if isinstance(outcome, _Step):
+                    step, may_have_waited = outcome, False
+                else:
+                    step = yield from outcome
             except TransitionLimit:
                 raise
             except (WorkflowError, ExpressionError) as failure:

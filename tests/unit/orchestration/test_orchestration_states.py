@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -426,3 +427,46 @@ def test_the_blueprint_registers_workflow_and_its_loader() -> None:
         "workflow": {"orchestrationTrigger"},
         LOADER_ACTIVITY: {"activityTrigger"},
     }
+
+
+def test_system_now_is_the_time_each_state_starts(bench: Any) -> None:
+    """``$.system.now`` moves after a state that waited and stays put across instant ones."""
+    definition = workflow(
+        "clock",
+        {
+            "Before": {
+                "type": "pass",
+                "result": {"at.$": "$.system.now"},
+                "resultPath": "$.state.before",
+                "next": "Same",
+            },
+            "Same": {
+                "type": "pass",
+                "result": {"at.$": "$.system.now"},
+                "resultPath": "$.state.same",
+                "next": "Sleep",
+            },
+            "Sleep": {"type": "wait", "duration": "PT1H", "next": "After"},
+            "After": {
+                "type": "pass",
+                "result": {"at.$": "$.system.now"},
+                "resultPath": "$.state.after",
+                "next": "Work",
+            },
+            "Work": {"type": "task", "activity": "slow", "next": "Last"},
+            "Last": {
+                "type": "pass",
+                "result": {"at.$": "$.system.now"},
+                "resultPath": "$.state.last",
+                "end": True,
+            },
+        },
+    )
+    b = bench([definition], {"slow": lambda x: None})
+    b.host.latency["slow"] = timedelta(minutes=5)
+    iid = b.start("clock")
+    b.advance(hours=2)
+    state = b.status(iid).output
+    assert state["before"] == state["same"] == {"at": "2026-01-05T09:00:00Z"}
+    assert state["after"] == {"at": "2026-01-05T10:00:00Z"}
+    assert state["last"] == {"at": "2026-01-05T10:05:00Z"}
