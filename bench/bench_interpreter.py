@@ -291,7 +291,10 @@ def run_devhost(count: int) -> tuple[float, float, float]:
                 ]
                 host.wait_idle(timeout=600)
                 timings.append(time.perf_counter() - began)
-                outputs = {json.dumps(host.wait_for(i)["output"]) for i in ids}
+                finished = [host.wait_for(i) for i in ids]
+                # A run that fails fast must not pass for a fast run.
+                assert {f["runtimeStatus"] for f in finished} == {"Completed"}, finished[0]
+                outputs = {json.dumps(f["output"]) for f in finished}
                 assert len(outputs) == 1, outputs
         return timings[0], timings[1], timings[2]
 
