@@ -10,6 +10,7 @@ recompiling it each time, and much cheaper.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -28,6 +29,8 @@ _T = TypeVar("_T")
 # Distinct pinned definitions one worker process keeps compiled; a worker rarely runs more.
 _CAPACITY = 64
 _PROGRAMS: OrderedDict[tuple[str, str, str, str], Program] = OrderedDict()
+# Hosts may run orchestrator invocations on several threads; eviction must not race a lookup.
+_LOCK = threading.Lock()
 
 
 class Program:
@@ -98,14 +101,16 @@ def program_for(definition: Definition) -> Program:
         return program
     program = Program(definition)
     if content_hash(definition.document) == definition.hash:
-        _PROGRAMS[definition.pin] = program
-        if len(_PROGRAMS) > _CAPACITY:
-            _PROGRAMS.popitem(last=False)
+        with _LOCK:
+            _PROGRAMS[definition.pin] = program
+            if len(_PROGRAMS) > _CAPACITY:
+                _PROGRAMS.popitem(last=False)
     return program
 
 
 def _cached(pin: tuple[str, str, str, str]) -> Program | None:
-    program = _PROGRAMS.get(pin)
-    if program is not None:
-        _PROGRAMS.move_to_end(pin)
-    return program
+    with _LOCK:
+        program = _PROGRAMS.get(pin)
+        if program is not None:
+            _PROGRAMS.move_to_end(pin)
+        return program
