@@ -431,35 +431,20 @@ def test_the_blueprint_registers_workflow_and_its_loader() -> None:
 
 def test_system_now_is_the_time_each_state_starts(bench: Any) -> None:
     """``$.system.now`` moves after a state that waited and stays put across instant ones."""
+
+    def stamp(key: str, then: str | None) -> dict[str, Any]:
+        step = {"type": "pass", "result": {"at.$": "$.system.now"}, "resultPath": f"$.state.{key}"}
+        return {**step, "next": then} if then else {**step, "end": True}
+
     definition = workflow(
         "clock",
         {
-            "Before": {
-                "type": "pass",
-                "result": {"at.$": "$.system.now"},
-                "resultPath": "$.state.before",
-                "next": "Same",
-            },
-            "Same": {
-                "type": "pass",
-                "result": {"at.$": "$.system.now"},
-                "resultPath": "$.state.same",
-                "next": "Sleep",
-            },
+            "Before": stamp("before", "Same"),
+            "Same": stamp("same", "Sleep"),
             "Sleep": {"type": "wait", "duration": "PT1H", "next": "After"},
-            "After": {
-                "type": "pass",
-                "result": {"at.$": "$.system.now"},
-                "resultPath": "$.state.after",
-                "next": "Work",
-            },
+            "After": stamp("after", "Work"),
             "Work": {"type": "task", "activity": "slow", "next": "Last"},
-            "Last": {
-                "type": "pass",
-                "result": {"at.$": "$.system.now"},
-                "resultPath": "$.state.last",
-                "end": True,
-            },
+            "Last": stamp("last", None),
         },
     )
     b = bench([definition], {"slow": lambda x: None})
