@@ -337,11 +337,16 @@ class DurableEngine:
                 continue
             batch, self._writes = self._writes, []
             self._flushing += 1
+            failed = False
             try:
                 outcomes = await self.in_thread(self._write_group, batch)
             except Exception as exc:  # the commit itself failed: none of them was written
                 outcomes = [(False, exc)] * len(batch)
-                log.exception("a group of %d writes failed", len(batch))
+                failed = True
+                log.exception("a group of %d writes failed; results are queued again", len(batch))
+                # Callers hear the error; activity results (nobody waits for them) go back to
+                # the queue, so that a passing failure (a lock timeout, a full disk) loses none.
+                self._writes[:0] = [item for item in batch if item[2] is None]
             finally:
                 self._flushing -= 1
             for (_, _, future), (ok, value) in zip(batch, outcomes, strict=True):
@@ -356,6 +361,8 @@ class DurableEngine:
                 self.wake()
             else:
                 self.wake("episodes")
+            if failed:
+                await asyncio.sleep(0.2)
 
     def _write_group(self, batch: list[_Write]) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []

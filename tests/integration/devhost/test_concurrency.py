@@ -66,3 +66,21 @@ def test_writes_queued_together_share_a_commit_and_fail_alone(host):
     kept = [r[0] for r in engine.store.conn().execute(
         "SELECT key FROM entities WHERE name='group' ORDER BY key")]
     assert kept == ["a", "b"]
+
+
+def test_activity_results_survive_a_failed_group_commit(host, monkeypatch):
+    """A commit that fails once (a lock timeout, a full disk) loses no activity result."""
+    engine = host.host.engine
+    real = engine._write_group
+    failures = []
+
+    def fail_once(batch):
+        if not failures and any(future is None for _, _, future in batch):
+            failures.append(len(batch))
+            raise OSError("disk full (injected)")
+        return real(batch)
+
+    monkeypatch.setattr(engine, "_write_group", fail_once)
+    iid = host.start_orchestration("one", "where_sync")
+    assert host.wait_for(iid, timeout=30)["runtimeStatus"] == "Completed"
+    assert failures, "the injected failure never happened"
