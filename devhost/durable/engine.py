@@ -2,9 +2,9 @@
 
 Reads happen on the event loop (SQLite WAL readers never wait for the writer); episodes and
 entity batches run on a small pool of engine threads; activities run through the invoker with
-at most ``maxConcurrentActivityFunctions`` at once. Activity results are written in coalesced
-transactions. Work handed out in this process is tracked in memory, so after a crash every
-activity without a recorded result simply runs again (at-least-once).
+at most ``maxConcurrentActivityFunctions`` at once. Activity results and the HTTP API's writes
+are group-committed (see ``write``). Work handed out in this process is tracked in memory, so
+after a crash every activity without a recorded result simply runs again (at-least-once).
 """
 
 from __future__ import annotations
