@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from devhost.testing import RemoteHost
+from tests.support.processes import free_port, stop_group
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APPS = REPO_ROOT / "tests" / "apps"
@@ -38,23 +37,6 @@ class DevhostProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
 
 
 @contextlib.contextmanager
@@ -76,7 +58,7 @@ def run_devhost(app_dir: Path, data_dir: Path, *, clock: str = "virtual",
         _wait_until_running(running, ready_timeout)
         yield running
     finally:
-        _stop(process)
+        stop_group(process)
 
 
 def _wait_until_running(running: DevhostProcess, timeout: float) -> None:

@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import free_port
+
 pytestmark = pytest.mark.e2e
 
 COUNT, STEPS = 200, 5
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _request(url: str, method: str = "GET", body: object = None) -> tuple[int, object]:
@@ -61,7 +56,7 @@ def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, t
     marks = tmp_path / "marks.txt"
     env = {**os.environ, "CRASH_LOG": str(marks),
            "PYTHONPATH": str(repo_root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    data, port, log = tmp_path / "data", _free_port(), tmp_path / "devhost.log"
+    data, port, log = tmp_path / "data", free_port(), tmp_path / "devhost.log"
     base = f"http://127.0.0.1:{port}/runtime/webhooks/durabletask"
     host = _start_host(app, data, port, log, env)
     try:

@@ -11,7 +11,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,13 @@ from typing import Any
 
 import pytest
 
+from tests.support.processes import free_port
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "tests" / "apps" / "messaging_app"
 MESSAGES = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def call(method: str, url: str, body: bytes | None = None) -> tuple[int, Any]:

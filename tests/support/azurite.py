@@ -10,8 +10,6 @@ test). Azurite comes from ``node_modules`` (``npm install``, done by ``make setu
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
 import socket
 import subprocess
 import tempfile
@@ -21,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.support.processes import free_port, stop_group
 
 __all__ = ["ACCOUNT_KEY", "ACCOUNT_NAME", "AzuriteBlob", "AzuriteNotInstalled",
            "azurite", "azurite_executable", "azurite_fresh", "run_azurite"]
@@ -75,7 +75,7 @@ def run_azurite(*, port: int | None = None, location: Path | None = None,
             location = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="azurite-")))
         attempts = 1 if port is not None else 3
         for attempt in range(attempts):
-            chosen = port if port is not None else _free_port()
+            chosen = port if port is not None else free_port()
             process = _start(chosen, location, in_memory)
             stack.callback(_stop, process)
             try:
@@ -119,23 +119,9 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float) -> 
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+    stop_group(process, timeout=10)
     if process.stderr:
         process.stderr.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
