@@ -10,9 +10,12 @@ episode is committed in one transaction, so a kill -9 loses at most work that th
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
+import os
 import sqlite3
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from .._sqlite import connect, transaction
 
-__all__ = ["Store", "from_ts", "to_ts"]
+__all__ = ["Store", "from_ts", "partition_of", "to_ts"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -102,6 +105,11 @@ def to_ts(value: datetime) -> str:
             f"{v.second:02d}.{v.microsecond:06d}Z")
 
 
+def partition_of(instance_id: str, partitions: int) -> int:
+    """Which of ``partitions`` episode workers runs an instance (stable across restarts)."""
+    return zlib.crc32(instance_id.encode()) % partitions
+
+
 def from_ts(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
@@ -118,6 +126,9 @@ class Store:
         # One writer at a time, queued here: SQLite's own busy handler polls with sleeps of
         # up to 100 ms, which leaves the CPU idle while writers wait for each other.
         self._write_lock = threading.Lock()
+        # The same between processes (episode workers share the file): a lock file that the
+        # kernel hands to the next waiter at once, and releases if its holder dies.
+        self._lock_fd = os.open(f"{path}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
         self.conn().executescript(_SCHEMA)
 
     def conn(self) -> sqlite3.Connection:
@@ -130,6 +141,7 @@ class Store:
             # (and a larger cache for what stays valid) keeps re-reads cheap.
             db.execute("PRAGMA mmap_size=268435456")
             db.execute("PRAGMA cache_size=-65536")
+            db.create_function("partition_of", 2, partition_of, deterministic=True)
             self._local.db = db
             with self._lock:
                 self._all.append(db)
@@ -137,8 +149,13 @@ class Store:
 
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock, transaction(self.conn()) as db:
-            yield db
+        with self._write_lock:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            try:
+                with transaction(self.conn()) as db:
+                    yield db
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
         with self._lock:
@@ -148,6 +165,9 @@ class Store:
                     db.close()
             self._all.clear()
         self._local = threading.local()
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)
+            self._lock_fd = -1
 
     def integrity_check(self) -> str:
         return str(self.conn().execute("PRAGMA integrity_check").fetchone()[0])
