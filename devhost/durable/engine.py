@@ -26,7 +26,7 @@ from ..loader import FunctionInfo, LoadedApp
 from .entities import EntityEngine
 from .history import EventType, event
 from .http_activity import run_http_request
-from .orchestrations import OrchestrationEngine
+from .orchestrations import FAILED_EPISODE_PAUSE_S, OrchestrationEngine
 from .protocol import HTTP_ACTIVITY, failure_fields
 from .store import Store
 
@@ -75,6 +75,7 @@ class DurableEngine:
         self._wakers: dict[str, asyncio.Event] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._episodes: set[str] = set()
+        self._paused: set[str] = set()
         self._entity_batches: set[str] = set()
         self._activities: set[int] = set()
         self._activity_cursor = 0
@@ -191,7 +192,8 @@ class DurableEngine:
         while not self._stopping:
             now = self.clock.now()
             free = self.max_orchestrations - len(self._episodes)
-            ids = self.orch.runnable(now, self._episodes, free) if free > 0 else []
+            busy = self._episodes | self._paused
+            ids = self.orch.runnable(now, busy, free) if free > 0 else []
             if not ids:
                 await self._idle_wait("episodes", self.orch.next_due(now) if free > 0 else None)
                 continue
@@ -203,16 +205,28 @@ class DurableEngine:
     async def _run_episodes(self, ids: list[str]) -> None:
         wakes: tuple[str, ...] = ("episodes", "work")
         try:
-            if await self.in_thread(self._episodes_sync, ids):
+            outcome = await self.in_thread(self.orch.run_episodes, ids, self.clock.now())
+            if outcome.sent_to_entities:
                 wakes += ("entities",)
+            self._pause(outcome.failed)
         except Exception:
             log.exception("episodes of %s failed; their messages stay queued", ids)
+            self._pause(ids)
         finally:
             self._episodes.difference_update(ids)
             self.wake(*wakes)
 
-    def _episodes_sync(self, ids: list[str]) -> bool:
-        return self.orch.run_episodes(ids, self.clock.now())
+    def _pause(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        self._paused.update(ids)
+        assert self._loop is not None
+
+        def resume() -> None:
+            self._paused.difference_update(ids)
+            self.wake("episodes")
+
+        self._loop.call_later(FAILED_EPISODE_PAUSE_S, resume)
 
     # ------------------------------------------------------------------------------ entities
     async def _entity_loop(self) -> None:

@@ -39,11 +39,16 @@ from .store import from_ts, to_ts
 if TYPE_CHECKING:
     from .orchestrations import OrchestrationEngine
 
-__all__ = ["Episode", "Progress", "post_entity_message"]
+__all__ = ["Episode", "Progress", "StaleEpisode", "post_entity_message"]
 
 log = logging.getLogger("devhost.durable")
 
 _REJECTED_RETRY = timedelta(minutes=1)
+
+
+class StaleEpisode(Exception):
+    """The messages an episode consumed were taken meanwhile (by a restart, a purge, or a
+    worker of a host that died): what it computed must not be applied."""
 
 
 @dataclass
@@ -232,7 +237,10 @@ class Episode:
             )
             return
         if self.consumed:
-            db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in self.consumed])
+            taken = db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in self.consumed])
+            if taken.rowcount != len(self.consumed):
+                raise StaleEpisode(f"{len(self.consumed) - taken.rowcount} of its"
+                                   f" {len(self.consumed)} messages were no longer queued")
         if self.prefix:
             self.e._append(db, self.iid, self.prefix)
         for name, count in self.delivered_events.items():

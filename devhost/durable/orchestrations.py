@@ -12,19 +12,32 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ..loader import FunctionInfo
 from . import sdk_fastpaths
-from .episode import Episode, Progress
+from .episode import Episode, Progress, StaleEpisode
 from .history import EventType, event
 from .protocol import HTTP_ACTIVITY, REPLAYED, call_orchestrator
 from .store import Store, from_ts, to_ts
 
-__all__ = ["OrchestrationEngine"]
+__all__ = ["FAILED_EPISODE_PAUSE_S", "Batch", "OrchestrationEngine"]
 
 log = logging.getLogger("devhost.durable")
+
+# An episode whose run failed (a devhost bug or a storage error, never user code: the SDK
+# turns that into a failed orchestration) is offered again after this pause, not at once.
+FAILED_EPISODE_PAUSE_S = 1.0
+
+
+@dataclass
+class Batch:
+    """What a batch of episodes did that the host's other loops care about."""
+
+    sent_to_entities: bool = False
+    failed: list[str] = field(default_factory=list)  # to be offered again after a pause
 
 
 class OrchestrationEngine:
@@ -132,19 +145,26 @@ class OrchestrationEngine:
         )
 
     # ------------------------------------------------------------------------------ queries
-    def runnable(self, now: datetime, exclude: set[str], limit: int) -> list[str]:
+    def runnable(
+        self, now: datetime, exclude: set[str], limit: int, partition: tuple[int, int] = (0, 1)
+    ) -> list[str]:
+        """Instances with a message due now, oldest first; ``partition`` (k, n) keeps those
+        that episode worker k of n runs."""
+        mine, partitions = partition
         rows = (
             self.store.conn()
             .execute(
                 "SELECT DISTINCT i.instance_id FROM inbox i"
                 " JOIN instances s ON s.id = i.instance_id"
                 " WHERE i.visible_at <= ?"
-                " AND (s.status != 'Suspended' OR i.kind IN ('resume', 'terminate'))"
+                + (" AND partition_of(i.instance_id, ?) = ?" if partitions > 1 else "")
+                + " AND (s.status != 'Suspended' OR i.kind IN ('resume', 'terminate'))"
                 " AND (i.kind != 'event' OR EXISTS (SELECT 1 FROM waiting w WHERE"
                 "      w.instance_id = i.instance_id AND w.name = i.name AND w.count > 0)"
                 "      OR s.status IN ('Completed', 'Failed', 'Terminated'))"
                 " ORDER BY i.id LIMIT ?",
-                (to_ts(now), limit + len(exclude)),
+                (to_ts(now), *((partitions, mine) if partitions > 1 else ()),
+                 limit + len(exclude)),
             )
             .fetchall()
         )
@@ -177,9 +197,10 @@ class OrchestrationEngine:
         plan.prepare()
         return plan
 
-    def run_episodes(self, instance_ids: list[str], now: datetime) -> bool:
-        """Run the episodes of several instances and commit them in one transaction; True
-        when any of them sent entity operations."""
+    def run_episodes(self, instance_ids: list[str], now: datetime) -> Batch:
+        """Run the episodes of several instances and commit them in one transaction, each
+        in its own savepoint: one that fails is undone alone and its messages stay queued."""
+        outcome = Batch()
         plans = []
         calls: list[tuple[Episode, str, str]] = []
         for iid in instance_ids:
@@ -190,6 +211,7 @@ class OrchestrationEngine:
                 body = plan.build_context() if plan.should_run else None
             except Exception:
                 log.exception("episode of %s failed; it will be retried", iid)
+                outcome.failed.append(iid)
                 continue
             plans.append(plan)
             if body is not None:
@@ -201,8 +223,20 @@ class OrchestrationEngine:
         if plans:
             with self.store.tx() as tx:
                 for plan in plans:
-                    plan.commit(tx)
-        return any(plan.sent_to_entities for plan in plans)
+                    tx.execute("SAVEPOINT episode")
+                    try:
+                        plan.commit(tx)
+                    except StaleEpisode as stale:
+                        tx.execute("ROLLBACK TO episode")
+                        log.warning("episode of %s not applied: %s", plan.iid, stale)
+                    except Exception:
+                        tx.execute("ROLLBACK TO episode")
+                        log.exception("episode of %s failed; it will be retried", plan.iid)
+                        outcome.failed.append(plan.iid)
+                    else:
+                        outcome.sent_to_entities |= plan.sent_to_entities
+                    tx.execute("RELEASE episode")
+        return outcome
 
     def replay_here(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
         """Run orchestrator episodes in this process: (name, context JSON) -> state."""
