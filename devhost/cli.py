@@ -25,7 +25,8 @@ def _start(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        host = Host(args.app_dir, data_dir=args.data_dir, port=args.port, clock=args.clock)
+        host = Host(args.app_dir, data_dir=args.data_dir, port=args.port, clock=args.clock,
+                    worker_processes=0 if args.in_process else None)
     except (ConfigError, ValueError) as exc:
         print(f"devhost: {exc}", file=sys.stderr)
         return 2
@@ -96,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=7071)
     start.add_argument("--data-dir", default=None, help="state folder (default APP/.devhost)")
     start.add_argument("--clock", choices=("real", "virtual"), default="real")
+    start.add_argument("--in-process", action="store_true",
+                       help="run orchestrators in the host process, not in"
+                       " FUNCTIONS_WORKER_PROCESS_COUNT worker processes (for a debugger)")
     start.add_argument("--verbose", "-v", action="store_true", help="log what the host does")
     start.set_defaults(handler=_start)
     clock = sub.add_parser("clock", help="show or advance the virtual clock")

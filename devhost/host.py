@@ -29,7 +29,7 @@ from .azurite import Azurite, find_azurite
 from .clock import Clock, RealClock, VirtualClock
 from .config import HostConfig, load_config
 from .durable.engine import DurableEngine
-from .durable.replay_workers import ReplayWorkers
+from .durable.episode_workers import EpisodeWorkers, WorkerSpec
 from .durable.store import Store
 from .invoker import Invocation, Invoker, OutputSink
 from .loader import FunctionInfo, LoadedApp, load_app, unload_app
@@ -63,6 +63,7 @@ class Host:
         clock: str | Clock = "real",
         settings: dict[str, str] | None = None,
         manage_cwd: bool = True,
+        worker_processes: int | None = None,
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
         if not self.app_dir.is_dir():
@@ -82,6 +83,10 @@ class Host:
         self.settings = self.config.settings
         self.host_json = self.config.host_json
         self.manage_cwd = manage_cwd
+        # None: FUNCTIONS_WORKER_PROCESS_COUNT worker processes, as the Functions host; 0: run
+        # orchestrators in this process (devhost.testing's default: fast to start, and a
+        # debugger or a test sees the orchestrator code in the process it runs in).
+        self.worker_processes = worker_processes
         self.running = False
         self.base_url = f"http://127.0.0.1:{port}"
         self.functions: list[FunctionInfo] = []
@@ -95,7 +100,7 @@ class Host:
         self._routes: list[web.RouteDef] = []
         self._probes: list[Callable[[], bool]] = []
         self._stop_hooks: list[Callable[[], Awaitable[None] | None]] = []
-        self._replay_workers: ReplayWorkers | None = None
+        self._episode_workers: EpisodeWorkers | None = None
         self._runner: web.AppRunner | None = None
         self._azurite: Azurite | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -165,9 +170,19 @@ class Host:
             cpu_count=os.cpu_count() or 2,
         )
         workers = self._worker_processes()
-        if workers > 1 and self.engine.orch.orchestrators:
-            self._replay_workers = ReplayWorkers(self.app_dir, dict(os.environ), workers)
-            self.engine.orch.replay = self._replay_workers.replay
+        if workers and self.engine.orch.orchestrators:
+            orch = self.engine.orch
+            self._episode_workers = EpisodeWorkers(
+                WorkerSpec(
+                    app_dir=str(self.app_dir), environ=dict(os.environ),
+                    store_path=str(store.path), default_version=orch.default_version,
+                    version_match=orch.version_match, version_failure=orch.version_failure,
+                    virtual_clock=self.clock.is_virtual,
+                    max_episodes=self.engine.max_orchestrations,
+                    log_level=logging.getLogger().getEffectiveLevel()),
+                workers, self.engine.workers_ran)
+            await self._episode_workers.start()
+            self.engine.episode_workers = self._episode_workers
         # Bind first: the client binding and the printed URLs need the real port.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -208,8 +223,8 @@ class Host:
         if self.engine is not None:
             await self.engine.stop()
             self.engine.store.close()
-        if self._replay_workers is not None:
-            self._replay_workers.close()
+        if self._episode_workers is not None:
+            self._episode_workers.close()
         if self._runner is not None:
             await self._runner.cleanup()
         await self._close_sdk_http_session()
@@ -227,7 +242,12 @@ class Host:
                 os.environ[key] = value
 
     def _worker_processes(self) -> int:
-        """``FUNCTIONS_WORKER_PROCESS_COUNT`` (default 1: orchestrators replay in-process)."""
+        """How many processes run orchestrator episodes: 0 means this one."""
+        if self.worker_processes is not None:
+            if not 0 <= self.worker_processes <= 10:
+                raise ValueError(f"worker_processes: expected 0 to 10, got"
+                                 f" {self.worker_processes}")
+            return self.worker_processes
         raw = self.settings.get("FUNCTIONS_WORKER_PROCESS_COUNT", "1") or "1"
         try:
             count = int(raw)

@@ -180,9 +180,14 @@ class DevHost(RemoteHost):
         settings: dict[str, str] | None = None,
         data_dir: str | Path | None = None,
         port: int = 0,
+        worker_processes: int | None = 0,
     ) -> None:
+        """``worker_processes``: 0 (the default) runs orchestrators in this process, where a
+        test and a debugger see them; None takes ``FUNCTIONS_WORKER_PROCESS_COUNT`` worker
+        processes from the settings, as ``python -m devhost start`` does."""
         super().__init__("")
-        self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings)
+        self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings,
+                         worker_processes=worker_processes)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="devhost", daemon=True)
 

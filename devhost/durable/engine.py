@@ -24,6 +24,7 @@ from ..clock import Clock
 from ..invoker import Invoker, converter
 from ..loader import FunctionInfo, LoadedApp
 from .entities import EntityEngine
+from .episode_workers import EpisodeWorkers
 from .history import EventType, event
 from .http_activity import run_http_request
 from .orchestrations import FAILED_EPISODE_PAUSE_S, OrchestrationEngine
@@ -83,6 +84,8 @@ class DurableEngine:
         self._flushing = 0
         self._stopping = False
         self._inflight: set[asyncio.Task[None]] = set()
+        # Where episodes run: on the engine threads, or in worker processes when set.
+        self.episode_workers: EpisodeWorkers | None = None
 
     # --------------------------------------------------------------------------- lifecycle
     async def start(self) -> None:
@@ -142,6 +145,8 @@ class DurableEngine:
         """True while anything is running or runnable now (future timers do not count)."""
         if self._episodes or self._entity_batches or self._activities:
             return True
+        if self.episode_workers is not None and self.episode_workers.busy():
+            return True
         if self._writes or self._flushing:
             return True
         now = self.clock.now()
@@ -189,6 +194,9 @@ class DurableEngine:
         await self._guard("orchestration", self._orchestration_step)
 
     async def _orchestration_step(self) -> None:
+        if self.episode_workers is not None:
+            await self._wake_workers_step(self.episode_workers)
+            return
         while not self._stopping:
             now = self.clock.now()
             free = self.max_orchestrations - len(self._episodes)
@@ -201,6 +209,18 @@ class DurableEngine:
             for start in range(0, len(ids), EPISODE_BATCH):
                 batch = ids[start : start + EPISODE_BATCH]
                 self._spawn(self._run_episodes(batch))
+
+    async def _wake_workers_step(self, workers: EpisodeWorkers) -> None:
+        """The workers find their runnable episodes themselves; the host tells them when
+        something was written, and when the clock reaches a message due later."""
+        while not self._stopping:
+            now = self.clock.now()
+            workers.wake(now)
+            await self._idle_wait("episodes", self.orch.next_due(now))
+
+    def workers_ran(self, sent_to_entities: bool) -> None:
+        """A worker committed a batch: its activities (and entity messages) are queued."""
+        self.wake("work", "episodes", *(("entities",) if sent_to_entities else ()))
 
     async def _run_episodes(self, ids: list[str]) -> None:
         wakes: tuple[str, ...] = ("episodes", "work")

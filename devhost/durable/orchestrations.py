@@ -3,7 +3,8 @@
 An episode takes the messages due for one instance, appends them to its history after an
 ``OrchestratorStarted`` event, lets the SDK replay the history (the worker's protocol) and
 turns the actions it has not seen before into history events and outgoing work
-(``episode.Episode``). Episodes run here or in worker processes (``replay``).
+(``episode.Episode``). The host runs episodes on its engine threads, or each episode worker
+process runs its share (``episode_workers``); either way through ``run_episodes``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,8 +56,6 @@ class OrchestrationEngine:
         self.default_version = default_version
         self.version_match = version_match.lower()
         self.version_failure = version_failure.lower()
-        # Where episodes run: here by default; ReplayWorkers.replay to use worker processes.
-        self.replay: Callable[[list[tuple[str, str]]], list[dict[str, Any]]] = self.replay_here
         sdk_fastpaths.install()
         self._upgrade_history()
 
@@ -238,8 +236,8 @@ class OrchestrationEngine:
                     tx.execute("RELEASE episode")
         return outcome
 
-    def replay_here(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
-        """Run orchestrator episodes in this process: (name, context JSON) -> state."""
+    def replay(self, calls: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """Let the SDK run orchestrator episodes: (name, context JSON) -> state."""
         return [call_orchestrator(self.orchestrators[name].func, body) for name, body in calls]
 
     # ------------------------------------------------------------------------------ control

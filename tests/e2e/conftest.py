@@ -41,14 +41,14 @@ class DevhostProcess:
 
 @contextlib.contextmanager
 def run_devhost(app_dir: Path, data_dir: Path, *, clock: str = "virtual",
-                env: dict[str, str] | None = None, ready_timeout: float = 90) -> Iterator[
-                    DevhostProcess]:
+                env: dict[str, str] | None = None, ready_timeout: float = 90,
+                args: tuple[str, ...] = ()) -> Iterator[DevhostProcess]:
     """Start devhost on a free loopback port, wait until it reports Running, always stop it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = data_dir / "devhost.log"
     command = [sys.executable, "-m", "devhost", "start", "--app-dir", str(app_dir),
-               "--port", str(port), "--data-dir", str(data_dir), "--clock", clock]
+               "--port", str(port), "--data-dir", str(data_dir), "--clock", clock, *args]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})},

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import free_port
+from tests.support.processes import alive, episode_workers_of, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -69,9 +69,15 @@ def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, t
                 break
             time.sleep(0.02)
         done_before = len(marks.read_text().splitlines())
+        workers = episode_workers_of(host.pid)
+        assert workers, "orchestrations run in a worker process by default"
         host.send_signal(signal.SIGKILL)
         host.wait(timeout=30)
         assert done_before < COUNT * STEPS, "the run finished before the kill; nothing tested"
+        deadline = time.monotonic() + 30  # a worker notices its host is gone and leaves
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in workers)
         host = _start_host(app, data, port, log, env)
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:

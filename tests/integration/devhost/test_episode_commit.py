@@ -1,13 +1,15 @@
 """Committing episodes: each alone in its savepoint, never twice, and a failing one pauses.
 
-Two ``OrchestrationEngine``s on one store file stand for two processes running episodes: both
-may read the same due messages, and only the first commit may apply them.
+Two ``OrchestrationEngine``s on one store file stand for a host and an episode worker (or a
+worker left over from a host killed with kill -9): both may read the same due messages, and
+only the first commit may apply them.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from devhost.durable.episode_workers import WorkerSpec, _Loop
 from devhost.durable.history import EventType
 from devhost.durable.orchestrations import OrchestrationEngine
 from devhost.durable.store import Store
@@ -54,16 +57,18 @@ def _count(engine: OrchestrationEngine, table: str, iid: str) -> int:
 
 
 def test_an_episode_whose_messages_were_taken_meanwhile_is_not_applied(
-        tmp_path: Path, orchestrators: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, orchestrators: dict[str, Any], caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     host = _engine(tmp_path / "durable.sqlite", orchestrators)
     straggler = _engine(tmp_path / "durable.sqlite", orchestrators)
     _start(host, "twice")
+    replay = host.replay
 
     def replay_after_the_straggler_committed(calls: list[tuple[str, str]]) -> list[Any]:
         straggler.run_episodes(["twice"], NOW)  # reads and commits the same messages first
-        return host.replay_here(calls)
+        return replay(calls)
 
-    host.replay = replay_after_the_straggler_committed
+    monkeypatch.setattr(host, "replay", replay_after_the_straggler_committed)
     with caplog.at_level(logging.WARNING, "devhost.durable"):
         outcome = host.run_episodes(["twice"], NOW)
 
@@ -117,3 +122,36 @@ def test_a_failing_episode_in_the_host_is_offered_again_after_a_pause(
         host.wait_idle()
     # Offered at once, then once a second: not thousands of times in a hot loop.
     assert 1 <= attempts <= 3
+
+
+def test_a_worker_pauses_a_failing_episode_and_reports_each_wake(
+        tmp_path: Path, orchestrators: dict[str, Any]) -> None:
+    engine = _engine(tmp_path / "durable.sqlite", orchestrators)
+    _start(engine, "broken")
+    _corrupt(engine.store, "broken")
+    spec = WorkerSpec(app_dir=str(tmp_path), environ={}, store_path="", default_version=None,
+                      version_match="None", version_failure="Reject", virtual_clock=True,
+                      max_episodes=20, log_level=logging.WARNING)
+    host_end, worker_end = multiprocessing.Pipe(duplex=True)
+    worker = threading.Thread(target=_Loop(worker_end, spec, engine).run, daemon=True)
+    worker.start()
+    try:
+        host_end.send(("wake", 7, NOW))
+        assert host_end.recv() == ("ran", False)  # the episode failed: nothing committed
+        assert host_end.recv() == ("idle", 7)
+        assert not host_end.poll(0.6)  # paused, not retried at once
+        assert host_end.poll(1.0)  # ...but offered again after the pause
+        assert host_end.recv() == ("ran", False)
+        assert host_end.recv() == ("idle", 7)
+        with engine.store.tx() as db:
+            db.execute("DELETE FROM inbox WHERE event='not json'")
+        host_end.send(("wake", 8, NOW))
+        assert host_end.recv() == ("idle", 8)  # a wake does not cut a pause short
+        assert host_end.poll(1.5)
+        assert host_end.recv() == ("ran", False)
+        assert host_end.recv() == ("idle", 8)
+        assert _count(engine, "work", "broken") == 1  # it ran once the bad message was gone
+    finally:
+        host_end.send(("stop",))
+        worker.join(5)
+    assert not worker.is_alive()

@@ -1,4 +1,8 @@
-"""Orchestrator replays in worker processes (FUNCTIONS_WORKER_PROCESS_COUNT > 1)."""
+"""Orchestration episodes in worker processes (FUNCTIONS_WORKER_PROCESS_COUNT)."""
+
+import os
+import signal
+import time
 
 import pytest
 
@@ -9,8 +13,8 @@ from devhost.testing import DevHost
 def host(apps_dir, tmp_path_factory):
     settings = {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}
     with DevHost(apps_dir / "patterns_app", clock="virtual", settings=settings,
-                 data_dir=tmp_path_factory.mktemp("workers")) as running:
-        assert running.host._replay_workers is not None
+                 data_dir=tmp_path_factory.mktemp("workers"), worker_processes=None) as running:
+        assert running.host._episode_workers is not None
         yield running
 
 
@@ -38,6 +42,22 @@ def test_orchestrator_failure_in_a_worker_fails_the_instance(host):
 @pytest.mark.parametrize("value", ["0", "eleven", "11"])
 def test_a_bad_worker_count_is_refused_at_start(apps_dir, tmp_path, value):
     host = DevHost(apps_dir / "patterns_app", settings={"FUNCTIONS_WORKER_PROCESS_COUNT": value},
-                   data_dir=tmp_path)
+                   data_dir=tmp_path, worker_processes=None)
     with pytest.raises(ValueError, match="FUNCTIONS_WORKER_PROCESS_COUNT"):
         host.start()
+
+
+def test_a_worker_that_dies_is_replaced_and_nothing_is_lost(apps_dir, tmp_path):
+    with DevHost(apps_dir / "patterns_app", clock="virtual", data_dir=tmp_path,
+                 worker_processes=1) as host:
+        workers = host.host._episode_workers
+        assert workers is not None
+        [first] = workers.pids()
+        os.kill(first, signal.SIGKILL)
+        started = [host.start_orchestration("chain") for _ in range(20)]
+        deadline = time.monotonic() + 30
+        while workers.pids() in ([], [first]) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers.pids() and workers.pids() != [first]
+        for iid in started:
+            assert host.wait_for(iid)["output"] == ["Hello Tokyo!", "Hello Seattle!"]

@@ -1,0 +1,26 @@
+"""Where orchestrator code runs under ``python -m devhost start``: in one worker process by
+default (``FUNCTIONS_WORKER_PROCESS_COUNT``, as the Functions host), or with ``--in-process`` in
+the host itself, for a debugger."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import APPS, run_devhost
+from tests.support.processes import episode_workers_of
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(("args", "env", "workers"), [
+    ((), {}, 1),
+    ((), {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}, 2),
+    (("--in-process",), {}, 0),
+])
+def test_orchestrators_run_where_the_settings_say(tmp_path, args, env, workers):
+    with run_devhost(APPS / "patterns_app", tmp_path, args=args, env=env) as running:
+        assert len(episode_workers_of(running.process.pid)) == workers
+        started = [running.client.start_orchestration("chain") for _ in range(4)]
+        for iid in started:
+            status = running.client.wait_for(iid)
+            assert status["output"] == ["Hello Tokyo!", "Hello Seattle!"]
