@@ -31,7 +31,8 @@ def run(count: int) -> dict[str, float]:
         settings = {"DATABASE_URL": f"sqlite:///{tmp / 'app.sqlite'}",
                     "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
                     "DOCUMENT_LIBRARY_DIR": str(tmp / "library")}
-        with DevHost(ROOT, clock="virtual", settings=settings, data_dir=tmp / "data") as host:
+        with DevHost(ROOT, clock="virtual", settings=settings, data_dir=tmp / "data",
+                     worker_processes=None) as host:
             db = sa.create_engine(settings["DATABASE_URL"])
             began = time.perf_counter()
             ids = []

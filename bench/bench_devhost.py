@@ -3,9 +3,10 @@
     python -m bench.bench_devhost [--count 1000] [--workers 1] [--rounds 3]
 
 devhost runs as its own process (``python -m devhost start --clock virtual``), as it does for
-``make run``; the client starts every instance over the Durable HTTP API with 64 requests in
-flight on kept-alive connections, then waits on ``/admin/devhost/idle``. Every episode is
-committed to SQLite (WAL) before its work is visible.
+``make run``: orchestration episodes in ``--workers`` worker processes (default 1, as the
+command; 0 runs them in the host process, ``--in-process``). The client starts every instance
+over the Durable HTTP API with 64 requests in flight on kept-alive connections, then waits on
+``/admin/devhost/idle``. Every episode is committed to SQLite (WAL) before its work is visible.
 """
 
 from __future__ import annotations
@@ -65,32 +66,56 @@ async def _drive(base: str, count: int) -> tuple[float, float]:
 
 def run(count: int, workers: int) -> dict[str, float]:
     port = _free_port()
-    env = {**os.environ, "FUNCTIONS_WORKER_PROCESS_COUNT": str(workers),
+    env = {**os.environ, "FUNCTIONS_WORKER_PROCESS_COUNT": str(max(workers, 1)),
            "PYTHONPATH": str(ROOT)}
     with tempfile.TemporaryDirectory() as data:
         host = subprocess.Popen(
             [sys.executable, "-m", "devhost", "start", "--app-dir", str(APP), "--port",
-             str(port), "--data-dir", data, "--clock", "virtual"],
+             str(port), "--data-dir", data, "--clock", "virtual",
+             *(["--in-process"] if workers == 0 else [])],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_running(base, host)
             cpu_before = _process_cpu(host.pid)
+            child_before = _children_cpu(host.pid)
             start_s, total_s = asyncio.run(_drive(base, count))
             host_cpu = _process_cpu(host.pid) - cpu_before
+            workers_cpu = _children_cpu(host.pid) - child_before
         finally:
             host.send_signal(signal.SIGTERM)
             host.wait(timeout=60)
     return {"orchestrations": count, "workers": workers, "start_s": start_s,
             "total_s": total_s, "orch_per_s": count / total_s, "act_per_s": 3 * count / total_s,
-            "host_cpu_ms": host_cpu / count * 1000}
+            "host_cpu_ms": host_cpu / count * 1000, "workers_cpu_ms": workers_cpu / count * 1000}
+
+
+def _stat(path: Path) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+    return path.read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _process_cpu(pid: int) -> float:
-    """CPU seconds of the devhost process (not its replay workers) so far: steadier than wall
+    """CPU seconds of the devhost process (not its episode workers) so far: steadier than wall
     time on a shared machine, and it says what one orchestration costs the host."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu(_stat(Path(f"/proc/{pid}/stat")))
+
+
+def _children_cpu(pid: int) -> float:
+    """CPU seconds of the devhost's child processes (its episode workers) so far."""
+    total = 0.0
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = _stat(path)
+        except OSError:
+            continue  # ended while we looked
+        if int(fields[1]) == pid:
+            total += _cpu(fields)
+    return total
 
 
 def _wait_running(base: str, host: subprocess.Popen[bytes]) -> None:
@@ -147,22 +172,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1,
-                        help="FUNCTIONS_WORKER_PROCESS_COUNT: processes replaying orchestrators")
+                        help="FUNCTIONS_WORKER_PROCESS_COUNT: processes running orchestration"
+                        " episodes; 0 runs them in the host process (--in-process)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="runs of the benchmark, one row each (the machine may be shared)")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python"
           f" {platform.python_version()}")
     print("| round | orchestrations | worker processes | start phase (s) | total (s)"
-          " | orchestrations/s | activities/s | devhost process CPU (ms/orchestration) |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          " | orchestrations/s | activities/s | host process CPU (ms/orchestration)"
+          " | worker processes CPU (ms/orchestration) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     rates = []
     for round_no in range(1, args.rounds + 1):
         r = run(args.count, args.workers)
         rates.append(r["orch_per_s"])
         print(f"| {round_no} | {r['orchestrations']} | {r['workers']} | {r['start_s']:.2f} |"
               f" {r['total_s']:.2f} | {r['orch_per_s']:.0f} | {r['act_per_s']:.0f} |"
-              f" {r['host_cpu_ms']:.2f} |", flush=True)
+              f" {r['host_cpu_ms']:.2f} | {r['workers_cpu_ms']:.2f} |", flush=True)
     print(f"\nmedian: {statistics.median(rates):.0f} orchestrations/s\n")
     floor = sdk_replay_ms()
     print("| SDK replay of one orchestration alone | ms | ceiling (orchestrations/s per core) |")

@@ -26,7 +26,7 @@ APP = Path(__file__).resolve().parents[1] / "tests" / "apps" / "messaging_bench_
 
 def run(queue: str, count: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as data, \
-            DevHost(APP, clock="virtual", data_dir=data) as host:
+            DevHost(APP, clock="virtual", data_dir=data, worker_processes=None) as host:
         when = (host.now() + timedelta(minutes=1)).isoformat()
 
         def send(n: int) -> None:
