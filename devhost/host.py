@@ -220,11 +220,13 @@ class Host:
                 outcome = hook()
                 if inspect.isawaitable(outcome):
                     await outcome
+        if self._episode_workers is not None:
+            # First, so that a worker ending now (SIGTERM to the process group) is not
+            # started again; each finishes the batch it is committing.
+            self._episode_workers.close()
         if self.engine is not None:
             await self.engine.stop()
             self.engine.store.close()
-        if self._episode_workers is not None:
-            self._episode_workers.close()
         if self._runner is not None:
             await self._runner.cleanup()
         await self._close_sdk_http_session()

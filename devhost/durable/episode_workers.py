@@ -21,6 +21,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -60,6 +61,9 @@ class WorkerSpec:
 # ------------------------------------------------------------------------- worker process
 def _serve(conn: Connection, spec: WorkerSpec) -> None:
     """The worker process: load the app, then run episodes whenever the host says so."""
+    # Ctrl+C reaches the whole process group: the host stops its workers itself, after the
+    # batch they are committing, rather than have them interrupted halfway.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.basicConfig(level=spec.log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
         os.environ.update(spec.environ)
@@ -169,6 +173,11 @@ class _Worker:
         if message[0] != "ready":
             ours.close()
             raise RuntimeError(f"episode worker did not start: {message[1]}")
+        if self._closing:  # the host began to stop while this one started
+            ours.send(("stop",))
+            ours.close()
+            process.join(10)
+            return
         self._process, self._conn = process, ours
         self._sent = self._done = 0
 
@@ -232,6 +241,8 @@ class _Worker:
             except Exception:
                 log.exception("episode worker %d did not start again", self.spec.partition[0])
                 continue
+            if self._closing:
+                return
             self.attach(loop)
             self._on_ran(False)  # the host's loops look again, and wake this worker
             return
