@@ -23,7 +23,6 @@ import multiprocessing
 import os
 import signal
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ __all__ = ["EpisodeWorkers", "WorkerSpec"]
 log = logging.getLogger("devhost.durable")
 
 _RESTART_PAUSE_S = 1.0
+_START_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ def _serve(conn: Connection, spec: WorkerSpec) -> None:
             Store(Path(spec.store_path)), app.by_trigger("orchestrationTrigger"),
             default_version=spec.default_version, version_match=spec.version_match,
             version_failure=spec.version_failure)
-    except BaseException:
-        conn.send(("failed", traceback.format_exc()))
+    except BaseException as exc:  # the traceback goes to stderr as the process ends
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         raise
     conn.send(("ready",))
     with contextlib.suppress(EOFError, BrokenPipeError, KeyboardInterrupt):
@@ -166,7 +166,11 @@ class _Worker:
         process.start()
         theirs.close()  # so that the worker's exit closes the pipe for us
         try:
-            message = ours.recv()
+            if ours.poll(_START_TIMEOUT_S):
+                message = ours.recv()
+            else:  # an app whose import hangs: the host's own import did not, but be sure
+                process.kill()
+                message = ("failed", f"it did not load the app in {_START_TIMEOUT_S:.0f} s")
         except EOFError:
             process.join(5)
             message = ("failed", f"it exited with code {process.exitcode}")

@@ -1,11 +1,14 @@
 """Orchestration episodes in worker processes (FUNCTIONS_WORKER_PROCESS_COUNT)."""
 
+import asyncio
+import logging
 import os
 import signal
 import time
 
 import pytest
 
+from devhost.durable.episode_workers import EpisodeWorkers, WorkerSpec
 from devhost.testing import DevHost
 
 
@@ -61,3 +64,12 @@ def test_a_worker_that_dies_is_replaced_and_nothing_is_lost(apps_dir, tmp_path):
         assert workers.pids() and workers.pids() != [first]
         for iid in started:
             assert host.wait_for(iid)["output"] == ["Hello Tokyo!", "Hello Seattle!"]
+
+
+def test_a_worker_that_cannot_load_the_app_says_why(tmp_path):
+    spec = WorkerSpec(app_dir=str(tmp_path), environ={}, store_path=str(tmp_path / "d.sqlite"),
+                      default_version=None, version_match="None", version_failure="Reject",
+                      virtual_clock=True, max_episodes=20, log_level=logging.CRITICAL)
+    workers = EpisodeWorkers(spec, 1, on_ran=lambda sent: None)
+    with pytest.raises(RuntimeError, match=r"episode worker did not start: .*function_app\.py"):
+        asyncio.run(workers.start())
