@@ -1,7 +1,8 @@
 """The durable engine's dispatch loops: orchestration episodes, activities and entity batches.
 
-Reads happen on the event loop (SQLite WAL readers never wait for the writer); episodes and
-entity batches run on a small pool of engine threads; activities run through the invoker with
+Reads happen on the event loop (SQLite WAL readers never wait for the writer); episodes run
+in worker processes (``episode_workers``; the loop here only wakes them) or, in-process, on a
+small pool of engine threads with the entity batches; activities run through the invoker with
 at most ``maxConcurrentActivityFunctions`` at once. Activity results and the HTTP API's writes
 are group-committed (see ``write``). Work handed out in this process is tracked in memory, so
 after a crash every activity without a recorded result simply runs again (at-least-once).
