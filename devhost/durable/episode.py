@@ -409,15 +409,7 @@ class Episode:
                 fire_at = now
                 retry["attempt"] = int(options.get("maxNumberOfAttempts", 1))
             p.retry_timers[str(timer_id)] = task
-            scheduled.append(event(EventType.TimerCreated, now, timer_id, FireAt=to_ts(fire_at)))
-            self.e.post(
-                db,
-                self.iid,
-                "completion",
-                event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
-                fire_at,
-                execution_id=self.inst["execution_id"],
-            )
+            self._schedule_timer(db, timer_id, fire_at, scheduled)
         elif kind == EventType.TimerFired:
             found = p.retry_timers.pop(str(evt["TimerId"]), None)
             if found is None:
@@ -471,17 +463,8 @@ class Episode:
             if kind == CALL_SUB_RETRY:
                 self.progress.retries[str(task_id)] = spec
         elif kind == CREATE_TIMER:
-            fire_at = _parse_time(action["fireAt"])
-            scheduled.append(event(EventType.TimerCreated, now, task_id, FireAt=to_ts(fire_at)))
-            if not action.get("isCanceled"):
-                self.e.post(
-                    db,
-                    self.iid,
-                    "completion",
-                    event(EventType.TimerFired, fire_at, TimerId=task_id, FireAt=to_ts(fire_at)),
-                    fire_at,
-                    execution_id=self.inst["execution_id"],
-                )
+            fire = not action.get("isCanceled")
+            self._schedule_timer(db, task_id, _parse_time(action["fireAt"]), scheduled, fire)
         elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
             target = str(action["instanceId"])
             request_id = str(
@@ -519,6 +502,26 @@ class Episode:
             )
         else:
             raise ValueError(f"unsupported action type {kind!r} in {action!r}")
+
+    def _schedule_timer(
+        self,
+        db: Any,
+        timer_id: int,
+        fire_at: datetime,
+        scheduled: list[dict[str, Any]],
+        fire: bool = True,
+    ) -> None:
+        """Record TimerCreated and queue its TimerFired, visible when it is due."""
+        scheduled.append(event(EventType.TimerCreated, self.now, timer_id, FireAt=to_ts(fire_at)))
+        if fire:
+            self.e.post(
+                db,
+                self.iid,
+                "completion",
+                event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
+                fire_at,
+                execution_id=self.inst["execution_id"],
+            )
 
     def _schedule_activity(
         self,

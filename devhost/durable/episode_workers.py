@@ -281,10 +281,6 @@ class EpisodeWorkers:
         ]
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    @property
-    def processes(self) -> int:
-        return len(self._workers)
-
     def pids(self) -> list[int]:
         """The process ids of the workers now running (for operators and tests)."""
         return [w.pid for w in self._workers if w.pid is not None]
