@@ -14,6 +14,7 @@ from services.errors import InvalidInput, TokenInvalid
 from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 
 DEADLINE = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+KEYS = SigningKeys.parse("current")
 CLAIMS = TokenClaims("req-1", "dana.steward@example.com", "Data Steward", "doc-1", DEADLINE)
 
 
@@ -91,3 +92,30 @@ def test_keys_are_required(setting: str | None) -> None:
     with pytest.raises(InvalidInput) as info:
         SigningKeys.parse(setting)
     assert info.value.field == "APPROVAL_SIGNING_KEYS"
+
+
+def _variants(token: str) -> list[str]:
+    """Strings a lenient base64 decoder reads as the same bytes as ``token``'s parts."""
+    payload, mac = token.split(".")
+    out = []
+    for part, rebuild in ((payload, lambda p: f"{p}.{mac}"), (mac, lambda m: f"{payload}.{m}")):
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        last = alphabet.index(part[-1])
+        unused_bits = {2: 4, 3: 2}.get(len(part) % 4, 0)
+        for flip in range(1, 2 ** unused_bits):  # the last character's unused low bits
+            out.append(rebuild(part[:-1] + alphabet[last ^ flip]))
+        out.append(rebuild(part + "=" * (-len(part) % 4 or 4)))  # padding added
+        out.append(rebuild(part[:3] + "!" + part[3:]))  # a character the decoder skips
+        out.append(rebuild(part[:5] + "\n" + part[5:]))
+    return out
+
+
+def test_only_the_canonical_encoding_verifies() -> None:
+    token = sign_token(KEYS, CLAIMS)
+    variants = _variants(token)
+    assert len(variants) >= 6
+    for variant in variants:
+        assert variant != token
+        with pytest.raises(TokenInvalid):
+            verify_token(KEYS, variant)
+    assert verify_token(KEYS, token) == CLAIMS
