@@ -2,8 +2,10 @@
 
 ``<root>/<path>`` is always the current version, so a person browsing the folder sees the
 library as SharePoint shows it; every version (current included) is kept under
-``<root>/.versions/<path>/`` with a ``versions.json`` manifest. A lock file per document
-serialises concurrent filings of the same path.
+``<root>/.versions/<path>/`` with a ``versions.json`` manifest. A removed version stays in the
+manifest as a tombstone, so its number is never given out again (as SharePoint never reuses
+one): an index row that names a withdrawn version can never point at another document's file.
+A lock file per document serialises concurrent filings of the same path.
 """
 
 from __future__ import annotations
@@ -39,15 +41,16 @@ class FolderDocumentLibrary:
         del content_type  # a folder keeps no content type; the extension says it
         digest = hashlib.sha256(content).hexdigest()
         with self._locked(path):
-            manifest = self._manifest(path)
+            every = self._manifest(path, with_removed=True)
+            manifest = _live(every)
             if manifest and manifest[-1]["sha256"] == digest:
                 return self._version(path, manifest[-1])
-            number = max((int(float(v["id"])) for v in manifest), default=0) + 1
+            number = max((int(float(v["id"])) for v in every), default=0) + 1
             entry: dict[str, Any] = {"id": f"{number}.0", "sha256": digest, "size": len(content),
                      "filedAt": datetime.now(UTC).isoformat(timespec="seconds")}
             _write_atomically(self._version_file(path, entry["id"]), content)
             _write_atomically(self._current_file(path), content)
-            self._save_manifest(path, [*manifest, entry])
+            self._save_manifest(path, [*every, entry])
             return self._version(path, entry)
 
     def versions(self, path: str) -> list[LibraryVersion]:
@@ -64,17 +67,18 @@ class FolderDocumentLibrary:
     def remove_version(self, path: str, version_id: str) -> bool:
         """Remove one version; False if it is not there (already removed by an earlier try)."""
         with self._locked(path):
-            manifest = self._manifest(path)
-            remaining = [v for v in manifest if v["id"] != version_id]
-            if len(remaining) == len(manifest):
+            every = self._manifest(path, with_removed=True)
+            if not any(v["id"] == version_id for v in _live(every)):
                 return False
             self._version_file(path, version_id).unlink(missing_ok=True)
+            every = [{**v, "removed": True} if v["id"] == version_id else v for v in every]
+            remaining = _live(every)
             if remaining:
                 latest = self._version_file(path, remaining[-1]["id"]).read_bytes()
                 _write_atomically(self._current_file(path), latest)
             else:
                 self._current_file(path).unlink(missing_ok=True)
-            self._save_manifest(path, remaining)
+            self._save_manifest(path, every)
             return True
 
     def url(self, path: str) -> str:
@@ -94,12 +98,13 @@ class FolderDocumentLibrary:
     def _version_file(self, path: str, version_id: str) -> Path:
         return self._version_dir(path) / f"{version_id}{Path(path).suffix}"
 
-    def _manifest(self, path: str) -> list[dict[str, Any]]:
+    def _manifest(self, path: str, *, with_removed: bool = False) -> list[dict[str, Any]]:
+        """The versions, oldest first: the live ones, or with the removed ones' tombstones."""
         manifest = self._version_dir(path) / "versions.json"
         if not manifest.is_file():
             return []
         entries: list[dict[str, Any]] = json.loads(manifest.read_text("utf-8"))
-        return entries
+        return entries if with_removed else _live(entries)
 
     def _save_manifest(self, path: str, entries: list[dict[str, Any]]) -> None:
         data = json.dumps(entries, indent=2).encode("utf-8")
@@ -115,6 +120,10 @@ class FolderDocumentLibrary:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _live(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [v for v in entries if not v.get("removed")]
 
 
 def _find(manifest: list[dict[str, Any]], path: str, version_id: str) -> dict[str, Any]:

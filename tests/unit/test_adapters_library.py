@@ -4,11 +4,15 @@ against a recording server that plays a SharePoint drive holding one file."""
 from __future__ import annotations
 
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters import (
     AdapterConfigurationError,
@@ -55,7 +59,36 @@ def test_folder_remove_current_version_restores_the_previous(tmp_path: Path) -> 
     assert (tmp_path / PATH).read_bytes() == b"one"
     assert [v.version_id for v in library.versions(PATH)] == ["1.0"]
     assert library.remove_version(PATH, "2.0") is False  # a retried compensation
-    assert library.upload(PATH, b"three").version_id == "2.0"
+    # The removed version's number is never given out again (an index row may still name it).
+    assert library.upload(PATH, b"three").version_id == "3.0"
+    assert [v.version_id for v in library.versions(PATH)] == ["1.0", "3.0"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.binary(min_size=1, max_size=3).map(lambda b: ("upload", b)),
+                          st.integers(0, 5).map(lambda i: ("remove", i))), max_size=25))
+def test_folder_version_ids_are_never_reused(operations: list[tuple[str, Any]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        library = FolderDocumentLibrary(folder)
+        issued: list[str] = []
+        contents: dict[str, bytes] = {}
+        for kind, value in operations:
+            if kind == "upload":
+                version = library.upload(PATH, value)
+                if version.version_id not in issued:
+                    issued.append(version.version_id)
+                contents[version.version_id] = value
+            else:
+                live = [v.version_id for v in library.versions(PATH)]
+                if live:
+                    library.remove_version(PATH, live[value % len(live)])
+                    contents.pop(live[value % len(live)])
+            live = [v.version_id for v in library.versions(PATH)]
+            assert live == [v for v in issued if v in contents]  # oldest first, none reused
+            for version_id, content in contents.items():
+                assert library.download(PATH, version_id) == content
+            current = Path(folder) / PATH
+            assert (current.read_bytes() == contents[live[-1]]) if live else not current.exists()
 
 
 def test_folder_remove_an_older_version_keeps_the_current_file(tmp_path: Path) -> None:
