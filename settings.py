@@ -59,6 +59,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Blob container of workflow definitions (<name>/<version>.json)."),
     Setting("AZURE_CLIENT_ID", None,
             "Client id of the user-assigned managed identity (azure-identity reads it)."),
+    Setting("REQUESTER_MAIL_DOMAIN", None,
+            "Mail domain of requesters named by user name (requestedBy 'rita' or 'CORP\\rita' "
+            "is mailed at rita@<domain>); unset: such requesters are not mailed, and the audit "
+            "trail says so."),
 )
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import azure.durable_functions as df
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from adapters import Adapters
 from runtime import Runtime, runtime
-from services import append_next, derive_id, parse_timestamp
+from services import append_in, derive_id, parse_timestamp
+from services._transaction import in_transaction
+from services.documents import apply_changes
 from services.errors import InvalidInput
 
 __all__ = ["Step", "blueprint"]
@@ -53,8 +55,39 @@ class Step:
     def db(self) -> Engine:
         return self.rt.adapters.database
 
-    def record(self, event_type: str, data: Any, key: str = "") -> None:
+    def at_revision(self, revision: int) -> Step:
+        """This step with ``revision`` in its input (the step that numbers the revision)."""
+        return replace(self, data={**self.data, "revision": revision})
+
+    @property
+    def revision(self) -> int:
+        """The document revision this run works on (``register_submission`` numbers it)."""
+        value = self.data.get("revision")
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise InvalidInput("revision", "expected the document revision, an integer >= 1")
+        return value
+
+    def event_id(self, event_type: str, key: str = "") -> str:
+        return derive_id(self.document_id, self.revision, event_type, key)
+
+    def record(self, event_type: str, data: dict[str, Any], key: str = "") -> None:
         """Append a business event to the document's audit trail, once per (type, key)."""
-        document_id = self.document_id
-        append_next(self.db, document_id, event_id=derive_id(document_id, event_type, key),
-                    event_type=event_type, data=data, now=self.at)
+        self.commit(None, event_type, data, key)
+
+    def commit(self, changes: Mapping[str, Any] | None, event_type: str, data: dict[str, Any],
+               key: str = "", also: Callable[[Connection], None] | None = None) -> None:
+        """Apply ``changes`` to the document's current revision and record the event that
+        says so, in one transaction: the trail never tells of a change that did not happen.
+        ``also`` runs first in the same transaction (another service's write)."""
+        document_id, revision = self.document_id, self.revision
+        event = {**data, "revision": revision}
+
+        def work(conn: Connection) -> None:
+            if also is not None:
+                also(conn)
+            if changes:
+                apply_changes(conn, document_id, changes, self.at, revision=revision)
+            append_in(conn, document_id, event_id=self.event_id(event_type, key),
+                      event_type=event_type, data=event, now=self.at)
+
+        in_transaction(self.db, work)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from services import document_record, handle_deadline, open_approval, parse_timestamp, record_vote
-from services import update_document as update
 from services.notifications import send_requests
 
 from ._blueprint import Step, blueprint
@@ -23,18 +22,17 @@ def notify_approvers(request: Any) -> dict[str, Any]:
     assessment = assessment if isinstance(assessment, dict) else {}
     opened = open_approval(step.db, step.rt.keys, document_id=step.document_id,
                            instance_id=step.text("instanceId"), assessment=assessment,
-                           now=step.at)
+                           now=step.at, revision=step.revision)
     if opened["route"] == "auto":
-        update(step.db, step.document_id, {"status": "approved"}, step.at)
-        step.record("auto-approved", {"tier": opened["tier"],
-                                      "qualityScore": assessment.get("score")})
+        step.commit({"status": "approved"}, "auto-approved",
+                    {"tier": opened["tier"], "qualityScore": assessment.get("score")})
     else:
         document = {**document_record(step.db, step.document_id), "tier": opened["tier"]}
         mailed = send_requests(step.adapters.mail, opened["requests"], document,
                                step.rt.public_base_url)
-        update(step.db, step.document_id, {"status": "awaiting-approval"}, step.at)
-        step.record("notified", {"approvers": mailed, "deadline": opened["deadline"],
-                                 "route": opened["route"]})
+        step.commit({"status": "awaiting-approval"}, "notified",
+                    {"approvers": mailed, "deadline": opened["deadline"],
+                     "route": opened["route"]})
     # Tokens stay out of the orchestration history: they are credentials.
     return {"deadline": opened["deadline"], "route": opened["route"], "tier": opened["tier"],
             "ballot": opened["ballot"], "escalations": 0}
@@ -42,18 +40,20 @@ def notify_approvers(request: Any) -> dict[str, Any]:
 
 @blueprint.activity_trigger(input_name="cast")
 def count_vote(cast: Any) -> dict[str, Any]:
-    """Count the vote an ``approval`` event carried; returns the ballot (event ``voted``, or
-    ``vote-ignored`` with the reason when the approval no longer takes it)."""
+    """Count the vote an ``approval`` event carried; returns the ballot.
+
+    Casting recorded the ``voted`` event with the vote; this step records only
+    ``vote-ignored`` (with the reason) when the approval no longer takes the vote.
+    """
     step = Step.of(cast)
     vote = step.data.get("vote")
     vote = vote if isinstance(vote, dict) else {}
-    ballot = record_vote(step.db, step.document_id, vote, step.at)
+    ballot = record_vote(step.db, step.document_id, vote, step.at, revision=step.revision)
     ignored = ballot.get("ignoredVote")
-    step.record("voted" if ignored is None else "vote-ignored",
-                {"vote": vote, "decision": ballot["decision"],
-                 "pendingRoles": ballot["pendingRoles"],
-                 **({"reason": ignored} if ignored is not None else {})},
-                key=str(vote.get("requestId", "")))
+    if ignored is not None:
+        step.record("vote-ignored", {"vote": vote, "decision": ballot["decision"],
+                                     "pendingRoles": ballot["pendingRoles"], "reason": ignored},
+                    key=str(vote.get("requestId", "")))
     return ballot
 
 
@@ -64,13 +64,14 @@ def escalate(deadline: Any) -> dict[str, Any]:
     step = Step.of(deadline)
     waited_for = step.text("deadline")
     result = handle_deadline(step.db, step.rt.keys, document_id=step.document_id,
-                             deadline=parse_timestamp(waited_for, "deadline"), now=step.at)
+                             deadline=parse_timestamp(waited_for, "deadline"), now=step.at,
+                             revision=step.revision)
     if result["outcome"] == "escalated":
         mailed = send_requests(step.adapters.mail, result["requests"],
                                document_record(step.db, step.document_id),
                                step.rt.public_base_url)
-        update(step.db, step.document_id, {"status": "escalated"}, step.at)
-        step.record("escalated", {"contacts": mailed, "deadline": result["deadline"]},
+        step.commit({"status": "escalated"}, "escalated",
+                    {"contacts": mailed, "deadline": result["deadline"]},
                     key=str(result["round"]))
     elif result["outcome"] == "timedOut":
         step.record("deadline-passed", {"deadline": result["deadline"]}, key=waited_for)

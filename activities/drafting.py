@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import assess_draft, update_document
+from services import assess_draft
 from services.drafting import DraftRequest, delete_draft, delete_final, draft_document, render_final
 
 from ._blueprint import Step, blueprint
@@ -20,9 +20,8 @@ def generate_draft(request: Any) -> dict[str, Any]:
     summary = draft_document(DraftRequest.from_json(dict(step.data)),
                              sources=step.adapters.sources, blobs=step.adapters.blobs,
                              generated_at=step.at)
-    update_document(step.db, step.document_id,
-                    {"status": "drafted", "draftUrl": summary["draftUrl"]}, step.at)
-    step.record("drafted", {k: summary[k] for k in _DRAFTED})
+    step.commit({"status": "drafted", "draftUrl": summary["draftUrl"]}, "drafted",
+                {k: summary[k] for k in _DRAFTED})
     return summary
 
 
@@ -30,9 +29,8 @@ def generate_draft(request: Any) -> dict[str, Any]:
 def remove_draft(draft: Any) -> dict[str, Any]:
     """Compensation of ``generate_draft``: delete the draft (event ``draft-removed``)."""
     step = Step.of(draft)
-    result = delete_draft(step.document_id, blobs=step.adapters.blobs)
-    update_document(step.db, step.document_id, {"draftUrl": None}, step.at)
-    step.record("draft-removed", result)
+    result = delete_draft(step.document_id, blobs=step.adapters.blobs, revision=step.revision)
+    step.commit({"draftUrl": None}, "draft-removed", result)
     return result
 
 
@@ -40,7 +38,7 @@ def remove_draft(draft: Any) -> dict[str, Any]:
 def assess_document(summary: Any) -> dict[str, Any]:
     """Tier, SLA, route and approvers from the policy tables (event ``assessed``)."""
     step = Step.of(summary)
-    assessment = assess_draft(step.db, dict(step.data))
+    assessment = assess_draft(step.db, {k: v for k, v in step.data.items() if k != "revision"})
     step.record("assessed", assessment)
     return assessment
 
@@ -50,10 +48,9 @@ def generate_final(approval: Any) -> dict[str, Any]:
     """Render the approved document with its approval record and hash (event ``finalized``)."""
     step = Step.of(approval)
     final = render_final(step.document_id, step.data.get("record"), blobs=step.adapters.blobs,
-                         generated_at=step.at)
+                         generated_at=step.at, revision=step.revision)
     url = step.adapters.blobs.url(final["container"], final["blobName"])
-    update_document(step.db, step.document_id, {"finalUrl": url}, step.at)
-    step.record("finalized", {k: final[k] for k in _FINALIZED})
+    step.commit({"finalUrl": url}, "finalized", {k: final[k] for k in _FINALIZED})
     return {**final, "finalUrl": url}
 
 
@@ -61,7 +58,6 @@ def generate_final(approval: Any) -> dict[str, Any]:
 def remove_final(final: Any) -> dict[str, Any]:
     """Compensation of ``generate_final`` (event ``final-removed``)."""
     step = Step.of(final)
-    result = delete_final(step.document_id, blobs=step.adapters.blobs)
-    update_document(step.db, step.document_id, {"finalUrl": None}, step.at)
-    step.record("final-removed", result)
+    result = delete_final(step.document_id, blobs=step.adapters.blobs, revision=step.revision)
+    step.commit({"finalUrl": None}, "final-removed", result)
     return result

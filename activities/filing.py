@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import update_document
 from services.drafting import file_document, unfile_document
 
 from ._blueprint import Step, blueprint
@@ -15,18 +14,16 @@ def file_to_library(document: Any) -> dict[str, Any]:
     """Upload the final document as a new version (event ``filed``)."""
     step = Step.of(document)
     filed = file_document(step.document_id, blobs=step.adapters.blobs,
-                          library=step.adapters.library)
-    update_document(step.db, step.document_id,
-                    {"status": "filed", "libraryUrl": filed["libraryUrl"]}, step.at)
-    step.record("filed", filed)
+                          library=step.adapters.library, revision=step.revision)
+    step.commit({"status": "filed", "libraryUrl": filed["libraryUrl"]}, "filed", filed)
     return filed
 
 
 @blueprint.activity_trigger(input_name="filed")
 def unfile_from_library(filed: Any) -> dict[str, Any]:
-    """Compensation of ``file_to_library``: remove the version it made (event ``unfiled``)."""
+    """Compensation of ``file_to_library``: remove the version it made (event ``unfiled``).
+    The document keeps its library link while an earlier revision's version remains."""
     step = Step.of(filed)
     result = unfile_document(dict(step.data), library=step.adapters.library)
-    update_document(step.db, step.document_id, {"libraryUrl": None}, step.at)
-    step.record("unfiled", result)
+    step.commit({"libraryUrl": result["currentUrl"]}, "unfiled", result)
     return result

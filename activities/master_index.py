@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import restore_previous, update_document, update_master_index
+from services import restore_previous, update_master_index
 
 from ._blueprint import Step, blueprint
 
@@ -17,10 +17,10 @@ def index_document(entry: Any) -> dict[str, Any]:
     result = update_master_index(
         step.db, document_id=step.document_id, database_name=step.text("databaseName"),
         physical_name=step.text("physicalName"),
-        entry=details if isinstance(details, dict) else {}, now=step.at)
-    update_document(step.db, step.document_id, {"status": "indexed"}, step.at)
-    step.record("indexed", {"version": result["version"],
-                            "previousVersion": result["previousVersion"]})
+        entry=details if isinstance(details, dict) else {}, now=step.at,
+        revision=step.revision)
+    step.commit({"status": "indexed"}, "indexed", {"version": result["version"],
+                                                  "previousVersion": result["previousVersion"]})
     return result
 
 
@@ -29,6 +29,7 @@ def restore_index(indexed: Any) -> dict[str, Any]:
     """Compensation of ``index_document``: the previous version is current again
     (event ``index-restored``)."""
     step = Step.of(indexed)
-    result = restore_previous(step.db, document_id=step.document_id, now=step.at)
+    result = restore_previous(step.db, document_id=step.document_id, now=step.at,
+                              revision=step.revision)
     step.record("index-restored", result)
     return result

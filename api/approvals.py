@@ -66,7 +66,8 @@ def approval_page(req: func.HttpRequest) -> func.HttpResponse:
         view = _inspect(current, req)
         if view["state"] in _CLOSED_STATES:
             raise Gone(_CLOSED_STATES[view["state"]])
-        has_draft = draft_exists(current.adapters.blobs, view["request"]["documentId"])
+        has_draft = draft_exists(current.adapters.blobs, view["request"]["documentId"],
+                                 view["request"]["revision"])
     except Exception as error:  # every failure is a readable page
         return _error_page(error)
     # Relative to this page's URL, so the link works behind any host name and prefix.
@@ -90,7 +91,7 @@ async def approval_decision(req: func.HttpRequest,
         result = redemption.to_json()
         # A repeat must not reach the workflow twice: only a first decision raises the event.
         result["eventRaised"] = (not redemption.replayed and await raise_approval(
-            client, current.adapters.database, result["vote"]))
+            client, redemption.instance_id, result["vote"]))
     except Exception as error:  # every failure is a problem (or its page)
         return _error_page(error) if wants_html else problem_response(error, INSTANCE)
     return html_response(decision_page(result)) if wants_html else json_response(result)
@@ -103,6 +104,7 @@ def approval_draft(req: func.HttpRequest) -> func.HttpResponse:
         current = runtime()
         view = _inspect(current, req)
         return draft_response(current.adapters.blobs, view["request"]["documentId"],
+                              view["request"]["revision"],
                               (view.get("document") or {}).get("physicalName"))
     except Exception as error:  # every failure is a readable page
         return _error_page(error)

@@ -10,6 +10,7 @@ from api._blueprint import blueprint
 from api.problems import answer_json
 from runtime import runtime
 from services import audit_trail, document_record
+from services.ids import canonical_document_id
 
 __all__ = ["document_events"]
 
@@ -25,4 +26,4 @@ def _trail(document_id: str) -> dict[str, Any]:
 @blueprint.route(route="documents/{documentId}/events", methods=["GET"])
 def document_events(req: func.HttpRequest) -> func.HttpResponse:
     """``{"streamId", "events": [...], "verification": {"ok", "length", "head", ...}}``."""
-    return answer_json(req, lambda: _trail(req.route_params["documentId"]))
+    return answer_json(req, lambda: _trail(canonical_document_id(req.route_params["documentId"])))

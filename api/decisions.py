@@ -6,12 +6,12 @@ JSON: ``{"decision": "approve" | "reject", "comment": "..."}``. Each problem nam
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 from dataclasses import dataclass
 
 from services import InvalidInput
 from services.ballot import parse_comment, parse_decision
+from services.json_input import parse_json
 
 __all__ = ["Decision", "parse_decision_body"]
 
@@ -39,11 +39,7 @@ def parse_decision_body(content_type: str | None, body: bytes) -> Decision:
                 raise InvalidInput(name, "expected one value")
         fields: dict[str, object] = {k: v[0] for k, v in pairs.items() if k in _FIELDS}
     elif media_type == "application/json" or media_type.endswith("+json"):
-        try:
-            parsed = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise InvalidInput("body", "expected JSON: {\"decision\": \"approve\" | "
-                               "\"reject\", \"comment\": \"...\"}") from None
+        parsed = parse_json(body)
         if not isinstance(parsed, dict):
             raise InvalidInput("body", "expected a JSON object with \"decision\"")
         unknown = sorted(set(parsed) - set(_FIELDS))

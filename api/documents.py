@@ -12,6 +12,7 @@ from api.drafts import draft_response
 from api.problems import answer_json, problem_response
 from runtime import runtime
 from services import document_record, document_view
+from services.ids import canonical_document_id
 
 __all__ = ["document_draft", "document_status"]
 
@@ -30,16 +31,18 @@ def _status(document_id: str) -> dict[str, Any]:
 @blueprint.route(route="documents/{documentId}", methods=["GET"])
 def document_status(req: func.HttpRequest) -> func.HttpResponse:
     """Status, approval (waiting for whom, deadline, votes), links, master-index entry."""
-    return answer_json(req, lambda: _status(req.route_params["documentId"]))
+    return answer_json(req, lambda: _status(canonical_document_id(
+        req.route_params["documentId"])))
 
 
 @blueprint.route(route="documents/{documentId}/draft", methods=["GET"])
 def document_draft(req: func.HttpRequest) -> func.HttpResponse:
     """The draft ``.docx``; 404 for an unknown document or one whose draft is gone."""
-    document_id = req.route_params["documentId"]
+    document_id = canonical_document_id(req.route_params["documentId"])
     try:
         current = runtime()
         record = document_record(current.adapters.database, document_id)
-        return draft_response(current.adapters.blobs, document_id, record["physicalName"])
+        return draft_response(current.adapters.blobs, document_id, record["revision"],
+                              record["physicalName"])
     except Exception as error:  # every failure becomes a problem document
         return problem_response(error, f"/api/documents/{document_id}/draft")

@@ -11,15 +11,16 @@ from services.drafting import DOCUMENTS_CONTAINER, draft_blob_name
 __all__ = ["draft_exists", "draft_response"]
 
 
-def draft_exists(blobs: BlobStore, document_id: str) -> bool:
-    return blobs.exists(DOCUMENTS_CONTAINER, draft_blob_name(document_id))
+def draft_exists(blobs: BlobStore, document_id: str, revision: int) -> bool:
+    return blobs.exists(DOCUMENTS_CONTAINER, draft_blob_name(document_id, revision))
 
 
-def draft_response(blobs: BlobStore, document_id: str,
+def draft_response(blobs: BlobStore, document_id: str, revision: int,
                    physical_name: str | None) -> func.HttpResponse:
-    """The draft ``.docx`` as an attachment; ``NotFound`` once it is deleted (or not drafted)."""
+    """The draft ``.docx`` of a document revision as an attachment; ``NotFound`` once it is
+    deleted (or not drafted)."""
     try:
-        blob = blobs.get(DOCUMENTS_CONTAINER, draft_blob_name(document_id))
+        blob = blobs.get(DOCUMENTS_CONTAINER, draft_blob_name(document_id, revision))
     except NotFoundError:
         raise NotFound(f"document {document_id} has no draft") from None
     filename = f"{physical_name or document_id}-draft.docx"

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from services import InvalidInput, Principal
+from services.json_input import parse_json
 
 __all__ = ["OBJECT_ID_CLAIMS", "caller", "principal_from_headers"]
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
 ID_HEADER = "x-ms-client-principal-id"
 NAME_HEADER = "x-ms-client-principal-name"
+PRINCIPAL_FIELD = "X-MS-CLIENT-PRINCIPAL"
 # Entra ID's object id claim, in the long form App Service reports and the short form.
 OBJECT_ID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
 _NAME_CLAIMS = ("preferred_username", "email",
@@ -28,12 +29,12 @@ _NAME_CLAIMS = ("preferred_username", "email",
 
 def _decode(encoded: str) -> dict[str, Any]:
     try:
-        value = json.loads(base64.b64decode(encoded + "=" * (-len(encoded) % 4),
-                                            validate=True))
-    except (binascii.Error, ValueError):
+        value = parse_json(base64.b64decode(encoded + "=" * (-len(encoded) % 4),
+                                            validate=True), PRINCIPAL_FIELD)
+    except (binascii.Error, ValueError, InvalidInput):
         value = None
     if not isinstance(value, dict) or not isinstance(value.get("claims", []), list):
-        raise InvalidInput("X-MS-CLIENT-PRINCIPAL", "expected base64-encoded JSON with "
+        raise InvalidInput(PRINCIPAL_FIELD, "expected base64-encoded JSON with "
                            "\"claims\", as App Service authentication sends it")
     return value
 

@@ -1,8 +1,9 @@
 """HTTP answers of the API: JSON bodies and RFC 9457 ``application/problem+json`` errors.
 
 Every error the API answers is a problem document; a ``ServiceError`` maps to its own status
-and title (``InvalidInput`` also names the ``field``), anything unexpected to a 500 whose
-detail hides internals (the exception is logged instead).
+and title (``InvalidInput`` also names the ``field``); a database or outside service that
+fails is a 503 with ``Retry-After``; anything unexpected a 500 whose detail hides internals
+(the exception is logged instead).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 import azure.functions as func
+from sqlalchemy.exc import OperationalError
 
+from adapters.errors import RemoteServiceError
 from services import InvalidInput, ServiceError
 
 __all__ = ["JSON", "PROBLEM_JSON", "answer_json", "json_response", "problem_for",
@@ -37,6 +40,15 @@ def problem_for(error: Exception, instance: str | None = None) -> dict[str, Any]
         if isinstance(error, InvalidInput):
             problem["field"] = error.field
         return problem
+    if isinstance(error, OperationalError | RemoteServiceError):
+        # The database or an outside service is down or busy: the request may succeed later.
+        log.warning("a dependency failed answering %s: %s", instance, error)
+        problem = {"type": "urn:problem:ServiceUnavailable", "title": "Service unavailable",
+                   "status": 503, "detail": "a service this request needs did not answer; "
+                   "try again in a moment"}
+        if instance is not None:
+            problem["instance"] = instance
+        return problem
     log.error("unexpected error answering %s", instance, exc_info=error)
     problem = {"type": "urn:problem:InternalError", "title": "Internal error", "status": 500,
                "detail": "the request could not be completed; the error was logged"}
@@ -47,8 +59,9 @@ def problem_for(error: Exception, instance: str | None = None) -> dict[str, Any]
 
 def problem_response(error: Exception, instance: str | None = None) -> func.HttpResponse:
     problem = problem_for(error, instance)
+    headers = {"Retry-After": "5"} if problem["status"] == 503 else None
     return func.HttpResponse(json.dumps(problem, indent=2), status_code=problem["status"],
-                             mimetype=PROBLEM_JSON, charset="utf-8")
+                             mimetype=PROBLEM_JSON, charset="utf-8", headers=headers)
 
 
 def answer_json(req: func.HttpRequest, produce: Callable[[], Any]) -> func.HttpResponse:

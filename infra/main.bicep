@@ -56,6 +56,9 @@ param allowedIpAddresses array = []
 @description('Verified SendGrid sender address of workflow mail.')
 param mailFrom string
 
+@description('Mail domain of requesters who are named by user name (rita -> rita@domain).')
+param requesterMailDomain string = ''
+
 @secure()
 @description('SendGrid API key, stored in Key Vault; may be set later.')
 param sendGridApiKey string = ''
@@ -240,6 +243,7 @@ module functionApp 'app/function.bicep' = {
     schedulerEndpoint: useScheduler ? scheduler.outputs.endpoint : ''
     taskHubName: taskHubName
     mailFrom: mailFrom
+    requesterMailDomain: requesterMailDomain
     graphSiteId: graphSiteId
     graphDriveId: graphDriveId
     trustEasyAuth: trustEasyAuth

@@ -5,7 +5,8 @@ already used for another object) is quarantined with a reason code and completed
 Bus does not redeliver it ten times into the dead-letter queue. Anything else that fails (the
 app database or the durable client is down) raises, so the message is redelivered.
 The instance id is the document id: a message for a document whose instance is still pending,
-running or suspended starts nothing and leaves a ``duplicate-ignored`` audit event.
+running or suspended starts nothing and leaves a ``duplicate-ignored`` audit event; one for a
+document whose run has ended starts a new run, which makes the document's next revision.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ from sqlalchemy.engine import Engine
 
 from services import (
     IdempotencyMismatch,
+    InvalidInput,
     append_next,
     derive_id,
     quarantine_message,
     register_document,
 )
+from services.json_input import JsonInputError, parse_json
+from services.text import check_name, log_text
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -96,7 +100,8 @@ class ReceivedMessage:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What ingress did with a message: ``started``, ``duplicate-ignored`` or ``quarantined``."""
+    """What ingress did with a message: ``started``, ``already-started`` (a redelivery of the
+    message that started the current run), ``duplicate-ignored`` or ``quarantined``."""
 
     action: str
     message_id: str
@@ -146,13 +151,9 @@ def parse_schema_change(body: bytes) -> SchemaChange:
     """The message in ``body``, or ``BadMessage`` (``not-json`` / ``schema-invalid``) listing
     every problem, each naming its field."""
     try:
-        message = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise BadMessage("not-json", {"error": f"the body is not UTF-8 text ({error.reason} "
-                                               f"at byte {error.start})"}) from None
-    except json.JSONDecodeError as error:
-        raise BadMessage("not-json", {"error": f"the body is not JSON: {error.msg} at line "
-                                               f"{error.lineno} column {error.colno}"}) from None
+        message = parse_json(body)
+    except JsonInputError as error:
+        raise BadMessage("not-json", {"error": f"the body is {error.problem}"}) from None
     validator = _validator()
     properties = validator.schema["properties"]
     # One error per field: "" breaks both minLength and pattern, but one message says it.
@@ -160,6 +161,16 @@ def parse_schema_change(body: bytes) -> SchemaChange:
     for failure in validator.iter_errors(message):
         for described in _describe(failure, properties):
             by_field.setdefault(described["field"], described)
+    # JSON Schema's "$" also matches before a final newline in Python's regex engine, so the
+    # patterns alone let "sales.orders\n" through: every field is also checked as a name.
+    for name in properties if isinstance(message, dict) else ():
+        value = message.get(name)
+        if isinstance(value, str) and name not in by_field:
+            try:
+                check_name(value, name)
+            except InvalidInput as error:
+                by_field[name] = {"field": name, "message": f"{name}: {error.detail}; expected "
+                                                            f"{properties[name]['description']}"}
     if by_field:
         raise BadMessage("schema-invalid", {"errors": [by_field[f] for f in sorted(by_field)]})
     return SchemaChange(document_id=message["documentId"].lower(),
@@ -186,10 +197,9 @@ async def accept_schema_change(message: ReceivedMessage, *, engine: Engine,
                 "field": "databaseName",
                 "message": f"databaseName: {change.database_name!r} is not a configured "
                            "source database (SOURCE_DATABASES)"})
-        status = _runtime_status(await client.get_status(change.document_id))
-        if status in ACTIVE_STATUSES:
-            return _ignore_duplicate(engine, message, change, status, now)
         try:
+            # First, whatever the instance is doing: a document id names one object for good,
+            # so another object under it is a conflict, never a duplicate.
             register_document(engine, document_id=change.document_id,
                               instance_id=change.document_id,
                               database_name=change.database_name,
@@ -199,13 +209,40 @@ async def accept_schema_change(message: ReceivedMessage, *, engine: Engine,
         except IdempotencyMismatch as error:
             raise BadMessage("document-conflict", {"field": "documentId",
                                                    "message": error.detail}) from None
+        instance = await client.get_status(change.document_id)
+        status = _runtime_status(instance)
+        if _started_by(instance) == message.key:
+            # A redelivery of the message that started this run (the completion was lost):
+            # whatever the run's state, it is this message's run. Start nothing, record nothing.
+            return Outcome("already-started", message.key, change.document_id,
+                           details={"runtimeStatus": status})
+        if status in ACTIVE_STATUSES:
+            return _ignore_duplicate(engine, message, change, status, now)
     except BadMessage as bad:
         return _quarantine(engine, message, bad, now)
+    # None, Completed, Failed or Terminated: a new run, which makes the document's next
+    # revision (a second change of a finished document is a new revision, not a replay).
     await client.start_new(ORCHESTRATOR, change.document_id,
-                           {"workflow": WORKFLOW, "input": change.to_json()})
-    log.info("schema change %s: started workflow %s for %s.%s", message.key,
-             change.document_id, change.database_name, change.physical_name)
+                           {"workflow": WORKFLOW,
+                            "input": {**change.to_json(), "messageId": message.key}})
+    log.info("schema change %s: started workflow %s for %s.%s (instance was %s)",
+             log_text(message.key), change.document_id, change.database_name,
+             change.physical_name, status or "new")
     return Outcome("started", message.key, change.document_id)
+
+
+def _started_by(instance: Any) -> str | None:
+    """The message id the instance's current run was started for, if ingress started it."""
+    started = getattr(instance, "input_", None)
+    if isinstance(started, str):
+        try:
+            started = json.loads(started)
+        except ValueError:
+            return None
+    if not isinstance(started, dict) or not isinstance(started.get("input"), dict):
+        return None
+    message_id = started["input"].get("messageId")
+    return message_id if isinstance(message_id, str) else None
 
 
 def _ignore_duplicate(engine: Engine, message: ReceivedMessage, change: SchemaChange,
@@ -216,7 +253,7 @@ def _ignore_duplicate(engine: Engine, message: ReceivedMessage, change: SchemaCh
                 event_type="duplicate-ignored",
                 data={"messageId": message.key, "source": QUEUE, **change.to_json()}, now=now)
     log.warning("schema change %s: instance %s is %s; duplicate ignored, nothing started",
-                message.key, change.document_id, status)
+                log_text(message.key), change.document_id, status)
     return Outcome("duplicate-ignored", message.key, change.document_id,
                    details={"runtimeStatus": status})
 
@@ -226,5 +263,6 @@ def _quarantine(engine: Engine, message: ReceivedMessage, bad: BadMessage,
     details = {**bad.details, "deliveryCount": message.delivery_count}
     quarantine_message(engine, message_id=message.key, source=QUEUE, reason=bad.reason,
                        details=details, body=message.body, now=now)
-    log.warning("schema change %s quarantined (%s): %s", message.key, bad.reason, bad.details)
+    log.warning("schema change %s quarantined (%s): %s", log_text(message.key), bad.reason,
+                log_text(bad.details))
     return Outcome("quarantined", message.key, reason=bad.reason, details=details)

@@ -123,6 +123,7 @@ class Interpreter:
             "state": {},
             "system": {
                 "instanceId": self.context.instance_id,
+                "executionId": execution_id(self.context),
                 "workflow": self.definition.name,
                 "version": self.definition.version,
                 "startedAt": format_timestamp(self.clock.now()),
@@ -539,3 +540,17 @@ def _timestamp(value: Any) -> datetime:
         return parse_timestamp(value)
     except ValueError as exc:
         raise WorkflowError(EXPRESSION_FAILED, str(exc)) from None
+
+
+def execution_id(context: Any) -> str | None:
+    """The id of this run of the instance, from its ``ExecutionStarted`` history event.
+
+    An instance id is reused when an instance is started again (or restarted); the execution
+    id tells the runs apart, so a step can key what a run owns by it. The SDK keeps the
+    event's ``OrchestrationInstance`` as sent by the host; hosts that send none give None.
+    """
+    for event in getattr(context, "histories", None) or ():
+        instance = getattr(event, "OrchestrationInstance", None)
+        if isinstance(instance, dict) and instance.get("ExecutionId"):
+            return str(instance["ExecutionId"])
+    return None

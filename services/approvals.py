@@ -17,17 +17,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from services import db
 from services._input import required_text
 from services._time import iso, utc
+from services._transaction import in_transaction
 from services.ballot import (
     OPEN,
     Vote,
     ballot_json,
     cast_vote,
-    current_ballot,
     load_case,
     load_votes,
     lock_case,
@@ -42,6 +41,7 @@ __all__ = [
     "Principal",
     "Redemption",
     "close_approval",
+    "close_in",
     "handle_deadline",
     "inspect_token",
     "open_approval",
@@ -81,7 +81,8 @@ class Redemption:
 
 def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "requestId": row["request_id"], "documentId": row["document_id"], "kind": row["kind"],
+        "requestId": row["request_id"], "documentId": row["document_id"],
+        "revision": row["revision"], "kind": row["kind"],
         "role": row["role"], "round": row["round"],
         "approver": {"name": row["approver_name"], "email": row["approver_email"],
                      "principalId": row["principal_id"]},
@@ -95,16 +96,17 @@ def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
     return result
 
 
-def _requests(conn: Connection, document_id: str, round_: int | None = None) -> list[Any]:
+def _requests(conn: Connection, document_id: str, revision: int,
+              round_: int | None = None) -> list[Any]:
     r = db.approval_requests
-    query = sa.select(r).where(r.c.document_id == document_id)
+    query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
     if round_ is not None:
         query = query.where(r.c.round == round_)
     return list(conn.execute(query.order_by(r.c.round, r.c.position))
                 .mappings().all())
 
 
-def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
+def _request_rows(document_id: str, revision: int, *, kind: str, round_: int, role: str,
                   people: Sequence[Mapping[str, Any]], field: str, deadline: datetime,
                   now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
@@ -119,9 +121,10 @@ def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
             raise InvalidInput(f"{field}[{i}].email", f"{email} is listed twice")
         seen.add(email.lower())
         rows.append({
-            "request_id": derive_id("approval-request", document_id, round_, role,
+            "request_id": derive_id("approval-request", document_id, revision, round_, role,
                                     email.lower()),
-            "document_id": document_id, "role": role, "kind": kind, "round": round_,
+            "document_id": document_id, "revision": revision, "role": role, "kind": kind,
+            "round": round_,
             "approver_email": email, "approver_name": name, "principal_id": principal_id,
             "deadline": deadline, "created_at": now, "position": i,
         })
@@ -129,7 +132,8 @@ def _request_rows(document_id: str, *, kind: str, round_: int, role: str,
 
 
 def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instance_id: str,
-                  assessment: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+                  assessment: Mapping[str, Any], now: datetime,
+                  revision: int = 1) -> dict[str, Any]:
     """Create the approval of a document from its assessment and fix its deadline.
 
     Returns ``{"documentId", "deadline", "route", "tier", "requests": [{..., "token"}],
@@ -144,41 +148,44 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
     deadline = (now + timedelta(hours=sla_hours)).replace(microsecond=0)
     rows = [row for entry_index, entry in enumerate(approvers)
             for row in _request_rows(
-                document_id, kind="approver", round_=0, role=entry["role"],
+                document_id, revision, kind="approver", round_=0, role=entry["role"],
                 people=entry["members"], field=f"assessment.approvers[{entry_index}].members",
                 deadline=deadline, now=now)]
     for position, row in enumerate(rows):
         row["position"] = position
     case = {
-        "document_id": document_id, "instance_id": instance_id, "tier": tier, "route": route,
+        "document_id": document_id, "revision": revision, "instance_id": instance_id,
+        "tier": tier, "route": route,
         "required_roles": required, "assessment": dict(assessment), "deadline": deadline,
         "escalations": 0, "status": "approved" if route == "auto" else OPEN,
         "opened_at": now, "ended_at": now if route == "auto" else None,
     }
-    try:
-        with engine.begin() as conn:
-            if _existing_case(conn, document_id) is None:
-                conn.execute(sa.insert(db.approval_cases).values(**case))
-                if rows:
-                    conn.execute(sa.insert(db.approval_requests), rows)
-    except IntegrityError:
-        pass  # a concurrent retry of the same step created it first; read it below
+    def open_case(conn: Connection) -> None:
+        if _existing_case(conn, document_id, revision) is None:
+            conn.execute(sa.insert(db.approval_cases).values(**case))
+            if rows:
+                conn.execute(sa.insert(db.approval_requests), rows)
+
+    # A concurrent retry of the same step that opens it first makes this pass read it.
+    in_transaction(engine, open_case)
     with engine.connect() as conn:
-        stored = load_case(conn, document_id)
+        stored = load_case(conn, document_id, revision)
         if (stored["route"], stored["required_roles"], stored["instance_id"]) != (
                 route, required, instance_id):
             raise IdempotencyMismatch(
                 f"document {document_id} already has an approval with route "
                 f"{stored['route']!r} and roles {stored['required_roles']}")
-        requests = [_request_json(r, keys) for r in _requests(conn, document_id, 0)]
-        return {"documentId": document_id, "deadline": iso(stored["deadline"]),
-                "route": stored["route"], "tier": stored["tier"], "requests": requests,
-                "ballot": ballot_json(stored, load_votes(conn, document_id))}
+        requests = [_request_json(r, keys) for r in _requests(conn, document_id, revision, 0)]
+        return {"documentId": document_id, "revision": revision,
+                "deadline": iso(stored["deadline"]), "route": stored["route"],
+                "tier": stored["tier"], "requests": requests,
+                "ballot": ballot_json(stored, load_votes(conn, document_id, revision))}
 
 
-def _existing_case(conn: Connection, document_id: str) -> Any:
-    return conn.execute(sa.select(db.approval_cases.c.document_id).where(
-        db.approval_cases.c.document_id == document_id)).scalar_one_or_none()
+def _existing_case(conn: Connection, document_id: str, revision: int) -> Any:
+    c = db.approval_cases
+    return conn.execute(sa.select(c.c.document_id).where(
+        c.c.document_id == document_id, c.c.revision == revision)).scalar_one_or_none()
 
 
 def _parse_assessment(assessment: Mapping[str, Any]
@@ -215,7 +222,8 @@ def _parse_assessment(assessment: Mapping[str, Any]
 
 
 def handle_deadline(engine: Engine, keys: SigningKeys, *, document_id: str, deadline: datetime,
-                    now: datetime, policy: ApprovalPolicy | None = None) -> dict[str, Any]:
+                    now: datetime, policy: ApprovalPolicy | None = None,
+                    revision: int = 1) -> dict[str, Any]:
     """What happens when the wait for votes times out at ``deadline``.
 
     ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
@@ -227,27 +235,23 @@ def handle_deadline(engine: Engine, keys: SigningKeys, *, document_id: str, dead
     """
     now, deadline = utc(now), utc(deadline, "deadline")
     policy = policy or load_policy(engine)
-    for attempt in range(2):
-        try:
-            with engine.begin() as conn:
-                return _handle_deadline(conn, keys, policy, document_id=document_id,
-                                        deadline=deadline, now=now)
-        except IntegrityError:
-            if attempt:  # a concurrent retry escalated first; the second pass replays it
-                raise
-    raise AssertionError("unreachable")
+    # A concurrent retry that escalates first makes the next pass replay its round.
+    return in_transaction(engine, lambda conn: _handle_deadline(
+        conn, keys, policy, document_id=document_id, revision=revision, deadline=deadline,
+        now=now))
 
 
 def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy, *,
-                     document_id: str, deadline: datetime, now: datetime) -> dict[str, Any]:
-    case = lock_case(conn, document_id)
+                     document_id: str, revision: int, deadline: datetime,
+                     now: datetime) -> dict[str, Any]:
+    case = lock_case(conn, document_id, revision)
     result: dict[str, Any] = {"documentId": document_id, "round": case["escalations"],
                               "requests": []}
     c = db.approval_cases
     if case["deadline"] > deadline and case["escalations"] > 0:
         outcome = "escalated"  # this deadline was already escalated: replay that round
-        result["requests"] = [_request_json(r, keys)
-                              for r in _requests(conn, document_id, case["escalations"])]
+        result["requests"] = [_request_json(r, keys) for r in
+                              _requests(conn, document_id, revision, case["escalations"])]
     elif case["status"] != OPEN:
         outcome = {"timed-out": "timedOut", "cancelled": "cancelled"}.get(case["status"],
                                                                           "decided")
@@ -260,38 +264,54 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
         outcome = "escalated"
         round_ = case["escalations"] + 1
         extended = deadline + timedelta(hours=policy.extension_hours)
-        rows = _request_rows(document_id, kind="escalation", round_=round_,
+        rows = _request_rows(document_id, revision, kind="escalation", round_=round_,
                              role=ALL_OPEN_ROLES,
                              people=[p.to_json() for p in policy.escalation_contacts],
                              field="policy.escalation.contacts", deadline=extended, now=now)
-        conn.execute(sa.update(c).where(c.c.document_id == document_id)
-                     .values(deadline=extended, escalations=round_))
+        mine = (c.c.document_id == document_id, c.c.revision == revision)
+        conn.execute(sa.update(c).where(*mine).values(deadline=extended, escalations=round_))
         conn.execute(sa.insert(db.approval_requests), rows)
         result["round"] = round_
         result["requests"] = [_request_json(r, keys)
-                              for r in _requests(conn, document_id, round_)]
+                              for r in _requests(conn, document_id, revision, round_)]
     else:
         outcome = "timedOut"
-        conn.execute(sa.update(c).where(c.c.document_id == document_id)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id,
+                                        c.c.revision == revision)
                      .values(status="timed-out", ended_at=now))
-    case = load_case(conn, document_id)
+    case = load_case(conn, document_id, revision)
     result.update(outcome=outcome, deadline=iso(case["deadline"]),
-                  ballot=ballot_json(case, load_votes(conn, document_id)))
+                  ballot=ballot_json(case, load_votes(conn, document_id, revision)))
     return result
 
 
-def close_approval(engine: Engine, document_id: str, status: str,
-                   now: datetime) -> dict[str, Any]:
+def close_approval(engine: Engine, document_id: str, status: str, now: datetime, *,
+                   revision: int | None = None) -> dict[str, Any] | None:
     """End an open approval (``cancelled`` on failure or compensation, ``timed-out``);
-    afterwards its links answer 410. An approval that already ended keeps its outcome."""
+    afterwards its links answer 410. An approval that already ended keeps its outcome.
+
+    Returns the ballot, or None when the revision never opened an approval (it failed
+    before asking anyone): a failure path must not fail for want of an approval.
+    """
     if status not in ("cancelled", "timed-out"):
         raise InvalidInput("status", "expected \"cancelled\" or \"timed-out\"")
+    return in_transaction(engine, lambda conn: close_in(conn, document_id, status, now,
+                                                        revision=revision))
+
+
+def close_in(conn: Connection, document_id: str, status: str, now: datetime, *,
+             revision: int | None = None) -> dict[str, Any] | None:
+    """``close_approval`` inside the caller's transaction."""
     c = db.approval_cases
-    with engine.begin() as conn:
-        load_case(conn, document_id)
-        conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.status == OPEN)
-                     .values(status=status, ended_at=utc(now)))
-    return current_ballot(engine, document_id)
+    try:
+        case = load_case(conn, document_id, revision)
+    except NotFound:
+        return None
+    mine = (c.c.document_id == document_id, c.c.revision == case["revision"])
+    conn.execute(sa.update(c).where(*mine, c.c.status == OPEN)
+                 .values(status=status, ended_at=utc(now)))
+    case = load_case(conn, document_id, case["revision"])
+    return ballot_json(case, load_votes(conn, document_id, case["revision"]))
 
 
 def _authorise(engine: Engine, keys: SigningKeys, token: str,
@@ -307,8 +327,9 @@ def _authorise(engine: Engine, keys: SigningKeys, token: str,
                                                        claims.document_id):
         raise TokenInvalid("the approval link names no request of ours")
     if principal is not None and not _same_person(principal, request):
-        raise Forbidden(f"this link belongs to {request['approver_email']}; you are signed in "
-                        f"as {principal.name or principal.id}")
+        # Whose link it is stays unsaid: the caller is, by definition, not that person.
+        raise Forbidden(f"this approval link was sent to another approver; you are signed in "
+                        f"as {principal.name or principal.id or 'nobody'}")
     return request
 
 
@@ -329,8 +350,8 @@ def inspect_token(engine: Engine, keys: SigningKeys, token: str, *, now: datetim
     request = _authorise(engine, keys, token, principal)
     document_id = request["document_id"]
     with engine.connect() as conn:
-        case = load_case(conn, document_id)
-        votes = load_votes(conn, document_id)
+        case = load_case(conn, document_id, request["revision"])
+        votes = load_votes(conn, document_id, request["revision"])
     vote = next((v for v in votes if v.request_id == request["request_id"]), None)
     if vote is not None:
         state = "decided"
@@ -366,7 +387,7 @@ def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str
     request = _authorise(engine, keys, token, principal)
     vote, replayed = cast_vote(engine, request["request_id"], decision, comment, now)
     with engine.connect() as conn:
-        instance_id = load_case(conn, request["document_id"])["instance_id"]
-    return Redemption(vote, current_ballot(engine, request["document_id"]), replayed,
-                      instance_id)
+        case = load_case(conn, request["document_id"], request["revision"])
+        ballot = ballot_json(case, load_votes(conn, request["document_id"], case["revision"]))
+    return Redemption(vote, ballot, replayed, case["instance_id"])
 

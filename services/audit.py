@@ -1,9 +1,11 @@
 """The audit trail: an append-only, hash-chained stream of business events per document.
 
-Appends are optimistic: the caller names the version it expects the stream to have, and the
-(stream, version) primary key lets exactly one of two racing appends win; the other gets
-``ConcurrencyConflict``. Each event's hash is SHA-256 over the canonical JSON of the previous
-hash and the event, so editing or removing a stored event breaks the chain at that point.
+An event is appended in the same transaction as the state change it records (``append_in``),
+so a vote and its ``voted`` event exist together or not at all. The (stream, version) primary
+key lets exactly one of two racing appends win; the other's transaction runs again and then
+sees the winner (or, naming an expected version, gets ``ConcurrencyConflict``). Each event's
+hash is SHA-256 over the canonical JSON of the previous hash and the event, so editing or
+removing a stored event breaks the chain at that point.
 Appending the same event id again returns the stored event (activities run at least once).
 """
 
@@ -16,12 +18,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from services import db
 from services._canonical import canonical_json, sha256_hex
 from services._input import required_text
 from services._time import iso, utc
+from services._transaction import in_transaction
 from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "ChainVerification",
     "append",
+    "append_in",
     "append_next",
     "audit_trail",
     "event_hash",
@@ -37,7 +40,6 @@ __all__ = [
 ]
 
 GENESIS_HASH = "0" * 64  # the "previous hash" of a stream's first event
-_RACE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -101,14 +103,8 @@ def _head(conn: Connection, stream_id: str) -> tuple[int, str]:
     return (0, GENESIS_HASH) if row is None else (row.version, row.hash)
 
 
-def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: str,
-           event_type: str, data: Any, now: datetime) -> AuditEvent:
-    """Append one event if the stream is at ``expected_version`` (0 for a new stream).
-
-    Returns the stored event. The same ``event_id`` again returns the stored event unchanged
-    (whatever the expected version); with other content it raises ``IdempotencyMismatch``.
-    A stale expected version raises ``ConcurrencyConflict``.
-    """
+def _checked(stream_id: str, event_id: str, event_type: str, data: Any) -> tuple[str, Any]:
+    """The event's canonical data text and what a reader will get back from it."""
     a = db.audit_events
     # Ids are compared as given (no trimming): check them, keep them.
     for value, field, column in ((stream_id, "streamId", a.c.stream_id),
@@ -116,65 +112,68 @@ def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: s
                                  (event_type, "type", a.c.event_type)):
         if required_text(value, field, column) != value:
             raise InvalidInput(field, "expected no leading or trailing spaces")
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int) \
-            or expected_version < 0:
-        raise InvalidInput("expectedVersion", "expected an integer >= 0")
     try:
         data_text = canonical_json(data)
     except (TypeError, ValueError) as exc:
         raise InvalidInput("data", f"expected JSON-serialisable data ({exc})") from None
-    data = json.loads(data_text)  # what a reader will get back, e.g. tuples become lists
+    return data_text, json.loads(data_text)  # e.g. tuples become lists
+
+
+def append_in(conn: Connection, stream_id: str, *, event_id: str, event_type: str, data: Any,
+              now: datetime, expected_version: int | None = None) -> AuditEvent:
+    """Append one event inside the caller's transaction, so it commits (or not) together with
+    the state change it records.
+
+    ``expected_version`` None appends at the head. The same ``event_id`` again returns the
+    stored event; with other content it raises ``IdempotencyMismatch``. A stale expected
+    version raises ``ConcurrencyConflict``. Two transactions racing for one version collide on
+    the (stream, version) key: the loser's commit fails and it runs again (``in_transaction``).
+    """
+    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(
+            expected_version, int) or expected_version < 0):
+        raise InvalidInput("expectedVersion", "expected an integer >= 0")
+    data_text, data = _checked(stream_id, event_id, event_type, data)
+    existing = _by_event_id(conn, event_id)
+    if existing is not None:
+        if (existing.stream_id, existing.type, existing.data) != (stream_id, event_type, data):
+            raise IdempotencyMismatch(
+                f"event {event_id} was already recorded with other content "
+                f"(stream {existing.stream_id}, type {existing.type})")
+        return existing
+    version, previous_hash = _head(conn, stream_id)
+    if expected_version is not None and version != expected_version:
+        raise ConcurrencyConflict(
+            f"stream {stream_id} is at version {version}, not {expected_version}",
+            expected=expected_version, actual=version)
     recorded_at = iso(utc(now))
-    for attempt in range(1, _RACE_ATTEMPTS + 1):
-        with engine.connect() as conn:
-            existing = _by_event_id(conn, event_id)
-            if existing is not None:
-                if (existing.stream_id, existing.type, existing.data) != (stream_id,
-                                                                          event_type, data):
-                    raise IdempotencyMismatch(
-                        f"event {event_id} was already recorded with other content "
-                        f"(stream {existing.stream_id}, type {existing.type})")
-                return existing
-            version, previous_hash = _head(conn, stream_id)
-        if version != expected_version:
-            raise ConcurrencyConflict(
-                f"stream {stream_id} is at version {version}, not {expected_version}",
-                expected=expected_version, actual=version)
-        new = expected_version + 1
-        digest = event_hash(previous_hash, stream_id=stream_id, version=new,
-                            event_id=event_id, event_type=event_type, data=data,
-                            recorded_at=recorded_at)
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.insert(db.audit_events).values(
-                    stream_id=stream_id, version=new, event_id=event_id,
-                    event_type=event_type, data=data_text, recorded_at=recorded_at,
-                    previous_hash=previous_hash, hash=digest))
-        except DBAPIError:
-            # Someone took this version or this event id first (a key violation) or held the
-            # write lock too long: look again, which ends in a replay or a ConcurrencyConflict.
-            if attempt == _RACE_ATTEMPTS:
-                raise
-            continue
-        return AuditEvent(stream_id, new, event_id, event_type, data, recorded_at,
-                          previous_hash, digest)
-    raise AssertionError("unreachable")
+    new = version + 1
+    digest = event_hash(previous_hash, stream_id=stream_id, version=new, event_id=event_id,
+                        event_type=event_type, data=data, recorded_at=recorded_at)
+    conn.execute(sa.insert(db.audit_events).values(
+        stream_id=stream_id, version=new, event_id=event_id, event_type=event_type,
+        data=data_text, recorded_at=recorded_at, previous_hash=previous_hash, hash=digest))
+    return AuditEvent(stream_id, new, event_id, event_type, data, recorded_at, previous_hash,
+                      digest)
+
+
+def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: str,
+           event_type: str, data: Any, now: datetime) -> AuditEvent:
+    """Append one event if the stream is at ``expected_version`` (0 for a new stream), in a
+    transaction of its own. See ``append_in``."""
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int) \
+            or expected_version < 0:
+        raise InvalidInput("expectedVersion", "expected an integer >= 0")
+    return in_transaction(engine, lambda conn: append_in(
+        conn, stream_id, event_id=event_id, event_type=event_type, data=data, now=now,
+        expected_version=expected_version))
 
 
 def append_next(engine: Engine, stream_id: str, *, event_id: str, event_type: str, data: Any,
-                now: datetime, attempts: int = 20) -> AuditEvent:
-    """Append at whatever version the stream has, retrying when another writer gets there
-    first. For callers that only want the event recorded (still idempotent on ``event_id``)."""
-    for attempt in range(1, attempts + 1):
-        with engine.connect() as conn:
-            version, _ = _head(conn, stream_id)
-        try:
-            return append(engine, stream_id, version, event_id=event_id,
-                          event_type=event_type, data=data, now=now)
-        except ConcurrencyConflict:
-            if attempt == attempts:
-                raise
-    raise AssertionError("unreachable")
+                now: datetime) -> AuditEvent:
+    """Append at whatever version the stream has, in one transaction (still idempotent on
+    ``event_id``). For callers that only want the event recorded."""
+    return in_transaction(engine, lambda conn: append_in(
+        conn, stream_id, event_id=event_id, event_type=event_type, data=data, now=now))
 
 
 def list_events(engine: Engine, stream_id: str) -> list[AuditEvent]:

@@ -17,12 +17,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
 
 from services import db
 from services._time import iso, utc
+from services._transaction import in_transaction
+from services.audit import append_in
 from services.errors import DecisionConflict, Gone, InvalidInput, NotFound
 from services.ids import derive_id
+from services.text import clean_text
 
 __all__ = [
     "DECISIONS",
@@ -38,6 +40,7 @@ __all__ = [
 
 DECISIONS = ("approve", "reject")
 OPEN = "open"
+VOTED = "voted"  # the audit event of a cast vote
 DECIDED = ("approved", "rejected")  # case statuses a vote can set
 MAX_COMMENT = 4000
 
@@ -50,10 +53,10 @@ def parse_decision(value: object, field: str = "decision") -> str:
 
 
 def parse_comment(value: object, field: str = "comment") -> str:
-    """An approver's comment, trimmed; at most ``MAX_COMMENT`` characters."""
+    """An approver's comment as ``clean_text`` tidies it; at most ``MAX_COMMENT`` characters."""
     if not isinstance(value, str) or len(value) > MAX_COMMENT:
         raise InvalidInput(field, f"expected text of at most {MAX_COMMENT} characters")
-    return value.strip()
+    return clean_text(value, field)
 
 
 @dataclass(frozen=True)
@@ -97,34 +100,41 @@ def tally(required_roles: Sequence[str], votes: Sequence[Vote]) -> tuple[str, li
     return decision, [r for r in required_roles if r in approved]
 
 
-def load_case(conn: Connection, document_id: str) -> RowMapping:
-    row = conn.execute(sa.select(db.approval_cases).where(
-        db.approval_cases.c.document_id == document_id)).mappings().first()
+def load_case(conn: Connection, document_id: str, revision: int | None = None) -> RowMapping:
+    """The approval of the document's ``revision`` (None: its latest one)."""
+    c = db.approval_cases
+    query = sa.select(c).where(c.c.document_id == document_id)
+    query = (query.order_by(c.c.revision.desc()).limit(1) if revision is None
+             else query.where(c.c.revision == revision))
+    row = conn.execute(query).mappings().first()
     if row is None:
-        raise NotFound(f"no approval for document {document_id!r}")
+        raise NotFound(f"no approval for document {document_id!r}"
+                       + ("" if revision is None else f" revision {revision}"))
     return row
 
 
-def lock_case(conn: Connection, document_id: str) -> RowMapping:
+def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
     """Read the case for a change: writes to one approval are serialised from here to commit.
 
     A no-op UPDATE is the portable row lock (SQLite takes its write lock, SQL Server an
     exclusive row lock), so what is read after it stays true until this transaction commits.
     """
     c = db.approval_cases
-    locked = conn.execute(sa.update(c).where(c.c.document_id == document_id)
+    locked = conn.execute(sa.update(c).where(c.c.document_id == document_id,
+                                             c.c.revision == revision)
                           .values(escalations=c.c.escalations))
     if locked.rowcount == 0:
-        raise NotFound(f"no approval for document {document_id!r}")
-    return load_case(conn, document_id)
+        raise NotFound(f"no approval for document {document_id!r} revision {revision}")
+    return load_case(conn, document_id, revision)
 
 
-def load_votes(conn: Connection, document_id: str) -> list[Vote]:
+def load_votes(conn: Connection, document_id: str, revision: int) -> list[Vote]:
     v, r = db.votes, db.approval_requests
     rows = conn.execute(
         sa.select(v, r.c.kind, r.c.approver_email, r.c.approver_name, r.c.principal_id)
         .join(r, r.c.request_id == v.c.request_id)
-        .where(v.c.document_id == document_id).order_by(v.c.seq)).mappings().all()
+        .where(v.c.document_id == document_id, v.c.revision == revision)
+        .order_by(v.c.seq)).mappings().all()
     return [_vote(row) for row in rows]
 
 
@@ -146,6 +156,7 @@ def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
     rejection = next((v for v in votes if v.decision == "reject"), None)
     return {
         "documentId": case["document_id"],
+        "revision": case["revision"],
         "decision": decision,
         "status": case["status"],
         "route": case["route"],
@@ -177,30 +188,25 @@ def _approval_record(case: RowMapping, decision: str, votes: Sequence[Vote]) -> 
     }
 
 
-def current_ballot(engine: Engine, document_id: str) -> dict[str, Any]:
-    """The current ballot of a document (read only)."""
+def current_ballot(engine: Engine, document_id: str,
+                   revision: int | None = None) -> dict[str, Any]:
+    """The ballot of a document's ``revision`` (None: the latest), read only."""
     with engine.connect() as conn:
-        return ballot_json(load_case(conn, document_id), load_votes(conn, document_id))
+        case = load_case(conn, document_id, revision)
+        return ballot_json(case, load_votes(conn, document_id, case["revision"]))
 
 
 def cast_vote(engine: Engine, request_id: str, decision: str, comment: str,
               now: datetime) -> tuple[Vote, bool]:
-    """Record the decision on one request: ``(vote, replayed)``.
+    """Record the decision on one request and its ``voted`` audit event: ``(vote, replayed)``.
 
     The same decision again returns the recorded vote (``replayed``); a different one raises
     ``DecisionConflict``; after the deadline or the end of the approval, ``Gone``.
     """
     decision, comment, now = parse_decision(decision), parse_comment(comment), utc(now)
-    for attempt in range(2):
-        try:
-            with engine.begin() as conn:
-                return _cast(conn, request_id, decision, comment, now)
-        except IntegrityError:
-            # The same request was decided concurrently; the retry sees it and replays or
-            # conflicts. A second collision is not a race any more, so let it surface.
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    # A concurrent decision on the same request collides on its key; the next pass sees it
+    # and replays or conflicts.
+    return in_transaction(engine, lambda conn: _cast(conn, request_id, decision, comment, now))
 
 
 def _cast(conn: Connection, request_id: str, decision: str, comment: str,
@@ -209,9 +215,9 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
     request = conn.execute(sa.select(r).where(r.c.request_id == request_id)).mappings().first()
     if request is None:
         raise NotFound(f"no approval request {request_id!r}")
-    document_id = request["document_id"]
-    case = lock_case(conn, document_id)
-    votes = load_votes(conn, document_id)
+    document_id, revision = request["document_id"], request["revision"]
+    case = lock_case(conn, document_id, revision)
+    votes = load_votes(conn, document_id, revision)
     existing = next((v for v in votes if v.request_id == request_id), None)
     if existing is not None:
         if existing.decision == decision:
@@ -232,26 +238,36 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
              else [request["role"]])
     conn.execute(sa.insert(db.votes).values(
         vote_id=vote_id_for(request_id), request_id=request_id, document_id=document_id,
+        revision=revision,
         roles=roles, decision=decision, comment=comment, decided_at=now))
-    votes = load_votes(conn, document_id)
-    outcome, _ = tally(required, votes)
+    votes = load_votes(conn, document_id, revision)
+    outcome, approved = tally(required, votes)
     if outcome != "pending":
         c = db.approval_cases
-        conn.execute(sa.update(c).where(c.c.document_id == document_id)
+        conn.execute(sa.update(c).where(c.c.document_id == document_id,
+                                        c.c.revision == revision)
                      .values(status=outcome, ended_at=now))
     vote = next(v for v in votes if v.request_id == request_id)
+    # The vote and its audit event commit together: however many approvers decide at once,
+    # each vote has exactly one ``voted`` event, carrying the tally right after it.
+    append_in(conn, document_id, event_id=derive_id(document_id, VOTED, request_id),
+              event_type=VOTED, data={"vote": vote.to_json(), "decision": outcome,
+                                      "pendingRoles": [r for r in required if r not in approved],
+                                      "revision": revision},
+              now=now)
     return vote, False
 
 
 def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
-                now: datetime) -> dict[str, Any]:
+                now: datetime, *, revision: int | None = None) -> dict[str, Any]:
     """The workflow's step after an ``approval`` event: make sure the vote is counted, return
-    the ballot.
+    the ballot of the vote's revision.
 
     ``vote`` is the event payload: the vote JSON from the API (already cast: nothing is
     written) or ``{"requestId", "decision", "comment"?}`` from a script (cast now). A vote the
     approval no longer accepts does not fail the workflow: the ballot reports it under
-    ``ignoredVote`` with the reason, and the decision is unchanged.
+    ``ignoredVote`` with the reason, and the decision is unchanged. A vote for another
+    revision of the document (a link from an earlier round) is ignored the same way.
     """
     if not isinstance(vote, Mapping):
         raise InvalidInput("vote", "expected the approval event's JSON object")
@@ -260,18 +276,24 @@ def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
         raise InvalidInput("vote.requestId", "expected the id of an approval request")
     decision = parse_decision(vote.get("decision"), "vote.decision")
     comment = parse_comment(vote.get("comment", ""), "vote.comment")
+    r = db.approval_requests
     with engine.connect() as conn:
-        owner = conn.execute(sa.select(db.approval_requests.c.document_id).where(
-            db.approval_requests.c.request_id == request_id)).scalar_one_or_none()
-    if owner != document_id:
+        owner = conn.execute(sa.select(r.c.document_id, r.c.revision).where(
+            r.c.request_id == request_id)).first()
+    if owner is None or owner.document_id != document_id:
         raise InvalidInput("vote.requestId", f"expected a request of document {document_id}")
     ignored: dict[str, Any] | None = None
-    try:
-        cast_vote(engine, request_id, decision, comment, now)
-    except (Gone, DecisionConflict) as exc:
-        ignored = {"requestId": request_id, "decision": decision, "reason": exc.code,
-                   "detail": exc.detail}
-    result = current_ballot(engine, document_id)
+    if revision is not None and owner.revision != revision:
+        ignored = {"requestId": request_id, "decision": decision, "reason": "Gone",
+                   "detail": f"the request belongs to revision {owner.revision}, not "
+                             f"{revision}"}
+    else:
+        try:
+            cast_vote(engine, request_id, decision, comment, now)
+        except (Gone, DecisionConflict) as exc:
+            ignored = {"requestId": request_id, "decision": decision, "reason": exc.code,
+                       "detail": exc.detail}
+    result = current_ballot(engine, document_id, revision or owner.revision)
     if ignored is not None:
         result["ignoredVote"] = ignored
     return result

@@ -20,7 +20,8 @@ from sqlalchemy.types import TypeEngine
 
 from services._canonical import canonical_json
 
-__all__ = ["JsonText", "UtcDateTime", "init_schema", "metadata"]
+__all__ = ["SCHEMA_VERSION", "JsonText", "SchemaOutdated", "UtcDateTime", "init_schema",
+           "metadata"]
 
 # Named constraints: SQL Server needs stable names to ever alter or drop them.
 metadata = sa.MetaData(naming_convention={
@@ -130,11 +131,13 @@ policy_settings = sa.Table(
     sa.Column("value", sa.UnicodeText, nullable=False),
 )
 
-# --- approvals: one case per document, one request per (role, approver), one vote per request -
+# --- approvals: one case per document revision, one request per (role, approver), one vote
+# per request ---------------------------------------------------------------------------------
 
 approval_cases = sa.Table(
     "approval_cases", metadata,
     sa.Column("document_id", sa.Unicode(_ID), primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("instance_id", sa.Unicode(_ID), nullable=False),
     sa.Column("tier", sa.Integer, nullable=False),
     sa.Column("route", sa.Unicode(20), nullable=False),
@@ -150,8 +153,8 @@ approval_cases = sa.Table(
 approval_requests = sa.Table(
     "approval_requests", metadata,
     sa.Column("request_id", sa.Unicode(_ID), primary_key=True),
-    sa.Column("document_id", sa.Unicode(_ID), sa.ForeignKey("approval_cases.document_id"),
-              nullable=False, index=True),
+    sa.Column("document_id", sa.Unicode(_ID), nullable=False, index=True),
+    sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("role", sa.Unicode(_ROLE), nullable=False),  # "*" for an escalation contact
     sa.Column("kind", sa.Unicode(20), nullable=False),  # approver | escalation
     sa.Column("round", sa.Integer, nullable=False),  # 0 at notification, n at escalation n
@@ -161,7 +164,9 @@ approval_requests = sa.Table(
     sa.Column("principal_id", sa.Unicode(_EMAIL), nullable=False),
     sa.Column("deadline", UtcDateTime, nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.UniqueConstraint("document_id", "role", "approver_email", "round"),
+    sa.ForeignKeyConstraint(["document_id", "revision"],
+                            ["approval_cases.document_id", "approval_cases.revision"]),
+    sa.UniqueConstraint("document_id", "revision", "role", "approver_email", "round"),
 )
 
 votes = sa.Table(
@@ -171,6 +176,7 @@ votes = sa.Table(
     sa.Column("request_id", sa.Unicode(_ID), sa.ForeignKey("approval_requests.request_id"),
               nullable=False, unique=True),
     sa.Column("document_id", sa.Unicode(_ID), nullable=False, index=True),
+    sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("roles", JsonText, nullable=False),
     sa.Column("decision", sa.Unicode(10), nullable=False),
     sa.Column("comment", sa.UnicodeText, nullable=False),
@@ -207,11 +213,13 @@ master_index_versions = sa.Table(
     sa.Column("database_name", sa.Unicode(_DATABASE), primary_key=True),
     sa.Column("physical_name", sa.Unicode(_OBJECT), primary_key=True),
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("document_id", sa.Unicode(_ID), nullable=False, unique=True),
+    sa.Column("document_id", sa.Unicode(_ID), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("entry", JsonText, nullable=False),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
     sa.Column("withdrawn_at", UtcDateTime, nullable=True),
     sa.Column("withdrawn_reason", sa.UnicodeText, nullable=True),
+    sa.UniqueConstraint("document_id", "revision"),  # one index version per revision at most
 )
 
 # --- quarantine: messages that must not be retried -------------------------------------------
@@ -227,7 +235,10 @@ quarantined_messages = sa.Table(
     sa.Column("quarantined_at", UtcDateTime, nullable=False, index=True),
 )
 
-# --- documents: where each document stands ---------------------------------------------------
+# --- documents: where each document stands, and each revision's run ---------------------------
+# A document is one object's data-dictionary entry, under one id for good; each schema change
+# that reaches it after the previous run ended starts a new revision (1, 2, ...), run by a new
+# run of the same workflow instance id. ``documents`` holds the current revision's state.
 
 documents = sa.Table(
     "documents", metadata,
@@ -237,6 +248,7 @@ documents = sa.Table(
     sa.Column("physical_name", sa.Unicode(_OBJECT), nullable=False),
     sa.Column("change_type", sa.Unicode(20), nullable=False),
     sa.Column("requested_by", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),  # 0 until a run starts revision 1
     sa.Column("status", sa.Unicode(30), nullable=False),
     sa.Column("draft_url", sa.UnicodeText, nullable=True),
     sa.Column("final_url", sa.UnicodeText, nullable=True),
@@ -246,12 +258,57 @@ documents = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
+document_revisions = sa.Table(
+    "document_revisions", metadata,
+    sa.Column("document_id", sa.Unicode(_ID), sa.ForeignKey("documents.document_id"),
+              primary_key=True),
+    sa.Column("revision", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("run_id", sa.Unicode(_ID), nullable=False, unique=True),  # the run that owns it
+    sa.Column("change_type", sa.Unicode(20), nullable=False),
+    sa.Column("requested_by", sa.Unicode(_EMAIL), nullable=False),
+    sa.Column("status", sa.Unicode(30), nullable=False),
+    sa.Column("reason", sa.UnicodeText, nullable=True),
+    sa.Column("library_url", sa.UnicodeText, nullable=True),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=True),
+)
+
+# --- the schema's own version, so an older database is refused with a clear message ---------
+
+SCHEMA_VERSION = 2  # 2: document revisions
+app_schema = sa.Table(
+    "app_schema", metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+)
+
+
+class SchemaOutdated(RuntimeError):
+    """The app database was created by an older release; it is not migrated in place."""
+
+
+def _check_version(engine: Engine) -> None:
+    with engine.begin() as conn:
+        found = conn.execute(sa.select(sa.func.max(app_schema.c.version))).scalar()
+        if found is None:
+            older = sa.inspect(conn).has_table("documents") and "revision" not in {
+                c["name"] for c in sa.inspect(conn).get_columns("documents")}
+            if not older:
+                conn.execute(sa.insert(app_schema).values(version=SCHEMA_VERSION))
+                return
+            found = 1
+    if found != SCHEMA_VERSION:
+        raise SchemaOutdated(
+            f"the app database {engine.url.render_as_string(hide_password=True)} has schema "
+            f"version {found}; this release needs version {SCHEMA_VERSION} (document "
+            f"revisions). Locally, `make clean` starts over; see docs/deploy.md for Azure SQL.")
+
 
 def init_schema(engine: Engine, attempts: int = 3) -> None:
     """Create missing tables; safe to call on every start, also from several workers at once."""
     for attempt in range(1, attempts + 1):
         try:
             metadata.create_all(engine, checkfirst=True)
+            _check_version(engine)
             return
         except DBAPIError:
             # Another worker created a table between our check and our CREATE: look again.

@@ -1,8 +1,9 @@
 """Document records: where each document stands, for ``GET /api/documents/{id}``.
 
-The ``documents`` table holds what the workflow reports (status, links, reason); the view
-joins it with the approval (who is still asked, the deadline, votes so far) and the object's
-master-index entry.
+The ``documents`` table holds what the workflow reports for the current revision (status,
+links, reason); ``document_revisions`` keeps each revision's run and how it ended. The view
+joins them with the current approval (who is still asked, the deadline, votes so far) and the
+object's master-index entry.
 """
 
 from __future__ import annotations
@@ -13,61 +14,155 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from services import db
 from services._input import required_text
 from services._time import iso, utc
-from services.ballot import Vote, ballot_json, load_votes
-from services.errors import IdempotencyMismatch, InvalidInput, NotFound
+from services._transaction import in_transaction
+from services.ballot import Vote, ballot_json, load_case, load_votes
+from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 from services.master_index import index_entry
 
 __all__ = [
-    "STATUSES", "document_record", "document_view", "register_document", "update_document",
+    "OUTCOMES", "STATUSES", "apply_changes", "current_revision", "document_record",
+    "document_view", "end_revision", "register_document", "start_revision", "update_document",
 ]
 
 STATUSES = ("submitted", "drafted", "awaiting-approval", "escalated", "approved", "rejected",
             "timed-out", "filed", "indexed", "completed", "failed", "compensated")
+# How a revision's run can end (``end_revision``); the document keeps the status afterwards.
+OUTCOMES = ("approved", "rejected", "timed-out", "failed")
 CHANGE_TYPES = ("Created", "Altered", "Dropped")
 # JSON field -> column of the fields a workflow step may set.
 _UPDATABLE = {"status": "status", "draftUrl": "draft_url", "finalUrl": "final_url",
               "libraryUrl": "library_url", "reason": "reason"}
 
 
-def register_document(engine: Engine, *, document_id: str, instance_id: str,
-                      database_name: str, physical_name: str, change_type: str,
-                      requested_by: str, now: datetime) -> dict[str, Any]:
-    """Record a submitted document (status ``submitted``); the same submission again is a
-    no-op, a different one under the same id is refused."""
+def _object_row(*, document_id: str, instance_id: str, database_name: str, physical_name: str,
+                change_type: str, requested_by: str) -> dict[str, str]:
     if change_type not in CHANGE_TYPES:
         raise InvalidInput("changeType", f"expected one of {', '.join(CHANGE_TYPES)}")
     d = db.documents
-    row = {"document_id": required_text(document_id, "documentId", d.c.document_id),
-           "instance_id": required_text(instance_id, "instanceId", d.c.instance_id),
-           "database_name": required_text(database_name, "databaseName", d.c.database_name),
-           "physical_name": required_text(physical_name, "physicalName", d.c.physical_name),
-           "change_type": change_type,
-           "requested_by": required_text(requested_by, "requestedBy", d.c.requested_by)}
-    try:
-        with engine.begin() as conn:
-            existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
-                                    ).mappings().first()
-            if existing is None:
-                conn.execute(sa.insert(d).values(**row, status="submitted", created_at=utc(now),
-                                                 updated_at=utc(now)))
-            elif any(existing[k] != v for k, v in row.items()):
-                raise IdempotencyMismatch(
-                    f"document {row['document_id']} was submitted with other details")
-    except IntegrityError:
-        pass  # registered concurrently by a retry of the same step
+    return {"document_id": required_text(document_id, "documentId", d.c.document_id),
+            "instance_id": required_text(instance_id, "instanceId", d.c.instance_id),
+            "database_name": required_text(database_name, "databaseName", d.c.database_name),
+            "physical_name": required_text(physical_name, "physicalName", d.c.physical_name),
+            "change_type": change_type,
+            "requested_by": required_text(requested_by, "requestedBy", d.c.requested_by)}
+
+
+def _same_object(existing: RowMapping, row: Mapping[str, str]) -> None:
+    """A document id names one object for good: another object under it is refused."""
+    if (existing["database_name"], existing["physical_name"]) != (row["database_name"],
+                                                                  row["physical_name"]):
+        raise IdempotencyMismatch(
+            f"document {row['document_id']} documents {existing['database_name']}."
+            f"{existing['physical_name']}, not {row['database_name']}.{row['physical_name']}")
+
+
+def register_document(engine: Engine, *, document_id: str, instance_id: str,
+                      database_name: str, physical_name: str, change_type: str,
+                      requested_by: str, now: datetime) -> dict[str, Any]:
+    """Make sure the document exists (status ``submitted``, no revision yet), as ingress does
+    before it starts a run. Registering again is a no-op; another object under the same id is
+    refused (``IdempotencyMismatch``)."""
+    row = _object_row(document_id=document_id, instance_id=instance_id,
+                      database_name=database_name, physical_name=physical_name,
+                      change_type=change_type, requested_by=requested_by)
+
+    def register(conn: Connection) -> None:
+        d = db.documents
+        existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
+                                ).mappings().first()
+        if existing is None:
+            conn.execute(sa.insert(d).values(**row, revision=0, status="submitted",
+                                             created_at=utc(now), updated_at=utc(now)))
+        else:
+            _same_object(existing, row)
+
+    in_transaction(engine, register)
     return document_record(engine, row["document_id"])
 
 
-def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any],
-                    now: datetime) -> dict[str, Any]:
-    """Set ``status``, ``draftUrl``, ``finalUrl``, ``libraryUrl`` or ``reason`` (null clears a
-    link, e.g. after the draft is deleted). Setting the same values again changes nothing."""
+def start_revision(engine: Engine, *, document_id: str, instance_id: str, run_id: str,
+                   database_name: str, physical_name: str, change_type: str,
+                   requested_by: str, now: datetime) -> dict[str, Any]:
+    """The revision the run ``run_id`` works on: the next one when the run is new.
+
+    The first run of a document makes revision 1; a run that starts after the previous one
+    ended (a second schema change of the same document) makes the next revision, with its own
+    approval, audit events and index version. The same run again returns its revision. A run
+    whose predecessor never ended (terminated, or restarted by an operator) supersedes it: the
+    old revision ends ``failed`` and its approval links close. Returns the document record with
+    ``"revision"`` and ``"previousRevision"``.
+    """
+    row = _object_row(document_id=document_id, instance_id=instance_id,
+                      database_name=database_name, physical_name=physical_name,
+                      change_type=change_type, requested_by=requested_by)
+    run_id = required_text(run_id, "runId", db.document_revisions.c.run_id)
+    now = utc(now)
+
+    def start(conn: Connection) -> int | None:
+        d, r = db.documents, db.document_revisions
+        existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
+                                ).mappings().first()
+        if existing is None:
+            conn.execute(sa.insert(d).values(**row, revision=0, status="submitted",
+                                             created_at=now, updated_at=now))
+            previous = 0
+        else:
+            _same_object(existing, row)
+            mine = conn.execute(sa.select(r.c.revision, r.c.document_id).where(
+                r.c.run_id == run_id)).first()
+            if mine is not None:
+                if mine.document_id != row["document_id"]:
+                    raise IdempotencyMismatch(f"run {run_id} belongs to document "
+                                              f"{mine.document_id}")
+                return None  # a retry of this run's first step: nothing to start
+            previous = existing["revision"]
+            if previous:
+                _supersede(conn, row["document_id"], previous, now)
+        conn.execute(sa.insert(r).values(
+            document_id=row["document_id"], revision=previous + 1, run_id=run_id,
+            change_type=row["change_type"], requested_by=row["requested_by"],
+            status="submitted", started_at=now))
+        conn.execute(sa.update(d).where(d.c.document_id == row["document_id"]).values(
+            revision=previous + 1, instance_id=row["instance_id"],
+            change_type=row["change_type"], requested_by=row["requested_by"],
+            status="submitted", draft_url=None, final_url=None, reason=None, updated_at=now))
+        return previous
+
+    previous = in_transaction(engine, start)
+    record = document_record(engine, row["document_id"])
+    if previous is None:  # replayed: report what the first attempt reported
+        previous = record["revision"] - 1
+    return {**record, "previousRevision": previous or None}
+
+
+def _supersede(conn: Connection, document_id: str, revision: int, now: datetime) -> None:
+    """End a revision whose run stopped without ending it (terminated, restarted)."""
+    r, c = db.document_revisions, db.approval_cases
+    conn.execute(sa.update(r).where(r.c.document_id == document_id, r.c.revision == revision,
+                                    r.c.ended_at.is_(None))
+                 .values(status="failed", ended_at=now,
+                         reason="superseded: its run stopped before it ended"))
+    conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.revision == revision,
+                                    c.c.status == "open")
+                 .values(status="cancelled", ended_at=now))
+
+
+def current_revision(conn: Connection, document_id: str) -> int:
+    """The document's current revision; ``NotFound`` for a document we never saw."""
+    d = db.documents
+    found = conn.execute(sa.select(d.c.revision).where(d.c.document_id == document_id)
+                         ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no document {document_id!r}")
+    return int(found)
+
+
+def _parse_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(changes, Mapping) or not changes:
         raise InvalidInput("changes", f"expected an object with some of {', '.join(_UPDATABLE)}")
     values: dict[str, Any] = {}
@@ -79,12 +174,50 @@ def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any]
         if value is not None and not isinstance(value, str):
             raise InvalidInput(f"changes.{field}", "expected a string or null")
         values[_UPDATABLE[field]] = value
-    d = db.documents
-    with engine.begin() as conn:
-        done = conn.execute(sa.update(d).where(d.c.document_id == document_id)
-                            .values(**values, updated_at=utc(now)))
-        if done.rowcount == 0:
-            raise NotFound(f"no document {document_id!r}")
+    return values
+
+
+def apply_changes(conn: Connection, document_id: str, changes: Mapping[str, Any],
+                  now: datetime, *, revision: int | None = None) -> None:
+    """``update_document`` inside the caller's transaction (with the audit event it records).
+
+    With ``revision``, the write applies only while that revision is current: a late retry
+    of an earlier run's step cannot touch the revision that followed it (``Conflict``).
+    """
+    values = _parse_changes(changes)
+    d, r = db.documents, db.document_revisions
+    current = current_revision(conn, document_id)
+    if revision is not None and revision != current:
+        raise Conflict(f"revision {revision} of document {document_id} is no longer current "
+                       f"(it is at revision {current})")
+    conn.execute(sa.update(d).where(d.c.document_id == document_id)
+                 .values(**values, updated_at=utc(now)))
+    mirrored = {k: v for k, v in values.items() if k in ("status", "reason", "library_url")}
+    if mirrored and current:
+        conn.execute(sa.update(r).where(r.c.document_id == document_id, r.c.revision == current,
+                                        r.c.ended_at.is_(None)).values(**mirrored))
+
+
+def end_revision(conn: Connection, document_id: str, revision: int, status: str,
+                 reason: str | None, now: datetime) -> bool:
+    """End the revision with its outcome (once: False when it had already ended)."""
+    if status not in OUTCOMES:
+        raise InvalidInput("status", f"expected one of {', '.join(OUTCOMES)}")
+    apply_changes(conn, document_id, {"status": status, "reason": reason}, now,
+                  revision=revision)
+    r = db.document_revisions
+    ended = conn.execute(sa.update(r).where(
+        r.c.document_id == document_id, r.c.revision == revision, r.c.ended_at.is_(None))
+        .values(status=status, reason=reason, ended_at=utc(now)))
+    return bool(ended.rowcount)
+
+
+def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any],
+                    now: datetime, *, revision: int | None = None) -> dict[str, Any]:
+    """Set ``status``, ``draftUrl``, ``finalUrl``, ``libraryUrl`` or ``reason`` (null clears a
+    link, e.g. after the draft is deleted). Setting the same values again changes nothing."""
+    in_transaction(engine, lambda conn: apply_changes(conn, document_id, changes, now,
+                                                      revision=revision))
     return document_record(engine, document_id)
 
 
@@ -98,11 +231,21 @@ def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
         "documentId": row["document_id"], "instanceId": row["instance_id"],
         "databaseName": row["database_name"], "physicalName": row["physical_name"],
         "changeType": row["change_type"], "requestedBy": row["requested_by"],
-        "status": row["status"], "reason": row["reason"],
+        "revision": row["revision"], "status": row["status"], "reason": row["reason"],
         "createdAt": iso(row["created_at"]), "updatedAt": iso(row["updated_at"]),
         "links": {"draft": row["draft_url"], "final": row["final_url"],
                   "library": row["library_url"]},
     }
+
+
+def _revisions(conn: Connection, document_id: str) -> list[dict[str, Any]]:
+    r = db.document_revisions
+    rows = conn.execute(sa.select(r).where(r.c.document_id == document_id)
+                        .order_by(r.c.revision)).mappings().all()
+    return [{"revision": x["revision"], "changeType": x["change_type"],
+             "requestedBy": x["requested_by"], "status": x["status"], "reason": x["reason"],
+             "libraryUrl": x["library_url"], "startedAt": iso(x["started_at"]),
+             "endedAt": None if x["ended_at"] is None else iso(x["ended_at"])} for x in rows]
 
 
 def _waiting_for(case: RowMapping, requests: Sequence[RowMapping], votes: Sequence[Vote],
@@ -128,14 +271,18 @@ def document_view(engine: Engine, document_id: str, now: datetime,
                          events=f"{base}/api/documents/{document_id}/events")
     view.update(approval=None, waitingFor=[], votes=[], masterIndex=None)
     with engine.connect() as conn:
-        case = conn.execute(sa.select(db.approval_cases).where(
-            db.approval_cases.c.document_id == document_id)).mappings().first()
+        view["revisions"] = _revisions(conn, document_id)
+        q = db.approval_requests
+        try:
+            # The current revision's approval (revision 0: no run yet, the newest approval).
+            case: RowMapping | None = load_case(conn, document_id, view["revision"] or None)
+        except NotFound:
+            case = None
         if case is not None:
-            votes = load_votes(conn, document_id)
-            requests = conn.execute(sa.select(db.approval_requests).where(
-                db.approval_requests.c.document_id == document_id)
-                .order_by(db.approval_requests.c.round, db.approval_requests.c.position)
-            ).mappings().all()
+            votes = load_votes(conn, document_id, case["revision"])
+            requests = conn.execute(sa.select(q).where(
+                q.c.document_id == document_id, q.c.revision == case["revision"])
+                .order_by(q.c.round, q.c.position)).mappings().all()
     if case is not None:
         ballot = ballot_json(case, votes)
         view["approval"] = {

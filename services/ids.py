@@ -6,9 +6,13 @@ from the clock or randomness.
 
 from __future__ import annotations
 
+import re
 import uuid
 
-__all__ = ["derive_id"]
+__all__ = ["canonical_document_id", "derive_id"]
+
+_UUID_TEXT = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+                        r"[0-9A-Fa-f]{12}")
 
 # A fixed namespace so ids are stable across processes, machines and releases.
 _NAMESPACE = uuid.UUID("5b0c9a52-8f6e-4c1e-9a57-4b1f2f6f2d11")
@@ -20,3 +24,9 @@ def derive_id(*parts: str | int) -> str:
         raise ValueError("derive_id needs at least one part")
     # The unit separator cannot appear in ids or names, so ("a|b",) and ("a", "b") never collide.
     return str(uuid.uuid5(_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+def canonical_document_id(text: str) -> str:
+    """A document id as ingress stores it: a UUID written in any case is lower case (SQL
+    Server prints them upper case); anything else is left alone and simply finds nothing."""
+    return text.lower() if _UUID_TEXT.fullmatch(text) else text

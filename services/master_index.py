@@ -2,8 +2,9 @@
 
 ``update_master_index`` adds version n+1 and makes it current, keeping the earlier ones.
 ``restore_previous`` is its compensation: it withdraws the version a document added and makes
-the newest remaining version current again. Both are keyed by the document id, so a retried
-activity or compensation changes nothing the second time. Version numbers are never reused.
+the newest remaining version current again. Both are keyed by the document id and revision,
+so a retried activity or compensation changes nothing the second time. Version numbers are
+never reused.
 """
 
 from __future__ import annotations
@@ -14,30 +15,29 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
-from sqlalchemy.exc import DBAPIError
 
 from services import db
 from services._input import required_text
 from services._time import iso, utc
+from services._transaction import in_transaction
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 
 __all__ = ["index_entry", "restore_previous", "update_master_index"]
 
-_RACE_ATTEMPTS = 5
-
-
 def _version_json(row: RowMapping, current: int | None) -> dict[str, Any]:
     return {
-        "version": row["version"], "documentId": row["document_id"], "entry": row["entry"],
+        "version": row["version"], "documentId": row["document_id"],
+        "revision": row["revision"], "entry": row["entry"],
         "recordedAt": iso(row["recorded_at"]),
         "withdrawnAt": None if row["withdrawn_at"] is None else iso(row["withdrawn_at"]),
         "withdrawnReason": row["withdrawn_reason"], "current": row["version"] == current,
     }
 
 
-def _by_document(conn: Connection, document_id: str) -> RowMapping | None:
+def _by_document(conn: Connection, document_id: str, revision: int) -> RowMapping | None:
     v = db.master_index_versions
-    return conn.execute(sa.select(v).where(v.c.document_id == document_id)).mappings().first()
+    return conn.execute(sa.select(v).where(v.c.document_id == document_id,
+                                           v.c.revision == revision)).mappings().first()
 
 
 def _current(conn: Connection, database_name: str, physical_name: str) -> int | None:
@@ -49,11 +49,12 @@ def _current(conn: Connection, database_name: str, physical_name: str) -> int | 
 
 def update_master_index(engine: Engine, *, document_id: str, database_name: str,
                         physical_name: str, entry: Mapping[str, Any],
-                        now: datetime) -> dict[str, Any]:
+                        now: datetime, revision: int = 1) -> dict[str, Any]:
     """Record ``entry`` (library URL, content hash, approvers, ...) as the object's next version.
 
     Returns ``{"databaseName", "physicalName", "version", "previousVersion", "documentId",
-    "entry", "recordedAt"}``; the same document again returns its version unchanged.
+    "revision", "entry", "recordedAt"}``; the same document revision again returns its
+    version unchanged. Each revision of a document that is approved adds its own version.
     """
     v = db.master_index_versions
     database_name = required_text(database_name, "databaseName", v.c.database_name)
@@ -62,23 +63,17 @@ def update_master_index(engine: Engine, *, document_id: str, database_name: str,
     if not isinstance(entry, Mapping):
         raise InvalidInput("entry", "expected a JSON object")
     now = utc(now)
-    for attempt in range(1, _RACE_ATTEMPTS + 1):
-        try:
-            with engine.begin() as conn:
-                return _update(conn, document_id=document_id, database_name=database_name,
-                               physical_name=physical_name, entry=dict(entry), now=now)
-        except DBAPIError:
-            # Another document indexed the same object at the same moment (key violation):
-            # the next pass numbers after it.
-            if attempt == _RACE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    # Another document indexing the same object at the same moment collides on the version
+    # key; the next pass numbers after it.
+    return in_transaction(engine, lambda conn: _update(
+        conn, document_id=document_id, revision=revision, database_name=database_name,
+        physical_name=physical_name, entry=dict(entry), now=now))
 
 
-def _update(conn: Connection, *, document_id: str, database_name: str, physical_name: str,
-            entry: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _update(conn: Connection, *, document_id: str, revision: int, database_name: str,
+            physical_name: str, entry: dict[str, Any], now: datetime) -> dict[str, Any]:
     v, m = db.master_index_versions, db.master_index
-    existing = _by_document(conn, document_id)
+    existing = _by_document(conn, document_id, revision)
     if existing is not None:
         if (existing["database_name"], existing["physical_name"]) != (database_name,
                                                                       physical_name):
@@ -92,7 +87,7 @@ def _update(conn: Connection, *, document_id: str, database_name: str, physical_
     version = (highest or 0) + 1
     conn.execute(sa.insert(v).values(
         database_name=database_name, physical_name=physical_name, version=version,
-        document_id=document_id, entry=entry, recorded_at=now))
+        document_id=document_id, revision=revision, entry=entry, recorded_at=now))
     where = (m.c.database_name == database_name, m.c.physical_name == physical_name)
     if conn.execute(sa.select(m.c.database_name).where(*where)).first() is None:
         conn.execute(sa.insert(m).values(database_name=database_name,
@@ -100,7 +95,7 @@ def _update(conn: Connection, *, document_id: str, database_name: str, physical_
                                          updated_at=now))
     else:
         conn.execute(sa.update(m).where(*where).values(current_version=version, updated_at=now))
-    row = _by_document(conn, document_id)
+    row = _by_document(conn, document_id, revision)
     assert row is not None  # inserted above, in this transaction
     return _update_result(row, previous)
 
@@ -115,13 +110,14 @@ def _previous_live(conn: Connection, row: RowMapping) -> int | None:
 def _update_result(row: RowMapping, previous: int | None) -> dict[str, Any]:
     return {"databaseName": row["database_name"], "physicalName": row["physical_name"],
             "version": row["version"], "previousVersion": previous,
-            "documentId": row["document_id"], "entry": row["entry"],
+            "documentId": row["document_id"], "revision": row["revision"], "entry": row["entry"],
             "recordedAt": iso(row["recorded_at"])}
 
 
 def restore_previous(engine: Engine, *, document_id: str, now: datetime,
-                     reason: str = "compensation") -> dict[str, Any]:
-    """Withdraw the version ``document_id`` added and make the newest remaining one current.
+                     reason: str = "compensation", revision: int = 1) -> dict[str, Any]:
+    """Withdraw the version the document's ``revision`` added and make the newest remaining
+    one current.
 
     Returns ``{"restored": bool, "documentId", "databaseName"?, "physicalName"?,
     "withdrawnVersion"?, "currentVersion"?}``; ``restored`` is False when there was nothing to
@@ -131,13 +127,14 @@ def restore_previous(engine: Engine, *, document_id: str, now: datetime,
     now = utc(now)
     v, m = db.master_index_versions, db.master_index
     with engine.begin() as conn:
-        row = _by_document(conn, document_id)
+        row = _by_document(conn, document_id, revision)
         if row is None:
-            return {"restored": False, "documentId": document_id}
+            return {"restored": False, "documentId": document_id, "revision": revision}
         key = {"databaseName": row["database_name"], "physicalName": row["physical_name"],
                "withdrawnVersion": row["version"]}
         if row["withdrawn_at"] is None:
-            conn.execute(sa.update(v).where(v.c.document_id == document_id)
+            conn.execute(sa.update(v).where(v.c.document_id == document_id,
+                                            v.c.revision == revision)
                          .values(withdrawn_at=now, withdrawn_reason=reason))
             live = conn.execute(sa.select(sa.func.max(v.c.version)).where(
                 v.c.database_name == row["database_name"],
@@ -150,7 +147,8 @@ def restore_previous(engine: Engine, *, document_id: str, now: datetime,
         else:
             restored = False
         current = _current(conn, row["database_name"], row["physical_name"])
-    return {"restored": restored, "documentId": document_id, **key, "currentVersion": current}
+    return {"restored": restored, "documentId": document_id, "revision": revision, **key,
+            "currentVersion": current}
 
 
 def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[str, Any]:

@@ -39,6 +39,8 @@ param sqlDatabaseName string
 param schedulerEndpoint string = ''
 param taskHubName string
 param mailFrom string
+@description('Mail domain of requesters named by user name; empty: they are not mailed.')
+param requesterMailDomain string = ''
 param graphSiteId string = ''
 param graphDriveId string = ''
 @allowed([
@@ -98,6 +100,7 @@ var commonSettings = {
   } : sourceDatabases)
   MAIL_TRANSPORT: 'sendgrid'
   MAIL_FROM: mailFrom
+  REQUESTER_MAIL_DOMAIN: requesterMailDomain
   SENDGRID_API_KEY: '@Microsoft.KeyVault(SecretUri=${sendGridSecretUri})'
   DOCUMENT_LIBRARY: 'graph'
   GRAPH_SITE_ID: graphSiteId

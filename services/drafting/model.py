@@ -29,6 +29,7 @@ class DraftRequest:
     database_name: str
     change_type: str
     requested_by: str
+    revision: int = 1  # the document's revision this draft is for
 
     @classmethod
     def from_json(cls, value: Any) -> DraftRequest:
@@ -50,14 +51,17 @@ class DraftRequest:
         if change_type not in CHANGE_TYPES:
             raise InvalidDraftRequest(
                 f"changeType {change_type!r} is not one of {', '.join(CHANGE_TYPES)}")
+        revision = value.get("revision", 1)
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+            raise InvalidDraftRequest(f"revision {revision!r} is not an integer >= 1")
         return cls(document_id=document_id.lower(), physical_name=physical_name,
                    database_name=_text(value, "databaseName"), change_type=change_type,
-                   requested_by=_text(value, "requestedBy"))
+                   requested_by=_text(value, "requestedBy"), revision=revision)
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | int]:
         return {"documentId": self.document_id, "physicalName": self.physical_name,
                 "databaseName": self.database_name, "changeType": self.change_type,
-                "requestedBy": self.requested_by}
+                "requestedBy": self.requested_by, "revision": self.revision}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from services.drafting.approval_record import ApprovalRecord
 from services.drafting.classification import Classification
 from services.drafting.model import DraftRequest, ObjectDescription
 from services.drafting.quality import QualityScore
+from services.text import xml_safe
 
 __all__ = ["APPROVALS_HEADING", "DocumentContent", "FinalRecord", "render_document"]
 
@@ -47,7 +48,12 @@ class FinalRecord:
 
 def render_document(content: DocumentContent, generated_at: datetime,
                     final: FinalRecord | None = None) -> bytes:
-    """The .docx bytes: a draft when ``final`` is None, else the approved document."""
+    """The .docx bytes: a draft when ``final`` is None, else the approved document.
+
+    Every string is first made XML-safe: column comments from the source database and
+    approvers' comments may hold control characters that python-docx (rightly) refuses.
+    """
+    content, final = xml_safe(content), xml_safe(final)
     document: Any = Document()
     _properties(document, content, generated_at, final is not None)
     description = content.description

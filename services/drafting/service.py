@@ -1,8 +1,9 @@
 """The drafting step: reflect, classify, score, render, store; and the final rendering.
 
-Functions take their adapters as arguments. Blob names derive from the document id only
-(``<documentId>/draft.docx``, ``/draft.json``, ``/final.docx``), so a retried activity
-overwrites the same blobs, and rendering is repeatable, so it writes the same bytes.
+Functions take their adapters as arguments. Blob names derive from the document id and
+revision only (``<documentId>/<revision>/draft.docx``, ``/draft.json``, ``/final.docx``), so a
+retried activity overwrites the same blobs, and rendering is repeatable, so it writes the same
+bytes; a later revision never touches an earlier one's files.
 """
 
 from __future__ import annotations
@@ -33,16 +34,16 @@ DOCUMENTS_CONTAINER = "documents"
 _SNAPSHOT_VERSION = 1
 
 
-def draft_blob_name(document_id: str) -> str:
-    return f"{document_id}/draft.docx"
+def draft_blob_name(document_id: str, revision: int = 1) -> str:
+    return f"{document_id}/{revision}/draft.docx"
 
 
-def snapshot_blob_name(document_id: str) -> str:
-    return f"{document_id}/draft.json"
+def snapshot_blob_name(document_id: str, revision: int = 1) -> str:
+    return f"{document_id}/{revision}/draft.json"
 
 
-def final_blob_name(document_id: str) -> str:
-    return f"{document_id}/final.docx"
+def final_blob_name(document_id: str, revision: int = 1) -> str:
+    return f"{document_id}/{revision}/final.docx"
 
 
 def library_path(database_name: str, physical_name: str) -> str:
@@ -72,11 +73,12 @@ def draft_document(request: DraftRequest, *, sources: SourceDatabases, blobs: Bl
                 "quality": content.quality.to_json(), "generatedAt": generated_at.isoformat(),
                 "draftSha256": draft_sha256, "contentHash": content_hash}
     metadata = {"documentId": request.document_id, "stage": "draft", "sha256": draft_sha256}
-    blobs.put(container, snapshot_blob_name(request.document_id),
+    revision = request.revision
+    blobs.put(container, snapshot_blob_name(request.document_id, revision),
               json.dumps(snapshot, indent=2, sort_keys=True).encode("utf-8"),
               content_type="application/json", metadata=metadata)
     # The docx goes last: its presence means the draft is complete.
-    blobs.put(container, draft_blob_name(request.document_id), document,
+    blobs.put(container, draft_blob_name(request.document_id, revision), document,
               content_type=DOCX_CONTENT_TYPE, metadata=metadata)
     return {
         **request.to_json(),
@@ -90,54 +92,56 @@ def draft_document(request: DraftRequest, *, sources: SourceDatabases, blobs: Bl
         "qualityScore": content.quality.score,
         "quality": content.quality.to_json(),
         "container": container,
-        "blobName": draft_blob_name(request.document_id),
-        "snapshotBlobName": snapshot_blob_name(request.document_id),
+        "blobName": draft_blob_name(request.document_id, revision),
+        "snapshotBlobName": snapshot_blob_name(request.document_id, revision),
         "sha256": draft_sha256,
         "size": len(document),
         "contentHash": content_hash,
-        "draftUrl": blobs.url(container, draft_blob_name(request.document_id)),
+        "draftUrl": blobs.url(container, draft_blob_name(request.document_id, revision)),
         "libraryPath": library_path(request.database_name, request.physical_name),
     }
 
 
 def render_final(document_id: str, approval: Any, *, blobs: BlobStore,
-                 generated_at: datetime, container: str = DOCUMENTS_CONTAINER) -> dict[str, Any]:
+                 generated_at: datetime, container: str = DOCUMENTS_CONTAINER,
+                 revision: int = 1) -> dict[str, Any]:
     """Render the approved document from the draft's snapshot and store it as ``final.docx``.
 
     ``approval`` is the approval record (see ``ApprovalRecord``); the document carries it
     with the content hash and the SHA-256 of the draft the approvers saw.
     """
     record = ApprovalRecord.from_json(approval)
-    snapshot = read_snapshot(blobs, container, document_id)
+    snapshot = read_snapshot(blobs, container, document_id, revision)
     content = _content_from_snapshot(snapshot)
     final = FinalRecord(approval=record, content_hash=snapshot["contentHash"],
                         draft_sha256=snapshot["draftSha256"])
     document = render_document(content, generated_at, final)
     sha256 = hashlib.sha256(document).hexdigest()
-    blobs.put(container, final_blob_name(document_id), document,
+    blobs.put(container, final_blob_name(document_id, revision), document,
               content_type=DOCX_CONTENT_TYPE,
               metadata={"documentId": document_id, "stage": "final", "sha256": sha256})
     request = content.request
     return {"documentId": document_id, "databaseName": request.database_name,
             "physicalName": request.physical_name, "container": container,
-            "blobName": final_blob_name(document_id), "sha256": sha256,
+            "blobName": final_blob_name(document_id, revision), "sha256": sha256,
             "size": len(document), "contentHash": snapshot["contentHash"],
             "draftSha256": snapshot["draftSha256"],
             "libraryPath": library_path(request.database_name, request.physical_name)}
 
 
-def delete_draft(document_id: str, *, blobs: BlobStore,
-                 container: str = DOCUMENTS_CONTAINER) -> dict[str, Any]:
+def delete_draft(document_id: str, *, blobs: BlobStore, container: str = DOCUMENTS_CONTAINER,
+                 revision: int = 1) -> dict[str, Any]:
     """Compensation of ``draft_document``: remove the draft and its snapshot (idempotent)."""
-    names = [draft_blob_name(document_id), snapshot_blob_name(document_id)]
+    names = [draft_blob_name(document_id, revision), snapshot_blob_name(document_id, revision)]
     deleted = [name for name in names if blobs.delete(container, name)]
     return {"documentId": document_id, "deleted": deleted}
 
 
-def delete_final(document_id: str, *, blobs: BlobStore,
-                 container: str = DOCUMENTS_CONTAINER) -> dict[str, Any]:
+def delete_final(document_id: str, *, blobs: BlobStore, container: str = DOCUMENTS_CONTAINER,
+                 revision: int = 1) -> dict[str, Any]:
     """Compensation of ``render_final`` (idempotent)."""
-    deleted = [n for n in [final_blob_name(document_id)] if blobs.delete(container, n)]
+    deleted = [n for n in [final_blob_name(document_id, revision)]
+               if blobs.delete(container, n)]
     return {"documentId": document_id, "deleted": deleted}
 
 
@@ -164,14 +168,15 @@ def _content_hash(content: DocumentContent) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def read_snapshot(blobs: BlobStore, container: str, document_id: str) -> dict[str, Any]:
+def read_snapshot(blobs: BlobStore, container: str, document_id: str,
+                  revision: int = 1) -> dict[str, Any]:
     """The draft's snapshot: request, description, classification, quality and hashes."""
+    name = snapshot_blob_name(document_id, revision)
     try:
-        stored = blobs.get(container, snapshot_blob_name(document_id))
+        stored = blobs.get(container, name)
     except NotFoundError as error:
-        raise DraftNotFound(
-            f"document {document_id} has no draft snapshot "
-            f"({container}/{snapshot_blob_name(document_id)}): draft it first") from error
+        raise DraftNotFound(f"document {document_id} has no draft snapshot "
+                            f"({container}/{name}): draft it first") from error
     snapshot: dict[str, Any] = json.loads(stored.content)
     if snapshot.get("snapshotVersion") != _SNAPSHOT_VERSION:
         raise InvalidDraftRequest(

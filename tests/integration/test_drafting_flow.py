@@ -65,7 +65,7 @@ def test_draft_is_stored_and_summarised(blobs: AzureBlobStore,
     request = message("tier3-personal")
     summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
 
-    stored = blobs.get(DOCUMENTS_CONTAINER, f"{request.document_id}/draft.docx")
+    stored = blobs.get(DOCUMENTS_CONTAINER, f"{request.document_id}/1/draft.docx")
     assert hashlib.sha256(stored.content).hexdigest() == summary["sha256"]
     assert stored.content_type.endswith("wordprocessingml.document")
     assert stored.metadata == {"documentId": request.document_id, "stage": "draft",
@@ -77,9 +77,9 @@ def test_draft_is_stored_and_summarised(blobs: AzureBlobStore,
     assert summary["personalData"] is True
     assert summary["financialData"] is False
     assert summary["qualityScore"] == 1.0
-    assert summary["blobName"] == f"{request.document_id}/draft.docx"
+    assert summary["blobName"] == f"{request.document_id}/1/draft.docx"
     assert summary["libraryPath"] == "Documentation/warehouse/sales.customers.docx"
-    assert summary["draftUrl"].endswith(f"/documents/{request.document_id}/draft.docx")
+    assert summary["draftUrl"].endswith(f"/documents/{request.document_id}/1/draft.docx")
     assert json.loads(json.dumps(summary)) == summary  # what the workflow stores
 
 
@@ -106,7 +106,7 @@ def test_a_retried_draft_overwrites_the_same_blob_with_the_same_bytes(
     second = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     assert first == second
     assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == [
-        f"{request.document_id}/draft.docx", f"{request.document_id}/draft.json"]
+        f"{request.document_id}/1/draft.docx", f"{request.document_id}/1/draft.json"]
 
 
 def test_final_is_rendered_from_the_snapshot_with_the_approval(
@@ -121,7 +121,7 @@ def test_final_is_rendered_from_the_snapshot_with_the_approval(
                          generated_at=AT.replace(hour=9))
 
     stored = blobs.get(DOCUMENTS_CONTAINER, final["blobName"])
-    assert final["blobName"] == f"{request.document_id}/final.docx"
+    assert final["blobName"] == f"{request.document_id}/1/final.docx"
     assert hashlib.sha256(stored.content).hexdigest() == final["sha256"]
     assert final["contentHash"] == draft["contentHash"]
     assert final["draftSha256"] == draft["sha256"]
@@ -141,7 +141,7 @@ def test_delete_draft_undoes_the_draft_and_can_be_retried(
     request = message("tier2-view")
     draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     assert delete_draft(request.document_id, blobs=blobs)["deleted"] == [
-        f"{request.document_id}/draft.docx", f"{request.document_id}/draft.json"]
+        f"{request.document_id}/1/draft.docx", f"{request.document_id}/1/draft.json"]
     assert delete_draft(request.document_id, blobs=blobs)["deleted"] == []
     assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == []
     with pytest.raises(DraftNotFound, match="draft it first"):
@@ -205,7 +205,7 @@ def test_filing_adds_a_library_version_and_unfiling_removes_it(
     assert filed[1]["libraryPath"] == path
     assert filed[1]["libraryUrl"] == (tmp_path / "library" / path).resolve().as_uri()
     assert library.download(path) == blobs.get(
-        DOCUMENTS_CONTAINER, f"{second.document_id}/final.docx").content
+        DOCUMENTS_CONTAINER, f"{second.document_id}/1/final.docx").content
 
     assert unfile_document(filed[1], library=library)["removed"] is True
     assert unfile_document(filed[1], library=library)["removed"] is False
@@ -213,7 +213,7 @@ def test_filing_adds_a_library_version_and_unfiling_removes_it(
         unfile_document({"libraryPath": path}, library=library)
     assert [v.version_id for v in library.versions(path)] == ["1.0"]
     assert library.download(path) == blobs.get(
-        DOCUMENTS_CONTAINER, f"{first.document_id}/final.docx").content
+        DOCUMENTS_CONTAINER, f"{first.document_id}/1/final.docx").content
 
 
 def test_filing_before_the_final_rendering_is_refused(

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.drafting import (
     ApprovalRecord,
@@ -24,6 +27,7 @@ from services.drafting import (
     score_documentation,
 )
 from services.drafting.rendering import APPROVALS_HEADING
+from services.text import xml_text
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 REQUEST = DraftRequest.from_json({
@@ -168,3 +172,35 @@ def test_auto_approval_needs_no_votes() -> None:
         CONTENT, AT, FinalRecord(record, "c" * 64, "d" * 64))))
     assert "Auto-approved | yes" in text
     assert "Tier 1, score 1.00, nothing sensitive." in text
+
+
+_OUTSIDE_TEXT = st.lists(st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF,
+                                   exclude_categories=()), max_size=40),
+    st.sampled_from(["\f", "\x00", "\x0b", "\r\n", "\ud800", "\ufffe", "<w:t>", "&amp;"])),
+    min_size=1, max_size=4).map("".join)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(description=_OUTSIDE_TEXT, column_comment=_OUTSIDE_TEXT, comment=_OUTSIDE_TEXT,
+       approver=_OUTSIDE_TEXT.map(lambda text: "approver " + text))
+def test_any_outside_text_renders_into_both_documents(description: str, column_comment: str,
+                                                      comment: str, approver: str) -> None:
+    """Column comments come from the source database and comments from approvers: whatever
+    they hold, the draft and the final document render (and say it, XML-safe)."""
+    described = dataclasses.replace(DESCRIPTION, description=description, columns=(
+        ColumnDescription("customer_id", "INTEGER", False, description=column_comment),))
+    content = DocumentContent(REQUEST, described, classify(described),
+                              score_documentation(described))
+    record = ApprovalRecord.from_json({
+        "status": "Approved", "decidedAt": "2026-11-23T10:00:00Z", "tier": 2,
+        "votes": [{"role": "DBA", "approver": approver, "decision": "approve",
+                   "decidedAt": "2026-11-23T09:00:00Z", "comment": comment}]})
+    draft = open_docx(render_document(content, AT))
+    final = open_docx(render_document(content, AT, FinalRecord(record, "h" * 64, "d" * 64)))
+    shown = text_of(final)
+    for written in (comment, column_comment):
+        visible = xml_text(written).strip()
+        if visible and "\r" not in written and "\n" not in written:
+            assert visible in shown
+    assert text_of(draft)

@@ -26,7 +26,6 @@ from services.errors import (
     Gone,
     IdempotencyMismatch,
     InvalidInput,
-    NotFound,
     TokenInvalid,
 )
 from services.policy import ApprovalPolicy, load_policy
@@ -214,8 +213,9 @@ def test_a_cancelled_approval_answers_gone(engine: sa.Engine, policy: ApprovalPo
                      now=T0 + timedelta(hours=3))
     with pytest.raises(InvalidInput):
         close_approval(engine, DOC, "approved", T0)
-    with pytest.raises(NotFound):
-        close_approval(engine, "no-such-document", "cancelled", T0)
+    # A revision that failed before it asked anyone has no approval: closing it is a no-op,
+    # so the failure path that calls this cannot itself fail.
+    assert close_approval(engine, "no-such-document", "cancelled", T0) is None
 
 
 def test_tampered_and_foreign_tokens_are_invalid(engine: sa.Engine,

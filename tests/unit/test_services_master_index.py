@@ -56,9 +56,9 @@ def test_compensation_restores_the_previous_version_once(engine: sa.Engine) -> N
     index(engine, "doc-1")
     index(engine, "doc-2")
     undone = restore_previous(engine, document_id="doc-2", now=T0 + timedelta(hours=1))
-    assert undone == {"restored": True, "documentId": "doc-2", "databaseName": "warehouse",
-                      "physicalName": "sales.customers", "withdrawnVersion": 2,
-                      "currentVersion": 1}
+    assert undone == {"restored": True, "documentId": "doc-2", "revision": 1,
+                      "databaseName": "warehouse", "physicalName": "sales.customers",
+                      "withdrawnVersion": 2, "currentVersion": 1}
     again = restore_previous(engine, document_id="doc-2", now=T0 + timedelta(hours=2))
     assert again == {**undone, "restored": False}
     entry = index_entry(engine, "warehouse", "sales.customers")
@@ -90,7 +90,7 @@ def test_undoing_an_older_version_keeps_the_newer_one_current(engine: sa.Engine)
 
 def test_compensating_what_was_never_indexed_does_nothing(engine: sa.Engine) -> None:
     assert restore_previous(engine, document_id="never", now=T0) == {
-        "restored": False, "documentId": "never"}
+        "restored": False, "documentId": "never", "revision": 1}
 
 
 def test_reading_an_unindexed_object(engine: sa.Engine) -> None:

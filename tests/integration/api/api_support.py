@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 import runtime
 from devhost.testing import DevHost, Response
-from services import open_approval, register_document
+from services import open_approval, register_document, start_revision
 from services.db import metadata
 from services.drafting import DOCUMENTS_CONTAINER, draft_blob_name
 
@@ -110,6 +110,11 @@ class ApiApp:
                               database_name="warehouse", physical_name="sales.orders",
                               change_type="Altered", requested_by="rita@example.com",
                               now=datetime.now(UTC))
+        # What the real workflow's first step does: start the document's revision 1.
+        start_revision(self.engine, document_id=document_id, instance_id=document_id,
+                       run_id=f"run-{document_id}", database_name="warehouse",
+                       physical_name="sales.orders", change_type="Altered",
+                       requested_by="rita@example.com", now=datetime.now(UTC))
         opened = self.open_approval(document_id, roles, opened_at=opened_at)
         return document_id, {r["role"]: r["token"] for r in opened["requests"]}
 

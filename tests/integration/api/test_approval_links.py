@@ -9,6 +9,7 @@ from __future__ import annotations
 import urllib.parse
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from api_support import ApiApp, easy_auth_principal, header
 
 import runtime
@@ -192,7 +193,8 @@ def test_a_vote_whose_workflow_is_gone_is_recorded_and_says_the_event_was_not_ra
     assert answer.status == 200, answer.text
     assert answer.json()["eventRaised"] is False
     assert len(app.votes(document_id)) == 1
-    assert audit_trail(app.engine, document_id)["events"] == []
+    # The vote and its audit event were committed together, whatever became of the event.
+    assert [e["type"] for e in audit_trail(app.engine, document_id)["events"]] == ["voted"]
 
 
 def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open_roles(
@@ -220,3 +222,29 @@ def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open
     output = app.host.wait_for(document_id)["output"]
     assert output["received"] == [contact.json()["vote"]]
     assert output["ballot"]["decision"] == "approved"
+
+
+@pytest.mark.parametrize("body", [
+    b"[" * 100_000 + b"]" * 100_000,
+    b'{"decision": "approve", "comment": "' + b'\\ud800' + b'"}',
+    b'{"decision": "approve", "comment": {"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+    b'{"decision": "approve"} trailing',
+])
+def test_hostile_decision_bodies_are_400_and_record_nothing(app: ApiApp, body: bytes) -> None:
+    document_id, tokens = app.case()
+
+    answer = app.host.http("POST", f"/api/approvals/{tokens['DBA']}", data=body,
+                           headers={"Content-Type": "application/json"})
+
+    assert answer.status == 400, answer.text
+    assert header(answer, "Content-Type").startswith("application/problem+json")
+    assert app.votes(document_id) == []
+
+
+def test_a_pasted_comment_is_kept_as_the_approver_meant_it(app: ApiApp) -> None:
+    _, tokens = app.case()
+
+    answer = app.decide(tokens["DBA"], comment="line one\r\nline two\fpage two\x00!  ")
+
+    assert answer.status == 200, answer.text
+    assert answer.json()["vote"]["comment"] == "line one\nline two page two !"

@@ -3,6 +3,7 @@ principal, as the X-MS-CLIENT-PRINCIPAL* headers name it, must be the token's ap
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 
 import pytest
@@ -47,6 +48,8 @@ def test_another_signed_in_person_is_403_and_nothing_is_recorded(trusted: ApiApp
     assert answer.status == 403, answer.text
     assert answer.json()["type"] == "urn:problem:Forbidden"
     assert "mallory@example.com" in answer.json()["detail"]
+    # Whose link it is stays unsaid, in the problem and on the page.
+    assert "dev.dba" not in answer.text and "dev.dba" not in page.text
     assert page.status == 403
     assert header(page, "Content-Type").startswith("text/html")
     assert trusted.votes(document_id) == []
@@ -79,3 +82,13 @@ def test_a_malformed_principal_header_is_400_naming_it(trusted: ApiApp) -> None:
 
     assert answer.status == 400, answer.text
     assert answer.json()["field"] == "X-MS-CLIENT-PRINCIPAL"
+
+
+def test_a_principal_header_of_hostile_json_is_400_not_500(trusted: ApiApp) -> None:
+    _, tokens = trusted.case()
+    for payload in (b"[" * 50_000 + b"]" * 50_000, b'{"claims": [], "x": "\\ud800"}',
+                    b'{"claims": [{"typ": "name", "val": "\\udfff"}]}'):
+        header_value = base64.b64encode(payload).decode()
+        answer = trusted.decide(tokens["DBA"], headers={"X-MS-CLIENT-PRINCIPAL": header_value})
+        assert answer.status == 400, answer.text
+        assert answer.json()["field"] == "X-MS-CLIENT-PRINCIPAL"

@@ -3,16 +3,19 @@ app database, an .eml outbox and a folder library, all under a temporary folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+import runtime
 from adapters import read_outbox
 from devhost.testing import DevHost
 from services import SigningKeys
@@ -28,6 +31,18 @@ class Journey:
 
     host: DevHost
     folder: Path
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def restart(self) -> None:
+        """Stop the host and start a new one on the same data: in-flight work resumes.
+
+        A real restart starts a new worker process; here the app stays imported, so its
+        per-process runtime (adapters pointing at the old Azurite port) is built afresh."""
+        self.host.stop()
+        self.host = DevHost(ROOT, clock="virtual", settings=self.settings,
+                            data_dir=self.folder / "devhost")
+        runtime.reset()
+        self.host.start()
 
     @property
     def outbox(self) -> Path:
@@ -60,8 +75,8 @@ class Journey:
     def requests(self, document_id: str) -> list[dict[str, Any]]:
         with self.db.connect() as conn:
             rows = conn.execute(sa.text(
-                "SELECT request_id, role, approver_email, kind FROM approval_requests"
-                " WHERE document_id = :d ORDER BY round, position"), {"d": document_id})
+                "SELECT request_id, role, approver_email, kind FROM approval_requests WHERE"
+                " document_id = :d ORDER BY revision DESC, round, position"), {"d": document_id})
             return [dict(r._mapping) for r in rows]
 
     def link(self, document_id: str, email: str) -> str:
@@ -106,14 +121,28 @@ class Journey:
             return [r[0] for r in rows]
 
 
-@pytest.fixture(scope="package")
-def journey(tmp_path_factory) -> Journey:
-    folder = tmp_path_factory.mktemp("approval")
-    settings = {
+@contextlib.contextmanager
+def running_journey(folder: Path, **settings: str) -> Iterator[Journey]:
+    """The app on devhost (virtual clock) with its stores under ``folder``."""
+    values = {
         "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
         "MAIL_OUTBOX_DIR": str(folder / "outbox"),
         "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
         "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        **settings,
     }
-    with DevHost(ROOT, clock="virtual", settings=settings, data_dir=folder / "devhost") as host:
-        yield Journey(host, folder)
+    running = Journey(DevHost(ROOT, clock="virtual", settings=values,
+                              data_dir=folder / "devhost"), folder, values)
+    running.host.start()
+    try:
+        yield running
+    finally:
+        running.host.stop()
+
+
+# One app per module, never two at once: the app's runtime (settings, adapters) is one per
+# process, as in a Functions worker, so two hosts in one process would share it.
+@pytest.fixture(scope="module")
+def journey(tmp_path_factory) -> Iterator[Journey]:
+    with running_journey(tmp_path_factory.mktemp("approval")) as running:
+        yield running

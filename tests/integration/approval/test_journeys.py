@@ -38,7 +38,7 @@ def test_tier2_table_full_chain(journey):
     assert trail["verification"]["ok"] is True
     types = [e["type"] for e in trail["events"]]
     assert types == ["submitted", "drafted", "assessed", "notified", "voted", "voted",
-                     "finalized", "filed", "indexed", "approved"]
+                     "finalized", "filed", "indexed", "approved", "requester-notified"]
 
 
 def test_tier3_personal_data_one_rejection_ends_rejected(journey):
@@ -57,7 +57,7 @@ def test_tier3_personal_data_one_rejection_ends_rejected(journey):
         "SELECT COUNT(*) FROM master_index_versions")).scalar()
     assert after == before
     types = journey.audit_types(doc)
-    assert "draft-removed" in types and types[-1] == "rejected"
+    assert "draft-removed" in types and types[-2:] == ["rejected", "requester-notified"]
     told = journey.mail_to(RITA)
     assert any("Rejected" in str(m["Subject"]) and msg["physicalName"] in str(m["Subject"])
                for m in told)
@@ -84,7 +84,8 @@ def test_second_deadline_ends_timed_out(journey):
     out = journey.host.wait_for(doc)["output"]
     assert out["status"] == "TimedOut"
     types = journey.audit_types(doc)
-    assert types[-3:] == ["deadline-passed", "draft-removed", "timed-out"]
+    assert types[-4:] == ["deadline-passed", "draft-removed", "timed-out",
+                          "requester-notified"]
     assert any("Timed out" in str(m["Subject"]) for m in journey.mail_to(RITA))
     late = journey.host.http("POST", journey.link(doc, ERIN), json={"decision": "approve"})
     assert late.status == 410
@@ -122,12 +123,12 @@ def test_failure_while_filing_compensates_newest_first(journey):
     assert status["runtimeStatus"] == "Failed"
     assert "NotADirectoryError" in status["output"] or "FileExistsError" in status["output"]
     types = journey.audit_types(doc)
-    assert types[-3:] == ["final-removed", "draft-removed", "failed"]
+    assert types[-4:] == ["final-removed", "draft-removed", "failed", "requester-notified"]
     report = status["customStatus"]["compensation"]
     assert [r["activity"] for r in report] == ["remove_final", "remove_draft"]
 
 
-def test_second_change_makes_version_two_and_failure_after_indexing_restores_one(journey):
+def test_second_change_makes_version_two_and_a_failed_notice_keeps_the_document(journey):
     first = journey.message("tier2-single-approver")  # sales.products, one approver
     doc1 = journey.submit(first)
     journey.vote(doc1, DANA)
@@ -150,15 +151,20 @@ def test_second_change_makes_version_two_and_failure_after_indexing_restores_one
     outbox.write_text("mail is down")  # the step after indexing mails the requester
     try:
         journey.vote(doc3, DANA)
-        journey.host.advance(seconds=60)
+        journey.host.advance(seconds=600)  # the notice's retries
         status = journey.host.wait_for(doc3)
     finally:
         outbox.unlink()
         moved.rename(outbox)
-    assert status["runtimeStatus"] == "Failed"
+    # Telling the requester failed; the approved, filed and indexed document stands.
+    assert status["runtimeStatus"] == "Completed", status
+    assert status["output"]["status"] == "Approved"
+    assert status["output"]["requesterMailed"] is None
     entry = index_entry(journey.db, "warehouse", "sales.products")
-    assert entry["currentVersion"] == v1 + 1  # the failed document's version was withdrawn
-    assert "index-restored" in journey.audit_types(doc3)
+    assert entry["currentVersion"] == v1 + 2
+    types = journey.audit_types(doc3)
+    assert types[-2:] == ["approved", "requester-not-notified"]
+    assert "index-restored" not in types and "unfiled" not in types
 
 
 def test_fifty_documents_in_flight_all_end_correctly(journey):
