@@ -1,0 +1,64 @@
+"""The reference ``DocumentWriter``: python-docx's object model, as rendering used it before.
+
+``DocxWriter`` must produce exactly what this does (the tests compare the bytes): a document
+from python-docx's default template, saved, then rewritten with fixed zip entry times. Text
+goes through ``xml_safe`` first, which is the one thing ``DocxWriter`` does that python-docx
+does not (python-docx raises on such characters).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Sequence
+from typing import Any
+
+from docx import Document
+
+from services.drafting.docx_writer import ZIP_TIME, DocumentProperties, xml_safe
+
+__all__ = ["PythonDocxWriter"]
+
+
+class PythonDocxWriter:
+    def __init__(self) -> None:
+        self._document: Any = Document()
+
+    def heading(self, text: str, level: int) -> None:
+        self._document.add_heading(xml_safe(text), level=level)
+
+    def paragraph(self, text: str, style: str | None = None) -> None:
+        self._document.add_paragraph(xml_safe(text), style=style)
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+        table = self._document.add_table(rows=1, cols=len(header))
+        table.style = "Table Grid"
+        for cell, text in zip(table.rows[0].cells, header, strict=True):
+            cell.text = xml_safe(text)
+            for run in cell.paragraphs[0].runs:
+                run.bold = True
+        for row in rows:
+            for cell, text in zip(table.add_row().cells, row, strict=True):
+                cell.text = xml_safe(text)
+
+    def save(self, properties: DocumentProperties) -> bytes:
+        core = self._document.core_properties
+        core.title = xml_safe(properties.title)
+        core.subject = xml_safe(properties.subject)
+        core.author = xml_safe(properties.author)
+        core.last_modified_by = xml_safe(properties.last_modified_by)
+        core.identifier = xml_safe(properties.identifier)
+        core.revision = properties.revision
+        core.created = properties.created
+        core.modified = properties.modified
+        saved = io.BytesIO()
+        self._document.save(saved)
+        repeatable = io.BytesIO()
+        with zipfile.ZipFile(saved) as source, \
+                zipfile.ZipFile(repeatable, "w", zipfile.ZIP_DEFLATED) as target:
+            for entry in source.infolist():
+                info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = entry.external_attr
+                target.writestr(info, source.read(entry.filename))
+        return repeatable.getvalue()
