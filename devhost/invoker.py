@@ -116,6 +116,16 @@ class Invoker:
     def register_output(self, binding_type: str, sink: OutputSink) -> None:
         self._sinks[binding_type] = sink
 
+    def output_types(self) -> list[str]:
+        """The output binding types that have a sink (messages the host delivers)."""
+        return sorted(self._sinks)
+
+    async def deliver(self, binding: dict[str, Any], datum: meta.Datum) -> None:
+        """Hand one encoded output value (from a worker process) to its binding's sink."""
+        sink = self._sinks.get(str(binding.get("type")))
+        if sink is not None:
+            await sink(binding, datum)
+
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
