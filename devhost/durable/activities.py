@@ -19,10 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -48,21 +49,45 @@ class ActivityResult:
     outputs: list[tuple[dict[str, Any], meta.Datum]] = field(default_factory=list)
 
 
-async def run_activity(invoker: Invoker, fn: FunctionInfo,
-                       input_json: str | None) -> ActivityResult:
-    """Call the activity ``fn`` with its JSON input, as the Python worker would."""
-    datum = meta.Datum(type="string", value=input_json if input_json is not None else "null")
-    try:
-        invocation = await invoker.invoke(fn, datum)
-        # A result the converter cannot encode fails the activity too, as in the worker.
-        encoded = converter("activityTrigger").encode(invocation.value, expected_type=None)
-    except Exception as exc:
-        return ActivityResult(False, failure_fields(exc, f"Activity function '{fn.name}'"))
+def _trigger(input_json: str | None) -> meta.Datum:
+    return meta.Datum(type="string", value=input_json if input_json is not None else "null")
+
+
+def _completed(value: Any) -> ActivityResult:
+    # A result the converter cannot encode fails the activity, as in the Python worker.
+    encoded = converter("activityTrigger").encode(value, expected_type=None)
     return ActivityResult(True, {"Result": encoded.value})
 
 
+def _failed(name: str, exc: BaseException) -> ActivityResult:
+    return ActivityResult(False, failure_fields(exc, f"Activity function '{name}'"))
+
+
+async def run_activity(invoker: Invoker, fn: FunctionInfo,
+                       input_json: str | None) -> ActivityResult:
+    """Call the activity ``fn`` with its JSON input, as the Python worker would; its output
+    bindings go to ``invoker``'s sinks."""
+    try:
+        return _completed((await invoker.invoke(fn, _trigger(input_json))).value)
+    except Exception as exc:
+        return _failed(fn.name, exc)
+
+
+def run_activity_here(invoker: Invoker, fn: FunctionInfo, input_json: str | None,
+                      output_types: Collection[str]) -> ActivityResult:
+    """The same for a sync activity, on this thread; its output values come back in the
+    result, for the host's sinks (``output_types``) to deliver."""
+    try:
+        value, outputs = invoker.invoke_here(fn, _trigger(input_json), output_types)
+        result = _completed(value)
+    except Exception as exc:
+        return _failed(fn.name, exc)
+    result.outputs = outputs
+    return result
+
+
 # ------------------------------------------------------------------------- worker process
-# The outputs of the invocation running in this task (set per task by ``serve_activities``).
+# The outputs of the async invocation running in this task (set per task).
 _collected: contextvars.ContextVar[list[tuple[dict[str, Any], meta.Datum]]] = \
     contextvars.ContextVar("devhost_activity_outputs")
 
@@ -71,60 +96,91 @@ async def _collect(binding: dict[str, Any], datum: meta.Datum) -> None:
     _collected.get().append((binding, datum))
 
 
-def serve_activities(conn: Connection, app_dir: str, activities: dict[str, FunctionInfo],
-                     output_types: list[str], threads: int) -> threading.Thread:
-    """In a worker process: run the activities the host sends on ``conn``, on a thread of
-    their own (the main thread runs episodes). It ends when the host closes the pipe."""
-    invoker = Invoker(app_dir, max_workers=threads)
-    for binding_type in output_types:
-        invoker.register_output(binding_type, _collect)
+class _ActivityServer:
+    """A worker's activities: ``threads`` threads take turns to read the next one from the
+    pipe and run it there (a sync activity) or hand it to an event loop of its own (an
+    ``async`` one), and send each result as soon as it is ready. Reading and running on one
+    thread takes the GIL once per activity, not three times (reader, pool, sender): in a
+    process whose main thread replays orchestrations, every extra switch costs."""
 
-    async def invoke(work_id: int, name: str, input_json: str | None) -> None:
+    def __init__(self, conn: Connection, app_dir: str, activities: dict[str, FunctionInfo],
+                 output_types: list[str], threads: int) -> None:
+        self.conn = conn
+        self.activities = activities
+        self.output_types = frozenset(output_types)
+        self.threads = max(1, threads)
+        # The async invoker's sinks only collect: the host delivers (see module docstring).
+        self.invoker = Invoker(app_dir, max_workers=self.threads)
+        for binding_type in output_types:
+            self.invoker.register_output(binding_type, _collect)
+        self._receive_lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self._serve, name=f"devhost-activity-{n}",
+                                    daemon=True) for n in range(self.threads)]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def _serve(self) -> None:
+        """Until the host closes the pipe (it stops, or it died)."""
+        while True:
+            with self._receive_lock:
+                try:
+                    _, work_id, name, input_json = self.conn.recv()
+                except (EOFError, OSError):
+                    self._closed()
+                    return
+            fn = self.activities.get(name)
+            if fn is None:  # the host checked; another app here would be a devhost bug
+                self._send(work_id, name, ActivityResult(
+                    False, {"Reason": f"no activity {name!r} in this worker", "Details": ""}))
+            elif inspect.iscoroutinefunction(fn.func):
+                asyncio.run_coroutine_threadsafe(self._run_async(work_id, fn, input_json),
+                                                 self._event_loop())
+            else:
+                self._send(work_id, fn.name,
+                           run_activity_here(self.invoker, fn, input_json, self.output_types))
+
+    def _closed(self) -> None:
+        with contextlib.suppress(OSError):
+            self.conn.close()  # so that the other threads see it closed too
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+    async def _run_async(self, work_id: int, fn: FunctionInfo, input_json: str | None) -> None:
         outputs: list[tuple[dict[str, Any], meta.Datum]] = []
         _collected.set(outputs)
-        fn = activities.get(name)
-        if fn is None:  # the host checked; a worker with another app would be a devhost bug
-            result = ActivityResult(False, {"Reason": f"no activity {name!r} in this worker",
-                                            "Details": ""})
-        else:
-            result = await run_activity(invoker, fn, input_json)
+        result = await run_activity(self.invoker, fn, input_json)
         result.outputs = outputs
-        try:
-            conn.send(("done", work_id, result))
-        except OSError:
-            return  # the host is gone: nobody to tell
-        except Exception as exc:  # an output value that does not pickle
-            failed = ActivityResult(False, failure_fields(exc, f"Activity function '{name}'"))
-            conn.send(("done", work_id, failed))
+        self._send(work_id, fn.name, result)
 
-    async def serve() -> None:
-        loop = asyncio.get_running_loop()
-        ended = loop.create_future()
-        running: set[asyncio.Task[None]] = set()
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        with self._send_lock:  # two threads must not start two loops
+            if self._loop is None:  # only apps with async activities need one
+                loop = self._loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="devhost-async-activities",
+                                 daemon=True).start()
+            return self._loop
 
-        def readable() -> None:
+    def _send(self, work_id: int, name: str, result: ActivityResult) -> None:
+        with self._send_lock:
             try:
-                while conn.poll():
-                    _, work_id, name, input_json = conn.recv()
-                    task = loop.create_task(invoke(work_id, name, input_json))
-                    running.add(task)
-                    task.add_done_callback(running.discard)
-            except (EOFError, OSError):  # the host is gone or stopping
-                loop.remove_reader(conn.fileno())
-                if not ended.done():
-                    ended.set_result(None)
+                self.conn.send(("done", work_id, result))
+            except OSError:
+                return  # the host is gone: nobody to tell
+            except Exception as exc:  # an output value that does not pickle
+                self.conn.send(("done", work_id, _failed(name, exc)))
 
-        loop.add_reader(conn.fileno(), readable)
-        await ended
-        invoker.shutdown()
 
-    def main() -> None:
-        with contextlib.suppress(EOFError, OSError, BrokenPipeError):
-            asyncio.run(serve())
-
-    thread = threading.Thread(target=main, name="devhost-activities", daemon=True)
-    thread.start()
-    return thread
+def serve_activities(conn: Connection, app_dir: str, activities: dict[str, FunctionInfo],
+                     output_types: list[str], threads: int) -> list[threading.Thread]:
+    """In a worker process: run the activities the host sends on ``conn`` on ``threads``
+    threads of their own (the main thread runs episodes), at most that many at once (the
+    host sends no more). They end when the host closes the pipe."""
+    return _ActivityServer(conn, app_dir, activities, output_types, threads).start()
 
 
 # ---------------------------------------------------------------------------- host side

@@ -87,7 +87,7 @@ def _serve(conn: Connection, activity_conn: Connection, spec: WorkerSpec) -> Non
         raise
     if spec.max_activities:
         serve_activities(activity_conn, spec.app_dir, app.by_trigger("activityTrigger"),
-                         list(spec.output_types), threads=max(32, spec.max_activities))
+                         list(spec.output_types), threads=spec.max_activities)
     conn.send(("ready",))
     with contextlib.suppress(EOFError, BrokenPipeError, KeyboardInterrupt):
         _Loop(conn, spec, engine).run()
