@@ -34,7 +34,7 @@ from docx.opc.coreprops import CoreProperties
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml.parser import parse_xml
 
-__all__ = ["ZIP_TIME", "DocumentProperties", "DocxWriter", "xml_safe"]
+__all__ = ["ZIP_TIME", "DocumentProperties", "DocxWriter", "set_core_properties", "xml_safe"]
 
 # The zip entries' fixed time (the DOS epoch), so the same content gives the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -208,7 +208,12 @@ class DocxWriter:
 def _core_xml(properties: DocumentProperties) -> bytes:
     """core.xml through python-docx's own element, as its save would write it."""
     element = parse_xml(_template().core_xml)
-    core: Any = CoreProperties(element)
+    set_core_properties(CoreProperties(element), properties)
+    return bytes(serialize_part_xml(element))
+
+
+def set_core_properties(core: Any, properties: DocumentProperties) -> None:
+    """Set python-docx ``CoreProperties`` from ``properties`` (text made XML-safe)."""
     core.title = xml_safe(properties.title)
     core.subject = xml_safe(properties.subject)
     core.author = xml_safe(properties.author)
@@ -217,7 +222,6 @@ def _core_xml(properties: DocumentProperties) -> bytes:
     core.revision = properties.revision
     core.created = properties.created
     core.modified = properties.modified
-    return bytes(serialize_part_xml(element))
 
 
 # The zip format as zipfile writes it for these entries (deflated, no data descriptor, no

@@ -15,7 +15,12 @@ from typing import Any
 
 from docx import Document
 
-from services.drafting.docx_writer import ZIP_TIME, DocumentProperties, xml_safe
+from services.drafting.docx_writer import (
+    ZIP_TIME,
+    DocumentProperties,
+    set_core_properties,
+    xml_safe,
+)
 
 __all__ = ["PythonDocxWriter"]
 
@@ -42,15 +47,7 @@ class PythonDocxWriter:
                 cell.text = xml_safe(text)
 
     def save(self, properties: DocumentProperties) -> bytes:
-        core = self._document.core_properties
-        core.title = xml_safe(properties.title)
-        core.subject = xml_safe(properties.subject)
-        core.author = xml_safe(properties.author)
-        core.last_modified_by = xml_safe(properties.last_modified_by)
-        core.identifier = xml_safe(properties.identifier)
-        core.revision = properties.revision
-        core.created = properties.created
-        core.modified = properties.modified
+        set_core_properties(self._document.core_properties, properties)
         saved = io.BytesIO()
         self._document.save(saved)
         repeatable = io.BytesIO()

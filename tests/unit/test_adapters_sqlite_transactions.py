@@ -7,10 +7,12 @@ comes out exact proves the writers queued on our lock, in threads and in process
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,13 +62,14 @@ def test_a_read_begins_deferred_and_a_write_immediate(db: Path) -> None:
     assert seen == ["BEGIN", "UPDATE counter SET n = 2", "BEGIN", "SELECT"]
 
 
-def test_reads_go_on_while_a_writer_holds_the_lock(db: Path) -> None:
-    engine = impatient_engine(db, lock_timeout=GUARD_S)
+@contextlib.contextmanager
+def writer_holding_the_lock(engine: sa.Engine, n: int) -> Iterator[None]:
+    """Another thread sets the counter to ``n`` and keeps its write transaction open."""
     holding, done = threading.Event(), threading.Event()
 
     def writer() -> None:
         with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE counter SET n = 5"))
+            conn.execute(sa.text("UPDATE counter SET n = :n"), {"n": n})
             holding.set()
             done.wait(GUARD_S)
 
@@ -74,14 +77,20 @@ def test_reads_go_on_while_a_writer_holds_the_lock(db: Path) -> None:
     thread.start()
     assert holding.wait(GUARD_S)
     try:
+        yield
+    finally:
+        done.set()
+        thread.join(GUARD_S)
+
+
+def test_reads_go_on_while_a_writer_holds_the_lock(db: Path) -> None:
+    engine = impatient_engine(db, lock_timeout=GUARD_S)
+    with writer_holding_the_lock(engine, 5):
         # The reader sees the last committed value, at once, with busy timeout 0.
         assert count(engine) == 0
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT n FROM counter"))
             assert conn.execute(sa.text("SELECT n FROM counter")).scalar_one() == 0
-    finally:
-        done.set()
-        thread.join(GUARD_S)
     assert count(engine) == 5
 
 
@@ -154,23 +163,9 @@ def test_a_closed_connection_lets_go_of_the_lock(db: Path) -> None:
 
 def test_a_writer_that_waits_too_long_is_told_the_database_is_locked(db: Path) -> None:
     engine = impatient_engine(db, lock_timeout=0.2)
-    holding, done = threading.Event(), threading.Event()
-
-    def writer() -> None:
-        with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE counter SET n = 1"))
-            holding.set()
-            done.wait(GUARD_S)
-
-    thread = threading.Thread(target=writer, daemon=True)
-    thread.start()
-    assert holding.wait(GUARD_S)
-    try:
-        with pytest.raises(OperationalError, match="database is locked"), engine.begin():
-            pass
-    finally:
-        done.set()
-        thread.join(GUARD_S)
+    with writer_holding_the_lock(engine, 1), \
+            pytest.raises(OperationalError, match="database is locked"), engine.begin():
+        pass
     with engine.begin() as conn:  # and nothing was left held by the refused one
         conn.execute(sa.text("UPDATE counter SET n = n + 1"))
     assert count(engine) == 2
