@@ -1,8 +1,11 @@
 """SQLAlchemy engines: SQLite locally (WAL, folder created), Azure SQL with an Entra token.
 
-For ``mssql+pyodbc`` the access token is injected at each connect as the ODBC pre-connect
-attribute ``SQL_COPT_SS_ACCESS_TOKEN`` (1256), the pattern Microsoft documents for pyodbc; the
-URL then carries no user or password. pyodbc is imported by SQLAlchemy only for such URLs.
+A SQLite file opened for writing gets ``adapters.sqlite_transactions``: reads in
+``engine.connect()`` never take the write lock, and writes in ``engine.begin()`` queue for
+it without sleeping, across threads and processes. For ``mssql+pyodbc`` the access token is
+injected at each connect as the ODBC pre-connect attribute ``SQL_COPT_SS_ACCESS_TOKEN``
+(1256), the pattern Microsoft documents for pyodbc; the URL then carries no user or password.
+pyodbc is imported by SQLAlchemy only for such URLs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from adapters.errors import AdapterConfigurationError, NotFoundError
+from adapters.sqlite_transactions import configure_transactions, connection_factory
 
 __all__ = ["AZURE_SQL_SCOPE", "SQL_COPT_SS_ACCESS_TOKEN", "access_token_struct",
            "create_sql_engine", "token_connect_params"]
@@ -27,11 +31,14 @@ AZURE_SQL_SCOPE = "https://database.windows.net/.default"
 
 
 def create_sql_engine(url: str, *, credential: TokenCredential | None = None,
-                      read_only: bool = False, **engine_options: Any) -> Engine:
+                      read_only: bool = False, lock_timeout: float = 30.0,
+                      **engine_options: Any) -> Engine:
     """An engine for ``url``; ``credential`` is required for ``mssql+pyodbc`` (Entra token).
 
     ``read_only`` opens a SQLite file read-only and requires it to exist, so a mistyped source
     database path fails clearly instead of silently creating an empty database.
+    ``lock_timeout`` is how long a SQLite writer waits for its turn before "database is
+    locked".
     """
     try:
         parsed = make_url(url)
@@ -39,7 +46,8 @@ def create_sql_engine(url: str, *, credential: TokenCredential | None = None,
         raise AdapterConfigurationError(
             f"database URL {url!r} is not a SQLAlchemy URL: {error}") from error
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, read_only=read_only, **engine_options)
+        return _sqlite_engine(parsed, read_only=read_only, lock_timeout=lock_timeout,
+                              **engine_options)
     if parsed.get_backend_name() == "mssql":
         if credential is None:
             raise AdapterConfigurationError(
@@ -69,7 +77,8 @@ def _inject_access_token(engine: Engine, credential: TokenCredential) -> None:
         cparams["attrs_before"] = token_connect_params(credential)
 
 
-def _sqlite_engine(url: URL, *, read_only: bool, **engine_options: Any) -> Engine:
+def _sqlite_engine(url: URL, *, read_only: bool, lock_timeout: float,
+                   **engine_options: Any) -> Engine:
     database = url.database or ""
     in_memory = database in {"", ":memory:"} or database.startswith("file::memory:")
     if in_memory:
@@ -80,36 +89,31 @@ def _sqlite_engine(url: URL, *, read_only: bool, **engine_options: Any) -> Engin
             raise NotFoundError(f"SQLite database file {path} does not exist")
         # A read-only URI connection: sqlite refuses writes and never creates the file.
         url = url.set(database=f"file:{path}", query={**url.query, "mode": "ro", "uri": "true"})
+        engine = create_engine(url, **engine_options)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **engine_options)
-    _configure_sqlite(engine, read_only=read_only)
+        connect_args = {**engine_options.pop("connect_args", {}),
+                        "factory": connection_factory()}
+        engine = create_engine(url, connect_args=connect_args, **engine_options)
+        configure_transactions(engine, path, lock_timeout)
+    _configure_sqlite(engine, read_only=read_only, busy_timeout=lock_timeout)
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
-            # Several activities write at once: WAL lets readers run beside one writer, and
-            # the busy timeout makes a second writer wait instead of failing at once.
-            cursor.execute("PRAGMA busy_timeout = 30000")
+            # Writers of this engine queue before they reach SQLite (sqlite_transactions);
+            # the busy timeout is for the rest: other programs, and checkpoints.
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
             if not read_only:
+                # WAL: readers go on beside the one writer.
                 cursor.execute("PRAGMA journal_mode = WAL")
         finally:
             cursor.close()
         if not read_only:
-            # SQLAlchemy, not pysqlite, begins transactions (see _on_begin).
+            # SQLAlchemy, not pysqlite, begins transactions (sqlite_transactions).
             dbapi_connection.isolation_level = None
-
-    if read_only:
-        return
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        # A deferred transaction that reads and then writes must upgrade its lock, and SQLite
-        # answers "database is locked" at once (no busy wait) when another writer got there
-        # first. Taking the write lock at BEGIN makes concurrent writers queue instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -28,6 +28,7 @@ from pathlib import Path
 import aiohttp
 from azure.functions._durable_functions import OrchestrationContext
 
+from bench._proc import children_cpu, process_cpu
 from devhost.durable import sdk_fastpaths
 from devhost.durable.protocol import REPLAYED
 from devhost.testing import DevHost
@@ -77,45 +78,17 @@ def run(count: int, workers: int) -> dict[str, float]:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_running(base, host)
-            cpu_before = _process_cpu(host.pid)
-            child_before = _children_cpu(host.pid)
+            cpu_before = process_cpu(host.pid)
+            child_before = children_cpu(host.pid)
             start_s, total_s = asyncio.run(_drive(base, count))
-            host_cpu = _process_cpu(host.pid) - cpu_before
-            workers_cpu = _children_cpu(host.pid) - child_before
+            host_cpu = process_cpu(host.pid) - cpu_before
+            workers_cpu = children_cpu(host.pid) - child_before
         finally:
             host.send_signal(signal.SIGTERM)
             host.wait(timeout=60)
     return {"orchestrations": count, "workers": workers, "start_s": start_s,
             "total_s": total_s, "orch_per_s": count / total_s, "act_per_s": 3 * count / total_s,
             "host_cpu_ms": host_cpu / count * 1000, "workers_cpu_ms": workers_cpu / count * 1000}
-
-
-def _stat(path: Path) -> list[str]:
-    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
-    return path.read_text().rsplit(")", 1)[1].split()
-
-
-def _cpu(fields: list[str]) -> float:
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _process_cpu(pid: int) -> float:
-    """CPU seconds of the devhost process (not its episode workers) so far: steadier than wall
-    time on a shared machine, and it says what one orchestration costs the host."""
-    return _cpu(_stat(Path(f"/proc/{pid}/stat")))
-
-
-def _children_cpu(pid: int) -> float:
-    """CPU seconds of the devhost's child processes (its episode workers) so far."""
-    total = 0.0
-    for path in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = _stat(path)
-        except OSError:
-            continue  # ended while we looked
-        if int(fields[1]) == pid:
-            total += _cpu(fields)
-    return total
 
 
 def _wait_running(base: str, host: subprocess.Popen[bytes]) -> None:

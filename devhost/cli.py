@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--data-dir", default=None, help="state folder (default APP/.devhost)")
     start.add_argument("--clock", choices=("real", "virtual"), default="real")
     start.add_argument("--in-process", action="store_true",
-                       help="run orchestrators in the host process, not in"
+                       help="run orchestrators and activities in the host process, not in"
                        " FUNCTIONS_WORKER_PROCESS_COUNT worker processes (for a debugger)")
     start.add_argument("--verbose", "-v", action="store_true", help="log what the host does")
     start.set_defaults(handler=_start)

@@ -84,8 +84,8 @@ class Host:
         self.host_json = self.config.host_json
         self.manage_cwd = manage_cwd
         # None: FUNCTIONS_WORKER_PROCESS_COUNT worker processes, as the Functions host; 0: run
-        # orchestrators in this process (devhost.testing's default: fast to start, and a
-        # debugger or a test sees the orchestrator code in the process it runs in).
+        # orchestrators and activities in this process (devhost.testing's default: fast to
+        # start, and a debugger or a test sees the app's code in the process it runs in).
         self.worker_processes = worker_processes
         self.running = False
         self.base_url = f"http://127.0.0.1:{port}"
@@ -170,7 +170,7 @@ class Host:
             cpu_count=os.cpu_count() or 2,
         )
         workers = self._worker_processes()
-        if workers and self.engine.orch.orchestrators:
+        if workers and (self.engine.orch.orchestrators or self.engine.activities):
             orch = self.engine.orch
             self._episode_workers = EpisodeWorkers(
                 WorkerSpec(
@@ -179,7 +179,9 @@ class Host:
                     version_match=orch.version_match, version_failure=orch.version_failure,
                     virtual_clock=self.clock.is_virtual,
                     max_episodes=self.engine.max_orchestrations,
-                    log_level=logging.getLogger().getEffectiveLevel()),
+                    log_level=logging.getLogger().getEffectiveLevel(),
+                    max_activities=self.engine.max_activities,
+                    output_types=tuple(self.invoker.output_types())),
                 workers, self.engine.workers_ran)
             await self._episode_workers.start()
             self.engine.episode_workers = self._episode_workers

@@ -8,10 +8,9 @@ host's loop; a function that hangs occupies one pool thread and blocks nothing e
 from __future__ import annotations
 
 import asyncio
-import functools
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -97,10 +96,34 @@ def _encode(binding: dict[str, Any], value: Any) -> meta.Datum:
     return datum
 
 
-@functools.cache
-def _parameters(user: Callable[..., Any]) -> tuple[inspect.Parameter, ...]:
-    """A function's parameters; inspecting a signature is slow and they never change."""
-    return tuple(inspect.signature(user).parameters.values())
+def _encoded(binding: dict[str, Any], value: Any, split: Collection[str]) -> list[meta.Datum]:
+    """An output value encoded: a list, for a binding type in ``split``, item by item."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) and str(binding.get("type")) in split else [value]
+    return [_encode(binding, item) for item in items]
+
+
+_Plan = tuple[tuple[str, bool, bool, bool, bool], ...]
+_plans: dict[Callable[..., Any], tuple[list[dict[str, Any]], _Plan]] = {}
+
+
+def _plan(fn: FunctionInfo) -> _Plan:
+    """Each parameter of ``fn``: its name, whether it is the trigger, an output, the
+    context, and whether it has a default. Inspecting the signature and finding each binding
+    by name is slow, and neither changes."""
+    cached = _plans.get(fn.func)
+    if cached is not None and cached[0] is fn.bindings:
+        return cached[1]
+    trigger_name = fn.trigger.get("name")
+    plan = []
+    for param in inspect.signature(fn.func).parameters.values():
+        binding = fn.binding(param.name)
+        plan.append((param.name, param.name == trigger_name,
+                     binding is not None and binding.get("direction") == "OUT",
+                     _is_context_param(param), param.default is not inspect.Parameter.empty))
+    _plans[fn.func] = (fn.bindings, tuple(plan))
+    return tuple(plan)
 
 
 def _is_context_param(param: inspect.Parameter) -> bool:
@@ -115,6 +138,16 @@ class Invoker:
 
     def register_output(self, binding_type: str, sink: OutputSink) -> None:
         self._sinks[binding_type] = sink
+
+    def output_types(self) -> list[str]:
+        """The output binding types that have a sink (messages the host delivers)."""
+        return sorted(self._sinks)
+
+    async def deliver(self, binding: dict[str, Any], datum: meta.Datum) -> None:
+        """Hand one encoded output value (from a worker process) to its binding's sink."""
+        sink = self._sinks.get(str(binding.get("type")))
+        if sink is not None:
+            await sink(binding, datum)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -134,23 +167,7 @@ class Invoker:
         """Call ``fn``: ``trigger`` is decoded by the trigger's converter; ``inputs`` are
         ready-made Python values by parameter name (an HttpRequest, a durable client JSON)."""
         user = fn.func
-        kwargs: dict[str, Any] = {}
-        outs: dict[str, _Out] = {}
-        trigger_name = fn.trigger.get("name")
-        given = inputs or {}
-        for param in _parameters(user):
-            binding = fn.binding(param.name)
-            if param.name in given:
-                kwargs[param.name] = given[param.name]
-            elif param.name == trigger_name and trigger is not None:
-                conv = converter(fn.trigger_type)
-                kwargs[param.name] = conv.decode(trigger, trigger_metadata=trigger_metadata or {})
-            elif binding is not None and binding.get("direction") == "OUT":
-                outs[param.name] = kwargs[param.name] = _Out()
-            elif _is_context_param(param):
-                kwargs[param.name] = _Context(fn.name, self._app_dir)
-            elif param.default is inspect.Parameter.empty:
-                raise TypeError(f"function {fn.name}: no value for parameter {param.name!r}")
+        kwargs, outs = self._arguments(fn, trigger, trigger_metadata, inputs or {})
         if inspect.iscoroutinefunction(user):
             value = await user(**kwargs)
         else:
@@ -167,13 +184,47 @@ class Invoker:
                 result.outputs["$return"] = await self._deliver(ret, value)
         return result
 
+    def invoke_here(self, fn: FunctionInfo, trigger: meta.Datum,
+                    split: Collection[str] = ()) -> tuple[Any, list[tuple[dict[str, Any],
+                                                                        meta.Datum]]]:
+        """Call the sync function ``fn`` on this thread, as ``invoke`` would on the pool; its
+        return value and its output values, encoded but not delivered (a worker process
+        hands them to the host, whose sinks deliver them). A list for a binding type in
+        ``split`` is one value per item, as ``invoke`` hands them to a sink."""
+        kwargs, outs = self._arguments(fn, trigger, None, {})
+        value = fn.func(**kwargs)
+        outputs = []
+        for name, out in outs.items():
+            binding = fn.binding(name) or {}
+            outputs += [(binding, datum) for datum in _encoded(binding, out.get(), split)]
+        ret = fn.binding("$return")
+        if ret is not None and value is not None and str(ret["type"]) in split:
+            outputs += [(ret, datum) for datum in _encoded(ret, value, split)]
+        return value, outputs
+
+    def _arguments(self, fn: FunctionInfo, trigger: meta.Datum | None,
+                   trigger_metadata: dict[str, meta.Datum] | None,
+                   given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, _Out]]:
+        """The keyword arguments of a call, and the ``func.Out`` objects among them."""
+        kwargs: dict[str, Any] = {}
+        outs: dict[str, _Out] = {}
+        for name, is_trigger, is_out, is_context, has_default in _plan(fn):
+            if name in given:
+                kwargs[name] = given[name]
+            elif is_trigger and trigger is not None:
+                conv = converter(fn.trigger_type)
+                kwargs[name] = conv.decode(trigger, trigger_metadata=trigger_metadata or {})
+            elif is_out:
+                outs[name] = kwargs[name] = _Out()
+            elif is_context:
+                kwargs[name] = _Context(fn.name, self._app_dir)
+            elif not has_default:
+                raise TypeError(f"function {fn.name}: no value for parameter {name!r}")
+        return kwargs, outs
+
     async def _deliver(self, binding: dict[str, Any], value: Any) -> list[meta.Datum]:
-        if value is None:
-            return []
-        btype = str(binding.get("type"))
-        items = value if isinstance(value, list) and btype in self._sinks else [value]
-        encoded = [_encode(binding, item) for item in items]
-        sink = self._sinks.get(btype)
+        encoded = _encoded(binding, value, self._sinks)
+        sink = self._sinks.get(str(binding.get("type")))
         if sink is not None:
             for datum in encoded:
                 await sink(binding, datum)

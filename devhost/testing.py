@@ -182,9 +182,10 @@ class DevHost(RemoteHost):
         port: int = 0,
         worker_processes: int | None = 0,
     ) -> None:
-        """``worker_processes``: 0 (the default) runs orchestrators in this process, where a
-        test and a debugger see them; None takes ``FUNCTIONS_WORKER_PROCESS_COUNT`` worker
-        processes from the settings, as ``python -m devhost start`` does."""
+        """``worker_processes``: 0 (the default) runs orchestrators and activities in this
+        process, where a test and a debugger see them; None takes
+        ``FUNCTIONS_WORKER_PROCESS_COUNT`` worker processes from the settings, as
+        ``python -m devhost start`` does."""
         super().__init__("")
         self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings,
                          worker_processes=worker_processes)

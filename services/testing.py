@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from adapters.sql import create_sql_engine
 from services import initialize
 
 __all__ = ["EXAMPLE_POLICY_FILE", "fresh_database", "sqlite_engine"]
@@ -26,18 +27,16 @@ _templates: dict[Path, Path] = {}
 
 
 def sqlite_engine(path: Path) -> Engine:
-    """An engine on the SQLite file ``path`` (created on first use). Writers wait up to 30 s
-    for the file lock, so tests with many threads do not fail on a busy machine; commits skip
-    fsync (a test database need not survive a power cut); foreign keys are enforced."""
-    engine = sa.create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+    """The app's own engine on the SQLite file ``path`` (created on first use): WAL, foreign
+    keys, reads that never wait, writers queued for up to 30 s (``adapters.sql``). Commits
+    skip fsync, since a test database need not survive a power cut."""
+    engine = create_sql_engine(f"sqlite:///{path}")
     sa.event.listen(engine, "connect", _configure)
     return engine
 
 
 def _configure(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA synchronous = OFF")
-    # SQL Server enforces foreign keys; SQLite only when asked, so ask.
-    dbapi_connection.execute("PRAGMA foreign_keys = ON")
 
 
 def _template(policy_file: Path) -> Path:

@@ -12,14 +12,12 @@ are never text: they cannot be stored or sent as UTF-8, so input holding one is 
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import Any, TypeVar, cast
 
 from services.errors import InvalidInput
 
 __all__ = ["body_text", "check_name", "clean_text", "has_surrogate", "header_text",
-           "log_text", "xml_safe", "xml_text"]
+           "log_text", "xml_text"]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 and C1 controls and DEL; a name holds none of them, free text only tab and newline.
@@ -32,7 +30,6 @@ _SPACES = re.compile(r"[ \t]+")
 # What a log line must not hold raw: controls, Unicode line breaks, surrogates.
 _LOG_ESCAPED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
-T = TypeVar("T")
 
 
 def has_surrogate(text: str) -> bool:
@@ -67,25 +64,6 @@ def clean_text(value: str, field: str) -> str:
 def xml_text(text: str) -> str:
     """``text`` with every character XML 1.0 cannot hold replaced by U+FFFD."""
     return _NOT_XML.sub(REPLACEMENT, text)
-
-
-def xml_safe(value: T) -> T:
-    """``xml_text`` applied to every string in a value: JSON-like data (keys included) and
-    frozen dataclasses, rebuilt with clean strings (the rendering's content objects)."""
-    cleaned: Any
-    if isinstance(value, str):
-        cleaned = xml_text(value)
-    elif isinstance(value, dict):
-        cleaned = {xml_safe(k): xml_safe(v) for k, v in value.items()}
-    elif isinstance(value, list | tuple):
-        cleaned = type(value)(xml_safe(v) for v in value)
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        cleaned = dataclasses.replace(value, **{
-            f.name: xml_safe(getattr(value, f.name)) for f in dataclasses.fields(value)
-            if f.init})
-    else:
-        cleaned = value
-    return cast(T, cleaned)
 
 
 def header_text(text: str, limit: int = 200) -> str:

@@ -2,10 +2,12 @@
 
 Reads happen on the event loop (SQLite WAL readers never wait for the writer); episodes run
 in worker processes (``episode_workers``; the loop here only wakes them) or, in-process, on a
-small pool of engine threads with the entity batches; activities run through the invoker with
-at most ``maxConcurrentActivityFunctions`` at once. Activity results and the HTTP API's writes
-are group-committed (see ``write``). Work handed out in this process is tracked in memory, so
-after a crash every activity without a recorded result simply runs again (at-least-once).
+small pool of engine threads with the entity batches. Activities are read here and run in the
+worker process of their instance (``activities``), or in-process through the invoker, with at
+most ``maxConcurrentActivityFunctions`` at once per process that runs them. Activity results
+and the HTTP API's writes are group-committed (see ``write``). Work handed out is tracked in
+memory, so after a crash every activity without a recorded result simply runs again
+(at-least-once).
 """
 
 from __future__ import annotations
@@ -19,11 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
-from azure.functions import meta
-
 from ..clock import Clock
-from ..invoker import Invoker, converter
+from ..invoker import Invoker
 from ..loader import FunctionInfo, LoadedApp
+from .activities import ActivityResult, run_activity
 from .entities import EntityEngine
 from .episode_workers import EpisodeWorkers
 from .history import EventType, event
@@ -279,7 +280,10 @@ class DurableEngine:
 
     async def _activity_step(self) -> None:
         while not self._stopping:
-            free = self.max_activities - len(self._activities)
+            workers = self.episode_workers
+            slots = (workers.activity_slots if workers is not None and workers.runs_activities
+                     else self.max_activities)
+            free = slots - len(self._activities)
             rows = (
                 self.store.conn()
                 .execute(
@@ -332,22 +336,16 @@ class DurableEngine:
                 " activity function.",
                 Details="",
             )
-        datum = meta.Datum(
-            type="string", value=work["input"] if work["input"] is not None else "null"
-        )
-        try:
-            invocation = await self.invoker.invoke(fn, datum)
-        except Exception as exc:
-            return event(
-                EventType.TaskFailed,
-                self.clock.now(),
-                TaskScheduledId=task_id,
-                **failure_fields(exc, f"Activity function '{name}'"),
-            )
-        encoded = converter("activityTrigger").encode(invocation.value, expected_type=None)
-        return event(
-            EventType.TaskCompleted, self.clock.now(), TaskScheduledId=task_id, Result=encoded.value
-        )
+        workers = self.episode_workers
+        outcome: ActivityResult
+        if workers is not None and workers.runs_activities:
+            outcome = await workers.run_activity(work)
+            for binding, datum in outcome.outputs:  # encoded there, delivered by our sinks
+                await self.invoker.deliver(binding, datum)
+        else:
+            outcome = await run_activity(self.invoker, fn, work["input"])
+        kind = EventType.TaskCompleted if outcome.ok else EventType.TaskFailed
+        return event(kind, self.clock.now(), TaskScheduledId=task_id, **outcome.fields)
 
     # -------------------------------------------------------------------------- group commit
     async def write(self, fn: Callable[..., Any], *args: Any) -> Any:

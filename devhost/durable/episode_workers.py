@@ -1,13 +1,17 @@
-"""Orchestration episodes in worker processes, as the Functions host runs functions in workers.
+"""Orchestrations and activities in worker processes, as the Functions host runs functions.
 
 With ``FUNCTIONS_WORKER_PROCESS_COUNT`` = N, N processes each load the app and run the
 episodes of their share of the instances (by a hash of the instance id): each reads the due
 messages, replays the SDK and commits, in a loop, with its own SQLite connection and without
-sharing a GIL with the host. The host keeps HTTP, the API's writes, activities, entities and
-the clock; it tells a worker when something was written that may be runnable (``wake``, with
-the time) and hears back after each committed batch (``ran``) and when nothing is runnable
-(``idle``). Wakes while a worker is busy are folded into one that is sent when it reports
-idle, so a worker is never left idle with work pending.
+sharing a GIL with the host. The host keeps HTTP, the API's writes, entities and the clock; it
+tells a worker when something was written that may be runnable (``wake``, with the time) and
+hears back after each committed batch (``ran``) and when nothing is runnable (``idle``).
+Wakes while a worker is busy are folded into one that is sent when it reports idle, so a
+worker is never left idle with work pending.
+
+Each worker also runs the activities of its share, sent by the host on a second pipe
+(``activities.ActivityChannel``); their results come back to the host, which records them
+with its group commit as it does for activities it runs itself.
 
 Writers of both processes queue on the store's file lock (``Store.tx``). A worker whose host
 died (kill -9) sees its pipe close and exits; a commit checks that the messages it consumed
@@ -29,10 +33,12 @@ from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from ..loader import load_app
+from .activities import ActivityChannel, ActivityResult, serve_activities
 from .orchestrations import FAILED_EPISODE_PAUSE_S, OrchestrationEngine
-from .store import Store
+from .store import Store, partition_of
 
 __all__ = ["EpisodeWorkers", "WorkerSpec"]
 
@@ -56,11 +62,14 @@ class WorkerSpec:
     max_episodes: int
     log_level: int
     partition: tuple[int, int] = (0, 1)  # (this worker, of how many)
+    max_activities: int = 0  # at once in this worker; 0: activities stay in the host
+    output_types: tuple[str, ...] = ()  # output bindings the host delivers
 
 
 # ------------------------------------------------------------------------- worker process
-def _serve(conn: Connection, spec: WorkerSpec) -> None:
-    """The worker process: load the app, then run episodes whenever the host says so."""
+def _serve(conn: Connection, activity_conn: Connection, spec: WorkerSpec) -> None:
+    """The worker process: load the app, then run episodes whenever the host says so, and
+    the activities it sends."""
     # Ctrl+C reaches the whole process group: the host stops its workers itself, after the
     # batch they are committing, rather than have them interrupted halfway.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -76,6 +85,9 @@ def _serve(conn: Connection, spec: WorkerSpec) -> None:
     except BaseException as exc:  # the traceback goes to stderr as the process ends
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         raise
+    if spec.max_activities:
+        serve_activities(activity_conn, spec.app_dir, app.by_trigger("activityTrigger"),
+                         list(spec.output_types), threads=spec.max_activities)
     conn.send(("ready",))
     with contextlib.suppress(EOFError, BrokenPipeError, KeyboardInterrupt):
         _Loop(conn, spec, engine).run()
@@ -150,6 +162,8 @@ class _Worker:
         self._on_ran = on_ran
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._activity_conn: Connection | None = None
+        self.activities = ActivityChannel(spec.max_activities)
         self._sent = 0  # number of the last wake sent
         self._done = 0  # number of the last wake the worker finished
         self._pending: datetime | None = None
@@ -161,10 +175,13 @@ class _Worker:
         # spawn, not fork: the host has threads and an event loop that a fork would copy.
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe(duplex=True)
-        process = context.Process(target=_serve, args=(theirs, self.spec), daemon=True,
-                                  name=f"devhost-episodes-{self.spec.partition[0]}")
+        activities_ours, activities_theirs = context.Pipe(duplex=True)
+        process = context.Process(target=_serve, args=(theirs, activities_theirs, self.spec),
+                                  daemon=True, name=f"devhost-worker-{self.spec.partition[0]}")
         process.start()
-        theirs.close()  # so that the worker's exit closes the pipe for us
+        # So that the worker's exit closes the pipes for us.
+        theirs.close()
+        activities_theirs.close()
         try:
             if ours.poll(_START_TIMEOUT_S):
                 message = ours.recv()
@@ -176,18 +193,31 @@ class _Worker:
             message = ("failed", f"it exited with code {process.exitcode}")
         if message[0] != "ready":
             ours.close()
+            activities_ours.close()
             raise RuntimeError(f"episode worker did not start: {message[1]}")
         if self._closing:  # the host began to stop while this one started
             ours.send(("stop",))
             ours.close()
+            activities_ours.close()
             process.join(10)
             return
-        self._process, self._conn = process, ours
+        self._process, self._conn, self._activity_conn = process, ours, activities_ours
         self._sent = self._done = 0
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         assert self._conn is not None
+        assert self._activity_conn is not None
         loop.add_reader(self._conn.fileno(), self._readable, loop)
+        self.activities.attach(self._activity_conn, loop, self._activities_lost)
+
+    def _activities_lost(self) -> None:
+        # Its activity pipe closed: the process died (its episode pipe tells the same and
+        # it is started again), or only its activity thread did, which must not leave the
+        # activities stranded: end the process, so that it is started again all the same.
+        process = self._process
+        if not self._closing and process is not None and process.is_alive():
+            log.error("worker %d stopped running activities; ending it", self.spec.partition[0])
+            process.kill()
 
     def wake(self, now: datetime) -> None:
         if self._conn is None or self._sent > self._done:
@@ -230,6 +260,7 @@ class _Worker:
         loop.remove_reader(self._conn.fileno())
         self._conn.close()
         self._conn = None
+        self.activities.detach(loop)  # what it was running is sent to the next one
         if self._closing:
             return
         code = self._process.exitcode if self._process is not None else None
@@ -255,6 +286,8 @@ class _Worker:
         self._closing = True
         if self._restarting is not None:
             self._restarting.cancel()
+        self.activities.detach(loop)
+        self.activities.close()
         conn, process = self._conn, self._process
         if conn is not None and not conn.closed:
             if loop is not None:
@@ -271,7 +304,8 @@ class _Worker:
 
 
 class EpisodeWorkers:
-    """N worker processes, each running the episodes of its share of the instances."""
+    """N worker processes, each running the episodes and activities of its share of the
+    instances (an activity goes to the worker of its instance, as its episodes do)."""
 
     def __init__(self, spec: WorkerSpec, processes: int, on_ran: Callable[[bool], None]) -> None:
         share = max(1, -(-spec.max_episodes // processes))
@@ -300,6 +334,20 @@ class EpisodeWorkers:
     def wake(self, now: datetime) -> None:
         for worker in self._workers:
             worker.wake(now)
+
+    @property
+    def runs_activities(self) -> bool:
+        return self._workers[0].spec.max_activities > 0
+
+    @property
+    def activity_slots(self) -> int:
+        """How many activities may run at once in all the workers together."""
+        return sum(worker.activities.limit for worker in self._workers)
+
+    def run_activity(self, work: dict[str, Any]) -> asyncio.Future[ActivityResult]:
+        """Send ``work`` (a row of the work table) to its instance's worker."""
+        worker = self._workers[partition_of(str(work["instance_id"]), len(self._workers))]
+        return worker.activities.run(work)
 
     def busy(self) -> bool:
         return any(worker.busy() for worker in self._workers)

@@ -1,30 +1,41 @@
-"""Render the data-dictionary document as a .docx with python-docx, byte for byte repeatable.
+"""Render the data-dictionary document as a .docx, byte for byte repeatable.
 
 The same content and time always give the same bytes: the core properties carry the given
 time instead of the wall clock, and the zip entries get a fixed timestamp. So a retried
 activity writes an identical blob and the draft's hash means something.
+
+This module says what the document holds, section by section, to a ``DocumentWriter``; the
+one used is ``DocxWriter``, which writes python-docx's XML without its per-cell cost (see
+``docx_writer``). Tests drive the same layout through python-docx itself to hold the two
+byte for byte.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from docx import Document
+from typing import Protocol
 
 from services.drafting.approval_record import ApprovalRecord
 from services.drafting.classification import Classification
+from services.drafting.docx_writer import DocumentProperties, DocxWriter
 from services.drafting.model import DraftRequest, ObjectDescription
 from services.drafting.quality import QualityScore
-from services.text import xml_safe
 
-__all__ = ["APPROVALS_HEADING", "DocumentContent", "FinalRecord", "render_document"]
+__all__ = ["APPROVALS_HEADING", "DocumentContent", "DocumentWriter", "FinalRecord",
+           "render_document", "write_document"]
 
 APPROVALS_HEADING = "Approvals"
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+class DocumentWriter(Protocol):
+    """What the layout needs of a .docx builder (``DocxWriter``, or python-docx in tests)."""
+
+    def heading(self, text: str, level: int) -> None: ...
+    def paragraph(self, text: str, style: str | None = None) -> None: ...
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None: ...
+    def save(self, properties: DocumentProperties) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -48,21 +59,20 @@ class FinalRecord:
 
 def render_document(content: DocumentContent, generated_at: datetime,
                     final: FinalRecord | None = None) -> bytes:
-    """The .docx bytes: a draft when ``final`` is None, else the approved document.
+    """The .docx bytes: a draft when ``final`` is None, else the approved document."""
+    return write_document(DocxWriter(), content, generated_at, final)
 
-    Every string is first made XML-safe: column comments from the source database and
-    approvers' comments may hold control characters that python-docx (rightly) refuses.
-    """
-    content, final = xml_safe(content), xml_safe(final)
-    document: Any = Document()
-    _properties(document, content, generated_at, final is not None)
+
+def write_document(document: DocumentWriter, content: DocumentContent, generated_at: datetime,
+                   final: FinalRecord | None = None) -> bytes:
+    """Lay the document out through ``document`` and return what it saves."""
     description = content.description
-    document.add_heading(f"{description.physical_name} ({description.database})", level=0)
-    document.add_paragraph(_status_line(content, final))
+    document.heading(f"{description.physical_name} ({description.database})", level=0)
+    document.paragraph(_status_line(content, final))
     for note in description.notes:
-        document.add_paragraph(note, style="Intense Quote")
+        document.paragraph(note, style="Intense Quote")
 
-    document.add_heading("Summary", level=1)
+    document.heading("Summary", level=1)
     _key_values(document, [
         ("Database", description.database),
         ("Object", description.physical_name),
@@ -74,7 +84,7 @@ def render_document(content: DocumentContent, generated_at: datetime,
         ("Columns", str(len(description.columns))),
         ("Documentation quality", f"{content.quality.score:.2f}"),
     ])
-    document.add_paragraph(description.description or "No description is recorded.")
+    document.paragraph(description.description or "No description is recorded.")
 
     _classification_section(document, content.classification)
     _columns_section(document, content)
@@ -82,7 +92,7 @@ def render_document(content: DocumentContent, generated_at: datetime,
     _indexes_section(document, description)
     _quality_section(document, content.quality)
     _approvals_section(document, final)
-    return _repeatable(document)
+    return document.save(_properties(content, generated_at, final is not None))
 
 
 def _status_line(content: DocumentContent, final: FinalRecord | None) -> str:
@@ -93,21 +103,21 @@ def _status_line(content: DocumentContent, final: FinalRecord | None) -> str:
     return f"{kind} - FINAL, {final.approval.status.lower()}."
 
 
-def _classification_section(document: Any, classification: Classification) -> None:
-    document.add_heading("Classification", level=1)
-    document.add_paragraph(
+def _classification_section(document: DocumentWriter, classification: Classification) -> None:
+    document.heading("Classification", level=1)
+    document.paragraph(
         f"Personal data: {'yes' if classification.personal_data else 'no'}. "
         f"Financial data: {'yes' if classification.financial_data else 'no'}.")
     if classification.findings:
-        _table(document, ["Column", "Category", "Reason"],
+        document.table(["Column", "Category", "Reason"],
                [[f.column, f.category, f.reason] for f in classification.findings])
 
 
-def _columns_section(document: Any, content: DocumentContent) -> None:
+def _columns_section(document: DocumentWriter, content: DocumentContent) -> None:
     description = content.description
-    document.add_heading("Columns", level=1)
+    document.heading("Columns", level=1)
     if not description.columns:
-        document.add_paragraph("No columns are known.")
+        document.paragraph("No columns are known.")
         return
     rows = []
     for position, column in enumerate(description.columns, start=1):
@@ -116,49 +126,49 @@ def _columns_section(document: Any, content: DocumentContent) -> None:
                      "yes" if column.nullable else "no", column.default or "",
                      "PK" if column.name in description.primary_key else "",
                      categories, column.description or ""])
-    _table(document, ["#", "Column", "Type", "Nullable", "Default", "Key", "Classification",
+    document.table(["#", "Column", "Type", "Nullable", "Default", "Key", "Classification",
                       "Description"], rows)
 
 
-def _keys_section(document: Any, description: ObjectDescription) -> None:
-    document.add_heading("Keys", level=1)
-    document.add_paragraph(
+def _keys_section(document: DocumentWriter, description: ObjectDescription) -> None:
+    document.heading("Keys", level=1)
+    document.paragraph(
         f"Primary key: {', '.join(description.primary_key)}" if description.primary_key
         else "Primary key: none.")
     if description.foreign_keys:
-        _table(document, ["Foreign key", "Columns", "References"], [
+        document.table(["Foreign key", "Columns", "References"], [
             [fk.name or "(unnamed)", ", ".join(fk.columns),
              f"{fk.referred_object} ({', '.join(fk.referred_columns)})"]
             for fk in description.foreign_keys])
     else:
-        document.add_paragraph("Foreign keys: none.")
+        document.paragraph("Foreign keys: none.")
 
 
-def _indexes_section(document: Any, description: ObjectDescription) -> None:
-    document.add_heading("Indexes", level=1)
+def _indexes_section(document: DocumentWriter, description: ObjectDescription) -> None:
+    document.heading("Indexes", level=1)
     if not description.indexes:
-        document.add_paragraph("No indexes.")
+        document.paragraph("No indexes.")
         return
-    _table(document, ["Index", "Columns", "Unique"], [
+    document.table(["Index", "Columns", "Unique"], [
         [ix.name or "(unnamed)", ", ".join(ix.columns), "yes" if ix.unique else "no"]
         for ix in description.indexes])
 
 
-def _quality_section(document: Any, quality: QualityScore) -> None:
-    document.add_heading("Documentation quality", level=1)
-    document.add_paragraph(
+def _quality_section(document: DocumentWriter, quality: QualityScore) -> None:
+    document.heading("Documentation quality", level=1)
+    document.paragraph(
         f"Score {quality.score:.2f}: object description "
         f"{'present' if quality.object_described else 'missing'}, "
         f"{quality.columns_described} of {quality.columns} columns described.")
     if quality.undescribed_columns:
-        document.add_paragraph(
+        document.paragraph(
             "Columns without a description: " + ", ".join(quality.undescribed_columns) + ".")
 
 
-def _approvals_section(document: Any, final: FinalRecord | None) -> None:
-    document.add_heading(APPROVALS_HEADING, level=1)
+def _approvals_section(document: DocumentWriter, final: FinalRecord | None) -> None:
+    document.heading(APPROVALS_HEADING, level=1)
     if final is None:
-        document.add_paragraph(
+        document.paragraph(
             "Pending: this section is completed with the approval record when the document "
             "is approved.")
         return
@@ -172,52 +182,23 @@ def _approvals_section(document: Any, final: FinalRecord | None) -> None:
         ("Approved draft (SHA-256)", final.draft_sha256),
     ])
     if approval.reason:
-        document.add_paragraph(approval.reason)
+        document.paragraph(approval.reason)
     if approval.votes:
-        _table(document, ["Role", "Approver", "Decision", "At", "Comment"], [
+        document.table(["Role", "Approver", "Decision", "At", "Comment"], [
             [v.role, v.approver, v.decision, v.decided_at or "", v.comment or ""]
             for v in approval.votes])
 
 
-def _key_values(document: Any, pairs: list[tuple[str, str]]) -> None:
-    _table(document, ["Field", "Value"], [[k, v] for k, v in pairs])
+def _key_values(document: DocumentWriter, pairs: list[tuple[str, str]]) -> None:
+    document.table(["Field", "Value"], [[k, v] for k, v in pairs])
 
 
-def _table(document: Any, header: list[str], rows: list[list[str]]) -> None:
-    table = document.add_table(rows=1, cols=len(header))
-    table.style = "Table Grid"
-    for cell, text in zip(table.rows[0].cells, header, strict=True):
-        cell.text = text
-        for run in cell.paragraphs[0].runs:
-            run.bold = True
-    for row in rows:
-        for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = text
-
-
-def _properties(document: Any, content: DocumentContent, generated_at: datetime,
-                final: bool) -> None:
-    properties = document.core_properties
-    properties.title = f"{content.description.physical_name} ({content.description.database})"
-    properties.subject = "Data dictionary" + (" (final)" if final else " (draft)")
-    properties.author = "document-approval workflow"
-    properties.last_modified_by = "document-approval workflow"
-    properties.identifier = content.request.document_id
-    properties.revision = 1
-    properties.created = generated_at
-    properties.modified = generated_at
-
-
-def _repeatable(document: Any) -> bytes:
-    """Save, then rewrite the zip with fixed entry times (python-docx stamps the wall clock)."""
-    saved = io.BytesIO()
-    document.save(saved)
-    repeatable = io.BytesIO()
-    with zipfile.ZipFile(saved) as source, \
-            zipfile.ZipFile(repeatable, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            info = zipfile.ZipInfo(entry.filename, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = entry.external_attr
-            target.writestr(info, source.read(entry.filename))
-    return repeatable.getvalue()
+def _properties(content: DocumentContent, generated_at: datetime,
+                final: bool) -> DocumentProperties:
+    description = content.description
+    return DocumentProperties(
+        title=f"{description.physical_name} ({description.database})",
+        subject="Data dictionary" + (" (final)" if final else " (draft)"),
+        author="document-approval workflow", last_modified_by="document-approval workflow",
+        identifier=content.request.document_id, revision=1,
+        created=generated_at, modified=generated_at)

@@ -19,7 +19,6 @@ from services.text import (
     clean_text,
     header_text,
     log_text,
-    xml_safe,
     xml_text,
 )
 
@@ -76,16 +75,6 @@ def test_names_with_control_characters_surrogates_or_outer_spaces_are_refused(na
     with pytest.raises(InvalidInput) as caught:
         check_name(name, "physicalName")
     assert caught.value.field == "physicalName"
-
-
-def test_xml_safe_cleans_every_string_of_dataclasses_and_json() -> None:
-    from services.drafting.approval_record import Vote
-
-    vote = Vote(role="DBA\x01", approver="dev\x02", decision="approve", comment="a\fb")
-    cleaned = xml_safe({"k\x03": [vote, ("t\x04",)]})
-    (key, [clean_vote, (tuple_text,)]), = cleaned.items()
-    assert key == "k\ufffd" and tuple_text == "t\ufffd"
-    assert (clean_vote.role, clean_vote.comment) == ("DBA\ufffd", "a\ufffdb")
 
 
 @pytest.mark.parametrize(("data", "says"), [

@@ -1,4 +1,8 @@
-"""One api_app host (links are the credential: TRUST_EASY_AUTH=false) for the package."""
+"""One api_app host (links are the credential: TRUST_EASY_AUTH=false) per module.
+
+Not per package: this folder has no __init__.py, so a "package" fixture would outlive it and
+its host would share the app's one runtime with the hosts of later folders.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import pytest
 from api_support import ApiApp, running_app
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiApp]:
     with running_app(tmp_path_factory.mktemp("api_app")) as running:
         yield running

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
