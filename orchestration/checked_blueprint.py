@@ -1,4 +1,5 @@
-"""``CheckedBlueprint``: a ``df.Blueprint`` whose activities check their input first.
+"""``CheckedBlueprint``: a ``df.Blueprint`` whose activities check their input first, and
+count their failures (metric ``activities.failed``).
 
 Kept apart from :mod:`.activity_registry` so the validator does not import the Durable SDK.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 import azure.durable_functions as df  # type: ignore[import-untyped, unused-ignore]  # untyped SDK
 
+from . import _telemetry
 from .activity_registry import default_registry
 
 __all__ = ["CheckedBlueprint"]
@@ -34,15 +36,23 @@ def _checked(function: Callable[..., Any], name: str, input_name: str) -> Callab
 
         @functools.wraps(function)
         async def checked_async(*args: Any, **kwargs: Any) -> Any:
-            check(args, kwargs)
-            return await function(*args, **kwargs)
+            try:
+                check(args, kwargs)
+                return await function(*args, **kwargs)
+            except Exception as exc:
+                _telemetry.activity_failed(name, type(exc).__name__)
+                raise
 
         return checked_async
 
     @functools.wraps(function)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        check(args, kwargs)
-        return function(*args, **kwargs)
+        try:
+            check(args, kwargs)
+            return function(*args, **kwargs)
+        except Exception as exc:  # counted by activity and error name, then as it was
+            _telemetry.activity_failed(name, type(exc).__name__)
+            raise
 
     return checked
 

@@ -26,6 +26,9 @@ def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any
 def load_workflow_definition(request: dict[str, Any]) -> dict[str, Any]:
     """Load, validate and pin a definition: ``{"workflow", "version"?}`` -> name, version,
     hash and the definition itself."""
+    from . import _telemetry
     from .loader import load_requested
 
-    return load_requested(request)
+    loaded = load_requested(request)
+    _telemetry.workflow_started(loaded["name"])
+    return loaded

@@ -445,7 +445,31 @@ class DurableApi:
         if name:
             sql += " WHERE name = ?"
             args.append(name.lower())
-        rows = self.engine.store.conn().execute(sql + " ORDER BY id", args).fetchall()
+        offset = 0
+        token = request.headers.get("x-ms-continuation-token")
+        if token:
+            try:
+                offset = int(base64.urlsafe_b64decode(token.encode()).decode())
+            except ValueError:
+                return problem(400, "x-ms-continuation-token: not a token this host issued")
+        top = request.query.get("top")
+        limit = -1
+        if top:
+            if not top.isdigit() or int(top) < 1:
+                return problem(400, "top: expected a positive integer", field="top")
+            limit = int(top)
+        rows = (
+            self.engine.store.conn()
+            .execute(sql + " ORDER BY id LIMIT ? OFFSET ?",
+                     [*args, limit + 1 if limit > 0 else -1, offset])
+            .fetchall()
+        )
+        headers = {}
+        if limit > 0 and len(rows) > limit:
+            rows = rows[:limit]
+            headers["x-ms-continuation-token"] = base64.urlsafe_b64encode(
+                str(offset + limit).encode()
+            ).decode()
         out = []
         for row in rows:
             item: dict[str, Any] = {
@@ -455,7 +479,7 @@ class DurableApi:
             if fetch_state:
                 item["state"] = _json_or_none(row["state"])
             out.append(item)
-        return web.json_response(out)
+        return web.json_response(out, headers=headers)
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
