@@ -118,19 +118,23 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 entry["data"] = _json(event["Input"])
             entries.append(entry)
         elif kind in ("ExecutionCompleted", "ExecutionFailed"):
-            status = event.get("OrchestrationStatus")
-            status = {0: "Running", 1: "Completed", 2: "ContinuedAsNew", 3: "Failed"}.get(
-                status, status) if isinstance(status, int) else status
-            entry = {"kind": "ended", "at": at, "runtimeStatus": status or "Completed"}
-            if status == "Failed":
-                entry |= _error(event.get("FailureDetails") or event)
-            entries.append(entry)
+            entries.append(_ended(event, at))
         elif kind == "ExecutionTerminated":
             entries.append({"kind": "terminated", "at": at, "reason": _json(event.get("Input"))})
         elif kind in ("ExecutionSuspended", "ExecutionResumed", "ExecutionRewound"):
             entries.append({"kind": kind[len("Execution"):].lower(), "at": at,
                             "reason": _json(event.get("Reason") or event.get("Input"))})
     return entries
+
+
+def _ended(event: Mapping[str, Any], at: Any) -> dict[str, Any]:
+    status = event.get("OrchestrationStatus")
+    if isinstance(status, int):
+        status = {0: "Running", 1: "Completed", 2: "ContinuedAsNew", 3: "Failed"}.get(status)
+    entry = {"kind": "ended", "at": at, "runtimeStatus": status or "Completed"}
+    if status == "Failed":
+        entry |= _error(event.get("FailureDetails") or event)
+    return entry
 
 
 def _normal(value: Any) -> str:
@@ -149,8 +153,11 @@ class _Attribution:
         self.nodes = {node["id"]: node for node in graph["nodes"]}
         self.start = graph["startAt"]
         self.edges: dict[str, list[str]] = {node: [] for node in self.nodes}
+        self.caught: dict[str, list[str]] = {node: [] for node in self.nodes}
         for edge in graph["edges"]:
-            self.edges[edge["from"]].append(edge["to"])
+            # A task leaves by "next" when it succeeded and by "catch" when it failed.
+            (self.caught if edge["kind"] == "catch" else self.edges)[edge["from"]].append(
+                edge["to"])
         for machine in graph["machines"]:  # into branches and iterators, and back out
             if machine["parent"] is None:
                 continue
@@ -160,12 +167,17 @@ class _Attribution:
                     self.edges[node["id"]].extend(
                         t for t in self.edges[machine["parent"]] if t != machine["startAt"])
 
-    def path(self, source: str | None, targets: set[str]) -> list[str] | None:
+    def path(self, source: str | None, targets: set[str], failed: bool = False
+             ) -> list[str] | None:
         """The shortest path from ``source`` (None: before the start) to one of ``targets``,
-        ``source`` excluded; ``[]`` when ``source`` is a target."""
+        ``source`` excluded; ``[]`` when ``source`` is a target. ``failed``: the source's
+        work failed, so it left through a ``catch``."""
         if source in targets:
             return []
-        first = [self.start] if source is None else self.edges.get(source, [])
+        if source is None:
+            first = [self.start]
+        else:
+            first = (self.caught if failed else self.edges).get(source, [])
         queue: deque[list[str]] = deque([n] for n in first)
         seen = set(first)
         while queue:
@@ -213,6 +225,7 @@ def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
     """Label entries with states; returns the states entered, in order."""
     states = _Attribution(document)
     current: str | None = None
+    failed = False
     entered: list[dict[str, Any]] = []
 
     def enter(path: list[str], at: Any) -> None:
@@ -226,7 +239,7 @@ def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
             entry["role"] = "load definition"
             continue
         targets, role = states.candidates(entry, current)
-        path = states.path(current, targets) if targets else None
+        path = states.path(current, targets, failed) if targets else None
         if path is None:
             if role == "compensation":
                 entry["role"] = role
@@ -234,11 +247,15 @@ def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
         at = entry.get("scheduledAt") or entry.get("createdAt") or entry.get("at")
         enter(path, at)
         current = path[-1] if path else current
+        if entry["kind"] in ("activity", "subworkflow") and role == "task":
+            failed = entry.get("outcome") == "failed"
+        elif path:
+            failed = False
         if current is not None:
             entry |= {"state": states.nodes[current]["name"], "role": role}
     if final_state is not None:
         final = {n for n, node in states.nodes.items() if node["name"] == final_state}
-        path = states.path(current, final) if final else None
+        path = states.path(current, final, failed) if final else None
         if path:
             enter(path, None)
     return entered

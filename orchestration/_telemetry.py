@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["workflow_ended", "workflow_started", "activity_failed"]
+__all__ = ["activity_failed", "workflow_ended", "workflow_started"]
 
 log = logging.getLogger(__name__)
 

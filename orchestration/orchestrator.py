@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
-
-import logging
 
 from . import _telemetry, events
 from .errors import DEFINITION_CHANGED, INPUT_INVALID, WorkflowError, error_from_failure

@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from services import db
-from telemetry import record_quarantined
 from services._input import required_text
 from services._time import iso, utc
 from services.errors import InvalidInput, NotFound
+from telemetry import record_quarantined
 
 __all__ = ["REASONS", "get_quarantined", "list_quarantined", "quarantine_message"]
 
