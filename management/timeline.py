@@ -74,7 +74,7 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     scheduled: dict[tuple[str, Any], dict[str, Any]] = {}
     timers: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
-    for event in history:
+    for index, event in enumerate(history):
         kind, at = _type(event), event.get("Timestamp")
         if kind == "ExecutionStarted":
             entries.append({"kind": "started", "at": at})
@@ -94,6 +94,7 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                          "scheduledAt": event.get("ScheduledTime")}
                 entries.append(entry)
             entry["completedAt"] = at
+            entry["_ended"] = index  # where in the history: a timer after it is not its timeout
             entry["durationMs"] = _ms(entry["scheduledAt"], at)
             if kind.endswith("Failed"):
                 entry |= {"outcome": "failed", **_error(event)}
@@ -103,7 +104,7 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                     entry["result"] = _json(event["Result"])
         elif kind == "TimerCreated":
             timer = {"kind": "timer", "createdAt": at, "fireAt": event.get("FireAt"),
-                     "fired": False}
+                     "fired": False, "_created": index}
             timers.append(timer)
             entries.append(timer)
         elif kind == "TimerFired":
@@ -151,6 +152,7 @@ class _Attribution:
     def __init__(self, document: dict[str, Any]) -> None:
         graph = state_graph(document)
         self.nodes = {node["id"]: node for node in graph["nodes"]}
+        self.last_work: dict[str, Any] | None = None
         self.start = graph["startAt"]
         self.edges: dict[str, list[str]] = {node: [] for node in self.nodes}
         self.caught: dict[str, list[str]] = {node: [] for node in self.nodes}
@@ -205,7 +207,12 @@ class _Attribution:
                 return (here or compensate), "compensation"
             return tasks, "task"
         if kind == "timer":
-            if current is not None and self.nodes[current]["type"] == "task":
+            # The task's own timer: its timeout (made while the activity runs) or a retry's
+            # backoff (made after it failed). A timer after a success is the next wait's.
+            work = self.last_work
+            if current is not None and self.nodes[current]["type"] == "task" and work and (
+                    work.get("outcome") == "failed"
+                    or work.get("_ended", 1 << 62) > entry["_created"]):
                 return {current}, "retry or timeout"
             return {n for n, node in self.nodes.items() if node["type"] == "wait"}, "wait"
         if kind == "event":
@@ -249,6 +256,7 @@ def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
         current = path[-1] if path else current
         if entry["kind"] in ("activity", "subworkflow") and role == "task":
             failed = entry.get("outcome") == "failed"
+            states.last_work = entry
         elif path:
             failed = False
         if current is not None:
@@ -283,7 +291,8 @@ def timeline(status: Mapping[str, Any]) -> dict[str, Any]:
     if definition is not None:
         states = _attribute(entries, definition.document, custom.get("state"))
     for entry in entries:
-        entry.pop("result", None)  # results can be large and hold business data: see /instances
+        for private in ("result", "_ended", "_created"):  # results can be large: see /instances
+            entry.pop(private, None)
     return {"instanceId": status.get("instanceId"),
             "workflow": definition.name if definition else custom.get("workflow"),
             "version": definition.version if definition else custom.get("version"),
