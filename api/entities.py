@@ -51,6 +51,9 @@ async def entity_list(req: func.HttpRequest, durable: DurableHttp) -> Any:
                                     fetch_state=query_flag(req, "fetchState", False))
     if answer.status == 404:
         raise NotFound(f"no entity function named {name!r}")
+    if answer.status == 400:
+        raise InvalidInput("continuationToken", "the Durable endpoint refused it: not a token "
+                           "this API issued")
     if answer.status != 200 or not isinstance(answer.body, list):
         raise DurableUnreachable(f"the entity query answered {answer.status}")
     items = []

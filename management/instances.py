@@ -45,9 +45,10 @@ def check_instance_id(text: str, field: str = "instanceId") -> str:
 def _timestamp(text: str, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        moment = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidInput(field, f"expected an ISO 8601 timestamp, got {text[:40]!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ class Filters:
 
 
 def _durable_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 in UTC with a four-digit year (``strftime`` writes year 555 as ``555``)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def _workflow_of(status: Mapping[str, Any]) -> str | None:
@@ -190,6 +192,9 @@ async def list_page(durable: DurableHttp, filters: Filters, top: int,
     while True:
         answer = await durable.query(filters.durable_query(), size, durable_token,
                                      show_input=filters.workflow is not None)
+        if answer.status == 400:
+            raise InvalidInput("filter", f"the Durable endpoint refused the query: "
+                               f"{str(answer.body)[:200]}")
         if answer.status != 200 or not isinstance(answer.body, list):
             raise DurableUnreachable(f"the instance query answered {answer.status}")
         page = answer.body
