@@ -34,6 +34,8 @@ SERVICE_NAME = "workflow-functions"
 _lock = threading.Lock()
 _configured: list[str] = []  # how it was configured, once: "local" or "azure-monitor"
 _stuck: dict[str, int] = {}
+# Their INFO records (an instance ended, with instanceId and workflow) reach Application Insights.
+_APP_LOGGERS = ("orchestration", "management", "api", "activities", "ingress", "services")
 
 
 def configure(settings: Any | None = None,
@@ -53,12 +55,19 @@ def configure(settings: Any | None = None,
 
             options: dict[str, Any] = {"connection_string": connection,
                                        "metric_readers": [reader],
+                                       # Live metrics polls its own endpoint every second:
+                                       # off unless the portal's Live Metrics is wanted.
+                                       "enable_live_metrics": False,
                                        "resource": Resource.create({"service.name":
                                                                     SERVICE_NAME})}
             credential = _credential(settings)
             if credential is not None:
                 options["credential"] = credential
             configure_azure_monitor(**options)
+            for name in _APP_LOGGERS:  # the root logger stays as the host set it (WARNING)
+                logger = logging.getLogger(name)
+                if logger.level == logging.NOTSET:
+                    logger.setLevel(logging.INFO)
             how = "azure-monitor"
         else:
             metrics.set_meter_provider(MeterProvider(

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from mgmt_support import MgmtApp, new_id
+
+from api.roles import READER
+from tests.unit.test_api_roles import principal
 
 
 def _all_pages(mgmt: MgmtApp, **params: str) -> tuple[list[str], int]:
@@ -185,3 +189,14 @@ def test_the_activity_registry_is_listed(mgmt: MgmtApp) -> None:
     assert entry["input"]["required"] == ["documentId", "at"]
     assert entry["description"] and entry["output"]["type"] == "object"
     assert mgmt.call("GET", "activities/nope").status == 404
+
+
+def test_with_easy_auth_trusted_routes_need_their_app_role(
+        mgmt: MgmtApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRUST_EASY_AUTH", "true")  # the in-process host reads settings per call
+    assert mgmt.call("GET", "instances").status == 401
+    reader = {"X-MS-CLIENT-PRINCIPAL": principal(READER)}
+    assert mgmt.call("GET", "instances", headers=reader).status == 200
+    refused = mgmt.call("POST", "instances/terminate", headers=reader,
+                        params={"workflow": "forever"})
+    assert refused.status == 403 and "Workflows.Operator" in refused.json()["detail"]
