@@ -105,12 +105,10 @@ def _durable_time(moment: datetime) -> str:
 
 
 def _workflow_of(status: Mapping[str, Any]) -> str | None:
-    custom = status.get("customStatus")
-    if isinstance(custom, dict) and isinstance(custom.get("workflow"), str):
-        return custom["workflow"]
-    given = status.get("input")
-    if isinstance(given, dict) and isinstance(given.get("workflow"), str):
-        return given["workflow"]
+    for source in (status.get("customStatus"), status.get("input")):
+        name = source.get("workflow") if isinstance(source, dict) else None
+        if isinstance(name, str):
+            return name
     return None
 
 

@@ -79,17 +79,20 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if kind == "ExecutionStarted":
             entries.append({"kind": "started", "at": at})
         elif kind in _SCHEDULED:
-            entry = {"kind": "activity" if kind == "TaskScheduled" else "subworkflow",
-                     "name": event.get("Name"), "scheduledAt": at, "outcome": "running"}
+            what = "activity" if kind == "TaskScheduled" else "subworkflow"
+            entry: dict[str, Any] = {"kind": what, "name": event.get("Name"),
+                                     "scheduledAt": at, "outcome": "running"}
             if kind != "TaskScheduled":
                 entry["instanceId"] = event.get("InstanceId")
-            scheduled[(entry["kind"], event.get("EventId"))] = entry
+            scheduled[(what, event.get("EventId"))] = entry
             entries.append(entry)
         elif kind in ("TaskCompleted", "TaskFailed", "SubOrchestrationInstanceCompleted",
                       "SubOrchestrationInstanceFailed"):
             what = "activity" if kind.startswith("Task") else "subworkflow"
-            entry = scheduled.pop((what, event.get("TaskScheduledId")), None)
-            if entry is None:  # the extension's shape: the scheduling event is folded in
+            done = scheduled.pop((what, event.get("TaskScheduledId")), None)
+            if done is not None:
+                entry = done
+            else:  # the extension's shape: the scheduling event is folded in
                 entry = {"kind": what, "name": event.get("FunctionName"),
                          "scheduledAt": event.get("ScheduledTime")}
                 entries.append(entry)
@@ -202,7 +205,8 @@ class _Attribution:
             if undo and (not tasks or self._compensating(current)):
                 entry["compensates"] = sorted(self.nodes[n]["name"] for n in undo)
                 # Run by a compensate state, or by the failing end (then the state stays).
-                here = {current} if self._compensating(current) else set()
+                here = {current} if current is not None and self._compensating(current) \
+                    else set()
                 compensate = {n for n, node in self.nodes.items() if node["type"] == "compensate"}
                 return (here or compensate), "compensation"
             return tasks, "task"
