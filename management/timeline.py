@@ -111,11 +111,7 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             timers.append(timer)
             entries.append(timer)
         elif kind == "TimerFired":
-            fire_at = _normal(event.get("FireAt"))
-            for timer in timers:
-                if not timer["fired"] and _normal(timer["fireAt"]) == fire_at:
-                    timer |= {"fired": True, "firedAt": at}
-                    break
+            _fired(timers, event.get("FireAt"), at)
         elif kind == "EventRaised":
             entry = {"kind": "event", "name": event.get("Name"), "at": at}
             if "Input" in event:
@@ -129,6 +125,15 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             entries.append({"kind": kind[len("Execution"):].lower(), "at": at,
                             "reason": _json(event.get("Reason") or event.get("Input"))})
     return entries
+
+
+def _fired(timers: list[dict[str, Any]], fire_at: Any, at: Any) -> None:
+    """Mark the timer that fired (matched by its fire time: the extension drops timer ids)."""
+    wanted = _normal(fire_at)
+    for timer in timers:
+        if not timer["fired"] and _normal(timer["fireAt"]) == wanted:
+            timer |= {"fired": True, "firedAt": at}
+            return
 
 
 def _ended(event: Mapping[str, Any], at: Any) -> dict[str, Any]:
