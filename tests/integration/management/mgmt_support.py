@@ -67,7 +67,6 @@ def running_mgmt_app(folder: Path, **overrides: str) -> Iterator[MgmtApp]:
         "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
         "APPROVAL_POLICY_FILE": str(examples / "approval-policy.json"),
         "SOURCE_DATABASES": '{"warehouse": "sqlite:///%s"}' % (examples / "warehouse.sqlite"),
-        "WORKFLOWS_PATH": str(APP / "workflows"),
         "WORKFLOW_DEFINITIONS_CONTAINER": f"defs-{uuid.uuid4().hex[:8]}",
         **overrides,
     }
