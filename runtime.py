@@ -7,7 +7,6 @@ schema check once. Tests that need a fresh one call ``reset()``.
 
 from __future__ import annotations
 
-import functools
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,20 +32,30 @@ class Runtime:
         return (self.settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
 
 
-@functools.cache
-def _build() -> Runtime:
-    current = load()
+def _build(current: Settings) -> Runtime:
     adapters = build_adapters(current)
     services.initialize(adapters.database, Path(current.require("APPROVAL_POLICY_FILE")))
     return Runtime(settings=current, adapters=adapters,
                    keys=SigningKeys.parse(current.get("APPROVAL_SIGNING_KEYS")))
 
 
+_built: tuple[tuple[tuple[str, str | None], ...], Runtime] | None = None
+
+
 def runtime() -> Runtime:
-    with _lock:  # activities run on several threads; build exactly once
-        return _build()
+    """The runtime for the settings in effect. A worker process never sees them change; a
+    test process that runs one host after another does, and gets a runtime of its own for
+    each (an old one would write to the previous host's database)."""
+    global _built
+    current = load()
+    key = tuple(sorted(current.values.items()))
+    with _lock:  # activities run on several threads; build exactly once per settings
+        if _built is None or _built[0] != key:
+            _built = (key, _build(current))
+        return _built[1]
 
 
 def reset() -> None:
+    global _built
     with _lock:
-        _build.cache_clear()
+        _built = None

@@ -63,6 +63,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Mail domain of requesters named by user name (requestedBy 'rita' or 'CORP\\rita' "
             "is mailed at rita@<domain>); unset: such requesters are not mailed, and the audit "
             "trail says so."),
+    Setting("STUCK_MONITOR_SCHEDULE", "0 */15 * * * *",
+            "NCRONTAB schedule of the stuck-instance monitor (the timer binding reads "
+            "%STUCK_MONITOR_SCHEDULE%)."),
+    Setting("STUCK_AFTER", "PT50H",
+            "A Running instance not waiting on a deadline is stuck after this long (ISO 8601)."),
+    Setting("STUCK_GRACE", "PT1H",
+            "A Running instance whose deadline passed more than this long ago is stuck."),
+    Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", None,
+            "Application Insights: when set, traces, logs and metrics are exported with "
+            "azure-monitor-opentelemetry."),
+    Setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", None,
+            "'Authorization=AAD' (with ClientId=...): the exporter authenticates with the "
+            "managed identity instead of the connection string's key."),
 )
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import azure.durable_functions as df
 from sqlalchemy.engine import Connection, Engine
 
 from adapters import Adapters
+from orchestration.checked_blueprint import CheckedBlueprint
 from runtime import Runtime, runtime
 from services import append_in, derive_id, parse_timestamp
 from services._transaction import in_transaction
@@ -19,7 +19,8 @@ from services.errors import InvalidInput
 
 __all__ = ["Step", "blueprint"]
 
-blueprint = df.Blueprint()
+# Every activity's input is checked against activities/schemas/<name>.json before it runs.
+blueprint = CheckedBlueprint()
 
 
 @dataclass(frozen=True)

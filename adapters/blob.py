@@ -44,6 +44,9 @@ class BlobStore(Protocol):
             content_type: str = "application/octet-stream",
             metadata: Mapping[str, str] | None = None) -> None: ...
 
+    def create(self, container: str, name: str, content: bytes, *,
+               content_type: str = "application/octet-stream") -> bool: ...
+
     def get(self, container: str, name: str) -> StoredBlob: ...
 
     def delete(self, container: str, name: str) -> bool: ...
@@ -93,6 +96,19 @@ class AzureBlobStore:
         self._service.get_blob_client(container, _checked_name(name)).upload_blob(
             content, overwrite=True, metadata=checked,
             content_settings=ContentSettings(content_type=content_type))
+
+    def create(self, container: str, name: str, content: bytes, *,
+               content_type: str = "application/octet-stream") -> bool:
+        """Write a blob only if there is none of that name; False when there already is one
+        (the storage service decides, so two writers racing cannot both win)."""
+        self._ensure_container(container)
+        client = self._service.get_blob_client(container, _checked_name(name))
+        try:
+            client.upload_blob(content, overwrite=False,
+                               content_settings=ContentSettings(content_type=content_type))
+        except ResourceExistsError:
+            return False
+        return True
 
     def get(self, container: str, name: str) -> StoredBlob:
         """Read a blob; ``NotFoundError`` when the container or the blob is missing."""

@@ -40,6 +40,14 @@ class BlobSource:
                 found.append(rest[: -len(".json")])
         return found
 
+    def catalog(self) -> list[tuple[str, str]]:
+        found = []
+        for blob_name in self.store.list_names(self.container):
+            name, _, rest = blob_name.partition("/")
+            if name and rest.endswith(".json") and "/" not in rest:
+                found.append((name, rest[: -len(".json")]))
+        return found
+
     def read(self, name: str, version: str) -> StoredDefinition | None:
         blob_name = f"{name}/{version}.json"
         try:

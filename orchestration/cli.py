@@ -2,8 +2,9 @@
 
 Exit status 0 when no definition has an error (warnings are fine), 1 otherwise. Activity
 names are checked against the activities the app in ``--app-dir`` (default: the working
-directory) registers; ``--no-app`` skips that check, and an app that cannot be loaded only
-produces a warning.
+directory) registers, and task inputs against its activity registry
+(``<app-dir>/activities/schemas``); ``--no-app`` skips both, and an app that cannot be loaded
+only produces a warning.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .activity_registry import ActivityRegistry, RegistryError
 from .validation import Diagnostic, has_errors, validate_text
 
 __all__ = ["app_activities", "main"]
@@ -87,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"warning: app.unavailable: {problem}; activity names are not checked",
                 file=sys.stderr,
             )
+    registry = None if args.no_app else _registry(Path(args.app_dir))
     failed = False
     files = list(_definition_files(args.paths or _default_paths()))
     if not files:
@@ -97,10 +100,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             diagnostics = [Diagnostic("json.invalid", "", f"cannot read the file: {exc.strerror}")]
         else:
-            diagnostics = validate_text(text, activities=activities)
+            diagnostics = validate_text(text, activities=activities, registry=registry)
         failed = failed or has_errors(diagnostics)
         _report(path, diagnostics, as_json=args.json)
     return 1 if failed else 0
+
+
+def _registry(app_dir: Path) -> ActivityRegistry | None:
+    """The app's activity registry (``activities/schemas``), or None (warned) if unreadable."""
+    folder = app_dir / "activities" / "schemas"
+    if not folder.is_dir():
+        return None
+    try:
+        return ActivityRegistry.from_folder(folder)
+    except RegistryError as exc:
+        print(f"warning: registry.unavailable: {exc}; task inputs are not checked",
+              file=sys.stderr)
+        return None
 
 
 def _report(path: Path, diagnostics: list[Diagnostic], *, as_json: bool) -> None:

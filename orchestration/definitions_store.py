@@ -56,6 +56,10 @@ class DefinitionSource(Protocol):
 
     def read(self, name: str, version: str) -> StoredDefinition | None: ...
 
+    def catalog(self) -> list[tuple[str, str]]:
+        """Every ``(name, version)`` the source holds (for listings, not for loading)."""
+        ...
+
 
 class FolderSource:
     """Definitions in a folder tree; the ``schema`` subfolder is skipped."""
@@ -84,6 +88,9 @@ class FolderSource:
 
     def versions(self, name: str) -> list[str]:
         return [str(version) for _, _, found, version in self._scan() if found == name]
+
+    def catalog(self) -> list[tuple[str, str]]:
+        return [(found, str(version)) for _, _, found, version in self._scan()]
 
     def read(self, name: str, version: str) -> StoredDefinition | None:
         for path, text, found, found_version in self._scan():

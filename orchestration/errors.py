@@ -19,6 +19,8 @@ import re
 from typing import Any
 
 __all__ = [
+    "ACTIVITY_INPUT_INVALID",
+    "NON_RETRYABLE",
     "TASK_FAILED",
     "ExpressionError",
     "PathNotFound",
@@ -38,6 +40,9 @@ DEFINITION_CHANGED = "Definition.Changed"
 NO_CHOICE = "Choice.NoMatch"
 MAP_ITEMS = "Map.ItemsNotList"
 INTRINSIC_FAILED = "Intrinsic.Failed"
+ACTIVITY_INPUT_INVALID = "Activity.InputInvalid"
+# Errors a retry policy never retries, even with "*": the same attempt would fail the same way.
+NON_RETRYABLE = frozenset({ACTIVITY_INPUT_INVALID})
 
 
 class WorkflowError(Exception):

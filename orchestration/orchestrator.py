@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from . import events
+from . import _telemetry, events
 from .errors import DEFINITION_CHANGED, INPUT_INVALID, WorkflowError, error_from_failure
 from .interpreter import Interpreter
 from .program import load_program
 
 __all__ = ["LOADER_ACTIVITY", "WorkflowRequest", "run_workflow"]
+
+log = logging.getLogger(__name__)
 
 LOADER_ACTIVITY = "load_workflow_definition"
 
@@ -78,4 +81,23 @@ def run_workflow(context: Any) -> Generator[Any, Any, Any]:
             f"{definition.name} {definition.version} now has "
             f"hash {definition.hash}, the request pinned {request.hash}",
         )
-    return (yield from Interpreter(context, program).run(request.input))
+    started = context.current_utc_datetime
+    try:
+        output = yield from Interpreter(context, program).run(request.input)
+    except WorkflowError as error:
+        _ended(context, definition.name, "Failed", started, error.name)
+        raise
+    _ended(context, definition.name, "Completed", started)
+    return output
+
+
+def _ended(context: Any, workflow: str, outcome: str, started: Any, error: str = "") -> None:
+    """Count the end and log it with the instance id and workflow, once (not on replays)."""
+    if context.is_replaying:
+        return
+    seconds = (context.current_utc_datetime - started).total_seconds()
+    _telemetry.workflow_ended(workflow, outcome, seconds)
+    log.info("workflow %s instance %s ended %s%s after %.0f s", workflow, context.instance_id,
+             outcome, f" ({error})" if error else "", seconds,
+             extra={"instanceId": context.instance_id, "workflow": workflow,
+                    "outcome": outcome})

@@ -7,11 +7,13 @@ from typing import Any
 
 import azure.durable_functions as df  # type: ignore[import-untyped, unused-ignore]  # untyped SDK
 
+from .checked_blueprint import CheckedBlueprint
 from .orchestrator import run_workflow
 
 __all__ = ["blueprint"]
 
-blueprint = df.Blueprint()
+# The loader's input is checked against activities/schemas/load_workflow_definition.json.
+blueprint = CheckedBlueprint()
 
 
 @blueprint.orchestration_trigger(context_name="context")  # type: ignore[untyped-decorator]
@@ -20,10 +22,13 @@ def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any
     return (yield from run_workflow(context))
 
 
-@blueprint.activity_trigger(input_name="request")  # type: ignore[untyped-decorator]
+@blueprint.activity_trigger(input_name="request")
 def load_workflow_definition(request: dict[str, Any]) -> dict[str, Any]:
     """Load, validate and pin a definition: ``{"workflow", "version"?}`` -> name, version,
     hash and the definition itself."""
+    from . import _telemetry
     from .loader import load_requested
 
-    return load_requested(request)
+    loaded = load_requested(request)
+    _telemetry.workflow_started(loaded["name"])
+    return loaded

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from .errors import NON_RETRYABLE
 from .timeutil import parse_duration
 
 __all__ = ["RetryPolicy"]
@@ -16,7 +17,8 @@ class RetryPolicy:
     """``maxAttempts`` counts every attempt, the first included (3 = first try + 2 retries).
 
     The wait before attempt ``n + 1`` is ``interval * backoffRate ** (n - 1)``, capped at
-    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried.
+    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried, and never
+    one of ``NON_RETRYABLE`` (``Activity.InputInvalid``: the same input fails the same way).
     """
 
     max_attempts: int = 3
@@ -38,6 +40,8 @@ class RetryPolicy:
         )
 
     def retries(self, error_name: str) -> bool:
+        if error_name in NON_RETRYABLE:
+            return False
         return "*" in self.errors or error_name in self.errors
 
     def delay(self, attempt: int) -> timedelta:

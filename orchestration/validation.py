@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs in requirements-dev.txt
 
+from .activity_registry import ActivityRegistry, schema_errors
 from .conditions import condition_operator
 from .definition import parse_semver
 from .errors import ExpressionError
@@ -39,6 +40,8 @@ CODES: dict[str, str] = {
     "workflow.no-end": "no end, succeed or fail state can be reached from startAt",
     "loop.no-wait": "a loop has no task, wait, parallel, map or subworkflow state in it",
     "activity.unknown": "the activity is not registered in the app",
+    "activity.input-invalid": "a task's constant input (or its field names) breaks the "
+    "activity's input schema",
     "path.invalid": "a JSONPath or intrinsic expression does not parse",
     "resultPath.outside-state": "a result path does not start with $.state",
     "wait.no-timeout": "(warning) a wait on an event has no timeout",
@@ -104,9 +107,16 @@ def _pairs_hook(pairs: list[tuple[str, Any]]) -> _Object:
 
 
 def validate_text(
-    text: str | bytes, *, activities: Collection[str] | None = None
+    text: str | bytes,
+    *,
+    activities: Collection[str] | None = None,
+    registry: ActivityRegistry | None = None,
 ) -> list[Diagnostic]:
-    """Validate a definition given as JSON text (what the ``validate`` command reads)."""
+    """Validate a definition given as JSON text (what the ``validate`` command reads).
+
+    ``activities``: the names an activity may have (None: unchecked); ``registry``: schemas
+    that constant task inputs are checked against (None: unchecked).
+    """
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
@@ -115,7 +125,7 @@ def validate_text(
         except (ValueError, RecursionError) as exc:
             return [Diagnostic("json.invalid", "", f"not valid JSON: {exc}")]
         found = list(_duplicates(document, ""))
-        return found + validate_document(document, activities=activities)
+        return found + validate_document(document, activities=activities, registry=registry)
     except Exception as exc:  # the contract is "never raises"; this is the last resort
         return [Diagnostic("validator.internal", "", f"{type(exc).__name__}: {exc}")]
 
@@ -142,13 +152,17 @@ def _schema_validator() -> jsonschema.Draft202012Validator:
 
 
 def validate_document(
-    document: Any, *, activities: Collection[str] | None = None
+    document: Any,
+    *,
+    activities: Collection[str] | None = None,
+    registry: ActivityRegistry | None = None,
 ) -> list[Diagnostic]:
-    """Validate a parsed definition. ``activities``: the app's activity names (None: unchecked)."""
+    """Validate a parsed definition. ``activities``: the app's activity names (None: unchecked);
+    ``registry``: the activities' schemas for their inputs (None: unchecked)."""
     try:
         found = list(_schema_diagnostics(document))
         if isinstance(document, dict):
-            checker = _Semantics(activities)
+            checker = _Semantics(activities, registry)
             checker.machine(document, "")
             checker.document_level(document)
             found.extend(checker.found)
@@ -194,8 +208,11 @@ def _list(value: Any) -> list[Any]:
 class _Semantics:
     """Checks beyond the schema, run on each state machine (top level, branches, iterators)."""
 
-    def __init__(self, activities: Collection[str] | None) -> None:
+    def __init__(
+        self, activities: Collection[str] | None, registry: ActivityRegistry | None = None
+    ) -> None:
         self.activities = None if activities is None else set(activities)
+        self.registry = registry
         self.found: list[Diagnostic] = []
 
     def add(self, code: str, pointer: str, message: str, severity: str = "error") -> None:
@@ -290,10 +307,14 @@ class _Semantics:
         if kind == "task":
             self.activity(state.get("activity"), _join(pointer, "activity"))
             self.template(state.get("input"), _join(pointer, "input"))
+            self.activity_input(state.get("activity"), state, _join(pointer, "input"))
             compensate = _obj(state.get("compensate"))
             if compensate:
                 self.activity(compensate.get("activity"), _join(pointer, "compensate", "activity"))
                 self.template(compensate.get("input"), _join(pointer, "compensate", "input"))
+                self.activity_input(
+                    compensate.get("activity"), compensate, _join(pointer, "compensate", "input")
+                )
         elif kind == "pass":
             self.template(state.get("result"), _join(pointer, "result"))
         elif kind == "succeed":
@@ -384,6 +405,51 @@ class _Semantics:
                 pointer,
                 f"activity {name!r} is not registered in the app (registered: {known})",
             )
+
+    def activity_input(self, name: Any, owner: dict[str, Any], pointer: str) -> None:
+        """What can be known of a task's input before it runs, against the activity's schema.
+
+        A constant input is checked whole. An object template is checked field by field: the
+        fields it will have (``"x.$"`` gives ``x``) against ``required`` and, with
+        ``additionalProperties: false``, against ``properties``; its constant fields against
+        their property schemas. Values computed at run time are checked when the task runs.
+        """
+        entry = self.registry.get(name) if self.registry and isinstance(name, str) else None
+        if entry is None:
+            return
+        template = owner.get("input")
+        try:
+            dynamic = bool(template_expressions(template, pointer))
+        except RecursionError:
+            return
+        if not dynamic:
+            for field, message in entry.input_errors(template):
+                self.add("activity.input-invalid", pointer,
+                         f"activity {name!r}: {field}: {message}")
+            return
+        schema = entry.input
+        if not isinstance(template, dict) or not isinstance(schema, dict):
+            return
+        fields = {key[:-2] if key.endswith(".$") else key: key for key in template}
+        for missing in schema.get("required", ()):
+            if missing not in fields:
+                self.add("activity.input-invalid", pointer,
+                         f"activity {name!r}: {missing}: is required")
+        properties = _obj(schema.get("properties"))
+        for field, key in fields.items():
+            if field not in properties:
+                if schema.get("additionalProperties") is False:
+                    known = ", ".join(sorted(properties)) or "none"
+                    self.add("activity.input-invalid", _join(pointer, key),
+                             f"activity {name!r} takes no field {field!r} (fields: {known})")
+                continue
+            if key.endswith(".$") or template_expressions(template[key], "", top_level=False):
+                continue
+            checker = jsonschema.Draft202012Validator(properties[field])
+            for inner, message in schema_errors(checker, template[key]):
+                where = field if inner == "(input)" else f"{field}/{inner}"
+                self.add("activity.input-invalid", _join(pointer, key),
+                         f"activity {name!r}: {where}: {message}")
 
     def template(self, template: Any, pointer: str) -> None:
         try:

@@ -20,6 +20,7 @@ from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services.errors import InvalidInput, NotFound
+from telemetry import record_quarantined
 
 __all__ = ["REASONS", "get_quarantined", "list_quarantined", "quarantine_message"]
 
@@ -77,6 +78,8 @@ def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: 
                 duplicate = True
     except IntegrityError:
         duplicate = True  # the same delivery was quarantined concurrently
+    if not duplicate:
+        record_quarantined(source, reason)
     return {**get_quarantined(engine, message_id), "duplicate": duplicate}
 
 

@@ -262,33 +262,13 @@ class DurableApi:
         if isinstance(filtered, web.Response):
             return filtered
         clause, args = filtered
-        offset = 0
-        token = request.headers.get("x-ms-continuation-token")
-        if token:
-            try:
-                offset = int(base64.urlsafe_b64decode(token.encode()).decode())
-            except ValueError:
-                return problem(400, "x-ms-continuation-token: not a token this host issued")
-        top = q.get("top")
-        limit = -1
-        if top:
-            if not top.isdigit() or int(top) < 1:
-                return problem(400, "top: expected a positive integer", field="top")
-            limit = int(top)
-        rows = (
-            self.engine.store.conn()
-            .execute(
-                f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
-                [*args, limit + 1 if limit > 0 else -1, offset],
-            )
-            .fetchall()
+        paging = _paging(request)
+        if isinstance(paging, web.Response):
+            return paging
+        rows, headers = _page(
+            self.engine.store.conn(),
+            f"SELECT * FROM instances{clause} ORDER BY created, id", args, *paging
         )
-        headers = {}
-        if limit > 0 and len(rows) > limit:
-            rows = rows[:limit]
-            headers["x-ms-continuation-token"] = base64.urlsafe_b64encode(
-                str(offset + limit).encode()
-            ).decode()
         show_input = _flag(q.get("showInput"), False)
         return web.json_response(
             [self.status_json(r, show_input=show_input) for r in rows], headers=headers
@@ -445,7 +425,10 @@ class DurableApi:
         if name:
             sql += " WHERE name = ?"
             args.append(name.lower())
-        rows = self.engine.store.conn().execute(sql + " ORDER BY id", args).fetchall()
+        paging = _paging(request)
+        if isinstance(paging, web.Response):
+            return paging
+        rows, headers = _page(self.engine.store.conn(), sql + " ORDER BY id", args, *paging)
         out = []
         for row in rows:
             item: dict[str, Any] = {
@@ -455,7 +438,41 @@ class DurableApi:
             if fetch_state:
                 item["state"] = _json_or_none(row["state"])
             out.append(item)
-        return web.json_response(out)
+        return web.json_response(out, headers=headers)
+
+
+def _paging(request: web.Request) -> tuple[int, int] | web.Response:
+    """``(offset, limit)`` from ``top`` and the continuation header (limit -1: all)."""
+    offset = 0
+    token = request.headers.get("x-ms-continuation-token")
+    if token:
+        try:
+            offset = int(base64.urlsafe_b64decode(token.encode()).decode())
+        except ValueError:
+            return problem(400, "x-ms-continuation-token: not a token this host issued")
+    top = request.query.get("top")
+    limit = -1
+    if top:
+        if not top.isdigit() or int(top) < 1:
+            return problem(400, "top: expected a positive integer", field="top")
+        limit = int(top)
+    return offset, limit
+
+
+def _page(
+    conn: Any, sql: str, args: list[Any], offset: int, limit: int
+) -> tuple[list[Any], dict[str, str]]:
+    """One page of ``sql``'s rows, and the continuation header when more follow."""
+    rows = conn.execute(
+        sql + " LIMIT ? OFFSET ?", [*args, limit + 1 if limit > 0 else -1, offset]
+    ).fetchall()
+    headers: dict[str, str] = {}
+    if limit > 0 and len(rows) > limit:
+        rows = rows[:limit]
+        headers["x-ms-continuation-token"] = base64.urlsafe_b64encode(
+            str(offset + limit).encode()
+        ).decode()
+    return rows, headers
 
 
 def _flag(value: str | None, default: bool = False) -> bool:

@@ -111,6 +111,10 @@ var commonSettings = {
   APPROVAL_POLICY_FILE: approvalPolicyFile
   WORKFLOWS_PATH: workflowsPath
   WORKFLOW_DEFINITIONS_CONTAINER: definitionsContainer
+  // The stuck-instance monitor (management.stuck): every 15 minutes, 50 h, 1 h of grace.
+  STUCK_MONITOR_SCHEDULE: '0 */15 * * * *'
+  STUCK_AFTER: 'PT50H'
+  STUCK_GRACE: 'PT1H'
 }
 
 // host.json names the `azureManaged` provider and this connection setting.

@@ -57,7 +57,7 @@ def test_each_operation_names_its_function_params_and_auth(key: tuple[str, str])
     assert declared == set(re.findall(r"{(\w+)}", path))
     anonymous = str(trigger.auth_level.value).lower() == "anonymous"
     assert (operation.get("security") == []) == anonymous
-    assert "200" in operation["responses"]
+    assert any(code.startswith("2") for code in operation["responses"])
 
 
 def test_every_reference_resolves() -> None:

@@ -35,10 +35,12 @@ def test_a_valid_message_is_redelivered_not_quarantined(database_down: ApiApp) -
     assert database_down.host.status(message["documentId"]) is None
 
 
-def test_the_api_answers_a_problem_500_without_internals(database_down: ApiApp) -> None:
+def test_the_api_answers_a_problem_503_without_internals(database_down: ApiApp) -> None:
     answer = database_down.host.http("GET", f"/api/documents/{uuid.uuid4()}")
 
-    assert answer.status == 500
+    # The database is down, not the request wrong: try again later, as Retry-After says.
+    assert answer.status == 503
     assert header(answer, "Content-Type").startswith("application/problem+json")
-    assert answer.json()["title"] == "Internal error"
+    assert header(answer, "Retry-After") == "5"
+    assert answer.json()["title"] == "Service unavailable"
     assert "sqlite" not in answer.text.lower()
