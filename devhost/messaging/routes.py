@@ -96,7 +96,7 @@ async def _outgoing(request: web.Request) -> OutgoingMessage:
         try:
             ttl = parse_duration(query["timeToLive"], "timeToLive")
         except ConfigError as error:
-            raise SendError("timeToLive", str(error)) from error
+            raise SendError("timeToLive", str(error).removeprefix("timeToLive: ")) from error
     content_type = request.headers.get("Content-Type")
     return OutgoingMessage(
         body=body,
