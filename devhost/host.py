@@ -36,6 +36,7 @@ from .loader import FunctionInfo, LoadedApp, load_app, unload_app
 from .web.admin import admin_routes
 from .web.durable_api import DurableApi
 from .web.http_triggers import HttpTriggers
+from .web.problems import problem_middleware
 
 __all__ = ["Host", "Listener"]
 
@@ -193,7 +194,8 @@ class Host:
         self.api = DurableApi(self.engine, self.base_url, self.config.hub_name)
         prefix = str(self.config.extension("http").get("routePrefix", "api"))
         self.http = HttpTriggers(self.functions, self.invoke, prefix)
-        web_app = web.Application(client_max_size=100 * 1024 * 1024)
+        web_app = web.Application(client_max_size=100 * 1024 * 1024,
+                                  middlewares=[problem_middleware])
         web_app.add_routes(
             [*admin_routes(self), *self.api.routes(), *self._routes, *self.http.web_routes()]
         )

@@ -1,89 +1,78 @@
-"""Bad input never crashes devhost and gets the status a user of the Functions host expects.
+"""Bad input never crashes devhost and gets the answer docs/bad-input.md documents.
 
-The checks take any host with the ``devhost.testing`` operations, so the end-to-end suite
-(tests/e2e/test_devhost_bad_input.py) runs the same ones over HTTP against a separate process.
+The rows of the document's devhost section name ``test_bad_request[case]``; ``REQUESTS`` says
+what each case sends, and the row's answer is what it must get. The checks take any host with
+the ``devhost.testing`` operations, so the end-to-end suite (tests/e2e/test_devhost_bad_input.py)
+runs the same rows over HTTP against a separate process.
 """
 
 import json
+from typing import Any
 
 import pytest
 
 from devhost.testing import DevHost, RemoteHost
+from tests.support.bad_input import Row, case_id, check_problem, rows
 
 API = "/runtime/webhooks/durabletask"
 DONE = "bad-input-done"  # a completed instance, made by prepare()
 WAITING = "bad-input-waiting"  # an instance waiting for an event, made by prepare()
 JSON = {"Content-Type": "application/json"}
+ADVANCE = "/admin/devhost/clock/advance"
 
-CASES = [
-    pytest.param("POST", f"{API}/orchestrators/no_such_orchestrator", {}, 400,
-                 "'no_such_orchestrator' doesn't exist", "functionName", id="unknown-orchestrator"),
-    pytest.param("POST", f"{API}/orchestrators/chain/a%2Fb", {}, 400, "instanceId",
-                 "instanceId", id="instance-id-with-slash"),
-    pytest.param("POST", f"{API}/orchestrators/chain/a%3Fb", {}, 400, "instanceId",
-                 "instanceId", id="instance-id-with-question-mark"),
-    pytest.param("POST", f"{API}/orchestrators/chain/{'x' * 257}", {}, 400, "1-256 characters",
-                 "instanceId", id="instance-id-too-long"),
-    pytest.param("POST", f"{API}/orchestrators/chain/{WAITING}", {}, 409, WAITING, None,
-                 id="instance-id-already-running"),
-    pytest.param("POST", f"{API}/orchestrators/chain", {"data": "{oops", "headers": JSON}, 400,
-                 "request body: expected JSON", None, id="start-malformed-json"),
-    pytest.param("POST", "/durabletask/orchestrators/chain", {"json": "{oops"}, 400,
-                 "JSON string holding JSON", None, id="sdk-rpc-start-not-double-encoded"),
-    pytest.param("POST", f"{API}/instances/{WAITING}/raiseEvent/approval",
-                 {"data": "[1, 2", "headers": JSON}, 400, "request body: expected JSON", None,
-                 id="raise-event-malformed-json"),
-    pytest.param("GET", f"{API}/instances/nobody", {}, 404, "'nobody'", None,
-                 id="status-unknown-instance"),
-    pytest.param("POST", f"{API}/instances/nobody/raiseEvent/approval", {"json": 1}, 404,
-                 "'nobody'", None, id="raise-event-unknown-instance"),
-    *[pytest.param("POST", f"{API}/instances/nobody/{verb}", {}, 404, "'nobody'", None,
-                   id=f"{verb}-unknown-instance")
-      for verb in ("terminate", "suspend", "resume", "rewind", "restart")],
-    pytest.param("DELETE", f"{API}/instances/nobody", {}, 404, "'nobody'", None,
-                 id="purge-unknown-instance"),
-    pytest.param("POST", f"{API}/instances/{DONE}/raiseEvent/approval", {"json": 1}, 410,
-                 "no longer running", None, id="event-to-completed-instance"),
-    pytest.param("POST", f"{API}/instances/{DONE}/terminate", {}, 410, "not running", None,
-                 id="terminate-completed-instance"),
-    pytest.param("POST", f"{API}/instances/{DONE}/rewind", {}, 410, "not failed", None,
-                 id="rewind-completed-instance"),
-    pytest.param("POST", f"{API}/entities/no_such_entity/k", {"json": 1}, 404, "no_such_entity",
-                 "entityName", id="signal-unknown-entity"),
-    pytest.param("GET", f"{API}/entities/counter/never-used", {}, 404, "@counter@never-used",
-                 None, id="read-entity-that-does-not-exist"),
-    pytest.param("GET", f"{API}/instances", {"params": {"top": "many"}}, 400, "top", "top",
-                 id="query-top-not-a-number"),
-    pytest.param("GET", f"{API}/instances", {"params": {"createdTimeFrom": "yesterday"}}, 400,
-                 "ISO 8601", "createdTimeFrom", id="query-bad-time"),
-    pytest.param("GET", f"{API}/instances", {"headers": {"x-ms-continuation-token": "??"}},
-                 400, "continuation", None, id="query-bad-continuation-token"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"data": "soon"}, 400, "JSON", None,
-                 id="advance-not-json"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": [60]}, 400, "JSON object",
-                 None, id="advance-not-an-object"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": {}}, 400, "exactly one",
-                 "seconds", id="advance-neither-field"),
-    pytest.param("POST", "/admin/devhost/clock/advance",
-                 {"json": {"seconds": 1, "duration": "PT1S"}}, 400, "exactly one", "seconds",
-                 id="advance-both-fields"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": {"seconds": "60"}}, 400,
-                 "finite number", "seconds", id="advance-seconds-as-text"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": {"seconds": True}}, 400,
-                 "finite number", "seconds", id="advance-seconds-as-bool"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": {"seconds": -5}}, 400,
-                 "backwards", "seconds", id="advance-backwards"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"data": '{"seconds": Infinity}'},
-                 400, "finite number", "seconds", id="advance-infinite"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": {"duration": "5 days"}}, 400,
-                 "ISO 8601 duration", "duration", id="advance-bad-duration"),
-    pytest.param("POST", "/admin/devhost/clock/advance", {"json": {"duration": "P9999999D"}},
-                 400, "9999", "duration", id="advance-past-year-9999"),
-    pytest.param("POST", "/admin/devhost/idle", {"params": {"timeout": "soon"}}, 400,
-                 "timeout", "timeout", id="idle-timeout-not-a-number"),
-    pytest.param("POST", "/admin/devhost/idle", {"params": {"timeout": "-1"}}, 400,
-                 "timeout", "timeout", id="idle-timeout-negative"),
-]
+Request = tuple[str, str, dict[str, Any]]
+
+# What each case of the document's rows sends: one request, or several that all get the answer.
+REQUESTS: dict[str, Request | list[Request]] = {
+    "unknown-path": ("GET", "/no/such/route", {}),
+    "wrong-method-admin": ("PUT", "/admin/devhost/clock", {}),
+    "wrong-method-durable": ("GET", f"{API}/orchestrators/chain", {}),
+    "wrong-method-http-trigger": ("PUT", "/api/start/chain", {}),
+    "unknown-http-function": ("GET", "/api/nothing", {}),
+    "unknown-orchestrator": ("POST", f"{API}/orchestrators/no_such_orchestrator", {}),
+    "instance-id-with-slash": ("POST", f"{API}/orchestrators/chain/a%2Fb", {}),
+    "instance-id-with-question-mark": ("POST", f"{API}/orchestrators/chain/a%3Fb", {}),
+    "instance-id-too-long": ("POST", f"{API}/orchestrators/chain/{'x' * 257}", {}),
+    "instance-id-already-running": ("POST", f"{API}/orchestrators/chain/{WAITING}", {}),
+    "start-malformed-json": ("POST", f"{API}/orchestrators/chain",
+                             {"data": "{oops", "headers": JSON}),
+    "sdk-rpc-start-not-double-encoded": ("POST", "/durabletask/orchestrators/chain",
+                                         {"json": "{oops"}),
+    "raise-event-malformed-json": ("POST", f"{API}/instances/{WAITING}/raiseEvent/approval",
+                                   {"data": "[1, 2", "headers": JSON}),
+    "status-unknown-instance": ("GET", f"{API}/instances/nobody", {}),
+    "raise-event-unknown-instance": ("POST", f"{API}/instances/nobody/raiseEvent/approval",
+                                     {"json": 1}),
+    "control-unknown-instance": [("POST", f"{API}/instances/nobody/{verb}", {})
+                                 for verb in ("terminate", "suspend", "resume", "rewind",
+                                              "restart")],
+    "purge-unknown-instance": ("DELETE", f"{API}/instances/nobody", {}),
+    "event-to-completed-instance": ("POST", f"{API}/instances/{DONE}/raiseEvent/approval",
+                                    {"json": 1}),
+    "terminate-completed-instance": ("POST", f"{API}/instances/{DONE}/terminate", {}),
+    "rewind-completed-instance": ("POST", f"{API}/instances/{DONE}/rewind", {}),
+    "signal-unknown-entity": ("POST", f"{API}/entities/no_such_entity/k", {"json": 1}),
+    "read-entity-that-does-not-exist": ("GET", f"{API}/entities/counter/never-used", {}),
+    "query-top-not-a-number": ("GET", f"{API}/instances", {"params": {"top": "many"}}),
+    "query-bad-time": ("GET", f"{API}/instances", {"params": {"createdTimeFrom": "yesterday"}}),
+    "query-bad-continuation-token": ("GET", f"{API}/instances",
+                                     {"headers": {"x-ms-continuation-token": "??"}}),
+    "advance-not-json": ("POST", ADVANCE, {"data": "soon"}),
+    "advance-not-an-object": ("POST", ADVANCE, {"json": [60]}),
+    "advance-neither-field": ("POST", ADVANCE, {"json": {}}),
+    "advance-both-fields": ("POST", ADVANCE, {"json": {"seconds": 1, "duration": "PT1S"}}),
+    "advance-seconds-as-text": ("POST", ADVANCE, {"json": {"seconds": "60"}}),
+    "advance-seconds-as-bool": ("POST", ADVANCE, {"json": {"seconds": True}}),
+    "advance-backwards": ("POST", ADVANCE, {"json": {"seconds": -5}}),
+    "advance-infinite": ("POST", ADVANCE, {"data": '{"seconds": Infinity}'}),
+    "advance-bad-duration": ("POST", ADVANCE, {"json": {"duration": "5 days"}}),
+    "advance-past-year-9999": ("POST", ADVANCE, {"json": {"duration": "P9999999D"}}),
+    "idle-timeout-not-a-number": ("POST", "/admin/devhost/idle",
+                                  {"params": {"timeout": "soon"}}),
+    "idle-timeout-negative": ("POST", "/admin/devhost/idle", {"params": {"timeout": "-1"}}),
+}
+
+ROWS = rows("devhost", "test_bad_request")
 
 
 def prepare(host: RemoteHost) -> None:
@@ -95,18 +84,16 @@ def prepare(host: RemoteHost) -> None:
         host.wait_idle()
 
 
-def check_bad_request(host: RemoteHost, method: str, path: str, kwargs: dict, status: int,
-                      detail: str, field: str | None) -> None:
-    answer = host.http(method, path, **kwargs)
-    assert answer.status == status, answer.text
-    content_type = next(v for k, v in answer.headers.items() if k.lower() == "content-type")
-    assert content_type.startswith("application/problem+json")
-    body = answer.json()
-    assert body["status"] == status
-    assert detail in body["detail"]
-    if field is not None:
-        assert body["field"] == field
+def check_bad_request(host: RemoteHost, row: Row) -> None:
+    """Send the row's case and check the answer the row documents."""
+    sent = REQUESTS[case_id(row)]
+    for method, path, kwargs in sent if isinstance(sent, list) else [sent]:
+        check_problem(host.http(method, path, **kwargs), row)
     check_still_serving(host)
+
+
+def test_every_row_has_a_request_and_every_request_a_row() -> None:
+    assert sorted(case_id(r) for r in ROWS) == sorted(REQUESTS)
 
 
 def check_still_serving(host: RemoteHost) -> None:
@@ -144,9 +131,9 @@ def host(apps_dir, tmp_path_factory):
         yield running
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "status", "detail", "field"), CASES)
-def test_bad_request(host, method, path, kwargs, status, detail, field):
-    check_bad_request(host, method, path, kwargs, status, detail, field)
+@pytest.mark.parametrize("row", ROWS, ids=case_id)
+def test_bad_request(host, row):
+    check_bad_request(host, row)
 
 
 def test_failing_activity_and_orchestrator(host):
