@@ -89,23 +89,26 @@ class DurableApi:
         return [*self._routes_under(PREFIX), *self._routes_under(RPC_PREFIX)]
 
     def _routes_under(self, p: str) -> list[web.RouteDef]:
+        # aiohttp's default segment pattern refuses "{" and "}", which instance ids, event
+        # names and entity keys may hold (the extension takes any character but "/").
+        iid, seg = "{instance_id:[^/]+}", ":[^/]+}"
         return [
-            web.post(p + "/orchestrators/{name}", self.start),
-            web.post(p + "/orchestrators/{name}/{instance_id}", self.start),
+            web.post(p + "/orchestrators/{name" + seg, self.start),
+            web.post(p + "/orchestrators/{name" + seg + "/" + iid, self.start),
             web.get(p + "/instances", self.query),
             web.get(p + "/instances/", self.query),
             web.delete(p + "/instances", self.purge_many),
             web.delete(p + "/instances/", self.purge_many),
-            web.get(p + "/instances/{instance_id}", self.status),
-            web.delete(p + "/instances/{instance_id}", self.purge_one),
-            web.post(p + "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
+            web.get(p + "/instances/" + iid, self.status),
+            web.delete(p + "/instances/" + iid, self.purge_one),
+            web.post(p + "/instances/" + iid + "/raiseEvent/{event" + seg, self.raise_event),
             web.post(
-                p + "/instances/{instance_id}/{verb:terminate|suspend|resume|rewind}", self.control
+                p + "/instances/" + iid + "/{verb:terminate|suspend|resume|rewind}", self.control
             ),
-            web.post(p + "/instances/{instance_id}/restart", self.restart),
-            web.post(p + "/entities/{name}/{key}", self.signal_entity),
-            web.get(p + "/entities/{name}/{key}", self.read_entity),
-            web.get(p + "/entities/{name}", self.list_entities),
+            web.post(p + "/instances/" + iid + "/restart", self.restart),
+            web.post(p + "/entities/{name" + seg + "/{key" + seg, self.signal_entity),
+            web.get(p + "/entities/{name" + seg + "/{key" + seg, self.read_entity),
+            web.get(p + "/entities/{name" + seg, self.list_entities),
             web.get(p + "/entities", self.list_entities),
         ]
 

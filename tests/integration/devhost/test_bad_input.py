@@ -33,6 +33,18 @@ REQUESTS: dict[str, Request | list[Request]] = {
     "instance-id-with-slash": ("POST", f"{API}/orchestrators/chain/a%2Fb", {}),
     "instance-id-with-question-mark": ("POST", f"{API}/orchestrators/chain/a%3Fb", {}),
     "instance-id-too-long": ("POST", f"{API}/orchestrators/chain/{'x' * 257}", {}),
+    "instance-id-with-braces": [("POST", f"{API}/orchestrators/chain/{{braces}}", {}),
+                                ("POST", f"{API}/orchestrators/chain/%7Bencoded%7D", {})],
+    "instance-id-with-line-feed": ("POST", f"{API}/orchestrators/chain/a%0Ab", {}),
+    "odd-id-unknown-instance": [
+        (method, f"{API}/instances/{odd}{tail}", {})
+        for odd in ("{nobody}", "%7Bnobody%7D", "no%0Abody", "%0A")
+        for method, tail in (("GET", ""), ("DELETE", ""), ("POST", "/raiseEvent/approval"),
+                             *(("POST", f"/{verb}") for verb in (
+                                 "terminate", "suspend", "resume", "rewind", "restart")))],
+    "entity-with-braces": [("GET", f"{API}/entities/counter/{{k}}", {}),
+                           ("GET", f"{API}/entities/counter/%7Bk%7D", {}),
+                           ("POST", f"{API}/entities/%7Bcounter%7D/k", {"json": 1})],
     "instance-id-already-running": ("POST", f"{API}/orchestrators/chain/{WAITING}", {}),
     "start-malformed-json": ("POST", f"{API}/orchestrators/chain",
                              {"data": "{oops", "headers": JSON}),
