@@ -37,6 +37,7 @@ from devhost.messaging.config import parse_duration, subscription_path
 from devhost.messaging.errors import ConfigError, SendError
 from devhost.messaging.servicebus import OutgoingMessage, ReceivedMessage
 from devhost.messaging.storage_queues import QueueMessage, check_queue_name
+from devhost.web.params import whole_number
 
 if TYPE_CHECKING:
     from devhost.messaging.runtime import Messaging
@@ -205,10 +206,10 @@ def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
             body = await request.read()
             if not body:
                 raise SendError("body", "a message body is required (the request body is empty)")
-            delay = request.query.get("visibilityTimeout", "0")
-            if not delay.isdigit():
-                raise SendError("visibilityTimeout", f"expected whole seconds, got {delay!r}")
-            ids = queues.put(name, [body], timedelta(seconds=int(delay)))
+            # Azure Storage takes 0 seconds to 7 days.
+            delay = whole_number(request.query, "visibilityTimeout", low=0, high=7 * 24 * 3600,
+                                 default=0)
+            ids = queues.put(name, [body], timedelta(seconds=delay or 0))
         except SendError as error:
             return _bad(error)
         return web.json_response({"queue": name, "ids": ids}, status=201)

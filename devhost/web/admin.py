@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ..clock import parse_duration
+from .params import seconds
 from .problems import problem
 
 if TYPE_CHECKING:
     from ..host import Host
 
-__all__ = ["admin_routes"]
+__all__ = ["MAX_IDLE_WAIT", "admin_routes"]
+
+MAX_IDLE_WAIT = 24 * 3600.0  # a day: longer is a mistake, not a wait
 
 
 class _BadField(ValueError):
@@ -95,15 +98,8 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
         return web.json_response({"now": now.isoformat(), "virtual": True})
 
     async def idle(request: web.Request) -> web.Response:
-        raw = request.query.get("timeout", "30")
-        try:
-            timeout = float(raw)
-        except ValueError:
-            timeout = math.nan
-        if not 0 <= timeout < math.inf:
-            return problem(
-                400, f"timeout: expected seconds as a number >= 0, got {raw!r}", field="timeout"
-            )
+        timeout = seconds(request.query, "timeout", high=MAX_IDLE_WAIT, default=30.0)
+        assert timeout is not None
         if await host.wait_idle(timeout):
             return web.json_response({"idle": True})
         return problem(408, f"still busy after {timeout} s", idle=False)

@@ -1,8 +1,9 @@
 """RFC 9457 problem responses for everything devhost itself answers with an error.
 
 ``problem_middleware`` makes that true for every path: a URL no route matches, a method a
-route does not take (405 with ``Allow``), a body over the size limit, and a handler that fails
-unexpectedly all answer ``application/problem+json``, never aiohttp's plain-text pages, which
+route does not take (405 with ``Allow``), a body over the size limit, a query parameter out of
+its range (``params.BadParameter``: 400 naming it) and a handler that fails unexpectedly all
+answer ``application/problem+json``, never aiohttp's plain-text pages, which
 the Durable SDK's client cannot parse.
 """
 
@@ -16,6 +17,8 @@ from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
+
+from .params import BadParameter
 
 __all__ = ["method_not_allowed", "problem", "problem_middleware"]
 
@@ -46,6 +49,8 @@ def method_not_allowed(method: str, allowed: Iterable[str]) -> web.Response:
 async def problem_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
+    except BadParameter as error:
+        return problem(400, str(error), field=error.field)
     except web.HTTPMethodNotAllowed as error:
         return method_not_allowed(request.method, error.allowed_methods)
     except web.HTTPException as error:

@@ -81,7 +81,34 @@ REQUESTS: dict[str, Request | list[Request]] = {
     "advance-past-year-9999": ("POST", ADVANCE, {"json": {"duration": "P9999999D"}}),
     "idle-timeout-not-a-number": ("POST", "/admin/devhost/idle",
                                   {"params": {"timeout": "soon"}}),
-    "idle-timeout-negative": ("POST", "/admin/devhost/idle", {"params": {"timeout": "-1"}}),
+    "idle-timeout-out-of-range": [("POST", "/admin/devhost/idle", {"params": {"timeout": t}})
+                                  for t in ("-1", "1e308", "inf", "nan")],
+    "query-top-out-of-range": [("GET", f"{API}/instances", {"params": {"top": top}})
+                               for top in ("0", "-1", "1.5", "2147483648",
+                                           "99999999999999999999", "\u0661\u0662")],
+    "entities-top-out-of-range": [("GET", path, {"params": {"top": "99999999999999999999"}})
+                                  for path in (f"{API}/entities", f"{API}/entities/counter")],
+    **{f"query-time-{end}-out-of-range": [
+        ("GET", f"{API}/instances", {"params": {key: moment}})
+        for moment in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00")]
+       for end, key in (("from", "createdTimeFrom"), ("to", "createdTimeTo"))},
+    "entities-bad-time": ("GET", f"{API}/entities",
+                          {"params": {"lastOperationTimeFrom": "yesterday"}}),
+    "query-unknown-status": ("GET", f"{API}/instances", {"params": {"runtimeStatus":
+                                                                    "Running,Complted"}}),
+    "purge-without-filter": [("DELETE", f"{prefix}/instances{slash}", {})
+                             for prefix in (API, "/durabletask") for slash in ("", "/")],
+    "purge-unknown-status": ("DELETE", f"{API}/instances", {"params": {
+        "createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "Complted"}}),
+    "purge-nothing-matches": ("DELETE", f"{API}/instances", {"params": {
+        "createdTimeFrom": "2000-01-01T00:00:00Z", "createdTimeTo": "2000-01-02T00:00:00Z"}}),
+    "start-wait-bad-timeout": [
+        ("POST", f"{API}/orchestrators/chain", {"params": {"timeout": t, "pollingInterval": "1"}})
+        for t in ("soon", "1e9")],
+    "start-wait-bad-interval": ("POST", f"{API}/orchestrators/chain",
+                                {"params": {"timeout": "1", "pollingInterval": "-1"}}),
+    "start-wait-interval-over-timeout": ("POST", f"{API}/orchestrators/chain",
+                                         {"params": {"timeout": "1", "pollingInterval": "5"}}),
 }
 
 ROWS = rows("devhost", "test_bad_request")
