@@ -8,6 +8,7 @@ from tests.integration.devhost.test_bad_input import (
     check_a_waiting_instance_still_works_after_bad_input,
     check_bad_request,
     check_failures_are_reported_in_the_status,
+    check_odd_text_comes_back_unchanged,
     prepare,
 )
 from tests.support.bad_input import case_id
@@ -26,6 +27,10 @@ def prepared(devhost):
 @pytest.mark.parametrize("row", ROWS, ids=case_id)
 def test_bad_request(prepared, row):
     check_bad_request(prepared, row)
+
+
+def test_odd_text_in_an_event_comes_back_unchanged(prepared):
+    check_odd_text_comes_back_unchanged(prepared)
 
 
 def test_failing_activity_and_orchestrator(prepared):

@@ -50,6 +50,13 @@ REQUESTS: dict[str, Request | list[Request]] = {
                              {"data": "{oops", "headers": JSON}),
     "sdk-rpc-start-not-double-encoded": ("POST", "/durabletask/orchestrators/chain",
                                          {"json": "{oops"}),
+    "body-nested-too-deep": [
+        *[("POST", path, {"data": "[" * 100_000 + "]" * 100_000, "headers": JSON}) for path in (
+            f"{API}/orchestrators/chain", f"{API}/instances/{WAITING}/raiseEvent/approval",
+            f"{API}/entities/counter/deep")],
+        ("POST", "/durabletask/orchestrators/chain", {"json": "[" * 65 + "]" * 65})],
+    "body-not-utf-8": ("POST", f"{API}/orchestrators/chain",
+                       {"data": b'"\xff\xfe"', "headers": JSON}),
     "raise-event-malformed-json": ("POST", f"{API}/instances/{WAITING}/raiseEvent/approval",
                                    {"data": "[1, 2", "headers": JSON}),
     "status-unknown-instance": ("GET", f"{API}/instances/nobody", {}),
@@ -161,6 +168,21 @@ def check_a_waiting_instance_still_works_after_bad_input(host: RemoteHost) -> No
     assert host.raise_event(WAITING, "approval", {"ok": True}).status == 202
     status = host.wait_for(WAITING)
     assert status["output"] == {"decision": {"ok": True}}
+
+
+def check_odd_text_comes_back_unchanged(host: RemoteHost) -> None:
+    odd = "\ud800 lone, \x00\x0c\u2028 controls, <script>alert(1)</script>, \"quotes\""
+    iid = host.start_orchestration("approval")
+    host.wait_idle()
+    body = json.dumps({"text": odd})  # escapes the surrogate: "\\ud800"
+    answer = host.http("POST", f"{API}/instances/{iid}/raiseEvent/approval", data=body,
+                       headers=JSON)
+    assert answer.status == 202, answer.text
+    assert host.wait_for(iid)["output"] == {"decision": {"text": odd}}
+
+
+def test_odd_text_in_an_event_comes_back_unchanged(host):
+    check_odd_text_comes_back_unchanged(host)
 
 
 @pytest.fixture(scope="module")
