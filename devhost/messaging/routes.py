@@ -37,7 +37,7 @@ from devhost.messaging.config import parse_duration, subscription_path
 from devhost.messaging.errors import ConfigError, SendError
 from devhost.messaging.servicebus import OutgoingMessage, ReceivedMessage
 from devhost.messaging.storage_queues import QueueMessage, check_queue_name
-from devhost.web.params import whole_number
+from devhost.web.params import parse_json, whole_number
 
 if TYPE_CHECKING:
     from devhost.messaging.runtime import Messaging
@@ -76,10 +76,9 @@ def _application_properties(request: web.Request) -> dict[str, Any]:
     raw = request.headers.get(PROPERTIES_HEADER)
     if raw is None:
         return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise SendError(PROPERTIES_HEADER, f"not valid JSON ({error.msg})") from error
+    value, error = parse_json(raw, "header")
+    if error is not None:
+        raise SendError(PROPERTIES_HEADER, error)
     if not isinstance(value, dict) or not all(
             isinstance(v, str | int | float | bool) or v is None for v in value.values()):
         raise SendError(PROPERTIES_HEADER, "expected a JSON object of string, number or boolean "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ..clock import parse_duration
-from .params import seconds
+from .params import parse_json, seconds
 from .problems import problem
 
 if TYPE_CHECKING:
@@ -82,11 +81,10 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
             return problem(
                 409, "the clock is real; start devhost with --clock virtual to advance it"
             )
-        try:
-            body = json.loads(await request.text() or "{}")
-        except json.JSONDecodeError:
+        body, error = parse_json(await request.text() or "{}", "body")
+        if error is not None:
             return problem(
-                400, 'body: expected JSON such as {"seconds": 60} or {"duration": "PT24H"}'
+                400, f'{error}; send JSON such as {{"seconds": 60}} or {{"duration": "PT24H"}}'
             )
         if not isinstance(body, dict):
             return problem(400, "body: expected a JSON object")

@@ -23,7 +23,7 @@ from ..durable.episode import post_entity_message
 from ..durable.history import EventType, event
 from ..durable.protocol import TERMINAL
 from ..durable.store import from_ts, to_ts
-from .params import INT32_MAX, BadParameter, moment, seconds, whole_number
+from .params import INT32_MAX, BadParameter, moment, parse_json, seconds, whole_number
 from .problems import problem
 
 __all__ = ["PREFIX", "DurableApi"]
@@ -34,40 +34,6 @@ PREFIX = "/runtime/webhooks/durabletask"
 RPC_PREFIX = "/durabletask"
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
 _RUNNING = ("Pending", "Running", "Suspended")
-
-
-# Json.NET, which the extension parses bodies with, refuses JSON nested deeper than this by
-# default (MaxDepth); Python's own parser would otherwise fail with a RecursionError.
-MAX_JSON_DEPTH = 64
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-
-
-def _nesting(text: str) -> int:
-    """How deeply ``text``'s arrays and objects nest (brackets inside strings do not count)."""
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
-        return 0  # cannot be too deep: skip the scan
-    depth = deepest = 0
-    for token in _JSON_TOKEN.finditer(text):
-        char = token.group()
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
-
-
-def _parse_json(text: str, what: str) -> tuple[Any, str | None]:
-    """``(value, None)``, or ``(None, why)`` for text that is not JSON or nests too deeply."""
-    depth = _nesting(text)
-    if depth > MAX_JSON_DEPTH:
-        return None, (f"{what}: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are"
-                      " taken")
-    try:
-        return json.loads(text), None
-    except json.JSONDecodeError as exc:
-        return None, (f"{what}: expected JSON ({exc.msg} at line {exc.lineno} column"
-                      f" {exc.colno})")
 
 
 def _json_or_none(text: str | None) -> Any:
@@ -171,11 +137,11 @@ class DurableApi:
         except UnicodeDecodeError as exc:
             return None, problem(400, f"request body: expected UTF-8 text, byte {exc.start} is"
                                       f" not ({exc.reason})")
-        value, error = _parse_json(text, "request body")
+        value, error = parse_json(text, "request body")
         if error is not None:
             return None, problem(400, error)
         if request.path.startswith(RPC_PREFIX + "/") and isinstance(value, str):
-            _, error = _parse_json(value, "request body")
+            _, error = parse_json(value, "request body")
             if error is not None:
                 return None, problem(400, f"{error}; expected a JSON string holding JSON")
             return value, None

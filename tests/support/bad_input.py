@@ -5,7 +5,8 @@ The ``test`` cell is the pytest node that runs the row, ``path::function[case]``
 its rows with ``rows(heading)`` and parametrises over them (``ids=case_id``), so the document
 and the tests cannot drift apart: a row without a case, or a case without a row, fails.
 
-The ``answer`` cell starts with what is checked mechanically, then may say more in words:
+A row whose test is one case of a catalogue test (``[case]``) has an answer checked
+mechanically; it starts with that, then may say more in words:
 
 - a status code (``400``), or ``exit N`` for a command;
 - ``field `name``` : the problem's ``field`` member;
@@ -15,6 +16,8 @@ The ``answer`` cell starts with what is checked mechanically, then may say more 
   command's output) contains.
 
 Every 4xx/5xx answer is also checked to be ``application/problem+json`` with that ``status``.
+A row whose test is a function of its own (a message dead-lettered after a restart, say) says
+its answer in words, and that test checks it.
 """
 
 from __future__ import annotations

@@ -85,6 +85,7 @@ REQUESTS: dict[str, Request | list[Request]] = {
     "advance-backwards": ("POST", ADVANCE, {"json": {"seconds": -5}}),
     "advance-infinite": ("POST", ADVANCE, {"data": '{"seconds": Infinity}'}),
     "advance-bad-duration": ("POST", ADVANCE, {"json": {"duration": "5 days"}}),
+    "advance-nested-too-deep": ("POST", ADVANCE, {"data": "[" * 100_000 + "]" * 100_000}),
     "advance-past-year-9999": ("POST", ADVANCE, {"json": {"duration": "P9999999D"}}),
     "idle-timeout-not-a-number": ("POST", "/admin/devhost/idle",
                                   {"params": {"timeout": "soon"}}),
