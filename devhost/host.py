@@ -26,7 +26,7 @@ from aiohttp import web
 from azure.functions import meta
 
 from .azurite import Azurite, find_azurite
-from .clock import Clock, RealClock, VirtualClock
+from .clock import CLOCK_FILE, Clock, RealClock, VirtualClock
 from .config import HostConfig, load_config
 from .durable.engine import DurableEngine
 from .durable.episode_workers import EpisodeWorkers, WorkerSpec
@@ -146,6 +146,7 @@ class Host:
         loop = asyncio.get_running_loop()
         self.clock.bind(loop)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.clock.keep_in(self.data_dir / CLOCK_FILE)
         self._export_settings()
         if self.manage_cwd:
             self._saved_cwd = os.getcwd()
