@@ -65,6 +65,7 @@ class Host:
         settings: dict[str, str] | None = None,
         manage_cwd: bool = True,
         worker_processes: int | None = None,
+        app: LoadedApp | None = None,
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
         if not self.app_dir.is_dir():
@@ -91,7 +92,9 @@ class Host:
         self.running = False
         self.base_url = f"http://127.0.0.1:{port}"
         self.functions: list[FunctionInfo] = []
-        self.app: LoadedApp | None = None
+        # An app another host of this process loaded and handed over (``detach_app``).
+        self.app: LoadedApp | None = app
+        self._keep_app = False
         self.engine: DurableEngine | None = None
         self.api: DurableApi | None = None
         self.http: HttpTriggers | None = None
@@ -104,6 +107,7 @@ class Host:
         self._episode_workers: EpisodeWorkers | None = None
         self._runner: web.AppRunner | None = None
         self._azurite: Azurite | None = None
+        self._azurite_settings: list[str] = []
         self._saved_env: dict[str, str | None] = {}
         self._saved_cwd: str | None = None
         self._started = time.monotonic()
@@ -152,7 +156,8 @@ class Host:
             self._saved_cwd = os.getcwd()
             os.chdir(self.app_dir)
         self._reset_sdk_http_session()
-        self.app = load_app(self.app_dir)
+        if self.app is None:
+            self.app = load_app(self.app_dir)
         self.functions = self.app.functions
         unknown = sorted({f.trigger_type for f in self.functions} - _DURABLE_TRIGGERS)
         self._install_extensions()
@@ -236,7 +241,7 @@ class Host:
         self.invoker.shutdown()
         if self._azurite is not None:
             self._azurite.stop()
-        if self.app is not None:
+        if self.app is not None and not self._keep_app:
             unload_app(self.app)
         if self._saved_cwd is not None:
             os.chdir(self._saved_cwd)
@@ -245,6 +250,22 @@ class Host:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+    def detach_app(self) -> LoadedApp | None:
+        """Hand the imported app to the caller: ``stop()`` then leaves its modules loaded, and
+        a host given it (``app=``) runs it without importing it again."""
+        self._keep_app = True
+        return self.app
+
+    def release_azurite(self) -> tuple[Azurite, dict[str, str]] | None:
+        """Hand the Azurite this host started to the caller, with the settings that point at
+        it: ``stop()`` then leaves it running, and a host given those settings uses it (a
+        quick restart on the same data dir, as the Functions host restarts without its
+        storage emulator). The caller stops it."""
+        if self._azurite is None:
+            return None
+        azurite, self._azurite = self._azurite, None
+        return azurite, dict.fromkeys(self._azurite_settings, azurite.connection_string)
 
     def _worker_processes(self) -> int:
         """How many processes run orchestrator episodes: 0 means this one."""
@@ -282,6 +303,7 @@ class Host:
                 )
             else:
                 self._azurite = Azurite.start(binary, self.data_dir / "azurite")
+                self._azurite_settings = dev
                 for key in dev:
                     self.settings[key] = self._azurite.connection_string
         for key, value in self.settings.items():
