@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from aiohttp import web
 from azure.functions import meta
 
+from . import address
 from .azurite import Azurite, find_azurite
 from .clock import CLOCK_FILE, Clock, RealClock, VirtualClock
 from .config import HostConfig, load_config
@@ -43,6 +44,7 @@ __all__ = ["Host", "Listener"]
 log = logging.getLogger("devhost")
 
 _DEV_STORAGE = "usedevelopmentstorage=true"
+_HOSTNAME = "WEBSITE_HOSTNAME"
 _DURABLE_TRIGGERS = {"orchestrationTrigger", "activityTrigger", "entityTrigger", "httpTrigger"}
 
 
@@ -106,6 +108,7 @@ class Host:
         self._stop_hooks: list[Callable[[], Awaitable[None] | None]] = []
         self._episode_workers: EpisodeWorkers | None = None
         self._runner: web.AppRunner | None = None
+        self._sock: socket.socket | None = None
         self._azurite: Azurite | None = None
         self._azurite_settings: list[str] = []
         self._saved_env: dict[str, str | None] = {}
@@ -151,6 +154,13 @@ class Host:
         self.clock.bind(loop)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.clock.keep_in(self.data_dir / CLOCK_FILE)
+        # Bind first: the settings (WEBSITE_HOSTNAME), the client binding and the printed
+        # URLs need the real port, and a port in use fails the start before anything runs.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", self.port))
+        self.port = int(self._sock.getsockname()[1])
+        self.base_url = f"http://127.0.0.1:{self.port}"
         self._export_settings()
         if self.manage_cwd:
             self._saved_cwd = os.getcwd()
@@ -190,13 +200,6 @@ class Host:
                 workers, self.engine.workers_ran)
             await self._episode_workers.start()
             self.engine.episode_workers = self._episode_workers
-        # Bind first: the client binding and the printed URLs need the real port.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        sock.listen(512)
-        self.port = int(sock.getsockname()[1])
-        self.base_url = f"http://127.0.0.1:{self.port}"
         self.api = DurableApi(self.engine, self.base_url, self.config.hub_name)
         prefix = str(self.config.extension("http").get("routePrefix", "api"))
         self.http = HttpTriggers(self.functions, self.invoke, prefix)
@@ -207,7 +210,8 @@ class Host:
         )
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        self._sock.listen(512)
+        await web.SockSite(self._runner, self._sock).start()
         await self.engine.start()
         for fn in self.functions:
             factory = self._triggers.get(fn.trigger_type)
@@ -216,8 +220,11 @@ class Host:
                 await listener.start()
                 self._listeners.append(listener)
         self.running = True
+        address.record(self.data_dir, self.base_url)
 
     async def stop(self) -> None:
+        if self.running:
+            address.forget(self.data_dir, self.base_url)
         self.running = False
         for listener in reversed(self._listeners):
             with contextlib.suppress(Exception):
@@ -237,6 +244,8 @@ class Host:
             self.engine.store.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._sock is not None:
+            self._sock.close()
         await self._close_sdk_http_session()
         self.invoker.shutdown()
         if self._azurite is not None:
@@ -306,6 +315,15 @@ class Host:
                 self._azurite_settings = dev
                 for key in dev:
                     self.settings[key] = self._azurite.connection_string
+        # The Functions host tells the app its address (Core Tools: localhost:<port>); apps
+        # derive their public links from it. The host owns it, whatever the settings say.
+        hostname = f"127.0.0.1:{self.port}"
+        given = self.settings.get(_HOSTNAME)
+        if given and given != hostname:
+            log.warning("%s=%s in the settings is replaced by %s, this host's address; set"
+                        " the app's own public URL setting for another one", _HOSTNAME, given,
+                        hostname)
+        self.settings[_HOSTNAME] = hostname
         for key, value in self.settings.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value
