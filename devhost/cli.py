@@ -1,4 +1,4 @@
-"""``python -m devhost start|clock|idle ...`` (and the messaging commands when present).
+"""``python -m devhost start|clock|idle|url ...`` (and the messaging commands when present).
 
 The client commands find the running host as ``remote`` says and fail with one line on
 stderr and exit code 1, never a traceback.
@@ -87,6 +87,17 @@ def _idle(args: argparse.Namespace) -> int:
                        timeout=min(args.timeout, 86400) + 30))
 
 
+def _url(args: argparse.Namespace) -> int:
+    """Print the running host's base URL (for scripts: ``BASE=$(python -m devhost url)``)."""
+    base = target(args)
+    status, answer = call("GET", f"{base}/admin/host/status", timeout=10)
+    if status != 200 or not isinstance(answer, dict) or answer.get("id") != "devhost":
+        raise refused(status, answer) if status >= 400 else CliError(
+            f"{base} answers, but not as a devhost")
+    print(base)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m devhost", description="Run a Python Durable Functions app locally."
@@ -110,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_target_options(idle)
     idle.add_argument("--timeout", type=float, default=30.0)
     idle.set_defaults(handler=_idle)
+    url = sub.add_parser("url", help="print the running host's URL (exit 1 if none answers)")
+    add_target_options(url)
+    url.set_defaults(handler=_url)
     try:
         from .messaging.cli import add_commands
     except ImportError:

@@ -17,7 +17,8 @@ from tests.support.bad_input import Row, case_id, rows
 from tests.support.processes import free_port
 
 ROWS = rows("devhost", "test_cli")
-COMMANDS = (["clock"], ["idle", "--timeout", "1"], ["send", "q", "--body", "x"], ["queues"])
+COMMANDS = (["clock"], ["idle", "--timeout", "1"], ["send", "q", "--body", "x"], ["queues"],
+            ["url"])
 
 
 class _NotDevhost(http.server.BaseHTTPRequestHandler):
