@@ -527,6 +527,7 @@ def _next_page(rows: list[Any], offset: int, limit: int | None) -> dict[str, str
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
-    if value is None:
-        return default
-    return value.strip().lower() in ("true", "1", "yes")
+    """A boolean query flag as the extension reads it (.NET ``bool.TryParse``: ``true`` or
+    ``false`` in any case); anything else leaves the default."""
+    text = (value or "").strip().lower()
+    return {"true": True, "false": False}.get(text, default)

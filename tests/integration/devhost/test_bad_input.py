@@ -182,6 +182,18 @@ def check_odd_text_comes_back_unchanged(host: RemoteHost) -> None:
     assert host.wait_for(iid)["output"] == {"decision": {"text": odd}}
 
 
+def test_flag_that_is_not_a_boolean_keeps_its_default(host):
+    iid = host.start_orchestration("chain", {"given": 1})
+    host.wait_for(iid)
+    answer = host.http("GET", f"{API}/instances/{iid}",
+                       params={"showInput": "maybe", "showHistory": "1"})
+    assert answer.status == 200
+    assert answer.json()["input"] == {"given": 1}
+    assert "historyEvents" not in answer.json()
+    shown = host.http("GET", f"{API}/instances/{iid}", params={"showHistory": " TRUE "})
+    assert shown.json()["historyEvents"]
+
+
 def test_odd_text_in_an_event_comes_back_unchanged(host):
     check_odd_text_comes_back_unchanged(host)
 
