@@ -26,7 +26,13 @@ from pathlib import Path
 from types import TracebackType
 
 from devhost.testing import RemoteHost
-from tests.support.processes import alive, episode_workers_of, free_port, stop_group
+from tests.support.processes import (
+    alive,
+    descendants_of,
+    episode_workers_of,
+    free_port,
+    stop_group,
+)
 
 __all__ = ["DevhostNotRunning", "DevhostProcess", "run_devhost"]
 
@@ -76,16 +82,18 @@ class DevhostProcess:
         return self
 
     def kill(self) -> None:
-        """SIGKILL the host process alone, as ``kill -9 <pid>`` does, and wait until its
-        episode workers have noticed and left (they must not outlive it)."""
+        """SIGKILL the host process alone, as ``kill -9 <pid>`` does, and wait until every
+        process it had started (episode workers, Azurite) has noticed and left by itself:
+        none may outlive it, or the next start would share the data dir with it."""
         process = self._require()
-        workers = episode_workers_of(process.pid)
+        left_behind = descendants_of(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while any(alive(pid) for pid in workers):
+        while any(alive(pid) for pid in left_behind):
             if time.monotonic() > deadline:
-                raise AssertionError(f"episode workers {workers} outlived their killed host")
+                still = [pid for pid in left_behind if alive(pid)]
+                raise AssertionError(f"processes {still} outlived their killed host")
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):  # anything else left in the group
             os.killpg(process.pid, signal.SIGKILL)
