@@ -92,3 +92,15 @@ def test_kill_9_of_the_app_with_azurite_leaves_nothing_behind_and_restarts(repo_
         assert view.json()["status"] == "awaiting-approval"
         draft = host.client.http("GET", f"/api/documents/{document}/draft")
         assert draft.status == 200  # the draft blob, from the restarted Azurite
+
+
+def test_the_virtual_clock_survives_a_kill_9(apps_dir, tmp_path):
+    with DevhostProcess(apps_dir / "patterns_app", tmp_path / "data") as host:
+        iid = host.client.start_orchestration("long_timer")  # fires five days after the start
+        host.client.wait_idle()
+        moved = host.client.advance(duration="P2D")
+        host.kill()
+        host.restart()
+        assert host.client.now() == moved
+        host.client.advance(duration="P3D")
+        assert host.client.wait_for(iid)["runtimeStatus"] == "Completed"
