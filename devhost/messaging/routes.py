@@ -227,16 +227,17 @@ def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
             _queue_message_json(m) for m in queues.peek(name)]})
 
     sub = "/topics/{topic}/subscriptions/{sub}"
+    resubmit_path = "/deadletter/{message_id:[^/]+}/resubmit"  # a message id may hold braces
     return [
         web.post(f"{PREFIX}/queues/{{queue}}/messages", send),
         web.post(f"{PREFIX}/topics/{{topic}}/messages", send),
         web.get(f"{PREFIX}/queues", list_entities),
         web.get(f"{PREFIX}/queues/{{queue}}", counts),
         web.get(f"{PREFIX}/queues/{{queue}}/deadletter", dead_letters),
-        web.post(f"{PREFIX}/queues/{{queue}}/deadletter/{{message_id}}/resubmit", resubmit),
+        web.post(f"{PREFIX}/queues/{{queue}}{resubmit_path}", resubmit),
         web.get(f"{PREFIX}{sub}", counts),
         web.get(f"{PREFIX}{sub}/deadletter", dead_letters),
-        web.post(f"{PREFIX}{sub}/deadletter/{{message_id}}/resubmit", resubmit),
+        web.post(f"{PREFIX}{sub}{resubmit_path}", resubmit),
         web.post(f"{PREFIX}/storage-queues/{{queue}}/messages", storage_send),
         web.get(f"{PREFIX}/storage-queues", storage_list),
         web.get(f"{PREFIX}/storage-queues/{{queue}}", storage_counts),

@@ -69,6 +69,28 @@ def test_bad_send(messaging_host: DevHost, row: Row) -> None:
                 counts(messaging_host, "storage-queues")) == before  # nothing stored
 
 
+# The other admin routes of the stand-in: (method, path under /admin/devhost).
+REQUESTS: dict[str, list[tuple[str, str]]] = {
+    "unknown-entity": [("GET", path) for path in (
+        "queues/nowhere", "queues/nowhere/deadletter", "topics/alerts/subscriptions/nobody",
+        "topics/nowhere/subscriptions/all/deadletter")],
+    "resubmit-unknown-entity": [("POST", "queues/nowhere/deadletter/m1/resubmit")],
+    "resubmit-unknown-message": [("POST", "queues/fragile/deadletter/never-dead/resubmit"),
+                                 ("POST", "queues/fragile/deadletter/%7Bodd%0Aid%7D/resubmit")],
+}
+ADMIN_ROWS = rows("devhost", "test_bad_admin_request")
+
+
+def test_every_admin_row_has_a_case_and_every_case_a_row() -> None:
+    assert sorted(case_id(r) for r in ADMIN_ROWS) == sorted(REQUESTS)
+
+
+@pytest.mark.parametrize("row", ADMIN_ROWS, ids=case_id)
+def test_bad_admin_request(messaging_host: DevHost, row: Row) -> None:
+    for method, path in REQUESTS[case_id(row)]:
+        check_problem(messaging_host.http(method, f"/admin/devhost/{path}"), row)
+
+
 def test_listing_shows_every_entity_with_counts(messaging_host: DevHost) -> None:
     names = {e["name"]: e for e in counts(messaging_host, "queues")["entities"]}
     assert {"fragile", "device-events", "bulk", "relay-in", "relay-out", "scheduled", "once",
@@ -88,3 +110,12 @@ def test_a_malformed_config_file_stops_the_host_naming_the_field(apps_dir: Path,
     host = DevHost(app, clock="virtual", data_dir=tmp_path / "data")
     with pytest.raises(ConfigError, match=r"Queues\[0\]\.Properties\.LockDuration"):
         host.start()
+
+
+def test_a_message_id_with_braces_can_be_resubmitted(messaging_host: DevHost) -> None:
+    send(messaging_host, "fragile", "boom", messageId="{odd}")
+    messaging_host.wait_idle()
+    answer = messaging_host.http(
+        "POST", "/admin/devhost/queues/fragile/deadletter/%7Bodd%7D/resubmit")
+    assert answer.status == 200, answer.text
+    assert answer.json() == {"name": "fragile", "resubmitted": 1}
