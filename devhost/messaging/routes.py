@@ -139,6 +139,16 @@ def _queue_message_json(m: QueueMessage) -> dict[str, Any]:
             "nextVisibleTime": m.visible_at.isoformat()}
 
 
+def _storage_queue(request: web.Request) -> str | web.Response:
+    """The storage queue the path names, or the 400 for a name Azure refuses."""
+    name = request.match_info["queue"]
+    try:
+        check_queue_name(name)
+    except SendError as error:
+        return _bad(error)
+    return name
+
+
 def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
     """The routes above, bound to one host's messaging subsystem."""
     broker = messaging.servicebus
@@ -218,11 +228,15 @@ def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
                                              for q in queues.queues()]})
 
     async def storage_counts(request: web.Request) -> web.Response:
-        name = request.match_info["queue"]
+        name = _storage_queue(request)
+        if isinstance(name, web.Response):
+            return name
         return web.json_response({"name": name, **queues.counts(name)})
 
     async def storage_peek(request: web.Request) -> web.Response:
-        name = request.match_info["queue"]
+        name = _storage_queue(request)
+        if isinstance(name, web.Response):
+            return name
         return web.json_response({"name": name, "messages": [
             _queue_message_json(m) for m in queues.peek(name)]})
 

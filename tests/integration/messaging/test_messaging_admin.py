@@ -75,6 +75,8 @@ REQUESTS: dict[str, list[tuple[str, str]]] = {
         "queues/nowhere", "queues/nowhere/deadletter", "topics/alerts/subscriptions/nobody",
         "topics/nowhere/subscriptions/all/deadletter")],
     "resubmit-unknown-entity": [("POST", "queues/nowhere/deadletter/m1/resubmit")],
+    "storage-queue-bad-name-read": [("GET", "storage-queues/Bad_Name"),
+                                    ("GET", "storage-queues/Bad_Name/messages")],
     "resubmit-unknown-message": [("POST", "queues/fragile/deadletter/never-dead/resubmit"),
                                  ("POST", "queues/fragile/deadletter/%7Bodd%0Aid%7D/resubmit")],
 }
