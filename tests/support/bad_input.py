@@ -1,6 +1,7 @@
 """docs/bad-input.md as test data: every table row is a test case, and its answer is checked.
 
-A section of the document (``## heading``) holds one table ``| input | route | answer | test |``.
+A section of the document (``## heading``) holds tables ``| input | route | answer | test |``
+(under ``### ...`` headings of its own, if it likes).
 The ``test`` cell is the pytest node that runs the row, ``path::function[case]``; a test reads
 its rows with ``rows(heading)`` and parametrises over them (``ids=case_id``), so the document
 and the tests cannot drift apart: a row without a case, or a case without a row, fails.
