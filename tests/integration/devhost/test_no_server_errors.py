@@ -3,6 +3,7 @@ below 500, and every error is a problem naming what it could not take (hypothesi
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 
 import pytest
@@ -21,6 +22,15 @@ TEXT = st.one_of(
     st.sampled_from(["inf", "-inf", "nan", "NaN", "1e308", "0x10", "1_000", "\u0661",
                      "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+14:00",
                      "2026-13-45T25:61:61Z", "true", "False", "", " ", "%00"]),
+)
+BODY = st.one_of(
+    st.none(), st.binary(max_size=200),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=10),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                 max_leaves=20).map(lambda v: json.dumps(v).encode()),
+    st.integers(60, 3000).map(lambda n: b"[" * n + b"]" * n),
 )
 SEGMENT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
 
@@ -57,8 +67,9 @@ def host(apps_dir, tmp_path_factory):
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(route=st.sampled_from(ROUTES), segment=SEGMENT, data=st.data(),
-       token=st.one_of(st.none(), TEXT))
-def test_no_input_gets_a_server_error(host: DevHost, route, segment, data, token) -> None:
+       token=st.one_of(st.none(), TEXT), body=BODY)
+def test_no_input_gets_a_server_error(host: DevHost, route, segment, data, token,
+                                      body) -> None:
     method, template, names = route
     path = template.replace("{id}", urllib.parse.quote(segment, safe=""))
     params = {name: data.draw(TEXT, label=name) for name in names
@@ -67,8 +78,9 @@ def test_no_input_gets_a_server_error(host: DevHost, route, segment, data, token
         params.setdefault("pollingInterval", "0.01")
     headers = {"x-ms-continuation-token": token} if token and token.isascii() and \
         token.isprintable() else {}
-    answer = host.http(method, path, params=params, headers=headers, data=b"x"
-                       if "messages" in path else None, timeout=120)
+    if method != "POST":
+        body = None
+    answer = host.http(method, path, params=params, headers=headers, data=body, timeout=120)
     assert answer.status < 500, (method, path, params, answer.text)
     if answer.status >= 400:
         content_type = {k.lower(): v for k, v in answer.headers.items()}.get("content-type", "")
