@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import inspect
 import logging
 import os
@@ -156,9 +157,7 @@ class Host:
         self.clock.keep_in(self.data_dir / CLOCK_FILE)
         # Bind first: the settings (WEBSITE_HOSTNAME), the client binding and the printed
         # URLs need the real port, and a port in use fails the start before anything runs.
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", self.port))
+        self._sock = self._bind()
         self.port = int(self._sock.getsockname()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._export_settings()
@@ -265,6 +264,19 @@ class Host:
         a host given it (``app=``) runs it without importing it again."""
         self._keep_app = True
         return self.app
+
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", self.port))
+        except OSError as error:
+            sock.close()
+            if error.errno == errno.EADDRINUSE:
+                raise OSError(f"port {self.port} on 127.0.0.1 is in use (another devhost or"
+                              " func start?); stop it or choose another --port") from None
+            raise
+        return sock
 
     def release_azurite(self) -> tuple[Azurite, dict[str, str]] | None:
         """Hand the Azurite this host started to the caller, with the settings that point at

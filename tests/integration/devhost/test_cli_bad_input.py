@@ -89,6 +89,8 @@ def _cases(host: DevHost, other: str, hangs_up: str, tmp: Path) -> dict[str, lis
         "refused-idle": [["idle", "--timeout", "1e9", "--url", host.base_url]],
         "refused-send": [["send", "nowhere", "--body", "x", "--url", host.base_url]],
         "unknown-queue": [["queues", "nowhere", "--url", host.base_url]],
+        "start-on-a-port-in-use": [["start", "--app-dir", str(host.host.app_dir), "--port",
+                                    str(host.host.port), "--data-dir", str(tmp / "other")]],
     }
 
 
