@@ -49,7 +49,8 @@ def test_the_readme_tour_works_as_pasted_on_another_port(workdir: Path) -> None:
     state = workdir / ".devhost"
     env = {"DATABASE_URL": f"sqlite:///{state / 'app.sqlite'}",
            "MAIL_OUTBOX_DIR": str(state / "outbox"),
-           "DOCUMENT_LIBRARY_DIR": str(state / "library")}
+           "DOCUMENT_LIBRARY_DIR": str(state / "library"),
+           "PUBLIC_BASE_URL": ""}  # as local.settings.json has it: links follow the port
     # As `make run PORT=...` runs it: the repo as the app, the real clock.
     with DevhostProcess(ROOT, state, clock="real", env=env, port=other_port()) as host:
         shell = {**os.environ, "PYTHONPATH": str(ROOT)}

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import runtime
 from devhost.testing import DevHost
 from tests.support.processes import alive
 
@@ -91,9 +92,13 @@ def test_the_approval_journey_survives_restarts_and_its_mailed_links_stay_valid(
     every step, the links mailed before a restart still decide after it."""
     settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
                 "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-                "DOCUMENT_LIBRARY_DIR": str(tmp_path / "library")}
+                "DOCUMENT_LIBRARY_DIR": str(tmp_path / "library"),
+                "PUBLIC_BASE_URL": ""}  # links from WEBSITE_HOSTNAME, whatever env others left
     message = (repo_root / "examples" / "messages" / "tier2-table.json").read_bytes()
     document = json.loads(message)["documentId"]
+    # The app caches its settings per process (runtime.py); other tests of this process may
+    # have built it already, and a module imported before the host loaded the app stays.
+    runtime.reset()
     with DevHost(repo_root, data_dir=tmp_path / "devhost", settings=settings) as host:
         sent = host.http("POST", "/admin/devhost/queues/schema-changes/messages", data=message,
                          headers={"Content-Type": "application/json"})
@@ -113,3 +118,4 @@ def test_the_approval_journey_survives_restarts_and_its_mailed_links_stay_valid(
         status = host.wait_for(document)
         assert status["output"]["status"] == "Approved", status
         assert list((tmp_path / "library").rglob("*.docx"))
+    runtime.reset()
