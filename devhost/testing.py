@@ -219,9 +219,11 @@ class DevHost(RemoteHost):
         as a restart of ``python -m devhost start`` would: the virtual clock carries on where
         it stood (``clock.json``), and in-flight work resumes from the store (activities that
         were running run again, locked messages come back with their delivery counted).
-        Azurite keeps running across it. The app is imported afresh, which is most of the
-        time a restart takes; ``reload_app=False`` keeps the imported app (and its module
-        state) for a quicker restart of the host alone."""
+        Azurite keeps running across it. The app's modules are imported afresh (those the
+        test process had imported before the host first loaded the app, and installed
+        packages, stay as they are), which is most of the time a restart takes;
+        ``reload_app=False`` keeps the imported app (and its module state) for a quicker
+        restart of the host alone."""
         old = self.host
         released = old.release_azurite()
         if released is not None:
