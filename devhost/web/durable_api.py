@@ -96,6 +96,7 @@ class DurableApi:
         iid, seg = "{instance_id:[^/]+}", ":[^/]+}"
         return [
             web.post(p + "/orchestrators/{name" + seg, self.start),
+            web.post(p + "/orchestrators/{name" + seg + "/", self.start),  # empty id: a new one
             web.post(p + "/orchestrators/{name" + seg + "/" + iid, self.start),
             web.get(p + "/instances", self.query),
             web.get(p + "/instances/", self.query),

@@ -85,6 +85,8 @@ def test_kill_9_of_the_app_with_azurite_leaves_nothing_behind_and_restarts(repo_
         assert sent.status == 201, sent.text
         host.client.wait_idle()
         assert any("azurite" in command_line(pid) for pid in descendants_of(host.process.pid))
+        before = host.client.http("GET", f"/api/documents/{document}/draft")
+        assert before.status == 200, "DRAFT MISSING BEFORE KILL " + before.text
         host.kill()  # fails if the worker or Azurite outlive the host
         host.restart()
         view = host.client.http("GET", f"/api/documents/{document}")
