@@ -29,7 +29,7 @@ class Runtime:
 
     @property
     def public_base_url(self) -> str:
-        return (self.settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
+        return self.settings.public_base_url()
 
 
 def _build(current: Settings) -> Runtime:

@@ -8,9 +8,11 @@ variables). The infra tests check this list against the Function App's settings 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 __all__ = ["SETTINGS", "Setting", "Settings", "load"]
 
@@ -21,6 +23,7 @@ class Setting:
     default: str | None
     description: str
     local_only: bool = False  # True: not set in Azure (a local stand-in or a dev-only switch)
+    platform: bool = False  # True: set by the Functions host itself (Azure, Core Tools, devhost)
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -45,7 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
             local_only=True),
     Setting("GRAPH_SITE_ID", None, "SharePoint site id for the Graph document library."),
     Setting("GRAPH_DRIVE_ID", None, "Drive (document library) id within the site."),
-    Setting("PUBLIC_BASE_URL", "http://127.0.0.1:7071", "Base URL of links in mail."),
+    Setting("PUBLIC_BASE_URL", None,
+            "Base URL of links in mail and API answers; unset: derived from WEBSITE_HOSTNAME."),
     Setting("APPROVAL_SIGNING_KEYS", None,
             "Comma-separated signing keys for approval links, newest first (rotation)."),
     Setting("TRUST_EASY_AUTH", "false",
@@ -76,6 +80,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", None,
             "'Authorization=AAD' (with ClientId=...): the exporter authenticates with the "
             "managed identity instead of the connection string's key."),
+    Setting("WEBSITE_HOSTNAME", None,
+            "host:port the app is served at, set by the Functions host (Azure: the app's "
+            "default host name; Core Tools: localhost:<port>; devhost: 127.0.0.1:<port>).",
+            platform=True),
 )
 
 
@@ -98,6 +106,32 @@ class Settings:
 
     def flag(self, name: str) -> bool:
         return (self.get(name) or "").strip().lower() in {"1", "true", "yes"}
+
+    def public_base_url(self) -> str:
+        """Where people reach the app: ``PUBLIC_BASE_URL`` when set, else the address the
+        Functions host gives it in ``WEBSITE_HOSTNAME`` (http on a loopback address, as devhost
+        and Core Tools serve; https elsewhere, as Azure does), so links follow the port the
+        host really listens on."""
+        explicit = (self.get("PUBLIC_BASE_URL") or "").strip()
+        if explicit:
+            return explicit.rstrip("/")
+        hostname = (self.get("WEBSITE_HOSTNAME") or "").strip().rstrip("/")
+        if not hostname:
+            raise RuntimeError("PUBLIC_BASE_URL is not set and the host gave no "
+                               "WEBSITE_HOSTNAME; set PUBLIC_BASE_URL to the app's public URL")
+        scheme = "http" if _is_loopback(hostname) else "https"
+        return f"{scheme}://{hostname}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    """``127.0.0.1:7071``, ``localhost:7071``, ``[::1]:7071``: served on this machine only."""
+    name = urlsplit(f"//{hostname}").hostname or ""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:

@@ -74,6 +74,9 @@ class Azurite:
             str(binary),
             "--silent",
             "--skipApiVersionCheck",
+            # Azurite 3.32+ sends usage telemetry to Application Insights by default: nothing
+            # may leave the machine, and its flush at shutdown races the metadata save.
+            "--disableTelemetry",
             "--location",
             str(folder),
             "--blobHost",

@@ -1,4 +1,8 @@
-"""``python -m devhost start|clock|idle ...`` (and the messaging commands when present)."""
+"""``python -m devhost start|clock|idle|url ...`` (and the messaging commands when present).
+
+The client commands find the running host as ``remote`` says and fail with one line on
+stderr and exit code 1, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ import json
 import logging
 import signal
 import sys
-import urllib.error
-import urllib.request
+import urllib.parse
 from typing import Any
+
+from .remote import CliError, add_target_options, call, refused, target
 
 __all__ = ["main"]
 
@@ -55,36 +60,42 @@ def _start(args: argparse.Namespace) -> int:
     return asyncio.run(serve())
 
 
-def _call(url: str, method: str = "GET", body: Any = None) -> int:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        url, data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=600) as answer:
-            print(answer.read().decode())
-            return 0
-    except urllib.error.HTTPError as err:
-        print(err.read().decode(), file=sys.stderr)
-        return 1
-    except urllib.error.URLError as err:
-        print(f"devhost: cannot reach {url}: {err.reason}", file=sys.stderr)
-        return 1
+def _show(status: int, answer: Any) -> int:
+    if status >= 400:
+        raise refused(status, answer)
+    print(json.dumps(answer))
+    return 0
 
 
 def _clock(args: argparse.Namespace) -> int:
+    base = target(args)
     if args.advance:
         body = (
             {"seconds": float(args.advance)}
             if args.advance.replace(".", "", 1).isdigit()
             else {"duration": args.advance}
         )
-        return _call(f"{args.url}/admin/devhost/clock/advance", "POST", body)
-    return _call(f"{args.url}/admin/devhost/clock")
+        return _show(*call("POST", f"{base}/admin/devhost/clock/advance", json.dumps(body).encode(),
+                           {"Content-Type": "application/json"}, timeout=600))
+    return _show(*call("GET", f"{base}/admin/devhost/clock"))
 
 
 def _idle(args: argparse.Namespace) -> int:
-    return _call(f"{args.url}/admin/devhost/idle?timeout={args.timeout}", "POST")
+    base = target(args)
+    query = urllib.parse.urlencode({"timeout": args.timeout})
+    return _show(*call("POST", f"{base}/admin/devhost/idle?{query}",
+                       timeout=min(args.timeout, 86400) + 30))
+
+
+def _url(args: argparse.Namespace) -> int:
+    """Print the running host's base URL (for scripts: ``BASE=$(python -m devhost url)``)."""
+    base = target(args)
+    status, answer = call("GET", f"{base}/admin/host/status", timeout=10)
+    if status != 200 or not isinstance(answer, dict) or answer.get("id") != "devhost":
+        raise refused(status, answer) if status >= 400 else CliError(
+            f"{base} answers, but not as a devhost")
+    print(base)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,13 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--verbose", "-v", action="store_true", help="log what the host does")
     start.set_defaults(handler=_start)
     clock = sub.add_parser("clock", help="show or advance the virtual clock")
-    clock.add_argument("--url", default="http://127.0.0.1:7071")
+    add_target_options(clock)
     clock.add_argument("--advance", help="seconds, or an ISO 8601 duration such as PT24H")
     clock.set_defaults(handler=_clock)
     idle = sub.add_parser("idle", help="wait until nothing is runnable now")
-    idle.add_argument("--url", default="http://127.0.0.1:7071")
+    add_target_options(idle)
     idle.add_argument("--timeout", type=float, default=30.0)
     idle.set_defaults(handler=_idle)
+    url = sub.add_parser("url", help="print the running host's URL (exit 1 if none answers)")
+    add_target_options(url)
+    url.set_defaults(handler=_url)
     try:
         from .messaging.cli import add_commands
     except ImportError:
@@ -121,4 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    try:
+        return int(args.handler(args))
+    except CliError as error:
+        print(f"devhost: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

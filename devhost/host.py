@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import inspect
 import logging
 import os
@@ -25,8 +26,9 @@ from typing import Any, Protocol
 from aiohttp import web
 from azure.functions import meta
 
+from . import address
 from .azurite import Azurite, find_azurite
-from .clock import Clock, RealClock, VirtualClock
+from .clock import CLOCK_FILE, Clock, RealClock, VirtualClock
 from .config import HostConfig, load_config
 from .durable.engine import DurableEngine
 from .durable.episode_workers import EpisodeWorkers, WorkerSpec
@@ -36,12 +38,14 @@ from .loader import FunctionInfo, LoadedApp, load_app, unload_app
 from .web.admin import admin_routes
 from .web.durable_api import DurableApi
 from .web.http_triggers import HttpTriggers
+from .web.problems import problem_middleware
 
 __all__ = ["Host", "Listener"]
 
 log = logging.getLogger("devhost")
 
 _DEV_STORAGE = "usedevelopmentstorage=true"
+_HOSTNAME = "WEBSITE_HOSTNAME"
 _DURABLE_TRIGGERS = {"orchestrationTrigger", "activityTrigger", "entityTrigger", "httpTrigger"}
 
 
@@ -64,6 +68,7 @@ class Host:
         settings: dict[str, str] | None = None,
         manage_cwd: bool = True,
         worker_processes: int | None = None,
+        app: LoadedApp | None = None,
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
         if not self.app_dir.is_dir():
@@ -90,7 +95,9 @@ class Host:
         self.running = False
         self.base_url = f"http://127.0.0.1:{port}"
         self.functions: list[FunctionInfo] = []
-        self.app: LoadedApp | None = None
+        # An app another host of this process loaded and handed over (``detach_app``).
+        self.app: LoadedApp | None = app
+        self._keep_app = False
         self.engine: DurableEngine | None = None
         self.api: DurableApi | None = None
         self.http: HttpTriggers | None = None
@@ -102,7 +109,9 @@ class Host:
         self._stop_hooks: list[Callable[[], Awaitable[None] | None]] = []
         self._episode_workers: EpisodeWorkers | None = None
         self._runner: web.AppRunner | None = None
+        self._sock: socket.socket | None = None
         self._azurite: Azurite | None = None
+        self._azurite_settings: list[str] = []
         self._saved_env: dict[str, str | None] = {}
         self._saved_cwd: str | None = None
         self._started = time.monotonic()
@@ -145,12 +154,19 @@ class Host:
         loop = asyncio.get_running_loop()
         self.clock.bind(loop)
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.clock.keep_in(self.data_dir / CLOCK_FILE)
+        # Bind first: the settings (WEBSITE_HOSTNAME), the client binding and the printed
+        # URLs need the real port, and a port in use fails the start before anything runs.
+        self._sock = self._bind()
+        self.port = int(self._sock.getsockname()[1])
+        self.base_url = f"http://127.0.0.1:{self.port}"
         self._export_settings()
         if self.manage_cwd:
             self._saved_cwd = os.getcwd()
             os.chdir(self.app_dir)
         self._reset_sdk_http_session()
-        self.app = load_app(self.app_dir)
+        if self.app is None:
+            self.app = load_app(self.app_dir)
         self.functions = self.app.functions
         unknown = sorted({f.trigger_type for f in self.functions} - _DURABLE_TRIGGERS)
         self._install_extensions()
@@ -185,23 +201,18 @@ class Host:
                 workers, self.engine.workers_ran)
             await self._episode_workers.start()
             self.engine.episode_workers = self._episode_workers
-        # Bind first: the client binding and the printed URLs need the real port.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        sock.listen(512)
-        self.port = int(sock.getsockname()[1])
-        self.base_url = f"http://127.0.0.1:{self.port}"
         self.api = DurableApi(self.engine, self.base_url, self.config.hub_name)
         prefix = str(self.config.extension("http").get("routePrefix", "api"))
         self.http = HttpTriggers(self.functions, self.invoke, prefix)
-        web_app = web.Application(client_max_size=100 * 1024 * 1024)
+        web_app = web.Application(client_max_size=100 * 1024 * 1024,
+                                  middlewares=[problem_middleware])
         web_app.add_routes(
             [*admin_routes(self), *self.api.routes(), *self._routes, *self.http.web_routes()]
         )
         self._runner = web.AppRunner(web_app, access_log=None)
         await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        self._sock.listen(512)
+        await web.SockSite(self._runner, self._sock).start()
         await self.engine.start()
         for fn in self.functions:
             factory = self._triggers.get(fn.trigger_type)
@@ -210,8 +221,11 @@ class Host:
                 await listener.start()
                 self._listeners.append(listener)
         self.running = True
+        address.record(self.data_dir, self.base_url)
 
     async def stop(self) -> None:
+        if self.running:
+            address.forget(self.data_dir, self.base_url)
         self.running = False
         for listener in reversed(self._listeners):
             with contextlib.suppress(Exception):
@@ -231,11 +245,13 @@ class Host:
             self.engine.store.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        if self._sock is not None:
+            self._sock.close()
         await self._close_sdk_http_session()
         self.invoker.shutdown()
         if self._azurite is not None:
             self._azurite.stop()
-        if self.app is not None:
+        if self.app is not None and not self._keep_app:
             unload_app(self.app)
         if self._saved_cwd is not None:
             os.chdir(self._saved_cwd)
@@ -244,6 +260,35 @@ class Host:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+    def detach_app(self) -> LoadedApp | None:
+        """Hand the imported app to the caller: ``stop()`` then leaves its modules loaded, and
+        a host given it (``app=``) runs it without importing it again."""
+        self._keep_app = True
+        return self.app
+
+    def _bind(self) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", self.port))
+        except OSError as error:
+            sock.close()
+            if error.errno == errno.EADDRINUSE:
+                raise OSError(f"port {self.port} on 127.0.0.1 is in use (another devhost or"
+                              " func start?); stop it or choose another --port") from None
+            raise
+        return sock
+
+    def release_azurite(self) -> tuple[Azurite, dict[str, str]] | None:
+        """Hand the Azurite this host started to the caller, with the settings that point at
+        it: ``stop()`` then leaves it running, and a host given those settings uses it (a
+        quick restart on the same data dir, as the Functions host restarts without its
+        storage emulator). The caller stops it."""
+        if self._azurite is None:
+            return None
+        azurite, self._azurite = self._azurite, None
+        return azurite, dict.fromkeys(self._azurite_settings, azurite.connection_string)
 
     def _worker_processes(self) -> int:
         """How many processes run orchestrator episodes: 0 means this one."""
@@ -281,8 +326,18 @@ class Host:
                 )
             else:
                 self._azurite = Azurite.start(binary, self.data_dir / "azurite")
+                self._azurite_settings = dev
                 for key in dev:
                     self.settings[key] = self._azurite.connection_string
+        # The Functions host tells the app its address (Core Tools: localhost:<port>); apps
+        # derive their public links from it. The host owns it, whatever the settings say.
+        hostname = f"127.0.0.1:{self.port}"
+        given = self.settings.get(_HOSTNAME)
+        if given and given != hostname:
+            log.warning("%s=%s in the settings is replaced by %s, this host's address; set"
+                        " the app's own public URL setting for another one", _HOSTNAME, given,
+                        hostname)
+        self.settings[_HOSTNAME] = hostname
         for key, value in self.settings.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             os.environ[key] = value

@@ -54,12 +54,24 @@ class LoadedApp:
 
 
 def _modules_under(app_dir: Path, names: set[str]) -> list[str]:
+    """The app's own modules among ``names``: those from files under ``app_dir``, but not the
+    installed packages of a virtual environment kept there (``.venv``, as Functions projects
+    often do); forgetting sqlalchemy while its objects live on breaks the next import."""
     root = str(app_dir.resolve())
+    environments = {str(Path(p).resolve()) for p in (sys.prefix, sys.exec_prefix)}
     found = []
     for name in names:
         path = getattr(sys.modules.get(name), "__file__", None)
-        if path and str(Path(path).resolve()).startswith(root + "/"):
-            found.append(name)
+        if not path:
+            continue
+        resolved = Path(path).resolve()
+        text = str(resolved)
+        if not text.startswith(root + "/"):
+            continue
+        if {"site-packages", "dist-packages"} & set(resolved.parts) or any(
+                text.startswith(env + "/") for env in environments):
+            continue
+        found.append(name)
     return found
 
 

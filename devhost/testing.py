@@ -7,8 +7,10 @@
 
 The host runs on its own event loop in a background thread; every method here blocks until
 the host has answered. ``wait_idle`` and ``advance`` replace sleeps: they return when nothing
-is runnable now, so tests are fast and deterministic. ``RemoteHost`` offers the same
-operations over HTTP only, for a host started elsewhere with ``python -m devhost start``.
+is runnable now, so tests are fast and deterministic. ``restart()`` stops the host and starts
+a new one on the same data dir, port and clock, as a restart of ``python -m devhost start``
+would. ``RemoteHost`` offers the same operations over HTTP only, for a host started elsewhere
+with ``python -m devhost start``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .clock import parse_duration
+from .azurite import Azurite
+from .clock import Clock, parse_duration
 from .host import Host
 
 __all__ = ["DevHost", "RemoteHost", "Response"]
@@ -176,7 +179,7 @@ class DevHost(RemoteHost):
         self,
         app_dir: str | Path,
         *,
-        clock: str = "virtual",
+        clock: str | Clock = "virtual",
         settings: dict[str, str] | None = None,
         data_dir: str | Path | None = None,
         port: int = 0,
@@ -187,8 +190,12 @@ class DevHost(RemoteHost):
         ``FUNCTIONS_WORKER_PROCESS_COUNT`` worker processes from the settings, as
         ``python -m devhost start`` does."""
         super().__init__("")
-        self.host = Host(app_dir, data_dir=data_dir, port=port, clock=clock, settings=settings,
-                         worker_processes=worker_processes)
+        self._options: dict[str, Any] = {
+            "app_dir": app_dir, "data_dir": data_dir, "clock": clock,
+            "settings": dict(settings or {}), "worker_processes": worker_processes}
+        self.host = Host(port=port, **self._options)
+        self.restarts = 0
+        self._azurite: Azurite | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="devhost", daemon=True)
 
@@ -208,6 +215,33 @@ class DevHost(RemoteHost):
             self.stop()
             raise
 
+    def restart(self, *, reload_app: bool = True) -> None:
+        """Stop the host and start a new one on the same data dir, port, settings and clock,
+        as a restart of ``python -m devhost start`` would: the virtual clock carries on where
+        it stood (``clock.json``), and in-flight work resumes from the store (activities that
+        were running run again, locked messages come back with their delivery counted).
+        Azurite keeps running across it. The app's modules are imported afresh (those the
+        test process had imported before the host first loaded the app, and installed
+        packages, stay as they are), which is most of the time a restart takes;
+        ``reload_app=False`` keeps the imported app (and its module state) for a quicker
+        restart of the host alone."""
+        old = self.host
+        released = old.release_azurite()
+        if released is not None:
+            self._azurite, connections = released
+            self._options["settings"].update(connections)  # every later host uses it too
+        app = None if reload_app else old.detach_app()
+        try:
+            self._run(old.stop(), timeout=60)
+            clock = old.clock if isinstance(self._options["clock"], Clock) else \
+                self._options["clock"]
+            self.host = Host(port=old.port, app=app, **{**self._options, "clock": clock})
+            self._run(self.host.start(), timeout=120)
+        except BaseException:
+            self.stop()
+            raise
+        self.restarts += 1
+
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
@@ -217,6 +251,9 @@ class DevHost(RemoteHost):
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop.close()
+            if self._azurite is not None:
+                self._azurite.stop()
+                self._azurite = None
 
     def _run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)

@@ -14,7 +14,7 @@ from pathlib import Path
 from devhost._sqlite import connect as open_database
 from devhost._sqlite import transaction
 
-__all__ = ["connect", "from_epoch", "iso", "to_epoch", "transaction"]
+__all__ = ["LAST_EPOCH", "connect", "from_epoch", "iso", "to_epoch", "transaction"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sb_message (
@@ -84,8 +84,18 @@ def to_epoch(moment: datetime) -> float:
     return moment.timestamp()
 
 
+# The moments a datetime can hold; a stored time outside them (an older devhost let a time to
+# live run past the year 9999) reads as the nearest one instead of failing every receive.
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
+LAST_EPOCH = _LAST.timestamp()
+
+
 def from_epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return _LAST if seconds > 0 else _FIRST
 
 
 def iso(seconds: float | None) -> str | None:

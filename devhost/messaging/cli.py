@@ -1,6 +1,7 @@
 """``python -m devhost send|queues``: the messaging admin routes from a shell.
 
-Both talk HTTP to a running devhost (``--url``, default http://127.0.0.1:7071)::
+Both talk HTTP to a running devhost (``--url``/``--port``/``$DEVHOST_URL``, else the one
+recorded in ``./.devhost``, else http://127.0.0.1:7071; see ``devhost.address``)::
 
     python -m devhost send schema-changes --body '{"table": "dbo.Orders"}' \\
         --content-type application/json --message-id 42 --property source=warehouse
@@ -19,36 +20,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any
 
+from devhost.remote import CliError, add_target_options, call, refused, target
+
 __all__ = ["add_commands", "queues_command", "send_command"]
 
-DEFAULT_URL = "http://127.0.0.1:7071"
-
-
-def _call(method: str, url: str, body: bytes | None = None,
-          headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        text = error.read()
-        try:
-            return error.code, json.loads(text)
-        except json.JSONDecodeError:
-            return error.code, {"detail": text.decode("utf-8", "replace")}
-
-
-def _fail(status: int, answer: Any) -> int:
-    detail = answer.get("detail") if isinstance(answer, dict) else answer
-    print(f"error {status}: {detail}", file=sys.stderr)
-    return 1
+def _checked(status: int, answer: Any, expected: int) -> Any:
+    if status != expected:
+        raise refused(status, answer)
+    return answer
 
 
 def _properties(pairs: list[str]) -> dict[str, Any]:
@@ -57,7 +40,7 @@ def _properties(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise SystemExit(f"--property {pair!r}: expected name=value")
+            raise CliError(f"--property {pair!r}: expected name=value")
         try:
             out[name] = json.loads(value)
         except json.JSONDecodeError:
@@ -66,8 +49,11 @@ def _properties(pairs: list[str]) -> dict[str, Any]:
 
 
 def send_command(args: argparse.Namespace) -> int:
-    body = Path(args.file).read_bytes() if args.file else (args.body or "").encode("utf-8")
-    base = args.url.rstrip("/") + "/admin/devhost"
+    try:
+        body = Path(args.file).read_bytes() if args.file else (args.body or "").encode("utf-8")
+    except OSError as error:
+        raise CliError(f"--file {args.file}: {error.strerror or error}") from None
+    base = target(args) + "/admin/devhost"
     name = urllib.parse.quote(args.name, safe="")
     if args.storage:
         url = f"{base}/storage-queues/{name}/messages"
@@ -86,10 +72,7 @@ def send_command(args: argparse.Namespace) -> int:
             headers["Content-Type"] = args.content_type
         if args.property:
             headers["X-Application-Properties"] = json.dumps(_properties(args.property))
-    status, answer = _call("POST", url, body, headers)
-    if status != 201:
-        return _fail(status, answer)
-    print(json.dumps(answer))
+    print(json.dumps(_checked(*call("POST", url, body, headers), expected=201)))
     return 0
 
 
@@ -102,12 +85,10 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 def queues_command(args: argparse.Namespace) -> int:
-    base = args.url.rstrip("/") + "/admin/devhost"
+    base = target(args) + "/admin/devhost"
     kind = "storage-queues" if args.storage else "queues"
     if args.name is None:
-        status, answer = _call("GET", f"{base}/{kind}")
-        if status != 200:
-            return _fail(status, answer)
+        answer = _checked(*call("GET", f"{base}/{kind}"), expected=200)
         if args.storage:
             print(_table(answer["queues"], ["name", "visible", "invisible", "poison"]))
         else:
@@ -120,20 +101,17 @@ def queues_command(args: argparse.Namespace) -> int:
             f"{urllib.parse.quote(sub, safe='')}") if sub else \
         f"{kind}/{urllib.parse.quote(args.name, safe='')}"
     if args.resubmit:
-        status, answer = _call(
+        answer = _checked(*call(
             "POST", f"{base}/{path}/deadletter/{urllib.parse.quote(args.resubmit, safe='')}"
-                    "/resubmit")
+                    "/resubmit"), expected=200)
     elif args.deadletter:
-        status, answer = _call("GET", f"{base}/{path}/deadletter")
-        if status == 200:
-            print(_table(answer["messages"], ["sequenceNumber", "messageId", "sessionId",
-                                              "deliveryCount", "deadLetterReason",
-                                              "deadLetterErrorDescription"]))
-            return 0
+        answer = _checked(*call("GET", f"{base}/{path}/deadletter"), expected=200)
+        print(_table(answer["messages"], ["sequenceNumber", "messageId", "sessionId",
+                                          "deliveryCount", "deadLetterReason",
+                                          "deadLetterErrorDescription"]))
+        return 0
     else:
-        status, answer = _call("GET", f"{base}/{path}")
-    if status != 200:
-        return _fail(status, answer)
+        answer = _checked(*call("GET", f"{base}/{path}"), expected=200)
     print(json.dumps(answer, indent=2))
     return 0
 
@@ -155,7 +133,7 @@ def add_commands(subparsers: Any) -> None:
     send.add_argument("--scheduled", help="scheduled enqueue time, ISO 8601 with offset")
     send.add_argument("--property", action="append", default=[], metavar="NAME=VALUE",
                       help="application property (repeatable)")
-    send.add_argument("--url", default=DEFAULT_URL, help="the running devhost")
+    add_target_options(send)
     send.set_defaults(handler=send_command)
 
     queues = subparsers.add_parser("queues", help="message counts, dead-letters, resubmit")
@@ -164,5 +142,5 @@ def add_commands(subparsers: Any) -> None:
     queues.add_argument("--deadletter", action="store_true", help="list dead-lettered messages")
     queues.add_argument("--resubmit", metavar="MESSAGE_ID",
                         help="move a dead-lettered message back to its queue")
-    queues.add_argument("--url", default=DEFAULT_URL, help="the running devhost")
+    add_target_options(queues)
     queues.set_defaults(handler=queues_command)

@@ -100,8 +100,12 @@ def parse_duration(text: object, where: str) -> timedelta:
         match = _ISO_DURATION.match(text.strip()) or _TIMESPAN.match(text.strip())
         if match and any(match.groupdict().values()) and text.strip() not in ("P", "PT"):
             parts = {k: float(v or 0) for k, v in match.groupdict().items()}
-            return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"],
-                             seconds=parts["s"])
+            try:
+                return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"],
+                                 seconds=parts["s"])
+            except OverflowError:
+                raise ConfigError(f"{where}: {text!r} is longer than any duration can be "
+                                  "(a .NET TimeSpan holds 10675199 days)") from None
     raise ConfigError(f"{where}: expected an ISO 8601 duration such as 'PT1M' or a TimeSpan "
                       f"'00:01:00', got {text!r}")
 

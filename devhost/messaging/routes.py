@@ -37,6 +37,7 @@ from devhost.messaging.config import parse_duration, subscription_path
 from devhost.messaging.errors import ConfigError, SendError
 from devhost.messaging.servicebus import OutgoingMessage, ReceivedMessage
 from devhost.messaging.storage_queues import QueueMessage, check_queue_name
+from devhost.web.params import parse_json, whole_number
 
 if TYPE_CHECKING:
     from devhost.messaging.runtime import Messaging
@@ -75,10 +76,9 @@ def _application_properties(request: web.Request) -> dict[str, Any]:
     raw = request.headers.get(PROPERTIES_HEADER)
     if raw is None:
         return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise SendError(PROPERTIES_HEADER, f"not valid JSON ({error.msg})") from error
+    value, error = parse_json(raw, "header")
+    if error is not None:
+        raise SendError(PROPERTIES_HEADER, error)
     if not isinstance(value, dict) or not all(
             isinstance(v, str | int | float | bool) or v is None for v in value.values()):
         raise SendError(PROPERTIES_HEADER, "expected a JSON object of string, number or boolean "
@@ -96,7 +96,7 @@ async def _outgoing(request: web.Request) -> OutgoingMessage:
         try:
             ttl = parse_duration(query["timeToLive"], "timeToLive")
         except ConfigError as error:
-            raise SendError("timeToLive", str(error)) from error
+            raise SendError("timeToLive", str(error).removeprefix("timeToLive: ")) from error
     content_type = request.headers.get("Content-Type")
     return OutgoingMessage(
         body=body,
@@ -137,6 +137,16 @@ def _queue_message_json(m: QueueMessage) -> dict[str, Any]:
     return {"id": m.id, "body": m.body.decode("utf-8", errors="replace"),
             "dequeueCount": m.dequeue_count, "insertionTime": m.inserted_at.isoformat(),
             "nextVisibleTime": m.visible_at.isoformat()}
+
+
+def _storage_queue(request: web.Request) -> str | web.Response:
+    """The storage queue the path names, or the 400 for a name Azure refuses."""
+    name = request.match_info["queue"]
+    try:
+        check_queue_name(name)
+    except SendError as error:
+        return _bad(error)
+    return name
 
 
 def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
@@ -205,10 +215,10 @@ def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
             body = await request.read()
             if not body:
                 raise SendError("body", "a message body is required (the request body is empty)")
-            delay = request.query.get("visibilityTimeout", "0")
-            if not delay.isdigit():
-                raise SendError("visibilityTimeout", f"expected whole seconds, got {delay!r}")
-            ids = queues.put(name, [body], timedelta(seconds=int(delay)))
+            # Azure Storage takes 0 seconds to 7 days.
+            delay = whole_number(request.query, "visibilityTimeout", low=0, high=7 * 24 * 3600,
+                                 default=0)
+            ids = queues.put(name, [body], timedelta(seconds=delay or 0))
         except SendError as error:
             return _bad(error)
         return web.json_response({"queue": name, "ids": ids}, status=201)
@@ -218,25 +228,30 @@ def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
                                              for q in queues.queues()]})
 
     async def storage_counts(request: web.Request) -> web.Response:
-        name = request.match_info["queue"]
+        name = _storage_queue(request)
+        if isinstance(name, web.Response):
+            return name
         return web.json_response({"name": name, **queues.counts(name)})
 
     async def storage_peek(request: web.Request) -> web.Response:
-        name = request.match_info["queue"]
+        name = _storage_queue(request)
+        if isinstance(name, web.Response):
+            return name
         return web.json_response({"name": name, "messages": [
             _queue_message_json(m) for m in queues.peek(name)]})
 
     sub = "/topics/{topic}/subscriptions/{sub}"
+    resubmit_path = "/deadletter/{message_id:[^/]+}/resubmit"  # a message id may hold braces
     return [
         web.post(f"{PREFIX}/queues/{{queue}}/messages", send),
         web.post(f"{PREFIX}/topics/{{topic}}/messages", send),
         web.get(f"{PREFIX}/queues", list_entities),
         web.get(f"{PREFIX}/queues/{{queue}}", counts),
         web.get(f"{PREFIX}/queues/{{queue}}/deadletter", dead_letters),
-        web.post(f"{PREFIX}/queues/{{queue}}/deadletter/{{message_id}}/resubmit", resubmit),
+        web.post(f"{PREFIX}/queues/{{queue}}{resubmit_path}", resubmit),
         web.get(f"{PREFIX}{sub}", counts),
         web.get(f"{PREFIX}{sub}/deadletter", dead_letters),
-        web.post(f"{PREFIX}{sub}/deadletter/{{message_id}}/resubmit", resubmit),
+        web.post(f"{PREFIX}{sub}{resubmit_path}", resubmit),
         web.post(f"{PREFIX}/storage-queues/{{queue}}/messages", storage_send),
         web.get(f"{PREFIX}/storage-queues", storage_list),
         web.get(f"{PREFIX}/storage-queues/{{queue}}", storage_counts),

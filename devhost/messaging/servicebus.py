@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from devhost.messaging._db import from_epoch, to_epoch, transaction
+from devhost.messaging._db import LAST_EPOCH, from_epoch, to_epoch, transaction
 from devhost.messaging.config import BrokerConfig, EntityProperties, subscription_path
 from devhost.messaging.errors import SendError
 from devhost.messaging.filters import subscription_accepts
@@ -28,6 +28,10 @@ from devhost.messaging.filters import subscription_accepts
 __all__ = ["OutgoingMessage", "ReceivedMessage", "SendResult", "ServiceBusBroker"]
 
 _MAX_ID = 128  # Service Bus limit for MessageId and SessionId
+# ServiceBusMessage.TimeToLive must be positive and is a .NET TimeSpan (at most
+# TimeSpan.MaxValue, 10675199.02:48:05.4775807).
+MAX_TIME_TO_LIVE = timedelta(days=10675199, hours=2, minutes=48, seconds=5, microseconds=477580)
+UNREADABLE = "UnreadableMessage"  # dead-letter reason of a stored row that cannot be read
 _SYSTEM_FIELDS = ("content_type", "correlation_id", "subject", "to", "reply_to",
                   "reply_to_session_id", "partition_key")
 
@@ -90,16 +94,43 @@ _COLUMNS = ("seq, entity, message_id, session_id, body, props, enqueued_at, sche
             "dl_source")
 
 
-def _row_to_message(row: tuple[Any, ...]) -> ReceivedMessage:
+def _properties(text: object) -> dict[str, Any]:
+    """A stored ``props`` column: a JSON object, or ValueError saying what it is instead."""
+    value = json.loads(text) if isinstance(text, str | bytes) else text
+    if not isinstance(value, dict) or not isinstance(value.get("application_properties", {}),
+                                                     dict):
+        raise ValueError(f"props: expected a JSON object, got {str(text)[:80]!r}")
+    return value
+
+
+def _row_to_message(row: tuple[Any, ...], lenient: bool = False) -> ReceivedMessage:
+    """The message of one stored row. Times outside what a datetime holds read as its ends;
+    unreadable properties raise ValueError (or read as none, with ``lenient``)."""
     def moment(value: float | None) -> datetime | None:
         return None if value is None else from_epoch(value)
 
+    try:
+        properties = _properties(row[5])
+    except ValueError:
+        if not lenient:
+            raise
+        properties = {"application_properties": {}}
     return ReceivedMessage(
         sequence_number=row[0], entity=row[1], message_id=row[2], session_id=row[3],
-        body=bytes(row[4]), properties=json.loads(row[5]), enqueued_at=from_epoch(row[6]),
+        body=bytes(row[4]), properties=properties, enqueued_at=from_epoch(row[6]),
         scheduled_at=moment(row[7]), expires_at=moment(row[8]), delivery_count=row[9],
         lock_token=row[10], locked_until=moment(row[11]), dead_letter_reason=row[12],
         dead_letter_description=row[13], dead_letter_source=row[14])
+
+
+def _check_time_to_live(ttl: timedelta | None) -> None:
+    if ttl is None:
+        return
+    if ttl <= timedelta(0):
+        raise SendError("timeToLive", f"expected a positive duration, got {ttl}")
+    if ttl > MAX_TIME_TO_LIVE:
+        raise SendError("timeToLive", f"expected at most {MAX_TIME_TO_LIVE.days} days (a .NET "
+                                      f"TimeSpan), got {ttl.days} days")
 
 
 def _check_id(value: str | None, name: str) -> None:
@@ -164,6 +195,7 @@ class ServiceBusBroker:
         for message in messages:
             _check_id(message.message_id, "messageId")
             _check_id(message.session_id, "sessionId")
+            _check_time_to_live(message.time_to_live)
             if not isinstance(message.body, bytes):
                 raise SendError("body", "expected bytes")
             targets = self.targets(name, message)
@@ -213,11 +245,15 @@ class ServiceBusBroker:
         props["application_properties"] = message.application_properties
         scheduled = None if message.scheduled_enqueue_time is None \
             else to_epoch(message.scheduled_enqueue_time)
-        ttl = message.time_to_live or self.properties(entity).default_ttl
+        # Service Bus applies the shorter of the message's and the entity's time to live.
+        ttls = [t for t in (message.time_to_live, self.properties(entity).default_ttl) if t]
+        ttl = min(ttls) if ttls else None
         if ttl is not None:
             props["time_to_live"] = ttl.total_seconds()
         visible = max(now, scheduled) if scheduled is not None else now
         expires = None if ttl is None else visible + ttl.total_seconds()
+        if expires is not None and expires >= LAST_EPOCH:
+            expires = None  # past DateTimeOffset.MaxValue, where Service Bus caps ExpiresAt
         cursor = self.db.execute(
             "INSERT INTO sb_message (entity, message_id, session_id, body, props, enqueued_at,"
             " scheduled_at, visible_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -261,13 +297,24 @@ class ServiceBusBroker:
             return self._load(taken)
 
     def _load(self, seqs: list[int]) -> list[ReceivedMessage]:
+        """The messages of ``seqs``; a row that cannot be read is dead-lettered with the reason
+        ``UnreadableMessage`` instead, so that no stored message can fail every receive."""
         if not seqs:
             return []
         marks = ",".join("?" * len(seqs))
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM sb_message WHERE seq IN ({marks}) ORDER BY seq",
             seqs).fetchall()
-        return [_row_to_message(r) for r in rows]
+        messages = []
+        for row in rows:
+            try:
+                messages.append(_row_to_message(row))
+            except (ValueError, TypeError) as error:
+                self.db.execute(
+                    "UPDATE sb_message SET dead_letter = 1, lock_token = NULL, locked_until = NULL,"
+                    " lock_owner = NULL, dl_reason = ?, dl_description = ? WHERE seq = ?",
+                    (UNREADABLE, f"devhost cannot read the stored message: {error}", row[0]))
+        return messages
 
     def _expire(self, entity: str, now: float, props: EntityProperties) -> None:
         """Drop (or dead-letter) unlocked messages whose time to live has passed."""
@@ -400,7 +447,7 @@ class ServiceBusBroker:
         rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM sb_message WHERE entity = ? AND dead_letter = 1 "
             "ORDER BY seq", (entity,)).fetchall()
-        return [_row_to_message(r) for r in rows]
+        return [_row_to_message(r, lenient=True) for r in rows]
 
     def resubmit(self, entity: str, message_id: str) -> int:
         """Move dead-lettered messages with ``message_id`` back to ``entity`` as new messages.
@@ -413,7 +460,10 @@ class ServiceBusBroker:
                 "SELECT seq, session_id, body, props FROM sb_message WHERE entity = ? AND"
                 " dead_letter = 1 AND message_id = ? ORDER BY seq", (entity, message_id)).fetchall()
             for seq, session_id, body, props in rows:
-                ttl = json.loads(props).get("time_to_live")
+                try:
+                    ttl = _properties(props).get("time_to_live")
+                except ValueError:
+                    ttl = None
                 self.db.execute(
                     "INSERT INTO sb_message (entity, message_id, session_id, body, props,"
                     " enqueued_at, visible_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

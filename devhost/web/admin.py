@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -10,12 +9,15 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from ..clock import parse_duration
+from .params import parse_json, seconds
 from .problems import problem
 
 if TYPE_CHECKING:
     from ..host import Host
 
-__all__ = ["admin_routes"]
+__all__ = ["MAX_IDLE_WAIT", "admin_routes"]
+
+MAX_IDLE_WAIT = 24 * 3600.0  # a day: longer is a mistake, not a wait
 
 
 class _BadField(ValueError):
@@ -79,11 +81,10 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
             return problem(
                 409, "the clock is real; start devhost with --clock virtual to advance it"
             )
-        try:
-            body = json.loads(await request.text() or "{}")
-        except json.JSONDecodeError:
+        body, error = parse_json(await request.text() or "{}", "body")
+        if error is not None:
             return problem(
-                400, 'body: expected JSON such as {"seconds": 60} or {"duration": "PT24H"}'
+                400, f'{error}; send JSON such as {{"seconds": 60}} or {{"duration": "PT24H"}}'
             )
         if not isinstance(body, dict):
             return problem(400, "body: expected a JSON object")
@@ -95,15 +96,8 @@ def admin_routes(host: Host) -> list[web.RouteDef]:
         return web.json_response({"now": now.isoformat(), "virtual": True})
 
     async def idle(request: web.Request) -> web.Response:
-        raw = request.query.get("timeout", "30")
-        try:
-            timeout = float(raw)
-        except ValueError:
-            timeout = math.nan
-        if not 0 <= timeout < math.inf:
-            return problem(
-                400, f"timeout: expected seconds as a number >= 0, got {raw!r}", field="timeout"
-            )
+        timeout = seconds(request.query, "timeout", high=MAX_IDLE_WAIT, default=30.0)
+        assert timeout is not None
         if await host.wait_idle(timeout):
             return web.json_response({"idle": True})
         return problem(408, f"still busy after {timeout} s", idle=False)

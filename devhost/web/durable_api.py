@@ -8,6 +8,7 @@ operations on instances that are no longer running.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -22,6 +23,7 @@ from ..durable.episode import post_entity_message
 from ..durable.history import EventType, event
 from ..durable.protocol import TERMINAL
 from ..durable.store import from_ts, to_ts
+from .params import INT32_MAX, BadParameter, moment, parse_json, seconds, whole_number
 from .problems import problem
 
 __all__ = ["PREFIX", "DurableApi"]
@@ -89,23 +91,27 @@ class DurableApi:
         return [*self._routes_under(PREFIX), *self._routes_under(RPC_PREFIX)]
 
     def _routes_under(self, p: str) -> list[web.RouteDef]:
+        # aiohttp's default segment pattern refuses "{" and "}", which instance ids, event
+        # names and entity keys may hold (the extension takes any character but "/").
+        iid, seg = "{instance_id:[^/]+}", ":[^/]+}"
         return [
-            web.post(p + "/orchestrators/{name}", self.start),
-            web.post(p + "/orchestrators/{name}/{instance_id}", self.start),
+            web.post(p + "/orchestrators/{name" + seg, self.start),
+            web.post(p + "/orchestrators/{name" + seg + "/", self.start),  # empty id: a new one
+            web.post(p + "/orchestrators/{name" + seg + "/" + iid, self.start),
             web.get(p + "/instances", self.query),
             web.get(p + "/instances/", self.query),
             web.delete(p + "/instances", self.purge_many),
             web.delete(p + "/instances/", self.purge_many),
-            web.get(p + "/instances/{instance_id}", self.status),
-            web.delete(p + "/instances/{instance_id}", self.purge_one),
-            web.post(p + "/instances/{instance_id}/raiseEvent/{event}", self.raise_event),
+            web.get(p + "/instances/" + iid, self.status),
+            web.delete(p + "/instances/" + iid, self.purge_one),
+            web.post(p + "/instances/" + iid + "/raiseEvent/{event" + seg, self.raise_event),
             web.post(
-                p + "/instances/{instance_id}/{verb:terminate|suspend|resume|rewind}", self.control
+                p + "/instances/" + iid + "/{verb:terminate|suspend|resume|rewind}", self.control
             ),
-            web.post(p + "/instances/{instance_id}/restart", self.restart),
-            web.post(p + "/entities/{name}/{key}", self.signal_entity),
-            web.get(p + "/entities/{name}/{key}", self.read_entity),
-            web.get(p + "/entities/{name}", self.list_entities),
+            web.post(p + "/instances/" + iid + "/restart", self.restart),
+            web.post(p + "/entities/{name" + seg + "/{key" + seg, self.signal_entity),
+            web.get(p + "/entities/{name" + seg + "/{key" + seg, self.read_entity),
+            web.get(p + "/entities/{name" + seg, self.list_entities),
             web.get(p + "/entities", self.list_entities),
         ]
 
@@ -127,19 +133,18 @@ class DurableApi:
         raw = await request.read()
         if not raw.strip():
             return None, None
-        text = raw.decode("utf-8", errors="replace")
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return None, problem(
-                400,
-                f"request body: expected JSON ({exc.msg} at line {exc.lineno} column {exc.colno})",
-            )
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, problem(400, f"request body: expected UTF-8 text, byte {exc.start} is"
+                                      f" not ({exc.reason})")
+        value, error = parse_json(text, "request body")
+        if error is not None:
+            return None, problem(400, error)
         if request.path.startswith(RPC_PREFIX + "/") and isinstance(value, str):
-            try:
-                json.loads(value)
-            except json.JSONDecodeError:
-                return None, problem(400, "request body: expected a JSON string holding JSON")
+            _, error = parse_json(value, "request body")
+            if error is not None:
+                return None, problem(400, f"{error}; expected a JSON string holding JSON")
             return value, None
         return text, None
 
@@ -192,6 +197,7 @@ class DurableApi:
         body, error = await self._body(request)
         if error is not None:
             return error
+        wait = _wait_for_completion(request.query)
         version = request.query.get("version")
         created = await self._write(self._create, name, instance_id, body, version)
         if not created:
@@ -201,10 +207,29 @@ class DurableApi:
                 " running; choose another ID or wait for it to finish.",
                 instanceId=instance_id,
             )
+        if wait is not None:
+            row = await self._wait_until_done(instance_id, *wait)
+            if row is not None and row["status"] == "Completed":
+                return web.Response(text=row["output"] or "null", content_type="application/json")
+            if row is not None:
+                return web.json_response(self.status_json(row))
         links = self._links(instance_id)
         return web.json_response(
             links, status=202, headers={"Location": links["statusQueryGetUri"], "Retry-After": "10"}
         )
+
+    async def _wait_until_done(self, instance_id: str, timeout: float, interval: float) -> Any:
+        """The instance's row once it ended, or None after ``timeout`` seconds (wall clock)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            row = self._instance(instance_id)
+            if row is not None and row["status"] in TERMINAL:
+                return row
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return None
+            await asyncio.sleep(min(interval, remaining, 0.05) or 0.001)
 
     def _create(
         self, db: Any, name: str, instance_id: str, body: str | None, version: str | None
@@ -234,21 +259,19 @@ class DurableApi:
         headers = {"Location": str(request.url), "Retry-After": "10"} if code == 202 else {}
         return web.json_response(body, status=code, headers=headers)
 
-    def _filtered(self, q: Any) -> tuple[str, list[Any]] | web.Response:
+    def _filtered(self, q: Any, *, created_to_default: datetime | None = None,
+                  ) -> tuple[str, list[Any]]:
+        """The WHERE clause of the instance filters (created time, status, id prefix)."""
         where: list[str] = []
         args: list[Any] = []
-        for key, op in (("createdTimeFrom", ">="), ("createdTimeTo", "<=")):
-            if q.get(key):
-                try:
-                    moment = datetime.fromisoformat(q[key])
-                except ValueError:
-                    return problem(400, f"{key}: expected an ISO 8601 timestamp", field=key)
-                if moment.tzinfo is None:
-                    moment = moment.replace(tzinfo=datetime.now().astimezone().tzinfo)
+        created = (("createdTimeFrom", ">=", None), ("createdTimeTo", "<=", created_to_default))
+        for key, op, default in created:
+            value = moment(q, key, default=default)
+            if value is not None:
                 where.append(f"created {op} ?")
-                args.append(to_ts(moment))
-        if q.get("runtimeStatus"):
-            statuses = [s.strip() for s in q["runtimeStatus"].split(",") if s.strip()]
+                args.append(to_ts(value))
+        statuses = _statuses(q.get("runtimeStatus", ""))
+        if statuses:
             where.append(f"status IN ({','.join('?' * len(statuses))})")
             args.extend(statuses)
         if q.get("instanceIdPrefix"):
@@ -258,21 +281,19 @@ class DurableApi:
 
     async def query(self, request: web.Request) -> web.Response:
         q = request.query
-        filtered = self._filtered(q)
-        if isinstance(filtered, web.Response):
-            return filtered
-        clause, args = filtered
-        paging = _paging(request)
-        if isinstance(paging, web.Response):
-            return paging
-        rows, headers = _page(
-            self.engine.store.conn(),
-            f"SELECT * FROM instances{clause} ORDER BY created, id", args, *paging
+        clause, args = self._filtered(q)
+        offset, limit = _page(request)
+        rows = (
+            self.engine.store.conn()
+            .execute(
+                f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
+                [*args, -1 if limit is None else limit + 1, offset],
+            )
+            .fetchall()
         )
         show_input = _flag(q.get("showInput"), False)
-        return web.json_response(
-            [self.status_json(r, show_input=show_input) for r in rows], headers=headers
-        )
+        return web.json_response([self.status_json(r, show_input=show_input)
+                                  for r in rows[:limit]], headers=_next_page(rows, offset, limit))
 
     # ------------------------------------------------------------------------------- purge
     async def purge_one(self, request: web.Request) -> web.Response:
@@ -286,10 +307,12 @@ class DurableApi:
         return web.json_response({"instancesDeleted": deleted})
 
     async def purge_many(self, request: web.Request) -> web.Response:
-        filtered = self._filtered(request.query)
-        if isinstance(filtered, web.Response):
-            return filtered
-        clause, args = filtered
+        # As the extension: createdTimeFrom is required, createdTimeTo defaults to now, so a
+        # DELETE without a filter never purges everything.
+        if not request.query.get("createdTimeFrom"):
+            return problem(400, "Please provide value for 'createdTimeFrom' parameter.",
+                           field="createdTimeFrom")
+        clause, args = self._filtered(request.query, created_to_default=self.engine.clock.now())
         ids = [
             r[0]
             for r in self.engine.store.conn().execute(f"SELECT id FROM instances{clause}", args)
@@ -420,17 +443,24 @@ class DurableApi:
 
     async def list_entities(self, request: web.Request) -> web.Response:
         name = request.match_info.get("name")
-        fetch_state = _flag(request.query.get("fetchState"))
-        sql, args = "SELECT * FROM entities", []
+        q = request.query
+        fetch_state = _flag(q.get("fetchState"))
+        where, args = [], []
         if name:
-            sql += " WHERE name = ?"
+            where.append("name = ?")
             args.append(name.lower())
-        paging = _paging(request)
-        if isinstance(paging, web.Response):
-            return paging
-        rows, headers = _page(self.engine.store.conn(), sql + " ORDER BY id", args, *paging)
+        for key, op in (("lastOperationTimeFrom", ">="), ("lastOperationTimeTo", "<=")):
+            value = moment(q, key)
+            if value is not None:
+                where.append(f"updated {op} ?")
+                args.append(to_ts(value))
+        offset, limit = _page(request)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        rows = self.engine.store.conn().execute(
+            f"SELECT * FROM entities{clause} ORDER BY id LIMIT ? OFFSET ?",
+            [*args, -1 if limit is None else limit + 1, offset]).fetchall()
         out = []
-        for row in rows:
+        for row in rows[:limit]:
             item: dict[str, Any] = {
                 "entityId": {"name": row["name"], "key": row["key"]},
                 "lastOperationTime": from_ts(row["updated"]).isoformat(),
@@ -438,44 +468,67 @@ class DurableApi:
             if fetch_state:
                 item["state"] = _json_or_none(row["state"])
             out.append(item)
-        return web.json_response(out, headers=headers)
+        return web.json_response(out, headers=_next_page(rows, offset, limit))
 
 
-def _paging(request: web.Request) -> tuple[int, int] | web.Response:
-    """``(offset, limit)`` from ``top`` and the continuation header (limit -1: all)."""
-    offset = 0
-    token = request.headers.get("x-ms-continuation-token")
-    if token:
-        try:
-            offset = int(base64.urlsafe_b64decode(token.encode()).decode())
-        except ValueError:
-            return problem(400, "x-ms-continuation-token: not a token this host issued")
-    top = request.query.get("top")
-    limit = -1
-    if top:
-        if not top.isdigit() or int(top) < 1:
-            return problem(400, "top: expected a positive integer", field="top")
-        limit = int(top)
+_STATUSES = {s.lower(): s for s in (
+    "Pending", "Running", "Suspended", "Completed", "Failed", "Terminated",
+    "ContinuedAsNew", "Canceled")}
+_TOKEN = "x-ms-continuation-token"
+_MAX_OFFSET = 2**62  # far more rows than a store holds, and still an SQLite integer
+
+
+_MAX_WAIT = 24 * 3600.0
+
+
+def _wait_for_completion(query: Any) -> tuple[float, float] | None:
+    """``?timeout=S&pollingInterval=S`` of createAndWaitOnNewInstancePostUri: wait up to S
+    seconds for the new instance to finish. Both or neither, as the extension reads them."""
+    timeout = seconds(query, "timeout", high=_MAX_WAIT)
+    interval = seconds(query, "pollingInterval", high=_MAX_WAIT)
+    if timeout is None or interval is None:
+        return None
+    if interval > timeout:
+        raise BadParameter("pollingInterval", f"expected at most the timeout ({timeout:g} s),"
+                                              f" got {interval:g}")
+    return timeout, interval
+
+
+def _statuses(raw: str) -> list[str]:
+    """``runtimeStatus=Running,completed``: the extension's status names, in any case. An
+    unknown name is refused rather than dropped, so a typo cannot widen a query or a purge."""
+    names = [s.strip() for s in raw.split(",") if s.strip()]
+    unknown = [n for n in names if n.lower() not in _STATUSES]
+    if unknown:
+        raise BadParameter("runtimeStatus", f"unknown status {unknown[0]!r}; expected any of"
+                                            f" {', '.join(_STATUSES.values())}")
+    return [_STATUSES[n.lower()] for n in names]
+
+
+def _page(request: web.Request) -> tuple[int, int | None]:
+    """The offset a continuation token asks for, and ``top`` (None: everything)."""
+    limit = whole_number(request.query, "top", low=1, high=INT32_MAX)
+    token = request.headers.get(_TOKEN)
+    if not token:
+        return 0, limit
+    try:
+        offset = int(base64.urlsafe_b64decode(token.encode()).decode())
+    except ValueError:
+        offset = -1
+    if not 0 <= offset <= _MAX_OFFSET:
+        raise BadParameter(_TOKEN, "not a token this host issued")
     return offset, limit
 
 
-def _page(
-    conn: Any, sql: str, args: list[Any], offset: int, limit: int
-) -> tuple[list[Any], dict[str, str]]:
-    """One page of ``sql``'s rows, and the continuation header when more follow."""
-    rows = conn.execute(
-        sql + " LIMIT ? OFFSET ?", [*args, limit + 1 if limit > 0 else -1, offset]
-    ).fetchall()
-    headers: dict[str, str] = {}
-    if limit > 0 and len(rows) > limit:
-        rows = rows[:limit]
-        headers["x-ms-continuation-token"] = base64.urlsafe_b64encode(
-            str(offset + limit).encode()
-        ).decode()
-    return rows, headers
+def _next_page(rows: list[Any], offset: int, limit: int | None) -> dict[str, str]:
+    """The continuation header when there is more than ``limit`` rows (one more was read)."""
+    if limit is None or len(rows) <= limit:
+        return {}
+    return {_TOKEN: base64.urlsafe_b64encode(str(offset + limit).encode()).decode()}
 
 
 def _flag(value: str | None, default: bool = False) -> bool:
-    if value is None:
-        return default
-    return value.strip().lower() in ("true", "1", "yes")
+    """A boolean query flag as the extension reads it (.NET ``bool.TryParse``: ``true`` or
+    ``false`` in any case); anything else leaves the default."""
+    text = (value or "").strip().lower()
+    return {"true": True, "false": False}.get(text, default)

@@ -20,7 +20,7 @@ from multidict import MultiMapping
 
 from ..invoker import Invocation, converter
 from ..loader import FunctionInfo
-from .problems import problem
+from .problems import method_not_allowed, problem
 from .routes import RouteTemplate
 
 __all__ = ["HttpRoute", "HttpTriggers", "Invoke"]
@@ -78,11 +78,7 @@ class HttpTriggers:
                 continue
             return await self._call(route, request, params)
         if allowed:
-            return problem(
-                405,
-                f"{request.method} is not allowed here; use one of {', '.join(sorted(allowed))}",
-                allow=sorted(allowed),
-            )
+            return method_not_allowed(request.method, allowed)
         return problem(404, f"No HTTP function matches {request.path}")
 
     async def _call(

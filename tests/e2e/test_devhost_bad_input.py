@@ -4,12 +4,14 @@ suite (tests/integration/devhost/test_bad_input.py), and the process must surviv
 import pytest
 
 from tests.integration.devhost.test_bad_input import (
-    CASES,
+    ROWS,
     check_a_waiting_instance_still_works_after_bad_input,
     check_bad_request,
     check_failures_are_reported_in_the_status,
+    check_odd_text_comes_back_unchanged,
     prepare,
 )
+from tests.support.bad_input import case_id
 
 pytestmark = pytest.mark.e2e
 
@@ -22,9 +24,13 @@ def prepared(devhost):
     return devhost
 
 
-@pytest.mark.parametrize(("method", "path", "kwargs", "status", "detail", "field"), CASES)
-def test_bad_request(prepared, method, path, kwargs, status, detail, field):
-    check_bad_request(prepared, method, path, kwargs, status, detail, field)
+@pytest.mark.parametrize("row", ROWS, ids=case_id)
+def test_bad_request(prepared, row):
+    check_bad_request(prepared, row)
+
+
+def test_odd_text_in_an_event_comes_back_unchanged(prepared):
+    check_odd_text_comes_back_unchanged(prepared)
 
 
 def test_failing_activity_and_orchestrator(prepared):

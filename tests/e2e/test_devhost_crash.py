@@ -2,17 +2,15 @@
 
 import json
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
+import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.support.processes import alive, episode_workers_of, free_port
+from tests.support.devhost_process import DevhostProcess
+from tests.support.processes import command_line, descendants_of
 
 pytestmark = pytest.mark.e2e
 
@@ -31,35 +29,14 @@ def _request(url: str, method: str = "GET", body: object = None) -> tuple[int, o
         return err.code, err.read().decode()
 
 
-def _start_host(app: Path, data: Path, port: int, log: Path, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "devhost", "start", "--app-dir", str(app), "--port", str(port),
-         "--data-dir", str(data)],
-        env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=str(app))
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            status, body = _request(f"http://127.0.0.1:{port}/admin/host/status")
-            if status == 200 and body["state"] == "Running":
-                return process
-        except OSError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(log.read_text())
-        time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("devhost did not start: " + log.read_text())
-
-
 def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, tmp_path):
     app = apps_dir / "crash_app"
     marks = tmp_path / "marks.txt"
-    env = {**os.environ, "CRASH_LOG": str(marks),
+    env = {"CRASH_LOG": str(marks),
            "PYTHONPATH": str(repo_root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    data, port, log = tmp_path / "data", free_port(), tmp_path / "devhost.log"
-    base = f"http://127.0.0.1:{port}/runtime/webhooks/durabletask"
-    host = _start_host(app, data, port, log, env)
-    try:
+    data = tmp_path / "data"
+    with DevhostProcess(app, data, clock="real", env=env, cwd=app) as host:
+        base = f"{host.base_url}/runtime/webhooks/durabletask"
         for i in range(COUNT):
             status, _ = _request(f"{base}/orchestrators/five_steps/crash-{i:03d}", "POST")
             assert status == 202
@@ -69,16 +46,10 @@ def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, t
                 break
             time.sleep(0.02)
         done_before = len(marks.read_text().splitlines())
-        workers = episode_workers_of(host.pid)
-        assert workers, "orchestrations run in a worker process by default"
-        host.send_signal(signal.SIGKILL)
-        host.wait(timeout=30)
+        assert host.episode_workers(), "orchestrations run in a worker process by default"
+        host.kill()  # also waits until the killed host's worker has left by itself
         assert done_before < COUNT * STEPS, "the run finished before the kill; nothing tested"
-        deadline = time.monotonic() + 30  # a worker notices its host is gone and leaves
-        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not any(alive(pid) for pid in workers)
-        host = _start_host(app, data, port, log, env)
+        host.restart()
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             _, body = _request(f"{base}/instances?runtimeStatus=Completed")
@@ -94,11 +65,44 @@ def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, t
         lines = set(marks.read_text().splitlines())
         expected = {f"crash-{i:03d}:{s}" for i in range(COUNT) for s in range(1, STEPS + 1)}
         assert expected <= lines
-    finally:
-        host.send_signal(signal.SIGTERM)
-        try:
-            host.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            host.kill()
     with sqlite3.connect(data / "durable.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_kill_9_of_the_app_with_azurite_leaves_nothing_behind_and_restarts(repo_root, tmp_path):
+    """This repo's app (episode worker, Azurite): after a kill -9 of the host, the worker and
+    Azurite leave by themselves, and a host started again on the same data dir serves the
+    documents stored before (blobs in Azurite's folder, rows in the app database)."""
+    data = tmp_path / "devhost"
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
+           "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+           "DOCUMENT_LIBRARY_DIR": str(tmp_path / "library")}
+    message = (repo_root / "examples" / "messages" / "tier2-table.json").read_bytes()
+    document = json.loads(message)["documentId"]
+    with DevhostProcess(repo_root, data, env=env) as host:
+        sent = host.client.http("POST", "/admin/devhost/queues/schema-changes/messages",
+                                data=message, headers={"Content-Type": "application/json"})
+        assert sent.status == 201, sent.text
+        host.client.wait_idle()
+        assert any("azurite" in command_line(pid) for pid in descendants_of(host.process.pid))
+        before = host.client.http("GET", f"/api/documents/{document}/draft")
+        assert before.status == 200, "DRAFT MISSING BEFORE KILL " + before.text
+        host.kill()  # fails if the worker or Azurite outlive the host
+        host.restart()
+        view = host.client.http("GET", f"/api/documents/{document}")
+        assert view.status == 200, view.text
+        assert view.json()["status"] == "awaiting-approval"
+        draft = host.client.http("GET", f"/api/documents/{document}/draft")
+        assert draft.status == 200  # the draft blob, from the restarted Azurite
+
+
+def test_the_virtual_clock_survives_a_kill_9(apps_dir, tmp_path):
+    with DevhostProcess(apps_dir / "patterns_app", tmp_path / "data") as host:
+        iid = host.client.start_orchestration("long_timer")  # fires five days after the start
+        host.client.wait_idle()
+        moved = host.client.advance(duration="P2D")
+        host.kill()
+        host.restart()
+        assert host.client.now() == moved
+        host.client.advance(duration="P3D")
+        assert host.client.wait_for(iid)["runtimeStatus"] == "Completed"

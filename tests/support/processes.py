@@ -20,11 +20,12 @@ def free_port() -> int:
 def episode_workers_of(pid: int) -> list[int]:
     """A devhost's episode worker processes (its other child is multiprocessing's resource
     tracker)."""
-    return [child for child in children_of(pid)
-            if "spawn_main" in _cmdline(child) and "resource_tracker" not in _cmdline(child)]
+    return [child for child in children_of(pid) if "spawn_main" in command_line(child)
+            and "resource_tracker" not in command_line(child)]
 
 
-def _cmdline(pid: int) -> str:
+def command_line(pid: int) -> str:
+    """The process's command line, words joined by spaces ("" once it has ended)."""
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
@@ -41,6 +42,16 @@ def children_of(pid: int) -> list[int]:
             continue  # it ended while we looked
         if parent == pid:
             found.append(int(stat.parent.name))
+    return found
+
+
+def descendants_of(pid: int) -> list[int]:
+    """Every process ``pid`` started, and theirs, now (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        children = children_of(todo.pop())
+        found += children
+        todo += children
     return found
 
 

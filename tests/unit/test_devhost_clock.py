@@ -90,3 +90,35 @@ def test_advance_refuses_to_go_backwards():
 def test_parse_duration_too_long_for_a_timedelta_is_a_value_error():
     with pytest.raises(ValueError, match="longer than a timedelta can hold"):
         parse_duration("P9999999999D")
+
+
+def test_a_virtual_clock_kept_in_a_file_resumes_there_and_records_every_step(tmp_path):
+    path = tmp_path / "clock.json"
+    first = VirtualClock(START)
+    first.keep_in(path)
+
+    async def advance() -> None:
+        first.bind(asyncio.get_running_loop())
+        await first.advance(timedelta(hours=5))
+
+    asyncio.run(advance())
+    resumed = VirtualClock()  # no start of its own: it takes the recorded moment
+    resumed.keep_in(path)
+    assert resumed.now() == START + timedelta(hours=5)
+    behind = VirtualClock(START)  # a start behind the record moves forward to it
+    behind.keep_in(path)
+    assert behind.now() == START + timedelta(hours=5)
+    ahead = VirtualClock(START + timedelta(days=1))
+    ahead.keep_in(path)
+    assert ahead.now() == START + timedelta(days=1)
+
+
+def test_a_real_clock_records_the_later_of_now_and_the_recorded_moment(tmp_path, caplog):
+    path = tmp_path / "clock.json"
+    future = VirtualClock(datetime.now(UTC) + timedelta(days=3))
+    future.keep_in(path)
+    RealClock().keep_in(path)
+    assert "ahead of the real time" in caplog.text
+    after = VirtualClock()
+    after.keep_in(path)
+    assert after.now() >= future.now()

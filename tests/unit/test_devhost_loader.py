@@ -98,3 +98,28 @@ def test_duplicate_function_names_are_an_indexing_error(app_dir):
     """)
     with pytest.raises(AppLoadError, match=r"function_app\.py: .*same"):
         load_app(app_dir)
+
+
+def test_unloading_keeps_packages_installed_in_a_venv_inside_the_app_dir(app_dir):
+    # Functions projects keep their .venv in the project folder; its packages must outlive
+    # the app, or objects made by the old copy meet classes of a new one after a restart.
+    site = app_dir / ".venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "vendored_thing.py").write_text("VALUE = object()\n")
+    (app_dir / "helper_of_app.py").write_text("X = 1\n")
+    sys.path.insert(0, str(site))
+    try:
+        write_app(app_dir, """
+            import azure.functions as func
+            import helper_of_app
+            import vendored_thing
+
+            app = func.FunctionApp()
+        """)
+        loaded = load_app(app_dir)
+        unload_app(loaded)
+        assert "vendored_thing" in sys.modules
+        assert "helper_of_app" not in sys.modules
+    finally:
+        sys.path.remove(str(site))
+        sys.modules.pop("vendored_thing", None)

@@ -227,3 +227,71 @@ def test_bad_sends_are_refused_and_store_nothing(broker: ServiceBusBroker, name:
     assert caught.value.field == field
     assert [m.body for m in broker.receive("orders", 10)] == [b"kept"]
     assert broker.counts("devices")["active"] == 0
+
+
+# ---- time to live: refused where Service Bus refuses it; no stored message poisons a receive
+
+
+@pytest.mark.parametrize("ttl", [timedelta(0), timedelta(seconds=-1),
+                                 timedelta(days=10675199, seconds=2 * 3600 + 48 * 60 + 6)])
+def test_a_time_to_live_service_bus_refuses_is_refused(broker: ServiceBusBroker,
+                                                       ttl: timedelta) -> None:
+    # ServiceBusMessage.TimeToLive must be positive and fit a .NET TimeSpan.
+    with pytest.raises(SendError) as caught:
+        broker.send("orders", [body("x", time_to_live=ttl)])
+    assert caught.value.field == "timeToLive"
+    assert broker.counts("orders")["active"] == 0
+
+
+def test_an_expiry_past_the_last_representable_moment_never_expires(
+        broker: ServiceBusBroker, clock: StepClock) -> None:
+    # Service Bus caps ExpiresAt at DateTimeOffset.MaxValue: such a message never expires,
+    # like one without a time to live (whose expires_at is None here).
+    broker.send("orders", [body("forever", time_to_live=timedelta(days=10_000_000)),
+                           body("next")])
+    got = broker.receive("orders", 10)
+    assert [m.body for m in got] == [b"forever", b"next"]
+    assert got[0].expires_at is None
+    assert got[0].properties["time_to_live"] == timedelta(days=10_000_000).total_seconds()
+
+
+def test_the_entity_default_caps_a_longer_message_time_to_live(broker: ServiceBusBroker,
+                                                               clock: StepClock) -> None:
+    # "short" has DefaultMessageTimeToLive 10 s: Service Bus applies the shorter of the two.
+    broker.send("short", [body("capped", time_to_live=timedelta(hours=1))])
+    clock.forward(seconds=11)
+    assert broker.receive("short") == []
+    assert [m.body for m in broker.dead_letters("short")] == [b"capped"]
+
+
+@pytest.mark.parametrize(("column", "value", "outcome"), [
+    ("expires_at", 1e15, "delivered"),   # past year 9999: never expires
+    ("expires_at", -1e15, "expired"),
+    ("enqueued_at", 1e300, "delivered"),
+    ("props", "not json", "dead-lettered"),
+    ("props", "[]", "dead-lettered"),
+])
+def test_a_stored_message_that_cannot_be_read_is_dead_lettered_not_a_poison(
+        tmp_path: Path, clock: StepClock, column: str, value: object, outcome: str) -> None:
+    # As an older devhost may have stored it, or a hand-edited file holds it.
+    db = connect(tmp_path / "broker.sqlite")
+    broker = ServiceBusBroker(db, make_config(), clock.now)
+    broker.send("orders", [body("odd", message_id="odd"), body("fine", message_id="fine")])
+    with db:
+        db.execute(f"UPDATE sb_message SET {column} = ? WHERE message_id = 'odd'", (value,))
+    for _ in range(2):  # and again after a restart: a new broker on the same file
+        broker = ServiceBusBroker(connect(tmp_path / "broker.sqlite"), make_config(), clock.now)
+        broker.recover()
+        received = broker.receive("orders", 10)
+        assert "fine" in {m.message_id for m in received}
+        broker.abandon([m.lock_token or "" for m in received])
+    delivered = {m.message_id for m in broker.receive("orders", 10)}
+    dead = {m.message_id: m.dead_letter_reason for m in broker.dead_letters("orders")}
+    assert "fine" in delivered
+    found = "delivered" if "odd" in delivered else "dead-lettered" if "odd" in dead \
+        else "expired"
+    assert found == outcome
+    if outcome == "dead-lettered":
+        assert dead["odd"] == "UnreadableMessage"
+        [listed] = broker.dead_letters("orders")  # and the listing itself can show it
+        assert listed.dead_letter_description

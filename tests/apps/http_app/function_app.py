@@ -2,11 +2,13 @@
 
 import asyncio
 import json
+import os
 import threading
 
 import azure.functions as func
 
 app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+HOSTNAME_AT_IMPORT = os.environ.get("WEBSITE_HOSTNAME")
 
 
 def _describe(req: func.HttpRequest, **extra: object) -> func.HttpResponse:
@@ -99,3 +101,11 @@ async def fails_async(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="wrong-type")
 def wrong_type(req: func.HttpRequest) -> func.HttpResponse:
     return {"not": "a response"}  # type: ignore[return-value]
+
+
+@app.route(route="hostname", methods=["GET"])
+def hostname(req: func.HttpRequest) -> func.HttpResponse:
+    """The address the host gave the app, now and when the app was imported."""
+    return func.HttpResponse(json.dumps({"now": os.environ.get("WEBSITE_HOSTNAME"),
+                                         "atImport": HOSTNAME_AT_IMPORT}),
+                             mimetype="application/json")

@@ -7,13 +7,12 @@ import json
 import pytest
 from messaging_support import Ledger
 
-from devhost.cli import build_parser
+from devhost.cli import main
 from devhost.testing import DevHost
 
 
 def run(host: DevHost, *argv: str) -> int:
-    args = build_parser().parse_args([*argv, "--url", host.base_url])
-    return int(args.handler(args))
+    return main([*argv, "--url", host.base_url])
 
 
 def test_send_then_list_dead_letters_and_resubmit(messaging_host: DevHost, ledger: Ledger,
@@ -63,4 +62,6 @@ def test_sessions_topics_and_storage_queues(messaging_host: DevHost, ledger: Led
 def test_a_refused_send_exits_1_with_the_reason(messaging_host: DevHost,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     assert run(messaging_host, "send", "device-events", "--body", "no session") == 1
-    assert "sessionId" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        "devhost: 400 Bad Request: sessionId: 'device-events' requires sessions: every message"
+        " needs a session id\n")

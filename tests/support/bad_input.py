@@ -1,0 +1,160 @@
+"""docs/bad-input.md as test data: every table row is a test case, and its answer is checked.
+
+A section of the document (``## heading``) holds tables ``| input | route | answer | test |``
+(under ``### ...`` headings of its own, if it likes).
+The ``test`` cell is the pytest node that runs the row, ``path::function[case]``; a test reads
+its rows with ``rows(heading)`` and parametrises over them (``ids=case_id``), so the document
+and the tests cannot drift apart: a row without a case, or a case without a row, fails.
+
+A row whose test is one case of a catalogue test (``[case]``) has an answer checked
+mechanically; it starts with that, then may say more in words:
+
+- a status code (``400``), or ``exit N`` for a command;
+- ``field `name``` : the problem's ``field`` member;
+- ``Allow `GET, HEAD``` : the ``Allow`` header;
+- ``dead-letter `Reason``` : the dead-letter reason a message gets;
+- text in double quotes (``"1-256 characters"``): a phrase the problem's ``detail`` (or the
+  command's output) contains.
+
+Every 4xx/5xx answer is also checked to be ``application/problem+json`` with that ``status``.
+A row whose test is a function of its own (a message dead-lettered after a restart, say) says
+its answer in words, and that test checks it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["DOC", "Row", "all_rows", "case_id", "check_problem", "rows"]
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "bad-input.md"
+
+_CELL = re.compile(r"(?<!\\)\|")
+_TEST = re.compile(r"^`(?P<path>tests/[\w/.-]+\.py)::(?P<function>\w+)(?:\[(?P<case>[^\]]+)\])?`$")
+
+
+class _Response(Protocol):
+    status: int
+    headers: dict[str, str]
+
+    def json(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Row:
+    section: str
+    input: str
+    route: str
+    answer: str
+    test: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"docs/bad-input.md:{self.line} ({self.case or self.function})"
+
+    @property
+    def _test(self) -> re.Match[str]:
+        found = _TEST.match(self.test)
+        if found is None:
+            raise ValueError(f"{self}: test cell {self.test!r} is not `tests/...py::name[case]`")
+        return found
+
+    @property
+    def path(self) -> str:
+        return self._test["path"]
+
+    @property
+    def function(self) -> str:
+        return self._test["function"]
+
+    @property
+    def case(self) -> str | None:
+        return self._test["case"]
+
+    @property
+    def status(self) -> int | None:
+        found = re.match(r"^\s*(\d{3})\b", self.answer)
+        return int(found[1]) if found else None
+
+    @property
+    def exit_code(self) -> int | None:
+        found = re.match(r"^\s*exit (\d+)\b", self.answer)
+        return int(found[1]) if found else None
+
+    def _named(self, label: str) -> str | None:
+        found = re.search(rf"\b{label} `([^`]+)`", self.answer)
+        return found[1] if found else None
+
+    @property
+    def field(self) -> str | None:
+        return self._named("field")
+
+    @property
+    def allow(self) -> set[str] | None:
+        named = self._named("Allow")
+        return None if named is None else {m.strip() for m in named.split(",")}
+
+    @property
+    def dead_letter_reason(self) -> str | None:
+        return self._named("dead-letter")
+
+    @property
+    def phrases(self) -> list[str]:
+        return [p.replace("\\|", "|") for p in re.findall(r'"([^"]+)"', self.answer)]
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in _CELL.split(line.strip().strip("|"))]
+
+
+def all_rows(doc: Path = DOC) -> list[Row]:
+    """Every row of every section's table."""
+    found: list[Row] = []
+    section = ""
+    for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("## "):
+            section = line[3:].strip()
+        elif line.startswith("|") and section:
+            cells = _cells(line)
+            if cells == ["input", "route", "answer", "test"] or set("".join(cells)) <= set("-: "):
+                continue
+            if len(cells) != 4:
+                raise ValueError(f"docs/bad-input.md:{number}: expected 4 cells, got {cells}")
+            found.append(Row(section, *cells, line=number))
+    return found
+
+
+def rows(section_prefix: str, function: str | None = None) -> list[Row]:
+    """The rows of the section whose heading starts with ``section_prefix`` (that a test
+    ``function`` runs, when given)."""
+    selected = [r for r in all_rows() if r.section.startswith(section_prefix)]
+    if not selected:
+        raise ValueError(f"docs/bad-input.md has no section starting {section_prefix!r}")
+    return [r for r in selected if function is None or r.function == function]
+
+
+def case_id(row: Row) -> str:
+    return row.case or row.function
+
+
+def check_problem(answer: _Response, row: Row) -> None:
+    """The HTTP answer is the one the row documents."""
+    assert answer.status == row.status, f"{row}: got {answer.status}, documented {row.status}"
+    headers = {k.lower(): v for k, v in answer.headers.items()}
+    if row.allow is not None:
+        got = {m.strip() for m in headers.get("allow", "").split(",") if m.strip()}
+        assert got == row.allow, f"{row}: Allow is {headers.get('allow')!r}"
+    if answer.status < 400:
+        return
+    assert headers.get("content-type", "").startswith("application/problem+json"), \
+        f"{row}: content type {headers.get('content-type')!r}"
+    body = answer.json()
+    assert body["status"] == answer.status, row
+    assert isinstance(body["detail"], str) and body["detail"], row
+    if row.field is not None:
+        assert body.get("field") == row.field, f"{row}: field is {body.get('field')!r}"
+    for phrase in row.phrases:
+        assert phrase in body["detail"], f"{row}: {phrase!r} not in {body['detail']!r}"
