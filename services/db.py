@@ -74,6 +74,7 @@ _ROLE = 100     # approver roles
 _DATABASE = 128  # SQL Server's sysname
 _EMAIL = 254    # RFC 5321 path limit
 _OBJECT = 256   # schema-qualified object names
+_INSTANCE = 256  # Durable instance ids
 
 # --- approval policy (seeded from APPROVAL_POLICY_FILE by services.policy) -------------------
 
@@ -243,6 +244,16 @@ documents = sa.Table(
     sa.Column("library_url", sa.UnicodeText, nullable=True),
     sa.Column("reason", sa.UnicodeText, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# --- scheduled workflows: how far the schedules timer has got (schedules.cursor) -------------
+
+schedule_ticks = sa.Table(
+    "schedule_ticks", metadata,
+    sa.Column("timer", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("last_tick", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
 )
 
