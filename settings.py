@@ -59,6 +59,20 @@ SETTINGS: tuple[Setting, ...] = (
             "Blob container of workflow definitions (<name>/<version>.json)."),
     Setting("AZURE_CLIENT_ID", None,
             "Client id of the user-assigned managed identity (azure-identity reads it)."),
+    Setting("SCHEDULES_FILE", "schedules/schedules.json",
+            "JSON file of scheduled workflows ({\"schedules\": [...]}); empty for none."),
+    Setting("SCHEDULES_CONTAINER", "workflow-schedules",
+            "Blob container of more schedule documents (every *.json in it)."),
+    Setting("SCHEDULES_TIMER_SCHEDULE", "*/15 * * * * *",
+            "NCRONTAB of the timer that enqueues due schedules (a %binding% expression)."),
+    Setting("CLAIM_AUTO_APPROVE_LIMIT", "1000",
+            "Claims up to this amount approve without a decision: '1000' (any currency) or "
+            "'1000 EUR' (only that currency)."),
+    Setting("OUTBOUND_HTTP_ALLOWED_HOSTS", "",
+            "Comma-separated destinations http_request may call: host, host:port, *.domain, "
+            "an IP or a CIDR; private and loopback addresses only when listed as IP or CIDR."),
+    Setting("OUTBOUND_HTTP_MAX_RESPONSE_BYTES", "1048576",
+            "Largest response body http_request reads (bytes, after decompression)."),
 )
 
 
