@@ -258,6 +258,18 @@ schedule_ticks = sa.Table(
 )
 
 
+# --- the scheduled-sync example: one row per sync run (services.sync_runs) -------------------
+
+sync_runs = sa.Table(
+    "sync_runs", metadata,
+    sa.Column("instance_id", sa.Unicode(_INSTANCE), primary_key=True),
+    sa.Column("database_name", sa.Unicode(_DATABASE), nullable=False),
+    sa.Column("physical_name", sa.Unicode(_OBJECT), nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("run_at", UtcDateTime, nullable=False),
+    sa.Index("ix_sync_runs_source_run_at", "database_name", "physical_name", "run_at"),
+)
+
 def init_schema(engine: Engine, attempts: int = 3) -> None:
     """Create missing tables; safe to call on every start, also from several workers at once."""
     for attempt in range(1, attempts + 1):
