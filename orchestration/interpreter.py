@@ -284,7 +284,8 @@ class Interpreter:
             except WorkflowError as error:
                 if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
                     raise
-                yield self.context.create_timer(self.now() + retry.delay(attempt))
+                yield self.context.create_timer(
+                    self.now() + retry.delay(attempt, error.retry_after))
                 attempt += 1
 
     def attempt(self, task: Any, timeout: str | None) -> Run:
@@ -449,7 +450,8 @@ class Interpreter:
             except WorkflowError as error:
                 if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
                     raise
-                yield self.context.create_timer(self.now() + retry.delay(attempt))
+                yield self.context.create_timer(
+                    self.now() + retry.delay(attempt, error.retry_after))
                 attempt += 1
 
     def branch_data(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from .errors import NON_RETRYABLE
 from .timeutil import parse_duration
 
 __all__ = ["RetryPolicy"]
@@ -16,7 +17,9 @@ class RetryPolicy:
     """``maxAttempts`` counts every attempt, the first included (3 = first try + 2 retries).
 
     The wait before attempt ``n + 1`` is ``interval * backoffRate ** (n - 1)``, capped at
-    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried.
+    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried, never one of
+    ``NON_RETRYABLE``. An error that asks for a longer wait (``Retry-After``) gets it, up to
+    ``maxInterval``.
     """
 
     max_attempts: int = 3
@@ -38,12 +41,17 @@ class RetryPolicy:
         )
 
     def retries(self, error_name: str) -> bool:
+        if error_name in NON_RETRYABLE:
+            return False
         return "*" in self.errors or error_name in self.errors
 
-    def delay(self, attempt: int) -> timedelta:
-        """The wait after failed attempt number ``attempt`` (1-based)."""
+    def delay(self, attempt: int, at_least: timedelta | None = None) -> timedelta:
+        """The wait after failed attempt number ``attempt`` (1-based); ``at_least`` is the wait
+        the error asked for."""
         seconds = self.interval.total_seconds() * self.backoff_rate ** (attempt - 1)
         delay = timedelta(seconds=seconds)
+        if at_least is not None and at_least > delay:
+            delay = at_least
         if self.max_interval is not None and delay > self.max_interval:
             return self.max_interval
         return delay
