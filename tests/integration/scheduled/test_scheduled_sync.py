@@ -14,6 +14,7 @@ import pytest
 
 from devhost.clock import VirtualClock
 from runtime import runtime
+from tests.support.activity_schemas import assert_matches
 from tests.support.app_host import ROOT, ProductHost, product_host
 
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -50,6 +51,8 @@ def test_one_minute_gives_four_ticks_and_eight_instances(tmp_path: Path) -> None
             assert "UnknownObject: physicalName 'sales.shipments' is not a table or view" \
                 in failed["output"]
         outputs = [s["output"] for s in products]
+        for output in outputs:
+            assert_matches("record_sync_run", "output", output)
         assert [o["rowCount"] for o in outputs] == [outputs[0]["rowCount"]] * 4
         assert outputs[0]["previousRowCount"] is None
         assert [o["change"] for o in outputs[1:]] == [0, 0, 0]
