@@ -2,7 +2,9 @@
 Azurite, and its own SQLite app database, outbox and library under a test folder.
 
 ``runtime()`` is process-wide, so it is reset before and after each host to read that host's
-settings.
+settings. The schedules timer ticks yearly unless a test asks for its real schedule
+(``SCHEDULES_TIMER_SCHEDULE=EVERY_15_SECONDS``): at four ticks a virtual minute, a test that
+advances days would spend minutes in ticks.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ from adapters import read_outbox
 from devhost.clock import Clock
 from devhost.testing import DevHost
 
-__all__ = ["ROOT", "ProductHost", "product_host"]
+__all__ = ["EVERY_15_SECONDS", "QUIET_TIMER", "ROOT", "ProductHost", "product_host"]
 
 ROOT = Path(__file__).resolve().parents[2]
+EVERY_15_SECONDS = "*/15 * * * * *"  # the product's default (local.settings.json)
+QUIET_TIMER = "0 0 0 1 1 *"
 
 
 @dataclass
@@ -58,7 +62,8 @@ def product_host(folder: Path, *, clock: str | Clock = "virtual",
     values = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
               "MAIL_OUTBOX_DIR": str(folder / "outbox"),
               "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
-              "AzureWebJobsStorage": "UseDevelopmentStorage=true", **settings}
+              "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+              "SCHEDULES_TIMER_SCHEDULE": QUIET_TIMER, **settings}
     runtime.reset()
     try:
         with DevHost(ROOT, clock=clock, settings=values,  # type: ignore[arg-type]

@@ -114,6 +114,8 @@ def journey(tmp_path_factory) -> Journey:
         "MAIL_OUTBOX_DIR": str(folder / "outbox"),
         "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
         "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        # The schedules timer's 15-second ticks would cost minutes over days of virtual SLA.
+        "SCHEDULES_TIMER_SCHEDULE": "0 0 0 1 1 *",
     }
     with DevHost(ROOT, clock="virtual", settings=settings, data_dir=folder / "devhost") as host:
         yield Journey(host, folder)

@@ -15,7 +15,7 @@ import pytest
 from devhost.clock import VirtualClock
 from runtime import runtime
 from tests.support.activity_schemas import assert_matches
-from tests.support.app_host import ROOT, ProductHost, product_host
+from tests.support.app_host import EVERY_15_SECONDS, ROOT, ProductHost, product_host
 
 STAMP = "%Y%m%dT%H%M%SZ"
 
@@ -25,7 +25,7 @@ def _moment(text: str) -> datetime:
 
 
 def test_one_minute_gives_four_ticks_and_eight_instances(tmp_path: Path) -> None:
-    with product_host(tmp_path) as app:
+    with product_host(tmp_path, SCHEDULES_TIMER_SCHEDULE=EVERY_15_SECONDS) as app:
         start = app.host.now()
         app.host.advance(seconds=60)
         instances = app.instances("Workflow-")
@@ -64,7 +64,8 @@ def test_one_minute_gives_four_ticks_and_eight_instances(tmp_path: Path) -> None
 def test_a_host_down_ten_minutes_runs_each_schedule_once_when_it_is_back(
         tmp_path: Path) -> None:
     schedules = tmp_path / "schedules.json"
-    with product_host(tmp_path, SCHEDULES_FILE=str(schedules)) as app:
+    with product_host(tmp_path, SCHEDULES_FILE=str(schedules),
+                      SCHEDULES_TIMER_SCHEDULE=EVERY_15_SECONDS) as app:
         # Besides the sample's two 15-second schedules, one due only during the outage.
         missed = app.host.now() + timedelta(seconds=30 + 5 * 60)
         entries = json.loads((ROOT / "schedules" / "schedules.json").read_text())["schedules"]
@@ -77,7 +78,8 @@ def test_a_host_down_ten_minutes_runs_each_schedule_once_when_it_is_back(
         stopped_at = app.host.now()
     assert len(before) == 4  # two ticks
     back = stopped_at + timedelta(minutes=10)  # 40 ticks missed
-    with product_host(tmp_path, clock=VirtualClock(back), SCHEDULES_FILE=str(schedules)) as app:
+    with product_host(tmp_path, clock=VirtualClock(back), SCHEDULES_FILE=str(schedules),
+                      SCHEDULES_TIMER_SCHEDULE=EVERY_15_SECONDS) as app:
         app.host.wait_idle()
         # Nothing at start: like the Functions host, devhost keeps no status for a timer
         # more often than once a minute, so there is no past-due run; the next tick catches up.
@@ -152,7 +154,8 @@ def test_bad_entries_are_rejected_naming_the_field_and_the_others_still_run(
          "input": products},
     ]}))
     caplog.set_level(logging.WARNING, logger="ingress.sync_items")
-    with product_host(tmp_path, SCHEDULES_FILE=str(schedules)) as app:
+    with product_host(tmp_path, SCHEDULES_FILE=str(schedules),
+                      SCHEDULES_TIMER_SCHEDULE=EVERY_15_SECONDS) as app:
         blobs = runtime().adapters.blobs
         blobs.put("workflow-schedules", "more.json", json.dumps({"schedules": [
             {"id": "5", "name": "orders", "schedule": "*/15 * * * * *",
