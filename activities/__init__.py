@@ -5,8 +5,17 @@ its business event in the audit trail and returns JSON for the workflow. Every w
 by the document id and the step, because activities run at least once.
 """
 
-from . import approval, drafting, filing, http_request, master_index, records, sync
+from . import (
+    approval,
+    drafting,
+    filing,
+    http_request,
+    master_index,
+    notify,
+    records,
+    sync,
+)
 from ._blueprint import blueprint
 
-__all__ = ["approval", "blueprint", "drafting", "filing", "http_request", "master_index",
-           "records", "sync"]
+__all__ = ["approval", "blueprint", "drafting", "filing", "http_request",
+           "master_index", "notify", "records", "sync"]
