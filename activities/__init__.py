@@ -7,6 +7,7 @@ by the document id and the step, because activities run at least once.
 
 from . import (
     approval,
+    claims,
     drafting,
     filing,
     http_request,
@@ -17,5 +18,5 @@ from . import (
 )
 from ._blueprint import blueprint
 
-__all__ = ["approval", "blueprint", "drafting", "filing", "http_request",
+__all__ = ["approval", "blueprint", "claims", "drafting", "filing", "http_request",
            "master_index", "notify", "records", "sync"]

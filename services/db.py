@@ -270,6 +270,28 @@ sync_runs = sa.Table(
     sa.Index("ix_sync_runs_source_run_at", "database_name", "physical_name", "run_at"),
 )
 
+# --- claim payments: one per approved claim, reversible (services.payments) -----------------
+
+payments = sa.Table(
+    "payments", metadata,
+    sa.Column("payment_id", sa.Unicode(_ID), primary_key=True),  # derived from the step's key
+    sa.Column("claim_id", sa.Unicode(_ID), nullable=False),
+    sa.Column("instance_id", sa.Unicode(_INSTANCE), nullable=False),
+    sa.Column("payee", sa.Unicode(_EMAIL), nullable=False),
+    # Minor units (cents) as an integer: exact on every backend, unlike SQLite's NUMERIC.
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.Unicode(3), nullable=False),
+    sa.Column("status", sa.Unicode(10), nullable=False),  # recorded | reversed
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("reversed_at", UtcDateTime, nullable=True),
+    sa.Column("reversal_reason", sa.UnicodeText, nullable=True),
+    # At most one live payment per claim, whichever instance records it (a filtered index on
+    # both backends).
+    sa.Index("uq_payments_recorded_claim", "claim_id", unique=True,
+             sqlite_where=sa.text("status = 'recorded'"),
+             mssql_where=sa.text("status = 'recorded'")),
+)
+
 def init_schema(engine: Engine, attempts: int = 3) -> None:
     """Create missing tables; safe to call on every start, also from several workers at once."""
     for attempt in range(1, attempts + 1):
