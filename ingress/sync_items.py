@@ -116,6 +116,8 @@ async def accept_sync_item(message: ReceivedItem, *, engine: Engine, client: Ins
         # a second start of a running id): that is a duplicate, anything else is retried.
         status = runtime_status(await client.get_status(instance_id))
         if status in ACTIVE_STATUSES:
+            log.info("sync item %s: the start of %s was refused; a twin item started it",
+                     message.key, instance_id)
             return _duplicate(message, instance_id, status)
         raise
     log.info("sync item %s: started %s (workflow %s)", message.key, instance_id, item.workflow)

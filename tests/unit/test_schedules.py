@@ -347,3 +347,50 @@ def test_the_validate_command_prints_every_rejection(tmp_path: Path,
     assert main(["validate", "--json", str(bad)]) == 1
     assert [json.loads(line)["field"] for line in capsys.readouterr().out.splitlines()] == [
         "x", "schedule"]
+
+
+# ---- the queue trigger's start-or-skip -------------------------------------------------------
+
+class _Client:
+    """The durable client's two calls, with a twin that starts the instance between this
+    trigger's look and its start (the interleaving devhost shows only now and then)."""
+
+    def __init__(self, twin: bool, fails: bool = False) -> None:
+        self.status: str | None = None
+        self.twin, self.fails = twin, fails
+        self.started: list[tuple[str, Any]] = []
+
+    async def get_status(self, instance_id: str) -> Any:
+        return type("Status", (), {"runtime_status": self.status})()
+
+    async def start_new(self, name: str, instance_id: str | None = None,
+                        client_input: Any = None) -> str:
+        if self.twin:
+            self.status = "Running"
+            raise RuntimeError("An orchestration instance with this ID is already running")
+        if self.fails:
+            raise ConnectionError("the durable client is down")
+        self.started.append((str(instance_id), client_input))
+        return str(instance_id)
+
+
+def test_a_start_refused_because_a_twin_started_it_is_a_duplicate(engine: sa.Engine) -> None:
+    import asyncio
+
+    from ingress.sync_items import ReceivedItem, accept_sync_item
+
+    body = json.dumps(schedule().item_at(T0).to_json()).encode()
+    twin = _Client(twin=True)
+    outcome = asyncio.run(accept_sync_item(ReceivedItem("m-1", body), engine=engine,
+                                           client=twin, now=T0))
+    assert (outcome.action, outcome.instance_id) == ("duplicate-ignored",
+                                                     "Workflow-1-products-20260601T080000Z")
+    plain = _Client(twin=False)
+    outcome = asyncio.run(accept_sync_item(ReceivedItem("m-2", body), engine=engine,
+                                           client=plain, now=T0))
+    assert outcome.action == "started"
+    assert plain.started == [("Workflow-1-products-20260601T080000Z",
+                              {"workflow": "scheduled-sync", "input": {"database": "warehouse"}})]
+    with pytest.raises(ConnectionError):  # anything else is retried by the queue
+        asyncio.run(accept_sync_item(ReceivedItem("m-3", body), engine=engine,
+                                     client=_Client(twin=False, fails=True), now=T0))

@@ -199,3 +199,24 @@ def test_a_message_that_is_not_a_sync_item_is_quarantined_and_starts_nothing(
         assert app.instances("Workflow-") == []
         queue = app.host.http("GET", "/admin/devhost/storage-queues/output-queue").json()
         assert queue == {"name": "output-queue", "visible": 0, "invisible": 0, "poison": 0}
+
+
+def test_twin_items_handled_at_once_start_one_instance(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ingress.sync_items")
+    with product_host(tmp_path, SCHEDULES_FILE="") as app:
+        runtime().adapters.blobs.put("workflow-definitions", "hold/1.0.0.json",
+                                     json.dumps(HOLD).encode(), content_type="application/json")
+        item = json.dumps({"id": "8", "syncName": "twins", "workflow": "hold",
+                           "triggerDateUtc": "2026-06-01T03:00:00Z"})
+        for _ in range(4):  # no wait between: the trigger takes them in one batch
+            app.host.http("POST", "/admin/devhost/storage-queues/output-queue/messages",
+                          data=item)
+        app.host.wait_idle()
+        assert [s["instanceId"] for s in app.instances("Workflow-8-")] == [
+            "Workflow-8-twins-20260601T030000Z"]
+        queue = app.host.http("GET", "/admin/devhost/storage-queues/output-queue").json()
+        assert queue == {"name": "output-queue", "visible": 0, "invisible": 0, "poison": 0}
+    outcomes = [r.getMessage() for r in caplog.records if "Workflow-8-" in r.getMessage()]
+    assert sum("started Workflow-8-" in m for m in outcomes) == 1
+    assert sum("duplicate ignored" in m for m in outcomes) == 3
