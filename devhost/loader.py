@@ -54,13 +54,29 @@ class LoadedApp:
 
 
 def _modules_under(app_dir: Path, names: set[str]) -> list[str]:
+    """The app's own modules among ``names``: from its folder, but not installed packages.
+
+    A virtual environment or ``.python_packages`` often lives inside the app folder; its
+    libraries must stay loaded, or objects made before the unload (httpx's exception map)
+    would no longer match the classes imported again after it.
+    """
     root = str(app_dir.resolve())
     found = []
     for name in names:
         path = getattr(sys.modules.get(name), "__file__", None)
-        if path and str(Path(path).resolve()).startswith(root + "/"):
+        if not path:
+            continue
+        resolved = str(Path(path).resolve())
+        if resolved.startswith(root + "/") and not _installed(resolved):
             found.append(name)
     return found
+
+
+def _installed(path: str) -> bool:
+    """A file of an installed distribution (site-packages, dist-packages, the venv)."""
+    parts = Path(path).parts
+    return "site-packages" in parts or "dist-packages" in parts or path.startswith(
+        str(Path(sys.prefix).resolve()) + "/")
 
 
 def unload_app(app: LoadedApp | Path) -> None:
