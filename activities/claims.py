@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import derive_id, payments
+from services import payments
 from services.claims import AutoApproveLimit, parse_claim
 
 from ._blueprint import Step, blueprint
+from ._keys import step_key
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -22,7 +23,7 @@ def validate_claim(request: Any) -> dict[str, Any]:
 
 
 def _payment_id(step: Step) -> str:
-    return derive_id("payment", step.text("instanceId"), step.text("step"))
+    return step_key(step.data, "payment")
 
 
 @blueprint.activity_trigger(input_name="payment")

@@ -15,10 +15,10 @@ from typing import Any
 from adapters.outbound_guard import AllowList
 from adapters.outbound_http import FORBIDDEN_HEADERS, OutboundHttp, OutboundRequest
 from runtime import runtime
-from services import derive_id
 from services.errors import InvalidInput
 
 from ._blueprint import blueprint
+from ._keys import step_key
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_TIMEOUT_SECONDS = 120
@@ -36,11 +36,7 @@ def _client(allowed: str, max_bytes: str) -> OutboundHttp:
 
 def parse_request(data: Any) -> tuple[OutboundRequest, str]:
     """The request and its idempotency key, or ``InvalidInput`` naming the field."""
-    if not isinstance(data, dict):
-        raise InvalidInput("input", "expected a JSON object")
-    for name in ("instanceId", "step"):
-        if not isinstance(data.get(name), str) or not data[name]:
-            raise InvalidInput(name, "expected a non-empty string")
+    key = step_key(data, "http_request")
     method = data.get("method", "GET")
     if method not in METHODS:  # methods are case-sensitive (RFC 9110)
         raise InvalidInput("method", f"expected one of {', '.join(METHODS)}")
@@ -75,7 +71,6 @@ def parse_request(data: Any) -> tuple[OutboundRequest, str]:
     follow = data.get("followRedirects", True)
     if not isinstance(follow, bool):
         raise InvalidInput("followRedirects", "expected true or false")
-    key = derive_id("http_request", data["instanceId"], data["step"])
     sent = dict(headers)
     if method in ("POST", "PATCH") and not any(
             k.lower() == "idempotency-key" for k in sent):

@@ -13,11 +13,11 @@ from typing import Any
 from adapters import MailMessage
 from adapters.errors import AdapterConfigurationError
 from runtime import runtime
-from services import derive_id
 from services.errors import InvalidInput
 from services.templates import render_html, render_subject, render_text
 
 from ._blueprint import blueprint
+from ._keys import step_key
 
 MAX_RECIPIENTS = 50
 MAX_TEMPLATE = 100_000
@@ -25,11 +25,7 @@ MAX_TEMPLATE = 100_000
 
 def compose(data: Any) -> tuple[MailMessage, str]:
     """The message and its idempotency key, or ``InvalidInput`` naming the field."""
-    if not isinstance(data, dict):
-        raise InvalidInput("input", "expected a JSON object")
-    for name in ("instanceId", "step"):
-        if not isinstance(data.get(name), str) or not data[name]:
-            raise InvalidInput(name, "expected a non-empty string")
+    key = step_key(data, "notify")
     to = data.get("to")
     recipients = [to] if isinstance(to, str) else to
     if (not isinstance(recipients, list) or not 0 < len(recipients) <= MAX_RECIPIENTS
@@ -53,7 +49,7 @@ def compose(data: Any) -> tuple[MailMessage, str]:
             html=render_html(templates["html"], values) if "html" in templates else None)
     except AdapterConfigurationError as error:
         raise InvalidInput("to", str(error)) from None
-    return message, derive_id("notify", data["instanceId"], data["step"])
+    return message, key
 
 
 @blueprint.activity_trigger(input_name="mail")
