@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import ssl
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,13 +92,16 @@ class OutboundRequest:
 
 
 class OutboundHttp:
-    """The guarded client; ``resolve`` is the DNS lookup (tests pass their own)."""
+    """The guarded client. ``resolve`` is the DNS lookup and ``verify`` the TLS trust (the
+    system's CA bundle by default); tests pass their own of both."""
 
     def __init__(self, allow: AllowList, *, max_response_bytes: int,
-                 resolve: Resolver = system_resolver) -> None:
+                 resolve: Resolver = system_resolver,
+                 verify: ssl.SSLContext | bool = True) -> None:
         self.allow = allow
         self.max_response_bytes = max_response_bytes
         self.resolve = resolve
+        self.verify = verify
 
     def send(self, request: OutboundRequest) -> dict[str, Any]:
         """Make the call, following redirects; the answer as workflow data."""
@@ -109,7 +113,7 @@ class OutboundHttp:
         if content is not None:
             headers.setdefault("Content-Type", "application/json")
         url = httpx.URL(request.url) if _is_url(request.url) else request.url
-        with httpx.Client(trust_env=False, follow_redirects=False,
+        with httpx.Client(trust_env=False, follow_redirects=False, verify=self.verify,
                           limits=httpx.Limits(max_keepalive_connections=0),
                           timeout=httpx.Timeout(request.timeout,
                                                 connect=min(request.timeout, 10.0))) as client:
@@ -169,8 +173,11 @@ class OutboundHttp:
                                    "the response") from None
         finally:
             response.close()
-        return (response.status_code, {k.lower(): v for k, v in response.headers.items()},
-                b"".join(chunks))
+        headers: dict[str, str] = {}
+        for name, value in response.headers.multi_items():  # repeated headers joined
+            key = name.lower()
+            headers[key] = f"{headers[key]}, {value}" if key in headers else value
+        return response.status_code, headers, b"".join(chunks)
 
     @staticmethod
     def _result(request: OutboundRequest, target: Vetted, status: int,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import ssl
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -338,3 +339,55 @@ def test_a_bad_field_of_the_input_is_named(changes: dict[str, Any], field: str) 
     with pytest.raises(InvalidInput) as caught:
         parse_request({**BASE, **changes})
     assert caught.value.field == field
+
+
+# ---- TLS to the checked address, verified for the name ---------------------------------------
+
+def _tls(tmp_path: Any, name: str) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for ``name`` from a throwaway CA, and a client
+    context that trusts only that CA."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def subject(common: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(subject("test CA")).issuer_name(subject("test CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now)
+          .not_valid_after(now + timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(subject(name)).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now)
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem) + key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "leaf.pem")
+    client = ssl.create_default_context(cadata=ca.public_bytes(pem).decode())
+    return server, client
+
+
+def test_https_goes_to_the_checked_address_and_verifies_the_name(tmp_path: Any) -> None:
+    server_tls, trust = _tls(tmp_path, "api.test")
+    with RecordingServer(tls=server_tls) as server:
+        server.reply("GET", "/secure", Reply.json({"ok": True}))
+        port = port_of(server)
+        resolve = dns({"api.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+        guarded = OutboundHttp(AllowList.parse(f"api.test:{port},other.test:{port},127.0.0.1"),
+                               max_response_bytes=1024, resolve=resolve, verify=trust)
+        answer = guarded.send(OutboundRequest("GET", f"https://api.test:{port}/secure"))
+        assert answer["body"] == {"ok": True}
+        assert server.requests[0].header("host") == f"api.test:{port}"
+        # The same address under a name the certificate does not carry: refused by TLS.
+        error = failure(lambda: guarded.send(OutboundRequest(
+            "GET", f"https://other.test:{port}/secure")))
+        assert type(error).__name__ == "Http.ConnectionFailed"
+        assert len(server.requests) == 1
