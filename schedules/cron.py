@@ -67,6 +67,8 @@ def parse_cron(text: object) -> Cron:
     """Check ``text`` and return it as a :class:`Cron`; :class:`CronError` says what is wrong."""
     if not isinstance(text, str) or not text.strip():
         raise CronError("expected a six-field NCRONTAB expression such as '0 */5 * * * *'")
+    if len(text) > 256:
+        raise CronError(f"is {len(text)} characters; an NCRONTAB expression here has at most 256")
     fields = text.split()
     if len(fields) != len(_FIELDS):
         raise CronError(

@@ -394,3 +394,25 @@ def test_a_start_refused_because_a_twin_started_it_is_a_duplicate(engine: sa.Eng
     with pytest.raises(ConnectionError):  # anything else is retried by the queue
         asyncio.run(accept_sync_item(ReceivedItem("m-3", body), engine=engine,
                                      client=_Client(twin=False, fails=True), now=T0))
+
+
+CRON_TEXT = st.lists(st.sampled_from(["*", "*/15", "0", "59", "1-5", "MON", "JAN-MAR", "7",
+                                      "99", "*/0", "L", "?", "1,2,3", "-", "/", "**", "0-6/2"])
+                     | st.text(max_size=6), min_size=0, max_size=8).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(CRON_TEXT, st.text(max_size=300)))
+def test_any_schedule_text_parses_or_says_why(text: str) -> None:
+    from schedules import CronError
+
+    try:
+        cron = parse_cron(text)
+    except CronError as error:
+        message = str(error)
+        cron = None
+    if cron is None:
+        assert message
+        return
+    assert len(cron.text.split()) == 6
+    assert cron.next_after(T0) is not None
