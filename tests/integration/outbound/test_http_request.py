@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,18 +27,27 @@ CALL = {"name": "call-api", "version": "1.0.0", "startAt": "Call", "states": {
     "Refused": {"type": "succeed", "output": {"error.$": "$.state.error"}}}}
 
 
-@pytest.fixture
-def servers() -> Iterator[tuple[RecordingServer, RecordingServer]]:
+@pytest.fixture(scope="module")
+def running_servers() -> Iterator[tuple[RecordingServer, RecordingServer]]:
     with RecordingServer() as allowed, RecordingServer() as other:
         yield allowed, other
 
 
 @pytest.fixture
-def app(tmp_path: Path, servers: tuple[RecordingServer, RecordingServer]
-        ) -> Iterator[ProductHost]:
-    allowed, _ = servers
+def servers(running_servers: tuple[RecordingServer, RecordingServer]
+            ) -> tuple[RecordingServer, RecordingServer]:
+    """The module's two servers, with what earlier tests sent them forgotten."""
+    for server in running_servers:
+        server.requests.clear()
+    return running_servers
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory,
+        running_servers: tuple[RecordingServer, RecordingServer]) -> Iterator[ProductHost]:
+    allowed, _ = running_servers
     port = allowed.url.rsplit(":", 1)[1]
-    with product_host(tmp_path, SCHEDULES_FILE="",
+    with product_host(tmp_path_factory.mktemp("outbound"), SCHEDULES_FILE="",
                       OUTBOUND_HTTP_ALLOWED_HOSTS=f"127.0.0.1:{port}") as running:
         runtime().adapters.blobs.put("workflow-definitions", "call-api/1.0.0.json",
                                      json.dumps(CALL).encode())
