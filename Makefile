@@ -4,7 +4,7 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 PORT    ?= 7071
 
-.PHONY: setup run test test-unit test-integration test-e2e lint infra-check bench clean
+.PHONY: setup run test test-unit test-integration test-e2e lint infra-check bench soak clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -57,6 +57,15 @@ infra-check: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# The chaos run and the long run of the journey model (minutes; not part of `make test`).
+# SOAK_DOCUMENTS / SOAK_KILLS size the chaos run; the model runs JOURNEY_MODEL_EXAMPLES.
+SOAK_DOCUMENTS ?= 500
+SOAK_KILLS ?= 20
+soak: setup
+	$(BIN)/python -m tools.soak --documents $(SOAK_DOCUMENTS) --kills $(SOAK_KILLS)
+	JOURNEY_MODEL_EXAMPLES=$${JOURNEY_MODEL_EXAMPLES:-150} JOURNEY_MODEL_STEPS=$${JOURNEY_MODEL_STEPS:-40} \
+		$(BIN)/python -m pytest -q -s tests/integration/approval/test_journey_model.py
 
 clean:
 	rm -rf .devhost .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orchestration.blueprint)  # the `workflow` interpreter + definition loader
 app.register_functions(activities.blueprint)
 app.register_functions(ingress.blueprint)  # schema-changes (Service Bus) -> workflow
+app.register_functions(ingress.scheduled_blueprint)  # schedules timer, output-queue -> workflow
 app.register_functions(api.blueprint)  # approval pages, documents, audit, management, OpenAPI
 app.register_functions(api.monitor_blueprint)  # the stuck-instance monitor (timer)
 api.configure_telemetry()  # metrics at /api/operations/metrics; Application Insights if set

@@ -84,6 +84,20 @@ SETTINGS: tuple[Setting, ...] = (
             "host:port the app is served at, set by the Functions host (Azure: the app's "
             "default host name; Core Tools: localhost:<port>; devhost: 127.0.0.1:<port>).",
             platform=True),
+    Setting("SCHEDULES_FILE", "schedules/schedules.json",
+            "JSON file of scheduled workflows ({\"schedules\": [...]}); empty for none."),
+    Setting("SCHEDULES_CONTAINER", "workflow-schedules",
+            "Blob container of more schedule documents (every *.json in it)."),
+    Setting("SCHEDULES_TIMER_SCHEDULE", "*/15 * * * * *",
+            "NCRONTAB of the timer that enqueues due schedules (a %binding% expression)."),
+    Setting("CLAIM_AUTO_APPROVE_LIMIT", "1000",
+            "Claims up to this amount approve without a decision: '1000' (any currency) or "
+            "'1000 EUR' (only that currency)."),
+    Setting("OUTBOUND_HTTP_ALLOWED_HOSTS", "",
+            "Comma-separated destinations http_request may call: host, host:port, *.domain, "
+            "an IP or a CIDR; private and loopback addresses only when listed as IP or CIDR."),
+    Setting("OUTBOUND_HTTP_MAX_RESPONSE_BYTES", "1048576",
+            "Largest response body http_request reads (bytes, after decompression)."),
 )
 
 

@@ -5,7 +5,18 @@ its business event in the audit trail and returns JSON for the workflow. Every w
 by the document id and the step, because activities run at least once.
 """
 
-from . import approval, drafting, filing, master_index, records
+from . import (
+    approval,
+    claims,
+    drafting,
+    filing,
+    http_request,
+    master_index,
+    notify,
+    records,
+    sync,
+)
 from ._blueprint import blueprint
 
-__all__ = ["approval", "blueprint", "drafting", "filing", "master_index", "records"]
+__all__ = ["approval", "blueprint", "claims", "drafting", "filing", "http_request",
+           "master_index", "notify", "records", "sync"]

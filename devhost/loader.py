@@ -54,25 +54,29 @@ class LoadedApp:
 
 
 def _modules_under(app_dir: Path, names: set[str]) -> list[str]:
-    """The app's own modules among ``names``: those from files under ``app_dir``, but not the
-    installed packages of a virtual environment kept there (``.venv``, as Functions projects
-    often do); forgetting sqlalchemy while its objects live on breaks the next import."""
+    """The app's own modules among ``names``: from its folder, but not installed packages.
+
+    A virtual environment or ``.python_packages`` often lives inside the app folder; its
+    libraries must stay loaded, or objects made before the unload (httpx's exception map)
+    would no longer match the classes imported again after it.
+    """
     root = str(app_dir.resolve())
-    environments = {str(Path(p).resolve()) for p in (sys.prefix, sys.exec_prefix)}
     found = []
     for name in names:
         path = getattr(sys.modules.get(name), "__file__", None)
         if not path:
             continue
-        resolved = Path(path).resolve()
-        text = str(resolved)
-        if not text.startswith(root + "/"):
-            continue
-        if {"site-packages", "dist-packages"} & set(resolved.parts) or any(
-                text.startswith(env + "/") for env in environments):
-            continue
-        found.append(name)
+        resolved = str(Path(path).resolve())
+        if resolved.startswith(root + "/") and not _installed(resolved):
+            found.append(name)
     return found
+
+
+def _installed(path: str) -> bool:
+    """A file of an installed distribution (site-packages, dist-packages, the venv)."""
+    parts = Path(path).parts
+    return "site-packages" in parts or "dist-packages" in parts or path.startswith(
+        str(Path(sys.prefix).resolve()) + "/")
 
 
 def unload_app(app: LoadedApp | Path) -> None:

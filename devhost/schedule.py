@@ -20,6 +20,7 @@ __all__ = [
     "IntervalSchedule",
     "Schedule",
     "ScheduleError",
+    "monitored",
     "parse_schedule",
     "parse_timespan",
 ]
@@ -114,6 +115,25 @@ def parse_schedule(text: str) -> Schedule:
         f"schedule {stripped!r} has {len(fields)} field(s): expected a six-field NCRONTAB "
         "expression '{second} {minute} {hour} {day} {month} {day-of-week}' or a TimeSpan hh:mm:ss"
     )
+
+
+def monitored(schedule: Schedule) -> bool:
+    """Whether the Functions host keeps a schedule status (``useMonitor``) for ``schedule``.
+
+    The host turns the monitor off, even when ``useMonitor`` is true, for schedules that fire
+    more than once a minute: a TimeSpan under a minute, or NCRONTAB whose fields above the
+    seconds are all ``*`` and that fires twice within a minute (its TimerSchedule.Create).
+    Without the monitor there is no recorded status, so no past-due run after a restart.
+    """
+    if isinstance(schedule, IntervalSchedule):
+        return schedule.interval >= timedelta(minutes=1)
+    if isinstance(schedule, CronSchedule):
+        if any(field != "*" for field in schedule.text.split()[1:]):
+            return True
+        start = datetime(2000, 1, 1, tzinfo=UTC)
+        first = schedule.next_after(start)
+        return schedule.next_after(first) > start + timedelta(minutes=1)
+    return True
 
 
 def _utc(moment: datetime) -> datetime:

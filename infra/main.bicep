@@ -80,6 +80,12 @@ param trustEasyAuth string = 'false'
 @description('Databases to document, name -> SQLAlchemy URL; empty documents the app database.')
 param sourceDatabases object = {}
 
+@description('Claims up to this amount approve without a decision: "1000" (any currency) or "1000 EUR".')
+param claimAutoApproveLimit string = '1000'
+
+@description('Destinations the http_request activity may call, comma-separated (host, host:port, *.domain, IP, CIDR); empty allows none.')
+param outboundHttpAllowedHosts string = ''
+
 @description('Entra object id of the SQL administrator; empty means the deploying principal.')
 param sqlAdminObjectId string = ''
 
@@ -107,6 +113,7 @@ var tags = {
 }
 var useScheduler = durableBackend == 'scheduler'
 var definitionsContainer = 'workflow-definitions'
+var schedulesContainer = 'workflow-schedules'
 
 var names = {
   resourceGroup: empty(resourceGroupName) ? '${abbrs.resourcesResourceGroups}${environmentName}' : resourceGroupName
@@ -162,6 +169,7 @@ module storage 'app/storage.bicep' = {
     containerNames: [
       'documents'
       definitionsContainer
+      schedulesContainer
     ]
     queueNames: [
       'output-queue'
@@ -249,6 +257,9 @@ module functionApp 'app/function.bicep' = {
     trustEasyAuth: trustEasyAuth
     sourceDatabases: sourceDatabases
     definitionsContainer: definitionsContainer
+    schedulesContainer: schedulesContainer
+    claimAutoApproveLimit: claimAutoApproveLimit
+    outboundHttpAllowedHosts: outboundHttpAllowedHosts
     allowedIpAddresses: allowedIpAddresses
   }
 }

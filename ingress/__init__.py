@@ -1,6 +1,8 @@
-"""Triggers that start or route into workflows. ``blueprint`` holds them for ``DFApp``:
-the Service Bus trigger on ``schema-changes`` (see ``schema_changes``)."""
+"""Triggers that start or route into workflows. ``blueprint`` holds the Service Bus trigger on
+``schema-changes`` (see ``schema_changes``); ``scheduled_blueprint`` the schedules timer and
+the ``output-queue`` trigger (see ``sync_items``)."""
 
+from ingress.scheduled import blueprint as scheduled_blueprint
 from ingress.triggers import blueprint
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "scheduled_blueprint"]

@@ -10,12 +10,15 @@ Hierarchy::
 
 An activity exception reaches the orchestrator as a plain ``Exception`` whose text is the
 Durable history's ``"<Reason> \\n <Details>"``; :func:`error_from_failure` recovers the error
-name from that text (see docs/workflow-language.md, "Error names").
+name from that text (see docs/workflow-language.md, "Error names"), and the wait an activity
+asks for before a retry when its message ends in ``[retry-after <n>s]`` (``http_request`` on a
+429 or 503 with ``Retry-After``). The text is in the history, so replays read the same.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 __all__ = [
@@ -41,18 +44,23 @@ NO_CHOICE = "Choice.NoMatch"
 MAP_ITEMS = "Map.ItemsNotList"
 INTRINSIC_FAILED = "Intrinsic.Failed"
 ACTIVITY_INPUT_INVALID = "Activity.InputInvalid"
+HTTP_DESTINATION_NOT_ALLOWED = "Http.DestinationNotAllowed"
 # Errors a retry policy never retries, even with "*": the same attempt would fail the same way.
-NON_RETRYABLE = frozenset({ACTIVITY_INPUT_INVALID})
+NON_RETRYABLE = frozenset({ACTIVITY_INPUT_INVALID, HTTP_DESTINATION_NOT_ALLOWED})
+# The end of a failure message asking for a wait before the next attempt.
+_RETRY_AFTER = re.compile(r"\[retry-after (\d{1,6})s\]\s*$")
 
 
 class WorkflowError(Exception):
     """An error inside a workflow run: ``name`` is what ``retry``/``catch`` filters match."""
 
-    def __init__(self, name: str, cause: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(self, name: str, cause: str, details: dict[str, Any] | None = None,
+                 retry_after: timedelta | None = None) -> None:
         super().__init__(f"{name}: {cause}")
         self.name = name
         self.cause = cause
         self.details = details or {}
+        self.retry_after = retry_after  # the least wait before a retry, when the error asks
 
     def to_json(self) -> dict[str, Any]:
         """The error as workflow data: what ``catch`` writes to its ``resultPath``."""
@@ -134,7 +142,10 @@ def error_from_failure(exc: BaseException) -> WorkflowError:
         message = _BARE_EXCEPTION.sub("", _FAILED_PREFIX.sub("", message)).strip() or message
         return WorkflowError(TASK_FAILED, message)
     name, message = found
-    return WorkflowError(name, _first_line(message) or name)
+    cause = _first_line(message) or name
+    asked = _RETRY_AFTER.search(cause)
+    return WorkflowError(name, cause,
+                         retry_after=timedelta(seconds=int(asked.group(1))) if asked else None)
 
 
 def _first_line(text: str) -> str:

@@ -285,7 +285,8 @@ class Interpreter:
             except WorkflowError as error:
                 if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
                     raise
-                yield self.context.create_timer(self.now() + retry.delay(attempt))
+                yield self.context.create_timer(
+                    self.now() + retry.delay(attempt, error.retry_after))
                 attempt += 1
 
     def attempt(self, task: Any, timeout: str | None) -> Run:
@@ -450,7 +451,8 @@ class Interpreter:
             except WorkflowError as error:
                 if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
                     raise
-                yield self.context.create_timer(self.now() + retry.delay(attempt))
+                yield self.context.create_timer(
+                    self.now() + retry.delay(attempt, error.retry_after))
                 attempt += 1
 
     def branch_data(

@@ -17,8 +17,9 @@ class RetryPolicy:
     """``maxAttempts`` counts every attempt, the first included (3 = first try + 2 retries).
 
     The wait before attempt ``n + 1`` is ``interval * backoffRate ** (n - 1)``, capped at
-    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried, and never
-    one of ``NON_RETRYABLE`` (``Activity.InputInvalid``: the same input fails the same way).
+    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried, never one of
+    ``NON_RETRYABLE`` (``Activity.InputInvalid``: the same input fails the same way). An error
+    that asks for a longer wait (``Retry-After``) gets it, up to ``maxInterval``.
     """
 
     max_attempts: int = 3
@@ -44,10 +45,13 @@ class RetryPolicy:
             return False
         return "*" in self.errors or error_name in self.errors
 
-    def delay(self, attempt: int) -> timedelta:
-        """The wait after failed attempt number ``attempt`` (1-based)."""
+    def delay(self, attempt: int, at_least: timedelta | None = None) -> timedelta:
+        """The wait after failed attempt number ``attempt`` (1-based); ``at_least`` is the wait
+        the error asked for."""
         seconds = self.interval.total_seconds() * self.backoff_rate ** (attempt - 1)
         delay = timedelta(seconds=seconds)
+        if at_least is not None and at_least > delay:
+            delay = at_least
         if self.max_interval is not None and delay > self.max_interval:
             return self.max_interval
         return delay

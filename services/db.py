@@ -75,6 +75,7 @@ _ROLE = 100     # approver roles
 _DATABASE = 128  # SQL Server's sysname
 _EMAIL = 254    # RFC 5321 path limit
 _OBJECT = 256   # schema-qualified object names
+_INSTANCE = 256  # Durable instance ids
 
 # --- approval policy (seeded from APPROVAL_POLICY_FILE by services.policy) -------------------
 
@@ -302,6 +303,50 @@ def _check_version(engine: Engine) -> None:
             f"version {found}; this release needs version {SCHEMA_VERSION} (document "
             f"revisions). Locally, `make clean` starts over; see docs/deploy.md for Azure SQL.")
 
+
+# --- scheduled workflows: how far the schedules timer has got (schedules.cursor) -------------
+
+schedule_ticks = sa.Table(
+    "schedule_ticks", metadata,
+    sa.Column("timer", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("last_tick", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# --- the scheduled-sync example: one row per sync run (services.sync_runs) -------------------
+
+sync_runs = sa.Table(
+    "sync_runs", metadata,
+    sa.Column("instance_id", sa.Unicode(_INSTANCE), primary_key=True),
+    sa.Column("database_name", sa.Unicode(_DATABASE), nullable=False),
+    sa.Column("physical_name", sa.Unicode(_OBJECT), nullable=False),
+    sa.Column("row_count", sa.BigInteger, nullable=False),
+    sa.Column("run_at", UtcDateTime, nullable=False),
+    sa.Index("ix_sync_runs_source_run_at", "database_name", "physical_name", "run_at"),
+)
+
+# --- claim payments: one per approved claim, reversible (services.payments) -----------------
+
+payments = sa.Table(
+    "payments", metadata,
+    sa.Column("payment_id", sa.Unicode(_ID), primary_key=True),  # derived from the step's key
+    sa.Column("claim_id", sa.Unicode(_ID), nullable=False),
+    sa.Column("instance_id", sa.Unicode(_INSTANCE), nullable=False),
+    sa.Column("payee", sa.Unicode(_EMAIL), nullable=False),
+    # Minor units (cents) as an integer: exact on every backend, unlike SQLite's NUMERIC.
+    sa.Column("amount_minor", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.Unicode(3), nullable=False),
+    sa.Column("status", sa.Unicode(10), nullable=False),  # recorded | reversed
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("reversed_at", UtcDateTime, nullable=True),
+    sa.Column("reversal_reason", sa.UnicodeText, nullable=True),
+    # At most one live payment per claim, whichever instance records it (a filtered index on
+    # both backends).
+    sa.Index("uq_payments_recorded_claim", "claim_id", unique=True,
+             sqlite_where=sa.text("status = 'recorded'"),
+             mssql_where=sa.text("status = 'recorded'")),
+)
 
 def init_schema(engine: Engine, attempts: int = 3) -> None:
     """Create missing tables; safe to call on every start, also from several workers at once."""

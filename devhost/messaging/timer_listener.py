@@ -2,8 +2,12 @@
 
 Like the Functions host, it keeps a schedule status per function (last and next occurrence) in
 the broker file. At start, if the recorded next occurrence passed while devhost was down (and
-``useMonitor`` is not false), the function runs once at once with ``IsPastDue`` true; with
-``runOnStartup`` it runs once at start. Ticks never overlap. With the virtual clock each tick
+``useMonitor`` is not false), the function runs once at once with ``IsPastDue`` true and, as
+in the host, ``ScheduleStatus.Next`` the occurrence it missed; with ``runOnStartup`` it runs
+once at start. Schedules that fire more than once a minute are never monitored (the host's
+rule): nothing is recorded, so they have no past-due run. Their ``TimerRequest`` still carries
+``Last`` and ``Next`` of this run where the host sends no status: it is the one way a function
+sees the tick time of the virtual clock. Ticks never overlap. With the virtual clock each tick
 is an ordered wakeup, so advancing a minute on a 15-second schedule fires exactly four ticks,
 each seeing the clock at its own time.
 """
@@ -20,7 +24,7 @@ from devhost.messaging._db import iso, to_epoch, transaction
 from devhost.messaging._host import HostLike, invoke, resolve
 from devhost.messaging.datum import timer_trigger
 from devhost.messaging.errors import ConfigError
-from devhost.schedule import ScheduleError, parse_schedule
+from devhost.schedule import ScheduleError, monitored, parse_schedule
 
 __all__ = ["TimerListener"]
 
@@ -46,7 +50,8 @@ class TimerListener:
         except ScheduleError as error:
             raise ConfigError(f"{where}: {error}") from error
         self.run_on_startup = bool(fn.trigger.get("runOnStartup", False))
-        self.use_monitor = fn.trigger.get("useMonitor", True) is not False
+        self.use_monitor = (fn.trigger.get("useMonitor", True) is not False
+                            and monitored(self.schedule))
         self.next: datetime | None = None
         self.firing = False
         self._task: asyncio.Task[None] | None = None
@@ -70,6 +75,8 @@ class TimerListener:
         return (None, None) if row is None else (_parse_iso(row[0]), _parse_iso(row[1]))
 
     def _record(self, last: datetime | None, following: datetime) -> None:
+        if not self.use_monitor:
+            return
         with transaction(self.db):
             self.db.execute(
                 "INSERT OR REPLACE INTO timer_status (function, last, next, last_updated)"
@@ -77,11 +84,15 @@ class TimerListener:
                                          iso(to_epoch(following)),
                                          iso(to_epoch(self.clock.now()))))
 
-    async def _fire(self, occurrence: datetime, last: datetime | None, past_due: bool) -> None:
+    async def _fire(self, occurrence: datetime, last: datetime | None, past_due: bool,
+                    scheduled: datetime | None = None) -> None:
+        """Invoke at ``occurrence``; ``scheduled`` is the status's ``Next`` when it differs
+        (a past-due run reports the occurrence it missed)."""
         self.firing = True
         try:
             await invoke(self.host, self.fn, timer_trigger(
-                past_due=past_due, last=last, occurrence=occurrence, updated=self.clock.now()))
+                past_due=past_due, last=last, occurrence=scheduled or occurrence,
+                updated=self.clock.now()))
         except Exception as error:  # a failed tick is logged; the schedule goes on
             log.warning("timer function %s failed at %s: %s", self.fn.name,
                         occurrence.isoformat(), error)
@@ -90,10 +101,10 @@ class TimerListener:
 
     async def _run(self) -> None:
         now = self.clock.now()
-        last, recorded_next = self._status()
+        last, recorded_next = self._status() if self.use_monitor else (None, None)
         following = self.schedule.next_after(now)
         if self.use_monitor and recorded_next is not None and recorded_next <= now:
-            await self._fire(now, last, past_due=True)
+            await self._fire(now, last, past_due=True, scheduled=recorded_next)
             last = now
             self._record(now, following)
         elif self.run_on_startup:

@@ -55,6 +55,20 @@ param sourceDatabases object = {}
 param approvalPolicyFile string = 'examples/approval-policy.json'
 param workflowsPath string = 'workflows'
 param definitionsContainer string = 'workflow-definitions'
+param schedulesFile string = 'schedules/schedules.json'
+param schedulesContainer string = 'workflow-schedules'
+
+@description('NCRONTAB of the timer that enqueues due schedules.')
+param schedulesTimerSchedule string = '*/15 * * * * *'
+
+@description('Claims up to this amount approve without a decision: "1000" or "1000 EUR".')
+param claimAutoApproveLimit string = '1000'
+
+@description('Destinations the http_request activity may call, comma-separated; empty allows none.')
+param outboundHttpAllowedHosts string = ''
+
+@description('Largest response body the http_request activity reads, in bytes.')
+param outboundHttpMaxResponseBytes int = 1048576
 
 @description('IPv4 addresses allowed to call the app; empty allows everyone.')
 param allowedIpAddresses array = []
@@ -115,6 +129,12 @@ var commonSettings = {
   STUCK_MONITOR_SCHEDULE: '0 */15 * * * *'
   STUCK_AFTER: 'PT50H'
   STUCK_GRACE: 'PT1H'
+  SCHEDULES_FILE: schedulesFile
+  SCHEDULES_CONTAINER: schedulesContainer
+  SCHEDULES_TIMER_SCHEDULE: schedulesTimerSchedule
+  CLAIM_AUTO_APPROVE_LIMIT: claimAutoApproveLimit
+  OUTBOUND_HTTP_ALLOWED_HOSTS: outboundHttpAllowedHosts
+  OUTBOUND_HTTP_MAX_RESPONSE_BYTES: string(outboundHttpMaxResponseBytes)
 }
 
 // host.json names the `azureManaged` provider and this connection setting.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -65,11 +66,15 @@ Responder = Reply | Callable[[RecordedRequest, re.Match[str]], Reply]
 class RecordingServer:
     """A threaded HTTP server on 127.0.0.1 and a free port, for one test."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: serve HTTPS with this server-side context (its certificate and key)."""
         self.requests: list[RecordedRequest] = []
         self._routes: list[tuple[str, re.Pattern[str], Responder]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._scheme = "https" if tls else "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         # Keep-alive connections of a client may outlive the test; don't wait for them.
         self._server.block_on_close = False
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
@@ -78,7 +83,7 @@ class RecordingServer:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def reply(self, method: str, path_pattern: str, responder: Responder) -> None:
         """Answer ``method`` on a path matching the regex ``path_pattern`` (full match, decoded).

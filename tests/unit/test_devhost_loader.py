@@ -100,26 +100,33 @@ def test_duplicate_function_names_are_an_indexing_error(app_dir):
         load_app(app_dir)
 
 
-def test_unloading_keeps_packages_installed_in_a_venv_inside_the_app_dir(app_dir):
-    # Functions projects keep their .venv in the project folder; its packages must outlive
-    # the app, or objects made by the old copy meet classes of a new one after a restart.
-    site = app_dir / ".venv" / "lib" / "python3.11" / "site-packages"
-    site.mkdir(parents=True)
-    (site / "vendored_thing.py").write_text("VALUE = object()\n")
-    (app_dir / "helper_of_app.py").write_text("X = 1\n")
-    sys.path.insert(0, str(site))
-    try:
-        write_app(app_dir, """
-            import azure.functions as func
-            import helper_of_app
-            import vendored_thing
+def test_installed_packages_inside_the_app_folder_stay_loaded(app_dir):
+    """A virtual environment in the app folder (``.venv``, ``.python_packages``) is not the
+    app: unloading it would leave objects made earlier pointing at classes imported anew."""
+    package = app_dir / ".venv" / "lib" / "python3.11" / "site-packages" / "lazy_lib_for_devhost"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("VALUE = 1\n")
+    (app_dir / "helper_for_devhost.py").write_text("X = 1\n")
+    write_app(app_dir, """
+        import sys
+        sys.path.append(str(__import__("pathlib").Path(__file__).parent / ".venv" / "lib"
+                            / "python3.11" / "site-packages"))
+        import azure.functions as func
+        import helper_for_devhost
+        import lazy_lib_for_devhost
 
-            app = func.FunctionApp()
-        """)
-        loaded = load_app(app_dir)
+        app = func.FunctionApp()
+
+        @app.route(route="x")
+        def x(req: func.HttpRequest) -> func.HttpResponse:
+            return func.HttpResponse("x")
+    """)
+    loaded = load_app(app_dir)
+    library = sys.modules["lazy_lib_for_devhost"]
+    try:
         unload_app(loaded)
-        assert "vendored_thing" in sys.modules
-        assert "helper_of_app" not in sys.modules
+        assert "helper_for_devhost" not in sys.modules
+        assert sys.modules.get("lazy_lib_for_devhost") is library
     finally:
-        sys.path.remove(str(site))
-        sys.modules.pop("vendored_thing", None)
+        sys.modules.pop("lazy_lib_for_devhost", None)
+        sys.path[:] = [p for p in sys.path if str(app_dir) not in p]

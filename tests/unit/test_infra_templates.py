@@ -361,9 +361,11 @@ def test_storage_account_has_shared_keys_off_and_tls_12() -> None:
     assert properties["allowBlobPublicAccess"] is False
     params = template("main.bicep")["modules"]["storage"]["config"]["params"]
     # services/drafting keeps drafts and finals in one container, DOCUMENTS_CONTAINER.
-    assert params["containerNames"] == [DOCUMENTS_CONTAINER, "definitionsContainer"]
-    assert template("main.bicep")["variables"]["definitionsContainer"]["value"] == \
-        "workflow-definitions"
+    assert params["containerNames"] == [DOCUMENTS_CONTAINER, "definitionsContainer",
+                                        "schedulesContainer"]
+    variables = template("main.bicep")["variables"]
+    assert variables["definitionsContainer"]["value"] == "workflow-definitions"
+    assert variables["schedulesContainer"]["value"] == "workflow-schedules"
     assert params["queueNames"] == ["output-queue"]
 
 

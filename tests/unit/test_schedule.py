@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from devhost.schedule import ScheduleError, parse_schedule, parse_timespan
+from devhost.schedule import ScheduleError, monitored, parse_schedule, parse_timespan
 
 T0 = datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)  # a Thursday
 
@@ -74,3 +74,19 @@ def test_bad_schedules_say_what_was_expected(text: str, needle: str) -> None:
 def test_naive_times_are_rejected() -> None:
     with pytest.raises(ScheduleError, match="timezone-aware"):
         parse_schedule("*/1 * * * * *").next_after(datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("*/15 * * * * *", False),   # four a minute
+    ("0,30 * * * * *", False),
+    ("* * * * * *", False),
+    ("0 * * * * *", True),       # once a minute is monitored
+    ("*/15 * 9 * * *", True),    # a field above the seconds is not '*': the host monitors it
+    ("0 */5 * * * *", True),
+    ("00:00:20", False),
+    ("00:01:00", True),
+    ("1.00:00:00", True),
+])
+def test_the_host_monitors_only_schedules_of_a_minute_or_longer(text: str,
+                                                                expected: bool) -> None:
+    assert monitored(parse_schedule(text)) is expected

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import runtime
 from adapters import read_outbox
 from devhost.testing import DevHost
 from services import SigningKeys
@@ -34,15 +33,9 @@ class Journey:
     settings: dict[str, str] = field(default_factory=dict)
 
     def restart(self) -> None:
-        """Stop the host and start a new one on the same data: in-flight work resumes.
-
-        A real restart starts a new worker process; here the app stays imported, so its
-        per-process runtime (adapters pointing at the old Azurite port) is built afresh."""
-        self.host.stop()
-        self.host = DevHost(ROOT, clock="virtual", settings=self.settings,
-                            data_dir=self.folder / "devhost")
-        runtime.reset()
-        self.host.start()
+        """Stop the host and start a new one on the same data, port and clock: in-flight work
+        resumes (``DevHost.restart``), and the app is imported afresh, as in a new process."""
+        self.host.restart()
 
     @property
     def outbox(self) -> Path:
@@ -129,6 +122,8 @@ def running_journey(folder: Path, **settings: str) -> Iterator[Journey]:
         "MAIL_OUTBOX_DIR": str(folder / "outbox"),
         "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
         "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        # The schedules timer's 15-second ticks would cost minutes over days of virtual SLA.
+        "SCHEDULES_TIMER_SCHEDULE": "0 0 0 1 1 *",
         **settings,
     }
     running = Journey(DevHost(ROOT, clock="virtual", settings=values,

@@ -27,7 +27,6 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     consumes,
     invariant,
-    multiple,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -113,9 +112,9 @@ class ApprovalJourney(RuleBasedStateMachine):
                 assert quarantined.json()["reason"] in ("schema-invalid", "not-json"), (
                     quarantined.text)
                 assert self.journey.host.status(document_id) is None
-                return multiple()
+                return document_id  # in the bundle all the same: what is drawn stays the same
         elif has_surrogate(requester) or not 3 <= len(requester) <= 254:
-            return multiple()  # not text, or not the workflow's input schema: refused at start
+            return document_id  # not text, or not the workflow's input schema: never started
         else:  # straight to the workflow, as a script would: the workflow must hold as well
             self.journey.host.start_orchestration(
                 "workflow", {"workflow": "document-approval", "input": message},
@@ -187,6 +186,8 @@ class ApprovalJourney(RuleBasedStateMachine):
 
     @rule(document_id=documents)
     def resend(self, document_id: str) -> None:
+        if document_id not in self.tracked:
+            return
         message = self.tracked[document_id].message
         self.send(message)
         self.seen["resend"] += 1

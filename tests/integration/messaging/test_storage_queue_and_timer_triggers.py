@@ -53,24 +53,44 @@ def test_timespan_timer_ticks_on_the_virtual_clock(messaging_host: DevHost,
     assert ticks[1]["status"]["Last"] == ticks[0]["status"]["Next"]
 
 
+def _host_at(apps_dir: Path, tmp_path: Path, ledger: Ledger, at: datetime) -> DevHost:
+    """The messaging app on a virtual clock starting at ``at``, its state kept in tmp_path."""
+    return DevHost(apps_dir / "messaging_app", clock=VirtualClock(at),  # type: ignore[arg-type]
+                   data_dir=tmp_path / "data", settings={"MESSAGING_LEDGER": str(ledger.path)})
+
+
 def test_a_tick_missed_while_down_runs_once_at_start_as_past_due(
         apps_dir: Path, tmp_path: Path, ledger: Ledger) -> None:
-    settings = {"MESSAGING_LEDGER": str(ledger.path)}
-    data = tmp_path / "data"
-    with DevHost(apps_dir / "messaging_app", clock=VirtualClock(T0),  # type: ignore[arg-type]
-                 data_dir=data, settings=settings) as host:
+    with _host_at(apps_dir, tmp_path, ledger, T0) as host:
+        host.advance(seconds=330)
+    assert len(ledger.entries("monitored")) == 1  # 08:05:00
+    with _host_at(apps_dir, tmp_path, ledger, T0 + timedelta(hours=1)) as host:
+        host.wait_idle()
+        ticks = ledger.entries("monitored")
+        assert len(ticks) == 2  # eleven missed ticks, one run
+        assert ticks[1]["pastDue"] is True
+        assert ticks[1]["status"]["Last"].startswith("2026-06-01T08:05:00")
+        # As in the Functions host, Next is the first occurrence that was missed.
+        assert ticks[1]["status"]["Next"].startswith("2026-06-01T08:10:00")
+        host.advance(seconds=300)
+        assert [t["pastDue"] for t in ledger.entries("monitored")] == [False, True, False]
+
+
+def test_a_schedule_more_often_than_a_minute_is_not_monitored(
+        apps_dir: Path, tmp_path: Path, ledger: Ledger) -> None:
+    """The Functions host keeps no status for such schedules: no past-due run after a restart,
+    and a fresh run's first tick has no Last."""
+    with _host_at(apps_dir, tmp_path, ledger, T0) as host:
         host.advance(seconds=30)
     assert len(ledger.entries("timer")) == 1  # 08:00:20
-    later = T0 + timedelta(hours=1)
-    with DevHost(apps_dir / "messaging_app", clock=VirtualClock(later),  # type: ignore[arg-type]
-                 data_dir=data, settings=settings) as host:
+    with _host_at(apps_dir, tmp_path, ledger, T0 + timedelta(hours=1)) as host:
         host.wait_idle()
-        ticks = ledger.entries("timer")
-        assert len(ticks) == 2
-        assert ticks[1]["pastDue"] is True
-        assert ticks[1]["status"]["Last"].startswith("2026-06-01T08:00:20")
+        assert len(ledger.entries("timer")) == 1
         host.advance(seconds=20)
-        assert [t["pastDue"] for t in ledger.entries("timer")] == [False, True, False]
+        ticks = ledger.entries("timer")
+        assert [t["pastDue"] for t in ticks] == [False, False]
+        assert ticks[1]["status"]["Last"] == "0001-01-01T00:00:00"
+        assert ticks[1]["status"]["Next"].startswith("2026-06-01T09:00:20")
 
 
 def test_run_on_startup_fires_once_at_each_start(apps_dir: Path, tmp_path: Path,

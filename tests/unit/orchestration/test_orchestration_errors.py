@@ -420,3 +420,57 @@ def test_compensations_run_once(bench: Any) -> None:
     b = bench([definition], {"make": lambda x: x, "undo": lambda x: None})
     b.start("saga", {})
     assert len(b.calls("undo")) == 3
+
+
+class _Busy(Exception):
+    """A 429 as http_request reports it: the message ends with the wait the server asked."""
+
+
+_Busy.__name__ = "Http.TooManyRequests"
+
+
+class _Refused(Exception):
+    pass
+
+
+_Refused.__name__ = "Http.DestinationNotAllowed"
+
+
+def _answers(*failures: Exception) -> Any:
+    left = list(failures)
+
+    def activity(x: Any) -> Any:
+        if left:
+            raise left.pop(0)
+        return "done"
+
+    return activity
+
+
+def test_a_retry_waits_as_long_as_the_error_asks_up_to_max_interval(bench: Any) -> None:
+    retry = {"maxAttempts": 4, "interval": "PT2S", "backoffRate": 1.0, "maxInterval": "PT1M",
+             "errors": ["Http.TooManyRequests"]}
+    definition = workflow("r", {"Call": {"type": "task", "activity": "call", "end": True,
+                                         "resultPath": "$.state.r", "retry": retry}})
+    b = bench([definition], {"call": _answers(_Busy("answered 429 [retry-after 30s]"),
+                                              _Busy("answered 429"),
+                                              _Busy("answered 429 [retry-after 3600s]"))})
+    iid = b.start("r", {})
+    b.advance(minutes=5)
+    # 30 s as asked (more than the policy's 2 s); then the policy's 2 s; then the hour asked
+    # for, capped by maxInterval.
+    assert b.elapsed("call") == [0, 30, 32, 92]
+    assert b.status(iid).output == {"r": "done"}
+
+
+def test_a_refused_destination_is_never_retried_even_by_a_star(bench: Any) -> None:
+    definition = workflow("r", {"Call": {"type": "task", "activity": "call", "end": True,
+                                         "retry": {"maxAttempts": 5, "errors": ["*"]},
+                                         "catch": [{"errors": ["Http.DestinationNotAllowed"],
+                                                    "next": "Refused"}]},
+                                "Refused": {"type": "succeed", "output": "refused"}})
+    b = bench([definition], {"call": _answers(_Refused("10.0.0.1:80 is not allowed"))})
+    iid = b.start("r", {})
+    b.advance(minutes=5)
+    assert b.elapsed("call") == [0]
+    assert b.status(iid).output == "refused"

@@ -1,0 +1,48 @@
+"""Activities of the claim-approval workflow (``workflows/claim-approval.json``): check the
+claim against the auto-approve limit, record the payment, and reverse it (the compensation)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services import payments
+from services.claims import AutoApproveLimit, parse_claim
+
+from ._blueprint import Step, blueprint
+from ._keys import step_key
+
+
+@blueprint.activity_trigger(input_name="request")
+def validate_claim(request: Any) -> dict[str, Any]:
+    """The claim, normalised, and whether it approves by itself (``CLAIM_AUTO_APPROVE_LIMIT``).
+    A claim that cannot be decided raises ``ClaimInvalid`` naming the field."""
+    step = Step.of(request)
+    claim = parse_claim(step.data.get("claim"))
+    limit = AutoApproveLimit.parse(step.rt.settings.get("CLAIM_AUTO_APPROVE_LIMIT"))
+    return {**claim.to_json(), "autoApprove": limit.approves(claim), "limit": str(limit)}
+
+
+def _payment_id(step: Step) -> str:
+    return step_key(step.data, "payment")
+
+
+@blueprint.activity_trigger(input_name="payment")
+def record_payment(payment: Any) -> dict[str, Any]:
+    """Record the payment of an approved claim, once per instance and step."""
+    step = Step.of(payment)
+    claim = parse_claim(step.data.get("claim"))
+    return payments.record_payment(step.db, payment_id=_payment_id(step),
+                                   claim_id=claim.claim_id,
+                                   instance_id=step.text("instanceId"), payee=claim.claimant,
+                                   amount_minor=claim.amount_minor, currency=claim.currency,
+                                   now=step.at)
+
+
+@blueprint.activity_trigger(input_name="payment")
+def reverse_payment(payment: Any) -> dict[str, Any]:
+    """Compensation of ``record_payment``: reverse the step's payment (again: no change)."""
+    step = Step.of(payment)
+    reason = step.data.get("reason")
+    return payments.reverse_payment(
+        step.db, payment_id=_payment_id(step),
+        reason=reason if isinstance(reason, str) else "compensated", now=step.at)

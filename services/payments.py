@@ -1,0 +1,115 @@
+"""Payments of approved claims: recorded once per step, reversible, one live payment per claim.
+
+``record_payment`` is keyed by the workflow step that makes it (``derive_id(instance, step)``):
+a retried or re-run activity finds its payment and returns it (``duplicate``: true) instead of
+paying again; the same key with another amount is refused (``IdempotencyMismatch``). A filtered
+unique index allows one recorded payment per claim across instances, so a second workflow for
+the same claim fails with ``ClaimAlreadyPaid`` even when both run at once. ``reverse_payment``
+is the compensation: idempotent, and a no-op for a payment that was never made. A reversed
+payment is never made again under its key (``PaymentReversed``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, RowMapping
+from sqlalchemy.exc import IntegrityError
+
+from services import db
+from services._time import iso, utc
+from services.claims import MINOR_UNITS
+from services.errors import Conflict, IdempotencyMismatch, NotFound
+
+__all__ = ["ClaimAlreadyPaid", "PaymentReversed", "get_payment", "record_payment",
+           "reverse_payment"]
+
+
+class ClaimAlreadyPaid(Conflict):
+    """Another step (another instance) holds the claim's live payment."""
+
+    title = "Claim already paid"
+
+
+class PaymentReversed(Conflict):
+    """This step's payment was reversed; it is never made again under the same key (a late
+    duplicate of the step must not pay what the compensation took back)."""
+
+    title = "Payment reversed"
+
+
+def _json(row: RowMapping, duplicate: bool = False) -> dict[str, Any]:
+    places = MINOR_UNITS.get(row["currency"], 2)
+    amount = Decimal(row["amount_minor"]).scaleb(-places)
+    return {"paymentId": row["payment_id"], "claimId": row["claim_id"],
+            "payee": row["payee"], "amount": f"{amount:.{places}f}",
+            "amountMinor": row["amount_minor"], "currency": row["currency"],
+            "status": row["status"], "recordedAt": iso(row["recorded_at"]),
+            "reversedAt": iso(row["reversed_at"]) if row["reversed_at"] else None,
+            "duplicate": duplicate}
+
+
+def _row(conn: Connection, payment_id: str) -> RowMapping | None:
+    table = db.payments
+    return conn.execute(sa.select(table).where(
+        table.c.payment_id == payment_id)).mappings().first()
+
+
+def get_payment(engine: Engine, payment_id: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = _row(conn, payment_id)
+    if row is None:
+        raise NotFound(f"no payment {payment_id!r}")
+    return _json(row)
+
+
+def record_payment(engine: Engine, *, payment_id: str, claim_id: str, instance_id: str,
+                   payee: str, amount_minor: int, currency: str,
+                   now: datetime) -> dict[str, Any]:
+    """Record the payment under ``payment_id`` (the step's key), once."""
+    values = {"payment_id": payment_id, "claim_id": claim_id, "instance_id": instance_id,
+              "payee": payee, "amount_minor": amount_minor, "currency": currency,
+              "status": "recorded", "recorded_at": utc(now)}
+    try:
+        with engine.begin() as conn:
+            if _row(conn, payment_id) is None:
+                conn.execute(sa.insert(db.payments).values(**values))
+                return _json(_stored(conn, payment_id))
+    except IntegrityError:
+        pass  # a twin attempt inserted first, or the claim is paid elsewhere: look below
+    with engine.connect() as conn:
+        row = _row(conn, payment_id)
+        if row is None:
+            raise ClaimAlreadyPaid(f"claim {claim_id!r} already has a recorded payment from "
+                                   "another workflow")
+    same = (row["claim_id"], row["payee"], row["amount_minor"], row["currency"]) == (
+        claim_id, payee, amount_minor, currency)
+    if not same:
+        raise IdempotencyMismatch(f"payment {payment_id!r} was recorded with other values")
+    if row["status"] != "recorded":
+        raise PaymentReversed(f"payment {payment_id!r} of claim {claim_id!r} was reversed; "
+                              "start a new workflow to pay the claim again")
+    return _json(row, duplicate=True)
+
+
+def _stored(conn: Connection, payment_id: str) -> RowMapping:
+    row = _row(conn, payment_id)
+    assert row is not None  # just inserted in this transaction
+    return row
+
+
+def reverse_payment(engine: Engine, *, payment_id: str, reason: str,
+                    now: datetime) -> dict[str, Any]:
+    """Reverse a recorded payment; again, or for a payment never made, changes nothing."""
+    table = db.payments
+    with engine.begin() as conn:
+        conn.execute(sa.update(table).where(
+            table.c.payment_id == payment_id, table.c.status == "recorded").values(
+            status="reversed", reversed_at=utc(now), reversal_reason=reason[:2000]))
+        row = _row(conn, payment_id)
+    if row is None:
+        return {"paymentId": payment_id, "status": "absent"}
+    return _json(row)
