@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from azure.durable_functions.models.Task import TaskState
+from azure.durable_functions.models.utils.entity_utils import EntityId
 
 from . import events
 from .concurrency import run_concurrently
@@ -478,6 +479,49 @@ class Interpreter:
         self.write(state, data, result)
         return self.after(state)
 
+    def entity_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run | _Step:
+        """Call an entity operation and wait for its result, or signal it and go on.
+
+        Orchestrations talk to entities directly (``call_entity`` / ``signal_entity``): the
+        entity's operations are serialised by the platform, which is why a workflow reaches
+        an entity this way rather than through an activity."""
+        entity = EntityId(state["entity"], self.entity_key(name, state, data))
+        operation = state["operation"]
+        operation_input = self.evaluate(state.get("input"), data)
+        if state.get("signal"):
+            self.context.signal_entity(entity, operation, operation_input)
+            return self.after(state)
+        return self.call_entity(state, entity, operation, operation_input, data)
+
+    def call_entity(
+        self,
+        state: dict[str, Any],
+        entity: EntityId,
+        operation: str,
+        operation_input: Any,
+        data: dict[str, Any],
+    ) -> Run:
+        result = yield from self.with_retry(
+            lambda: self.context.call_entity(entity, operation, operation_input),
+            self.program.retry(state.get("retry")),
+            state.get("timeout"),
+        )
+        self.write(state, data, result)
+        return self.after(state)
+
+    def entity_key(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> str:
+        if "key" in state:
+            key: Any = state["key"]
+        else:
+            key = compile_expression(state["key.$"]).evaluate(data, self.clock)
+        if not isinstance(key, str) or not key:
+            raise WorkflowError(
+                EXPRESSION_FAILED,
+                f"state {name}: the entity key must be a non-empty string, got "
+                f"{type(key).__name__} {str(key)[:40]!r}",
+            )
+        return key
+
     def compensate_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         report = yield from self.compensate()
         data["system"]["compensation"] = report
@@ -511,6 +555,7 @@ class Interpreter:
         "parallel": parallel_state,
         "map": map_state,
         "subworkflow": subworkflow_state,
+        "entity": entity_state,
         "compensate": compensate_state,
         "succeed": succeed_state,
         "fail": fail_state,

@@ -29,9 +29,11 @@ class Flaky(Exception):
     """A transient error for retry tests."""
 
 
-def blueprint_app() -> Any:
+def blueprint_app(*blueprints: Any) -> Any:
     app = df.DFApp()
     app.register_functions(orchestration.blueprint)
+    for blueprint in blueprints:
+        app.register_functions(blueprint)
     return app
 
 
@@ -44,6 +46,7 @@ class Bench:
         setenv: Callable[[str, str], None],
         definitions: list[dict[str, Any]],
         activities: dict[str, Callable[[Any], Any]],
+        blueprints: tuple[Any, ...] = (),
     ):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +55,7 @@ class Bench:
         setenv("WORKFLOWS_PATH", str(folder))
         setenv("AzureWebJobsStorage", "")
         setenv("DOCUMENTS_STORAGE", "")
-        self.host = SimulatedHost.from_app(blueprint_app(), activities)
+        self.host = SimulatedHost.from_app(blueprint_app(*blueprints), activities)
 
     def write(self, definition: dict[str, Any]) -> Path:
         path = self.folder / f"{definition['name']}-{definition['version']}.json"
