@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Blob container of workflow definitions (<name>/<version>.json)."),
     Setting("AZURE_CLIENT_ID", None,
             "Client id of the user-assigned managed identity (azure-identity reads it)."),
+    Setting("DEVICE_EVENTS_LIMIT", "1000",
+            "Most events the device entity holds; beyond it the oldest are dropped (counted)."),
+    Setting("DEVICE_BATCH_SIZE", "50",
+            "Events that close a device's batch window before its time is up."),
+    Setting("DEVICE_BATCH_WINDOW", "PT5M",
+            "How long a device's batch window stays open (ISO 8601), fixed when it opens."),
 )
 
 

@@ -6,8 +6,8 @@ its JSON shape in, actions out):
 * :func:`check_replay` replays a recorded history and reports every place where the code now
   schedules something else than the history recorded (the extension's non-determinism check,
   made strict: activity names, timer fire times, sub-orchestration ids, entity operations) and
-  whether the outcome is still the same. Recorded histories under ``tests/fixtures/histories`` are checked
-  this way in CI, as Temporal's ``Replayer`` does.
+  whether the outcome is still the same. Recorded histories under ``tests/fixtures/histories``
+  are checked this way in CI, as Temporal's ``Replayer`` does.
 * :class:`SimulatedHost` runs orchestrations episode by episode with in-process activities and
   entities, a virtual clock and external events, recording the history as the extension
   would. It is the interpreter's test bench below devhost.

@@ -54,6 +54,11 @@ param approvalPolicyFile string = 'examples/approval-policy.json'
 param workflowsPath string = 'workflows'
 param definitionsContainer string = 'workflow-definitions'
 
+@description('Device events: most events one device entity holds, batch size and window.')
+param deviceEventsLimit int = 1000
+param deviceBatchSize int = 50
+param deviceBatchWindow string = 'PT5M'
+
 @description('IPv4 addresses allowed to call the app; empty allows everyone.')
 param allowedIpAddresses array = []
 
@@ -108,6 +113,9 @@ var commonSettings = {
   APPROVAL_POLICY_FILE: approvalPolicyFile
   WORKFLOWS_PATH: workflowsPath
   WORKFLOW_DEFINITIONS_CONTAINER: definitionsContainer
+  DEVICE_EVENTS_LIMIT: string(deviceEventsLimit)
+  DEVICE_BATCH_SIZE: string(deviceBatchSize)
+  DEVICE_BATCH_WINDOW: deviceBatchWindow
 }
 
 // host.json names the `azureManaged` provider and this connection setting.
