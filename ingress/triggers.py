@@ -24,6 +24,6 @@ async def schema_change_received(msg: func.ServiceBusMessage,
     """Start, ignore or quarantine; an exception (a transient failure) means redelivery."""
     current = runtime()
     await accept_schema_change(
-        ReceivedMessage(msg.message_id, msg.get_body(), msg.delivery_count or 1),
+        ReceivedMessage(msg.message_id, msg.get_body(), msg.delivery_count or 1, queue=QUEUE),
         engine=current.adapters.database, databases=current.adapters.sources,
         client=client, now=datetime.now(UTC))
