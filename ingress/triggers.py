@@ -1,5 +1,6 @@
-"""The Service Bus trigger on ``schema-changes``: read the message, hand it to
-``schema_changes.accept_schema_change`` with this process's database and source list."""
+"""The Service Bus triggers: ``schema-changes`` (``schema_changes.accept_schema_change``) and
+the session-enabled ``device-events`` (``device_events.accept_device_event``). Each reads the
+message and hands it over with this process's database."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, datetime
 import azure.durable_functions as df
 import azure.functions as func
 
+from ingress import device_events
 from ingress.schema_changes import QUEUE, ReceivedMessage, accept_schema_change
 from runtime import runtime
 
@@ -27,3 +29,17 @@ async def schema_change_received(msg: func.ServiceBusMessage,
         ReceivedMessage(msg.message_id, msg.get_body(), msg.delivery_count or 1, queue=QUEUE),
         engine=current.adapters.database, databases=current.adapters.sources,
         client=client, now=datetime.now(UTC))
+
+
+@blueprint.service_bus_queue_trigger(arg_name="msg", queue_name=device_events.QUEUE,
+                                     connection="ServiceBusConnection",
+                                     is_sessions_enabled=True)
+@blueprint.durable_client_input(client_name="client")
+async def device_event_received(msg: func.ServiceBusMessage,
+                                client: df.DurableOrchestrationClient) -> None:
+    """Record, then route or start; an exception (a transient failure) means redelivery."""
+    await device_events.accept_device_event(
+        ReceivedMessage(msg.message_id, msg.get_body(), msg.delivery_count or 1,
+                        queue=device_events.QUEUE, session_id=msg.session_id,
+                        enqueued_at=msg.enqueued_time_utc),
+        engine=runtime().adapters.database, client=client, now=datetime.now(UTC))
