@@ -369,6 +369,8 @@ class Interpreter:
             yield self.context.create_timer(fire_at)
             return self.after(state)
         event = state["event"]
+        if "count" in state or "count.$" in state:
+            return (yield from self.wait_for_events(name, state, data))
         wait = self.context.wait_for_external_event(event)
         if "timeout" not in state:
             self.publish(name, waiting_for=event)
@@ -391,6 +393,49 @@ class Interpreter:
         self.publish(name)
         self.write(state, data, payload)
         return self.after(state)
+
+    def wait_for_events(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        """Wait for ``count`` events of one name, or until the deadline: the result is the list
+        of their payloads in arrival order (fewer when the deadline came first).
+
+        All ``count`` waits are opened at once, so a host can deliver every event that has
+        arrived in one episode instead of one episode per event."""
+        event = state["event"]
+        count = self.event_count(name, state, data)
+        waits = [self.context.wait_for_external_event(event) for _ in range(count)]
+        together = self.context.task_all(waits)
+        if "timeout" not in state:
+            self.publish(name, waiting_for=event)
+            yield together
+            timed_out = False
+        else:
+            deadline = self.deadline(state["timeout"], data)
+            self.publish(name, waiting_for=event, deadline=format_timestamp(deadline))
+            timer = self.context.create_timer(deadline)
+            timed_out = (yield self.context.task_any([together, timer])) is timer
+            if timed_out:
+                for wait in waits:
+                    if not wait.is_completed:
+                        events.forget_wait(self.context, event, wait)
+            else:
+                _cancel(timer)
+        self.publish(name)
+        self.write(state, data, [wait.result for wait in waits if wait.is_completed])
+        if timed_out and "timeoutNext" in state:
+            return _Next(state["timeoutNext"])
+        return self.after(state)
+
+    def event_count(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> int:
+        if "count" in state:
+            count: Any = state["count"]
+        else:
+            count = compile_expression(state["count.$"]).evaluate(data, self.clock)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise WorkflowError(
+                EXPRESSION_FAILED,
+                f"state {name}: count must be a whole number of at least 1, got {count!r}",
+            )
+        return count
 
     def choice_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> _Step:
         for choice in state["choices"]:

@@ -345,8 +345,15 @@ class SimulatedHost:
         return instance_id
 
     def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
+        self.raise_events(instance_id, name, [payload])
+
+    def raise_events(self, instance_id: str, name: str, payloads: list[Any]) -> None:
+        """Raise several events that the instance then receives in one episode."""
         instance = self.instances[instance_id]
-        instance.inbox.append(event(EVENT_RAISED, self.clock, Name=name, Input=json.dumps(payload)))
+        for payload in payloads:
+            instance.inbox.append(
+                event(EVENT_RAISED, self.clock, Name=name, Input=json.dumps(payload))
+            )
         self.run_until_idle()
 
     def advance(self, delta: timedelta) -> None:

@@ -296,7 +296,7 @@ class _Semantics:
                 self.result_path(
                     catcher["resultPath"], _join(pointer, "catch", index, "resultPath")
                 )
-        for key in ("duration.$", "until.$", "cause.$", "error.$"):
+        for key in ("duration.$", "until.$", "cause.$", "error.$", "count.$"):
             if key in state:
                 self.expression(state[key], _join(pointer, key))
         if kind == "task":

@@ -83,6 +83,10 @@ class Bench:
     def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
         self.host.raise_event(instance_id, name, payload)
 
+    def raise_events(self, instance_id: str, name: str, payloads: list[Any]) -> None:
+        """Several events the instance receives in one episode."""
+        self.host.raise_events(instance_id, name, payloads)
+
     def calls(self, name: str) -> list[tuple[Any, Any]]:
         """(time, input) of every call of activity ``name``, in order."""
         return [(at, data) for at, called, data in self.host.calls if called == name]
