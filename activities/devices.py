@@ -37,12 +37,17 @@ def _at(data: Mapping[str, Any]) -> datetime:
 
 @blueprint.activity_trigger(input_name="request")
 def open_device_window(request: Any) -> dict[str, Any]:
-    """The window's batch size and its closing time (``at`` + DEVICE_BATCH_WINDOW), read from
-    the settings once, when the window opens."""
+    """The window's batch size, how many more events it awaits (beyond ``received``, the ones
+    counted already) and its closing time (``at`` + DEVICE_BATCH_WINDOW): the settings are read
+    once, when the window opens."""
     data = _input(request)
     current = device_settings(runtime().settings)
     opens = parse_timestamp(data.get("at"), "at")
+    received = data.get("received", 0)
+    if not isinstance(received, int) or isinstance(received, bool) or received < 0:
+        raise InvalidInput("received", "expected a whole number, 0 or more")
     return {"deviceId": _text(data, "deviceId"), "batchSize": current.batch_size,
+            "awaiting": max(0, current.batch_size - received),
             "window": current.batch_window, "opensAt": iso(opens),
             "closesAt": iso(opens + current.batch_window_length)}
 

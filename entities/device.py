@@ -6,6 +6,7 @@ Operations (see ``device_log`` for the rules):
 operation          input                          result
 =================  =============================  ===============================================
 ``record_event``   the event, with ``receivedAt``  ``{"recorded", "duplicate", "held"}``
+``record_events``  a list of such events           ``{"recorded", "duplicates", "held"}``
 ``get_events``     ``null`` or ``{"limit": n}``    the held events, oldest first
 ``get_state``      none                           the state (events and counters)
 ``clear``          ``null`` or ``{"upTo": id}``    ``{"cleared", "remaining"}``
@@ -28,7 +29,7 @@ from services.devices import device_settings
 
 __all__ = ["OPERATIONS", "device"]
 
-OPERATIONS = ("record_event", "get_events", "get_state", "clear", "delete")
+OPERATIONS = ("record_event", "record_events", "get_events", "get_state", "clear", "delete")
 
 
 class UnknownOperation(ValueError):
@@ -54,6 +55,17 @@ def device(context: df.DurableEntityContext) -> None:
         context.set_state(recorded.state)
         context.set_result({"recorded": not recorded.duplicate,
                             "duplicate": recorded.duplicate,
+                            "held": len(recorded.state["events"])})
+    elif operation == "record_events":
+        # Several events of one session that arrived together: record_event for each, in
+        # order, in one operation (the state is copied once, not once per event).
+        limit = device_settings(settings.load()).events_limit
+        if not isinstance(value, list):
+            raise device_log.DeviceInputInvalid("record_events", "(input)",
+                                                "expected a list of events")
+        recorded = device_log.record_events(state, value, limit)
+        context.set_state(recorded.state)
+        context.set_result({"recorded": recorded.recorded, "duplicates": recorded.duplicates,
                             "held": len(recorded.state["events"])})
     elif operation == "get_events":
         context.set_result(device_log.events(state, value))

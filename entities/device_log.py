@@ -26,6 +26,7 @@ __all__ = [
     "new_state",
     "public_state",
     "record_event",
+    "record_events",
 ]
 
 EVENT_FIELDS = ("eventId", "type", "occurredAt", "receivedAt", "data")
@@ -92,6 +93,28 @@ def record_event(state: Mapping[str, Any], value: Any, limit: int) -> Recorded:
         "lastActivity": event["receivedAt"],
         "recentEventIds": _remember(state["recentEventIds"], dropped_ids, limit),
     }, duplicate=False)
+
+
+@dataclass(frozen=True)
+class RecordedMany:
+    """What ``record_events`` did: the new state, how many were new and how many known."""
+
+    state: dict[str, Any]
+    recorded: int
+    duplicates: int
+
+
+def record_events(state: Mapping[str, Any], values: list[Any], limit: int) -> RecordedMany:
+    """``record_event`` for each event, in order (one operation for events that arrived
+    together); every event is checked before any is recorded."""
+    for value in values:
+        _event(value)
+    current = dict(state)
+    recorded = 0
+    for value in values:
+        step = record_event(current, value, limit)
+        current, recorded = step.state, recorded + (not step.duplicate)
+    return RecordedMany(current, recorded=recorded, duplicates=len(values) - recorded)
 
 
 def events(state: Mapping[str, Any], value: Any) -> list[dict[str, Any]]:

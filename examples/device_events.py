@@ -59,16 +59,17 @@ class Sender:
         self._address = (parsed.hostname or "127.0.0.1", parsed.port or 80, timeout)
         self._connection: http.client.HTTPConnection | None = None
 
-    def send(self, body: Any, *, session_id: str | None = None,
-             message_id: str | None = None) -> tuple[int, str]:
+    def send(self, body: Any, *, session_id: str | None = None, message_id: str | None = None,
+             scheduled: str | None = None) -> tuple[int, str]:
         """Send ``body`` (bytes or str as is, else as JSON); for an event the session id is
-        its ``deviceId`` unless given. Returns the answer's status and text."""
+        its ``deviceId`` unless given; ``scheduled``: an ISO time it becomes receivable at.
+        Returns the answer's status and text."""
         if isinstance(body, dict) and session_id is None:
             session_id = body.get("deviceId")
         data = body if isinstance(body, bytes) else (
             body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8"))
-        params = {k: v for k, v in (("sessionId", session_id), ("messageId", message_id))
-                  if v is not None}
+        params = {k: v for k, v in (("sessionId", session_id), ("messageId", message_id),
+                                    ("scheduledEnqueueTime", scheduled)) if v is not None}
         path = f"/admin/devhost/queues/{self.queue}/messages?{urllib.parse.urlencode(params)}"
         connection = self._connect()
         try:

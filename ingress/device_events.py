@@ -10,6 +10,10 @@ then, if the workflow is Pending, Running or Suspended, raise the event ``device
 otherwise start the workflow ``device-events`` with the event as its input. The entity is
 signalled first so that whatever the workflow reads from it already holds this event.
 
+The trigger receives the messages of one session in batches (``maxMessageBatchSize``): their
+events are recorded with one ``record_events`` signal (``record_event`` applied to each, in
+order), the status is read once, and the ``deviceEvent`` raises go out together.
+
 A message that can never succeed is quarantined with a reason code and completed:
 ``MalformedJson`` (not UTF-8 JSON), ``SchemaValidationFailed`` (not a device event; every
 field named) and ``SessionMismatch`` (its session id is not its ``deviceId``). Anything else
@@ -23,8 +27,10 @@ event (its input's ``eventId``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -56,6 +62,7 @@ __all__ = [
     "DeviceClient",
     "DeviceEvent",
     "accept_device_event",
+    "accept_device_events",
     "parse_device_event",
 ]
 
@@ -70,6 +77,8 @@ SCHEMA_FILE = Path(__file__).with_name("device-event.schema.json")
 # Service Bus Standard carries at most 256 KiB; one event's readings are far smaller, and the
 # entity holds up to DEVICE_EVENTS_LIMIT of them in its state.
 DATA_LIMIT_BYTES = 64 * 1024
+# Events recorded with one entity signal when a batch of one session arrives together.
+RECORD_CHUNK = 100
 REASONS = {
     "MalformedJson": "the body is not JSON (or not UTF-8, or nested too deeply)",
     "SchemaValidationFailed": "the message is not a device event (each field is named)",
@@ -163,40 +172,85 @@ def parse_device_event(body: bytes) -> DeviceEvent:
 
 async def accept_device_event(message: ReceivedMessage, *, engine: Engine,
                               client: DeviceClient, now: datetime) -> Outcome:
-    """Record the event in its device's entity and route or start its workflow; quarantine a
-    message that can never succeed. ``now`` stands in when the broker gave no enqueued time."""
-    try:
-        event = parse_device_event(message.body)
-        if message.session_id != event.device_id:
-            raise BadMessage("SessionMismatch", {
-                "field": "deviceId",
-                "message": f"deviceId: expected the message's session id "
-                           f"{message.session_id!r}, got {event.device_id!r}",
-                "sessionId": message.session_id})
-    except BadMessage as bad:
-        return quarantine(engine, message, bad, now)
-    received = event.received(message.enqueued_at or now)
-    device = event.device_id
-    await client.signal_entity(df.EntityId(ENTITY, device), "record_event", received)
+    """One message: see :func:`accept_device_events`."""
+    [outcome] = await accept_device_events([message], engine=engine, client=client, now=now)
+    return outcome
+
+
+async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: Engine,
+                               client: DeviceClient, now: datetime) -> list[Outcome]:
+    """Messages of one session, in order: quarantine those that can never succeed, record the
+    others in the device's entity, then route them to its run or start one. ``now`` stands in
+    when the broker gave no enqueued time. One outcome per message, in order."""
+    outcomes: dict[int, Outcome] = {}
+    valid: list[tuple[int, ReceivedMessage, dict[str, Any]]] = []
+    for index, message in enumerate(messages):
+        try:
+            event = parse_device_event(message.body)
+            if message.session_id != event.device_id:
+                raise BadMessage("SessionMismatch", {
+                    "field": "deviceId",
+                    "message": f"deviceId: expected the message's session id "
+                               f"{message.session_id!r}, got {event.device_id!r}",
+                    "sessionId": message.session_id})
+        except BadMessage as bad:
+            outcomes[index] = quarantine(engine, message, bad, now)
+            continue
+        valid.append((index, message, event.received(message.enqueued_at or now)))
+    if valid:
+        routed = await _record_and_route(client, [event for _, _, event in valid])
+        for (index, message, event), action in zip(valid, routed, strict=True):
+            log.info("device event %s (%s): %s, device %s", event["eventId"], message.key,
+                     action, event["deviceId"])
+            outcomes[index] = Outcome(action, message.key, event["deviceId"])
+    return [outcomes[index] for index in range(len(messages))]
+
+
+async def _record_and_route(client: DeviceClient, events: list[dict[str, Any]]) -> list[str]:
+    """Record the events of one device (in order), then raise each on the device's run, or
+    start a run with the first; returns what was done with each."""
+    device = events[0]["deviceId"]
+    entity = df.EntityId(ENTITY, device)
+    for start in range(0, len(events), RECORD_CHUNK):
+        chunk = events[start:start + RECORD_CHUNK]
+        if len(chunk) == 1:
+            await client.signal_entity(entity, "record_event", chunk[0])
+        else:
+            await client.signal_entity(entity, "record_events", chunk)
     status = await client.get_status(device, show_input=True)
     if runtime_status(status) in ACTIVE_STATUSES:
-        try:
-            await client.raise_event(device, EVENT_NAME, received)
-        except Exception:
-            # 410: the run ended between our look and the event; anything else is transient.
-            status = await client.get_status(device, show_input=True)
-            if runtime_status(status) in ACTIVE_STATUSES:
-                raise
-        else:
-            log.info("device event %s (%s): routed to %s", event.event_id, message.key, device)
-            return Outcome("routed", message.key, device)
-    if _started_by(status) == event.event_id:
-        log.info("device event %s (%s): already started %s; nothing more to do",
-                 event.event_id, message.key, device)
-        return Outcome("already-started", message.key, device)
-    await client.start_new(ORCHESTRATOR, device, {"workflow": WORKFLOW, "input": received})
-    log.info("device event %s (%s): started workflow %s", event.event_id, message.key, device)
-    return Outcome("started", message.key, device)
+        failed = await _raise_each(client, device, events)
+        if not failed:
+            return ["routed"] * len(events)
+        # 410: the run ended between our look and the events; anything else is transient.
+        status = await client.get_status(device, show_input=True)
+        if runtime_status(status) in ACTIVE_STATUSES:
+            raise failed[0]
+    first = events[0]
+    if _started_by(status) == first["eventId"]:
+        # This delivery started the run before (a redelivery): the entity holds the events.
+        return ["already-started"] * len(events)
+    await client.start_new(ORCHESTRATOR, device, {"workflow": WORKFLOW, "input": first})
+    failed = await _raise_each(client, device, events[1:])
+    if failed:
+        raise failed[0]
+    return ["started"] + ["routed"] * (len(events) - 1)
+
+
+async def _raise_each(client: DeviceClient, device: str,
+                      events: list[dict[str, Any]]) -> list[BaseException]:
+    """Raise ``deviceEvent`` for each event at once (their order does not matter: the run
+    counts them, the entity orders them); returns the failures."""
+    results = await asyncio.gather(*(client.raise_event(device, EVENT_NAME, _notice(event))
+                                     for event in events), return_exceptions=True)
+    return [r for r in results if isinstance(r, BaseException)]
+
+
+def _notice(event: dict[str, Any]) -> dict[str, Any]:
+    """What a routed ``deviceEvent`` carries: the event without its data, which the entity
+    holds (the run's history stays small)."""
+    return {name: event[name] for name in ("eventId", "deviceId", "type", "occurredAt",
+                                           "receivedAt")}
 
 
 def _started_by(status: Any) -> str | None:

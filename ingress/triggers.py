@@ -31,15 +31,17 @@ async def schema_change_received(msg: func.ServiceBusMessage,
         client=client, now=datetime.now(UTC))
 
 
-@blueprint.service_bus_queue_trigger(arg_name="msg", queue_name=device_events.QUEUE,
+@blueprint.service_bus_queue_trigger(arg_name="msgs", queue_name=device_events.QUEUE,
                                      connection="ServiceBusConnection",
-                                     is_sessions_enabled=True)
+                                     is_sessions_enabled=True,
+                                     cardinality=func.Cardinality.MANY)
 @blueprint.durable_client_input(client_name="client")
-async def device_event_received(msg: func.ServiceBusMessage,
-                                client: df.DurableOrchestrationClient) -> None:
-    """Record, then route or start; an exception (a transient failure) means redelivery."""
-    await device_events.accept_device_event(
-        ReceivedMessage(msg.message_id, msg.get_body(), msg.delivery_count or 1,
-                        queue=device_events.QUEUE, session_id=msg.session_id,
-                        enqueued_at=msg.enqueued_time_utc),
+async def device_events_received(msgs: list[func.ServiceBusMessage],
+                                 client: df.DurableOrchestrationClient) -> None:
+    """One session's messages, in order: record, then route or start; an exception (a
+    transient failure) means the batch is delivered again."""
+    await device_events.accept_device_events(
+        [ReceivedMessage(m.message_id, m.get_body(), m.delivery_count or 1,
+                         queue=device_events.QUEUE, session_id=m.session_id,
+                         enqueued_at=m.enqueued_time_utc) for m in msgs],
         engine=runtime().adapters.database, client=client, now=datetime.now(UTC))

@@ -41,6 +41,9 @@ __all__ = ["EXPRESSION_FAILED", "ORCHESTRATOR_NAME", "Interpreter"]
 
 ORCHESTRATOR_NAME = "workflow"
 EXPRESSION_FAILED = "Expression.Failed"
+# A wait for ``count`` events opens at most this many event waits at a time (see
+# ``wait_for_events``).
+WAITS_AT_ONCE = 100
 
 Run = Generator[Any, Any, Any]
 
@@ -398,29 +401,38 @@ class Interpreter:
         """Wait for ``count`` events of one name, or until the deadline: the result is the list
         of their payloads in arrival order (fewer when the deadline came first).
 
-        All ``count`` waits are opened at once, so a host can deliver every event that has
-        arrived in one episode instead of one episode per event."""
+        Up to ``WAITS_AT_ONCE`` waits are open at a time, so a host can deliver the events
+        that have arrived together in one episode instead of one episode per event, while a
+        large count does not make every replay open thousands of waits."""
         event = state["event"]
-        count = self.event_count(name, state, data)
-        waits = [self.context.wait_for_external_event(event) for _ in range(count)]
-        together = self.context.task_all(waits)
-        if "timeout" not in state:
-            self.publish(name, waiting_for=event)
-            yield together
-            timed_out = False
-        else:
+        remaining = self.event_count(name, state, data)
+        timer = None
+        if "timeout" in state:
             deadline = self.deadline(state["timeout"], data)
             self.publish(name, waiting_for=event, deadline=format_timestamp(deadline))
             timer = self.context.create_timer(deadline)
-            timed_out = (yield self.context.task_any([together, timer])) is timer
-            if timed_out:
-                for wait in waits:
-                    if not wait.is_completed:
-                        events.forget_wait(self.context, event, wait)
+        else:
+            self.publish(name, waiting_for=event)
+        payloads: list[Any] = []
+        timed_out = False
+        while remaining and not timed_out:
+            waits = [self.context.wait_for_external_event(event)
+                     for _ in range(min(remaining, WAITS_AT_ONCE))]
+            together = self.context.task_all(waits)
+            if timer is None:
+                yield together
             else:
-                _cancel(timer)
+                timed_out = (yield self.context.task_any([together, timer])) is timer
+            for wait in waits:
+                if wait.is_completed:
+                    payloads.append(wait.result)
+                else:
+                    events.forget_wait(self.context, event, wait)
+            remaining -= len(waits)
+        if timer is not None and not timed_out:
+            _cancel(timer)
         self.publish(name)
-        self.write(state, data, [wait.result for wait in waits if wait.is_completed])
+        self.write(state, data, payloads)
         if timed_out and "timeoutNext" in state:
             return _Next(state["timeoutNext"])
         return self.after(state)

@@ -88,5 +88,6 @@ def test_device_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check("remove_device_events", {"deviceId": "d", "batchId": "b"},
           remove_batch(engine, device_id="d", batch_id="b"))
     check("open_device_window", {"deviceId": "d", "at": "2026-01-05T09:00:00Z"},
-          {"deviceId": "d", "batchSize": 50, "window": "PT5M", "opensAt": "2026-01-05T09:00:00Z",
+          {"deviceId": "d", "batchSize": 50, "awaiting": 49, "window": "PT5M",
+           "opensAt": "2026-01-05T09:00:00Z",
            "closesAt": "2026-01-05T09:05:00Z"})

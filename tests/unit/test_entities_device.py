@@ -177,3 +177,29 @@ def _app() -> Any:
     app = df.DFApp()
     app.register_functions(entities.blueprint)
     return app
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from("abcdefg"), max_size=12),
+       st.lists(st.sampled_from("abcdefghij"), max_size=12), st.integers(1, 5))
+def test_record_events_is_record_event_for_each(before: list[str], batch: list[str],
+                                                limit: int) -> None:
+    state = device_log.new_state("d")
+    for n, event_id in enumerate(before):
+        state = device_log.record_event(state, event(event_id, n), limit).state
+    one_by_one = state
+    for n, event_id in enumerate(batch):
+        one_by_one = device_log.record_event(one_by_one, event(event_id, n), limit).state
+    together = device_log.record_events(state, [event(i, n) for n, i in enumerate(batch)], limit)
+    assert together.state == one_by_one
+    assert together.recorded + together.duplicates == len(batch)
+
+
+def test_record_events_checks_every_event_before_recording_any(host: SimulatedHost) -> None:
+    with pytest.raises(RuntimeError, match=r"^Device\.InputInvalid: record_event: eventId"):
+        op(host, "record_events", [event("a"), {"eventId": ""}])
+    assert host.entity_state("device", "dev-1") is None
+    assert op(host, "record_events", [event("a"), event("b"), event("a")]) == {
+        "recorded": 2, "duplicates": 1, "held": 2}
+    with pytest.raises(RuntimeError, match=r"^Device\.InputInvalid: record_events"):
+        op(host, "record_events", {"not": "a list"})

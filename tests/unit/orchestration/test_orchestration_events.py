@@ -234,3 +234,17 @@ def test_count_is_validated_with_its_wait() -> None:
     assert "schema.violation" in codes({"event": "e", "count": 0})
     assert "path.invalid" in codes({"event": "e", "count.$": "$.[",
                                     "timeout": {"duration": "PT1M"}})
+
+
+def test_a_count_beyond_the_waits_open_at_once_still_gets_every_event_in_order(
+        bench: Any) -> None:
+    from orchestration.interpreter import WAITS_AT_ONCE
+
+    total = WAITS_AT_ONCE * 2 + 50
+    b = bench([batch(total, timeout={"duration": "PT1H"}, timeoutNext="Late")])
+    iid = b.start("batch", {})
+    b.raise_events(iid, "reading", list(range(0, 150)))
+    b.raise_events(iid, "reading", list(range(150, total - 10)))
+    assert b.status(iid).status == "Running"
+    b.advance(minutes=60)
+    assert b.status(iid).output == {"got": list(range(total - 10)), "late": "late"}
