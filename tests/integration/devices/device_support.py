@@ -106,6 +106,7 @@ def running_app(folder: Path, **overrides: str) -> Iterator[DeviceApp]:
     try:
         with DevHost(ROOT, clock="virtual", data_dir=folder / "devhost",
                      settings=app_settings(folder, **overrides)) as host:
+            runtime.runtime()  # the app's tables exist before a test looks at them
             sender = Sender(host.base_url)
             try:
                 yield DeviceApp(host, folder, sender)
