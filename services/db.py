@@ -227,6 +227,28 @@ quarantined_messages = sa.Table(
     sa.Column("quarantined_at", UtcDateTime, nullable=False, index=True),
 )
 
+# --- dead letters (services.dead_letters): what Service Bus gave up on, beside the quarantine -
+
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("dead_letter_id", sa.Unicode(_ID), primary_key=True),  # queue + sequence number
+    sa.Column("source", sa.Unicode(_NAME), nullable=False, index=True),
+    sa.Column("message_id", sa.Unicode(_OBJECT), nullable=False),
+    sa.Column("sequence_number", sa.BigInteger, nullable=True),
+    sa.Column("session_id", sa.Unicode(_OBJECT), nullable=True),
+    sa.Column("correlation_id", sa.Unicode(_OBJECT), nullable=True),
+    sa.Column("reason", sa.Unicode(_NAME), nullable=False),
+    sa.Column("description", sa.UnicodeText, nullable=False),
+    sa.Column("delivery_count", sa.Integer, nullable=False),
+    sa.Column("enqueued_at", UtcDateTime, nullable=True),
+    sa.Column("recorded_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("body", sa.UnicodeText, nullable=False),
+    sa.Column("body_encoding", sa.Unicode(10), nullable=False),  # utf-8 | base64
+    sa.Column("properties", JsonText, nullable=False),
+    sa.Column("resubmitted_at", UtcDateTime, nullable=True),
+    sa.Column("resubmit_outcome", JsonText, nullable=True),
+)
+
 # --- documents: where each document stands ---------------------------------------------------
 
 documents = sa.Table(
