@@ -9,7 +9,9 @@ treats every lock of a dead instance as expired: the message comes back, its del
 
 Every queue and subscription has its dead-letter sub-queue at ``<path>/$deadletterqueue``, which
 receives like any entity (peek-lock, complete, abandon), as in Service Bus: it has no sessions,
-no time to live and no dead-lettering of its own, so an abandoned dead letter just comes back.
+no time to live and no dead-lettering of its own, and a dead letter keeps its delivery count.
+An abandoned dead letter comes back after the entity's lock duration (not at once, as Service
+Bus does), so that a dead-letter processor that keeps failing does not spin.
 
 All times come from the host clock (virtual or real) as passed to the constructor.
 """
@@ -276,11 +278,12 @@ class ServiceBusBroker:
                 if not dead and stale_lock is not None and deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)  # its lock ran out on the last delivery
                     continue
+                # A dead letter keeps the delivery count it was dead-lettered with.
                 self.db.execute(
                     "UPDATE sb_message SET lock_token = ?, locked_until = ?, lock_owner = ?,"
-                    " delivery_count = delivery_count + 1 WHERE seq = ?",
+                    " delivery_count = delivery_count + ? WHERE seq = ?",
                     (uuid.uuid4().hex, now + props.lock_duration.total_seconds(), self.owner,
-                     seq))
+                     int(not dead), seq))
                 taken.append(seq)
             return self._load(taken)
 
@@ -366,7 +369,14 @@ class ServiceBusBroker:
             for seq, entity, deliveries, dead in rows:
                 props = self.properties(entity)
                 entities.add(entity)
-                if not dead and deliveries >= props.max_delivery_count:
+                if dead:
+                    # Service Bus offers an abandoned dead letter again at once; a dead-letter
+                    # processor that keeps failing would spin, so it waits a lock duration.
+                    self.db.execute(
+                        "UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
+                        " lock_owner = NULL, visible_at = ? WHERE seq = ?",
+                        (self.now() + props.lock_duration.total_seconds(), seq))
+                elif deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)
                 else:
                     self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"

@@ -244,18 +244,22 @@ def dead_letter(broker: ServiceBusBroker, entity: str, text: str, **kwargs: obje
         broker.abandon([got[0].lock_token or ""])
 
 
-def test_the_dead_letter_queue_receives_with_peek_lock(broker: ServiceBusBroker) -> None:
+def test_the_dead_letter_queue_receives_with_peek_lock(broker: ServiceBusBroker,
+                                                       clock: StepClock) -> None:
     dead_letter(broker, "orders", "poison", message_id="bad", correlation_id="c-7")
     dlq = dead_letter_path("orders")
     assert broker.has_ready(dlq)
     [got] = broker.receive(dlq)
     assert (got.message_id, got.dead_letter_reason, got.delivery_count) == (
-        "bad", "MaxDeliveryCountExceeded", 4)
+        "bad", "MaxDeliveryCountExceeded", 3)  # the count it was dead-lettered with
     assert got.properties["correlation_id"] == "c-7"
     assert broker.receive(dlq) == []  # locked
-    broker.abandon([got.lock_token or ""])  # an abandoned dead letter just comes back
+    broker.abandon([got.lock_token or ""])  # back in the dead-letter queue, a lock later
+    assert broker.receive(dlq) == []
+    assert broker.counts("orders")["deadLetter"] == 1
+    clock.forward(minutes=1)
     [again] = broker.receive(dlq)
-    assert again.dead_letter_reason == "MaxDeliveryCountExceeded"
+    assert (again.dead_letter_reason, again.delivery_count) == ("MaxDeliveryCountExceeded", 3)
     assert broker.complete([again.lock_token or ""]) == 1
     assert broker.counts("orders")["deadLetter"] == 0
     assert not broker.has_ready(dlq)
