@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     devices = [f"device-{n + 1}" for n in range(args.devices)]
     sender = Sender(args.url)
     try:
-        for event in device_events(devices, args.events, seed=args.seed,
-                                   start=datetime.now(UTC).replace(microsecond=0)):
+        # The events occurred over the last seconds, one a second per device.
+        start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=args.events)
+        for event in device_events(devices, args.events, seed=args.seed, start=start):
             status, text = sender.send(event)
             if status != 201:
                 print(f"refused ({status}): {text}")

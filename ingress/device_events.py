@@ -42,6 +42,7 @@ from sqlalchemy.engine import Engine
 from ingress._messages import (
     ACTIVE_STATUSES,
     BadMessage,
+    InstanceClient,
     MessageSchema,
     Outcome,
     ReceivedMessage,
@@ -104,15 +105,8 @@ class DeviceEvent:
                 "data": self.data}
 
 
-class DeviceClient(Protocol):
+class DeviceClient(InstanceClient, Protocol):
     """The calls of ``DurableOrchestrationClient`` that device ingress makes."""
-
-    async def get_status(self, instance_id: str, show_history: bool = False,
-                         show_history_output: bool = False,
-                         show_input: bool = False) -> Any: ...
-
-    async def start_new(self, orchestration_function_name: str, instance_id: str | None = None,
-                        client_input: Any | None = None) -> str: ...
 
     async def raise_event(self, instance_id: str, event_name: str,
                           event_data: Any = None) -> None: ...

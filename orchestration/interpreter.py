@@ -268,6 +268,12 @@ class Interpreter:
             return None
         return self.program.template(template).evaluate(data, self.clock)
 
+    def given(self, state: dict[str, Any], field: str, data: dict[str, Any]) -> Any:
+        """A field written as a literal (``field``) or as an expression (``field.$``)."""
+        if field in state:
+            return state[field]
+        return compile_expression(state[field + ".$"]).evaluate(data, self.clock)
+
     def write(self, state: dict[str, Any], data: dict[str, Any], value: Any) -> None:
         if "resultPath" in state:
             compile_result_path(state["resultPath"]).write(data, value)
@@ -438,10 +444,7 @@ class Interpreter:
         return self.after(state)
 
     def event_count(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> int:
-        if "count" in state:
-            count: Any = state["count"]
-        else:
-            count = compile_expression(state["count.$"]).evaluate(data, self.clock)
+        count = self.given(state, "count", data)
         if not isinstance(count, int) or isinstance(count, bool) or count < 1:
             raise WorkflowError(
                 EXPRESSION_FAILED,
@@ -567,10 +570,7 @@ class Interpreter:
         return self.after(state)
 
     def entity_key(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> str:
-        if "key" in state:
-            key: Any = state["key"]
-        else:
-            key = compile_expression(state["key.$"]).evaluate(data, self.clock)
+        key = self.given(state, "key", data)
         if not isinstance(key, str) or not key:
             raise WorkflowError(
                 EXPRESSION_FAILED,
