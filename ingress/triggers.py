@@ -13,6 +13,7 @@ import azure.functions as func
 from ingress import dead_letters, device_events
 from ingress.schema_changes import QUEUE, ReceivedMessage, accept_schema_change
 from runtime import runtime
+from services.devices import device_settings
 
 __all__ = ["blueprint"]
 
@@ -41,11 +42,15 @@ async def device_events_received(msgs: list[func.ServiceBusMessage],
                                  client: df.DurableOrchestrationClient) -> None:
     """One session's messages, in order: record, then route or start; an exception (a
     transient failure) means the batch is delivered again."""
+    current = runtime()
+    # The entity reads DEVICE_EVENTS_LIMIT when it records, and a signal's failure is heard
+    # by nobody: a bad setting fails here instead, so the messages end as dead letters.
+    device_settings(current.settings)
     await device_events.accept_device_events(
         [ReceivedMessage(m.message_id, m.get_body(), m.delivery_count or 1,
                          queue=device_events.QUEUE, session_id=m.session_id,
                          enqueued_at=m.enqueued_time_utc) for m in msgs],
-        engine=runtime().adapters.database, client=client, now=datetime.now(UTC))
+        engine=current.adapters.database, client=client, now=datetime.now(UTC))
 
 
 def _dead_letter(queue: str, msg: func.ServiceBusMessage) -> None:

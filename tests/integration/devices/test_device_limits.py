@@ -52,7 +52,8 @@ def test_full_batches_close_early_and_nothing_is_left_behind(small_batches: Devi
     run = uuid.uuid4().hex[:8]
     names = [f"dev-{run}-{i}" for i in range(4)]
     events = device_events(names, 40, seed=11)
-    small_batches.send_all(events)  # windows close on the batch size meanwhile
+    for start in range(0, len(events), 20):  # windows close on the batch size meanwhile
+        small_batches.send_all(events[start:start + 20])
 
     small_batches.close_windows()  # the last, partial windows
     stored = small_batches.stored()
@@ -70,3 +71,18 @@ def test_full_batches_close_early_and_nothing_is_left_behind(small_batches: Devi
         # A window closed on the batch size before the deadline closed the last one. (Events
         # that arrive while a window is read join it, so windows hold 7 or more.)
         assert record["body"]["windows"] >= 2
+
+
+def test_a_bad_events_limit_setting_dead_letters_instead_of_losing_events(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    with running_app(tmp_path_factory.mktemp("misconfigured"),
+                     DEVICE_EVENTS_LIMIT="lots") as broken:
+        device = f"dev-{uuid.uuid4().hex[:8]}"
+        [event] = device_events([device], 1, seed=4)
+        broken.send(event, message_id="m-misconfigured")
+        listed = broken.host.http("GET", "/api/dead-letters",
+                                  params={"source": "device-events"}).json()
+        assert [i["messageId"] for i in listed["items"]] == ["m-misconfigured"]
+        assert listed["items"][0]["reason"] == "MaxDeliveryCountExceeded"
+        assert broken.entity(device) is None
+        assert broken.status(device) is None
