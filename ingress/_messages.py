@@ -165,6 +165,6 @@ def quarantine(engine: Engine, message: ReceivedMessage, bad: BadMessage,
     details = {**bad.details, "deliveryCount": message.delivery_count}
     quarantine_message(engine, message_id=message.key, source=message.queue, reason=bad.reason,
                        details=details, body=message.body, now=now)
-    log.warning("%s message %s quarantined (%s): %s", message.queue, message.key, bad.reason,
+    log.warning("%s message %r quarantined (%s): %r", message.queue, message.key, bad.reason,
                 bad.details)
     return Outcome("quarantined", message.key, reason=bad.reason, details=details)

@@ -82,7 +82,9 @@ def accept_dead_letter(message: DeadLetterMessage, *, engine: Engine,
                     if isinstance(v, str | int | float | bool) or v is None},
         now=now)
     if not recorded["duplicate"]:
-        log.error("dead letter from %s: message %s (correlation %s, session %s) %s: %s; "
+        # %r: the ids, reason and description come from outside; a CR/LF in one must not
+        # start a forged log line.
+        log.error("dead letter from %s: message %r (correlation %r, session %r) %r: %r; "
                   "recorded as %s", message.queue, recorded["messageId"],
                   message.correlation_id, message.session_id, recorded["reason"],
                   recorded["description"], recorded["id"],

@@ -194,8 +194,8 @@ async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: E
     if valid:
         routed = await _record_and_route(client, [event for _, _, event in valid])
         for (index, message, event), action in zip(valid, routed, strict=True):
-            log.info("device event %s (%s): %s, device %s", event["eventId"], message.key,
-                     action, event["deviceId"])
+            log.info("device event %s (message %r): %s, device %s", event["eventId"],
+                     message.key, action, event["deviceId"])
             outcomes[index] = Outcome(action, message.key, event["deviceId"])
     return [outcomes[index] for index in range(len(messages))]
 

@@ -8,8 +8,10 @@ fails (the entity signal is refused): a real failure that lasts, as a broken dep
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 
+import pytest
 from api_support import ApiApp, header
 
 
@@ -57,3 +59,21 @@ def test_dead_letter_routes_answer_problems_for_bad_requests(app: ApiApp) -> Non
     bad = app.host.http("GET", "/api/dead-letters", params={"limit": "0"})
     assert bad.status == 400
     assert bad.json()["field"] == "limit"
+
+
+def test_the_dead_letter_log_line_cannot_be_forged(app: ApiApp,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    device = f"dev-{uuid.uuid4().hex[:8]}"
+    event = {"eventId": f"e-{uuid.uuid4().hex}", "deviceId": device, "type": "t",
+             "occurredAt": "2026-01-05T09:00:00Z", "data": {}}
+    forged = "c1\r\nERROR dead letter from nowhere: all is well"
+    caplog.set_level(logging.ERROR, logger="ingress.dead_letters")
+    answer = app.host.http("POST", "/admin/devhost/queues/device-events/messages",
+                           data=json.dumps(event), headers={"Content-Type": "application/json"},
+                           params={"sessionId": device, "correlationId": forged})
+    assert answer.status == 201, answer.text
+    app.host.wait_idle()
+    lines = [r.getMessage() for r in caplog.records if r.name == "ingress.dead_letters"]
+    assert lines, "the processor logged nothing"
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    assert any("\\r\\nERROR dead letter from nowhere" in line for line in lines)
