@@ -3,12 +3,16 @@ and the app database, with the virtual clock closing the windows."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 
-from device_support import DeviceApp
+from device_support import ROOT, DeviceApp
+from jsonschema import Draft202012Validator
 
 from examples.device_events import device_events
+
+SCHEMAS = ROOT / "activities" / "schemas"
 
 
 def devices(n: int) -> list[str]:
@@ -97,3 +101,27 @@ def test_an_event_after_the_run_completed_starts_a_new_window(app: DeviceApp) ->
     record = app.record(device)
     assert record is not None
     assert (record["body"]["totalEvents"], record["body"]["windows"]) == (2, 2)
+
+
+def test_what_the_workflows_pass_their_activities_matches_the_activity_schemas(
+        app: DeviceApp) -> None:
+    """So the activity registry (which checks inputs against activities/schemas) accepts every
+    call the device workflows make, and every result they get back."""
+    [device] = devices(1)
+    app.send_all(device_events([device], 4, seed=31))
+    app.close_windows()
+    checked = set()
+    for instance in (device, f"{device}:Process:1"):
+        history = app.host.history(instance)
+        scheduled = {e["EventId"]: e for e in history if e["EventType"] == 4}
+        for event in history:
+            if event["EventType"] != 5 or scheduled[event["TaskScheduledId"]]["Name"] == (
+                    "load_workflow_definition"):
+                continue
+            call = scheduled[event["TaskScheduledId"]]
+            schema = json.loads((SCHEMAS / f"{call['Name']}.json").read_text(encoding="utf-8"))
+            Draft202012Validator(schema["input"]).validate(json.loads(call["Input"]))
+            Draft202012Validator(schema["output"]).validate(json.loads(event["Result"]))
+            checked.add(call["Name"])
+    assert checked == {"open_device_window", "create_record", "process_device_events",
+                       "update_record"}
