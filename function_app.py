@@ -5,12 +5,14 @@ import azure.functions as func
 
 import activities
 import api
+import entities
 import ingress
 import orchestration
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 app.register_functions(orchestration.blueprint)  # the `workflow` interpreter + definition loader
 app.register_functions(activities.blueprint)
+app.register_functions(entities.blueprint)  # the device entity (key = device id)
 app.register_functions(ingress.blueprint)  # schema-changes (Service Bus) -> workflow
 app.register_functions(ingress.scheduled_blueprint)  # schedules timer, output-queue -> workflow
 app.register_functions(api.blueprint)  # approval pages, documents, audit, management, OpenAPI

@@ -98,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
             "an IP or a CIDR; private and loopback addresses only when listed as IP or CIDR."),
     Setting("OUTBOUND_HTTP_MAX_RESPONSE_BYTES", "1048576",
             "Largest response body http_request reads (bytes, after decompression)."),
+    Setting("DEVICE_EVENTS_LIMIT", "1000",
+            "Most events the device entity holds; beyond it the oldest are dropped (counted)."),
+    Setting("DEVICE_BATCH_SIZE", "50",
+            "Events that close a device's batch window before its time is up."),
+    Setting("DEVICE_BATCH_WINDOW", "PT5M",
+            "How long a device's batch window stays open (ISO 8601), fixed when it opens."),
 )
 
 

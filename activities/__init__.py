@@ -1,15 +1,18 @@
-"""Activities of the document-approval workflow: thin functions over ``services``.
+"""Activities: thin functions over ``services``, for the document-approval workflow, the
+device-events workflows (``devices``) and any workflow (``generic_records``).
 
-Each parses its input, calls a service with the process's adapters (``runtime()``), records
-its business event in the audit trail and returns JSON for the workflow. Every write is keyed
-by the document id and the step, because activities run at least once.
+Each parses its input, calls a service with the process's adapters (``runtime()``) and returns
+JSON for the workflow; the approval ones also record their business event in the audit trail.
+Every write is keyed by what identifies the step, because activities run at least once.
 """
 
 from . import (
     approval,
     claims,
+    devices,
     drafting,
     filing,
+    generic_records,
     http_request,
     master_index,
     notify,
@@ -18,5 +21,5 @@ from . import (
 )
 from ._blueprint import blueprint
 
-__all__ = ["approval", "blueprint", "claims", "drafting", "filing", "http_request",
-           "master_index", "notify", "records", "sync"]
+__all__ = ["approval", "blueprint", "claims", "devices", "drafting", "filing",
+           "generic_records", "http_request", "master_index", "notify", "records", "sync"]

@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 BENCHMARKS = ["bench.bench_devhost", "bench.bench_virtual_clock", "bench.bench_servicebus",
-              "bench.bench_interpreter", "bench.bench_approval", "bench.bench_schedules"]
+              "bench.bench_interpreter", "bench.bench_approval", "bench.bench_schedules",
+              "bench.bench_devices"]
 
 
 def main() -> int:

@@ -1,10 +1,10 @@
 """``python -m orchestration validate [PATH...]``: every diagnostic of every definition.
 
 Exit status 0 when no definition has an error (warnings are fine), 1 otherwise. Activity
-names are checked against the activities the app in ``--app-dir`` (default: the working
+and entity names are checked against those the app in ``--app-dir`` (default: the working
 directory) registers, and task inputs against its activity registry
-(``<app-dir>/activities/schemas``); ``--no-app`` skips both, and an app that cannot be loaded
-only produces a warning.
+(``<app-dir>/activities/schemas``); ``--no-app`` skips these checks, and an app that cannot be
+loaded only produces a warning.
 """
 
 from __future__ import annotations
@@ -20,11 +20,18 @@ from typing import Any
 from .activity_registry import ActivityRegistry, RegistryError
 from .validation import Diagnostic, has_errors, validate_text
 
-__all__ = ["app_activities", "main"]
+__all__ = ["app_activities", "app_functions", "main"]
 
 
 def app_activities(app_dir: Path) -> tuple[set[str] | None, str | None]:
     """Activity names registered by ``<app_dir>/function_app.py``, or ``(None, reason)``."""
+    functions, problem = app_functions(app_dir)
+    return (None, problem) if functions is None else (functions["activityTrigger"], None)
+
+
+def app_functions(app_dir: Path) -> tuple[dict[str, set[str]] | None, str | None]:
+    """Function names by trigger type (``activityTrigger``, ``entityTrigger``, ...) that
+    ``<app_dir>/function_app.py`` registers, or ``(None, reason)``."""
     entry = app_dir / "function_app.py"
     if not entry.is_file():
         return None, f"no function_app.py in {app_dir}"
@@ -39,10 +46,10 @@ def app_activities(app_dir: Path) -> tuple[set[str] | None, str | None]:
         app = getattr(module, "app", None)
         if app is None or not hasattr(app, "get_functions"):
             return None, f"{entry} defines no 'app' with get_functions()"
-        names = set()
+        names: dict[str, set[str]] = {"activityTrigger": set(), "entityTrigger": set()}
         for function in app.get_functions():
-            if any(b.type == "activityTrigger" for b in function.get_bindings()):
-                names.add(function.get_function_name())
+            for binding in function.get_bindings():
+                names.setdefault(binding.type, set()).add(function.get_function_name())
         return names, None
     except Exception as exc:  # a broken app must not stop the validation of definitions
         return None, f"cannot load {entry}: {type(exc).__name__}: {exc}"
@@ -77,18 +84,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate = commands.add_parser("validate", help="validate workflow definitions")
     validate.add_argument("paths", nargs="*", help="files or folders (default: WORKFLOWS_PATH)")
     validate.add_argument("--app-dir", default=".", help="app whose activities are registered")
-    validate.add_argument("--no-app", action="store_true", help="do not check activity names")
+    validate.add_argument(
+        "--no-app", action="store_true", help="do not check activity and entity names"
+    )
     validate.add_argument("--json", action="store_true", help="print diagnostics as JSON lines")
     args = parser.parse_args(argv)
 
     activities: set[str] | None = None
+    entities: set[str] | None = None
     if not args.no_app:
-        activities, problem = app_activities(Path(args.app_dir))
-        if problem:
+        functions, problem = app_functions(Path(args.app_dir))
+        if functions is None:
             print(
-                f"warning: app.unavailable: {problem}; activity names are not checked",
+                f"warning: app.unavailable: {problem}; activity and entity names are not "
+                "checked",
                 file=sys.stderr,
             )
+        else:
+            activities, entities = functions["activityTrigger"], functions["entityTrigger"]
     registry = None if args.no_app else _registry(Path(args.app_dir))
     failed = False
     files = list(_definition_files(args.paths or _default_paths()))
@@ -100,7 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             diagnostics = [Diagnostic("json.invalid", "", f"cannot read the file: {exc.strerror}")]
         else:
-            diagnostics = validate_text(text, activities=activities, registry=registry)
+            diagnostics = validate_text(text, activities=activities, entities=entities,
+                                        registry=registry)
         failed = failed or has_errors(diagnostics)
         _report(path, diagnostics, as_json=args.json)
     return 1 if failed else 0

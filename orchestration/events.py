@@ -6,13 +6,15 @@ overwrites the first, and the kept event is never removed, so every later wait f
 receives it again. It also leaves a timed-out wait's task registered, so the next event of that
 name goes to the abandoned wait. The language promises "events that arrive before the wait are
 kept in order and consumed by the next wait for that name", so :func:`install` swaps in a FIFO
-inbox and :func:`forget_wait` unregisters an abandoned wait. Both touch only the context's
-bookkeeping attributes, and both are exercised by the replay tests.
+inbox and :func:`forget_wait` unregisters an abandoned wait. Several waits open at once for one
+name (a wait for ``count`` events) are handed events last-opened first by the SDK; ``install``
+makes that first-opened first, so the waits' results are in arrival order. All of this touches
+only the context's bookkeeping attributes, and is exercised by the replay tests.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Callable
 from typing import Any
 
@@ -43,10 +45,22 @@ class EventInbox(dict[Any, Callable[[], None]]):
         return len(self._queues.get(key, ()))
 
 
+class _OpenedFirst(list[Any]):
+    """The open waits of one event name. The SDK appends each wait it opens and hands the next
+    event to ``pop()``, the last one; keeping the list newest-first makes that the oldest."""
+
+    def append(self, task: Any) -> None:
+        self.insert(0, task)
+
+
 def install(context: Any) -> None:
-    """Give the context an :class:`EventInbox` (idempotent; call before the first yield)."""
+    """Give the context an :class:`EventInbox` and first-opened-first waits (idempotent; call
+    before the first yield, while nothing is open)."""
     if not isinstance(getattr(context, "deferred_tasks", None), EventInbox):
         context.deferred_tasks = EventInbox()
+    open_tasks = getattr(context, "open_tasks", None)
+    if isinstance(open_tasks, defaultdict) and open_tasks.default_factory is list:
+        context.open_tasks = defaultdict(_OpenedFirst, open_tasks)
 
 
 def forget_wait(context: Any, name: str, task: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -107,6 +108,18 @@ def _length(clock: Clock, args: list[Any]) -> Any:
     return len(value)
 
 
+def _add(clock: Clock, args: list[Any]) -> Any:
+    # Counting in a loop (events received in a window) needs arithmetic; JSON's true/false
+    # are not numbers here, as in the conditions.
+    for value in args:
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ValueError(f"expected numbers, got {json.dumps(value)[:40]}")
+    total = args[0] + args[1]
+    if isinstance(total, float) and not math.isfinite(total):
+        raise ValueError("the sum is not a finite number")
+    return total
+
+
 def _merge(clock: Clock, args: list[Any]) -> Any:
     left, right = args
     if not isinstance(left, dict) or not isinstance(right, dict):
@@ -134,6 +147,7 @@ class Intrinsic:
 
 
 INTRINSICS: dict[str, Intrinsic] = {
+    "add": Intrinsic(2, 2, _add),
     "addDuration": Intrinsic(2, 2, _add_duration),
     "format": Intrinsic(1, None, _format),
     "length": Intrinsic(1, 1, _length),

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from azure.durable_functions.models.Task import TaskState
+from azure.durable_functions.models.utils.entity_utils import EntityId
 
 from . import events
 from .concurrency import run_concurrently
@@ -40,6 +41,9 @@ __all__ = ["EXPRESSION_FAILED", "ORCHESTRATOR_NAME", "Interpreter"]
 
 ORCHESTRATOR_NAME = "workflow"
 EXPRESSION_FAILED = "Expression.Failed"
+# A wait for ``count`` events opens at most this many event waits at a time (see
+# ``wait_for_events``).
+WAITS_AT_ONCE = 100
 
 Run = Generator[Any, Any, Any]
 
@@ -265,6 +269,12 @@ class Interpreter:
             return None
         return self.program.template(template).evaluate(data, self.clock)
 
+    def given(self, state: dict[str, Any], field: str, data: dict[str, Any]) -> Any:
+        """A field written as a literal (``field``) or as an expression (``field.$``)."""
+        if field in state:
+            return state[field]
+        return compile_expression(state[field + ".$"]).evaluate(data, self.clock)
+
     def write(self, state: dict[str, Any], data: dict[str, Any], value: Any) -> None:
         if "resultPath" in state:
             compile_result_path(state["resultPath"]).write(data, value)
@@ -370,6 +380,8 @@ class Interpreter:
             yield self.context.create_timer(fire_at)
             return self.after(state)
         event = state["event"]
+        if "count" in state or "count.$" in state:
+            return (yield from self.wait_for_events(name, state, data))
         wait = self.context.wait_for_external_event(event)
         if "timeout" not in state:
             self.publish(name, waiting_for=event)
@@ -392,6 +404,55 @@ class Interpreter:
         self.publish(name)
         self.write(state, data, payload)
         return self.after(state)
+
+    def wait_for_events(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
+        """Wait for ``count`` events of one name, or until the deadline: the result is the list
+        of their payloads in arrival order (fewer when the deadline came first).
+
+        Up to ``WAITS_AT_ONCE`` waits are open at a time, so a host can deliver the events
+        that have arrived together in one episode instead of one episode per event, while a
+        large count does not make every replay open thousands of waits."""
+        event = state["event"]
+        remaining = self.event_count(name, state, data)
+        timer = None
+        if "timeout" in state:
+            deadline = self.deadline(state["timeout"], data)
+            self.publish(name, waiting_for=event, deadline=format_timestamp(deadline))
+            timer = self.context.create_timer(deadline)
+        else:
+            self.publish(name, waiting_for=event)
+        payloads: list[Any] = []
+        timed_out = False
+        while remaining and not timed_out:
+            waits = [self.context.wait_for_external_event(event)
+                     for _ in range(min(remaining, WAITS_AT_ONCE))]
+            together = self.context.task_all(waits)
+            if timer is None:
+                yield together
+            else:
+                timed_out = (yield self.context.task_any([together, timer])) is timer
+            for wait in waits:
+                if wait.is_completed:
+                    payloads.append(wait.result)
+                else:
+                    events.forget_wait(self.context, event, wait)
+            remaining -= len(waits)
+        if timer is not None and not timed_out:
+            _cancel(timer)
+        self.publish(name)
+        self.write(state, data, payloads)
+        if timed_out and "timeoutNext" in state:
+            return _Next(state["timeoutNext"])
+        return self.after(state)
+
+    def event_count(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> int:
+        count = self.given(state, "count", data)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+            raise WorkflowError(
+                EXPRESSION_FAILED,
+                f"state {name}: count must be a whole number of at least 1, got {count!r}",
+            )
+        return count
 
     def choice_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> _Step:
         for choice in state["choices"]:
@@ -481,6 +542,46 @@ class Interpreter:
         self.write(state, data, result)
         return self.after(state)
 
+    def entity_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run | _Step:
+        """Call an entity operation and wait for its result, or signal it and go on.
+
+        Orchestrations talk to entities directly (``call_entity`` / ``signal_entity``): the
+        entity's operations are serialised by the platform, which is why a workflow reaches
+        an entity this way rather than through an activity."""
+        entity = EntityId(state["entity"], self.entity_key(name, state, data))
+        operation = state["operation"]
+        operation_input = self.evaluate(state.get("input"), data)
+        if state.get("signal"):
+            self.context.signal_entity(entity, operation, operation_input)
+            return self.after(state)
+        return self.call_entity(state, entity, operation, operation_input, data)
+
+    def call_entity(
+        self,
+        state: dict[str, Any],
+        entity: EntityId,
+        operation: str,
+        operation_input: Any,
+        data: dict[str, Any],
+    ) -> Run:
+        result = yield from self.with_retry(
+            lambda: self.context.call_entity(entity, operation, operation_input),
+            self.program.retry(state.get("retry")),
+            state.get("timeout"),
+        )
+        self.write(state, data, result)
+        return self.after(state)
+
+    def entity_key(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> str:
+        key = self.given(state, "key", data)
+        if not isinstance(key, str) or not key:
+            raise WorkflowError(
+                EXPRESSION_FAILED,
+                f"state {name}: the entity key must be a non-empty string, got "
+                f"{type(key).__name__} {str(key)[:40]!r}",
+            )
+        return key
+
     def compensate_state(self, name: str, state: dict[str, Any], data: dict[str, Any]) -> Run:
         report = yield from self.compensate()
         data["system"]["compensation"] = report
@@ -514,6 +615,7 @@ class Interpreter:
         "parallel": parallel_state,
         "map": map_state,
         "subworkflow": subworkflow_state,
+        "entity": entity_state,
         "compensate": compensate_state,
         "succeed": succeed_state,
         "fail": fail_state,

@@ -5,18 +5,19 @@ its JSON shape in, actions out):
 
 * :func:`check_replay` replays a recorded history and reports every place where the code now
   schedules something else than the history recorded (the extension's non-determinism check,
-  made strict: activity names, timer fire times, sub-orchestration ids) and whether the
-  outcome is still the same. Recorded histories under ``tests/fixtures/histories`` are checked
-  this way in CI, as Temporal's ``Replayer`` does.
-* :class:`SimulatedHost` runs orchestrations episode by episode with in-process activities, a
-  virtual clock and external events, recording the history as the extension would. It is the
-  interpreter's test bench below devhost.
+  made strict: activity names, timer fire times, sub-orchestration ids, entity operations) and
+  whether the outcome is still the same. Recorded histories under ``tests/fixtures/histories``
+  are checked this way in CI, as Temporal's ``Replayer`` does.
+* :class:`SimulatedHost` runs orchestrations episode by episode with in-process activities and
+  entities, a virtual clock and external events, recording the history as the extension
+  would. It is the interpreter's test bench below devhost.
 """
 
 from __future__ import annotations
 
 import json
 import traceback
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -38,10 +39,10 @@ TASK_SCHEDULED, TASK_COMPLETED, TASK_FAILED = 4, 5, 6
 SUB_CREATED, SUB_COMPLETED, SUB_FAILED = 7, 8, 9
 TIMER_CREATED, TIMER_FIRED = 10, 11
 ORCHESTRATOR_STARTED, ORCHESTRATOR_COMPLETED = 12, 13
-EVENT_RAISED = 15
+EVENT_SENT, EVENT_RAISED = 14, 15
 CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
-CREATE_TIMER, WAIT_FOR_EVENT = 5, 6
-_SCHEDULING_EVENTS = {TASK_SCHEDULED, TIMER_CREATED, SUB_CREATED}
+CREATE_TIMER, WAIT_FOR_EVENT, CALL_ENTITY, SIGNAL_ENTITY = 5, 6, 7, 9
+_SCHEDULING_EVENTS = {TASK_SCHEDULED, TIMER_CREATED, SUB_CREATED, EVENT_SENT}
 _OUT_OF_PROC = "\n\n$OutOfProcData$:"
 
 Handle = Callable[[Any], str]
@@ -154,6 +155,9 @@ def _scheduled(history: list[dict[str, Any]]) -> list[tuple[str, str]]:
             out.append(("activity", str(item.get("Name"))))
         elif item["EventType"] == TIMER_CREATED:
             out.append(("timer", _normal_time(item.get("FireAt"))))
+        elif item["EventType"] == EVENT_SENT:
+            message = json.loads(item.get("Input") or "{}")
+            out.append(("entity", f"{message.get('op')} {item.get('InstanceId')}"))
         else:
             out.append(("subworkflow", f"{item.get('Name')} {item.get('InstanceId')}"))
     return out
@@ -169,6 +173,8 @@ def _acted(actions: list[dict[str, Any]]) -> list[tuple[str, str]]:
             out.append(("timer", _normal_time(action.get("fireAt"))))
         elif kind in (CALL_SUB, CALL_SUB_RETRY):
             out.append(("subworkflow", f"{action.get('functionName')} {action.get('instanceId')}"))
+        elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
+            out.append(("entity", f"{action.get('operation')} {action.get('instanceId')}"))
     return out
 
 
@@ -261,7 +267,10 @@ class SimulatedHost:
 
     ``activities`` maps names to plain functions; an exception from one becomes a
     ``TaskFailed`` event whose reason reads like the extension's
-    (``Activity function 'x' failed: ApprovalRejected: ...``).
+    (``Activity function 'x' failed: ApprovalRejected: ...``). ``entities`` maps entity
+    names to the SDK's entity handles (what ``entity_trigger`` registers); each operation runs
+    as soon as it is sent, one at a time, and a call's result comes back as the extension
+    sends it (an ``EventRaised`` named by the request id).
     """
 
     def __init__(
@@ -269,9 +278,13 @@ class SimulatedHost:
         orchestrators: dict[str, Handle],
         activities: dict[str, Callable[[Any], Any]],
         start: datetime | None = None,
+        entities: dict[str, Handle] | None = None,
     ) -> None:
         self.orchestrators = orchestrators
         self.activities = activities
+        self.entities = {name.lower(): handle for name, handle in (entities or {}).items()}
+        # entity id ("@name@key") -> its state as JSON text; absent: the entity does not exist
+        self.entity_states: dict[str, str | None] = {}
         self.clock = start or datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
         # extra context fields for every episode (e.g. the long-timer settings of a backend)
         self.context_extras: dict[str, Any] = {}
@@ -293,14 +306,17 @@ class SimulatedHost:
         """A host for a DFApp's registered orchestrators and activities (plus ``activities``)."""
         orchestrators: dict[str, Handle] = {}
         registered: dict[str, Callable[[Any], Any]] = {}
+        entities: dict[str, Handle] = {}
         for function in app.get_functions():
             kinds = {binding.type for binding in function.get_bindings()}
             if "orchestrationTrigger" in kinds:
                 orchestrators[function.get_function_name()] = function.get_user_function()
             elif "activityTrigger" in kinds:
                 registered[function.get_function_name()] = function.get_user_function()
+            elif "entityTrigger" in kinds:
+                entities[function.get_function_name()] = function.get_user_function()
         registered.update(activities or {})
-        return cls(orchestrators, registered, start)
+        return cls(orchestrators, registered, start, entities)
 
     # --- driving ---
 
@@ -329,8 +345,15 @@ class SimulatedHost:
         return instance_id
 
     def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
+        self.raise_events(instance_id, name, [payload])
+
+    def raise_events(self, instance_id: str, name: str, payloads: list[Any]) -> None:
+        """Raise several events that the instance then receives in one episode."""
         instance = self.instances[instance_id]
-        instance.inbox.append(event(EVENT_RAISED, self.clock, Name=name, Input=json.dumps(payload)))
+        for payload in payloads:
+            instance.inbox.append(
+                event(EVENT_RAISED, self.clock, Name=name, Input=json.dumps(payload))
+            )
         self.run_until_idle()
 
     def advance(self, delta: timedelta) -> None:
@@ -465,6 +488,8 @@ class SimulatedHost:
             if not action.get("isCanceled"):
                 instance.timers[task_id] = fire_at
                 instance.timer_actions[index] = task_id
+        elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
+            self._send_to_entity(instance, task_id, action, signal=kind == SIGNAL_ENTITY)
         elif kind in (CALL_SUB, CALL_SUB_RETRY):
             child_id = action.get("instanceId") or f"{instance.instance_id}:{task_id}"
             name = action["functionName"]
@@ -486,6 +511,58 @@ class SimulatedHost:
                     EXECUTION_STARTED, self.clock, Name=name, Input=action.get("input"), Version=""
                 )
             )
+
+    def _send_to_entity(
+        self, instance: SimulatedInstance, task_id: int, action: dict[str, Any], *, signal: bool
+    ) -> None:
+        target = str(action.get("instanceId"))
+        request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{instance.instance_id}/{task_id}"))
+        message = {"id": request_id, "op": action.get("operation"), "signal": signal,
+                   "input": action.get("input")}
+        instance.history.append(
+            event(EVENT_SENT, self.clock, task_id, InstanceId=target, Name="op",
+                  Input=json.dumps(message))
+        )
+        result = self.run_entity_operation(target, str(action.get("operation")),
+                                           action.get("input"), signal=signal)
+        if not signal:
+            instance.inbox.append(
+                event(EVENT_RAISED, self.clock, Name=request_id, Input=json.dumps(result))
+            )
+
+    def run_entity_operation(
+        self, entity_id: str, operation: str, operation_input: str | None, *, signal: bool = True
+    ) -> dict[str, Any]:
+        """Run one operation on an entity (``@name@key``) as the extension would; returns the
+        response message (``{"result"}``, plus ``exceptionType`` when it raised)."""
+        name, _, key = entity_id.lstrip("@").partition("@")
+        handle = self.entities.get(name.lower())
+        if handle is None:
+            message = f"The function '{name}' doesn't exist or is not an entity function."
+            return {"result": json.dumps(message), "exceptionType": "System.Exception"}
+        state = self.entity_states.get(entity_id)
+        context = {
+            "self": {"name": name, "key": key},
+            "state": state,
+            "exists": entity_id in self.entity_states,
+            "batch": [{"name": operation, "input": json.dumps(operation_input or "null"),
+                       "isSignal": signal}],
+        }
+        outcome = json.loads(handle(json.dumps(context)))
+        if outcome.get("entityExists"):
+            self.entity_states[entity_id] = outcome.get("entityState")
+        else:
+            self.entity_states.pop(entity_id, None)
+        [result] = outcome["results"]
+        response: dict[str, Any] = {"result": result.get("result") or "null"}
+        if result.get("isError"):
+            response["exceptionType"] = "System.Exception"
+        return response
+
+    def entity_state(self, name: str, key: str) -> Any:
+        """An entity's state (None when it does not exist)."""
+        state = self.entity_states.get(f"@{name.lower()}@{key}")
+        return None if state is None else json.loads(state)
 
     def _finish(
         self, instance: SimulatedInstance, status: str, output: Any, error: str | None

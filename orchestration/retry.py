@@ -9,7 +9,19 @@ from typing import Any
 from .errors import NON_RETRYABLE
 from .timeutil import parse_duration
 
-__all__ = ["RetryPolicy"]
+__all__ = ["PERMANENT_ERRORS", "RetryPolicy"]
+
+# Errors that no retry can fix (the same input fails the same way): ``"*"`` does not retry
+# them; a policy that lists one by name still does. The names are those of the platform's
+# generic activities and input checks (Step Functions' States.ALL skips States.Runtime alike).
+PERMANENT_ERRORS = frozenset({
+    "Input.Invalid",
+    "Activity.InputInvalid",
+    "Record.Invalid",
+    "Record.NotFound",
+    "Record.AlreadyExists",
+    "Record.VersionConflict",
+})
 
 
 @dataclass(frozen=True)
@@ -17,9 +29,11 @@ class RetryPolicy:
     """``maxAttempts`` counts every attempt, the first included (3 = first try + 2 retries).
 
     The wait before attempt ``n + 1`` is ``interval * backoffRate ** (n - 1)``, capped at
-    ``maxInterval``. Only errors named in ``errors`` (``"*"`` = all) are retried, never one of
-    ``NON_RETRYABLE`` (``Activity.InputInvalid``: the same input fails the same way). An error
-    that asks for a longer wait (``Retry-After``) gets it, up to ``maxInterval``.
+    ``maxInterval``. Only errors named in ``errors`` are retried; ``"*"`` names every error
+    but the :data:`PERMANENT_ERRORS`, which a policy must name to retry, and never one of
+    ``NON_RETRYABLE`` (``Activity.InputInvalid``, ``Http.DestinationNotAllowed``: the same
+    attempt would be refused the same way, whatever the policy says). An error that asks for
+    a longer wait (``Retry-After``) gets it, up to ``maxInterval``.
     """
 
     max_attempts: int = 3
@@ -43,7 +57,9 @@ class RetryPolicy:
     def retries(self, error_name: str) -> bool:
         if error_name in NON_RETRYABLE:
             return False
-        return "*" in self.errors or error_name in self.errors
+        if error_name in self.errors:
+            return True
+        return "*" in self.errors and error_name not in PERMANENT_ERRORS
 
     def delay(self, attempt: int, at_least: timedelta | None = None) -> timedelta:
         """The wait after failed attempt number ``attempt`` (1-based); ``at_least`` is the wait

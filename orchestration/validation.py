@@ -38,10 +38,11 @@ CODES: dict[str, str] = {
     "state.missing": "startAt, next, default, timeoutNext or a catch names no existing state",
     "state.unreachable": "no path from startAt leads to this state",
     "workflow.no-end": "no end, succeed or fail state can be reached from startAt",
-    "loop.no-wait": "a loop has no task, wait, parallel, map or subworkflow state in it",
+    "loop.no-wait": "a loop has no task, wait, parallel, map, subworkflow or entity call in it",
     "activity.unknown": "the activity is not registered in the app",
     "activity.input-invalid": "a task's constant input (or its field names) breaks the "
     "activity's input schema",
+    "entity.unknown": "the entity is not registered in the app",
     "path.invalid": "a JSONPath or intrinsic expression does not parse",
     "resultPath.outside-state": "a result path does not start with $.state",
     "wait.no-timeout": "(warning) a wait on an event has no timeout",
@@ -53,7 +54,7 @@ CODES: dict[str, str] = {
     "validator.internal": "the validator itself failed (a bug: please report)",
 }
 
-_WORK_TYPES = {"task", "wait", "parallel", "map", "subworkflow"}
+_WORK_TYPES = {"task", "wait", "parallel", "map", "subworkflow"}  # and an entity call
 _TERMINAL_TYPES = {"succeed", "fail"}
 
 
@@ -111,6 +112,7 @@ def validate_text(
     *,
     activities: Collection[str] | None = None,
     registry: ActivityRegistry | None = None,
+    entities: Collection[str] | None = None,
 ) -> list[Diagnostic]:
     """Validate a definition given as JSON text (what the ``validate`` command reads).
 
@@ -125,7 +127,8 @@ def validate_text(
         except (ValueError, RecursionError) as exc:
             return [Diagnostic("json.invalid", "", f"not valid JSON: {exc}")]
         found = list(_duplicates(document, ""))
-        return found + validate_document(document, activities=activities, registry=registry)
+        return found + validate_document(document, activities=activities, entities=entities,
+                                         registry=registry)
     except Exception as exc:  # the contract is "never raises"; this is the last resort
         return [Diagnostic("validator.internal", "", f"{type(exc).__name__}: {exc}")]
 
@@ -156,13 +159,15 @@ def validate_document(
     *,
     activities: Collection[str] | None = None,
     registry: ActivityRegistry | None = None,
+    entities: Collection[str] | None = None,
 ) -> list[Diagnostic]:
-    """Validate a parsed definition. ``activities``: the app's activity names (None: unchecked);
-    ``registry``: the activities' schemas for their inputs (None: unchecked)."""
+    """Validate a parsed definition. ``activities`` / ``entities``: the names the app
+    registers (None: not checked); ``registry``: the activities' schemas for their inputs
+    (None: unchecked)."""
     try:
         found = list(_schema_diagnostics(document))
         if isinstance(document, dict):
-            checker = _Semantics(activities, registry)
+            checker = _Semantics(activities, registry, entities)
             checker.machine(document, "")
             checker.document_level(document)
             found.extend(checker.found)
@@ -209,10 +214,13 @@ class _Semantics:
     """Checks beyond the schema, run on each state machine (top level, branches, iterators)."""
 
     def __init__(
-        self, activities: Collection[str] | None, registry: ActivityRegistry | None = None
+        self, activities: Collection[str] | None, registry: ActivityRegistry | None = None,
+        entities: Collection[str] | None = None,
     ) -> None:
         self.activities = None if activities is None else set(activities)
         self.registry = registry
+        # Durable entity names are case-insensitive (the extension lower-cases them).
+        self.entities = None if entities is None else {e.lower() for e in entities}
         self.found: list[Diagnostic] = []
 
     def add(self, code: str, pointer: str, message: str, severity: str = "error") -> None:
@@ -255,14 +263,14 @@ class _Semantics:
             )
         order = {name: index for index, name in enumerate(names)}
         for component in _cycles(reachable, edges):
-            if not any(_kind(_obj(states[n])) in _WORK_TYPES for n in component):
+            if not any(_does_work(_obj(states[n])) for n in component):
                 first = min(component, key=order.__getitem__)
                 loop = " -> ".join(sorted(component, key=order.__getitem__))
                 self.add(
                     "loop.no-wait",
                     _join(pointer, "states", first),
-                    f"the loop {loop} has no task, wait, parallel, map or subworkflow state: "
-                    "it would spin until the transition limit",
+                    f"the loop {loop} has no task, wait, parallel, map, subworkflow or entity "
+                    "call: it would spin until the transition limit",
                 )
 
     def transitions(self, state: dict[str, Any], pointer: str, states: dict[str, Any]) -> list[str]:
@@ -301,7 +309,7 @@ class _Semantics:
                 self.result_path(
                     catcher["resultPath"], _join(pointer, "catch", index, "resultPath")
                 )
-        for key in ("duration.$", "until.$", "cause.$", "error.$"):
+        for key in ("duration.$", "until.$", "cause.$", "error.$", "count.$"):
             if key in state:
                 self.expression(state[key], _join(pointer, key))
         if kind == "task":
@@ -329,6 +337,11 @@ class _Semantics:
                     self.add("version.invalid", _join(pointer, "version"), f"{exc} or 'latest'")
         elif kind == "wait":
             self.wait(state, pointer)
+        elif kind == "entity":
+            self.entity(state.get("entity"), _join(pointer, "entity"))
+            self.template(state.get("input"), _join(pointer, "input"))
+            if "key.$" in state:
+                self.expression(state["key.$"], _join(pointer, "key.$"))
         elif kind == "choice":
             for index, choice in enumerate(_list(state.get("choices"))):
                 if "when" in _obj(choice):
@@ -451,6 +464,17 @@ class _Semantics:
                 self.add("activity.input-invalid", _join(pointer, key),
                          f"activity {name!r}: {where}: {message}")
 
+    def entity(self, name: Any, pointer: str) -> None:
+        if self.entities is None or not isinstance(name, str):
+            return
+        if name.lower() not in self.entities:
+            known = ", ".join(sorted(self.entities)) or "none"
+            self.add(
+                "entity.unknown",
+                pointer,
+                f"entity {name!r} is not registered in the app (registered: {known})",
+            )
+
     def template(self, template: Any, pointer: str) -> None:
         try:
             expressions = template_expressions(template, pointer)
@@ -510,6 +534,12 @@ class _Semantics:
 
 def _is_terminal(state: dict[str, Any]) -> bool:
     return state.get("end") is True or _kind(state) in _TERMINAL_TYPES
+
+
+def _does_work(state: dict[str, Any]) -> bool:
+    """The state yields to the platform: a loop through it cannot spin. A signal does not."""
+    kind = _kind(state)
+    return kind in _WORK_TYPES or (kind == "entity" and state.get("signal") is not True)
 
 
 def _kind(state: dict[str, Any]) -> str:

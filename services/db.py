@@ -236,6 +236,28 @@ quarantined_messages = sa.Table(
     sa.Column("quarantined_at", UtcDateTime, nullable=False, index=True),
 )
 
+# --- dead letters (services.dead_letters): what Service Bus gave up on, beside the quarantine -
+
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("dead_letter_id", sa.Unicode(_ID), primary_key=True),  # queue + sequence number
+    sa.Column("source", sa.Unicode(_NAME), nullable=False, index=True),
+    sa.Column("message_id", sa.Unicode(_OBJECT), nullable=False),
+    sa.Column("sequence_number", sa.BigInteger, nullable=True),
+    sa.Column("session_id", sa.Unicode(_OBJECT), nullable=True),
+    sa.Column("correlation_id", sa.Unicode(_OBJECT), nullable=True),
+    sa.Column("reason", sa.Unicode(_NAME), nullable=False),
+    sa.Column("description", sa.UnicodeText, nullable=False),
+    sa.Column("delivery_count", sa.Integer, nullable=False),
+    sa.Column("enqueued_at", UtcDateTime, nullable=True),
+    sa.Column("recorded_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("body", sa.UnicodeText, nullable=False),
+    sa.Column("body_encoding", sa.Unicode(10), nullable=False),  # utf-8 | base64
+    sa.Column("properties", JsonText, nullable=False),
+    sa.Column("resubmitted_at", UtcDateTime, nullable=True),
+    sa.Column("resubmit_outcome", JsonText, nullable=True),
+)
+
 # --- documents: where each document stands, and each revision's run ---------------------------
 # A document is one object's data-dictionary entry, under one id for good; each schema change
 # that reaches it after the previous run ended starts a new revision (1, 2, ...), run by a new
@@ -347,6 +369,49 @@ payments = sa.Table(
              sqlite_where=sa.text("status = 'recorded'"),
              mssql_where=sa.text("status = 'recorded'")),
 )
+
+# --- generic records (services.records_store): versioned JSON documents by collection and key -
+
+records = sa.Table(
+    "records", metadata,
+    sa.Column("collection", sa.Unicode(100), primary_key=True),
+    sa.Column("record_key", sa.Unicode(_NAME), primary_key=True),
+    sa.Column("body", JsonText, nullable=False),
+    # Optimistic concurrency: every write is "WHERE version = expected", and versions only grow.
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per write operation (key derived from instance id and step): a repeated activity
+# returns the recorded result, and its compensation knows exactly what to undo.
+record_operations = sa.Table(
+    "record_operations", metadata,
+    sa.Column("operation_id", sa.Unicode(_ID), primary_key=True),
+    sa.Column("collection", sa.Unicode(100), nullable=False),
+    sa.Column("record_key", sa.Unicode(_NAME), nullable=False),
+    sa.Column("action", sa.Unicode(20), nullable=False),  # created|updated|deleted|unchanged
+    sa.Column("before", JsonText, nullable=True),  # the record as it was; None: no record
+    sa.Column("after_version", sa.Integer, nullable=True),  # None: no record after
+    sa.Column("result", JsonText, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("reverted", JsonText, nullable=True),  # the revert's result, once reverted
+)
+
+# --- device events (services.devices): each event once, with the batch that stored it --------
+
+device_events = sa.Table(
+    "device_events", metadata,
+    sa.Column("event_id", sa.Unicode(128), primary_key=True),
+    sa.Column("device_id", sa.Unicode(128), nullable=False, index=True),
+    sa.Column("event_type", sa.Unicode(100), nullable=False),
+    sa.Column("occurred_at", sa.Unicode(40), nullable=False),  # as the device sent it
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("data", JsonText, nullable=False),
+    sa.Column("batch_id", sa.Unicode(_ID), nullable=False, index=True),
+    sa.Column("stored_at", UtcDateTime, nullable=False),
+)
+
 
 def init_schema(engine: Engine, attempts: int = 3) -> None:
     """Create missing tables; safe to call on every start, also from several workers at once."""

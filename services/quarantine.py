@@ -25,12 +25,17 @@ from telemetry import record_quarantined
 __all__ = ["REASONS", "get_quarantined", "list_quarantined", "quarantine_message"]
 
 # The codes ingress uses today; other codes of the same shape are accepted for new checks.
+# schema-changes speaks kebab-case; device-events the PascalCase codes of its contract.
 REASONS = {
     "not-json": "the body is not JSON (or not UTF-8)",
     "schema-invalid": "the message does not match the schema-change message schema",
     "unknown-database": "the message names a database that is not configured",
+    "document-conflict": "the document id is already used for another object",
+    "MalformedJson": "a device event whose body is not JSON (or not UTF-8, or too deep)",
+    "SchemaValidationFailed": "a device event that does not match the device-event schema",
+    "SessionMismatch": "a device event whose session id is not its deviceId",
 }
-_REASON_SHAPE = re.compile(r"^[a-z][a-z0-9-]{0,63}$")
+_REASON_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 
 
 def _row_json(row: RowMapping, with_body: bool) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from devhost.messaging.errors import ConfigError
 from devhost.messaging.outputs import queue_sink, servicebus_sink
 from devhost.messaging.queue_listener import QueueListener
 from devhost.messaging.routes import admin_routes
-from devhost.messaging.servicebus import ServiceBusBroker
+from devhost.messaging.servicebus import ServiceBusBroker, dead_letter_path, split_dead_letter
 from devhost.messaging.servicebus_listener import ServiceBusListener
 from devhost.messaging.storage_queues import StorageQueues
 from devhost.messaging.timer_listener import TimerListener
@@ -98,9 +98,15 @@ class Messaging:
             topic = resolve(trigger["topicName"], self.host.settings, f"{where} topicName")
             sub = resolve(trigger.get("subscriptionName"), self.host.settings,
                           f"{where} subscriptionName")
-            self.config.ensure_subscription(topic, sub, requires_session=sessions)
-            return subscription_path(topic, sub)
+            sub, dead = split_dead_letter(sub)  # "<sub>/$deadletterqueue"
+            self.config.ensure_subscription(topic, sub, requires_session=sessions and not dead)
+            path = subscription_path(topic, sub)
+            return dead_letter_path(path) if dead else path
         queue = resolve(trigger.get("queueName"), self.host.settings, f"{where} queueName")
+        parent, dead = split_dead_letter(queue)
+        if dead:  # "<queue>/$deadletterqueue": the queue's dead letters, as in Azure
+            self.config.ensure_queue(parent, requires_session=False)
+            return dead_letter_path(parent)
         self.config.ensure_queue(queue, requires_session=sessions)
         return queue
 

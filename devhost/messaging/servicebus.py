@@ -7,6 +7,12 @@ entities are received one session at a time (the caller holds the session). Lock
 the broker instance that took them, so after a crash or restart :meth:`ServiceBusBroker.recover`
 treats every lock of a dead instance as expired: the message comes back, its delivery counted.
 
+Every queue and subscription has its dead-letter sub-queue at ``<path>/$deadletterqueue``, which
+receives like any entity (peek-lock, complete, abandon), as in Service Bus: it has no sessions,
+no time to live and no dead-lettering of its own, and a dead letter keeps its delivery count.
+An abandoned dead letter comes back after the entity's lock duration (not at once, as Service
+Bus does), so that a dead-letter processor that keeps failing does not spin.
+
 All times come from the host clock (virtual or real) as passed to the constructor.
 """
 
@@ -16,7 +22,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,13 +31,30 @@ from devhost.messaging.config import BrokerConfig, EntityProperties, subscriptio
 from devhost.messaging.errors import SendError
 from devhost.messaging.filters import subscription_accepts
 
-__all__ = ["OutgoingMessage", "ReceivedMessage", "SendResult", "ServiceBusBroker"]
+__all__ = ["DEAD_LETTER_SUFFIX", "OutgoingMessage", "ReceivedMessage", "SendResult",
+           "ServiceBusBroker", "dead_letter_path", "split_dead_letter"]
 
 _MAX_ID = 128  # Service Bus limit for MessageId and SessionId
 # ServiceBusMessage.TimeToLive must be positive and is a .NET TimeSpan (at most
 # TimeSpan.MaxValue, 10675199.02:48:05.4775807).
 MAX_TIME_TO_LIVE = timedelta(days=10675199, hours=2, minutes=48, seconds=5, microseconds=477580)
 UNREADABLE = "UnreadableMessage"  # dead-letter reason of a stored row that cannot be read
+
+
+DEAD_LETTER_SUFFIX = "/$deadletterqueue"
+
+
+def dead_letter_path(entity: str) -> str:
+    """The path of an entity's dead-letter sub-queue (``<queue>/$deadletterqueue``)."""
+    return entity + DEAD_LETTER_SUFFIX
+
+
+def split_dead_letter(entity: str) -> tuple[str, bool]:
+    """``(entity, False)``, or ``(its parent, True)`` for a dead-letter path (any case, as
+    Service Bus matches paths case-insensitively)."""
+    if entity.lower().endswith(DEAD_LETTER_SUFFIX.lower()):
+        return entity[: -len(DEAD_LETTER_SUFFIX)], True
+    return entity, False
 _SYSTEM_FIELDS = ("content_type", "correlation_id", "subject", "to", "reply_to",
                   "reply_to_session_id", "partition_key")
 
@@ -168,7 +191,10 @@ class ServiceBusBroker:
     # -- sending -------------------------------------------------------------------------
 
     def properties(self, entity: str) -> EntityProperties:
-        return self.config.entities[entity]
+        parent, dead = split_dead_letter(entity)
+        props = self.config.entities[parent]
+        # A dead-letter queue never needs sessions, even under a session-enabled queue.
+        return replace(props, requires_session=False) if dead else props
 
     def targets(self, name: str, message: OutgoingMessage) -> list[str]:
         """The entities a send to queue or topic ``name`` lands in (raises for unknown names)."""
@@ -263,7 +289,7 @@ class ServiceBusBroker:
 
     # -- receiving -----------------------------------------------------------------------
 
-    _READY = ("entity = ? AND dead_letter = 0 AND visible_at <= ? "
+    _READY = ("entity = ? AND dead_letter = ? AND visible_at <= ? "
               "AND (lock_token IS NULL OR locked_until <= ?)")
 
     def receive(self, entity: str, max_count: int = 1, session_id: str | None = None,
@@ -271,28 +297,31 @@ class ServiceBusBroker:
         """Lock up to ``max_count`` receivable messages in sequence order (of one session when
         ``session_id`` is given); each lock counts a delivery."""
         props = self.properties(entity)
+        parent, dead = split_dead_letter(entity)
         now = self.now()
         # Walk in sequence order; the planner would otherwise sort every visible message.
         index = "sb_message_session" if session_id is not None else "sb_message_order"
         session_clause = " AND session_id = ?" if session_id is not None else ""
-        params: tuple[Any, ...] = (entity, now, now) + (
+        params: tuple[Any, ...] = (parent, int(dead), now, now) + (
             (session_id,) if session_id is not None else ())
         with transaction(self.db):
-            self._expire(entity, now, props)
+            if not dead:  # dead letters do not expire
+                self._expire(entity, now, props)
             rows = self.db.execute(
                 f"SELECT seq, lock_token, delivery_count FROM sb_message INDEXED BY {index}"
                 f" WHERE {self._READY}"
                 f"{session_clause} ORDER BY seq LIMIT ?", (*params, max_count)).fetchall()
             taken: list[int] = []
             for seq, stale_lock, deliveries in rows:
-                if stale_lock is not None and deliveries >= props.max_delivery_count:
+                if not dead and stale_lock is not None and deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)  # its lock ran out on the last delivery
                     continue
+                # A dead letter keeps the delivery count it was dead-lettered with.
                 self.db.execute(
                     "UPDATE sb_message SET lock_token = ?, locked_until = ?, lock_owner = ?,"
-                    " delivery_count = delivery_count + 1 WHERE seq = ?",
+                    " delivery_count = delivery_count + ? WHERE seq = ?",
                     (uuid.uuid4().hex, now + props.lock_duration.total_seconds(), self.owner,
-                     seq))
+                     int(not dead), seq))
                 taken.append(seq)
             return self._load(taken)
 
@@ -336,29 +365,32 @@ class ServiceBusBroker:
         row = self.db.execute(
             "SELECT session_id FROM sb_message INDEXED BY sb_message_order"
             f" WHERE {self._READY} AND session_id IS NOT NULL"
-            f"{exclude} ORDER BY seq LIMIT 1", (entity, now, now, *held)).fetchone()
+            f"{exclude} ORDER BY seq LIMIT 1", (entity, 0, now, now, *held)).fetchone()
         return None if row is None else str(row[0])
 
     def has_ready(self, entity: str, held_sessions: Iterable[str] = ()) -> bool:
         """True when a receive would get a message now (outside ``held_sessions``)."""
         held = list(held_sessions)
+        parent, dead = split_dead_letter(entity)
         now = self.now()
         exclude = f" AND (session_id IS NULL OR session_id NOT IN " \
                   f"({','.join('?' * len(held))}))" if held else ""
         return self.db.execute(
             f"SELECT 1 FROM sb_message INDEXED BY sb_message_order WHERE {self._READY}{exclude}"
             " LIMIT 1",
-            (entity, now, now, *held)).fetchone() is not None
+            (parent, int(dead), now, now, *held)).fetchone() is not None
 
     def next_visible(self, entity: str) -> datetime | None:
         """When the next scheduled (or lock-expiring) message of ``entity`` becomes receivable."""
+        parent, dead = split_dead_letter(entity)
         now = self.now()
         scheduled = self.db.execute(
-            "SELECT MIN(visible_at) FROM sb_message WHERE entity = ? AND dead_letter = 0 AND"
-            " visible_at > ? AND lock_token IS NULL", (entity, now)).fetchone()[0]
+            "SELECT MIN(visible_at) FROM sb_message WHERE entity = ? AND dead_letter = ? AND"
+            " visible_at > ? AND lock_token IS NULL", (parent, int(dead), now)).fetchone()[0]
         lock_expiry = self.db.execute(
             "SELECT MIN(locked_until) FROM sb_message WHERE lock_token IS NOT NULL AND"
-            " entity = ? AND dead_letter = 0 AND locked_until > ?", (entity, now)).fetchone()[0]
+            " entity = ? AND dead_letter = ? AND locked_until > ?",
+            (parent, int(dead), now)).fetchone()[0]
         moments = [m for m in (scheduled, lock_expiry) if m is not None]
         return from_epoch(min(moments)) if moments else None
 
@@ -380,13 +412,20 @@ class ServiceBusBroker:
         where, params = self._owned(tokens)
         with transaction(self.db):
             rows = self.db.execute(
-                f"SELECT seq, entity, delivery_count FROM sb_message WHERE {where}",
+                f"SELECT seq, entity, delivery_count, dead_letter FROM sb_message WHERE {where}",
                 params).fetchall()
             entities = set()
-            for seq, entity, deliveries in rows:
+            for seq, entity, deliveries, dead in rows:
                 props = self.properties(entity)
                 entities.add(entity)
-                if deliveries >= props.max_delivery_count:
+                if dead:
+                    # Service Bus offers an abandoned dead letter again at once; a dead-letter
+                    # processor that keeps failing would spin, so it waits a lock duration.
+                    self.db.execute(
+                        "UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
+                        " lock_owner = NULL, visible_at = ? WHERE seq = ?",
+                        (self.now() + props.lock_duration.total_seconds(), seq))
+                elif deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)
                 else:
                     self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
@@ -417,16 +456,16 @@ class ServiceBusBroker:
         """
         with transaction(self.db):
             rows = self.db.execute(
-                "SELECT seq, entity, delivery_count FROM sb_message WHERE lock_token IS NOT NULL"
-                " AND dead_letter = 0 AND lock_owner IS NOT ?", (self.owner,)).fetchall()
-            for seq, entity, deliveries in rows:
+                "SELECT seq, entity, delivery_count, dead_letter FROM sb_message WHERE"
+                " lock_token IS NOT NULL AND lock_owner IS NOT ?", (self.owner,)).fetchall()
+            for seq, entity, deliveries, dead in rows:
                 props = self.config.entities.get(entity, EntityProperties())
-                if deliveries >= props.max_delivery_count:
+                if not dead and deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)
                 else:
                     self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
                                     " lock_owner = NULL WHERE seq = ?", (seq,))
-        self._notify(entity for _, entity, _ in rows)
+        self._notify(entity for _, entity, _, _ in rows)
         return len(rows)
 
     # -- inspection and dead-letter management -------------------------------------------

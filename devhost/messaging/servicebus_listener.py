@@ -19,7 +19,7 @@ from typing import Any
 from devhost.messaging._dispatch import Dispatcher
 from devhost.messaging._host import Extension, HostLike, invoke
 from devhost.messaging.datum import servicebus_batch, servicebus_single
-from devhost.messaging.servicebus import ReceivedMessage, ServiceBusBroker
+from devhost.messaging.servicebus import ReceivedMessage, ServiceBusBroker, split_dead_letter
 
 __all__ = ["ServiceBusListener"]
 
@@ -52,7 +52,9 @@ class ServiceBusListener(Dispatcher):
         broker.on_change(self._changed)
 
     def _changed(self, entity: str) -> None:
-        if entity == self.entity:
+        # A dead-letter listener wakes when its queue changes: that is where dead letters
+        # come from.
+        if entity in (self.entity, split_dead_letter(self.entity)[0]):
             self.wake()
 
     # -- dispatch hooks ------------------------------------------------------------------

@@ -70,6 +70,11 @@ param outboundHttpAllowedHosts string = ''
 @description('Largest response body the http_request activity reads, in bytes.')
 param outboundHttpMaxResponseBytes int = 1048576
 
+@description('Device events: most events one device entity holds, batch size and window.')
+param deviceEventsLimit int = 1000
+param deviceBatchSize int = 50
+param deviceBatchWindow string = 'PT5M'
+
 @description('IPv4 addresses allowed to call the app; empty allows everyone.')
 param allowedIpAddresses array = []
 
@@ -135,6 +140,9 @@ var commonSettings = {
   CLAIM_AUTO_APPROVE_LIMIT: claimAutoApproveLimit
   OUTBOUND_HTTP_ALLOWED_HOSTS: outboundHttpAllowedHosts
   OUTBOUND_HTTP_MAX_RESPONSE_BYTES: string(outboundHttpMaxResponseBytes)
+  DEVICE_EVENTS_LIMIT: string(deviceEventsLimit)
+  DEVICE_BATCH_SIZE: string(deviceBatchSize)
+  DEVICE_BATCH_WINDOW: deviceBatchWindow
 }
 
 // host.json names the `azureManaged` provider and this connection setting.

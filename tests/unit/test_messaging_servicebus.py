@@ -11,7 +11,12 @@ from devhost.messaging._db import connect
 from devhost.messaging.config import BrokerConfig, EntityProperties, Topic, subscription_path
 from devhost.messaging.errors import SendError
 from devhost.messaging.filters import Rule
-from devhost.messaging.servicebus import OutgoingMessage, ServiceBusBroker
+from devhost.messaging.servicebus import (
+    OutgoingMessage,
+    ServiceBusBroker,
+    dead_letter_path,
+    split_dead_letter,
+)
 
 
 class StepClock:
@@ -295,3 +300,79 @@ def test_a_stored_message_that_cannot_be_read_is_dead_lettered_not_a_poison(
         assert dead["odd"] == "UnreadableMessage"
         [listed] = broker.dead_letters("orders")  # and the listing itself can show it
         assert listed.dead_letter_description
+
+
+# --- the dead-letter sub-queue ----------------------------------------------------------------
+
+
+def dead_letter(broker: ServiceBusBroker, entity: str, text: str, **kwargs: object) -> None:
+    """Send a message and abandon it until it is dead-lettered."""
+    broker.send(entity, [body(text, **kwargs)])
+    while got := broker.receive(entity, session_id=kwargs.get("session_id")):  # type: ignore[arg-type]
+        broker.abandon([got[0].lock_token or ""])
+
+
+def test_the_dead_letter_queue_receives_with_peek_lock(broker: ServiceBusBroker,
+                                                       clock: StepClock) -> None:
+    dead_letter(broker, "orders", "poison", message_id="bad", correlation_id="c-7")
+    dlq = dead_letter_path("orders")
+    assert broker.has_ready(dlq)
+    [got] = broker.receive(dlq)
+    assert (got.message_id, got.dead_letter_reason, got.delivery_count) == (
+        "bad", "MaxDeliveryCountExceeded", 3)  # the count it was dead-lettered with
+    assert got.properties["correlation_id"] == "c-7"
+    assert broker.receive(dlq) == []  # locked
+    broker.abandon([got.lock_token or ""])  # back in the dead-letter queue, a lock later
+    assert broker.receive(dlq) == []
+    assert broker.counts("orders")["deadLetter"] == 1
+    clock.forward(minutes=1)
+    [again] = broker.receive(dlq)
+    assert (again.dead_letter_reason, again.delivery_count) == ("MaxDeliveryCountExceeded", 3)
+    assert broker.complete([again.lock_token or ""]) == 1
+    assert broker.counts("orders")["deadLetter"] == 0
+    assert not broker.has_ready(dlq)
+    assert broker.receive("orders") == []  # never back in the queue itself
+
+
+def test_a_session_queue_s_dead_letters_need_no_session(broker: ServiceBusBroker) -> None:
+    dead_letter(broker, "devices", "x", session_id="dev-1")
+    assert broker.counts("devices")["deadLetter"] == 1
+    dlq = dead_letter_path("devices")
+    assert broker.properties(dlq).requires_session is False
+    assert broker.properties("devices").requires_session is True
+    [got] = broker.receive(dlq)
+    assert got.session_id == "dev-1"
+
+
+def test_dead_letters_do_not_expire(broker: ServiceBusBroker, clock: StepClock) -> None:
+    config = make_config()
+    config.entities["brief"] = EntityProperties(default_ttl=timedelta(seconds=10),
+                                                max_delivery_count=1)
+    short = ServiceBusBroker(broker.db, config, clock.now)
+    dead_letter(short, "brief", "late")
+    clock.forward(hours=1)
+    assert [m.body for m in short.receive(dead_letter_path("brief"))] == [b"late"]
+
+
+def test_recover_releases_dead_letter_locks_without_dead_lettering_again(
+        tmp_path: Path, clock: StepClock) -> None:
+    first = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
+    dead_letter(first, "orders", "x")
+    first.receive(dead_letter_path("orders"))
+    second = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
+    assert second.recover() == 1
+    [got] = second.receive(dead_letter_path("orders"))
+    assert got.dead_letter_reason == "MaxDeliveryCountExceeded"
+
+
+def test_dead_letter_paths() -> None:
+    assert split_dead_letter("orders/$deadletterqueue") == ("orders", True)
+    assert split_dead_letter("orders/$DeadLetterQueue") == ("orders", True)
+    assert split_dead_letter("events/Subscriptions/all/$deadletterqueue") == (
+        "events/Subscriptions/all", True)
+    assert split_dead_letter("orders") == ("orders", False)
+
+
+def test_a_send_to_a_dead_letter_queue_is_refused(broker: ServiceBusBroker) -> None:
+    with pytest.raises(SendError):
+        broker.send(dead_letter_path("orders"), [body("x")])

@@ -11,7 +11,13 @@ from wf_harness import Bench
 
 @pytest.fixture
 def bench(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Bench]:
-    def make(definitions: list[dict[str, Any]], activities: dict[str, Any] | None = None) -> Bench:
-        return Bench(tmp_path / "workflows", monkeypatch.setenv, definitions, activities or {})
+    def make(
+        definitions: list[dict[str, Any]],
+        activities: dict[str, Any] | None = None,
+        blueprints: tuple[Any, ...] = (),
+    ) -> Bench:
+        return Bench(
+            tmp_path / "workflows", monkeypatch.setenv, definitions, activities or {}, blueprints
+        )
 
     return make

@@ -123,6 +123,26 @@ def test_errors_not_listed_in_retry_are_not_retried(bench: Any) -> None:
     assert b.status(iid).error == "ApprovalRejected: attempt failed, 8 more"
 
 
+def _conflict() -> type[Exception]:
+    error = type("RecordVersionConflict", (Exception,), {})
+    error.__name__ = "Record.VersionConflict"  # as services.records_store names it
+    return error
+
+
+@pytest.mark.parametrize(("errors", "attempts"), [(["*"], 1),
+                                                 (["*", "Record.VersionConflict"], 3)])
+def test_the_wildcard_does_not_retry_a_permanent_error(
+        bench: Any, errors: list[str], attempts: int) -> None:
+    definition = workflow("p", {"Call": {"type": "task", "activity": "write", "end": True,
+                                         "retry": {"maxAttempts": 3, "interval": "PT1S",
+                                                   "errors": errors}}})
+    b = bench([definition], {"write": _failing(9, _conflict())})
+    iid = b.start("p", {})
+    b.advance(minutes=1)
+    assert len(b.calls("write")) == attempts
+    assert b.status(iid).error.startswith("Record.VersionConflict: attempt failed")
+
+
 def test_defaults_retry_applies_to_tasks_without_their_own(bench: Any) -> None:
     definition = workflow(
         "r",

@@ -143,3 +143,108 @@ def test_long_deadlines_on_a_backend_that_splits_long_timers(bench: Any) -> None
     assert b.status(iid).output["outcome"] == "Approved"
     timers = [e for e in b.status(iid).history if e["EventType"] == 10]
     assert len(timers) > 2  # the 10-day deadline was split
+
+
+# --- waiting for several events at once ---------------------------------------------------
+
+
+def batch(count: Any = 3, **extra: Any) -> dict[str, Any]:
+    wait = {"type": "wait", "event": "reading", "resultPath": "$.state.got", "next": "Done",
+            **({"count.$": count} if isinstance(count, str) else {"count": count}), **extra}
+    states: dict[str, Any] = {"Collect": wait, "Done": {"type": "succeed"}}
+    if "timeoutNext" in extra:
+        states["Late"] = {"type": "pass", "result": "late", "resultPath": "$.state.late",
+                          "next": "Done"}
+    return workflow("batch", states)
+
+
+def test_a_count_wait_ends_when_that_many_events_arrived_in_arrival_order(bench: Any) -> None:
+    b = bench([batch(5, timeout={"duration": "PT1H"}, timeoutNext="Late")])
+    iid = b.start("batch", {})
+    b.raise_events(iid, "reading", [1, 2])  # two in one episode
+    assert b.status(iid).status == "Running"
+    b.raise_events(iid, "reading", [3, 4, 5, 6])  # the sixth is left for a later wait
+    status = b.status(iid)
+    assert status.output == {"got": [1, 2, 3, 4, 5]}
+    # episodes: the start, the definition loaded, then one per batch of events
+    assert sum(1 for e in status.history if e["EventType"] == 12) == 4
+
+
+def test_events_that_arrived_before_a_count_wait_come_first(bench: Any) -> None:
+    definition = workflow("early", {
+        "Slow": {"type": "task", "activity": "slow", "next": "Collect"},
+        "Collect": {"type": "wait", "event": "reading", "count": 3, "resultPath": "$.state.got",
+                    "end": True}})
+    b = bench([definition], {"slow": lambda x: None})
+    b.host.latency["slow"] = __import__("datetime").timedelta(minutes=1)
+    iid = b.start("early", {})
+    b.raise_events(iid, "reading", ["a", "b"])
+    b.advance(minutes=1)
+    b.raise_events(iid, "reading", ["c"])
+    assert b.status(iid).output == {"got": ["a", "b", "c"]}
+
+
+def test_at_the_deadline_a_count_wait_gives_what_arrived(bench: Any) -> None:
+    b = bench([batch("$.input.n", timeout={"duration": "PT5M"}, timeoutNext="Late")])
+    iid = b.start("batch", {"n": 10})
+    b.raise_events(iid, "reading", ["x", "y"])
+    b.advance(minutes=5)
+    assert b.status(iid).output == {"got": ["x", "y"], "late": "late"}
+
+
+def test_a_count_wait_without_timeout_next_goes_on_at_the_deadline(bench: Any) -> None:
+    b = bench([batch(2, timeout={"duration": "PT5M"})])
+    iid = b.start("batch", {})
+    b.advance(minutes=5)
+    assert b.status(iid).output == {"got": []}
+
+
+def test_waits_abandoned_at_the_deadline_do_not_swallow_later_events(bench: Any) -> None:
+    definition = workflow("again", {
+        "First": {"type": "wait", "event": "reading", "count": 3, "timeout": {"duration": "PT1M"},
+                  "resultPath": "$.state.first", "next": "Second"},
+        "Second": {"type": "wait", "event": "reading", "resultPath": "$.state.second",
+                   "end": True}})
+    b = bench([definition])
+    iid = b.start("again", {})
+    b.raise_events(iid, "reading", [1])
+    b.advance(minutes=1)
+    b.raise_events(iid, "reading", [2])
+    assert b.status(iid).output == {"first": [1], "second": 2}
+
+
+def test_a_count_that_is_not_a_positive_whole_number_fails_the_state(bench: Any) -> None:
+    b = bench([batch("$.input.n")])
+    for bad in (0, -1, 2.5, "3", True):
+        status = b.status(b.start("batch", {"n": bad}))
+        assert status.status == "Failed"
+        assert "Expression.Failed: state Collect: count must be a whole number" in status.error
+
+
+def test_count_is_validated_with_its_wait() -> None:
+    from orchestration.validation import validate_document
+
+    def codes(wait: dict[str, Any]) -> list[str]:
+        document = workflow("v", {"W": {"type": "wait", **wait, "end": True}})
+        return [d.code for d in validate_document(document)]
+
+    assert codes({"event": "e", "count": 2, "timeout": {"duration": "PT1M"}}) == []
+    assert "schema.violation" in codes({"duration": "PT1M", "count": 2})  # count needs event
+    assert "schema.violation" in codes({"event": "e", "count": 2, "count.$": "$.input.n"})
+    assert "schema.violation" in codes({"event": "e", "count": 0})
+    assert "path.invalid" in codes({"event": "e", "count.$": "$.[",
+                                    "timeout": {"duration": "PT1M"}})
+
+
+def test_a_count_beyond_the_waits_open_at_once_still_gets_every_event_in_order(
+        bench: Any) -> None:
+    from orchestration.interpreter import WAITS_AT_ONCE
+
+    total = WAITS_AT_ONCE * 2 + 50
+    b = bench([batch(total, timeout={"duration": "PT1H"}, timeoutNext="Late")])
+    iid = b.start("batch", {})
+    b.raise_events(iid, "reading", list(range(0, 150)))
+    b.raise_events(iid, "reading", list(range(150, total - 10)))
+    assert b.status(iid).status == "Running"
+    b.advance(minutes=60)
+    assert b.status(iid).output == {"got": list(range(total - 10)), "late": "late"}

@@ -126,6 +126,9 @@ def test_templates_return_fresh_copies() -> None:
 @pytest.mark.parametrize(
     ("expression", "expected"),
     [
+        ("add($.input.n, 1)", 4),
+        ("add($.input.n, -0.5)", 2.5),
+        ("add(add($.input.n, $.state.count), 10)", 15),
         ("addDuration($.state.deadline, 'PT24H')", "2026-01-08T09:00:00Z"),
         ("addDuration(now(), 'P2D')", "2026-01-07T09:00:00Z"),
         (
@@ -173,6 +176,11 @@ def test_intrinsic_runtime_errors_are_named() -> None:
     assert raised.value.name == "Intrinsic.Failed"
     with pytest.raises(WorkflowError, match="placeholders"):
         ev("format('{} {}', 1)")
+    for text in ("add($.input.n, 'one')", "add($.state.flag, 1)", "add($.input.tags, 1)",
+                 "add(1e308, 1e308)"):
+        with pytest.raises(WorkflowError) as raised:
+            ev(text)
+        assert raised.value.name == "Intrinsic.Failed", text
 
 
 # --- conditions --------------------------------------------------------------------------

@@ -29,9 +29,11 @@ class Flaky(Exception):
     """A transient error for retry tests."""
 
 
-def blueprint_app() -> Any:
+def blueprint_app(*blueprints: Any) -> Any:
     app = df.DFApp()
     app.register_functions(orchestration.blueprint)
+    for blueprint in blueprints:
+        app.register_functions(blueprint)
     return app
 
 
@@ -44,6 +46,7 @@ class Bench:
         setenv: Callable[[str, str], None],
         definitions: list[dict[str, Any]],
         activities: dict[str, Callable[[Any], Any]],
+        blueprints: tuple[Any, ...] = (),
     ):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
@@ -52,7 +55,7 @@ class Bench:
         setenv("WORKFLOWS_PATH", str(folder))
         setenv("AzureWebJobsStorage", "")
         setenv("DOCUMENTS_STORAGE", "")
-        self.host = SimulatedHost.from_app(blueprint_app(), activities)
+        self.host = SimulatedHost.from_app(blueprint_app(*blueprints), activities)
 
     def write(self, definition: dict[str, Any]) -> Path:
         path = self.folder / f"{definition['name']}-{definition['version']}.json"
@@ -79,6 +82,10 @@ class Bench:
 
     def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
         self.host.raise_event(instance_id, name, payload)
+
+    def raise_events(self, instance_id: str, name: str, payloads: list[Any]) -> None:
+        """Several events the instance receives in one episode."""
+        self.host.raise_events(instance_id, name, payloads)
 
     def calls(self, name: str) -> list[tuple[Any, Any]]:
         """(time, input) of every call of activity ``name``, in order."""
