@@ -8,7 +8,6 @@ A management handler is ``async def name(req, durable) -> body | HttpResponse``;
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -21,6 +20,7 @@ from api.problems import json_response, problem_response
 from api.roles import require_role
 from management.durable_http import DurableHttp, DurableUnavailable
 from management.errors import DurableUnreachable, InvalidInput, TooLarge
+from services.json_input import parse_json
 
 __all__ = ["MAX_BODY_BYTES", "api_base", "instance_links", "json_body", "management_route",
            "query_flag"]
@@ -85,10 +85,8 @@ def json_body(req: func.HttpRequest, *, empty: Any = None) -> Any:
         raise TooLarge(f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted")
     if not raw.strip():
         return empty
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise InvalidInput("body", "expected JSON (UTF-8)") from None
+    # Workflow inputs and event payloads may nest deeper than our own messages, not unbounded.
+    return parse_json(raw, "body", max_depth=64)
 
 
 def query_flag(req: func.HttpRequest, name: str, default: bool) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 from services import InvalidInput, Principal
 from services.json_input import parse_json
 
-__all__ = ["OBJECT_ID_CLAIMS", "caller", "principal_from_headers"]
+__all__ = ["OBJECT_ID_CLAIMS", "caller", "decode_principal", "principal_from_headers"]
 
 PRINCIPAL_HEADER = "x-ms-client-principal"
 ID_HEADER = "x-ms-client-principal-id"
@@ -27,7 +27,8 @@ _NAME_CLAIMS = ("preferred_username", "email",
                 "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "name")
 
 
-def _decode(encoded: str) -> dict[str, Any]:
+def decode_principal(encoded: str) -> dict[str, Any]:
+    """The ``X-MS-CLIENT-PRINCIPAL`` header's JSON, or ``InvalidInput`` naming the header."""
     try:
         value = parse_json(base64.b64decode(encoded + "=" * (-len(encoded) % 4),
                                             validate=True), PRINCIPAL_FIELD)
@@ -55,7 +56,7 @@ def principal_from_headers(headers: Mapping[str, str]) -> Principal:
     name = lowered.get(NAME_HEADER) or None
     encoded = lowered.get(PRINCIPAL_HEADER)
     if encoded:
-        decoded = _decode(encoded.strip())
+        decoded = decode_principal(encoded.strip())
         name_type = decoded.get("name_typ")
         principal_id = principal_id or _claim(decoded, OBJECT_ID_CLAIMS)
         name = name or _claim(decoded, ((name_type,) if isinstance(name_type, str) else ())

@@ -9,13 +9,11 @@ until Easy Auth is on) the function key is the only gate, as with ``func start``
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from management.errors import InvalidInput, RoleRequired, Unauthorized
+from api.identity import decode_principal
+from management.errors import RoleRequired, Unauthorized
 
 __all__ = ["OPERATOR", "READER", "principal_roles", "require_role"]
 
@@ -27,14 +25,7 @@ _ALLOWED = {"read": {READER, OPERATOR}, "write": {OPERATOR}}
 
 def principal_roles(encoded: str) -> set[str]:
     """The app roles in an ``X-MS-CLIENT-PRINCIPAL`` value."""
-    try:
-        principal = json.loads(base64.b64decode(encoded.strip() + "=" * (-len(encoded.strip())
-                                                                         % 4), validate=True))
-    except (binascii.Error, ValueError):
-        principal = None
-    if not isinstance(principal, dict) or not isinstance(principal.get("claims", []), list):
-        raise InvalidInput("X-MS-CLIENT-PRINCIPAL", "expected base64-encoded JSON with "
-                           "\"claims\", as App Service authentication sends it")
+    principal = decode_principal(encoded.strip())
     role_types = {*_ROLE_CLAIMS, principal.get("role_typ")}
     claims: list[Any] = principal.get("claims", [])
     return {str(c["val"]) for c in claims if isinstance(c, dict) and c.get("typ") in role_types

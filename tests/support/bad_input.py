@@ -13,6 +13,8 @@ mechanically; it starts with that, then may say more in words:
 - ``field `name``` : the problem's ``field`` member;
 - ``Allow `GET, HEAD``` : the ``Allow`` header;
 - ``dead-letter `Reason``` : the dead-letter reason a message gets;
+- ``quarantine `reason``` : the quarantine reason a message gets (its phrases are looked for
+  in the quarantine record's details);
 - text in double quotes (``"1-256 characters"``): a phrase the problem's ``detail`` (or the
   command's output) contains.
 
@@ -100,6 +102,10 @@ class Row:
     @property
     def dead_letter_reason(self) -> str | None:
         return self._named("dead-letter")
+
+    @property
+    def quarantine_reason(self) -> str | None:
+        return self._named("quarantine")
 
     @property
     def phrases(self) -> list[str]:

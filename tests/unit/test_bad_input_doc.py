@@ -30,8 +30,11 @@ def test_each_row_names_a_test_that_exists_and_a_checkable_answer(row: Row) -> N
     assert (ROOT / row.path).is_file(), f"{row}: no file {row.path}"
     assert row.function in functions_in(row.path), f"{row}: no {row.function} in {row.path}"
     if row.case is not None:  # a case of a test that checks the answer this row states
-        assert (row.status is None) != (row.exit_code is None), \
-            f"{row}: the answer must start with a status code or 'exit N', not {row.answer!r}"
+        kinds = [row.status, row.exit_code, row.quarantine_reason if
+                 row.answer.startswith("quarantine") else None]
+        assert sum(k is not None for k in kinds) == 1, \
+            f"{row}: the answer must start with a status code, 'exit N' or 'quarantine " \
+            f"`reason`', not {row.answer!r}"
     if row.dead_letter_reason is not None:  # a test of its own must check that reason
         assert row.dead_letter_reason in (ROOT / row.path).read_text(encoding="utf-8"), row
 
