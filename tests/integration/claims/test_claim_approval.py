@@ -1,10 +1,9 @@
 """Acceptance: the claim-approval workflow on devhost with the virtual clock, the real outbox
 and the app database.
 
-Claims are started and decided through ``start_claim`` and ``decide``, the only two functions
-that know the route. Today they use the Durable HTTP API; they switch to the management API
-(``POST /api/workflows/claim-approval/instances``, ``POST /api/instances/{id}/events/
-ClaimDecision``) once it exists, and the tests stay as they are.
+Claims are started and decided as a client does, through the management API: ``POST
+/api/workflows/claim-approval/instances?instanceId=`` and ``POST /api/instances/{id}/events/
+ClaimDecision`` (``start_claim`` and ``decide``, the only two functions that know the routes).
 """
 
 from __future__ import annotations
@@ -25,15 +24,17 @@ EVENT = "ClaimDecision"
 
 
 def start_claim(app: ProductHost, claim: dict[str, Any], instance_id: str | None = None) -> str:
-    """Start claim-approval for ``claim`` (the HTTP part: switch to the management API here)."""
-    return app.host.start_orchestration(
-        "workflow", {"workflow": "claim-approval", "input": claim},
-        instance_id=instance_id or claim["claimId"])
+    """Start claim-approval for ``claim`` through the management API; its instance id."""
+    answer = app.host.http("POST", "/api/workflows/claim-approval/instances", json=claim,
+                           params={"instanceId": instance_id or claim["claimId"]})
+    assert answer.status == 202, answer.text
+    return str(answer.json()["instanceId"])
 
 
 def decide(app: ProductHost, instance_id: str, decision: Any) -> Response:
-    """Raise ``ClaimDecision`` (the HTTP part: switch to the management API here)."""
-    answer = app.host.raise_event(instance_id, EVENT, decision)
+    """Raise ``ClaimDecision`` through the management API, then let the instance act on it."""
+    answer = app.host.http("POST", f"/api/instances/{instance_id}/events/{EVENT}",
+                           json=decision)
     app.host.wait_idle()
     return answer
 
@@ -169,10 +170,11 @@ def test_an_undecided_claim_escalates_at_72h_and_times_out_at_96h(app: ProductHo
                                 "decidedBy": None}
     [told] = mail_to(app, big["claimant"])
     assert "not decided in time" in str(told["Subject"])
-    # A late decision changes nothing. (The Durable API answers 410 Gone; the management
-    # API's own 410 is checked where that API is tested.)
+    # A late decision changes nothing: the management API answers 410 Gone, as a problem.
     late = decide(app, iid, {"approved": True, "by": "late@example.com"})
-    assert late.status == 410
+    assert late.status == 410, late.text
+    types = [v for k, v in late.headers.items() if k.lower() == "content-type"]
+    assert types == ["application/problem+json"], late.headers
     assert app.host.status(iid) == status
     assert payments(app, big["claimId"]) == []
 
@@ -198,8 +200,8 @@ def test_the_payment_is_recorded_once_although_the_activity_ran_twice(
     assert_matches("record_payment", "output", recorded[0])
     # An operator restarts the instance under the same id: the whole workflow runs again, so
     # record_payment runs a second time with the same instance and step.
-    answer = app.host.http("POST", f"/runtime/webhooks/durabletask/instances/{iid}/restart",
-                           params={"restartWithNewInstanceId": "false"})
+    answer = app.host.http("POST", f"/api/instances/{iid}/restart",
+                           params={"newInstanceId": "false"}, json={"reason": "re-run"})
     assert answer.status == 202, answer.text
     app.host.wait_idle()
     decide(app, iid, {"approved": True, "by": "maria@example.com"})
@@ -261,8 +263,17 @@ def test_a_claim_that_cannot_be_decided_ends_invalid(app: ProductHost, changes: 
     assert payments(app, bad["claimId"]) == []
 
 
-def test_a_claim_missing_fields_fails_at_start_naming_them(app: ProductHost) -> None:
-    status = app.host.wait_for(start_claim(app, {"claimId": "C-X1", "amount": 5}))
+def test_a_claim_missing_fields_is_refused_naming_them(app: ProductHost) -> None:
+    incomplete = {"claimId": "C-X1", "amount": 5}
+    answer = app.host.http("POST", "/api/workflows/claim-approval/instances", json=incomplete,
+                           params={"instanceId": "C-X1"})
+    assert answer.status == 400, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["claimant", "currency"]
+    assert app.host.status("C-X1") is None  # nothing started
+    # Started past the API (the Durable API, a queue), the workflow fails at once naming them.
+    iid = app.host.start_orchestration(
+        "workflow", {"workflow": "claim-approval", "input": incomplete}, instance_id="C-X2")
+    status = app.host.wait_for(iid)
     assert status["runtimeStatus"] == "Failed"
     assert "Input.Invalid" in status["output"]
     assert "claimant" in status["output"] and "currency" in status["output"]
