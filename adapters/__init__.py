@@ -72,17 +72,24 @@ def build_adapters(settings: Settings) -> Adapters:
 
 
 def build_blob_store(settings: Settings,
-                     credential: Callable[[], TokenCredential] | None = None) -> BlobStore:
+                     credential: Callable[[], TokenCredential] | None = None, *,
+                     fail_fast: bool = False) -> BlobStore:
     """DOCUMENTS_STORAGE (a connection string), else its identity-based form
-    DOCUMENTS_STORAGE__blobServiceUri, else AzureWebJobsStorage (Azurite locally)."""
+    DOCUMENTS_STORAGE__blobServiceUri, else AzureWebJobsStorage (Azurite locally).
+
+    ``fail_fast`` is for readers on a hot path (the definition loader): quick retries, and no
+    container is created."""
     connection = settings.get("DOCUMENTS_STORAGE")
     if connection:
-        return AzureBlobStore.from_connection_string(connection)
+        return AzureBlobStore.from_connection_string(
+            connection, create_containers=not fail_fast, fail_fast=fail_fast)
     service_uri = settings.get("DOCUMENTS_STORAGE__blobServiceUri")
     if service_uri:
         identity = (credential or _lazy_credential(settings))()
-        return AzureBlobStore.from_account_url(service_uri, identity)
-    return AzureBlobStore.from_connection_string(settings.require("AzureWebJobsStorage"))
+        return AzureBlobStore.from_account_url(service_uri, identity, fail_fast=fail_fast)
+    return AzureBlobStore.from_connection_string(
+        settings.require("AzureWebJobsStorage"), create_containers=not fail_fast,
+        fail_fast=fail_fast)
 
 
 def build_mail_sender(settings: Settings) -> MailSender:

@@ -12,11 +12,11 @@ import contextlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import BlobServiceClient, ContentSettings
+from azure.storage.blob import BlobServiceClient, ContentSettings, ExponentialRetry
 
 from adapters.errors import AdapterConfigurationError, NotFoundError
 
@@ -67,24 +67,27 @@ class AzureBlobStore:
         self._known_containers: set[str] = set()
 
     @classmethod
-    def from_connection_string(cls, connection_string: str, *,
-                               create_containers: bool = True) -> AzureBlobStore:
+    def from_connection_string(cls, connection_string: str, *, create_containers: bool = True,
+                               fail_fast: bool = False) -> AzureBlobStore:
         """Azurite or a key-based account (``UseDevelopmentStorage=true``: Azurite's default)."""
         if not connection_string or "=" not in connection_string:
             raise AdapterConfigurationError(
                 "blob connection string must look like 'UseDevelopmentStorage=true' or "
                 "'DefaultEndpointsProtocol=...;AccountName=...;...'")
-        service = BlobServiceClient.from_connection_string(connection_string)
+        service = BlobServiceClient.from_connection_string(
+            connection_string, **_client_options(fail_fast))
         return cls(service, create_containers=create_containers)
 
     @classmethod
     def from_account_url(cls, account_url: str, credential: TokenCredential, *,
-                         create_containers: bool = False) -> AzureBlobStore:
+                         create_containers: bool = False,
+                         fail_fast: bool = False) -> AzureBlobStore:
         """An identity-based connection: ``https://<account>.blob.core.windows.net``."""
         if not account_url.startswith(("https://", "http://")):
             raise AdapterConfigurationError(
                 f"blob service URI must be an http(s) URL, got {account_url!r}")
-        service = BlobServiceClient(account_url, credential=credential)
+        service = BlobServiceClient(account_url, credential=credential,
+                                    **_client_options(fail_fast))
         return cls(service, create_containers=create_containers)
 
     def put(self, container: str, name: str, content: bytes, *,
@@ -183,3 +186,15 @@ def _checked_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
             raise AdapterConfigurationError(
                 f"blob metadata value of {key!r} must be an ASCII string")
     return dict(metadata)
+
+
+def _client_options(fail_fast: bool) -> dict[str, Any]:
+    """The storage SDK's defaults, or (``fail_fast``) two quick retries and a 3 s connect.
+
+    The defaults retry for about 85 s against a store that is not there; a reader on the
+    path of every workflow start (the definition loader) must give up within seconds.
+    """
+    if not fail_fast:
+        return {}
+    return {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2),
+            "connection_timeout": 3}

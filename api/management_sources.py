@@ -6,8 +6,7 @@ import functools
 
 import settings
 from orchestration.activity_registry import ActivityRegistry, default_registry
-from orchestration.definitions_store import DefinitionSource
-from orchestration.loader import sources_from_settings
+from orchestration.sources import DefinitionSource, sources_from_settings
 
 __all__ = ["definition_sources", "definitions_container", "registry"]
 

@@ -23,8 +23,8 @@ from management.errors import (
 )
 from management.instances import ACTIVE, check_instance_id
 from orchestration.activity_registry import schema_errors
-from orchestration.definitions_store import DefinitionInvalid, DefinitionNotFound, load_definition
 from orchestration.interpreter import ORCHESTRATOR_NAME
+from orchestration.sources import DefinitionInvalid, DefinitionNotFound, load_definition
 from orchestration.validation import has_errors
 from runtime import runtime
 

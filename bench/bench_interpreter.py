@@ -39,9 +39,9 @@ from azure.durable_functions.orchestrator import Orchestrator
 
 import orchestration
 from devhost.durable import sdk_fastpaths
-from orchestration.definitions_store import FolderSource, load_definition
 from orchestration.orchestrator import LOADER_ACTIVITY
 from orchestration.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
+from orchestration.sources import FolderSource, load_definition
 
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
     "step_one": lambda x: {"n": x["n"] + 1, "tier": "high"},

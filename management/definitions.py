@@ -15,13 +15,13 @@ from typing import Any
 
 from orchestration.activity_registry import ActivityRegistry
 from orchestration.definition import content_hash, parse_semver, semver_key
-from orchestration.definitions_store import (
+from orchestration.graph import state_graph
+from orchestration.sources import (
     DefinitionInvalid,
     DefinitionNotFound,
     DefinitionSource,
     load_definition,
 )
-from orchestration.graph import state_graph
 from orchestration.validation import Diagnostic, has_errors, validate_text
 
 from .errors import Conflict, DefinitionRejected, NotFound, Unprocessable

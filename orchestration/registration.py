@@ -27,7 +27,7 @@ def load_workflow_definition(request: dict[str, Any]) -> dict[str, Any]:
     """Load, validate and pin a definition: ``{"workflow", "version"?}`` -> name, version,
     hash and the definition itself."""
     from . import _telemetry
-    from .loader import load_requested
+    from .sources import load_requested
 
     loaded = load_requested(request)
     _telemetry.workflow_started(loaded["name"])

@@ -10,15 +10,16 @@ import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from adapters.blob import AzureBlobStore
-from orchestration.blob_definitions import BlobSource
 from orchestration.definition import content_hash, semver_key
-from orchestration.definitions_store import (
+from orchestration.sources import (
+    BlobSource,
     DefinitionInvalid,
     DefinitionNotFound,
     FolderSource,
     load_definition,
+    load_requested,
+    sources_from_settings,
 )
-from orchestration.loader import load_requested, sources_from_settings
 from tests.support.azurite import run_azurite
 
 

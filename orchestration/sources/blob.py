@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .definitions_store import StoredDefinition
+from .store import StoredDefinition
 
 __all__ = ["BlobReader", "BlobSource"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .blob_definitions import BlobSource
-from .definitions_store import DefinitionSource, FolderSource, load_definition
+from .blob import BlobSource
+from .store import DefinitionSource, FolderSource, load_definition
 
 __all__ = ["load_requested", "sources_from_settings"]
 
@@ -19,8 +19,9 @@ _STORAGE_SETTINGS = (
 def sources_from_settings(settings: Any) -> list[DefinitionSource]:
     """The folder ``WORKFLOWS_PATH`` and, when storage is configured, the definitions container.
 
-    The container is read through the project's blob adapter, which picks a connection string
-    (Azurite locally) or the identity-based ``DOCUMENTS_STORAGE__blobServiceUri`` in Azure.
+    The container is read through the app's blob adapter (``adapters.build_blob_store``), which
+    picks a connection string (Azurite locally) or the identity-based
+    ``DOCUMENTS_STORAGE__blobServiceUri`` in Azure.
     """
     sources: list[DefinitionSource] = [FolderSource(settings.get("WORKFLOWS_PATH") or "workflows")]
     if any(settings.get(name) for name in _STORAGE_SETTINGS):
@@ -30,28 +31,11 @@ def sources_from_settings(settings: Any) -> list[DefinitionSource]:
 
 
 def _blob_store(settings: Any) -> Any:
-    """The blob adapter, with the same precedence as ``adapters.build_blob_store``.
-
-    For a connection string the loader brings its own client that gives up within seconds
-    (the storage SDK's default retries take about 85 s against an Azurite that is not
-    running): an unreachable container must not stall every start of a workflow.
-    """
+    """The app's blob adapter, failing fast: an unreachable container must not stall every
+    start of a workflow for the storage SDK's 85 s of default retries."""
     from adapters import build_blob_store  # the app's adapters; heavy, imported on use
-    from adapters.blob import AzureBlobStore
 
-    connection = settings.get("DOCUMENTS_STORAGE")
-    if not connection and not settings.get("DOCUMENTS_STORAGE__blobServiceUri"):
-        connection = settings.get("AzureWebJobsStorage")
-    if not connection:
-        return build_blob_store(settings)
-    from azure.storage.blob import BlobServiceClient, ExponentialRetry
-
-    service = BlobServiceClient.from_connection_string(
-        connection,
-        retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2),
-        connection_timeout=3,
-    )
-    return AzureBlobStore(service, create_containers=False)
+    return build_blob_store(settings, fail_fast=True)
 
 
 def load_requested(request: Any) -> dict[str, Any]:

@@ -17,8 +17,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from .definition import Definition, content_hash, parse_semver, semver_key
-from .validation import Diagnostic, has_errors, validate_text
+from ..definition import Definition, content_hash, parse_semver, semver_key
+from ..validation import Diagnostic, has_errors, validate_text
 
 __all__ = [
     "DefinitionInvalid",
