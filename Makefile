@@ -51,6 +51,7 @@ test-e2e: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 infra-check: setup
 	$(BIN)/python -m tools.infra_check infra
