@@ -4,9 +4,12 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 PORT    ?= 7071
 
-.PHONY: setup run test test-unit test-integration test-e2e lint infra-check bench soak clean
+.PHONY: setup run-setup run test test-unit test-integration test-e2e lint infra-check bench soak clean
 
-setup: $(VENV)/.installed node_modules/.installed
+# `make run` needs the app's virtualenv, Azurite and the sample databases; `make setup` (tests,
+# lint, infra checks) adds the checkov virtualenv, a minute and a half that running never needs.
+run-setup: $(VENV)/.installed node_modules/.installed examples/.built
+setup: run-setup
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,7 +25,6 @@ $(VENV)/infra/.installed: requirements-infra.txt
 	touch $@
 
 # The sample source databases the demo documents (built, never committed).
-setup: examples/.built
 examples/.built: examples/build_databases.py $(VENV)/.installed
 	$(BIN)/python -m examples.build_databases examples
 	touch $@
@@ -32,7 +34,7 @@ node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-run: setup
+run: run-setup
 	$(BIN)/python -m devhost start --app-dir . --port $(PORT) --clock real
 
 test: setup
