@@ -30,6 +30,7 @@ from services.dead_letters import (
     record_dead_letter,
     start_resubmission,
 )
+from telemetry import record_dead_lettered
 
 __all__ = ["QUEUES", "DeadLetterMessage", "accept_dead_letter", "resubmit_dead_letter"]
 
@@ -82,6 +83,7 @@ def accept_dead_letter(message: DeadLetterMessage, *, engine: Engine,
                     if isinstance(v, str | int | float | bool) or v is None},
         now=now)
     if not recorded["duplicate"]:
+        record_dead_lettered(message.queue, recorded["reason"] or "unknown")
         # %r: the ids, reason and description come from outside; a CR/LF in one must not
         # start a forged log line.
         log.error("dead letter from %s: message %r (correlation %r, session %r) %r: %r; "

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,7 @@ from ingress._messages import (
     runtime_status,
 )
 from services import iso
+from telemetry import record_device_event
 
 __all__ = [
     "DATA_LIMIT_BYTES",
@@ -189,6 +191,7 @@ async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: E
                     "sessionId": message.session_id})
         except BadMessage as bad:
             outcomes[index] = quarantine(engine, message, bad, now)
+            record_device_event("rejected")
             continue
         valid.append((index, message, event.received(message.enqueued_at or now)))
     if valid:
@@ -197,6 +200,8 @@ async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: E
             log.info("device event %s (message %r): %s, device %s", event["eventId"],
                      message.key, action, event["deviceId"])
             outcomes[index] = Outcome(action, message.key, event["deviceId"])
+        for action, count in Counter(routed).items():
+            record_device_event(action, count)
     return [outcomes[index] for index in range(len(messages))]
 
 

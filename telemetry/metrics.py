@@ -35,7 +35,8 @@ messages_dead_lettered = _meter.create_counter(
     description="Dead-lettered messages seen by the dead-letter processor, by queue and reason")
 device_events_recorded = _meter.create_counter(
     "device_events.recorded", unit="{event}",
-    description="Device events recorded on a device entity, by outcome")
+    description="Device events taken by the ingress, by outcome (started, routed, "
+                "already-started, rejected)")
 
 
 def record_workflow_started(workflow: str) -> None:
@@ -62,9 +63,10 @@ def record_dead_lettered(queue: str, reason: str) -> None:
     messages_dead_lettered.add(1, {"queue": queue, "reason": reason})
 
 
-def record_device_event(outcome: str = "recorded", count: int = 1) -> None:
-    """For the device-events code: ``count`` events ``recorded`` (or ``duplicate``,
-    ``rejected``) on a device entity. Call it where the event is accepted, once per event."""
+def record_device_event(outcome: str, count: int = 1) -> None:
+    """``count`` device events the ingress took: recorded on their entity and ``started`` a
+    run, ``routed`` to one or ``already-started`` (a redelivery), or ``rejected``
+    (quarantined). Duplicates are the entity's own count (its ``duplicates``)."""
     device_events_recorded.add(count, {"outcome": outcome})
 
 

@@ -14,8 +14,12 @@ import uuid
 import pytest
 from api_support import ApiApp, header
 
+from tests.support.metrics import metric
+
 
 def test_a_handler_that_always_fails_ends_as_a_recorded_dead_letter(app: ApiApp) -> None:
+    counted = {"queue": "device-events", "reason": "MaxDeliveryCountExceeded"}
+    before = metric(app.host, "messages_dead_lettered_total", **counted)
     device = f"dev-{uuid.uuid4().hex[:8]}"
     event = {"eventId": f"e-{uuid.uuid4().hex}", "deviceId": device, "type": "t",
              "occurredAt": "2026-01-05T09:00:00Z", "data": {"n": 1}}
@@ -41,6 +45,7 @@ def test_a_handler_that_always_fails_ends_as_a_recorded_dead_letter(app: ApiApp)
 
     one = app.host.http("GET", f"/api/dead-letters/{item['id']}").json()
     assert json.loads(one["body"]) == event
+    assert metric(app.host, "messages_dead_lettered_total", **counted) == before + 1
 
     # Resubmitting hands it to the same (still broken) ingress: it fails, and stays
     # resubmittable.

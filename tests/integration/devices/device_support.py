@@ -52,10 +52,15 @@ class DeviceApp:
 
     # ------------------------------------------------------------------------- reading
     def entity(self, device: str) -> dict[str, Any] | None:
+        """The device entity's state, read as an operator does: the management API."""
         answer = self.host.http(
-            "GET", f"/runtime/webhooks/durabletask/entities/device/"
-                   f"{urllib.parse.quote(device, safe='')}")
-        return None if answer.status == 404 else answer.json()
+            "GET", f"/api/entities/device/{urllib.parse.quote(device, safe='')}")
+        if answer.status == 404:
+            return None
+        assert answer.status == 200, answer.text
+        found = answer.json()
+        assert (found["name"], found["key"]) == ("device", device), found
+        return dict(found["state"])
 
     def status(self, device: str) -> dict[str, Any] | None:
         return self.host.status(device)

@@ -11,6 +11,7 @@ import pytest
 from device_support import DeviceApp
 
 from examples.device_events import device_events
+from tests.support.metrics import metric
 
 
 def fresh() -> str:
@@ -34,10 +35,12 @@ def test_a_message_that_is_not_an_event_is_quarantined(app: DeviceApp, body: byt
                                                        reason: str) -> None:
     device = fresh()
     message_id = f"bad-{uuid.uuid4().hex}"
+    rejected = metric(app.host, "device_events_recorded_total", outcome="rejected")
     app.send(body, session_id=device, message_id=message_id)
 
     quarantined = app.quarantined(message_id)
     assert quarantined is not None
+    assert metric(app.host, "device_events_recorded_total", outcome="rejected") == rejected + 1
     assert (quarantined["reason"], quarantined["source"]) == (reason, "device-events")
     assert quarantined["details"]["deliveryCount"] == 1
     assert_untouched(app, device)

@@ -11,6 +11,7 @@ from device_support import ROOT, DeviceApp
 from jsonschema import Draft202012Validator
 
 from examples.device_events import device_events
+from tests.support.metrics import metric
 
 SCHEMAS = ROOT / "activities" / "schemas"
 
@@ -23,7 +24,11 @@ def devices(n: int) -> list[str]:
 def test_interleaved_events_of_three_devices(app: DeviceApp) -> None:
     names = devices(3)
     events = device_events(names, 20, seed=7)
+    taken = {outcome: metric(app.host, "device_events_recorded_total", outcome=outcome)
+             for outcome in ("started", "routed")}
     app.send_all(events)
+    assert {outcome: metric(app.host, "device_events_recorded_total", outcome=outcome) - n
+            for outcome, n in taken.items()} == {"started": 3, "routed": 57}
 
     for device in names:
         sent = [e["eventId"] for e in events if e["deviceId"] == device]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 
 import runtime
 from devhost.testing import DevHost, Response
+from tests.support.metrics import metric
 
 ROOT = Path(__file__).resolve().parents[3]
 APP = ROOT / "tests" / "apps" / "mgmt_app"
@@ -38,16 +38,7 @@ class MgmtApp:
 
     def metric(self, name: str, **labels: str) -> float:
         """The value of one Prometheus series (0 when it has not appeared yet)."""
-        text = self.call("GET", "operations/metrics").text
-        total = 0.0
-        for line in text.splitlines():
-            match = re.match(r"^([a-zA-Z_:][\w:]*)(\{[^}]*\})? ([-+\d.eE]+|NaN)$", line)
-            if not match or match.group(1) != name:
-                continue
-            found = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
-            if all(found.get(k) == v for k, v in labels.items()):
-                total += float(match.group(3))
-        return total
+        return metric(self.host, name, **labels)
 
 
 def header(answer: Response, name: str) -> str:
