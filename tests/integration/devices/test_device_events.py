@@ -108,6 +108,35 @@ def test_an_event_after_the_run_completed_starts_a_new_window(app: DeviceApp) ->
     assert (record["body"]["totalEvents"], record["body"]["windows"]) == (2, 2)
 
 
+def test_an_event_for_a_suspended_run_is_routed_to_it_and_counted_after_resume(
+        app: DeviceApp) -> None:
+    [device] = devices(1)
+    first, second = device_events([device], 2, seed=3)
+    app.send(first)
+    suspended = app.host.http("POST", f"/api/instances/{device}/suspend",
+                              json={"reason": "maintenance"})
+    assert suspended.status == 202, suspended.text
+    app.host.wait_idle()
+    status = app.status(device)
+    assert status is not None and status["runtimeStatus"] == "Suspended"
+
+    app.send(second)  # a suspended run is still the device's run: no second one starts
+    held = app.status(device)
+    assert held is not None and held["runtimeStatus"] == "Suspended"
+    assert held["input"]["input"]["eventId"] == first["eventId"]
+
+    resumed = app.host.http("POST", f"/api/instances/{device}/resume",
+                            json={"reason": "maintenance done"})
+    assert resumed.status == 202, resumed.text
+    app.host.wait_idle()
+    assert app.raised(device) == 1
+    app.close_windows()
+    final = app.status(device)
+    assert final is not None
+    assert (final["runtimeStatus"], final["output"]["processed"]) == ("Completed", 2)
+    assert len(app.stored(device)) == 2
+
+
 def test_what_the_workflows_pass_their_activities_matches_the_activity_schemas(
         app: DeviceApp) -> None:
     """So the activity registry (which checks inputs against activities/schemas) accepts every
