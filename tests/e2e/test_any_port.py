@@ -24,11 +24,11 @@ CLIENT_COMMANDS = (["url"], ["clock"], ["idle", "--timeout", "1"], ["queues"],
                    ["send", "schema-changes", "--file", "examples/messages/tier2-table.json"])
 
 
-def tour() -> str:
-    """The first bash block of the README's tour, exactly as written."""
+def tour(block: int = 0) -> str:
+    """A bash block of the README's tour (0: documents, 1: device events), exactly as written."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## A short tour", 1)[1]
-    return section.split("```bash\n", 1)[1].split("```", 1)[0]
+    section = readme.split("## A short tour", 1)[1].split("\n## ", 1)[0]
+    return section.split("```bash\n")[block + 1].split("```", 1)[0]
 
 
 def other_port() -> int:
@@ -50,7 +50,8 @@ def test_the_readme_tour_works_as_pasted_on_another_port(workdir: Path) -> None:
     env = {"DATABASE_URL": f"sqlite:///{state / 'app.sqlite'}",
            "MAIL_OUTBOX_DIR": str(state / "outbox"),
            "DOCUMENT_LIBRARY_DIR": str(state / "library"),
-           "PUBLIC_BASE_URL": ""}  # as local.settings.json has it: links follow the port
+           "PUBLIC_BASE_URL": "",  # as local.settings.json has it: links follow the port
+           "DEVICE_BATCH_WINDOW": "PT3S"}  # as the tour suggests, shorter still
     # As `make run PORT=...` runs it: the repo as the app, the real clock.
     with DevhostProcess(ROOT, state, clock="real", env=env, port=other_port()) as host:
         shell = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -73,6 +74,14 @@ def test_the_readme_tour_works_as_pasted_on_another_port(workdir: Path) -> None:
         assert own and all(v.startswith(base + "/") for v in own), status["links"]
         assert list((state / "library").rglob("*.docx"))
         assert "7071" not in json.dumps(status["links"])
+
+        devices = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", tour(1)], cwd=workdir,
+                                 env=shell, capture_output=True, text=True, timeout=300,
+                                 check=False)
+        assert devices.returncode == 0, devices.stdout + devices.stderr
+        assert '"totalReceived": 5' in devices.stdout.replace('":5', '": 5'), devices.stdout
+        done_device = host.client.wait_for("device-2", timeout=60)
+        assert done_device["output"]["processed"] == 5, done_device
 
 
 def test_every_client_command_fails_in_one_line_when_no_host_answers(tmp_path: Path) -> None:
