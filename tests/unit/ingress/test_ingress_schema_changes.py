@@ -15,7 +15,7 @@ from ingress.schema_changes import (
     parse_schema_change,
 )
 
-MESSAGES = Path(__file__).resolve().parents[2] / "examples" / "messages"
+MESSAGES = Path(__file__).resolve().parents[3] / "examples" / "messages"
 VALID = {"documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000002", "physicalName": "sales.orders",
          "databaseName": "warehouse", "changeType": "Altered",
          "requestedBy": "rita.requester@example.com"}

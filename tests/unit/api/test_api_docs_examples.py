@@ -21,7 +21,7 @@ import pytest
 
 from api.openapi import OPENAPI_FILE
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 METHODS = ("get", "post", "put", "patch", "delete", "head")
 # The options that take a value, so that value is not taken for the URL.
 _VALUED = {"-X", "--request", "-H", "--header", "-d", "--data", "--data-raw", "--data-binary",

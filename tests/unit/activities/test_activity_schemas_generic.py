@@ -17,7 +17,7 @@ from services import init_schema
 from services import records_store as store
 from services.devices import remove_batch, store_events
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "activities" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "activities" / "schemas"
 MINE = ["create_record", "update_record", "get_record", "delete_record", "revert_record",
         "open_device_window", "process_device_events", "remove_device_events"]
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
