@@ -14,7 +14,7 @@ from orchestration.checked_blueprint import CheckedBlueprint
 from runtime import Runtime, runtime
 from services import append_in, derive_id, parse_timestamp
 from services._transaction import in_transaction
-from services.documents import apply_changes
+from services.approval.documents import apply_changes
 from services.errors import InvalidInput
 
 __all__ = ["Step", "blueprint"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services import document_record, handle_deadline, open_approval, parse_timestamp, record_vote
-from services.notifications import send_requests
+from services.approval.notifications import send_requests
 
 from ._blueprint import Step, blueprint
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services import payments
-from services.claims import AutoApproveLimit, parse_claim
+from services.claims import payments
+from services.claims.claims import AutoApproveLimit, parse_claim
 
 from ._blueprint import Step, blueprint
 from ._keys import step_key

@@ -9,8 +9,8 @@ from typing import Any
 
 from runtime import runtime
 from services import iso, parse_timestamp
-from services.devices import device_settings, remove_batch, store_events
 from services.errors import InvalidInput
+from services.records.devices import device_settings, remove_batch, store_events
 
 from ._blueprint import blueprint
 

@@ -4,7 +4,7 @@
 Each write is idempotent on a key derived from ``instanceId`` and ``step`` (both in its
 input): a repeated activity writes nothing twice and answers the same. A workflow whose
 instance id is reused across runs (the device workflow: instance id = device id) makes ``step``
-unique per run. See ``services.records_store`` for the rules and the error names.
+unique per run. See ``services.records.records_store`` for the rules and the error names.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 from runtime import runtime
 from services import parse_timestamp
-from services import records_store as store
-from services.records_store import RecordInvalid, RecordNotFound
+from services.records import records_store as store
+from services.records.records_store import RecordInvalid, RecordNotFound
 
 from ._blueprint import blueprint
 

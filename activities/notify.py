@@ -1,5 +1,5 @@
 """``notify``: one mail through the mail adapter (the ``.eml`` outbox locally, SendGrid in
-Azure), written from templates with the values filled in (``services.templates``).
+Azure), written from templates with the values filled in (``services.records.templates``).
 
 The idempotency key is derived from the instance id and the step, so a retried or re-run
 activity sends nothing twice (the outbox skips the repeat; with SendGrid the Message-ID lets
@@ -14,7 +14,7 @@ from adapters import MailMessage
 from adapters.errors import AdapterConfigurationError
 from runtime import runtime
 from services.errors import InvalidInput
-from services.templates import render_html, render_subject, render_text
+from services.records.templates import render_html, render_subject, render_text
 
 from ._blueprint import blueprint
 from ._keys import step_key

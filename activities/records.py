@@ -18,7 +18,7 @@ from services import (
     end_revision,
     start_revision,
 )
-from services.notifications import requester_address, send_outcome
+from services.approval.notifications import requester_address, send_outcome
 from services.text import header_text
 
 from ._blueprint import Step, blueprint

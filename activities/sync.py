@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from runtime import runtime
-from services import sync_runs
 from services.errors import InvalidInput
+from services.records import sync_runs
 
 from ._blueprint import Step, blueprint
 

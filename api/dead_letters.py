@@ -13,7 +13,7 @@ from api._blueprint import blueprint
 from api.problems import answer_json, json_response, problem_response, query_int
 from ingress.dead_letters import resubmit_dead_letter
 from runtime import runtime
-from services.dead_letters import get_dead_letter, list_dead_letters
+from services.records.dead_letters import get_dead_letter, list_dead_letters
 
 __all__ = ["dead_letter", "dead_letter_resubmit", "dead_letters"]
 

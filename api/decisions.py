@@ -10,7 +10,7 @@ import urllib.parse
 from dataclasses import dataclass
 
 from services import InvalidInput
-from services.ballot import parse_comment, parse_decision
+from services.approval.ballot import parse_comment, parse_decision
 from services.json_input import parse_json
 
 __all__ = ["Decision", "parse_decision_body"]

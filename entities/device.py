@@ -25,7 +25,7 @@ import azure.durable_functions as df
 import settings
 from entities import device_log
 from entities._blueprint import blueprint
-from services.devices import device_settings
+from services.records.devices import device_settings
 
 __all__ = ["OPERATIONS", "device"]
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 from ingress import device_events, schema_changes
 from ingress._messages import ReceivedMessage
 from services import InvalidInput, parse_timestamp
-from services.dead_letters import (
+from services.records.dead_letters import (
     abort_resubmission,
     finish_resubmission,
     record_dead_letter,

@@ -13,7 +13,7 @@ import azure.functions as func
 from ingress import dead_letters, device_events
 from ingress.schema_changes import QUEUE, ReceivedMessage, accept_schema_change
 from runtime import runtime
-from services.devices import device_settings
+from services.records.devices import device_settings
 
 __all__ = ["blueprint"]
 

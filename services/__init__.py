@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from services._time import iso, parse_timestamp
-from services.approvals import (
+from services.approval.approvals import (
     Principal,
     Redemption,
     close_approval,
@@ -22,20 +22,9 @@ from services.approvals import (
     open_approval,
     redeem_token,
 )
-from services.assessment import Assessment, DraftSummary, assess, assess_draft
-from services.audit import (
-    AuditEvent,
-    ChainVerification,
-    append,
-    append_in,
-    append_next,
-    audit_trail,
-    list_events,
-    verify_chain,
-)
-from services.ballot import Vote, current_ballot, record_vote
-from services.db import init_schema, metadata
-from services.documents import (
+from services.approval.assessment import Assessment, DraftSummary, assess, assess_draft
+from services.approval.ballot import Vote, current_ballot, record_vote
+from services.approval.documents import (
     document_record,
     document_view,
     end_revision,
@@ -43,6 +32,10 @@ from services.documents import (
     start_revision,
     update_document,
 )
+from services.approval.master_index import index_entry, restore_previous, update_master_index
+from services.approval.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
+from services.approval.tokens import SigningKeys
+from services.db import init_schema, metadata
 from services.errors import (
     ConcurrencyConflict,
     Conflict,
@@ -57,10 +50,17 @@ from services.errors import (
     TokenInvalid,
 )
 from services.ids import derive_id
-from services.master_index import index_entry, restore_previous, update_master_index
-from services.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
-from services.quarantine import get_quarantined, list_quarantined, quarantine_message
-from services.tokens import SigningKeys
+from services.records.audit import (
+    AuditEvent,
+    ChainVerification,
+    append,
+    append_in,
+    append_next,
+    audit_trail,
+    list_events,
+    verify_chain,
+)
+from services.records.quarantine import get_quarantined, list_quarantined, quarantine_message
 
 __all__ = [
     "ApprovalPolicy",

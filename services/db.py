@@ -77,7 +77,7 @@ _EMAIL = 254    # RFC 5321 path limit
 _OBJECT = 256   # schema-qualified object names
 _INSTANCE = 256  # Durable instance ids
 
-# --- approval policy (seeded from APPROVAL_POLICY_FILE by services.policy) -------------------
+# --- approval policy (seeded from APPROVAL_POLICY_FILE by services.approval.policy) ---------------
 
 policy_tiers = sa.Table(
     "policy_tiers", metadata,
@@ -236,7 +236,7 @@ quarantined_messages = sa.Table(
     sa.Column("quarantined_at", UtcDateTime, nullable=False, index=True),
 )
 
-# --- dead letters (services.dead_letters): what Service Bus gave up on, beside the quarantine -
+# --- dead letters (services.records.dead_letters): what Service Bus gave up on, beside the quaranti
 
 dead_letters = sa.Table(
     "dead_letters", metadata,
@@ -336,7 +336,7 @@ schedule_ticks = sa.Table(
 )
 
 
-# --- the scheduled-sync example: one row per sync run (services.sync_runs) -------------------
+# --- the scheduled-sync example: one row per sync run (services.records.sync_runs) ----------------
 
 sync_runs = sa.Table(
     "sync_runs", metadata,
@@ -348,7 +348,7 @@ sync_runs = sa.Table(
     sa.Index("ix_sync_runs_source_run_at", "database_name", "physical_name", "run_at"),
 )
 
-# --- claim payments: one per approved claim, reversible (services.payments) -----------------
+# --- claim payments: one per approved claim, reversible (services.claims.payments) ----------------
 
 payments = sa.Table(
     "payments", metadata,
@@ -370,7 +370,7 @@ payments = sa.Table(
              mssql_where=sa.text("status = 'recorded'")),
 )
 
-# --- generic records (services.records_store): versioned JSON documents by collection and key -
+# --- generic records (services.records.records_store): versioned JSON documents by collection and k
 
 records = sa.Table(
     "records", metadata,
@@ -398,7 +398,7 @@ record_operations = sa.Table(
     sa.Column("reverted", JsonText, nullable=True),  # the revert's result, once reverted
 )
 
-# --- device events (services.devices): each event once, with the batch that stored it --------
+# --- device events (services.records.devices): each event once, with the batch that stored it -----
 
 device_events = sa.Table(
     "device_events", metadata,

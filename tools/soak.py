@@ -38,7 +38,7 @@ import sqlalchemy as sa
 
 from adapters import read_outbox
 from services import SigningKeys, audit_trail
-from services.tokens import verify_token
+from services.approval.tokens import verify_token
 from tests.support.devhost_process import DevhostProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

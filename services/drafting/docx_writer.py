@@ -10,7 +10,7 @@ ids and the table geometry, then writes the body as text, the core properties th
 python-docx's own element, and the zip with the template's parts as already compressed.
 
 The result is the very bytes python-docx plus the fixed-time rewrite produced (held against
-python-docx byte for byte by ``tests/unit/test_drafting_docx_writer.py``), with one
+python-docx byte for byte by ``tests/unit/drafting/test_drafting_docx_writer.py``), with one
 difference: a character XML cannot hold (a C0 control other than tab, LF and CR, a lone
 surrogate, U+FFFE, U+FFFF) is written as U+FFFD, where python-docx raised and failed the
 whole document.

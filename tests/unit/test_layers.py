@@ -31,9 +31,9 @@ def test_the_contracts_hold_on_the_repository() -> None:
 @pytest.mark.parametrize(("module", "wrong", "contract"), [
     ("orchestration/interpreter.py", "import adapters", "does no I/O"),
     ("orchestration/expressions.py", "from orchestration.sources import loader", "does no I/O"),
-    ("services/ballot.py", "import api.decisions", "Services know nothing"),
+    ("services/approval/ballot.py", "import api.decisions", "Services know nothing"),
     ("api/problems.py", "import devhost.clock", "never imports devhost"),
-    ("devhost/clock.py", "import services.audit", "never imports this one"),
+    ("devhost/clock.py", "import services.records.audit", "never imports this one"),
 ])
 def test_a_wrong_import_breaks_its_contract(tmp_path: Path, module: str, wrong: str,
                                             contract: str) -> None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from adapters import read_outbox
 from devhost.testing import DevHost
 from services import SigningKeys
-from services.tokens import verify_token
+from services.approval.tokens import verify_token
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = ROOT / "examples" / "messages"

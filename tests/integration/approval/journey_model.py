@@ -35,8 +35,8 @@ from hypothesis.stateful import (
 import runtime as app_runtime
 from adapters import read_outbox
 from services import SigningKeys, audit_trail
+from services.approval.tokens import verify_token
 from services.text import has_surrogate
-from services.tokens import verify_token
 from tests.support.faults import KINDS, Faults
 
 MESSAGES = Path(__file__).resolve().parents[3] / "examples" / "messages"

@@ -13,9 +13,9 @@ import sqlalchemy as sa
 
 from activities._blueprint import Step
 from runtime import Runtime
-from services.audit import list_events, verify_chain
-from services.documents import document_record, register_document, start_revision
+from services.approval.documents import document_record, register_document, start_revision
 from services.errors import InvalidInput
+from services.records.audit import list_events, verify_chain
 from services.testing import fresh_database
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)

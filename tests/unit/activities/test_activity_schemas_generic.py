@@ -14,8 +14,8 @@ from jsonschema import Draft202012Validator
 
 from adapters.sql import create_sql_engine
 from services import init_schema
-from services import records_store as store
-from services.devices import remove_batch, store_events
+from services.records import records_store as store
+from services.records.devices import remove_batch, store_events
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "activities" / "schemas"
 MINE = ["create_record", "update_record", "get_record", "delete_record", "revert_record",

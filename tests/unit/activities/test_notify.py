@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.errors import InvalidInput
-from services.templates import render_html, render_subject, render_text
+from services.records.templates import render_html, render_subject, render_text
 
 
 def test_values_are_escaped_in_html_and_kept_in_text() -> None:

@@ -125,7 +125,7 @@ def test_errors_not_listed_in_retry_are_not_retried(bench: Any) -> None:
 
 def _conflict() -> type[Exception]:
     error = type("RecordVersionConflict", (Exception,), {})
-    error.__name__ = "Record.VersionConflict"  # as services.records_store names it
+    error.__name__ = "Record.VersionConflict"  # as services.records.records_store names it
     return error
 
 

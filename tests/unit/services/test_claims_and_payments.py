@@ -14,15 +14,15 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.claims import AutoApproveLimit, ClaimInvalid, parse_claim
-from services.errors import IdempotencyMismatch, PolicyInvalid
-from services.payments import (
+from services.claims.claims import AutoApproveLimit, ClaimInvalid, parse_claim
+from services.claims.payments import (
     ClaimAlreadyPaid,
     PaymentReversed,
     get_payment,
     record_payment,
     reverse_payment,
 )
+from services.errors import IdempotencyMismatch, PolicyInvalid
 from services.testing import fresh_database
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

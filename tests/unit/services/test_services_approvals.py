@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services import db
-from services.approvals import (
+from services.approval.approvals import (
     Principal,
     close_approval,
     handle_deadline,
@@ -18,8 +18,10 @@ from services.approvals import (
     open_approval,
     redeem_token,
 )
-from services.assessment import DraftSummary, assess
-from services.documents import register_document, update_document
+from services.approval.assessment import DraftSummary, assess
+from services.approval.documents import register_document, update_document
+from services.approval.policy import ApprovalPolicy, load_policy
+from services.approval.tokens import SigningKeys, TokenClaims, sign_token
 from services.errors import (
     DecisionConflict,
     Forbidden,
@@ -28,9 +30,7 @@ from services.errors import (
     InvalidInput,
     TokenInvalid,
 )
-from services.policy import ApprovalPolicy, load_policy
 from services.testing import fresh_database
-from services.tokens import SigningKeys, TokenClaims, sign_token
 
 T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 KEYS = SigningKeys.parse("key-2026,key-2025")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.assessment import DraftSummary, assess, assess_draft
+from services.approval.assessment import DraftSummary, assess, assess_draft
+from services.approval.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
 from services.errors import InvalidInput
-from services.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
 from services.testing import EXAMPLE_POLICY_FILE, fresh_database
 
 ALL_ROLES = ["Data Steward", "DBA", "Compliance", "Governance Lead"]

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.audit import (
+from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+from services.ids import derive_id
+from services.records.audit import (
     GENESIS_HASH,
     append,
     append_next,
@@ -19,8 +21,6 @@ from services.audit import (
     list_events,
     verify_chain,
 )
-from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
-from services.ids import derive_id
 from services.testing import fresh_database, sqlite_engine
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)

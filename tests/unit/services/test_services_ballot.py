@@ -14,14 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services import db
-from services.approvals import open_approval, redeem_token
-from services.assessment import DraftSummary, assess
-from services.ballot import DECISIONS as DECISIONS_
-from services.ballot import Vote, cast_vote, current_ballot, record_vote, tally
+from services.approval.approvals import open_approval, redeem_token
+from services.approval.assessment import DraftSummary, assess
+from services.approval.ballot import DECISIONS as DECISIONS_
+from services.approval.ballot import Vote, cast_vote, current_ballot, record_vote, tally
+from services.approval.policy import load_policy
+from services.approval.tokens import SigningKeys
 from services.errors import DecisionConflict, InvalidInput, NotFound
-from services.policy import load_policy
 from services.testing import fresh_database, sqlite_engine
-from services.tokens import SigningKeys
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 KEYS = SigningKeys.parse("k")

@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from services.approvals import handle_deadline, open_approval, redeem_token
-from services.assessment import DraftSummary, assess
-from services.documents import document_view, register_document, update_document
+from services.approval.approvals import handle_deadline, open_approval, redeem_token
+from services.approval.assessment import DraftSummary, assess
+from services.approval.documents import document_view, register_document, update_document
+from services.approval.master_index import update_master_index
+from services.approval.policy import load_policy
+from services.approval.tokens import SigningKeys
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
-from services.master_index import update_master_index
-from services.policy import load_policy
 from services.testing import fresh_database
-from services.tokens import SigningKeys
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 DOC = "5d1f5a2e-4c1b-4f0e-8a43-1c2d3e4f5a6b"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from services.approval.master_index import index_entry, restore_previous, update_master_index
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
-from services.master_index import index_entry, restore_previous, update_master_index
 from services.testing import fresh_database, sqlite_engine
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from services import db
+from services.approval.policy import load_policy, read_policy_file, seed_policy, validate_policy
 from services.errors import PolicyInvalid
-from services.policy import load_policy, read_policy_file, seed_policy, validate_policy
 from services.testing import EXAMPLE_POLICY_FILE, fresh_database, sqlite_engine
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.errors import InvalidInput, NotFound
-from services.quarantine import get_quarantined, list_quarantined, quarantine_message
+from services.records.quarantine import get_quarantined, list_quarantined, quarantine_message
 from services.testing import fresh_database
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)

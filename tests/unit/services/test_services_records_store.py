@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from adapters.sql import create_sql_engine
 from services import init_schema
-from services import records_store as store
 from services.errors import IdempotencyMismatch, ServiceError
+from services.records import records_store as store
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

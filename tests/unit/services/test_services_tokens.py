@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.approval.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 from services.errors import InvalidInput, TokenInvalid
-from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 
 DEADLINE = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 KEYS = SigningKeys.parse("current")

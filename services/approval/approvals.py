@@ -22,7 +22,7 @@ from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
-from services.ballot import (
+from services.approval.ballot import (
     OPEN,
     Vote,
     ballot_json,
@@ -31,11 +31,11 @@ from services.ballot import (
     load_votes,
     lock_case,
 )
-from services.documents import document_record
+from services.approval.documents import document_record
+from services.approval.policy import ApprovalPolicy, load_policy
+from services.approval.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TokenInvalid
 from services.ids import derive_id
-from services.policy import ApprovalPolicy, load_policy
-from services.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 
 __all__ = [
     "Principal",

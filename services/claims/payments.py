@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services import db
 from services._time import iso, utc
-from services.claims import MINOR_UNITS
+from services.claims.claims import MINOR_UNITS
 from services.errors import Conflict, IdempotencyMismatch, NotFound
 
 __all__ = ["ClaimAlreadyPaid", "PaymentReversed", "get_payment", "record_payment",

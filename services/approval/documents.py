@@ -20,9 +20,9 @@ from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
-from services.ballot import Vote, ballot_json, load_case, load_votes
+from services.approval.ballot import Vote, ballot_json, load_case, load_votes
+from services.approval.master_index import index_entry
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
-from services.master_index import index_entry
 
 __all__ = [
     "OUTCOMES", "STATUSES", "apply_changes", "current_revision", "document_record",

@@ -21,9 +21,9 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from services import db
 from services._time import iso, utc
 from services._transaction import in_transaction
-from services.audit import append_in
 from services.errors import DecisionConflict, Gone, InvalidInput, NotFound
 from services.ids import derive_id
+from services.records.audit import append_in
 from services.text import clean_text
 
 __all__ = [

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from services._input import required_text
+from services.approval.policy import ApprovalPolicy, TierRule, load_policy
 from services.errors import InvalidInput, PolicyInvalid
-from services.policy import ApprovalPolicy, TierRule, load_policy
 
 __all__ = ["Assessment", "DraftSummary", "assess", "assess_draft"]
 

@@ -1,0 +1,1 @@
+"""The claims domain: claims and their payments (recorded once, reversed by compensation)."""
