@@ -43,14 +43,9 @@ def _timer_now(timer: func.TimerRequest) -> datetime:
 
 
 def _approvals_pending() -> list[tuple[float, dict[str, str]]]:
-    import sqlalchemy as sa
+    from services.approval.approvals import count_open
 
-    from services.db import approval_cases
-
-    with runtime().adapters.database.connect() as conn:
-        count = conn.execute(sa.select(sa.func.count()).select_from(approval_cases).where(
-            approval_cases.c.status == "open")).scalar_one()
-    return [(float(count), {})]
+    return [(float(count_open(runtime().adapters.database)), {})]
 
 
 def configure_telemetry() -> str:

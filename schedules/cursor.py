@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from services.db import schedule_ticks
+from services.records.tables import schedule_ticks
 
 __all__ = ["TakenTick", "take_tick"]
 

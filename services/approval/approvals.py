@@ -18,10 +18,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
+from services.approval import tables
 from services.approval.ballot import (
     OPEN,
     Vote,
@@ -42,6 +42,7 @@ __all__ = [
     "Redemption",
     "close_approval",
     "close_in",
+    "count_open",
     "handle_deadline",
     "inspect_token",
     "open_approval",
@@ -98,7 +99,7 @@ def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
 
 def _requests(conn: Connection, document_id: str, revision: int,
               round_: int | None = None) -> list[Any]:
-    r = db.approval_requests
+    r = tables.approval_requests
     query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
     if round_ is not None:
         query = query.where(r.c.round == round_)
@@ -111,7 +112,7 @@ def _request_rows(document_id: str, revision: int, *, kind: str, round_: int, ro
                   now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
-    r = db.approval_requests
+    r = tables.approval_requests
     for i, person in enumerate(people):
         name, email, principal_id = (
             required_text(person.get(key), f"{field}[{i}].{key}", column)
@@ -141,7 +142,7 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
     the first result (same deadline, same tokens); a different assessment is refused.
     """
     now = utc(now)
-    c = db.approval_cases
+    c = tables.approval_cases
     document_id = required_text(document_id, "documentId", c.c.document_id)
     instance_id = required_text(instance_id, "instanceId", c.c.instance_id)
     route, tier, sla_hours, required, approvers = _parse_assessment(assessment)
@@ -162,9 +163,9 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
     }
     def open_case(conn: Connection) -> None:
         if _existing_case(conn, document_id, revision) is None:
-            conn.execute(sa.insert(db.approval_cases).values(**case))
+            conn.execute(sa.insert(tables.approval_cases).values(**case))
             if rows:
-                conn.execute(sa.insert(db.approval_requests), rows)
+                conn.execute(sa.insert(tables.approval_requests), rows)
 
     # A concurrent retry of the same step that opens it first makes this pass read it.
     in_transaction(engine, open_case)
@@ -183,7 +184,7 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
 
 
 def _existing_case(conn: Connection, document_id: str, revision: int) -> Any:
-    c = db.approval_cases
+    c = tables.approval_cases
     return conn.execute(sa.select(c.c.document_id).where(
         c.c.document_id == document_id, c.c.revision == revision)).scalar_one_or_none()
 
@@ -205,7 +206,7 @@ def _parse_assessment(assessment: Mapping[str, Any]
         raise InvalidInput("assessment.requiredRoles", "expected a list of role names")
     for i, role in enumerate(required):
         if required_text(role, f"assessment.requiredRoles[{i}]",
-                         db.approval_requests.c.role) != role:
+                         tables.approval_requests.c.role) != role:
             raise InvalidInput(f"assessment.requiredRoles[{i}]", "expected no outer spaces")
     approvers = assessment.get("approvers")
     if not isinstance(approvers, list) or not all(
@@ -247,7 +248,7 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
     case = lock_case(conn, document_id, revision)
     result: dict[str, Any] = {"documentId": document_id, "round": case["escalations"],
                               "requests": []}
-    c = db.approval_cases
+    c = tables.approval_cases
     if case["deadline"] > deadline and case["escalations"] > 0:
         outcome = "escalated"  # this deadline was already escalated: replay that round
         result["requests"] = [_request_json(r, keys) for r in
@@ -270,7 +271,7 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
                              field="policy.escalation.contacts", deadline=extended, now=now)
         mine = (c.c.document_id == document_id, c.c.revision == revision)
         conn.execute(sa.update(c).where(*mine).values(deadline=extended, escalations=round_))
-        conn.execute(sa.insert(db.approval_requests), rows)
+        conn.execute(sa.insert(tables.approval_requests), rows)
         result["round"] = round_
         result["requests"] = [_request_json(r, keys)
                               for r in _requests(conn, document_id, revision, round_)]
@@ -283,6 +284,14 @@ def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy
     result.update(outcome=outcome, deadline=iso(case["deadline"]),
                   ballot=ballot_json(case, load_votes(conn, document_id, revision)))
     return result
+
+
+def count_open(engine: Engine) -> int:
+    """How many approvals are open and waiting for decisions (the ``approvals.pending`` gauge)."""
+    c = tables.approval_cases
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(c)
+                                .where(c.c.status == "open")).scalar_one())
 
 
 def close_approval(engine: Engine, document_id: str, status: str, now: datetime, *,
@@ -302,7 +311,7 @@ def close_approval(engine: Engine, document_id: str, status: str, now: datetime,
 def close_in(conn: Connection, document_id: str, status: str, now: datetime, *,
              revision: int | None = None) -> dict[str, Any] | None:
     """``close_approval`` inside the caller's transaction."""
-    c = db.approval_cases
+    c = tables.approval_cases
     try:
         case = load_case(conn, document_id, revision)
     except NotFound:
@@ -318,7 +327,7 @@ def _authorise(engine: Engine, keys: SigningKeys, token: str,
                principal: Principal | None) -> RowMapping:
     """The request a genuine token names, checked against the signed-in principal."""
     claims = verify_token(keys, token)
-    r = db.approval_requests
+    r = tables.approval_requests
     with engine.connect() as conn:
         request = conn.execute(sa.select(r).where(r.c.request_id == claims.request_id)
                                ).mappings().first()

@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from services import db
 from services._time import iso, utc
 from services._transaction import in_transaction
+from services.approval import tables
 from services.errors import DecisionConflict, Gone, InvalidInput, NotFound
 from services.ids import derive_id
 from services.records.audit import append_in
@@ -102,7 +102,7 @@ def tally(required_roles: Sequence[str], votes: Sequence[Vote]) -> tuple[str, li
 
 def load_case(conn: Connection, document_id: str, revision: int | None = None) -> RowMapping:
     """The approval of the document's ``revision`` (None: its latest one)."""
-    c = db.approval_cases
+    c = tables.approval_cases
     query = sa.select(c).where(c.c.document_id == document_id)
     query = (query.order_by(c.c.revision.desc()).limit(1) if revision is None
              else query.where(c.c.revision == revision))
@@ -119,7 +119,7 @@ def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
     A no-op UPDATE is the portable row lock (SQLite takes its write lock, SQL Server an
     exclusive row lock), so what is read after it stays true until this transaction commits.
     """
-    c = db.approval_cases
+    c = tables.approval_cases
     locked = conn.execute(sa.update(c).where(c.c.document_id == document_id,
                                              c.c.revision == revision)
                           .values(escalations=c.c.escalations))
@@ -129,7 +129,7 @@ def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
 
 
 def load_votes(conn: Connection, document_id: str, revision: int) -> list[Vote]:
-    v, r = db.votes, db.approval_requests
+    v, r = tables.votes, tables.approval_requests
     rows = conn.execute(
         sa.select(v, r.c.kind, r.c.approver_email, r.c.approver_name, r.c.principal_id)
         .join(r, r.c.request_id == v.c.request_id)
@@ -211,7 +211,7 @@ def cast_vote(engine: Engine, request_id: str, decision: str, comment: str,
 
 def _cast(conn: Connection, request_id: str, decision: str, comment: str,
           now: datetime) -> tuple[Vote, bool]:
-    r = db.approval_requests
+    r = tables.approval_requests
     request = conn.execute(sa.select(r).where(r.c.request_id == request_id)).mappings().first()
     if request is None:
         raise NotFound(f"no approval request {request_id!r}")
@@ -236,14 +236,14 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
     _, approved = tally(required, votes)
     roles = ([r for r in required if r not in approved] if request["kind"] == "escalation"
              else [request["role"]])
-    conn.execute(sa.insert(db.votes).values(
+    conn.execute(sa.insert(tables.votes).values(
         vote_id=vote_id_for(request_id), request_id=request_id, document_id=document_id,
         revision=revision,
         roles=roles, decision=decision, comment=comment, decided_at=now))
     votes = load_votes(conn, document_id, revision)
     outcome, approved = tally(required, votes)
     if outcome != "pending":
-        c = db.approval_cases
+        c = tables.approval_cases
         conn.execute(sa.update(c).where(c.c.document_id == document_id,
                                         c.c.revision == revision)
                      .values(status=outcome, ended_at=now))
@@ -276,7 +276,7 @@ def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
         raise InvalidInput("vote.requestId", "expected the id of an approval request")
     decision = parse_decision(vote.get("decision"), "vote.decision")
     comment = parse_comment(vote.get("comment", ""), "vote.comment")
-    r = db.approval_requests
+    r = tables.approval_requests
     with engine.connect() as conn:
         owner = conn.execute(sa.select(r.c.document_id, r.c.revision).where(
             r.c.request_id == request_id)).first()

@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
+from services.approval import tables
 from services.approval.ballot import Vote, ballot_json, load_case, load_votes
 from services.approval.master_index import index_entry
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
@@ -43,7 +43,7 @@ def _object_row(*, document_id: str, instance_id: str, database_name: str, physi
                 change_type: str, requested_by: str) -> dict[str, str]:
     if change_type not in CHANGE_TYPES:
         raise InvalidInput("changeType", f"expected one of {', '.join(CHANGE_TYPES)}")
-    d = db.documents
+    d = tables.documents
     return {"document_id": required_text(document_id, "documentId", d.c.document_id),
             "instance_id": required_text(instance_id, "instanceId", d.c.instance_id),
             "database_name": required_text(database_name, "databaseName", d.c.database_name),
@@ -72,7 +72,7 @@ def register_document(engine: Engine, *, document_id: str, instance_id: str,
                       change_type=change_type, requested_by=requested_by)
 
     def register(conn: Connection) -> None:
-        d = db.documents
+        d = tables.documents
         existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
                                 ).mappings().first()
         if existing is None:
@@ -100,11 +100,11 @@ def start_revision(engine: Engine, *, document_id: str, instance_id: str, run_id
     row = _object_row(document_id=document_id, instance_id=instance_id,
                       database_name=database_name, physical_name=physical_name,
                       change_type=change_type, requested_by=requested_by)
-    run_id = required_text(run_id, "runId", db.document_revisions.c.run_id)
+    run_id = required_text(run_id, "runId", tables.document_revisions.c.run_id)
     now = utc(now)
 
     def start(conn: Connection) -> int | None:
-        d, r = db.documents, db.document_revisions
+        d, r = tables.documents, tables.document_revisions
         existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
                                 ).mappings().first()
         if existing is None:
@@ -142,7 +142,7 @@ def start_revision(engine: Engine, *, document_id: str, instance_id: str, run_id
 
 def _supersede(conn: Connection, document_id: str, revision: int, now: datetime) -> None:
     """End a revision whose run stopped without ending it (terminated, restarted)."""
-    r, c = db.document_revisions, db.approval_cases
+    r, c = tables.document_revisions, tables.approval_cases
     conn.execute(sa.update(r).where(r.c.document_id == document_id, r.c.revision == revision,
                                     r.c.ended_at.is_(None))
                  .values(status="failed", ended_at=now,
@@ -154,7 +154,7 @@ def _supersede(conn: Connection, document_id: str, revision: int, now: datetime)
 
 def current_revision(conn: Connection, document_id: str) -> int:
     """The document's current revision; ``NotFound`` for a document we never saw."""
-    d = db.documents
+    d = tables.documents
     found = conn.execute(sa.select(d.c.revision).where(d.c.document_id == document_id)
                          ).scalar_one_or_none()
     if found is None:
@@ -185,7 +185,7 @@ def apply_changes(conn: Connection, document_id: str, changes: Mapping[str, Any]
     of an earlier run's step cannot touch the revision that followed it (``Conflict``).
     """
     values = _parse_changes(changes)
-    d, r = db.documents, db.document_revisions
+    d, r = tables.documents, tables.document_revisions
     current = current_revision(conn, document_id)
     if revision is not None and revision != current:
         raise Conflict(f"revision {revision} of document {document_id} is no longer current "
@@ -205,7 +205,7 @@ def end_revision(conn: Connection, document_id: str, revision: int, status: str,
         raise InvalidInput("status", f"expected one of {', '.join(OUTCOMES)}")
     apply_changes(conn, document_id, {"status": status, "reason": reason}, now,
                   revision=revision)
-    r = db.document_revisions
+    r = tables.document_revisions
     ended = conn.execute(sa.update(r).where(
         r.c.document_id == document_id, r.c.revision == revision, r.c.ended_at.is_(None))
         .values(status=status, reason=reason, ended_at=utc(now)))
@@ -222,7 +222,7 @@ def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any]
 
 
 def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
-    d = db.documents
+    d = tables.documents
     with engine.connect() as conn:
         row = conn.execute(sa.select(d).where(d.c.document_id == document_id)).mappings().first()
     if row is None:
@@ -239,7 +239,7 @@ def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
 
 
 def _revisions(conn: Connection, document_id: str) -> list[dict[str, Any]]:
-    r = db.document_revisions
+    r = tables.document_revisions
     rows = conn.execute(sa.select(r).where(r.c.document_id == document_id)
                         .order_by(r.c.revision)).mappings().all()
     return [{"revision": x["revision"], "changeType": x["change_type"],
@@ -272,7 +272,7 @@ def document_view(engine: Engine, document_id: str, now: datetime,
     view.update(approval=None, waitingFor=[], votes=[], masterIndex=None)
     with engine.connect() as conn:
         view["revisions"] = _revisions(conn, document_id)
-        q = db.approval_requests
+        q = tables.approval_requests
         try:
             # The current revision's approval (revision 0: no run yet, the newest approval).
             case: RowMapping | None = load_case(conn, document_id, view["revision"] or None)

@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
+from services.approval import tables
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 
 __all__ = ["index_entry", "restore_previous", "update_master_index"]
@@ -35,13 +35,13 @@ def _version_json(row: RowMapping, current: int | None) -> dict[str, Any]:
 
 
 def _by_document(conn: Connection, document_id: str, revision: int) -> RowMapping | None:
-    v = db.master_index_versions
+    v = tables.master_index_versions
     return conn.execute(sa.select(v).where(v.c.document_id == document_id,
                                            v.c.revision == revision)).mappings().first()
 
 
 def _current(conn: Connection, database_name: str, physical_name: str) -> int | None:
-    m = db.master_index
+    m = tables.master_index
     return conn.execute(sa.select(m.c.current_version).where(
         m.c.database_name == database_name, m.c.physical_name == physical_name)
     ).scalar_one_or_none()
@@ -56,7 +56,7 @@ def update_master_index(engine: Engine, *, document_id: str, database_name: str,
     "revision", "entry", "recordedAt"}``; the same document revision again returns its
     version unchanged. Each revision of a document that is approved adds its own version.
     """
-    v = db.master_index_versions
+    v = tables.master_index_versions
     database_name = required_text(database_name, "databaseName", v.c.database_name)
     physical_name = required_text(physical_name, "physicalName", v.c.physical_name)
     document_id = required_text(document_id, "documentId", v.c.document_id)
@@ -72,7 +72,7 @@ def update_master_index(engine: Engine, *, document_id: str, database_name: str,
 
 def _update(conn: Connection, *, document_id: str, revision: int, database_name: str,
             physical_name: str, entry: dict[str, Any], now: datetime) -> dict[str, Any]:
-    v, m = db.master_index_versions, db.master_index
+    v, m = tables.master_index_versions, tables.master_index
     existing = _by_document(conn, document_id, revision)
     if existing is not None:
         if (existing["database_name"], existing["physical_name"]) != (database_name,
@@ -101,7 +101,7 @@ def _update(conn: Connection, *, document_id: str, revision: int, database_name:
 
 
 def _previous_live(conn: Connection, row: RowMapping) -> int | None:
-    v = db.master_index_versions
+    v = tables.master_index_versions
     return conn.execute(sa.select(sa.func.max(v.c.version)).where(
         v.c.database_name == row["database_name"], v.c.physical_name == row["physical_name"],
         v.c.version < row["version"], v.c.withdrawn_at.is_(None))).scalar()
@@ -125,7 +125,7 @@ def restore_previous(engine: Engine, *, document_id: str, now: datetime,
     """
     document_id = required_text(document_id, "documentId")
     now = utc(now)
-    v, m = db.master_index_versions, db.master_index
+    v, m = tables.master_index_versions, tables.master_index
     with engine.begin() as conn:
         row = _by_document(conn, document_id, revision)
         if row is None:
@@ -154,11 +154,11 @@ def restore_previous(engine: Engine, *, document_id: str, now: datetime,
 def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[str, Any]:
     """``{"databaseName", "physicalName", "currentVersion", "current", "versions"}`` (versions
     oldest first, withdrawn ones included and marked); ``NotFound`` for an unindexed object."""
-    v = db.master_index_versions
+    v = tables.master_index_versions
     with engine.connect() as conn:
-        if conn.execute(sa.select(db.master_index.c.database_name).where(
-                db.master_index.c.database_name == database_name,
-                db.master_index.c.physical_name == physical_name)).first() is None:
+        if conn.execute(sa.select(tables.master_index.c.database_name).where(
+                tables.master_index.c.database_name == database_name,
+                tables.master_index.c.physical_name == physical_name)).first() is None:
             raise NotFound(f"{database_name}.{physical_name} is not in the master index")
         current = _current(conn, database_name, physical_name)
         rows = conn.execute(sa.select(v).where(

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services import db
 from services._canonical import canonical_json, sha256_hex
+from services.approval import tables
 from services.errors import PolicyInvalid
 
 __all__ = [
@@ -59,48 +59,77 @@ POLICY_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "description": {"type": "string"},
-        "tiers": {"type": "array", "minItems": 1, "items": {
-            "type": "object",
-            "required": ["tier", "name", "slaHours", "when"],
-            "additionalProperties": False,
-            "properties": {
-                "tier": {"type": "integer", "minimum": 1},
-                "name": {"type": "string", "minLength": 1, "maxLength": 200},
-                "slaHours": {"type": "integer", "minimum": 1},
-                "when": {"oneOf": [
-                    {"type": "object", "required": ["criticalDatabase"],
-                     "additionalProperties": False,
-                     "properties": {"criticalDatabase": {"const": True}}},
-                    {"type": "object", "required": ["sensitiveData"],
-                     "additionalProperties": False, "properties": {"sensitiveData": _NAMES}},
-                    {"type": "object", "required": ["objectKind"],
-                     "additionalProperties": False, "properties": {"objectKind": _NAMES}},
-                    {"type": "object", "required": ["always"],
-                     "additionalProperties": False, "properties": {"always": {"const": True}}},
-                ]},
+        "tiers": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["tier", "name", "slaHours", "when"],
+                "additionalProperties": False,
+                "properties": {
+                    "tier": {"type": "integer", "minimum": 1},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                    "slaHours": {"type": "integer", "minimum": 1},
+                    "when": {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["criticalDatabase"],
+                                "additionalProperties": False,
+                                "properties": {"criticalDatabase": {"const": True}},
+                            },
+                            {
+                                "type": "object",
+                                "required": ["sensitiveData"],
+                                "additionalProperties": False,
+                                "properties": {"sensitiveData": _NAMES},
+                            },
+                            {
+                                "type": "object",
+                                "required": ["objectKind"],
+                                "additionalProperties": False,
+                                "properties": {"objectKind": _NAMES},
+                            },
+                            {
+                                "type": "object",
+                                "required": ["always"],
+                                "additionalProperties": False,
+                                "properties": {"always": {"const": True}},
+                            },
+                        ]
+                    },
+                },
             },
-        }},
-        "roles": {"type": "array", "minItems": 1, "items": {
-            "type": "object",
-            "required": ["name", "fromTier", "members"],
-            "additionalProperties": False,
-            "properties": {
-                "name": {"type": "string", "minLength": 1, "maxLength": 100},
-                "fromTier": {"type": "integer", "minimum": 1},
-                "members": {"type": "array", "minItems": 1, "items": _PERSON},
+        },
+        "roles": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["name", "fromTier", "members"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                    "fromTier": {"type": "integer", "minimum": 1},
+                    "members": {"type": "array", "minItems": 1, "items": _PERSON},
+                },
             },
-        }},
-        "routing": {"type": "array", "minItems": 1, "items": {
-            "type": "object",
-            "required": ["route"],
-            "additionalProperties": False,
-            "properties": {
-                "route": {"enum": list(ROUTES)},
-                "maxTier": {"type": "integer", "minimum": 1},
-                "minScore": {"type": "number", "minimum": 0, "maximum": 1},
-                "noSensitiveData": {"type": "boolean"},
+        },
+        "routing": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["route"],
+                "additionalProperties": False,
+                "properties": {
+                    "route": {"enum": list(ROUTES)},
+                    "maxTier": {"type": "integer", "minimum": 1},
+                    "minScore": {"type": "number", "minimum": 0, "maximum": 1},
+                    "noSensitiveData": {"type": "boolean"},
+                },
             },
-        }},
+        },
         "escalation": {
             "type": "object",
             "required": ["extensionHours", "maxEscalations", "contacts"],
@@ -111,8 +140,10 @@ POLICY_SCHEMA: dict[str, Any] = {
                 "contacts": {"type": "array", "minItems": 1, "items": _PERSON},
             },
         },
-        "criticalDatabases": {"type": "array", "items": {"type": "string", "minLength": 1,
-                                                          "maxLength": 128}},
+        "criticalDatabases": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1, "maxLength": 128},
+        },
     },
 }
 
@@ -160,9 +191,11 @@ class RouteRule:
     no_sensitive_data: bool
 
     def matches(self, tier: int, score: float, sensitive: bool) -> bool:
-        return ((self.max_tier is None or tier <= self.max_tier)
-                and (self.min_score is None or score >= self.min_score)
-                and not (self.no_sensitive_data and sensitive))
+        return (
+            (self.max_tier is None or tier <= self.max_tier)
+            and (self.min_score is None or score >= self.min_score)
+            and not (self.no_sensitive_data and sensitive)
+        )
 
 
 @dataclass(frozen=True)
@@ -210,8 +243,9 @@ def _semantic_problems(document: Mapping[str, Any]) -> list[str]:
         if tier in tiers[:i]:
             problems.append(f"/tiers/{i}/tier: tier {tier} is defined twice")
     if not any("always" in t["when"] for t in document["tiers"]):
-        problems.append("/tiers: expected one tier with {\"always\": true} so every document "
-                        "gets a tier")
+        problems.append(
+            '/tiers: expected one tier with {"always": true} so every document gets a tier'
+        )
     # Names and addresses are keys; SQL Server compares them case-insensitively, so do we.
     names = [r["name"].lower() for r in document["roles"]]
     for i, role in enumerate(document["roles"]):
@@ -225,15 +259,20 @@ def _semantic_problems(document: Mapping[str, Any]) -> list[str]:
         problems.append(f"/roles: expected a role required from the lowest tier {min(tiers)}")
     last = document["routing"][-1]
     if set(last) != {"route"}:
-        problems.append(f"/routing/{len(document['routing']) - 1}: expected the last rule to be "
-                        "unconditional (only \"route\") so every document gets a route")
+        problems.append(
+            f"/routing/{len(document['routing']) - 1}: expected the last rule to be "
+            'unconditional (only "route") so every document gets a route'
+        )
     return problems
 
 
 def _twice(people: list[dict[str, str]], pointer: str) -> list[str]:
     emails = [p["email"].lower() for p in people]
-    return [f"{pointer}/{i}/email: {people[i]['email']} is listed twice"
-            for i in range(len(emails)) if emails[i] in emails[:i]]
+    return [
+        f"{pointer}/{i}/email: {people[i]['email']} is listed twice"
+        for i in range(len(emails))
+        if emails[i] in emails[:i]
+    ]
 
 
 def read_policy_file(path: Path) -> dict[str, Any]:
@@ -251,9 +290,15 @@ def read_policy_file(path: Path) -> dict[str, Any]:
     return dict(document)
 
 
-_POLICY_TABLES = (db.policy_role_members, db.policy_roles, db.policy_tiers,
-                  db.policy_escalation_contacts, db.policy_critical_databases,
-                  db.policy_routes, db.policy_settings)
+_POLICY_TABLES = (
+    tables.policy_role_members,
+    tables.policy_roles,
+    tables.policy_tiers,
+    tables.policy_escalation_contacts,
+    tables.policy_critical_databases,
+    tables.policy_routes,
+    tables.policy_settings,
+)
 
 
 def seed_policy(engine: Engine, document: Mapping[str, Any]) -> bool:
@@ -278,7 +323,9 @@ def seed_policy(engine: Engine, document: Mapping[str, Any]) -> bool:
 
 
 def _stored_fingerprint(bind: Engine | Connection) -> str | None:
-    query = sa.select(db.policy_settings.c.value).where(db.policy_settings.c.name == "fingerprint")
+    query = sa.select(tables.policy_settings.c.value).where(
+        tables.policy_settings.c.name == "fingerprint"
+    )
     if isinstance(bind, Engine):
         with bind.connect() as conn:
             return conn.execute(query).scalar_one_or_none()
@@ -286,37 +333,72 @@ def _stored_fingerprint(bind: Engine | Connection) -> str | None:
 
 
 def _people(people: list[dict[str, str]]) -> list[dict[str, Any]]:
-    return [{"email": p["email"], "name": p["name"], "principal_id": p["principalId"],
-             "position": i} for i, p in enumerate(people)]
+    return [
+        {"email": p["email"], "name": p["name"], "principal_id": p["principalId"], "position": i}
+        for i, p in enumerate(people)
+    ]
 
 
 def _insert_policy(conn: Connection, document: Mapping[str, Any], fingerprint: str) -> None:
-    conn.execute(sa.insert(db.policy_tiers), [
-        {"tier": t["tier"], "name": t["name"], "sla_hours": t["slaHours"],
-         "condition": next(iter(t["when"])),
-         "condition_values": _condition_values(t["when"])}
-        for t in document["tiers"]])
-    conn.execute(sa.insert(db.policy_roles), [
-        {"name": r["name"], "position": i, "from_tier": r["fromTier"]}
-        for i, r in enumerate(document["roles"])])
-    conn.execute(sa.insert(db.policy_role_members), [
-        {"role": r["name"], **person}
-        for r in document["roles"] for person in _people(r["members"])])
+    conn.execute(
+        sa.insert(tables.policy_tiers),
+        [
+            {
+                "tier": t["tier"],
+                "name": t["name"],
+                "sla_hours": t["slaHours"],
+                "condition": next(iter(t["when"])),
+                "condition_values": _condition_values(t["when"]),
+            }
+            for t in document["tiers"]
+        ],
+    )
+    conn.execute(
+        sa.insert(tables.policy_roles),
+        [
+            {"name": r["name"], "position": i, "from_tier": r["fromTier"]}
+            for i, r in enumerate(document["roles"])
+        ],
+    )
+    conn.execute(
+        sa.insert(tables.policy_role_members),
+        [
+            {"role": r["name"], **person}
+            for r in document["roles"]
+            for person in _people(r["members"])
+        ],
+    )
     escalation = document["escalation"]
-    conn.execute(sa.insert(db.policy_escalation_contacts), _people(escalation["contacts"]))
+    conn.execute(sa.insert(tables.policy_escalation_contacts), _people(escalation["contacts"]))
     if document["criticalDatabases"]:
-        conn.execute(sa.insert(db.policy_critical_databases), [
-            {"database_name": name.lower()} for name in dict.fromkeys(
-                n.lower() for n in document["criticalDatabases"])])
-    conn.execute(sa.insert(db.policy_routes), [
-        {"position": i, "route": r["route"], "max_tier": r.get("maxTier"),
-         "min_score": r.get("minScore"), "no_sensitive_data": r.get("noSensitiveData", False)}
-        for i, r in enumerate(document["routing"])])
-    conn.execute(sa.insert(db.policy_settings), [
-        {"name": "fingerprint", "value": fingerprint},
-        {"name": "extensionHours", "value": str(escalation["extensionHours"])},
-        {"name": "maxEscalations", "value": str(escalation["maxEscalations"])},
-    ])
+        conn.execute(
+            sa.insert(tables.policy_critical_databases),
+            [
+                {"database_name": name.lower()}
+                for name in dict.fromkeys(n.lower() for n in document["criticalDatabases"])
+            ],
+        )
+    conn.execute(
+        sa.insert(tables.policy_routes),
+        [
+            {
+                "position": i,
+                "route": r["route"],
+                "max_tier": r.get("maxTier"),
+                "min_score": r.get("minScore"),
+                "no_sensitive_data": r.get("noSensitiveData", False),
+            }
+            for i, r in enumerate(document["routing"])
+        ],
+    )
+    conn.execute(
+        sa.insert(tables.policy_settings),
+        [
+            {"name": "fingerprint", "value": fingerprint},
+            {"name": "extensionHours", "value": str(escalation["extensionHours"])},
+            {"name": "maxEscalations", "value": str(escalation["maxEscalations"])},
+        ],
+    )
 
 
 def _condition_values(when: Mapping[str, Any]) -> list[str]:
@@ -327,35 +409,78 @@ def _condition_values(when: Mapping[str, Any]) -> list[str]:
 def load_policy(engine: Engine) -> ApprovalPolicy:
     """Read the policy from its tables (one consistent snapshot)."""
     with engine.connect() as conn:
-        tiers = conn.execute(sa.select(db.policy_tiers).order_by(
-            db.policy_tiers.c.tier.desc())).mappings().all()
+        tiers = (
+            conn.execute(sa.select(tables.policy_tiers).order_by(tables.policy_tiers.c.tier.desc()))
+            .mappings()
+            .all()
+        )
         if not tiers:
-            raise PolicyInvalid("the approval policy tables are empty: seed them from "
-                                "APPROVAL_POLICY_FILE at start (services.initialize)")
-        roles = conn.execute(sa.select(db.policy_roles).order_by(
-            db.policy_roles.c.position)).mappings().all()
-        members = conn.execute(sa.select(db.policy_role_members).order_by(
-            db.policy_role_members.c.role, db.policy_role_members.c.position)).mappings().all()
-        contacts = conn.execute(sa.select(db.policy_escalation_contacts).order_by(
-            db.policy_escalation_contacts.c.position)).mappings().all()
-        critical = conn.execute(sa.select(db.policy_critical_databases.c.database_name)).scalars()
-        routes = conn.execute(sa.select(db.policy_routes).order_by(
-            db.policy_routes.c.position)).mappings().all()
-        settings = {row.name: row.value for row in conn.execute(
-            sa.select(db.policy_settings.c.name, db.policy_settings.c.value))}
+            raise PolicyInvalid(
+                "the approval policy tables are empty: seed them from "
+                "APPROVAL_POLICY_FILE at start (services.initialize)"
+            )
+        roles = (
+            conn.execute(sa.select(tables.policy_roles).order_by(tables.policy_roles.c.position))
+            .mappings()
+            .all()
+        )
+        members = (
+            conn.execute(
+                sa.select(tables.policy_role_members).order_by(
+                    tables.policy_role_members.c.role, tables.policy_role_members.c.position
+                )
+            )
+            .mappings()
+            .all()
+        )
+        contacts = (
+            conn.execute(
+                sa.select(tables.policy_escalation_contacts).order_by(
+                    tables.policy_escalation_contacts.c.position
+                )
+            )
+            .mappings()
+            .all()
+        )
+        critical = conn.execute(
+            sa.select(tables.policy_critical_databases.c.database_name)
+        ).scalars()
+        routes = (
+            conn.execute(sa.select(tables.policy_routes).order_by(tables.policy_routes.c.position))
+            .mappings()
+            .all()
+        )
+        settings = {
+            row.name: row.value
+            for row in conn.execute(
+                sa.select(tables.policy_settings.c.name, tables.policy_settings.c.value)
+            )
+        }
         critical_names = frozenset(critical)
 
     def person(row: RowMapping) -> Person:
         return Person(row["name"], row["email"], row["principal_id"])
 
     return ApprovalPolicy(
-        tiers=tuple(TierRule(t["tier"], t["name"], t["sla_hours"], t["condition"],
-                             tuple(t["condition_values"])) for t in tiers),
-        roles=tuple(Role(r["name"], r["position"], r["from_tier"],
-                         tuple(person(m) for m in members if m["role"] == r["name"]))
-                    for r in roles),
-        routes=tuple(RouteRule(r["route"], r["max_tier"], r["min_score"],
-                               bool(r["no_sensitive_data"])) for r in routes),
+        tiers=tuple(
+            TierRule(
+                t["tier"], t["name"], t["sla_hours"], t["condition"], tuple(t["condition_values"])
+            )
+            for t in tiers
+        ),
+        roles=tuple(
+            Role(
+                r["name"],
+                r["position"],
+                r["from_tier"],
+                tuple(person(m) for m in members if m["role"] == r["name"]),
+            )
+            for r in roles
+        ),
+        routes=tuple(
+            RouteRule(r["route"], r["max_tier"], r["min_score"], bool(r["no_sensitive_data"]))
+            for r in routes
+        ),
         escalation_contacts=tuple(person(c) for c in contacts),
         critical_databases=critical_names,
         extension_hours=int(settings["extensionHours"]),

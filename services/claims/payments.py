@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services import db
 from services._time import iso, utc
+from services.claims import tables
 from services.claims.claims import MINOR_UNITS
 from services.errors import Conflict, IdempotencyMismatch, NotFound
 
@@ -53,7 +53,7 @@ def _json(row: RowMapping, duplicate: bool = False) -> dict[str, Any]:
 
 
 def _row(conn: Connection, payment_id: str) -> RowMapping | None:
-    table = db.payments
+    table = tables.payments
     return conn.execute(sa.select(table).where(
         table.c.payment_id == payment_id)).mappings().first()
 
@@ -76,7 +76,7 @@ def record_payment(engine: Engine, *, payment_id: str, claim_id: str, instance_i
     try:
         with engine.begin() as conn:
             if _row(conn, payment_id) is None:
-                conn.execute(sa.insert(db.payments).values(**values))
+                conn.execute(sa.insert(tables.payments).values(**values))
                 return _json(_stored(conn, payment_id))
     except IntegrityError:
         pass  # a twin attempt inserted first, or the claim is paid elsewhere: look below
@@ -104,7 +104,7 @@ def _stored(conn: Connection, payment_id: str) -> RowMapping:
 def reverse_payment(engine: Engine, *, payment_id: str, reason: str,
                     now: datetime) -> dict[str, Any]:
     """Reverse a recorded payment; again, or for a payment never made, changes nothing."""
-    table = db.payments
+    table = tables.payments
     with engine.begin() as conn:
         conn.execute(sa.update(table).where(
             table.c.payment_id == payment_id, table.c.status == "recorded").values(

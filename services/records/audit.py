@@ -19,12 +19,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from services import db
 from services._canonical import canonical_json, sha256_hex
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
 from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+from services.records import tables
 
 __all__ = [
     "GENESIS_HASH",
@@ -91,13 +91,13 @@ def _event(row: Any) -> AuditEvent:
 
 
 def _by_event_id(conn: Connection, event_id: str) -> AuditEvent | None:
-    row = conn.execute(sa.select(db.audit_events).where(
-        db.audit_events.c.event_id == event_id)).first()
+    row = conn.execute(sa.select(tables.audit_events).where(
+        tables.audit_events.c.event_id == event_id)).first()
     return None if row is None else _event(row)
 
 
 def _head(conn: Connection, stream_id: str) -> tuple[int, str]:
-    a = db.audit_events
+    a = tables.audit_events
     row = conn.execute(sa.select(a.c.version, a.c.hash).where(a.c.stream_id == stream_id)
                        .order_by(a.c.version.desc()).limit(1)).first()
     return (0, GENESIS_HASH) if row is None else (row.version, row.hash)
@@ -105,7 +105,7 @@ def _head(conn: Connection, stream_id: str) -> tuple[int, str]:
 
 def _checked(stream_id: str, event_id: str, event_type: str, data: Any) -> tuple[str, Any]:
     """The event's canonical data text and what a reader will get back from it."""
-    a = db.audit_events
+    a = tables.audit_events
     # Ids are compared as given (no trimming): check them, keep them.
     for value, field, column in ((stream_id, "streamId", a.c.stream_id),
                                  (event_id, "eventId", a.c.event_id),
@@ -149,7 +149,7 @@ def append_in(conn: Connection, stream_id: str, *, event_id: str, event_type: st
     new = version + 1
     digest = event_hash(previous_hash, stream_id=stream_id, version=new, event_id=event_id,
                         event_type=event_type, data=data, recorded_at=recorded_at)
-    conn.execute(sa.insert(db.audit_events).values(
+    conn.execute(sa.insert(tables.audit_events).values(
         stream_id=stream_id, version=new, event_id=event_id, event_type=event_type,
         data=data_text, recorded_at=recorded_at, previous_hash=previous_hash, hash=digest))
     return AuditEvent(stream_id, new, event_id, event_type, data, recorded_at, previous_hash,
@@ -178,7 +178,7 @@ def append_next(engine: Engine, stream_id: str, *, event_id: str, event_type: st
 
 def list_events(engine: Engine, stream_id: str) -> list[AuditEvent]:
     """The stream's events in order (version 1 first)."""
-    a = db.audit_events
+    a = tables.audit_events
     with engine.connect() as conn:
         rows = conn.execute(sa.select(a).where(a.c.stream_id == stream_id)
                             .order_by(a.c.version)).all()

@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services import db
 from services._time import iso, utc
 from services.errors import Conflict, InvalidInput, NotFound
 from services.ids import derive_id
+from services.records import tables
 
 __all__ = ["abort_resubmission", "finish_resubmission", "get_dead_letter",
            "list_dead_letters", "record_dead_letter", "start_resubmission"]
@@ -71,7 +71,7 @@ def record_dead_letter(engine: Engine, *, source: str, message_id: str,
     duplicate = False
     try:
         with engine.begin() as conn:
-            table = db.dead_letters
+            table = tables.dead_letters
             if conn.execute(sa.select(table.c.dead_letter_id)
                             .where(table.c.dead_letter_id == key)).first() is not None:
                 duplicate = True
@@ -92,7 +92,7 @@ def record_dead_letter(engine: Engine, *, source: str, message_id: str,
 def get_dead_letter(engine: Engine, dead_letter_id: str, *,
                     with_body: bool = True) -> dict[str, Any]:
     """One dead letter (with its body); ``NotFound`` if there is none."""
-    table = db.dead_letters
+    table = tables.dead_letters
     with engine.connect() as conn:
         row = conn.execute(sa.select(table).where(
             table.c.dead_letter_id == dead_letter_id)).mappings().first()
@@ -109,7 +109,7 @@ def list_dead_letters(engine: Engine, *, source: str | None = None, reason: str 
         raise InvalidInput("limit", "expected 1 to 500")
     if offset < 0:
         raise InvalidInput("offset", "expected 0 or more")
-    table = db.dead_letters
+    table = tables.dead_letters
     where = [c for c in (None if source is None else table.c.source == source,
                          None if reason is None else table.c.reason == reason) if c is not None]
     with engine.connect() as conn:
@@ -129,7 +129,7 @@ def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> di
     """Claim the dead letter for one resubmission and return it with its body. Only one
     resubmission ever claims it (a second is a ``Conflict``: it would deliver the message
     again), until :func:`abort_resubmission` gives it back."""
-    table = db.dead_letters
+    table = tables.dead_letters
     with engine.begin() as conn:
         claimed = conn.execute(sa.update(table).where(
             table.c.dead_letter_id == dead_letter_id, table.c.resubmitted_at.is_(None))
@@ -145,7 +145,7 @@ def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> di
 def finish_resubmission(engine: Engine, dead_letter_id: str,
                         outcome: Mapping[str, Any]) -> dict[str, Any]:
     """Record what the ingress did with the resubmitted message."""
-    table = db.dead_letters
+    table = tables.dead_letters
     with engine.begin() as conn:
         conn.execute(sa.update(table).where(table.c.dead_letter_id == dead_letter_id)
                      .values(resubmit_outcome=dict(outcome)))
@@ -154,7 +154,7 @@ def finish_resubmission(engine: Engine, dead_letter_id: str,
 
 def abort_resubmission(engine: Engine, dead_letter_id: str) -> None:
     """The resubmission failed before the ingress took the message: it may be tried again."""
-    table = db.dead_letters
+    table = tables.dead_letters
     with engine.begin() as conn:
         conn.execute(sa.update(table).where(table.c.dead_letter_id == dead_letter_id)
                      .values(resubmitted_at=None, resubmit_outcome=None))

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from orchestration.timeutil import parse_duration  # the workflow language's durations
-from services import db
 from services._time import iso, parse_timestamp, utc
 from services.errors import InvalidInput
+from services.records import tables
 from settings import Settings
 
 __all__ = [
@@ -99,7 +99,7 @@ def _insert_new(engine: Engine, device_id: str, batch_id: str,
                 unique: Mapping[str, Mapping[str, Any]], now: datetime,
                 ) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
     """Insert the events not stored yet; returns (stored id -> its batch, the new ones)."""
-    table = db.device_events
+    table = tables.device_events
     ids = list(unique)
     with engine.begin() as conn:
         known = {row[0]: row[1] for start in range(0, len(ids), 500)
@@ -116,7 +116,7 @@ def _insert_new(engine: Engine, device_id: str, batch_id: str,
 
 def remove_batch(engine: Engine, *, device_id: str, batch_id: str) -> dict[str, Any]:
     """Remove exactly the rows the batch stored (the compensation of ``store_events``)."""
-    table = db.device_events
+    table = tables.device_events
     with engine.begin() as conn:
         removed = conn.execute(sa.delete(table).where(
             table.c.batch_id == batch_id, table.c.device_id == device_id)).rowcount
@@ -125,7 +125,7 @@ def remove_batch(engine: Engine, *, device_id: str, batch_id: str) -> dict[str, 
 
 def stored_events(engine: Engine, device_id: str) -> list[dict[str, Any]]:
     """The device's stored events, in the order they were received."""
-    table = db.device_events
+    table = tables.device_events
     with engine.connect() as conn:
         rows = conn.execute(sa.select(table).where(table.c.device_id == device_id)
                             .order_by(table.c.received_at, table.c.event_id)).mappings().all()

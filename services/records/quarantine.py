@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services.errors import InvalidInput, NotFound
+from services.records import tables
 from telemetry import record_quarantined
 
 __all__ = ["REASONS", "get_quarantined", "list_quarantined", "quarantine_message"]
@@ -56,7 +56,7 @@ def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: 
 
     ``body`` is kept as sent: text as is, bytes that are not UTF-8 as base64.
     """
-    q = db.quarantined_messages
+    q = tables.quarantined_messages
     message_id = required_text(message_id, "messageId", q.c.message_id)
     source = required_text(source, "source", q.c.source)
     if not isinstance(reason, str) or not _REASON_SHAPE.match(reason):
@@ -73,10 +73,10 @@ def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: 
     duplicate = False
     try:
         with engine.begin() as conn:
-            exists = conn.execute(sa.select(db.quarantined_messages.c.message_id).where(
-                db.quarantined_messages.c.message_id == message_id)).first()
+            exists = conn.execute(sa.select(tables.quarantined_messages.c.message_id).where(
+                tables.quarantined_messages.c.message_id == message_id)).first()
             if exists is None:
-                conn.execute(sa.insert(db.quarantined_messages).values(
+                conn.execute(sa.insert(tables.quarantined_messages).values(
                     message_id=message_id, source=source, reason=reason, details=details,
                     body=text, body_encoding=encoding, quarantined_at=utc(now)))
             else:
@@ -90,7 +90,7 @@ def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: 
 
 def get_quarantined(engine: Engine, message_id: str) -> dict[str, Any]:
     """One quarantined message with its body; ``NotFound`` if there is none."""
-    q = db.quarantined_messages
+    q = tables.quarantined_messages
     with engine.connect() as conn:
         row = conn.execute(sa.select(q).where(q.c.message_id == message_id)).mappings().first()
     if row is None:
@@ -105,7 +105,7 @@ def list_quarantined(engine: Engine, *, reason: str | None = None, limit: int = 
         raise InvalidInput("limit", "expected 1 to 500")
     if offset < 0:
         raise InvalidInput("offset", "expected 0 or more")
-    q = db.quarantined_messages
+    q = tables.quarantined_messages
     where = [] if reason is None else [q.c.reason == reason]
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(q).where(*where)).scalar()

@@ -35,9 +35,9 @@ from sqlalchemy.exc import IntegrityError
 
 from services._canonical import canonical_json
 from services._time import iso, utc
-from services.db import record_operations, records
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 from services.ids import derive_id
+from services.records.tables import record_operations, records
 
 __all__ = [
     "BODY_LIMIT_BYTES",

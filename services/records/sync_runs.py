@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, NoSuchTableError
 
-from services import db
 from services._input import required_text
 from services._time import iso, utc
 from services.drafting.errors import UnknownObject
 from services.drafting.reflection import local_name
 from services.errors import IdempotencyMismatch, InvalidInput
+from services.records import tables
 
 __all__ = ["count_rows", "record_sync_run"]
 
@@ -39,7 +39,7 @@ def count_rows(engine: Engine, database: str, physical_name: str) -> int:
 def record_sync_run(engine: Engine, *, instance_id: str, database: str, physical_name: str,
                     row_count: Any, at: datetime) -> dict[str, Any]:
     """Record one run (once per instance id) and compare it with the previous one."""
-    runs = db.sync_runs
+    runs = tables.sync_runs
     instance_id = required_text(instance_id, "instanceId", runs.c.instance_id)
     database = required_text(database, "database", runs.c.database_name)
     physical_name = required_text(physical_name, "physicalName", runs.c.physical_name)

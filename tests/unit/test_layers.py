@@ -33,6 +33,7 @@ def test_the_contracts_hold_on_the_repository() -> None:
     ("orchestration/expressions.py", "from orchestration.sources import loader", "does no I/O"),
     ("services/approval/ballot.py", "import api.decisions", "Services know nothing"),
     ("api/problems.py", "import devhost.clock", "never imports devhost"),
+    ("api/operations.py", "from services.approval import tables", "Only services"),
     ("devhost/clock.py", "import services.records.audit", "never imports this one"),
 ])
 def test_a_wrong_import_breaks_its_contract(tmp_path: Path, module: str, wrong: str,

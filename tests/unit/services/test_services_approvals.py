@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services import db
+from services.approval import tables
 from services.approval.approvals import (
     Principal,
     close_approval,
@@ -83,7 +83,7 @@ def test_opening_again_returns_the_same_deadline_and_links(engine: sa.Engine,
                           assessment=assessment(policy), now=T0 + timedelta(minutes=5))
     assert again == first
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.approval_requests)
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.approval_requests)
                             ).scalar_one() == 2
     with pytest.raises(IdempotencyMismatch):
         open_approval(engine, KEYS, document_id=DOC, instance_id=DOC,
@@ -145,7 +145,7 @@ def test_looking_at_a_link_changes_nothing(engine: sa.Engine, policy: ApprovalPo
     assert "token" not in page["request"]
     assert page["assessment"]["tier"] == 2
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 0
 
 
 def test_same_decision_again_is_a_replay_a_different_one_a_conflict(
@@ -171,7 +171,7 @@ def test_same_decision_again_is_a_replay_a_different_one_a_conflict(
     assert page["state"] == "decided"
     assert page["vote"]["decision"] == "approve"
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 1
 
 
 def test_after_the_deadline_the_link_is_gone(engine: sa.Engine, policy: ApprovalPolicy) -> None:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services import db
+from services.approval import tables
 from services.approval.approvals import open_approval, redeem_token
 from services.approval.assessment import DraftSummary, assess
 from services.approval.ballot import DECISIONS as DECISIONS_
@@ -108,7 +108,7 @@ def test_record_vote_is_idempotent_on_the_vote(engine: sa.Engine) -> None:
     assert [v["voteId"] for v in result["votes"]] == [event["voteId"]]
     assert result["votes"][0]["decidedAt"] == "2026-03-02T09:00:00Z"
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 1
     conflicting = record_vote(engine, DOC, {**event, "decision": "reject"}, T0)
     assert conflicting["ignoredVote"]["reason"] == "DecisionConflict"
     assert conflicting["decision"] == "pending"
@@ -185,7 +185,7 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
                and o not in recorded)
     assert all(o.endswith(":conflict") for o in outcomes if not o.startswith(winner))
     with sqlite_engine(path).connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(db.votes)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 1
 
 
 def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> None:
