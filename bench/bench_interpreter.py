@@ -36,12 +36,12 @@ from typing import Any
 
 import azure.durable_functions as df
 from azure.durable_functions.orchestrator import Orchestrator
+from devhost.durable import sdk_fastpaths
+from devhost.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
 
 import orchestration
-from devhost.durable import sdk_fastpaths
 from orchestration.definitions_store import FolderSource, load_definition
 from orchestration.orchestrator import LOADER_ACTIVITY
-from orchestration.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
 
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {
     "step_one": lambda x: {"n": x["n"] + 1, "tier": "high"},

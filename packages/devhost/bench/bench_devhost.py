@@ -28,13 +28,11 @@ from pathlib import Path
 import aiohttp
 from azure.functions._durable_functions import OrchestrationContext
 
-from bench._proc import children_cpu, process_cpu
 from devhost.durable import sdk_fastpaths
 from devhost.durable.protocol import REPLAYED
-from devhost.testing import DevHost
+from devhost.testing import DevHost, children_cpu, process_cpu
 
 APP = Path(__file__).parent / "apps" / "noop_app"
-ROOT = Path(__file__).resolve().parents[1]
 API = "/runtime/webhooks/durabletask"
 
 
@@ -67,8 +65,7 @@ async def _drive(base: str, count: int) -> tuple[float, float]:
 
 def run(count: int, workers: int) -> dict[str, float]:
     port = _free_port()
-    env = {**os.environ, "FUNCTIONS_WORKER_PROCESS_COUNT": str(max(workers, 1)),
-           "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "FUNCTIONS_WORKER_PROCESS_COUNT": str(max(workers, 1))}
     with tempfile.TemporaryDirectory() as data:
         host = subprocess.Popen(
             [sys.executable, "-m", "devhost", "start", "--app-dir", str(APP), "--port",

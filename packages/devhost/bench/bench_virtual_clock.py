@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.request
 
-from bench.bench_devhost import APP, ROOT, _free_port, _wait_running
+from bench.bench_devhost import APP, _free_port, _wait_running
 
 API = "/runtime/webhooks/durabletask"
 
@@ -40,7 +40,7 @@ def run(runs: int) -> list[float]:
         host = subprocess.Popen(
             [sys.executable, "-m", "devhost", "start", "--app-dir", str(APP), "--port",
              str(port), "--data-dir", data, "--clock", "virtual"],
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+            env={"PATH": "/usr/bin:/bin"},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_running(base, host)

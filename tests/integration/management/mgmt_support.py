@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import runtime
 from devhost.testing import DevHost, Response
+
+import runtime
 
 ROOT = Path(__file__).resolve().parents[3]
 APP = ROOT / "tests" / "apps" / "mgmt_app"

@@ -1,9 +1,10 @@
 """Bad input over HTTP against `python -m devhost start`: the same checks as the in-process
-suite (tests/integration/devhost/test_bad_input.py), and the process must survive them all."""
+suite (tests/integration/test_bad_input.py), and the process must survive them all."""
 
 import pytest
 
-from tests.integration.devhost.test_bad_input import (
+from helpers.bad_input import case_id
+from helpers.durable_requests import (
     ROWS,
     check_a_waiting_instance_still_works_after_bad_input,
     check_bad_request,
@@ -11,11 +12,10 @@ from tests.integration.devhost.test_bad_input import (
     check_odd_text_comes_back_unchanged,
     prepare,
 )
-from tests.support.bad_input import case_id
 
 pytestmark = pytest.mark.e2e
 
-DEVHOST_APP = "patterns_app"
+DEVHOST_APP = "../apps/patterns_app"
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """kill -9 in the middle of 200 orchestrations, restart: nothing is lost, the store is intact."""
 
 import json
-import os
 import sqlite3
 import time
 import urllib.error
@@ -9,8 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.support.devhost_process import DevhostProcess
-from tests.support.processes import command_line, descendants_of
+from devhost.testing import DevhostProcess
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +27,10 @@ def _request(url: str, method: str = "GET", body: object = None) -> tuple[int, o
         return err.code, err.read().decode()
 
 
-def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, tmp_path):
+def test_kill_9_mid_run_then_restart_completes_everything(apps_dir, tmp_path):
     app = apps_dir / "crash_app"
     marks = tmp_path / "marks.txt"
-    env = {"CRASH_LOG": str(marks),
-           "PYTHONPATH": str(repo_root) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {"CRASH_LOG": str(marks)}
     data = tmp_path / "data"
     with DevhostProcess(app, data, clock="real", env=env, cwd=app) as host:
         base = f"{host.base_url}/runtime/webhooks/durabletask"
@@ -67,33 +64,6 @@ def test_kill_9_mid_run_then_restart_completes_everything(repo_root, apps_dir, t
         assert expected <= lines
     with sqlite3.connect(data / "durable.sqlite") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-
-
-def test_kill_9_of_the_app_with_azurite_leaves_nothing_behind_and_restarts(repo_root, tmp_path):
-    """This repo's app (episode worker, Azurite): after a kill -9 of the host, the worker and
-    Azurite leave by themselves, and a host started again on the same data dir serves the
-    documents stored before (blobs in Azurite's folder, rows in the app database)."""
-    data = tmp_path / "devhost"
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
-           "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-           "DOCUMENT_LIBRARY_DIR": str(tmp_path / "library")}
-    message = (repo_root / "examples" / "messages" / "tier2-table.json").read_bytes()
-    document = json.loads(message)["documentId"]
-    with DevhostProcess(repo_root, data, env=env) as host:
-        sent = host.client.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                                data=message, headers={"Content-Type": "application/json"})
-        assert sent.status == 201, sent.text
-        host.client.wait_idle()
-        assert any("azurite" in command_line(pid) for pid in descendants_of(host.process.pid))
-        before = host.client.http("GET", f"/api/documents/{document}/draft")
-        assert before.status == 200, "DRAFT MISSING BEFORE KILL " + before.text
-        host.kill()  # fails if the worker or Azurite outlive the host
-        host.restart()
-        view = host.client.http("GET", f"/api/documents/{document}")
-        assert view.status == 200, view.text
-        assert view.json()["status"] == "awaiting-approval"
-        draft = host.client.http("GET", f"/api/documents/{document}/draft")
-        assert draft.status == 200  # the draft blob, from the restarted Azurite
 
 
 def test_the_virtual_clock_survives_a_kill_9(apps_dir, tmp_path):

@@ -4,15 +4,13 @@ import re
 import subprocess
 import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.e2e
 
-DEVHOST_APP = "patterns_app"
+DEVHOST_APP = "../apps/patterns_app"
 API = "/runtime/webhooks/durabletask"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def start(devhost, name, payload=None, instance_id=None):
@@ -144,8 +142,7 @@ def test_cli_reads_and_advances_the_clock_and_waits_idle(devhost):
 
     def cli(*args):
         done = subprocess.run([sys.executable, "-m", "devhost", *args, "--url", devhost.base_url],
-                              capture_output=True, text=True, timeout=60, check=False,
-                              cwd=REPO_ROOT)
+                              capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -4,12 +4,15 @@ the host itself, for a debugger."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.e2e.conftest import APPS, run_devhost
-from tests.support.processes import episode_workers_of
+from devhost.testing import episode_workers_of, run_devhost
 
 pytestmark = pytest.mark.e2e
+
+APPS = Path(__file__).resolve().parents[1] / "apps"
 
 
 @pytest.mark.parametrize(("args", "env", "workers"), [

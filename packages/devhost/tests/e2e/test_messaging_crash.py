@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.devhost_process import DevhostProcess
+from devhost.testing import DevhostProcess
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "tests" / "apps" / "messaging_app"
+APP = Path(__file__).resolve().parents[1] / "apps" / "messaging_app"
 MESSAGES = 1000
 
 
@@ -37,7 +36,7 @@ def call(method: str, url: str, body: bytes | None = None) -> tuple[int, Any]:
 def devhost(data_dir: Path, ledger: Path, slow: float) -> DevhostProcess:
     """devhost as a process on ``data_dir`` (start it with ``with``); always stopped."""
     return DevhostProcess(APP, data_dir, clock="real", env={
-        "MESSAGING_LEDGER": str(ledger), "SLOW_SECONDS": str(slow), "PYTHONPATH": str(ROOT)})
+        "MESSAGING_LEDGER": str(ledger), "SLOW_SECONDS": str(slow)})
 
 
 def entries(ledger: Path, kind: str) -> list[dict[str, Any]]:

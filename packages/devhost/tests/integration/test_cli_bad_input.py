@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from devhost.cli import main
-from devhost.testing import DevHost
-from tests.support.bad_input import Row, case_id, rows
-from tests.support.processes import free_port
+from devhost.testing import DevHost, free_port
+from helpers.bad_input import Row, case_id, rows
 
 ROWS = rows("devhost", "test_cli")
 COMMANDS = (["clock"], ["idle", "--timeout", "1"], ["send", "q", "--body", "x"], ["queues"],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.bad_input import DOC, Row, all_rows
+from helpers.bad_input import DOC, Row, all_rows
 
 ROOT = DOC.parents[1]
 ROWS = all_rows()

@@ -95,13 +95,6 @@ def test_ensure_queue_adds_missing_queues_with_defaults() -> None:
     assert config.topics["t2"].subscriptions == {"s": ()}
 
 
-def test_the_repository_config_declares_the_product_queues() -> None:
-    config = load_config(Path(__file__).parents[2] / "servicebus.config.json")
-    assert config.entities["schema-changes"].requires_duplicate_detection
-    assert config.entities["schema-changes"].max_delivery_count == 10
-    assert config.entities["device-events"].requires_session
-
-
 @pytest.mark.parametrize(("document", "where"), [
     ({}, "UserConfig"),
     ({"UserConfig": {"Namespaces": {}}}, "UserConfig.Namespaces: expected a list"),

@@ -21,6 +21,7 @@ __all__ = [
     "CONTINUE_AS_NEW",
     "CREATE_TIMER",
     "HTTP_ACTIVITY",
+    "OUT_OF_PROC_LABEL",
     "REPLAYED",
     "SIGNAL_ENTITY",
     "TERMINAL",
@@ -48,7 +49,8 @@ REPLAYED = frozenset(
         EventType.SubOrchestrationInstanceFailed,
     }
 )
-_OOP_LABEL = "\n\n$OutOfProcData$:"
+# The SDK raises an orchestrator's failure with its state after this label.
+OUT_OF_PROC_LABEL = "\n\n$OutOfProcData$:"
 
 # Action types of the out-of-process protocol (azure.durable_functions ActionType).
 CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
@@ -63,7 +65,7 @@ def call_orchestrator(func: Any, body: str) -> dict[str, Any]:
         out = func(azf_durable.OrchestrationContext(body))
     except Exception as exc:
         # The SDK raises with the state it had appended after a label (out-of-proc protocol).
-        message, _, state = str(exc).partition(_OOP_LABEL)
+        message, _, state = str(exc).partition(OUT_OF_PROC_LABEL)
         data: dict[str, Any] = json.loads(state) if state else {"actions": [], "customStatus": None}
         data["isDone"] = False
         data["error"] = message or type(exc).__name__

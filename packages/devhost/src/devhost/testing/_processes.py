@@ -1,5 +1,7 @@
-"""Helpers for tests that run servers as child processes: a free loopback port, and a stop
-that takes down the whole process group (SIGTERM, then SIGKILL if it lingers)."""
+"""Helpers for tests and benchmarks that run servers as child processes (Linux ``/proc``): a
+free loopback port, a stop that takes down the whole process group (SIGTERM, then SIGKILL if
+it lingers), a process's children, and the CPU time they used (steadier than wall time on a
+shared machine)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,9 @@ import signal
 import socket
 import subprocess
 from pathlib import Path
+
+__all__ = ["alive", "children_cpu", "children_of", "command_line", "descendants_of",
+           "episode_workers_of", "free_port", "process_cpu", "stop_group"]
 
 
 def free_port() -> int:
@@ -32,17 +37,41 @@ def command_line(pid: int) -> str:
         return ""
 
 
-def children_of(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` now (Linux /proc)."""
+def _stat(path: Path) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state, ppid, ...)."""
+    return path.read_text().rsplit(")", 1)[1].split()
+
+
+def _children_stats(pid: int) -> list[tuple[int, list[str]]]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            fields = _stat(stat)
+            parent = int(fields[1])
         except (OSError, IndexError, ValueError):
             continue  # it ended while we looked
         if parent == pid:
-            found.append(int(stat.parent.name))
+            found.append((int(stat.parent.name), fields))
     return found
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` now (Linux /proc)."""
+    return [child for child, _ in _children_stats(pid)]
+
+
+def _cpu(fields: list[str]) -> float:
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of the process ``pid`` so far, not its children's."""
+    return _cpu(_stat(Path(f"/proc/{pid}/stat")))
+
+
+def children_cpu(pid: int) -> float:
+    """CPU seconds of the processes whose parent is ``pid`` so far (devhost's workers)."""
+    return sum(_cpu(fields) for _, fields in _children_stats(pid))
 
 
 def descendants_of(pid: int) -> list[int]:
@@ -58,7 +87,7 @@ def descendants_of(pid: int) -> list[int]:
 def alive(pid: int) -> bool:
     """True while ``pid`` runs (a zombie, ended but not yet reaped, does not count)."""
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = _stat(Path(f"/proc/{pid}/stat"))[0]
     except (OSError, IndexError):
         return False
     return state != "Z"

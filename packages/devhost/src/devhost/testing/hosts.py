@@ -27,9 +27,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .azurite import Azurite
-from .clock import Clock, parse_duration
-from .host import Host
+from ..azurite import Azurite
+from ..clock import Clock, parse_duration
+from ..host import Host
 
 __all__ = ["DevHost", "RemoteHost", "Response"]
 

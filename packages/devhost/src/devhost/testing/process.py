@@ -25,18 +25,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from devhost.testing import RemoteHost
-from tests.support.processes import (
-    alive,
-    descendants_of,
-    episode_workers_of,
-    free_port,
-    stop_group,
-)
+from ._processes import alive, descendants_of, episode_workers_of, free_port, stop_group
+from .hosts import RemoteHost
 
 __all__ = ["DevhostNotRunning", "DevhostProcess", "run_devhost"]
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class DevhostNotRunning(RuntimeError):
@@ -49,7 +41,7 @@ class DevhostProcess:
     def __init__(self, app_dir: Path, data_dir: Path, *, clock: str = "virtual",
                  env: dict[str, str] | None = None, args: tuple[str, ...] = (),
                  port: int | None = None, ready_timeout: float = 90,
-                 cwd: Path = REPO_ROOT) -> None:
+                 cwd: Path | None = None) -> None:
         self.app_dir, self.data_dir = Path(app_dir), Path(data_dir)
         self.port = port or free_port()
         self.clock, self.args, self.cwd = clock, args, cwd

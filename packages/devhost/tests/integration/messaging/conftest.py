@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from messaging_support import Ledger
 
 from devhost.testing import DevHost
+from messaging_support import Ledger
 
 
 @pytest.fixture

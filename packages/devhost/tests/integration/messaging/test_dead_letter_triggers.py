@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from messaging_support import counts, send
 
 from devhost.testing import DevHost
+from messaging_support import counts, send
 
 
 @pytest.fixture

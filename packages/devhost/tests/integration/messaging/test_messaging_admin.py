@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from messaging_support import counts, send
 
 from devhost.messaging import ConfigError
 from devhost.testing import DevHost
-from tests.support.bad_input import Row, case_id, check_problem, rows
+from helpers.bad_input import Row, case_id, check_problem, rows
+from messaging_support import counts, send
 
 Send = tuple[str, bytes, dict[str, str], dict[str, str]]
 

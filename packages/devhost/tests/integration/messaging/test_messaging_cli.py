@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from messaging_support import Ledger
 
 from devhost.cli import main
 from devhost.testing import DevHost
+from messaging_support import Ledger
 
 
 def run(host: DevHost, *argv: str) -> int:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from messaging_support import Ledger, counts, send
-
 from devhost.testing import DevHost
+from messaging_support import Ledger, counts, send
 
 
 def test_a_long_call_keeps_its_lock_by_renewal(apps_dir: Path, tmp_path: Path,

@@ -7,9 +7,8 @@ import random
 from collections import defaultdict
 from datetime import timedelta
 
-from messaging_support import KeepAliveSender, Ledger, counts, send
-
 from devhost.testing import DevHost
+from messaging_support import KeepAliveSender, Ledger, counts, send
 
 
 def test_a_failing_handler_sees_the_message_max_delivery_count_times(

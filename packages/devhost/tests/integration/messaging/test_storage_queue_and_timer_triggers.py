@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from messaging_support import Ledger
-
 from devhost.clock import VirtualClock
 from devhost.testing import DevHost
+from messaging_support import Ledger
 
 T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from messaging_support import Ledger, counts, send
 
 from devhost.testing import DevHost
+from messaging_support import Ledger, counts, send
 
 
 @pytest.mark.parametrize("ttl", ["P99999999D", "P9999999999D", "PT0S", "P0D", "-PT1S",

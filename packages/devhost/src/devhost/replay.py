@@ -1,16 +1,17 @@
 """Replaying orchestrator code against Durable histories, in memory, deterministically.
 
-Two tools, both speaking the Durable extension's own protocol to the SDK (history events in
-its JSON shape in, actions out):
+Two tools for any Python Durable app's tests, both speaking the Durable extension's protocol to
+the SDK as devhost's engine does (its history events and action types, ``devhost.durable``):
 
 * :func:`check_replay` replays a recorded history and reports every place where the code now
   schedules something else than the history recorded (the extension's non-determinism check,
   made strict: activity names, timer fire times, sub-orchestration ids, entity operations) and
-  whether the outcome is still the same. Recorded histories under ``tests/fixtures/histories``
-  are checked this way in CI, as Temporal's ``Replayer`` does.
+  whether the outcome is still the same. An app keeps the histories devhost recorded
+  (``DevHost.history``) and checks them this way in CI, as Temporal's ``Replayer`` does;
+  ``python -m devhost replay`` does it from the command line.
 * :class:`SimulatedHost` runs orchestrations episode by episode with in-process activities and
   entities, a virtual clock and external events, recording the history as the extension
-  would. It is the interpreter's test bench below devhost.
+  would. It is a test bench below devhost, for orchestrator code alone.
 """
 
 from __future__ import annotations
@@ -18,10 +19,25 @@ from __future__ import annotations
 import json
 import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from .durable.history import EventType, event
+from .durable.protocol import (
+    CALL_ACTIVITY,
+    CALL_ACTIVITY_RETRY,
+    CALL_ENTITY,
+    CALL_SUB,
+    CALL_SUB_RETRY,
+    CREATE_TIMER,
+    OUT_OF_PROC_LABEL,
+    SIGNAL_ENTITY,
+    WAIT_EVENT,
+    flatten_actions,
+)
+from .durable.store import to_ts as timestamp
 
 __all__ = [
     "EpisodeResult",
@@ -33,48 +49,21 @@ __all__ = [
     "run_episode",
 ]
 
-# History event types (HistoryEventType in the SDK) and action types (ActionType).
-EXECUTION_STARTED, EXECUTION_COMPLETED, EXECUTION_FAILED = 0, 1, 2
-TASK_SCHEDULED, TASK_COMPLETED, TASK_FAILED = 4, 5, 6
-SUB_CREATED, SUB_COMPLETED, SUB_FAILED = 7, 8, 9
-TIMER_CREATED, TIMER_FIRED = 10, 11
-ORCHESTRATOR_STARTED, ORCHESTRATOR_COMPLETED = 12, 13
-EVENT_SENT, EVENT_RAISED = 14, 15
-CALL_ACTIVITY, CALL_ACTIVITY_RETRY, CALL_SUB, CALL_SUB_RETRY = 0, 1, 2, 3
-CREATE_TIMER, WAIT_FOR_EVENT, CALL_ENTITY, SIGNAL_ENTITY = 5, 6, 7, 9
+# The history events and action types, as devhost's engine speaks them to the SDK.
+EXECUTION_STARTED = EventType.ExecutionStarted
+EXECUTION_COMPLETED, EXECUTION_FAILED = EventType.ExecutionCompleted, EventType.ExecutionFailed
+TASK_SCHEDULED, TASK_COMPLETED = EventType.TaskScheduled, EventType.TaskCompleted
+TASK_FAILED = EventType.TaskFailed
+SUB_CREATED = EventType.SubOrchestrationInstanceCreated
+SUB_COMPLETED = EventType.SubOrchestrationInstanceCompleted
+SUB_FAILED = EventType.SubOrchestrationInstanceFailed
+TIMER_CREATED, TIMER_FIRED = EventType.TimerCreated, EventType.TimerFired
+ORCHESTRATOR_STARTED = EventType.OrchestratorStarted
+ORCHESTRATOR_COMPLETED = EventType.OrchestratorCompleted
+EVENT_SENT, EVENT_RAISED = EventType.EventSent, EventType.EventRaised
 _SCHEDULING_EVENTS = {TASK_SCHEDULED, TIMER_CREATED, SUB_CREATED, EVENT_SENT}
-_OUT_OF_PROC = "\n\n$OutOfProcData$:"
 
 Handle = Callable[[Any], str]
-
-
-def timestamp(value: datetime) -> str:
-    """The extension's timestamp format."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def event(event_type: int, at: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
-    """One history event in the extension's JSON shape."""
-    return {
-        "EventType": event_type,
-        "EventId": event_id,
-        "IsPlayed": False,
-        "Timestamp": timestamp(at),
-        **fields,
-    }
-
-
-def flatten_actions(actions: Iterable[Any]) -> list[dict[str, Any]]:
-    """Actions in scheduling order, with ``WhenAny``/``WhenAll`` groups opened (V1 and V2)."""
-    flat: list[dict[str, Any]] = []
-    for item in actions:
-        if isinstance(item, list):
-            flat.extend(flatten_actions(item))
-        elif isinstance(item, dict) and "compoundActions" in item:
-            flat.extend(flatten_actions(item["compoundActions"]))
-        elif isinstance(item, dict):
-            flat.append(item)
-    return flat
 
 
 @dataclass
@@ -117,9 +106,9 @@ def run_episode(
         error = None
     except Exception as exc:
         text = str(exc)
-        if _OUT_OF_PROC not in text:
+        if OUT_OF_PROC_LABEL not in text:
             raise
-        error, _, answer = text.partition(_OUT_OF_PROC)
+        error, _, answer = text.partition(OUT_OF_PROC_LABEL)
     state = json.loads(answer)
     return EpisodeResult(
         actions=flatten_actions(state.get("actions", [])),
@@ -470,7 +459,7 @@ class SimulatedHost:
 
     def _schedule(self, instance: SimulatedInstance, index: int, action: dict[str, Any]) -> None:
         kind = action.get("actionType")
-        if kind == WAIT_FOR_EVENT:
+        if kind == WAIT_EVENT:
             return
         task_id = instance.sequence
         instance.sequence += 1
