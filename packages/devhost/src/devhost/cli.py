@@ -1,4 +1,4 @@
-"""``python -m devhost start|clock|idle|url ...`` (and the messaging commands when present).
+"""``python -m devhost start|clock|idle|url ...`` and the messaging commands (send, queues, ...).
 
 The client commands find the running host as ``remote`` says and fail with one line on
 stderr and exit code 1, never a traceback.
@@ -124,17 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
     url = sub.add_parser("url", help="print the running host's URL (exit 1 if none answers)")
     add_target_options(url)
     url.set_defaults(handler=_url)
-    try:
-        from .messaging.cli import add_commands
-    except ImportError:
-        pass
-    else:
-        add_commands(sub)
+    # Part of devhost, not optional: a broken messaging module fails every command (main).
+    from .messaging.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        parser = build_parser()
+    except ImportError as exc:
+        print(f"devhost: cannot start: the trigger extensions (devhost.messaging) cannot be"
+              f" imported: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
     except CliError as error:

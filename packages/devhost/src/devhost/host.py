@@ -308,10 +308,16 @@ class Host:
         return count
 
     def _install_extensions(self) -> None:
+        """Install the Service Bus, storage-queue and timer triggers (``devhost.messaging``).
+
+        They are part of devhost, not optional: a module of theirs that cannot be imported
+        fails the start with its error, where skipping them would leave every such trigger
+        of the app silently dead."""
         try:
             from . import messaging
-        except ImportError:
-            return
+        except ImportError as exc:
+            raise RuntimeError(f"the trigger extensions (devhost.messaging) cannot be"
+                               f" imported: {type(exc).__name__}: {exc}") from exc
         messaging.install(self)
 
     def _export_settings(self) -> None:
