@@ -2,8 +2,7 @@
 
 Azurite listens on free loopback ports in a folder under the data dir; the settings that named
 development storage are rewritten to an explicit connection string for those ports, so several
-hosts (and tests) can run side by side. Azurite is found in ``node_modules/.bin`` of the app
-dir or any parent, or on ``PATH``.
+hosts (and tests) can run side by side. Which Azurite runs: ``find_azurite``.
 """
 
 from __future__ import annotations
@@ -16,15 +15,28 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEV_ACCOUNT", "DEV_KEY", "Azurite", "find_azurite"]
+__all__ = ["AZURITE_SETTING", "DEV_ACCOUNT", "DEV_KEY", "Azurite", "find_azurite"]
+
+# The setting (environment or local.settings.json Values) naming the Azurite to run.
+AZURITE_SETTING = "DEVHOST_AZURITE"
 
 DEV_ACCOUNT = "devstoreaccount1"
 # Azurite's fixed, publicly documented development key: not a secret.
 DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
-def find_azurite(start: Path) -> Path | None:
-    for folder in [start.resolve(), *start.resolve().parents]:
+def find_azurite(app_dir: Path, configured: str | None = None) -> Path | None:
+    """The Azurite executable to run: the one the ``DEVHOST_AZURITE`` setting names (a path,
+    or a command looked up on ``PATH``), else ``node_modules/.bin/azurite`` of the app dir or
+    a parent (an app's own ``npm install``), else ``azurite`` on ``PATH``. None if there is
+    none; a setting that names nothing runnable is an error, not a silent fallback."""
+    if configured:
+        found = shutil.which(os.path.expanduser(configured))
+        if found is None:
+            raise ValueError(f"{AZURITE_SETTING}={configured!r}: expected the path of an"
+                             " executable azurite, or a command on PATH")
+        return Path(found)
+    for folder in [app_dir.resolve(), *app_dir.resolve().parents]:
         candidate = folder / "node_modules" / ".bin" / "azurite"
         if candidate.exists():
             return candidate

@@ -27,7 +27,7 @@ from aiohttp import web
 from azure.functions import meta
 
 from . import address
-from .azurite import Azurite, find_azurite
+from .azurite import AZURITE_SETTING, Azurite, find_azurite
 from .clock import CLOCK_FILE, Clock, RealClock, VirtualClock
 from .config import HostConfig, load_config
 from .durable.engine import DurableEngine
@@ -323,7 +323,7 @@ class Host:
     def _export_settings(self) -> None:
         dev = [k for k, v in self.settings.items() if v.strip().lower().rstrip(";") == _DEV_STORAGE]
         if dev:
-            binary = find_azurite(self.app_dir) or find_azurite(Path(__file__).parent)
+            binary = find_azurite(self.app_dir, self.settings.get(AZURITE_SETTING))
             if binary is None:
                 log.warning(
                     "%s uses development storage but Azurite was not found (npm install"
