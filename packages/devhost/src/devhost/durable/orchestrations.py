@@ -20,6 +20,7 @@ from ..loader import FunctionInfo
 from . import sdk_fastpaths
 from .episode import Episode, Progress, StaleEpisode
 from .history import EventType, event
+from .instance_store import INSTANCE_TABLES, InstanceRow, instance
 from .protocol import HTTP_ACTIVITY, REPLAYED, call_orchestrator
 from .store import Store, from_ts, to_ts
 
@@ -88,7 +89,7 @@ class OrchestrationEngine:
         execution_id = uuid.uuid4().hex
         version = version if version is not None else self.default_version
         if db.execute("SELECT 1 FROM instances WHERE id=?", (instance_id,)).fetchone():
-            for table in ("history", "inbox", "waiting", "work"):  # what the old one left
+            for table in INSTANCE_TABLES:  # what the old one left
                 db.execute(f"DELETE FROM {table} WHERE instance_id=?", (instance_id,))
         db.execute(
             "INSERT OR REPLACE INTO instances (id, name, version, status, input, output,"
@@ -325,9 +326,9 @@ class OrchestrationEngine:
             ],
         )
 
-    def rewind(self, db: Any, inst: Any, reason: str, now: datetime) -> None:
+    def rewind(self, db: Any, inst: InstanceRow, reason: str, now: datetime) -> None:
         """Forget the failures of a Failed instance and run the failed tasks again."""
-        iid = inst["id"]
+        iid = inst.id
         rows = db.execute(
             "SELECT n, event FROM history WHERE instance_id=? ORDER BY n", (iid,)
         ).fetchall()
@@ -355,19 +356,17 @@ class OrchestrationEngine:
                 db.execute(
                     "INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
                     " VALUES (?,?,?,?,?,?)",
-                    (iid, inst["execution_id"], e["EventId"], kind, e["Name"], e.get("Input")),
+                    (iid, inst.execution_id, e["EventId"], kind, e["Name"], e.get("Input")),
                 )
             elif (
                 e["EventType"] == EventType.SubOrchestrationInstanceCreated
                 and e["EventId"] in failed
             ):
-                child = db.execute(
-                    "SELECT * FROM instances WHERE id=?", (e["InstanceId"],)
-                ).fetchone()
-                if child is not None and child["status"] == "Failed":
+                child = instance(db, e["InstanceId"])
+                if child is not None and child.status == "Failed":
                     self.rewind(db, child, reason, now)
         # Retry bookkeeping of the failed tasks starts over with the rewound attempt.
-        progress = Progress.load(inst["state"])
+        progress = Progress.load(inst.state)
         for task in failed:
             progress.retries.pop(str(task), None)
         db.execute(

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 
 from ..azurite import Azurite
 from ..clock import Clock, parse_duration
+from ..durable import instance_store
 from ..host import Host
 
 __all__ = ["DevHost", "RemoteHost", "Response"]
@@ -265,10 +266,7 @@ class DevHost(RemoteHost):
     def history(self, instance_id: str) -> list[dict[str, Any]]:
         """The instance's raw history, exactly as the SDK receives it."""
         assert self.host.engine is not None
-        rows = self.host.engine.store.conn().execute(
-            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (instance_id,)
-        )
-        return [jsonlib.loads(r[0]) for r in rows]
+        return instance_store.history(self.host.engine.store.conn(), instance_id)
 
     # ------------------------------------------------------------------------------- time
     def is_virtual(self) -> bool:

@@ -18,11 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
+from ..durable import instance_store
+from ..durable.client import RUNNING, DurableClient, Outcome
 from ..durable.engine import DurableEngine
-from ..durable.episode import post_entity_message
-from ..durable.history import EventType, event
+from ..durable.history import EventType
+from ..durable.instance_store import InstanceFilter, InstanceRow
 from ..durable.protocol import TERMINAL
-from ..durable.store import from_ts, to_ts
 from .params import INT32_MAX, BadParameter, moment, parse_json, seconds, whole_number
 from .problems import problem
 
@@ -33,7 +34,6 @@ PREFIX = "/runtime/webhooks/durabletask"
 # has JSON-encoded twice (a JSON string holding the JSON text); the public API takes plain JSON.
 RPC_PREFIX = "/durabletask"
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
-_RUNNING = ("Pending", "Running", "Suspended")
 
 
 def _json_or_none(text: str | None) -> Any:
@@ -48,6 +48,7 @@ def _json_or_none(text: str | None) -> Any:
 class DurableApi:
     def __init__(self, engine: DurableEngine, base_url: str, hub_name: str) -> None:
         self.engine = engine
+        self.client = DurableClient(engine)
         self.base_url = base_url.rstrip("/")
         self.hub_name = hub_name
 
@@ -116,16 +117,8 @@ class DurableApi:
         ]
 
     # ----------------------------------------------------------------------------- helpers
-    def _instance(self, instance_id: str) -> Any:
-        return (
-            self.engine.store.conn()
-            .execute("SELECT * FROM instances WHERE id=?", (instance_id,))
-            .fetchone()
-        )
-
-    async def _write(self, fn: Any, *args: Any) -> Any:
-        """``fn(db, *args)`` in the engine's next group commit."""
-        return await self.engine.write(fn, *args)
+    def _instance(self, instance_id: str) -> InstanceRow | None:
+        return instance_store.instance(self.engine.store.conn(), instance_id)
 
     @staticmethod
     async def _body(request: web.Request) -> tuple[str | None, web.Response | None]:
@@ -149,27 +142,23 @@ class DurableApi:
         return text, None
 
     def status_json(
-        self, row: Any, history: bool = False, history_output: bool = False, show_input: bool = True
+        self, row: InstanceRow, history: bool = False, history_output: bool = False,
+        show_input: bool = True,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "name": row["name"],
-            "instanceId": row["id"],
-            "runtimeStatus": row["status"],
-            "input": _json_or_none(row["input"]) if show_input else None,
-            "customStatus": _json_or_none(row["custom_status"]),
-            "output": _json_or_none(row["output"]),
-            "createdTime": row["created"][:19] + "Z",
-            "lastUpdatedTime": row["updated"][:19] + "Z",
+            "name": row.name,
+            "instanceId": row.id,
+            "runtimeStatus": row.status,
+            "input": _json_or_none(row.input) if show_input else None,
+            "customStatus": _json_or_none(row.custom_status),
+            "output": _json_or_none(row.output),
+            "createdTime": row.created[:19] + "Z",
+            "lastUpdatedTime": row.updated[:19] + "Z",
         }
-        if row["version"] is not None:
-            body["version"] = row["version"]
+        if row.version is not None:
+            body["version"] = row.version
         if history:
-            events = [
-                json.loads(r[0])
-                for r in self.engine.store.conn().execute(
-                    "SELECT event FROM history WHERE instance_id=? ORDER BY n", (row["id"],)
-                )
-            ]
+            events = instance_store.history(self.engine.store.conn(), row.id)
             body["historyEvents"] = [self._public_event(e, history_output) for e in events]
         return body
 
@@ -199,8 +188,7 @@ class DurableApi:
             return error
         wait = _wait_for_completion(request.query)
         version = request.query.get("version")
-        created = await self._write(self._create, name, instance_id, body, version)
-        if not created:
+        if await self.client.start(name, instance_id, body, version) is Outcome.CONFLICT:
             return problem(
                 409,
                 f"An orchestration instance with ID '{instance_id}' is already"
@@ -209,8 +197,8 @@ class DurableApi:
             )
         if wait is not None:
             row = await self._wait_until_done(instance_id, *wait)
-            if row is not None and row["status"] == "Completed":
-                return web.Response(text=row["output"] or "null", content_type="application/json")
+            if row is not None and row.status == "Completed":
+                return web.Response(text=row.output or "null", content_type="application/json")
             if row is not None:
                 return web.json_response(self.status_json(row))
         links = self._links(instance_id)
@@ -218,28 +206,19 @@ class DurableApi:
             links, status=202, headers={"Location": links["statusQueryGetUri"], "Retry-After": "10"}
         )
 
-    async def _wait_until_done(self, instance_id: str, timeout: float, interval: float) -> Any:
+    async def _wait_until_done(self, instance_id: str, timeout: float,
+                               interval: float) -> InstanceRow | None:
         """The instance's row once it ended, or None after ``timeout`` seconds (wall clock)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             row = self._instance(instance_id)
-            if row is not None and row["status"] in TERMINAL:
+            if row is not None and row.status in TERMINAL:
                 return row
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
             await asyncio.sleep(min(interval, remaining, 0.05) or 0.001)
-
-    def _create(
-        self, db: Any, name: str, instance_id: str, body: str | None, version: str | None
-    ) -> bool:
-        row = db.execute("SELECT status FROM instances WHERE id=?", (instance_id,)).fetchone()
-        if row is not None and row["status"] in _RUNNING:
-            return False
-        now = self.engine.clock.now()
-        self.engine.orch.create(db, name, instance_id, body, now, version=version)
-        return True
 
     # ------------------------------------------------------------------------------ status
     async def status(self, request: web.Request) -> web.Response:
@@ -253,51 +232,34 @@ class DurableApi:
             history_output=_flag(q.get("showHistoryOutput")),
             show_input=_flag(q.get("showInput"), True),
         )
-        code = 202 if row["status"] in _RUNNING else 200
-        if row["status"] == "Failed" and _flag(q.get("returnInternalServerErrorOnFailure")):
+        code = 202 if row.status in RUNNING else 200
+        if row.status == "Failed" and _flag(q.get("returnInternalServerErrorOnFailure")):
             code = 500
         headers = {"Location": str(request.url), "Retry-After": "10"} if code == 202 else {}
         return web.json_response(body, status=code, headers=headers)
 
-    def _filtered(self, q: Any, *, created_to_default: datetime | None = None,
-                  ) -> tuple[str, list[Any]]:
-        """The WHERE clause of the instance filters (created time, status, id prefix)."""
-        where: list[str] = []
-        args: list[Any] = []
-        created = (("createdTimeFrom", ">=", None), ("createdTimeTo", "<=", created_to_default))
-        for key, op, default in created:
-            value = moment(q, key, default=default)
-            if value is not None:
-                where.append(f"created {op} ?")
-                args.append(to_ts(value))
-        statuses = _statuses(q.get("runtimeStatus", ""))
-        if statuses:
-            where.append(f"status IN ({','.join('?' * len(statuses))})")
-            args.extend(statuses)
-        if q.get("instanceIdPrefix"):
-            where.append("substr(id, 1, ?) = ?")
-            args.extend([len(q["instanceIdPrefix"]), q["instanceIdPrefix"]])
-        return (" WHERE " + " AND ".join(where)) if where else "", args
+    @staticmethod
+    def _filtered(q: Any, *, created_to_default: datetime | None = None) -> InstanceFilter:
+        """The instance filters of the query (created time, status, id prefix), checked."""
+        return InstanceFilter(
+            created_from=moment(q, "createdTimeFrom"),
+            created_to=moment(q, "createdTimeTo", default=created_to_default),
+            statuses=tuple(_statuses(q.get("runtimeStatus", ""))),
+            id_prefix=q.get("instanceIdPrefix") or None)
 
     async def query(self, request: web.Request) -> web.Response:
         q = request.query
-        clause, args = self._filtered(q)
+        where = self._filtered(q)
         offset, limit = _page(request)
-        rows = (
-            self.engine.store.conn()
-            .execute(
-                f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
-                [*args, -1 if limit is None else limit + 1, offset],
-            )
-            .fetchall()
-        )
+        rows = instance_store.instances(self.engine.store.conn(), where, offset,
+                                        None if limit is None else limit + 1)
         show_input = _flag(q.get("showInput"), False)
         return web.json_response([self.status_json(r, show_input=show_input)
                                   for r in rows[:limit]], headers=_next_page(rows, offset, limit))
 
     # ------------------------------------------------------------------------------- purge
     async def purge_one(self, request: web.Request) -> web.Response:
-        deleted = await self._write(self._purge, [request.match_info["instance_id"]])
+        deleted = await self.client.purge([request.match_info["instance_id"]])
         if not deleted:
             return problem(
                 404,
@@ -312,27 +274,11 @@ class DurableApi:
         if not request.query.get("createdTimeFrom"):
             return problem(400, "Please provide value for 'createdTimeFrom' parameter.",
                            field="createdTimeFrom")
-        clause, args = self._filtered(request.query, created_to_default=self.engine.clock.now())
-        ids = [
-            r[0]
-            for r in self.engine.store.conn().execute(f"SELECT id FROM instances{clause}", args)
-        ]
-        deleted = await self._write(self._purge, ids)
+        where = self._filtered(request.query, created_to_default=self.engine.clock.now())
+        deleted = await self.client.purge_matching(where)
         if not deleted:
             return problem(404, "No completed instances matched the filter.")
         return web.json_response({"instancesDeleted": deleted})
-
-    def _purge(self, db: Any, ids: list[str]) -> int:
-        deleted = 0
-        for iid in ids:
-            row = db.execute("SELECT status FROM instances WHERE id=?", (iid,)).fetchone()
-            if row is None or row["status"] not in TERMINAL:
-                continue
-            for table in ("history", "inbox", "waiting", "work"):
-                db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
-            db.execute("DELETE FROM instances WHERE id=?", (iid,))
-            deleted += 1
-        return deleted
 
     # ------------------------------------------------------------------------------ events
     async def raise_event(self, request: web.Request) -> web.Response:
@@ -340,70 +286,35 @@ class DurableApi:
         body, error = await self._body(request)
         if error is not None:
             return error
-        outcome = await self._write(self._post_event, iid, name, body)
-        if outcome == 404:
+        outcome = await self.client.raise_event(iid, name, body)
+        if outcome is Outcome.NOT_FOUND:
             return problem(404, f"No instance with ID '{iid}' found.")
-        if outcome == 410:
+        if outcome is Outcome.GONE:
             return problem(
                 410, f"Instance '{iid}' is no longer running; the event was not delivered."
             )
         return web.Response(status=202)
 
-    def _post_event(self, db: Any, iid: str, name: str, body: str | None) -> int:
-        now = self.engine.clock.now()
-        row = db.execute("SELECT status FROM instances WHERE id=?", (iid,)).fetchone()
-        if row is None:
-            return 404
-        if row["status"] in TERMINAL:
-            return 410
-        self.engine.orch.post(
-            db,
-            iid,
-            "event",
-            event(EventType.EventRaised, now, Name=name, Input=body),
-            now,
-            name=name,
-        )
-        return 202
-
     async def control(self, request: web.Request) -> web.Response:
         iid, verb = request.match_info["instance_id"], request.match_info["verb"]
         reason = request.query.get("reason", "")
-        outcome = await self._write(self._control, iid, verb, reason)
-        if outcome == 404:
+        outcome = await self.client.control(iid, verb, reason)
+        if outcome is Outcome.NOT_FOUND:
             return problem(404, f"No instance with ID '{iid}' found.")
-        if outcome == 410:
+        if outcome is Outcome.GONE:
             need = "failed" if verb == "rewind" else "running"
             return problem(410, f"Instance '{iid}' is not {need}; cannot {verb} it.")
         return web.Response(status=202)
 
-    def _control(self, db: Any, iid: str, verb: str, reason: str) -> int:
-        now = self.engine.clock.now()
-        row = db.execute("SELECT * FROM instances WHERE id=?", (iid,)).fetchone()
-        if row is None:
-            return 404
-        if verb == "rewind":
-            if row["status"] != "Failed":
-                return 410
-            self.engine.orch.rewind(db, row, reason, now)
-            return 202
-        if row["status"] in TERMINAL:
-            return 410
-        self.engine.orch.post(
-            db, iid, verb, event(EventType.GenericEvent, now, Input=json.dumps(reason)), now
-        )
-        return 202
-
     async def restart(self, request: web.Request) -> web.Response:
         iid = request.match_info["instance_id"]
-        row = self._instance(iid)
-        if row is None:
-            return problem(404, f"No instance with ID '{iid}' found.")
         new_id = (
             uuid.uuid4().hex if _flag(request.query.get("restartWithNewInstanceId"), True) else iid
         )
-        created = await self._write(self._create, row["name"], new_id, row["input"], row["version"])
-        if not created:
+        outcome = await self.client.restart(iid, new_id)
+        if outcome is Outcome.NOT_FOUND:
+            return problem(404, f"No instance with ID '{iid}' found.")
+        if outcome is Outcome.CONFLICT:
             return problem(
                 409, f"Instance '{new_id}' is still running; cannot restart it with the same ID."
             )
@@ -418,26 +329,17 @@ class DurableApi:
         if error is not None:
             return error
         op = request.query.get("op", "")
-        await self._write(self._signal, f"@{name.lower()}@{key}", op, body)
+        await self.client.signal_entity(f"@{name.lower()}@{key}", op, body)
         return web.Response(status=202)
-
-    def _signal(self, db: Any, entity_id: str, op: str, body: str | None) -> None:
-        post_entity_message(
-            db, entity_id, {"op": op, "input": body, "signal": True}, self.engine.clock.now()
-        )
 
     async def read_entity(self, request: web.Request) -> web.Response:
         name, key = request.match_info["name"], request.match_info["key"]
-        row = (
-            self.engine.store.conn()
-            .execute("SELECT state FROM entities WHERE id=?", (f"@{name.lower()}@{key}",))
-            .fetchone()
-        )
+        row = instance_store.entity(self.engine.store.conn(), f"@{name.lower()}@{key}")
         if row is None:
             return problem(404, f"Entity @{name}@{key} does not exist.")
         return web.Response(
             status=200,
-            text=row[0] if row[0] is not None else "null",
+            text=row.state if row.state is not None else "null",
             content_type="application/json",
         )
 
@@ -445,28 +347,19 @@ class DurableApi:
         name = request.match_info.get("name")
         q = request.query
         fetch_state = _flag(q.get("fetchState"))
-        where, args = [], []
-        if name:
-            where.append("name = ?")
-            args.append(name.lower())
-        for key, op in (("lastOperationTimeFrom", ">="), ("lastOperationTimeTo", "<=")):
-            value = moment(q, key)
-            if value is not None:
-                where.append(f"updated {op} ?")
-                args.append(to_ts(value))
+        updated_from, updated_to = moment(q, "lastOperationTimeFrom"), moment(
+            q, "lastOperationTimeTo")
         offset, limit = _page(request)
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        rows = self.engine.store.conn().execute(
-            f"SELECT * FROM entities{clause} ORDER BY id LIMIT ? OFFSET ?",
-            [*args, -1 if limit is None else limit + 1, offset]).fetchall()
+        rows = instance_store.entities(self.engine.store.conn(), name, updated_from, updated_to,
+                                       offset, None if limit is None else limit + 1)
         out = []
         for row in rows[:limit]:
             item: dict[str, Any] = {
-                "entityId": {"name": row["name"], "key": row["key"]},
-                "lastOperationTime": from_ts(row["updated"]).isoformat(),
+                "entityId": {"name": row.name, "key": row.key},
+                "lastOperationTime": row.updated.isoformat(),
             }
             if fetch_state:
-                item["state"] = _json_or_none(row["state"])
+                item["state"] = _json_or_none(row.state)
             out.append(item)
         return web.json_response(out, headers=_next_page(rows, offset, limit))
 
