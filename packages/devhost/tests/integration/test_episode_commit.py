@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from devhost.durable import instance_store
+from devhost.durable.decision import AppendHistory, Consume, ScheduleWork, SetStatus
 from devhost.durable.episode_workers import WorkerSpec, _Loop
 from devhost.durable.history import EventType
 from devhost.durable.orchestrations import OrchestrationEngine
@@ -155,3 +157,31 @@ def test_a_worker_pauses_a_failing_episode_and_reports_each_wake(
         host_end.send(("stop",))
         worker.join(5)
     assert not worker.is_alive()
+
+
+def test_an_episode_decides_as_data_and_the_store_applies_it(
+        tmp_path: Path, orchestrators: dict[str, Any]) -> None:
+    """The decision is computed without writing: the store is unchanged until ``apply``,
+    which records the history and queues the activity in one transaction."""
+    engine = _engine(tmp_path / "durable.sqlite", orchestrators)
+    _start(engine, "decided")
+    plan = engine.run_episode("decided", NOW)
+    assert plan is not None
+    body = plan.build_context()
+    assert body is not None
+    [plan.result] = engine.replay([("chain", body)])
+    decision = plan.decide()
+    assert [type(op) for op in decision.ops] == [
+        Consume, ScheduleWork, AppendHistory, SetStatus]
+    assert decision.ops[1].name == "hello"
+    assert (_count(engine, "inbox", "decided"), _count(engine, "history", "decided"),
+            _count(engine, "work", "decided")) == (1, 0, 0)
+    with engine.store.tx() as tx:
+        instance_store.apply(tx, decision)
+    assert (_count(engine, "inbox", "decided"), _count(engine, "work", "decided")) == (0, 1)
+    assert _kinds(engine, "decided") == [EventType.OrchestratorStarted,
+                                         EventType.ExecutionStarted, EventType.TaskScheduled,
+                                         EventType.OrchestratorCompleted]
+    with pytest.raises(instance_store.StaleEpisode), engine.store.tx() as tx:
+        instance_store.apply(tx, decision)  # its message is gone: never applied twice
+    assert _count(engine, "history", "decided") == 4

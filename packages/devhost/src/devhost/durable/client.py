@@ -14,9 +14,8 @@ from enum import Enum
 from typing import Any
 
 from .engine import DurableEngine
-from .episode import post_entity_message
 from .history import EventType, event
-from .instance_store import InstanceFilter, instance, instance_ids, purge
+from .instance_store import InstanceFilter, instance, instance_ids, post_entity_message, purge
 from .protocol import TERMINAL
 
 __all__ = ["RUNNING", "DurableClient", "Outcome"]

@@ -24,6 +24,7 @@ from typing import Any
 from ..clock import Clock
 from ..invoker import Invoker
 from ..loader import FunctionInfo, LoadedApp
+from . import instance_store
 from .activities import ActivityResult, run_activity
 from .entities import EntityEngine
 from .episode_workers import EpisodeWorkers
@@ -154,12 +155,7 @@ class DurableEngine:
         now = self.clock.now()
         if self.orch.runnable(now, set(), 1) or self.entities.runnable(now, set(), 1):
             return True
-        return (
-            self.store.conn()
-            .execute("SELECT 1 FROM work WHERE id > ? LIMIT 1", (self._activity_cursor,))
-            .fetchone()
-            is not None
-        )
+        return instance_store.has_work_after(self.store.conn(), self._activity_cursor)
 
     async def _idle_wait(self, loop_name: str, next_due: datetime | None) -> None:
         waker = self._wakers[loop_name]
@@ -284,23 +280,15 @@ class DurableEngine:
             slots = (workers.activity_slots if workers is not None and workers.runs_activities
                      else self.max_activities)
             free = slots - len(self._activities)
-            rows = (
-                self.store.conn()
-                .execute(
-                    "SELECT * FROM work WHERE id > ? ORDER BY id LIMIT ?",
-                    (self._activity_cursor, free),
-                )
-                .fetchall()
-                if free > 0
-                else []
-            )
+            rows = (instance_store.work_after(self.store.conn(), self._activity_cursor, free)
+                    if free > 0 else [])
             if not rows:
                 await self._idle_wait("work", None)
                 continue
             for row in rows:
                 self._activity_cursor = max(self._activity_cursor, row["id"])
                 self._activities.add(row["id"])
-                self._spawn(self._run_activity(dict(row)))
+                self._spawn(self._run_activity(row))
 
     async def _run_activity(self, work: dict[str, Any]) -> None:
         try:
@@ -401,17 +389,15 @@ class DurableEngine:
         outcomes: list[tuple[bool, Any]] = []
         with self.store.tx() as db:
             for fn, args, _ in batch:
-                db.execute("SAVEPOINT item")
                 try:
-                    outcomes.append((True, fn(db, *args)))
+                    with instance_store.savepoint(db):
+                        outcomes.append((True, fn(db, *args)))
                 except Exception as exc:
-                    db.execute("ROLLBACK TO item")
                     outcomes.append((False, exc))
-                db.execute("RELEASE item")
         return outcomes
 
     def _record_result(self, db: Any, work: dict[str, Any], outcome: dict[str, Any] | None) -> None:
-        gone = db.execute("DELETE FROM work WHERE id=?", (work["id"],)).rowcount == 0
+        gone = not instance_store.take_work(db, work["id"])
         if gone or outcome is None:
             return  # the instance ended or restarted meanwhile
         self.orch.post(

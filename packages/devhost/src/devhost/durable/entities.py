@@ -15,9 +15,11 @@ from typing import Any
 from azure.functions import _durable_functions as azf_durable
 
 from ..loader import FunctionInfo
+from . import instance_store
+from .decision import Post
 from .history import EventType, event
-from .orchestrations import OrchestrationEngine
-from .store import Store, to_ts
+from .rows import EntityRow
+from .store import Store
 
 __all__ = ["EntityEngine", "parse_entity_id"]
 
@@ -38,34 +40,21 @@ class EntityEngine:
         self.entities = {name.lower(): fn for name, fn in entities.items()}
 
     def runnable(self, now: datetime, exclude: set[str], limit: int) -> list[str]:
-        rows = (
-            self.store.conn()
-            .execute(
-                "SELECT DISTINCT entity_id FROM entity_inbox WHERE visible_at <= ?"
-                " ORDER BY id LIMIT ?",
-                (to_ts(now), limit + len(exclude)),
-            )
-            .fetchall()
-        )
-        return [r[0] for r in rows if r[0] not in exclude][:limit]
+        return instance_store.runnable_entities(self.store.conn(), now, exclude, limit)
 
     def run_batch(self, entity_id: str, now: datetime) -> None:
         db = self.store.conn()
-        rows = db.execute(
-            "SELECT id, message FROM entity_inbox WHERE entity_id=? AND visible_at<=?"
-            " ORDER BY id LIMIT ?",
-            (entity_id, to_ts(now), MAX_BATCH),
-        ).fetchall()
+        rows = instance_store.entity_messages(db, entity_id, now, MAX_BATCH)
         if not rows:
             return
-        messages = [json.loads(r[1]) for r in rows]
+        messages = [message for _, message in rows]
         name, key = parse_entity_id(entity_id)
-        current = db.execute("SELECT state FROM entities WHERE id=?", (entity_id,)).fetchone()
+        current = instance_store.entity(db, entity_id)
         fn = self.entities.get(name.lower())
         if fn is None:
             outcome: dict[str, Any] = {
                 "entityExists": current is not None,
-                "entityState": current[0] if current else None,
+                "entityState": current.state if current else None,
                 "results": [
                     {
                         "isError": True,
@@ -79,7 +68,7 @@ class EntityEngine:
         else:
             context = {
                 "self": {"name": name, "key": key},
-                "state": current[0] if current else None,
+                "state": current.state if current else None,
                 "exists": current is not None,
                 # The extension sends each input as a JSON string holding the JSON text.
                 "batch": [
@@ -92,29 +81,22 @@ class EntityEngine:
                 ],
             }
             outcome = json.loads(fn.func(azf_durable.EntityContext(json.dumps(context))))
+        responses = []
+        for message, result in zip(messages, outcome.get("results", []), strict=False):
+            if message.get("signal") or not message.get("parent"):
+                continue
+            response: dict[str, Any] = {"result": result.get("result") or "null"}
+            if result.get("isError"):
+                response["exceptionType"] = "System.Exception"
+            responses.append(Post(
+                message["parent"],
+                "response",
+                event(EventType.EventRaised, now, Name=message["id"], Input=json.dumps(response)),
+                now,
+                execution_id=message.get("parentExecution"),
+            ))
+        state = (EntityRow(entity_id, name, key, outcome.get("entityState"), now)
+                 if outcome.get("entityExists") else None)
         with self.store.tx() as tx:
-            tx.executemany("DELETE FROM entity_inbox WHERE id=?", [(r[0],) for r in rows])
-            if outcome.get("entityExists"):
-                tx.execute(
-                    "INSERT INTO entities (id, name, key, state, updated) VALUES (?,?,?,?,?)"
-                    " ON CONFLICT(id) DO UPDATE SET state=excluded.state, updated=excluded.updated",
-                    (entity_id, name, key, outcome.get("entityState"), to_ts(now)),
-                )
-            else:
-                tx.execute("DELETE FROM entities WHERE id=?", (entity_id,))
-            for message, result in zip(messages, outcome.get("results", []), strict=False):
-                if message.get("signal") or not message.get("parent"):
-                    continue
-                response: dict[str, Any] = {"result": result.get("result") or "null"}
-                if result.get("isError"):
-                    response["exceptionType"] = "System.Exception"
-                OrchestrationEngine.post(
-                    tx,
-                    message["parent"],
-                    "response",
-                    event(
-                        EventType.EventRaised, now, Name=message["id"], Input=json.dumps(response)
-                    ),
-                    now,
-                    execution_id=message.get("parentExecution"),
-                )
+            instance_store.save_entity_batch(tx, state, entity_id, [i for i, _ in rows],
+                                             responses)

@@ -1,5 +1,6 @@
-"""One orchestration episode: read the due messages, build the SDK's context, and commit what
-the SDK answered as history events and outgoing work.
+"""One orchestration episode: read the due messages, build the SDK's context, and decide what
+the SDK's answer means as data (``decision.Decision``: history events, outgoing work, timers,
+messages, the new status); ``instance_store.apply`` applies it. Nothing here touches SQL.
 
 Task ids follow the SDK's own counting: every action but an event wait takes the next id, in
 the order the SDK schedules them. Retries are the host's job, as in the extension: a failed
@@ -13,11 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from . import decision as d
+from . import instance_store
 from .history import EventType, event
+from .instance_store import StaleEpisode
 from .protocol import (
     CALL_ACTIVITY,
     CALL_ACTIVITY_RETRY,
@@ -34,44 +37,25 @@ from .protocol import (
     WAIT_EVENT,
     flatten_actions,
 )
-from .store import from_ts, to_ts
+from .rows import InstanceRow, Progress
+from .store import Store, from_ts, to_ts
 
-if TYPE_CHECKING:
-    from .orchestrations import OrchestrationEngine
-
-__all__ = ["Episode", "Progress", "StaleEpisode", "post_entity_message"]
+__all__ = ["Episode", "EpisodeHost", "Progress", "StaleEpisode"]
 
 log = logging.getLogger("devhost.durable")
 
 _REJECTED_RETRY = timedelta(minutes=1)
 
 
-class StaleEpisode(Exception):
-    """The messages an episode consumed were taken meanwhile (by a restart, a purge, or a
-    worker of a host that died): what it computed must not be applied."""
+class EpisodeHost(Protocol):
+    """What an episode needs of the engine that runs it: the store to read, the orchestrators
+    and the version settings (``orchestrations.OrchestrationEngine``)."""
 
-
-@dataclass
-class Progress:
-    """What the host remembers about an execution besides its history (instances.state)."""
-
-    seq: int = 0
-    actions_seen: int = 0
-    action_ids: list[int] = field(default_factory=list)
-    retries: dict[str, dict[str, Any]] = field(default_factory=dict)
-    retry_timers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, text: str | None) -> Progress:
-        data = json.loads(text or "{}")
-        return cls(**data) if data else cls()
-
-    def dump(self) -> str:
-        return json.dumps(self.__dict__)
-
-    def take_id(self) -> int:
-        self.seq += 1
-        return self.seq - 1
+    store: Store
+    orchestrators: dict[str, Any]
+    default_version: str | None
+    version_match: str
+    version_failure: str
 
 
 def _retry_delay(options: dict[str, Any], attempt: int) -> timedelta:
@@ -88,15 +72,15 @@ class Episode:
     """One episode of one instance: prepare (read), run user code, commit (write)."""
 
     def __init__(
-        self, engine: OrchestrationEngine, inst: Any, rows: list[Any], now: datetime
+        self, engine: EpisodeHost, inst: InstanceRow, rows: list[Any], now: datetime
     ) -> None:
         self.e = engine
         self.inst = inst
         self.rows = rows
         self.now = now
-        self.iid: str = inst["id"]
-        self.status: str = inst["status"]
-        self.progress = Progress.load(inst["state"])
+        self.iid: str = inst.id
+        self.status: str = inst.status
+        self.progress = Progress.load(inst.state)
         self.consumed: list[int] = []
         self.delivered: list[dict[str, Any]] = []
         self.delivered_events: dict[str, int] = {}
@@ -108,15 +92,10 @@ class Episode:
 
     # ------------------------------------------------------------------------------ prepare
     def prepare(self) -> None:
-        execution = self.inst["execution_id"]
+        execution = self.inst.execution_id
         waiting: dict[str, int] = {}
         if any(row["kind"] == "event" for row in self.rows):  # read only when it can matter
-            waiting = {
-                r[0]: r[1]
-                for r in self.e.store.conn().execute(
-                    "SELECT name, count FROM waiting WHERE instance_id=?", (self.iid,)
-                )
-            }
+            waiting = instance_store.waiting_counts(self.e.store.conn(), self.iid)
         first: list[tuple[int, dict[str, Any]]] = []
         rest: list[tuple[int, dict[str, Any]]] = []
         for row in self.rows:
@@ -176,10 +155,10 @@ class Episode:
     def build_context(self) -> str | None:
         """The orchestration context JSON for the SDK, or None when the episode cannot run
         (then ``control`` says why and the commit fails the instance)."""
-        if self.inst["name"] not in self.e.orchestrators:
+        if self.inst.name not in self.e.orchestrators:
             self.control = (
                 "fail",
-                f"The function '{self.inst['name']}' doesn't exist, is"
+                f"The function '{self.inst.name}' doesn't exist, is"
                 " disabled, or is not an orchestrator function.",
             )
             return None
@@ -190,20 +169,14 @@ class Episode:
                 # worker of the right version (devhost offers it again every minute).
                 self.control = ("fail" if self.e.version_failure == "fail" else "defer", problem)
                 return None
-        past = [
-            text
-            for (text,) in self.e.store.conn().execute(
-                "SELECT event FROM history WHERE instance_id=? AND replayed ORDER BY n",
-                (self.iid,),
-            )
-        ]
+        past = instance_store.replayed_history(self.e.store.conn(), self.iid)
         self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
         history = past + [json.dumps(e) for e in self.new_events if e["EventType"] in REPLAYED]
         rest = json.dumps({
             "instanceId": self.iid,
             "isReplaying": bool(past),
-            "parentInstanceId": self.inst["parent_id"],
-            "input": self.inst["input"],
+            "parentInstanceId": self.inst.parent_id,
+            "input": self.inst.input,
             "upperSchemaVersion": 2,
             "upperSchemaVersionNew": 2,
         })
@@ -211,7 +184,7 @@ class Episode:
         return '{"history": [' + ", ".join(history) + "], " + rest[1:]
 
     def _version_problem(self) -> str | None:
-        current, wanted = self.e.default_version, self.inst["version"]
+        current, wanted = self.e.default_version, self.inst.version
         match = self.e.version_match
         if match == "none" or current is None:
             return None
@@ -227,60 +200,46 @@ class Episode:
             f" '{current}' (versionMatchStrategy {match})."
         )
 
-    # ------------------------------------------------------------------------------- commit
-    def commit(self, db: Any) -> None:
+    # ------------------------------------------------------------------------------- decide
+    def decide(self) -> d.Decision:
+        """What the episode does to the store, as data, in the order it applies."""
+        decision = d.Decision(self.inst)
+        ops = decision.ops
         if self.control is not None and self.control[0] == "defer":
             log.warning("instance %s: %s; offered again in a minute", self.iid, self.control[1])
-            db.executemany(
-                "UPDATE inbox SET visible_at=? WHERE id=?",
-                [(to_ts(self.now + _REJECTED_RETRY), i) for i in self.consumed],
-            )
-            return
+            ops.append(d.Defer(tuple(self.consumed), self.now + _REJECTED_RETRY))
+            return decision
         if self.consumed:
-            taken = db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in self.consumed])
-            if taken.rowcount != len(self.consumed):
-                raise StaleEpisode(f"{len(self.consumed) - taken.rowcount} of its"
-                                   f" {len(self.consumed)} messages were no longer queued")
+            ops.append(d.Consume(tuple(self.consumed)))
         if self.prefix:
-            self.e._append(db, self.iid, self.prefix)
-        for name, count in self.delivered_events.items():
-            db.execute(
-                "UPDATE waiting SET count = count - ? WHERE instance_id=? AND name=?",
-                (count, self.iid, name),
-            )
-        inst = self.inst
+            ops.append(d.AppendHistory(tuple(self.prefix)))
+        if self.delivered_events:
+            ops.append(d.DeliverEvents(dict(self.delivered_events)))
         if self.control is not None:
             verb, detail = self.control
             if verb == "terminate":
                 if self.status not in TERMINAL:
-                    reason = json.loads(detail) if detail else ""
-                    self.e.terminate(db, inst, reason, self.now)
+                    reason = json.dumps(json.loads(detail) if detail else "")
+                    ops.append(d.Finish("Terminated", reason, self.now, (
+                        event(EventType.ExecutionTerminated, self.now, Input=reason),)))
                     self.status = "Terminated"
             else:
-                self.e.finish(
-                    db,
-                    inst,
-                    "Failed",
-                    json.dumps(detail),
-                    self.now,
-                    [event(EventType.ExecutionFailed, self.now, Reason=detail)],
-                )
+                ops.append(d.Finish("Failed", json.dumps(detail), self.now, (
+                    event(EventType.ExecutionFailed, self.now, Reason=detail),)))
                 self.status = "Failed"
-            return
+            return decision
         if self.result is None:
-            db.execute(
-                "UPDATE instances SET status=?, updated=? WHERE id=?",
-                (self.status, to_ts(self.now), self.iid),
-            )
-            return
-        self._apply(db, self.result)
+            ops.append(d.SetStatus(self.status, self.now))
+            return decision
+        self._decide_result(ops, self.result)
+        return decision
 
-    def _apply(self, db: Any, result: dict[str, Any]) -> None:
+    def _decide_result(self, ops: list[d.Op], result: dict[str, Any]) -> None:
         now, p = self.now, self.progress
         scheduled: list[dict[str, Any]] = []
         # Retry bookkeeping first: the SDK numbered these ids while processing the messages.
         for evt in self.new_events:
-            self._retry_step(db, evt, scheduled)
+            self._retry_step(ops, evt, scheduled)
         actions = flatten_actions(result.get("actions") or [])
         for index, action in enumerate(actions[: p.actions_seen]):
             if (
@@ -288,110 +247,68 @@ class Episode:
                 and action.get("isCanceled")
                 and index < len(p.action_ids)
             ):
-                db.execute(
-                    "DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
-                    " AND json_extract(event, '$.TimerId')=?",
-                    (self.iid, p.action_ids[index]),
-                )
+                ops.append(d.CancelTimer(p.action_ids[index]))
         continue_input: Any = ...
         for action in actions[p.actions_seen :]:
             kind = int(action.get("actionType", -1))
             if kind == WAIT_EVENT:
                 p.action_ids.append(-1)
-                db.execute(
-                    "INSERT INTO waiting (instance_id, name, count) VALUES (?,?,1)"
-                    " ON CONFLICT(instance_id, name) DO UPDATE SET count = count + 1",
-                    (self.iid, action.get("externalEventName")),
-                )
+                ops.append(d.WaitForEvent(action.get("externalEventName")))
                 continue
             task_id = p.take_id()
             p.action_ids.append(task_id)
             if kind == CONTINUE_AS_NEW:
                 continue_input = action.get("input")
             else:
-                self._schedule(db, kind, action, task_id, scheduled)
+                self._schedule(ops, kind, action, task_id, scheduled)
         p.actions_seen = len(actions)
         custom = result.get("customStatus")
         custom_json = json.dumps(custom) if custom is not None else None
         history = [*self.new_events, *scheduled]
         error = result.get("error")
         if error is not None and not result.get("isDone"):
-            name = self.inst["name"]
-            message = f"Orchestrator function '{name}' failed: {error}"
-            self.e._append(db, self.iid, history)
-            db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
-            self.e.finish(
-                db,
-                self.inst,
-                "Failed",
-                json.dumps(message),
-                now,
-                [
-                    event(EventType.ExecutionFailed, now, Reason=message),
-                    event(EventType.OrchestratorCompleted, now),
-                ],
-                custom_json,
-            )
+            message = f"Orchestrator function '{self.inst.name}' failed: {error}"
+            ops.append(d.AppendHistory(tuple(history)))
+            ops.append(d.SetState(p.dump()))
+            ops.append(d.Finish("Failed", json.dumps(message), now, (
+                event(EventType.ExecutionFailed, now, Reason=message),
+                event(EventType.OrchestratorCompleted, now)), custom_json))
             self.status = "Failed"
             return
         if result.get("isDone") and continue_input is not ...:
-            self._continue_as_new(db, continue_input, custom_json)
+            ops.append(self._continue_as_new(continue_input, custom_json))
+            self.status = "Running"
             return
         history.append(event(EventType.OrchestratorCompleted, now))
-        self.e._append(db, self.iid, history)
+        ops.append(d.AppendHistory(tuple(history)))
         if result.get("isDone"):
             output = json.dumps(result.get("output"))
-            db.execute("UPDATE instances SET state=? WHERE id=?", (p.dump(), self.iid))
-            self.e.finish(
-                db,
-                self.inst,
-                "Completed",
-                output,
-                now,
-                [
-                    event(
-                        EventType.ExecutionCompleted,
-                        now,
-                        OrchestrationStatus="Completed",
-                        Result=output,
-                    )
-                ],
-                custom_json,
-            )
+            ops.append(d.SetState(p.dump()))
+            ops.append(d.Finish("Completed", output, now, (
+                event(EventType.ExecutionCompleted, now, OrchestrationStatus="Completed",
+                      Result=output),), custom_json))
             self.status = "Completed"
             return
         if self.status == "Pending":
             self.status = "Running"
-        db.execute(
-            "UPDATE instances SET status=?, custom_status=?, updated=?, state=? WHERE id=?",
-            (self.status, custom_json, to_ts(now), p.dump(), self.iid),
-        )
+        ops.append(d.SetStatus(self.status, now, custom_json, p.dump()))
 
-    def _continue_as_new(self, db: Any, new_input: Any, custom_json: str | None) -> None:
-        """Start a fresh execution with the new input; buffered events stay in the inbox."""
-        now, iid = self.now, self.iid
+    def _continue_as_new(self, new_input: Any, custom_json: str | None) -> d.ContinueAsNew:
+        """A fresh execution with the new input; buffered events stay in the inbox."""
         execution_id = uuid.uuid4().hex
-        for table in ("history", "waiting", "work"):
-            db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
-        db.execute("DELETE FROM inbox WHERE instance_id=? AND kind != 'event'", (iid,))
-        db.execute(
-            "UPDATE instances SET status='Running', input=?, custom_status=?, updated=?,"
-            " execution_id=?, state='{}' WHERE id=?",
-            (new_input, custom_json, to_ts(now), execution_id, iid),
-        )
         started = event(
             EventType.ExecutionStarted,
-            now,
-            Name=self.inst["name"],
+            self.now,
+            Name=self.inst.name,
             Input=new_input,
-            Version=self.inst["version"],
-            OrchestrationInstance={"InstanceId": iid, "ExecutionId": execution_id},
+            Version=self.inst.version,
+            OrchestrationInstance={"InstanceId": self.iid, "ExecutionId": execution_id},
             ParentInstance=None,
         )
-        self.e.post(db, iid, "start", started, now, execution_id=execution_id)
-        self.status = "Running"
+        return d.ContinueAsNew(new_input, custom_json, self.now, execution_id, started)
 
-    def _retry_step(self, db: Any, evt: dict[str, Any], scheduled: list[dict[str, Any]]) -> None:
+    def _retry_step(self, ops: list[d.Op], evt: dict[str, Any],
+                    scheduled: list[dict[str, Any]]) -> None:
         p, now = self.progress, self.now
         kind = evt["EventType"]
         if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
@@ -409,7 +326,7 @@ class Episode:
                 fire_at = now
                 retry["attempt"] = int(options.get("maxNumberOfAttempts", 1))
             p.retry_timers[str(timer_id)] = task
-            self._schedule_timer(db, timer_id, fire_at, scheduled)
+            self._schedule_timer(ops, timer_id, fire_at, scheduled)
         elif kind == EventType.TimerFired:
             found = p.retry_timers.pop(str(evt["TimerId"]), None)
             if found is None:
@@ -422,13 +339,13 @@ class Episode:
             retry["attempt"] = int(retry["attempt"]) + 1
             p.retries[str(new_id)] = retry
             if retry["kind"] == "activity":
-                self._schedule_activity(db, retry["name"], retry["input"], new_id, scheduled)
+                self._schedule_activity(ops, retry["name"], retry["input"], new_id, scheduled)
             else:
-                self._schedule_sub(db, retry, new_id, scheduled)
+                self._schedule_sub(ops, retry, new_id, scheduled)
 
     def _schedule(
         self,
-        db: Any,
+        ops: list[d.Op],
         kind: int,
         action: dict[str, Any],
         task_id: int,
@@ -437,7 +354,7 @@ class Episode:
         now = self.now
         if kind in (CALL_ACTIVITY, CALL_ACTIVITY_RETRY):
             self._schedule_activity(
-                db, action["functionName"], action.get("input"), task_id, scheduled
+                ops, action["functionName"], action.get("input"), task_id, scheduled
             )
             if kind == CALL_ACTIVITY_RETRY:
                 self.progress.retries[str(task_id)] = {
@@ -459,16 +376,16 @@ class Episode:
                 "attempt": 1,
                 "started": to_ts(now),
             }
-            self._schedule_sub(db, spec, task_id, scheduled)
+            self._schedule_sub(ops, spec, task_id, scheduled)
             if kind == CALL_SUB_RETRY:
                 self.progress.retries[str(task_id)] = spec
         elif kind == CREATE_TIMER:
             fire = not action.get("isCanceled")
-            self._schedule_timer(db, task_id, _parse_time(action["fireAt"]), scheduled, fire)
+            self._schedule_timer(ops, task_id, _parse_time(action["fireAt"]), scheduled, fire)
         elif kind in (CALL_ENTITY, SIGNAL_ENTITY):
             target = str(action["instanceId"])
             request_id = str(
-                uuid.uuid5(uuid.NAMESPACE_URL, f"{self.iid}/{self.inst['execution_id']}/{task_id}")
+                uuid.uuid5(uuid.NAMESPACE_URL, f"{self.iid}/{self.inst.execution_id}/{task_id}")
             )
             signal = kind == SIGNAL_ENTITY
             message = {
@@ -477,7 +394,7 @@ class Episode:
                 "input": action.get("input"),
                 "signal": signal,
                 "parent": None if signal else self.iid,
-                "parentExecution": self.inst["execution_id"],
+                "parentExecution": self.inst.execution_id,
             }
             scheduled.append(
                 event(
@@ -489,11 +406,11 @@ class Episode:
                     Input=json.dumps(message),
                 )
             )
-            post_entity_message(db, target, message, now)
+            ops.append(d.SendToEntity(target, message, now))
             self.sent_to_entities = True
         elif kind == CALL_HTTP:
             self._schedule_activity(
-                db,
+                ops,
                 HTTP_ACTIVITY,
                 json.dumps(action.get("httpRequest")),
                 task_id,
@@ -505,7 +422,7 @@ class Episode:
 
     def _schedule_timer(
         self,
-        db: Any,
+        ops: list[d.Op],
         timer_id: int,
         fire_at: datetime,
         scheduled: list[dict[str, Any]],
@@ -514,18 +431,17 @@ class Episode:
         """Record TimerCreated and queue its TimerFired, visible when it is due."""
         scheduled.append(event(EventType.TimerCreated, self.now, timer_id, FireAt=to_ts(fire_at)))
         if fire:
-            self.e.post(
-                db,
+            ops.append(d.Post(
                 self.iid,
                 "completion",
                 event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
                 fire_at,
-                execution_id=self.inst["execution_id"],
-            )
+                execution_id=self.inst.execution_id,
+            ))
 
     def _schedule_activity(
         self,
-        db: Any,
+        ops: list[d.Op],
         name: str,
         input_json: Any,
         task_id: int,
@@ -535,14 +451,11 @@ class Episode:
         scheduled.append(
             event(EventType.TaskScheduled, self.now, task_id, Name=name, Input=input_json)
         )
-        db.execute(
-            "INSERT INTO work (instance_id, execution_id, task_id, kind, name, input)"
-            " VALUES (?,?,?,?,?,?)",
-            (self.iid, self.inst["execution_id"], task_id, work_kind, name, input_json),
-        )
+        ops.append(d.ScheduleWork(self.inst.execution_id, task_id, work_kind, name, input_json))
 
     def _schedule_sub(
-        self, db: Any, spec: dict[str, Any], task_id: int, scheduled: list[dict[str, Any]]
+        self, ops: list[d.Op], spec: dict[str, Any], task_id: int,
+        scheduled: list[dict[str, Any]],
     ) -> None:
         now = self.now
         child_id = spec.get("instance_id") or f"{self.iid}:{task_id:04d}"
@@ -556,40 +469,25 @@ class Episode:
                 Input=spec.get("input"),
             )
         )
-        existing = db.execute("SELECT status FROM instances WHERE id=?", (child_id,)).fetchone()
-        if existing is not None and existing["status"] not in TERMINAL:
-            self.e.post(
-                db,
-                self.iid,
-                "completion",
-                event(
-                    EventType.SubOrchestrationInstanceFailed,
-                    now,
-                    TaskScheduledId=task_id,
-                    Reason=f"An orchestration with instance ID '{child_id}' already"
-                    " exists and is running.",
-                    Details="",
-                ),
+        version = spec.get("version")
+        already_running = d.Post(
+            self.iid,
+            "completion",
+            event(
+                EventType.SubOrchestrationInstanceFailed,
                 now,
-                execution_id=self.inst["execution_id"],
-            )
-            return
-        self.e.create(
-            db,
-            spec["name"],
-            child_id,
-            spec.get("input"),
+                TaskScheduledId=task_id,
+                Reason=f"An orchestration with instance ID '{child_id}' already"
+                " exists and is running.",
+                Details="",
+            ),
             now,
-            version=spec.get("version"),
-            parent=(self.iid, task_id, self.inst["name"]),
+            execution_id=self.inst.execution_id,
         )
-
-
-def post_entity_message(db: Any, entity_id: str, message: dict[str, Any], at: datetime) -> None:
-    db.execute(
-        "INSERT INTO entity_inbox (entity_id, message, visible_at) VALUES (?,?,?)",
-        (entity_id, json.dumps(message), to_ts(at)),
-    )
+        ops.append(d.StartChild(
+            spec["name"], child_id, spec.get("input"), now,
+            version if version is not None else self.e.default_version, uuid.uuid4().hex,
+            (self.iid, task_id, self.inst.name), already_running))
 
 
 def _parse_time(text: str) -> datetime:

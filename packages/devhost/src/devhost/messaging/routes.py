@@ -29,18 +29,24 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from devhost.messaging.config import parse_duration, subscription_path
 from devhost.messaging.errors import ConfigError, SendError
-from devhost.messaging.servicebus import OutgoingMessage, ReceivedMessage
-from devhost.messaging.storage_queues import QueueMessage, check_queue_name
+from devhost.messaging.servicebus import OutgoingMessage, ReceivedMessage, ServiceBusBroker
+from devhost.messaging.storage_queues import QueueMessage, StorageQueues, check_queue_name
 from devhost.web.params import parse_json, whole_number
 
-if TYPE_CHECKING:
-    from devhost.messaging.runtime import Messaging
+
+class MessagingLike(Protocol):
+    """What the admin routes use of the messaging subsystem (``messaging.runtime.Messaging``)."""
+
+    servicebus: ServiceBusBroker
+    queues: StorageQueues
+
+    def prepare(self) -> None: ...
 
 __all__ = ["admin_routes", "problem"]
 
@@ -149,7 +155,7 @@ def _storage_queue(request: web.Request) -> str | web.Response:
     return name
 
 
-def admin_routes(messaging: Messaging) -> list[web.RouteDef]:
+def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
     """The routes above, bound to one host's messaging subsystem."""
     broker = messaging.servicebus
     queues = messaging.queues

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiohttp import web
 
-from ..clock import parse_duration
+from ..clock import Clock, parse_duration
+from ..loader import FunctionInfo
 from .params import parse_json, seconds
 from .problems import problem
 
-if TYPE_CHECKING:
-    from ..host import Host
+
+class AdminHost(Protocol):
+    """What the admin routes read and drive of the host (``devhost.host.Host``)."""
+
+    running: bool
+    clock: Clock
+    functions: list[FunctionInfo]
+
+    def uptime_ms(self) -> int: ...
+
+    async def wait_idle(self, timeout: float = ...) -> bool: ...
+
+    async def advance(self, delta: timedelta, settle_timeout: float = ...) -> datetime: ...
 
 __all__ = ["MAX_IDLE_WAIT", "admin_routes"]
 
@@ -59,7 +71,7 @@ def _advance_by(body: dict[str, object], now: datetime) -> timedelta:
     return delta
 
 
-def admin_routes(host: Host) -> list[web.RouteDef]:
+def admin_routes(host: AdminHost) -> list[web.RouteDef]:
     async def status(_: web.Request) -> web.Response:
         return web.json_response(
             {
