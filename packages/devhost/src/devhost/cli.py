@@ -1,4 +1,4 @@
-"""``python -m devhost start|clock|idle|url ...`` and the messaging commands (send, queues, ...).
+"""``python -m devhost start|clock|idle|url|replay ...`` and the messaging commands (send, ...).
 
 The client commands find the running host as ``remote`` says and fail with one line on
 stderr and exit code 1, never a traceback.
@@ -98,6 +98,42 @@ def _url(args: argparse.Namespace) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace) -> int:
+    """Replay recorded histories through the app's orchestrators: 0 when every one replays
+    without a difference, 1 when one does not, 2 when the app or a file cannot be read."""
+    import os
+    from pathlib import Path
+
+    from .config import ConfigError, load_config
+    from .loader import AppLoadError, load_app
+    from .replay import check_replay, read_history
+
+    app_dir = Path(args.app_dir)
+    try:
+        for key, value in load_config(app_dir).settings.items():
+            os.environ.setdefault(key, value)  # the app reads its settings at import
+        orchestrators = load_app(app_dir).by_trigger("orchestrationTrigger")
+        records = [(path, read_history(Path(path).read_text(encoding="utf-8"), path))
+                   for path in args.histories]
+    except (ConfigError, AppLoadError, OSError, ValueError) as exc:
+        print(f"devhost: {exc}", file=sys.stderr)
+        return 2
+    failed = 0
+    for path, record in records:
+        function = orchestrators.get(record.orchestrator)
+        if function is None:
+            print(f"{path}: the app has no orchestrator {record.orchestrator!r}")
+            failed += 1
+            continue
+        report = check_replay(function.func, record.events, record.instance_id,
+                              record.parent_instance_id)
+        print(f"{path}: {'replays without a difference' if report.ok else 'DIFFERS'}")
+        for mismatch in report.mismatches:
+            print(f"  {mismatch}")
+        failed += not report.ok
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m devhost", description="Run a Python Durable Functions app locally."
@@ -124,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     url = sub.add_parser("url", help="print the running host's URL (exit 1 if none answers)")
     add_target_options(url)
     url.set_defaults(handler=_url)
+    replay = sub.add_parser("replay", help="replay recorded histories through the app's"
+                            " orchestrators and report every difference (exit 1)")
+    replay.add_argument("histories", nargs="+", metavar="HISTORY.json",
+                        help="an event list, or an object with history (and instanceId)")
+    replay.add_argument("--app-dir", default=".", help="folder with function_app.py (default .)")
+    replay.set_defaults(handler=_replay)
     # Part of devhost, not optional: a broken messaging module fails every command (main).
     from .messaging.cli import add_commands
 

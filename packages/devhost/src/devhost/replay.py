@@ -41,11 +41,13 @@ from .durable.store import to_ts as timestamp
 
 __all__ = [
     "EpisodeResult",
+    "RecordedHistory",
     "ReplayReport",
     "SimulatedHost",
     "SimulatedInstance",
     "check_replay",
     "flatten_actions",
+    "read_history",
     "run_episode",
 ]
 
@@ -226,6 +228,42 @@ def check_replay(
                 f"code now gives {result.error or result.output!r}"
             )
     return report
+
+
+@dataclass
+class RecordedHistory:
+    """A history file: its events, the instance (and parent) they belong to, the orchestrator."""
+
+    events: list[dict[str, Any]]
+    instance_id: str
+    parent_instance_id: str | None
+    orchestrator: str
+
+
+def read_history(text: str, where: str = "history") -> RecordedHistory:
+    """A recorded history as JSON: the event list (``DevHost.history``, the status API's raw
+    events) or an object with ``history`` and optionally ``instanceId``. Raises ValueError
+    naming what is wrong."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
+    record = data if isinstance(data, dict) else {"history": data}
+    events = record.get("history")
+    if not isinstance(events, list) or not all(
+            isinstance(e, dict) and isinstance(e.get("EventType"), int) for e in events):
+        raise ValueError(f"{where}: history: expected a list of events with an EventType")
+    started = next((e for e in events if e["EventType"] == EXECUTION_STARTED), None)
+    if started is None or not isinstance(started.get("Name"), str):
+        raise ValueError(f"{where}: history: expected an ExecutionStarted event with a Name")
+    instance = (started.get("OrchestrationInstance") or {}).get("InstanceId")
+    instance_id = record.get("instanceId") or instance
+    if not isinstance(instance_id, str) or not instance_id:
+        raise ValueError(f"{where}: instanceId: expected the instance's id (or an"
+                         " ExecutionStarted that names it)")
+    parent = ((started.get("ParentInstance") or {}).get("OrchestrationInstance") or {}).get(
+        "InstanceId")
+    return RecordedHistory(events, instance_id, parent, started["Name"])
 
 
 # --- the simulated host -----------------------------------------------------------------

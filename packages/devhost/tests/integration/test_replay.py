@@ -4,11 +4,16 @@ as devhost does. Uses the plugin's module-scoped ``devhost`` fixture (devhost.te
 
 from __future__ import annotations
 
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devhost.replay import SimulatedHost, check_replay
+from devhost.replay import SimulatedHost, check_replay, read_history
 from devhost.testing import DevHost
 
 DEVHOST_APP = "../apps/patterns_app"
@@ -81,3 +86,46 @@ def test_the_simulated_host_runs_the_code_as_devhost_does(devhost: DevHost) -> N
         else:  # devhost's reason carries the host's prefix, as the extension's does
             assert ran.error
             assert real["output"].endswith(ran.error), name
+
+
+def replay_cli(app: Path, *files: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "devhost", "replay", "--app-dir", str(app),
+                           *map(str, files)], capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_python_m_devhost_replay_reports_each_history(devhost: DevHost, tmp_path: Path) -> None:
+    iid = finished(devhost, "approval", event={"ok": 1})
+    same, changed = tmp_path / "same.json", tmp_path / "changed.json"
+    same.write_text(json.dumps({"instanceId": iid, "history": devhost.history(iid)}))
+    history = devhost.history(iid)
+    next(e for e in history if e["EventType"] == 10)["FireAt"] = "2000-01-01T00:00:00.000000Z"
+    changed.write_text(json.dumps(history))  # a bare event list: the id from ExecutionStarted
+    app = devhost.host.app_dir
+    done = replay_cli(app, same, changed)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines() == [
+        f"{same}: replays without a difference",
+        f"{changed}: DIFFERS",
+        f"  step 0: history has timer '2000-01-01T00:00:00.000000Z', code now does timer"
+        f" {next(e for e in devhost.history(iid) if e['EventType'] == 10)['FireAt']!r}"]
+    assert replay_cli(app, same).returncode == 0
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("{oops", "invalid JSON at line 1"),
+    ('{"history": 5}', "history: expected a list of events"),
+    ('[{"EventType": 12}]', "expected an ExecutionStarted event with a Name"),
+    ('[{"EventType": 0, "Name": "chain"}]', "instanceId: expected the instance's id"),
+])
+def test_python_m_devhost_replay_refuses_a_bad_file(devhost: DevHost, tmp_path: Path,
+                                                    text: str, error: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    with pytest.raises(ValueError, match=re.escape(error)):
+        read_history(text, str(bad))
+    if text == "{oops":  # the command says it the same way, once
+        done = replay_cli(devhost.host.app_dir, bad)
+        assert (done.returncode, done.stdout) == (2, "")
+        assert done.stderr == f"devhost: {bad}: invalid JSON at line 1: Expecting property name" \
+                              " enclosed in double quotes\n"
