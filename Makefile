@@ -11,7 +11,7 @@ PORT    ?= 7071
 run-setup: $(VENV)/.installed node_modules/.installed examples/.built
 setup: run-setup
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt packages/devhost/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -42,13 +42,13 @@ test: setup
 	$(MAKE) --no-print-directory infra-check
 
 test-unit: setup
-	$(BIN)/python -m pytest -q tests/unit
+	$(BIN)/python -m pytest -q tests/unit packages/devhost/tests/unit
 
 test-integration: setup
-	$(BIN)/python -m pytest -q tests/integration
+	$(BIN)/python -m pytest -q tests/integration packages/devhost/tests/integration
 
 test-e2e: setup
-	$(BIN)/python -m pytest -q tests/e2e
+	$(BIN)/python -m pytest -q tests/e2e packages/devhost/tests/e2e
 
 lint: setup
 	$(BIN)/ruff check .

@@ -35,9 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
-
-from bench._proc import process_cpu
-from devhost.testing import DevHost
+from devhost.testing import DevHost, process_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 PHASES = ("drafting", "voting", "filing")

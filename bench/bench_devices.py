@@ -27,8 +27,8 @@ from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-
 from devhost.testing import DevHost
+
 from examples.device_events import Sender, device_events
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -36,11 +36,11 @@ from typing import Any
 
 import azure.durable_functions as df
 from azure.durable_functions.orchestrator import Orchestrator
+from devhost.durable import sdk_fastpaths
+from devhost.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
 
 import orchestration
-from devhost.durable import sdk_fastpaths
 from orchestration.orchestrator import LOADER_ACTIVITY
-from orchestration.replay import ORCHESTRATOR_COMPLETED, SimulatedHost, run_episode
 from orchestration.sources import FolderSource, load_definition
 
 ACTIVITIES: dict[str, Callable[[Any], Any]] = {

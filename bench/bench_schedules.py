@@ -18,8 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import runtime
 from devhost.testing import DevHost
+
+import runtime
 
 ROOT = Path(__file__).resolve().parents[1]
 

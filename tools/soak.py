@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from devhost.testing import DevhostProcess
 
 from adapters import read_outbox
 from services import SigningKeys, audit_trail
 from services.approval.tokens import verify_token
-from tests.support.devhost_process import DevhostProcess
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = REPO_ROOT / "examples" / "messages"

@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tests.support.devhost_process import DevhostProcess
-from tests.support.processes import free_port
+from devhost.testing import DevhostProcess, free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -22,9 +22,10 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from devhost.testing import DevhostProcess, run_devhost
 
 from examples.device_events import Sender, device_events
-from tests.e2e.conftest import REPO_ROOT, DevhostProcess, run_devhost
+from tests.e2e.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 

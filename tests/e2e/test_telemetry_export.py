@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from devhost.testing import run_devhost
 
-from tests.e2e.conftest import run_devhost
 from tests.support.recording_server import RecordingServer, Reply
 
 pytestmark = pytest.mark.e2e

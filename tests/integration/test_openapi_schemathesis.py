@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from devhost.testing import DevHost
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -29,7 +30,6 @@ from schemathesis.specs.openapi.checks import (
 
 import runtime
 from api.openapi import OPENAPI_FILE
-from devhost.testing import DevHost
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from devhost.clock import Clock
+from devhost.testing import DevHost
 
 import runtime
 from adapters import read_outbox
-from devhost.clock import Clock
-from devhost.testing import DevHost
 
 __all__ = ["EVERY_15_SECONDS", "QUIET_TIMER", "ROOT", "ProductHost", "product_host"]
 

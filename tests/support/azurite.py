@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from tests.support.processes import free_port, stop_group
+from devhost.testing import free_port, stop_group
 
 __all__ = ["ACCOUNT_KEY", "ACCOUNT_NAME", "AzuriteBlob", "AzuriteNotInstalled",
            "azurite", "azurite_executable", "azurite_fresh", "run_azurite"]

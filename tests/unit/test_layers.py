@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# devhost is its own package; lint-imports finds it installed, the copies below beside the app.
+SOURCES = {"devhost": ROOT / "packages" / "devhost" / "src" / "devhost"}
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 # Top-level modules of the app that import-linter cannot take as root packages.
 APP_MODULES = ("function_app.py", "runtime.py", "settings.py")
@@ -40,7 +42,7 @@ def test_a_wrong_import_breaks_its_contract(tmp_path: Path, module: str, wrong: 
                                             contract: str) -> None:
     shutil.copy(ROOT / ".importlinter", tmp_path)
     top = module.split("/", maxsplit=1)[0]
-    for entry in ROOT.iterdir():
+    for entry in [*ROOT.iterdir(), *SOURCES.values()]:
         if entry.name == top:
             shutil.copytree(entry, tmp_path / top, ignore=shutil.ignore_patterns("__pycache__"))
         elif (entry / "__init__.py").exists() or entry.suffix == ".py":

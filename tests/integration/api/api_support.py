@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from devhost.testing import DevHost, Response
 
 import runtime
-from devhost.testing import DevHost, Response
 from services import open_approval, register_document, start_revision
 from services.db import metadata
 from services.drafting import DOCUMENTS_CONTAINER, draft_blob_name

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from devhost.testing import DevHost
 
 from adapters import read_outbox
-from devhost.testing import DevHost
 from services import SigningKeys
 from services.approval.tokens import verify_token
 

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-
 from devhost.testing import Response
+
 from tests.support.activity_schemas import assert_matches
 from tests.support.app_host import ProductHost, product_host
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from devhost.testing import DevHost
 
 import runtime
-from devhost.testing import DevHost
 from examples.device_events import Sender
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import runtime
 from devhost.testing import DevHost, Response
+
+import runtime
 from tests.support.metrics import metric
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from devhost.clock import VirtualClock
+
 from runtime import runtime
 from tests.support.activity_schemas import assert_matches
 from tests.support.app_host import EVERY_15_SECONDS, ROOT, ProductHost, product_host

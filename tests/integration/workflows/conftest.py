@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from wf_devhost import APP
-
 from devhost.testing import DevHost
+from wf_devhost import APP
 
 
 @pytest.fixture(scope="module")

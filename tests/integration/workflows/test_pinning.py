@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from wf_devhost import APP, scheduled
-
 from devhost.testing import DevHost
+from wf_devhost import APP, scheduled
 
 
 def test_changed_definition_does_not_change_a_waiting_instance(tmp_path: Path) -> None:

@@ -6,9 +6,8 @@ definitions from its own ``workflows`` folder.
 
 from __future__ import annotations
 
-from wf_devhost import APP, run, scheduled
-
 from devhost.testing import DevHost
+from wf_devhost import APP, run, scheduled
 
 
 def test_app_registers_only_the_blueprint_and_its_activities(host: DevHost) -> None:

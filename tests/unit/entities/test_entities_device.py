@@ -9,12 +9,12 @@ from typing import Any
 
 import azure.durable_functions as df
 import pytest
+from devhost.replay import SimulatedHost
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import entities
 from entities import device_log
-from orchestration.replay import SimulatedHost
 
 
 def event(event_id: str, n: int = 0, **extra: Any) -> dict[str, Any]:

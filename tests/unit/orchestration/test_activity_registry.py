@@ -9,10 +9,10 @@ from typing import Any
 
 import azure.durable_functions as df
 import pytest
+from devhost.durable.protocol import failure_fields
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from devhost.durable.protocol import failure_fields
 from orchestration.activity_registry import (
     SCHEMAS_PATH,
     ActivityInputInvalid,

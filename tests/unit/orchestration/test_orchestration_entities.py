@@ -8,9 +8,9 @@ from typing import Any
 
 import azure.durable_functions as df
 import pytest
+from devhost.replay import check_replay
 from wf_harness import blueprint_app, workflow
 
-from orchestration.replay import check_replay
 from orchestration.validation import validate_document
 
 tallies = df.Blueprint()

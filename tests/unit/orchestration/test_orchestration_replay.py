@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from devhost.replay import check_replay
 from wf_harness import blueprint_app
 
 import orchestration.concurrency
 import orchestration.interpreter
-from orchestration.replay import check_replay
 from orchestration.retry import RetryPolicy
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "histories"

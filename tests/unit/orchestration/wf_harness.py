@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import azure.durable_functions as df
+from devhost.replay import SimulatedHost
 
 import orchestration
-from orchestration.replay import SimulatedHost
 
 __all__ = ["ApprovalRejected", "Bench", "Flaky"]
 

@@ -1,0 +1,1 @@
+"""Helpers of devhost's own test suite (not part of the package)."""
