@@ -9,7 +9,7 @@ import pytest
 from mgmt_support import MgmtApp, new_id
 
 from api.roles import READER
-from tests.unit.test_api_roles import principal
+from tests.support.principals import principal
 
 
 def _all_pages(mgmt: MgmtApp, **params: str) -> tuple[list[str], int]:

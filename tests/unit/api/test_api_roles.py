@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import pytest
 
 from api.roles import OPERATOR, READER, principal_roles, require_role
 from management.errors import InvalidInput, RoleRequired, Unauthorized
-
-ROLE_TYPE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
-
-
-def principal(*roles: str, role_typ: str = ROLE_TYPE) -> str:
-    claims = [{"typ": "preferred_username", "val": "ops@example.com"},
-              *({"typ": role_typ, "val": r} for r in roles)]
-    return base64.b64encode(json.dumps({"auth_typ": "aad", "role_typ": role_typ,
-                                        "claims": claims}).encode()).decode()
+from tests.support.principals import principal
 
 
 @pytest.fixture
