@@ -1,0 +1,274 @@
+"""The dashboard in a real headless Chromium against the product app on devhost.
+
+One app host and one browser for the module (the app's runtime is per process). Instances
+start the way production starts them: schema-change messages through devhost's Service Bus
+queue, which the app's ingress turns into document-approval runs (or quarantines).
+
+After every test the page must have asked no host but the app's own (Chromium's performance
+log) and written no error to the console; views are screenshotted at 1280 and 390 px into
+``artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.app_host import ProductHost, product_host
+from support.browser import Browser, chromium
+
+ROOT = Path(__file__).resolve().parents[3]
+MESSAGES = ROOT / "examples" / "messages"
+HOSTILE = ("<img src=x onerror=\"window.__pwned=1\">\u0007\u001b[31m"
+           "<script>window.__pwned=2</script>")
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductHost]:
+    with product_host(tmp_path_factory.mktemp("dashboard")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(app: ProductHost) -> Iterator[Browser]:
+    with chromium(app.host.base_url) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def stays_home_and_quiet(browser: Browser, request: pytest.FixtureRequest) -> Iterator[None]:
+    """No request to another host and no console error, checked after each test."""
+    browser.requests(), browser.console_errors()  # forget what earlier tests left
+    yield
+    allowed = (*getattr(request.node, "allowed_prefixes", ()), "data:")
+    assert browser.foreign_requests(allowed) == []
+    expected = getattr(request.node, "expected_console", ())
+    errors = [e for e in browser.console_errors() if not any(x in e for x in expected)]
+    assert errors == []
+    assert browser.script("return window.__pwned === undefined"), "page ran injected markup"
+
+
+def send(app: ProductHost, body: str | bytes) -> str:
+    """A message through the real queue and ingress; waits until what it caused is done."""
+    message_id = f"msg-{uuid.uuid4()}"
+    answer = app.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
+                           data=body, params={"messageId": message_id},
+                           headers={"Content-Type": "application/json"})
+    assert answer.status == 201, answer.text
+    app.host.wait_idle()
+    return message_id
+
+
+def submit(app: ProductHost, example: str = "tier2-single-approver", **changes: Any) -> str:
+    """A document approval started by ingress; its instance id (the document id)."""
+    message = json.loads((MESSAGES / f"{example}.json").read_text())
+    message.update(documentId=str(uuid.uuid4()), **changes)
+    send(app, json.dumps(message))
+    status = app.host.status(message["documentId"])
+    assert status is not None and status["runtimeStatus"] == "Running", status
+    return str(message["documentId"])
+
+
+def row_status(browser: Browser, instance_id: str) -> str:
+    rows = browser.all(f'tr[data-instance="{instance_id}"] .badge')
+    return str(rows[0].text) if rows else ""
+
+
+def confirm(browser: Browser, expected_title: str) -> None:
+    dialog = browser.find("dialog[open]")
+    assert expected_title in dialog.text
+    browser.find("dialog[open] #confirm-ok").click()
+
+
+# ----------------------------------------------------------------------------------- tests
+def test_the_list_shows_started_instances_with_their_status_and_filters_narrow_it(
+        app: ProductHost, browser: Browser) -> None:
+    first, second = submit(app), submit(app)
+    browser.open("/api/dashboard/instances")
+
+    browser.until(lambda: row_status(browser, first) == "Running", "the first instance listed")
+    assert row_status(browser, second) == "Running"
+    row = browser.find(f'tr[data-instance="{first}"]').text
+    assert "document-approval" in row and "AwaitVote" in row and "approval" in row
+    running = browser.find('.counts a[data-status="Running"] strong')
+    assert int(running.text) >= 2
+
+    prefix = browser.find("#filter-prefix")
+    prefix.send_keys(second[:13])
+    browser.find("#apply-filters").click()
+    browser.until(lambda: "instanceIdPrefix=" in browser.driver.current_url, "the filter URL")
+    browser.until(lambda: not browser.all(f'tr[data-instance="{first}"]'), "the list narrowed")
+    assert row_status(browser, second) == "Running"
+    assert browser.find('.counts a[data-status="Running"] strong').text == "1"
+    # The filtered view is its own URL: opened afresh it shows the same.
+    browser.open(browser.driver.current_url.removeprefix(browser.base_url))
+    browser.until(lambda: row_status(browser, second) == "Running", "the bookmarked filter")
+    assert not browser.all(f'tr[data-instance="{first}"]')
+    browser.screenshots("instances")
+
+
+def test_an_approval_waiting_for_votes_shows_its_graph_with_the_state_marked_and_deadline(
+        app: ProductHost, browser: Browser) -> None:
+    instance_id = submit(app)
+    deadline = app.host.status(instance_id)["customStatus"]["deadline"]  # type: ignore[index]
+    browser.open(f"/api/dashboard/instances/{instance_id}")
+
+    current = browser.find('#instance-graph .node.current')
+    assert current.get_attribute("data-state") == "AwaitVote"
+    visited = {n.get_attribute("data-state") for n in browser.all("#instance-graph .visited")}
+    assert {"Register", "Draft", "Assess", "Notify"} <= visited
+    shown = browser.find("#deadline time")
+    assert shown.get_attribute("datetime")[:16] == deadline[:16]  # the UTC value, on hover
+    assert shown.get_attribute("title").startswith("UTC: ")
+    assert "notify_approvers" in browser.text("table")  # the timeline
+    browser.screenshots("instance-waiting")
+
+
+def test_raising_the_vote_from_the_page_moves_the_instance_on(
+        app: ProductHost, browser: Browser) -> None:
+    instance_id = submit(app)
+    request_id = app.rows("SELECT request_id FROM approval_requests WHERE document_id = :d",
+                          d=instance_id)[0]["request_id"]
+    browser.open(f"/api/dashboard/instances/{instance_id}")
+    browser.find("#raise-event-panel summary").click()
+    assert browser.find("#event-name").get_attribute("value") == "approval"
+
+    data = browser.find("#event-data")
+    data.send_keys("{not json")
+    browser.find("#raise-event button[type=submit]").click()
+    assert "not JSON" in browser.find("#raise-event .error-text").text  # nothing sent
+    data.clear()
+    data.send_keys(json.dumps({"requestId": request_id, "decision": "approve"}))
+    browser.find("#raise-event button[type=submit]").click()
+    confirm(browser, "Raise approval?")
+    browser.until(lambda: "accepted" in browser.text("#action-result"), "the event accepted")
+    app.host.wait_idle()
+
+    status = app.host.status(instance_id)
+    assert status is not None and status["runtimeStatus"] == "Completed", status
+    browser.until(lambda: browser.find(".facts .badge").text == "Completed",
+                  "the page redrawn with the new status")
+    assert browser.find('#instance-graph [data-state="Approved"]').get_attribute(
+        "class").split() == ["node", "visited"]
+
+
+def test_terminate_asks_first_and_ends_a_running_instance(
+        app: ProductHost, browser: Browser) -> None:
+    instance_id = submit(app)
+    browser.open(f"/api/dashboard/instances/{instance_id}")
+    browser.find("#action-terminate").click()
+    browser.find("dialog[open] button[value=cancel]").click()  # changed my mind
+    browser.until(lambda: not browser.all("dialog[open]"), "the dialog closed")
+    app.host.wait_idle()
+    assert app.host.status(instance_id)["runtimeStatus"] == "Running"  # type: ignore[index]
+
+    browser.find("#action-terminate").click()
+    browser.find("#confirm-reason").send_keys("opened by mistake")
+    confirm(browser, f"Terminate {instance_id}?")
+    browser.until(lambda: "accepted" in browser.text("#action-result"), "terminate accepted")
+    app.host.wait_idle()
+    status = app.host.status(instance_id)
+    assert status is not None and status["runtimeStatus"] == "Terminated"
+    assert status["output"] == "opened by mistake"
+    browser.until(lambda: browser.find(".facts .badge").text == "Terminated", "the new status")
+    assert browser.find("#action-terminate").get_attribute("disabled") is not None
+
+
+def test_a_refused_action_shows_the_problem_to_the_user(
+        app: ProductHost, browser: Browser, request: pytest.FixtureRequest) -> None:
+    request.node.expected_console = ("404 (Not Found)",)  # the failed call, logged by Chromium
+    browser.open("/api/dashboard/instances/no-such-instance")
+    shown = browser.find("[role=alert]").text
+    assert "no-such-instance" in shown and "Not" in shown
+
+
+def test_the_approvals_page_lists_a_pending_approval(app: ProductHost,
+                                                     browser: Browser) -> None:
+    instance_id = submit(app, physicalName="sales.invoices")
+    browser.open("/api/dashboard/approvals")
+    row = browser.find(f'tr[data-document="{instance_id}"]').text
+    assert "warehouse.sales.invoices" in row
+    assert "rita.requester@example.com" in row
+    assert "d" in row  # the time left, in days and hours
+    browser.screenshots("approvals")
+
+    browser.find(f'tr[data-document="{instance_id}"] a').click()
+    assert "The audit trail verifies" in browser.find(".notice.ok").text
+    assert browser.all('tr[data-event="submitted"]')
+    browser.screenshots("document-audit-trail")
+
+
+def test_a_quarantined_message_appears_with_its_reason_and_hostile_text_stays_text(
+        app: ProductHost, browser: Browser) -> None:
+    malformed = send(app, (MESSAGES / "malformed.json").read_bytes())
+    hostile = send(app, HOSTILE)
+    huge = send(app, json.dumps({"documentId": "x", "blob": ["a" * 1000] * 400}))
+    browser.open("/api/dashboard/messages")
+
+    row = browser.find(f'tr[data-message="{malformed}"]').text
+    assert "schema-invalid" in row and "changeType" in row
+    hostile_row = browser.find(f'tr[data-message="{hostile}"]')
+    assert "not-json" in hostile_row.text
+    hostile_row.find_element("css selector", "summary").click()
+    body = hostile_row.find_element("css selector", "pre")
+    browser.until(lambda: "onerror" in body.text, "the body loaded")
+    assert browser.script("return arguments[0].textContent", body) == HOSTILE
+    assert not browser.all("main img, main script")  # shown as text, never as markup
+    browser.find(f'tr[data-message="{huge}"] summary').click()
+    browser.until(lambda: '"blob"' in browser.find(f'tr[data-message="{huge}"] pre').text,
+                  "the huge body shown")
+    browser.screenshots("messages")
+
+
+def test_every_view_draws_without_errors_at_both_widths(app: ProductHost,
+                                                       browser: Browser) -> None:
+    for path, ready, name in (
+            ("/api/dashboard/workflows/document-approval", "#definition-graph svg",
+             "definition"),
+            ("/api/dashboard/activities", "tr[id^=activity-]", "activities"),
+            ("/api/dashboard/entities", "table", "entities")):
+        browser.open(path)
+        browser.find(ready)
+        browser.screenshots(name)
+    # "/" and "/api/" lead to the dashboard rather than a bare 404.
+    browser.open("/api/")
+    browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard"), "redirected")
+    browser.find("header.top nav")
+
+
+def test_the_approvers_page_and_mail_in_the_browser(app: ProductHost, browser: Browser,
+                                                    request: pytest.FixtureRequest,
+                                                    tmp_path: Path) -> None:
+    instance_id = submit(app)
+    mail = app.mail()[-1]  # the request this submission sent (the host was idle before)
+    assert isinstance(mail, EmailMessage)
+    text = mail.get_body(("plain",))
+    assert text is not None
+    link = next(w for w in text.get_content().split() if "/api/approvals/" in w)
+    path = link[link.index("/api/approvals/"):]
+
+    browser.open(path)
+    assert "sales.products" in browser.text("body")
+    browser.screenshots("approval-page")
+    browser.find("button[value=approve]").click()
+    browser.until(lambda: "recorded" in browser.text("body"), "the decision recorded")
+    browser.screenshots("approval-decided")
+    app.host.wait_idle()
+    assert app.host.status(instance_id)["runtimeStatus"] == "Completed"  # type: ignore[index]
+    browser.open(path)  # the link again, after the approval closed
+    browser.until(lambda: "can no longer be decided" in browser.text("body")
+                  or "already decided" in browser.text("body"), "the closed page")
+    browser.screenshots("approval-closed")
+
+    html = mail.get_body(("html",))
+    if html is not None:
+        page = tmp_path / "mail.html"
+        page.write_text(html.get_content(), encoding="utf-8")
+        request.node.allowed_prefixes = (page.as_uri(),)
+        browser.driver.get(page.as_uri())
+        browser.screenshots("approval-mail")
