@@ -12,6 +12,8 @@ log) and written no error to the console; views are screenshotted at 1280 and 39
 from __future__ import annotations
 
 import json
+import re
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -24,6 +26,8 @@ from support.browser import Browser, chromium
 
 ROOT = Path(__file__).resolve().parents[3]
 MESSAGES = ROOT / "examples" / "messages"
+DEADLINE_IN_WORDS = re.compile(r"Decide by (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} "
+                               r"[A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\.")
 HOSTILE = ("<img src=x onerror=\"window.__pwned=1\">\u0007\u001b[31m"
            "<script>window.__pwned=2</script>")
 
@@ -241,34 +245,92 @@ def test_every_view_draws_without_errors_at_both_widths(app: ProductHost,
     browser.find("header.top nav")
 
 
-def test_the_approvers_page_and_mail_in_the_browser(app: ProductHost, browser: Browser,
-                                                    request: pytest.FixtureRequest,
-                                                    tmp_path: Path) -> None:
-    instance_id = submit(app)
-    mail = app.mail()[-1]  # the request this submission sent (the host was idle before)
-    assert isinstance(mail, EmailMessage)
-    text = mail.get_body(("plain",))
-    assert text is not None
-    link = next(w for w in text.get_content().split() if "/api/approvals/" in w)
-    path = link[link.index("/api/approvals/"):]
+def approval_mails(app: ProductHost, since: int) -> list[EmailMessage]:
+    """The approval requests mailed after the first ``since`` mails, oldest first."""
+    mails = [m for m in app.mail()[since:] if "/api/approvals/" in plain(m)]
+    assert mails, "no approval request mailed"
+    return mails
 
+
+def plain(mail: EmailMessage) -> str:
+    part = mail.get_body(("plain",))
+    assert part is not None, "a mail without its plain-text part"
+    return str(part.get_content())
+
+
+def link_path(mail: EmailMessage, marker: str = "/api/approvals/") -> str:
+    link = next(w for w in plain(mail).split() if marker in w)
+    return link[link.index("/api/"):]
+
+
+def test_the_approver_mail_page_and_decision_read_as_a_product(
+        app: ProductHost, browser: Browser, request: pytest.FixtureRequest,
+        tmp_path: Path) -> None:
+    before = len(app.mail())
+    instance_id = submit(app)
+    mail = approval_mails(app, before)[-1]
+    html = mail.get_body(("html",))
+    assert html is not None, "the approval mail has no HTML part"
+    words = plain(mail)
+    assert "rita.requester@example.com asks you" in words  # the requester named
+    assert DEADLINE_IN_WORDS.search(words), words  # "Saturday 5 December 2026, 11:22 UTC"
+    page = tmp_path / "mail.html"
+    page.write_text(str(html.get_content()), encoding="utf-8")
+    browser.driver.get(page.as_uri())
+    button = browser.find("a[href*='/api/approvals/']")
+    assert button.text == "Review and decide"  # a short button, the long link behind it
+    assert "Decide by" in browser.text("body") and "UTC" in browser.text("body")
+    browser.screenshots("approval-mail")
+    # The check after each test sees the file:// page: proof it would see any other host.
+    assert browser.foreign_requests() == [page.as_uri()]
+
+    path = link_path(mail)
     browser.open(path)
-    assert "sales.products" in browser.text("body")
+    heading = browser.find("h1").text
+    assert heading == "Approve warehouse.sales.products?"
+    body = browser.text("body")
+    assert "rita.requester@example.com asks you" in body and "left)" in body
+    assert "Roles still to approve" in body
     browser.screenshots("approval-page")
     browser.find("button[value=approve]").click()
-    browser.until(lambda: "recorded" in browser.text("body"), "the decision recorded")
+    browser.until(lambda: browser.find("h1").text == "You approved warehouse.sales.products",
+                  "the heading saying what was decided")
     browser.screenshots("approval-decided")
     app.host.wait_idle()
     assert app.host.status(instance_id)["runtimeStatus"] == "Completed"  # type: ignore[index]
-    browser.open(path)  # the link again, after the approval closed
-    browser.until(lambda: "can no longer be decided" in browser.text("body")
-                  or "already decided" in browser.text("body"), "the closed page")
-    browser.screenshots("approval-closed")
 
-    html = mail.get_body(("html",))
-    if html is not None:
-        page = tmp_path / "mail.html"
-        page.write_text(html.get_content(), encoding="utf-8")
-        request.node.allowed_prefixes = (page.as_uri(),)
-        browser.driver.get(page.as_uri())
-        browser.screenshots("approval-mail")
+    # The requester's outcome mail links to the filed document on the app, not a file:// path.
+    outcome = next(m for m in reversed(app.mail()) if "Approved:" in str(m["Subject"]))
+    assert "file://" not in plain(outcome)
+    filed_path = link_path(outcome, f"/api/documents/{instance_id}/file")
+    with urllib.request.urlopen(app.host.base_url + filed_path) as filed:
+        assert filed.status == 200
+        assert filed.read(2) == b"PK"  # the .docx that was approved
+    trail = link_path(outcome, f"/api/dashboard/documents/{instance_id}")
+    browser.open(trail)
+    assert "The audit trail verifies" in browser.find(".notice.ok").text
+
+
+def test_a_rejection_asks_for_a_reason_and_a_closed_link_says_how_it_ended(
+        app: ProductHost, browser: Browser, request: pytest.FixtureRequest) -> None:
+    request.node.expected_console = ("status of 410",)  # the closed link's page is a 410
+    before = len(app.mail())
+    submit(app, "tier2-table")  # two roles: one rejection ends it for both
+    first, second = (link_path(m) for m in approval_mails(app, before)[:2])
+
+    browser.open(first)
+    reject = browser.find("button[value=reject]")
+    reject.click()  # no reason given: the browser refuses to send the form
+    assert browser.script("return document.querySelector('#reason').validity.valueMissing")
+    assert browser.find("h1").text.startswith("Approve ")
+    browser.find("#reason").send_keys("the owner column is wrong")
+    browser.find("button[value=reject]").click()
+    browser.until(lambda: browser.find("h1").text == "You rejected warehouse.sales.orders",
+                  "the heading saying what was decided")
+    browser.screenshots("approval-rejected")
+    app.host.wait_idle()
+
+    browser.open(second)
+    assert browser.find("h1").text == "This approval link is closed: warehouse.sales.orders"
+    assert "it was rejected" in browser.text("body")
+    browser.screenshots("approval-closed")
