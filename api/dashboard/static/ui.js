@@ -112,7 +112,7 @@ export function badge(text) {
 
 /** A folded JSON value. */
 export function json(label, value, open = false) {
-  return h("details", { open }, h("summary", {}, label),
+  return h("details", { open, "data-json": label }, h("summary", {}, label),
     h("pre", { class: "json" }, value === undefined ? "undefined" : JSON.stringify(value, null, 2)));
 }
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 from support.app_host import ProductHost, product_host
 from support.browser import Browser, chromium
 
@@ -235,14 +236,54 @@ def test_every_view_draws_without_errors_at_both_widths(app: ProductHost,
             ("/api/dashboard/workflows/document-approval", "#definition-graph svg",
              "definition"),
             ("/api/dashboard/activities", "tr[id^=activity-]", "activities"),
-            ("/api/dashboard/entities", "table", "entities")):
+            ("/api/dashboard/entities", "table", "entities"),
+            ("/api/docs", "#swagger-ui .opblock", "api-reference")):
         browser.open(path)
         browser.find(ready)
         browser.screenshots(name)
     # "/" and "/api/" lead to the dashboard rather than a bare 404.
-    browser.open("/api/")
-    browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard"), "redirected")
-    browser.find("header.top nav")
+    for path in ("/", "/api/"):
+        browser.open(path)
+        browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard"),
+                      f"{path} redirected")
+        browser.find(".counts li")
+
+
+def test_the_dashboard_is_usable_from_the_keyboard(app: ProductHost, browser: Browser) -> None:
+    browser.open("/api/dashboard/instances")
+    browser.find(".counts li")
+    body = browser.find("body")
+    body.send_keys(Keys.TAB)  # the first stop skips the navigation
+    assert browser.script("return document.activeElement.textContent") == "Skip to content"
+    focused = []
+    for _ in range(3):  # the brand, then the sections in order
+        browser.driver.switch_to.active_element.send_keys(Keys.TAB)
+        focused.append(browser.script("return document.activeElement.textContent"))
+    assert focused == ["Workflows", "Instances", "Approvals"]
+    browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
+    browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard/approvals"),
+                  "the approvals opened from the keyboard")
+    browser.until(lambda: browser.find("main h1").text == "Approvals", "the view drawn")
+    browser.until(lambda: browser.script("return document.activeElement.id") == "view",
+                  "the focus moved to the new view, as a page load would")
+
+
+def test_hostile_text_in_an_instance_stays_text(app: ProductHost, browser: Browser) -> None:
+    name = "sales.<img src=x onerror=window.__pwned=3>"
+    message = json.loads((MESSAGES / "tier2-single-approver.json").read_text())
+    message.update(documentId=str(uuid.uuid4()), physicalName=name)
+    # Started directly, as a script would (ingress refuses such a name before any workflow).
+    app.host.start_orchestration("workflow", {"workflow": "document-approval",
+                                              "input": message},
+                                 instance_id=message["documentId"])
+    status = app.host.wait_for(message["documentId"])
+    assert status["runtimeStatus"] == "Failed"  # no such object: it fails, naming it
+    browser.open(f"/api/dashboard/instances/{message['documentId']}")
+    assert "InvalidDraftRequest" in browser.find(".facts").text  # the error
+    browser.find("details[data-json=Input] summary").click()  # the input, folded JSON
+    assert name in browser.text("details[data-json=Input] pre")  # as text
+    assert not browser.all("main img")
+    browser.find('#instance-graph .node.failed')
 
 
 def approval_mails(app: ProductHost, since: int) -> list[EmailMessage]:
