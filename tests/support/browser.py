@@ -41,6 +41,35 @@ _WIDER = ("const clipped = (e) => { for (let p = e.parentElement; p; p = p.paren
           ".right > document.documentElement.clientWidth + 1 && !clipped(e)).reverse()"
           ".slice(0, 5).map(e => e.tagName + '.' + e.className + ': '"
           " + (e.textContent || '').slice(0, 40))")
+# Text whose contrast with its background is under WCAG AA (4.5:1, or 3:1 for large text:
+# 24px, or 18.66px bold). The background is the nearest opaque one up the tree; disabled
+# controls are exempt (WCAG 1.4.3), as is text over images.
+_LOW_CONTRAST = """
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255;
+  return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (e) => { for (; e; e = e.parentElement) {
+  const s = getComputedStyle(e);
+  if (s.backgroundImage !== 'none') return null;
+  const c = rgb(s.backgroundColor); if (c.length === 3 || c[3] === 1) return c.slice(0, 3); }
+  return [255, 255, 255]; };
+const out = [];
+for (const e of document.querySelectorAll('body *')) {
+  if (e.closest('svg, [disabled], .skip') || ![...e.childNodes].some((n) =>
+      n.nodeType === 3 && n.textContent.trim())) continue;
+  const box = e.getBoundingClientRect(), s = getComputedStyle(e);
+  if (!box.width || !box.height || s.visibility === 'hidden') continue;
+  const bg = background(e); if (!bg) continue;
+  const [a, b] = [lum(rgb(s.color)), lum(bg)];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  const size = parseFloat(s.fontSize), bold = Number(s.fontWeight) >= 700;
+  const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+  if (ratio < need) out.push(`${e.tagName}.${e.className}: ${ratio.toFixed(2)} < ${need}: `
+    + e.textContent.trim().slice(0, 30));
+}
+return out;
+"""
 WAIT = 20.0  # seconds: a condition, not a sleep; generous for a loaded 2-core machine
 
 
@@ -110,9 +139,11 @@ class Browser:
         return [str(e["message"]) for e in self.driver.get_log("browser")
                 if e["level"] == "SEVERE"]
 
-    def screenshots(self, name: str) -> list[Path]:
+    def screenshots(self, name: str, *, contrast: bool = True) -> list[Path]:
         """The page at 1280 and 390 px wide, saved as ``<name>-wide.png``/``-narrow.png``;
-        checks the narrow page scrolls no wider than the window (it reads on a phone)."""
+        checks at each width that the page scrolls no wider than the window (it reads on a
+        phone) and, unless ``contrast`` is off (a page styled by others), that its text meets
+        WCAG AA contrast."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         saved = []
         for label, width in WIDTHS.items():
@@ -128,6 +159,8 @@ class Browser:
                                    " - document.documentElement.clientWidth")
             assert overflow <= 1, (f"{name} scrolls sideways by {overflow}px at {width}px: "
                                    f"{self.script(_WIDER)}")
+            low = self.script(_LOW_CONTRAST) if contrast else []
+            assert low == [], f"{name} at {width}px: text under WCAG AA contrast: {low}"
         self.driver.set_window_size(WIDTHS["wide"], 900)
         return saved
 
