@@ -184,12 +184,25 @@ def test_terminate_asks_first_and_ends_a_running_instance(
     assert browser.find("#action-terminate").get_attribute("disabled") is not None
 
 
-def test_a_refused_action_shows_the_problem_to_the_user(
+def test_a_refused_call_shows_the_problem_to_the_user(
         app: ProductHost, browser: Browser, request: pytest.FixtureRequest) -> None:
-    request.node.expected_console = ("404 (Not Found)",)  # the failed call, logged by Chromium
+    request.node.expected_console = ("404 (Not Found)", "410 (Gone)")  # logged by Chromium
     browser.open("/api/dashboard/instances/no-such-instance")
     shown = browser.find("[role=alert]").text
     assert "no-such-instance" in shown and "Not" in shown
+
+    # The page still offers Suspend, but the instance ended meanwhile: the API refuses.
+    instance_id = submit(app)
+    browser.open(f"/api/dashboard/instances/{instance_id}")
+    suspend = browser.find("#action-suspend")
+    answer = app.host.http("POST", f"/api/instances/{instance_id}/terminate", json={})
+    assert answer.status == 202, answer.text
+    app.host.wait_idle()
+    suspend.click()
+    confirm(browser, f"Suspend {instance_id}?")
+    alert = browser.find("#action-result [role=alert]").text
+    assert "Instance not running" in alert and "cannot suspend" in alert, alert
+    assert app.host.status(instance_id)["runtimeStatus"] == "Terminated"  # type: ignore[index]
 
 
 def test_the_approvals_page_lists_a_pending_approval(app: ProductHost,
