@@ -177,7 +177,9 @@ async function instancesView(params) {
   h("div", { class: "toolbar" }, h("button", { type: "submit", class: "primary", id: "apply-filters" }, "Apply"),
     link("/instances", "Clear")));
   return [h("h1", {}, "Instances"), counts, form,
-    h("div", { class: "toolbar" }, autoRefresh(5, () => draw().catch(() => {})), stamp), body, pager];
+    h("div", { class: "toolbar" }, autoRefresh(5, () => draw().catch((error) => {
+      stamp.textContent = `Refresh failed at ${new Date().toLocaleTimeString()}: ${error.message}`;
+    })), stamp), body, pager];
 }
 
 // --- one instance ---------------------------------------------------------------------------
@@ -215,13 +217,15 @@ async function instanceView(params, id) {
     parts.push(notice("The definition of this instance could not be read; the timeline below still shows what ran."));
   }
   parts.push(message, actionsPanel(instance, message));
-  parts.push(h("h2", {}, "Timeline"), timelineTable(timeline));
+  parts.push(h("h2", {}, "Timeline"), timelineTable(timeline, marks.current));
   parts.push(h("h2", {}, "Data"), json("Input", instance.input), json("Output", instance.output),
     json("Custom status", instance.customStatus));
   return parts;
 }
 
-function timelineTable(timeline) {
+// A timer that has not fired but belongs to a state the instance has left (an activity's
+// timeout, raced and won by the activity) is shown as not needed, not as pending.
+function timelineTable(timeline, current) {
   const times = timeline.entries.flatMap((e) => [e.scheduledAt, e.completedAt, e.createdAt, e.firedAt, e.at].filter(Boolean))
     .map((t) => new Date(t).getTime());
   const start = Math.min(...times, Date.now()), end = Math.max(...times, Date.now());
@@ -230,7 +234,8 @@ function timelineTable(timeline) {
     const from = e.scheduledAt || e.createdAt || e.at;
     const until = e.completedAt || e.firedAt;
     const ms = e.durationMs ?? (from && until ? new Date(until) - new Date(from) : null);
-    const pendingTimer = e.kind === "timer" && !e.fired;
+    const unfired = e.kind === "timer" && !e.fired;
+    const pendingTimer = unfired && current !== null && e.state === current;
     const left = from ? (new Date(from).getTime() - start) / span * 100 : 0;
     const open = from && (pendingTimer || e.outcome === "running") ? Date.now() - new Date(from) : null;
     const width = Math.min(Math.max((ms ?? open ?? 0) / span * 100, 0.5), 100 - left);
@@ -240,7 +245,7 @@ function timelineTable(timeline) {
       h("td", {}, e.state ?? "—"), h("td", {}, time(from)),
       h("td", {}, ms !== null ? duration(ms) : pendingTimer && e.fireAt ? ["fires ", time(e.fireAt)]
         : (e.outcome === "running" ? "running" : "—")),
-      h("td", {}, e.outcome ?? (e.kind === "timer" ? (e.fired ? "fired" : "pending") : "")),
+      h("td", {}, e.outcome ?? (e.kind === "timer" ? (e.fired ? "fired" : pendingTimer ? "pending" : "not needed") : "")),
       h("td", { class: "bar-cell", "aria-hidden": "true" }, h("div", { class: `bar ${e.outcome || ""}`,
         style: null, "data-left": left.toFixed(2), "data-width": width.toFixed(2) })));
   });

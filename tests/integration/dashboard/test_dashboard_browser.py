@@ -131,6 +131,10 @@ def test_an_approval_waiting_for_votes_shows_its_graph_with_the_state_marked_and
     assert shown.get_attribute("datetime")[:16] == deadline[:16]  # the UTC value, on hover
     assert shown.get_attribute("title").startswith("UTC: ")
     assert "notify_approvers" in browser.text("table")  # the timeline
+    timers = [r.text for r in browser.all("tr[data-kind=timer]")]
+    assert any("AwaitVote" in t and "pending" in t for t in timers), timers  # the deadline
+    # The step timeouts of states already left are not shown as pending.
+    assert all("pending" not in t for t in timers if "AwaitVote" not in t), timers
     browser.screenshots("instance-waiting")
 
 
