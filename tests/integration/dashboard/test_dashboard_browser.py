@@ -116,6 +116,15 @@ def test_the_list_shows_started_instances_with_their_status_and_filters_narrow_i
     assert not browser.all(f'tr[data-instance="{first}"]')
     browser.screenshots("instances")
 
+    # Paging: one a page, the next page holds another instance, and the way back.
+    browser.open("/api/dashboard/instances?workflow=document-approval&top=1")
+    shown = browser.find("tr[data-instance]").get_attribute("data-instance")
+    browser.find("#next-page").click()
+    browser.until(lambda: browser.find("tr[data-instance]").get_attribute("data-instance")
+                  != shown, "the next page")
+    assert len(browser.all("tr[data-instance]")) == 1
+    assert browser.all(".pager a")[0].text == "First page"
+
 
 def test_an_approval_waiting_for_votes_shows_its_graph_with_the_state_marked_and_deadline(
         app: ProductHost, browser: Browser) -> None:
@@ -265,6 +274,26 @@ def test_every_view_draws_without_errors_at_both_widths(app: ProductHost,
         browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard"),
                       f"{path} redirected")
         browser.find(".counts li")
+
+
+def test_a_device_entity_shows_its_events(app: ProductHost, browser: Browser) -> None:
+    device = f"dev-{uuid.uuid4().hex[:8]}"
+    for n in range(3):
+        event = {"eventId": f"e-{n}-{device}", "deviceId": device, "type": "reading",
+                 "occurredAt": f"2026-01-05T09:00:0{n}Z", "data": {"n": n, "note": HOSTILE}}
+        answer = app.host.http("POST", "/admin/devhost/queues/device-events/messages",
+                               data=json.dumps(event), params={"sessionId": device},
+                               headers={"Content-Type": "application/json"})
+        assert answer.status == 201, answer.text
+    app.host.wait_idle()
+    browser.open("/api/dashboard/entities/device")
+    browser.find(f"a[href$='/entities/device/{device}']").click()
+    browser.until(lambda: browser.find("main h2").text == "Events (3)", "the device's events")
+    assert [r.find_element("css selector", "td").text
+            for r in browser.all("main table tbody tr")] == [
+        f"e-{n}-{device}" for n in range(3)]
+    assert not browser.all("main img")
+    browser.screenshots("device-entity")
 
 
 def test_the_dashboard_is_usable_from_the_keyboard(app: ProductHost, browser: Browser) -> None:

@@ -76,7 +76,9 @@ def test_unknown_views_and_assets_are_404_and_no_file_outside_the_assets_is_serv
 
 def test_pending_approvals_list_nearest_deadline_first_and_bad_paging_is_a_problem(
         app: ProductHost) -> None:
-    first, second = submit(app), submit(app)
+    first = submit(app)
+    app.host.advance(seconds=60)  # the virtual clock stands still between them otherwise
+    second = submit(app)
     page = app.host.http("GET", "/api/approvals", params={"limit": "500"}).json()
     ids = [item["documentId"] for item in page["items"]]
     assert ids.index(first) < ids.index(second)  # opened first, due first
