@@ -12,6 +12,7 @@ const ACTIVE = ["Pending", "Running", "Suspended"];
 const ENDED = ["Completed", "Failed", "Terminated"];
 let refreshTimer = null;
 let generation = 0;
+let flash = null; // {id, text}: an action's answer, kept for the instance's redrawn page
 
 // --- routing ------------------------------------------------------------------------------
 
@@ -195,7 +196,10 @@ async function instanceView(params, id) {
   const visited = new Set(timeline.states.map((x) => x.id));
   const last = timeline.states.at(-1)?.id;
   const marks = { visited, current: ACTIVE.includes(status) ? last : null, failed: status === "Failed" ? last : null };
-  const message = h("div", { id: "action-result", "aria-live": "polite" });
+  // What the last action said stays on the redrawn page (it is redrawn to show the result).
+  const message = h("div", { id: "action-result", "aria-live": "polite" },
+    flash && flash.id === id ? notice(flash.text, "ok") : null);
+  flash = null;
   const parts = [
     h("p", {}, link("/instances", "← Instances")),
     h("h1", {}, "Instance ", h("span", { class: "mono" }, id)),
@@ -264,6 +268,7 @@ function actionsPanel(instance, message) {
     try {
       const answer = await api(path, options);
       message.replaceChildren(notice(`${label}: accepted.`, "ok"));
+      flash = { id, text: `${label}: accepted.` };
       if (after) after(answer); else setTimeout(() => render(), 600);
     } catch (error) {
       message.replaceChildren(...failure(error, () => {}));

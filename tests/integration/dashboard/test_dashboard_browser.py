@@ -197,6 +197,46 @@ def test_terminate_asks_first_and_ends_a_running_instance(
     assert browser.find("#action-terminate").get_attribute("disabled") is not None
 
 
+def act(browser: Browser, app: ProductHost, action: str, title: str,
+        moves_on: bool = False) -> None:
+    """Press an action's button, confirm it, wait until the host has done it (``moves_on``:
+    the page goes elsewhere after it, so the caller waits for that instead)."""
+    browser.find(f"#action-{action}").click()
+    confirm(browser, title)
+    if not moves_on:
+        browser.until(lambda: "accepted" in browser.text("#action-result"),
+                      f"{action} accepted")
+        app.host.wait_idle()
+
+
+def test_suspend_resume_restart_and_purge_from_the_page(app: ProductHost,
+                                                        browser: Browser) -> None:
+    instance_id = submit(app)
+    browser.open(f"/api/dashboard/instances/{instance_id}")
+    act(browser, app, "suspend", f"Suspend {instance_id}?")
+    assert app.host.status(instance_id)["runtimeStatus"] == "Suspended"  # type: ignore[index]
+    browser.until(lambda: browser.find(".facts .badge").text == "Suspended", "redrawn")
+    act(browser, app, "resume", f"Resume {instance_id}?")
+    assert app.host.status(instance_id)["runtimeStatus"] == "Running"  # type: ignore[index]
+    browser.until(lambda: browser.find(".facts .badge").text == "Running", "redrawn")
+    act(browser, app, "terminate", f"Terminate {instance_id}?")
+    browser.until(lambda: browser.find(".facts .badge").text == "Terminated", "redrawn")
+
+    act(browser, app, "restart", f"Restart {instance_id}?", moves_on=True)
+    browser.until(lambda: instance_id not in browser.driver.current_url, "the new instance")
+    app.host.wait_idle()  # a new run, with the same input
+    restarted = browser.driver.current_url.rsplit("/", 1)[1]
+    status = app.host.status(restarted)
+    assert status is not None and status["input"] == app.host.status(instance_id)["input"]
+
+    browser.open(f"/api/dashboard/instances/{instance_id}")
+    act(browser, app, "purge", f"Purge {instance_id}?", moves_on=True)
+    browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard/instances"),
+                  "back to the list")
+    app.host.wait_idle()
+    assert app.host.status(instance_id) is None  # gone with its history
+
+
 def test_a_refused_call_shows_the_problem_to_the_user(
         app: ProductHost, browser: Browser, request: pytest.FixtureRequest) -> None:
     request.node.expected_console = ("404 (Not Found)", "410 (Gone)")  # logged by Chromium
