@@ -18,15 +18,13 @@ import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
+from dashboard_support import MESSAGES, send, submit
 from selenium.webdriver.common.keys import Keys
 from support.app_host import ProductHost, product_host
 from support.browser import Browser, chromium
 
-ROOT = Path(__file__).resolve().parents[3]
-MESSAGES = ROOT / "examples" / "messages"
 DEADLINE_IN_WORDS = re.compile(r"Decide by (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} "
                                r"[A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\.")
 HOSTILE = ("<img src=x onerror=\"window.__pwned=1\">\u0007\u001b[31m"
@@ -56,27 +54,6 @@ def stays_home_and_quiet(browser: Browser, request: pytest.FixtureRequest) -> It
     errors = [e for e in browser.console_errors() if not any(x in e for x in expected)]
     assert errors == []
     assert browser.script("return window.__pwned === undefined"), "page ran injected markup"
-
-
-def send(app: ProductHost, body: str | bytes) -> str:
-    """A message through the real queue and ingress; waits until what it caused is done."""
-    message_id = f"msg-{uuid.uuid4()}"
-    answer = app.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                           data=body, params={"messageId": message_id},
-                           headers={"Content-Type": "application/json"})
-    assert answer.status == 201, answer.text
-    app.host.wait_idle()
-    return message_id
-
-
-def submit(app: ProductHost, example: str = "tier2-single-approver", **changes: Any) -> str:
-    """A document approval started by ingress; its instance id (the document id)."""
-    message = json.loads((MESSAGES / f"{example}.json").read_text())
-    message.update(documentId=str(uuid.uuid4()), **changes)
-    send(app, json.dumps(message))
-    status = app.host.status(message["documentId"])
-    assert status is not None and status["runtimeStatus"] == "Running", status
-    return str(message["documentId"])
 
 
 def row_status(browser: Browser, instance_id: str) -> str:

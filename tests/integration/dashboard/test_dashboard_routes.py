@@ -8,13 +8,10 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from dashboard_support import submit
 from support.app_host import ProductHost, product_host
-
-ROOT = Path(__file__).resolve().parents[3]
-MESSAGES = ROOT / "examples" / "messages"
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +32,6 @@ def problem(app: ProductHost, path: str, status: int) -> dict[str, object]:
     body = answer.json()
     assert body["status"] == status
     return dict(body)
-
-
-def submit(app: ProductHost, example: str = "tier2-single-approver") -> str:
-    message = json.loads((MESSAGES / f"{example}.json").read_text())
-    message["documentId"] = str(uuid.uuid4())
-    answer = app.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                           data=json.dumps(message), params={"messageId": str(uuid.uuid4())},
-                           headers={"Content-Type": "application/json"})
-    assert answer.status == 201, answer.text
-    app.host.wait_idle()
-    return str(message["documentId"])
 
 
 def test_every_view_url_serves_the_page_under_a_strict_policy(app: ProductHost) -> None:
