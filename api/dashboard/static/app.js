@@ -412,7 +412,11 @@ async function messagesView() {
 
 function describe(details) {
   if (!details || typeof details !== "object") return String(details ?? "");
-  if (Array.isArray(details.errors)) return details.errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+  if (Array.isArray(details.errors)) {
+    // A message may already begin with its field ("changeType: is required"): not twice.
+    return details.errors.map((e) => (String(e.message ?? "").startsWith(`${e.field}:`) ? e.message
+      : `${e.field}: ${e.message}`)).join("; ");
+  }
   return details.error || details.message || details.detail || JSON.stringify(details).slice(0, 200);
 }
 
