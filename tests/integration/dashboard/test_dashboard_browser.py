@@ -93,6 +93,12 @@ def test_the_list_shows_started_instances_with_their_status_and_filters_narrow_i
     assert not browser.all(f'tr[data-instance="{first}"]')
     browser.screenshots("instances")
 
+    # A time range in the URL narrows it too, and fills the form's field.
+    browser.open("/api/dashboard/instances?createdFrom=2100-01-01T00%3A00%3A00.000Z")
+    browser.until(lambda: "Nothing here." in browser.text("table"), "an empty range")
+    shown = browser.find("#filter-from").get_attribute("value")  # in the browser's zone
+    assert shown.startswith(("2100-01-01", "2099-12-31")), shown
+
     # Paging: one a page, the next page holds another instance, and the way back.
     browser.open("/api/dashboard/instances?workflow=document-approval&top=1")
     shown = browser.find("tr[data-instance]").get_attribute("data-instance")
