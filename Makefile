@@ -4,12 +4,13 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 PORT    ?= 7071
 
-.PHONY: setup run-setup run test test-unit test-integration test-e2e lint infra-check bench soak clean
+.PHONY: setup run-setup run test test-unit test-integration test-e2e lint infra-check bench soak clean browser
 
-# `make run` needs the app's virtualenv, Azurite and the sample databases; `make setup` (tests,
-# lint, infra checks) adds the checkov virtualenv, a minute and a half that running never needs.
-run-setup: $(VENV)/.installed node_modules/.installed examples/.built
-setup: run-setup
+# `make run` needs the app's virtualenv, Azurite, the dashboard's Swagger UI and the sample
+# databases; `make setup` (tests, lint, infra checks) adds Chromium for the browser tests and
+# the checkov virtualenv, neither of which running needs.
+run-setup: $(VENV)/.installed node_modules/.installed api/dashboard/vendor/.installed examples/.built
+setup: run-setup browser
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt packages/devhost/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -33,6 +34,20 @@ examples/.built: examples/build_databases.py $(VENV)/.installed
 node_modules/.installed: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The dashboard serves Swagger UI from the app (no CDN): copied from the pinned npm package
+# beside the dashboard's own assets, so a deployment of this folder carries it.
+SWAGGER_UI := node_modules/swagger-ui-dist
+api/dashboard/vendor/.installed: node_modules/.installed
+	mkdir -p api/dashboard/vendor
+	cp $(SWAGGER_UI)/swagger-ui-bundle.js $(SWAGGER_UI)/swagger-ui.css $(SWAGGER_UI)/LICENSE api/dashboard/vendor/
+	touch $@
+
+# The dashboard's browser tests drive Debian's Chromium through its chromedriver (selenium);
+# installed once with apt when missing (CI runs as root on a fresh Debian machine).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 
 run: run-setup
 	$(BIN)/python -m devhost start --app-dir . --port $(PORT) --clock real

@@ -103,7 +103,7 @@ def notify_requester(notice: Any) -> dict[str, Any]:
                                step.rt.settings.get("REQUESTER_MAIL_DOMAIN"))
         mailed = send_outcome(step.adapters.mail, document, outcome,
                               str(step.data.get("detail") or ""), to=to,
-                              revision=step.revision)
+                              revision=step.revision, base_url=step.rt.public_base_url)
     except (InvalidInput, AdapterConfigurationError) as error:
         reason = getattr(error, "detail", None) or str(error)
         step.record("requester-not-notified", {"status": status, "reason": reason})

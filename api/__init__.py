@@ -1,5 +1,6 @@
 """The HTTP API: approval pages, documents and their audit trails, quarantine, dead letters,
-OpenAPI, and the management API (workflows, instances, entities, activities, operations).
+OpenAPI, the management API (workflows, instances, entities, activities, operations,
+approvals) and the dashboard that draws it (``api/dashboard``).
 
 ``blueprint`` holds every route (``app.register_functions(api.blueprint)``); the modules
 below add theirs to it on import. Routes and bodies are described in ``openapi.json``.
@@ -8,8 +9,10 @@ below add theirs to it on import. Routes and bodies are described in ``openapi.j
 
 from api import (
     activities,
+    approval_list,
     approvals,
     audit,
+    dashboard,
     dead_letters,
     documents,
     entities,
@@ -22,6 +25,6 @@ from api import (
 from api._blueprint import blueprint
 from api.operations import configure_telemetry, monitor_blueprint
 
-__all__ = ["activities", "approvals", "audit", "blueprint", "configure_telemetry",
-           "dead_letters", "documents", "entities", "instances", "monitor_blueprint", "openapi",
-           "operations", "quarantine", "workflows"]
+__all__ = ["activities", "approval_list", "approvals", "audit", "blueprint",
+           "configure_telemetry", "dashboard", "dead_letters", "documents", "entities",
+           "instances", "monitor_blueprint", "openapi", "operations", "quarantine", "workflows"]

@@ -16,14 +16,14 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api._blueprint import blueprint
-from api.approval_pages import confirmation_page, decision_page, error_page
+from api.approval_pages import closed_page, confirmation_page, decision_page, error_page
 from api.decisions import parse_decision_body
 from api.drafts import draft_exists, draft_response
 from api.identity import caller
 from api.problems import json_response, problem_for, problem_response
 from api.workflow_events import raise_approval
 from runtime import Runtime, runtime
-from services import Gone, inspect_token, redeem_token
+from services import NotFound, document_record, inspect_token, redeem_token
 
 __all__ = ["approval_decision", "approval_draft", "approval_page"]
 
@@ -37,8 +37,7 @@ _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 }
-_CLOSED_STATES = {"expired": "the deadline of this request has passed",
-                  "ended": "the approval of this document has ended"}
+_CLOSED_STATES = ("expired", "ended")
 
 
 def html_response(body: str, status: int = 200) -> func.HttpResponse:
@@ -60,19 +59,20 @@ def _inspect(current: Runtime, req: func.HttpRequest) -> dict[str, Any]:
 
 @blueprint.route(route=ROUTE, methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 def approval_page(req: func.HttpRequest) -> func.HttpResponse:
-    """The confirmation page: 200 while open or decided, 410 when closed, 400/403 errors."""
+    """The confirmation page: 200 while open or decided, 410 when closed (saying which
+    document and how it ended), 400/403 errors."""
     try:
         current = runtime()
         view = _inspect(current, req)
         if view["state"] in _CLOSED_STATES:
-            raise Gone(_CLOSED_STATES[view["state"]])
+            return html_response(closed_page(view), 410)
         has_draft = draft_exists(current.adapters.blobs, view["request"]["documentId"],
                                  view["request"]["revision"])
     except Exception as error:  # every failure is a readable page
         return _error_page(error)
     # Relative to this page's URL, so the link works behind any host name and prefix.
     draft_href = f"{req.route_params['token']}/draft" if has_draft else None
-    return html_response(confirmation_page(view, draft_href=draft_href))
+    return html_response(confirmation_page(view, draft_href=draft_href, now=datetime.now(UTC)))
 
 
 @blueprint.route(route=ROUTE, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -94,7 +94,14 @@ async def approval_decision(req: func.HttpRequest,
             client, redemption.instance_id, result["vote"]))
     except Exception as error:  # every failure is a problem (or its page)
         return _error_page(error) if wants_html else problem_response(error, INSTANCE)
-    return html_response(decision_page(result)) if wants_html else json_response(result)
+    if not wants_html:
+        return json_response(result)
+    try:  # the heading names the object; a missing record only makes it vaguer
+        document: dict[str, Any] | None = document_record(current.adapters.database,
+                                                          result["vote"]["documentId"])
+    except NotFound:
+        document = None
+    return html_response(decision_page(result, document))
 
 
 @blueprint.route(route=ROUTE + "/draft", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)

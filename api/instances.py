@@ -17,12 +17,13 @@ from management.instances import (
     TERMINAL,
     Filters,
     check_instance_id,
+    count_by_status,
     instance_view,
     list_page,
 )
 from management.timeline import timeline
 
-__all__ = ["instance_list", "instance_purge", "instance_raise_event",
+__all__ = ["instance_counts", "instance_list", "instance_purge", "instance_raise_event",
            "instance_restart", "instance_resume", "instance_rewind", "instance_status",
            "instance_suspend", "instance_terminate", "instance_timeline", "instances_purge",
            "instances_terminate"]
@@ -85,6 +86,14 @@ async def instance_list(req: func.HttpRequest, durable: DurableHttp) -> Any:
     top = query_int(req, "top", 100, 1, MAX_TOP)
     page = await list_page(durable, filters, top, req.params.get("continuationToken") or None)
     return {**page, "filters": filters.to_json(), "top": top}
+
+
+@management_route("operations/instance-counts", ["GET"], "read")
+async def instance_counts(req: func.HttpRequest, durable: DurableHttp) -> Any:
+    """How many instances per runtime status, with the listing's filters (the dashboard's
+    counts on top); ``complete: false`` when it stopped counting."""
+    filters = Filters.parse(req.params)
+    return {**await count_by_status(durable, filters), "filters": filters.to_json()}
 
 
 @management_route("instances/{instanceId}", ["GET"], "read")

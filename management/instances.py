@@ -21,8 +21,8 @@ from typing import Any
 from .durable_http import DurableHttp
 from .errors import DurableUnreachable, InvalidInput
 
-__all__ = ["ACTIVE", "STATUSES", "Filters", "check_instance_id", "instance_view", "list_page",
-           "matching"]
+__all__ = ["ACTIVE", "MAX_COUNTED", "STATUSES", "Filters", "check_instance_id", "count_by_status",
+           "instance_view", "list_page", "matching"]
 
 STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated",
             "ContinuedAsNew")
@@ -30,6 +30,7 @@ ACTIVE = ("Pending", "Running", "Suspended")
 TERMINAL = ("Completed", "Failed", "Terminated")
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
 MAX_TOP = 1000
+MAX_COUNTED = 10_000  # a count scans instances: past this it says it stopped
 
 
 def check_instance_id(text: str, field: str = "instanceId") -> str:
@@ -208,3 +209,24 @@ async def list_page(durable: DurableHttp, filters: Filters, top: int,
         durable_token, skip = answer.continuation, 0
         if len(items) == top:
             return {"items": items, "continuationToken": _encode_token(durable_token, 0, size)}
+
+
+async def count_by_status(durable: DurableHttp, filters: Filters,
+                          limit: int = MAX_COUNTED) -> dict[str, Any]:
+    """How many instances the filters select, per runtime status (every status, zeros too).
+
+    Durable has no count, so this reads pages; it stops after ``limit`` instances with
+    ``complete: false`` rather than scan a store of millions on every dashboard refresh.
+    """
+    counts = dict.fromkeys(STATUSES, 0)
+    token: str | None = None
+    total = 0
+    while True:
+        page = await list_page(durable, filters, MAX_TOP, token)
+        for item in page["items"]:
+            status = str(item.get("runtimeStatus"))
+            counts[status] = counts.get(status, 0) + 1
+        total += len(page["items"])
+        token = page["continuationToken"]
+        if token is None or total >= limit:
+            return {"counts": counts, "total": total, "complete": token is None}

@@ -27,6 +27,7 @@ from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFoun
 __all__ = [
     "OUTCOMES", "STATUSES", "apply_changes", "current_revision", "document_record",
     "document_view", "end_revision", "register_document", "start_revision", "update_document",
+    "waiting_for",
 ]
 
 STATUSES = ("submitted", "drafted", "awaiting-approval", "escalated", "approved", "rejected",
@@ -248,7 +249,7 @@ def _revisions(conn: Connection, document_id: str) -> list[dict[str, Any]]:
              "endedAt": None if x["ended_at"] is None else iso(x["ended_at"])} for x in rows]
 
 
-def _waiting_for(case: RowMapping, requests: Sequence[RowMapping], votes: Sequence[Vote],
+def waiting_for(case: RowMapping, requests: Sequence[RowMapping], votes: Sequence[Vote],
                  pending_roles: list[str], now: datetime) -> list[dict[str, Any]]:
     """Per pending role, who can still decide it: an unused request of the current round
     (escalation requests, role ``*``, count for every role) whose deadline is ahead."""
@@ -295,7 +296,7 @@ def document_view(engine: Engine, document_id: str, now: datetime,
         }
         view["votes"] = ballot["votes"]
         if case["status"] == "open":
-            view["waitingFor"] = _waiting_for(case, requests, votes, ballot["pendingRoles"],
+            view["waitingFor"] = waiting_for(case, requests, votes, ballot["pendingRoles"],
                                               utc(now))
     with contextlib.suppress(NotFound):  # not indexed yet: the view says null
         view["masterIndex"] = index_entry(engine, view["databaseName"], view["physicalName"])

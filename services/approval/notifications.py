@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from adapters.mail import MailMessage, MailSender
+from services._time import parse_timestamp
+from services.approval.mail_html import mail_html
+from services.approval.wording import deadline_in_words
 from services.errors import InvalidInput
 from services.ids import derive_id
 from services.text import body_text, header_text
@@ -45,9 +50,15 @@ def _object(document: Mapping[str, Any]) -> str:
     return header_text(f"{document['databaseName']}.{document['physicalName']}", 120)
 
 
+def _deadline(value: object) -> str:
+    moment = value if isinstance(value, datetime) else parse_timestamp(value, "deadline")
+    return deadline_in_words(moment)
+
+
 def request_message(request: Mapping[str, Any], document: Mapping[str, Any],
                     base_url: str) -> MailMessage:
-    """The personal mail for one approval request (approver or escalation contact)."""
+    """The personal mail for one approval request (approver or escalation contact): text,
+    and its HTML twin with a short button for the link."""
     approver = request["approver"]
     link = approval_link(base_url, str(request["token"]))
     obj = _object(document)
@@ -56,33 +67,62 @@ def request_message(request: Mapping[str, Any], document: Mapping[str, Any],
                else f"Approval requested: {obj} (tier {document.get('tier', '?')})")
     role_line = ("As an escalation contact you may decide for every role still open."
                  if escalated else f"You are asked as {header_text(str(request['role']))}.")
+    requester = header_text(str(document.get("requestedBy") or "someone"), 200)
+    change = header_text(str(document.get("changeType", "change")), 40)
+    deadline = _deadline(request["deadline"])
+    asks = (f"{requester} asks you to approve the data-dictionary document for {obj}"
+            f" ({change}). {role_line}")
     text = "\n".join([
         f"Hello {header_text(str(approver['name']))},",
         "",
-        f"The data-dictionary document for {obj} ({document.get('changeType', 'change')})"
-        f" needs your decision. {role_line}",
-        f"Decide by {request['deadline']} (UTC).",
+        asks,
+        f"Decide by {deadline}.",
         "",
         f"Review and decide: {link}",
         "",
         "The link is personal and works once. Opening it changes nothing until you press"
         " Approve or Reject.",
     ])
+    html = mail_html(
+        f"Escalated: {obj} is overdue" if escalated else f"Your approval: {obj}",
+        f"Hello {header_text(str(approver['name']))}, {asks}",
+        [("Object", obj), ("Change", change), ("Requested by", requester),
+         ("Approval tier", str(document.get("tier", ""))), ("Decide by", deadline)],
+        [("Review and decide", link)],
+        "The link is personal. Opening it changes nothing until you press Approve or Reject.")
     return MailMessage(to=(str(approver["email"]),), subject=header_text(subject),
-                       text=body_text(text))
+                       text=body_text(text), html=html)
 
 
 def outcome_message(document: Mapping[str, Any], outcome: str, detail: str,
-                    to: str) -> MailMessage:
-    """The mail to the requester when the document ends (approved, rejected, timed out)."""
+                    to: str, base_url: str | None = None, revision: int | None = None
+                    ) -> MailMessage:
+    """The mail to the requester when the document ends (approved, rejected, timed out), with
+    links to the filed document (when filed) and to its audit trail, both on this app."""
     obj = _object(document)
+    document_id = str(document["documentId"])
+    links: list[tuple[str, str]] = []
+    if base_url:
+        base = base_url.rstrip("/")
+        if document.get("status") == "approved":  # filed before the revision ended approved
+            query = f"?revision={revision}" if revision else ""
+            links.append(("Open the filed document",
+                          f"{base}/api/documents/{quote(document_id)}/file{query}"))
+        links.append(("See its audit trail",
+                      f"{base}/api/dashboard/documents/{quote(document_id)}"))
     text = "\n".join([
-        f"The data-dictionary document {document['documentId']} for {obj} ended: {outcome}.",
+        f"The data-dictionary document {document_id} for {obj} ended: {outcome}.",
         "",
         detail,
+        *([""] + [f"{label}: {url}" for label, url in links] if links else []),
     ])
+    html = mail_html(f"{obj}: {outcome}",
+                     f"The data-dictionary document for {obj} ended: {outcome}.",
+                     [("Outcome", outcome), ("Detail", header_text(detail, 2000)),
+                      ("Document", document_id)], links)
     return MailMessage(to=(to,), subject=header_text(f"{outcome}: data-dictionary document "
-                                                     f"for {obj}"), text=body_text(text))
+                                                     f"for {obj}"), text=body_text(text),
+                       html=html)
 
 
 def send_requests(mail: MailSender, requests: Sequence[Mapping[str, Any]],
@@ -97,9 +137,9 @@ def send_requests(mail: MailSender, requests: Sequence[Mapping[str, Any]],
 
 
 def send_outcome(mail: MailSender, document: Mapping[str, Any], outcome: str, detail: str, *,
-                 to: str, revision: int) -> str:
+                 to: str, revision: int, base_url: str | None = None) -> str:
     """Tell the requester how the document's revision ended (once per revision)."""
-    message = outcome_message(document, outcome, detail, to)
+    message = outcome_message(document, outcome, detail, to, base_url, revision)
     mail.send(message, idempotency_key=derive_id("outcome-mail", document["documentId"],
                                                  revision, outcome))
     return message.to[0]

@@ -163,7 +163,7 @@ def test_a_browser_form_post_gets_a_page_and_counts_like_json(app: ApiApp) -> No
         "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
 
     assert answer.status == 200, answer.text
-    assert "Decision recorded" in answer.text
+    assert "<h1>You approved " in answer.text  # the heading says what was decided
     assert "ok &lt;b&gt;really&lt;/b&gt;" in answer.text  # escaped, never markup
     output = app.host.wait_for(document_id)["output"]
     assert output["ballot"]["decision"] == "approved"

@@ -76,7 +76,7 @@ class Journey:
         """The path of the personal approval link mailed to ``email`` for the document."""
         found = []
         for mail in self.mail_to(email):
-            match = re.search(r"/api/approvals/(\S+)", mail.get_content())
+            match = re.search(r"/api/approvals/(\S+)", mail.get_body(("plain",)).get_content())
             # The mail names the object, not the document id: the signed token does.
             if match and self._token_document(match.group(1)) == document_id:
                 found.append(match.group(0))

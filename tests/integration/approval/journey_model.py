@@ -288,7 +288,7 @@ class ApprovalJourney(RuleBasedStateMachine):
         keys = SigningKeys.parse(self.journey.host.host.settings["APPROVAL_SIGNING_KEYS"])
         found = []
         for mail in read_outbox(self.journey.outbox):
-            match = re.search(r"/api/approvals/(\S+)", mail.get_content())
+            match = re.search(r"/api/approvals/(\S+)", mail.get_body(("plain",)).get_content())
             if match and verify_token(keys, match.group(1)).document_id == document_id:
                 found.append(match.group(0))
         return found

@@ -110,7 +110,8 @@ def test_a_second_change_of_a_finished_document_is_its_next_revision(journey):
     assert [(r["revision"], r["status"]) for r in view["revisions"]] == [
         (1, "approved"), (2, "approved")]
     outcome_mails = [m for m in journey.mail_to(message["requestedBy"])
-                     if str(m["Subject"]).startswith("Approved") and doc in m.get_content()]
+                     if str(m["Subject"]).startswith("Approved")
+                     and doc in m.get_body(("plain",)).get_content()]
     assert len(outcome_mails) == 2  # one per revision
 
 
@@ -127,7 +128,7 @@ def test_an_object_that_is_not_there_fails_cleanly_audited_and_told(journey):
     told = [m for m in journey.mail_to(message["requestedBy"])
             if "sales.nothing_here" in str(m["Subject"])]
     assert len(told) == 1 and str(told[0]["Subject"]).startswith("Failed")
-    text = told[0].get_content()
+    text = told[0].get_body(("plain",)).get_content()
     assert "sales.nothing_here" in text and "Traceback" not in text
 
 

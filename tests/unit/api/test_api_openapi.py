@@ -23,7 +23,9 @@ def blueprint_routes() -> dict[tuple[str, str], Any]:
     for function in app.get_functions():
         trigger = function.get_trigger()
         for method in trigger.methods:
-            routes[("/" + trigger.route, str(method.value).lower())] = (function, trigger)
+            # A catch-all held to the empty path ({*root:maxlength(0)}) is the prefix's root.
+            path = "/" + re.sub(r"^\{\*\w+:maxlength\(0\)\}$", "", trigger.route)
+            routes[(path, str(method.value).lower())] = (function, trigger)
     return routes
 
 

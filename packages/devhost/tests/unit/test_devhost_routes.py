@@ -103,3 +103,20 @@ def test_bad_templates_raise_route_error_quoting_the_template(template, complain
         RouteTemplate.parse(template)
     assert complaint in str(caught.value)
     assert repr(template) in str(caught.value)
+
+
+def _triggers(*routes: str) -> list[str]:
+    """The paths devhost serves for HTTP functions with ``routes`` (prefix ``api``)."""
+    from devhost.loader import FunctionInfo
+    from devhost.web.http_triggers import HttpTriggers
+
+    functions = [FunctionInfo(f"f{i}", {"type": "httpTrigger", "route": r, "methods": ["GET"]},
+                              [], lambda: None) for i, r in enumerate(routes)]
+    triggers = HttpTriggers(functions, lambda *a, **k: None, "api")  # type: ignore[arg-type,return-value]
+    return [route.path for route in triggers.web_routes()]  # type: ignore[attr-defined]
+
+
+def test_the_site_root_leads_to_the_app_only_when_it_has_a_root_route():
+    # Like the Functions host's home page: "/" leads to "/api/" when the app answers there.
+    assert _triggers("{*root:maxlength(0)}", "items") == ["/api/{tail:.*}", "/"]
+    assert _triggers("items", "items/{id}") == ["/api/{tail:.*}"]

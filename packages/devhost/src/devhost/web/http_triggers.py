@@ -64,7 +64,16 @@ class HttpTriggers:
         if not self.routes:
             return []
         path = f"{self.prefix}/{{tail:.*}}" if self.prefix else "/{tail:.*}"
-        return [web.route("*", path, self.handle)]
+        routes = [web.route("*", path, self.handle)]
+        if self.prefix and any(r.template.match("") is not None and "GET" in r.methods
+                               for r in self.routes):
+            # Where the Functions host shows its home page, an app with a route of its own
+            # at the prefix's root (``/api/``) gets the visitor there instead.
+            routes.append(web.get("/", self._home))
+        return routes
+
+    async def _home(self, request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{self.prefix}/")
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         tail = request.match_info["tail"]
