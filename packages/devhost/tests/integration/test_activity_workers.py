@@ -87,6 +87,24 @@ def test_activities_run_side_by_side_up_to_the_limit_per_worker(
     assert 1 <= host.wait_for(host.start_orchestration("crowd"))["output"] <= 3
 
 
+def test_the_limit_applies_per_worker_as_in_azure(app: Path, tmp_path: Path) -> None:
+    # Two workers, maxConcurrentActivityFunctions 3 each: up to 3 in each process, and more
+    # than 3 at once in all (a host-wide limit of 3 would never overlap 4).
+    with DevHost(app, clock="virtual", data_dir=tmp_path / "data", worker_processes=2,
+                 settings={"RECEIVED_FILE": str(tmp_path / "received.txt")}) as two:
+        ran = two.wait_for(two.start_orchestration("timed_crowd"), timeout=120)["output"]
+    by_pid: dict[int, int] = {}
+    for call in ran:
+        by_pid[call["pid"]] = max(by_pid.get(call["pid"], 0), call["peak"])
+    assert len(by_pid) == 2 and all(1 <= n <= 3 for n in by_pid.values()), by_pid
+    moments = sorted([(c["start"], 1) for c in ran] + [(c["end"], -1) for c in ran])
+    at_once, most = 0, 0
+    for _, change in moments:
+        at_once += change
+        most = max(most, at_once)
+    assert 3 < most <= 6, (most, ran)
+
+
 def test_an_activitys_output_binding_is_delivered_by_the_host(host: DevHost) -> None:
     assert host.wait_for(host.start_orchestration("relay", "relay-1"))["output"] == "relay-1"
     host.wait_idle()

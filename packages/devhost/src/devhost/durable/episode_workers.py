@@ -38,7 +38,7 @@ from typing import Any
 from ..loader import load_app
 from .activities import ActivityChannel, ActivityResult, serve_activities
 from .orchestrations import FAILED_EPISODE_PAUSE_S, OrchestrationEngine
-from .store import Store, partition_of
+from .store import Store
 
 __all__ = ["EpisodeWorkers", "WorkerSpec"]
 
@@ -345,8 +345,11 @@ class EpisodeWorkers:
         return sum(worker.activities.limit for worker in self._workers)
 
     def run_activity(self, work: dict[str, Any]) -> asyncio.Future[ActivityResult]:
-        """Send ``work`` (a row of the work table) to its instance's worker."""
-        worker = self._workers[partition_of(str(work["instance_id"]), len(self._workers))]
+        """Send ``work`` (a row of the work table) to the worker with the fewest activities in
+        flight. An activity, unlike an episode, has no state in its process: the Functions host
+        too spreads invocations over its language workers, so each worker's
+        ``maxConcurrentActivityFunctions`` adds to what runs at once."""
+        worker = min(self._workers, key=lambda w: w.activities.in_flight())
         return worker.activities.run(work)
 
     def busy(self) -> bool:

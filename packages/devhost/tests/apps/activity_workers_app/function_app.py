@@ -74,6 +74,14 @@ def peak(seconds: float) -> int:
         return _peak
 
 
+@app.activity_trigger(input_name="seconds")
+def timed_peak(seconds: float) -> dict[str, float]:
+    """``peak`` with the process and the wall-clock span, to count across worker processes."""
+    start = time.time()
+    most = peak(seconds)
+    return {"pid": os.getpid(), "peak": most, "start": start, "end": time.time()}
+
+
 @app.activity_trigger(input_name="text")
 @app.service_bus_queue_output(arg_name="out", queue_name="from-activity",
                               connection="ServiceBusConnection")
@@ -113,6 +121,12 @@ def meeting(context: df.DurableOrchestrationContext):
 def crowd(context: df.DurableOrchestrationContext):
     peaks = yield context.task_all([context.call_activity("peak", 0.2) for _ in range(12)])
     return max(peaks)
+
+
+@app.orchestration_trigger(context_name="context")
+def timed_crowd(context: df.DurableOrchestrationContext):
+    return (yield context.task_all([context.call_activity("timed_peak", 0.5)
+                                    for _ in range(12)]))
 
 
 @app.orchestration_trigger(context_name="context")
