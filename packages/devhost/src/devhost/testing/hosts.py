@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import os
 import threading
 import urllib.error
 import urllib.parse
@@ -36,6 +37,19 @@ __all__ = ["DevHost", "RemoteHost", "Response"]
 
 T = TypeVar("T")
 TERMINAL = ("Completed", "Failed", "Terminated")
+# Run a whole suite with orchestrators and activities in worker processes, as `python -m
+# devhost start` and Azure run them: DEVHOST_TEST_WORKERS=1 pytest ...
+WORKERS_VARIABLE = "DEVHOST_TEST_WORKERS"
+
+
+def _default_workers() -> int:
+    """0 (in this process), unless ``DEVHOST_TEST_WORKERS`` asks for worker processes."""
+    text = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if not text:
+        return 0
+    if not text.isdigit() or not 0 <= int(text) <= 10:
+        raise ValueError(f"{WORKERS_VARIABLE}: expected a whole number from 0 to 10, got {text!r}")
+    return int(text)
 
 
 @dataclass
@@ -184,13 +198,19 @@ class DevHost(RemoteHost):
         settings: dict[str, str] | None = None,
         data_dir: str | Path | None = None,
         port: int = 0,
-        worker_processes: int | None = 0,
+        worker_processes: int | str | None = "default",
     ) -> None:
-        """``worker_processes``: 0 (the default) runs orchestrators and activities in this
-        process, where a test and a debugger see them; None takes
-        ``FUNCTIONS_WORKER_PROCESS_COUNT`` worker processes from the settings, as
-        ``python -m devhost start`` does."""
+        """``worker_processes``: 0 runs orchestrators and activities in this process, where a
+        test and a debugger see them (the default, unless the environment variable
+        ``DEVHOST_TEST_WORKERS`` names a count); N runs them in N worker processes; None takes
+        ``FUNCTIONS_WORKER_PROCESS_COUNT`` from the settings, as ``python -m devhost start``
+        does."""
         super().__init__("")
+        if worker_processes == "default":
+            worker_processes = _default_workers()
+        elif isinstance(worker_processes, str):
+            raise ValueError(
+                f"worker_processes: expected a count or None, got {worker_processes!r}")
         self._options: dict[str, Any] = {
             "app_dir": app_dir, "data_dir": data_dir, "clock": clock,
             "settings": dict(settings or {}), "worker_processes": worker_processes}
