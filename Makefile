@@ -9,12 +9,17 @@ PORT    ?= 7071
 # `make run` needs the app's virtualenv, Azurite, the dashboard's Swagger UI and the sample
 # databases; `make setup` (tests, lint, infra checks) adds Chromium for the browser tests and
 # the checkov virtualenv, neither of which running needs.
-run-setup: $(VENV)/.installed node_modules/.installed api/dashboard/vendor/.installed examples/.built
-setup: run-setup browser
+run-setup: $(VENV)/.run-installed node_modules/.installed api/dashboard/vendor/.installed \
+	examples/.built
+setup: run-setup $(VENV)/.installed browser
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt packages/devhost/pyproject.toml
+$(VENV)/.run-installed: requirements.txt requirements-run.txt packages/devhost/pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-run.txt
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.run-installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
@@ -26,7 +31,7 @@ $(VENV)/infra/.installed: requirements-infra.txt
 	touch $@
 
 # The sample source databases the demo documents (built, never committed).
-examples/.built: examples/build_databases.py $(VENV)/.installed
+examples/.built: examples/build_databases.py $(VENV)/.run-installed
 	$(BIN)/python -m examples.build_databases examples
 	touch $@
 
@@ -52,8 +57,15 @@ browser:
 run: run-setup
 	$(BIN)/python -m devhost start --app-dir . --port $(PORT) --clock real
 
+# The app's integration tests run twice: in-process (where a fault can be injected and a
+# debugger stops), then with orchestrators and activities in a worker process, as `make run`
+# and Azure run them (DEVHOST_TEST_WORKERS; the journey model's faults need one process).
+WORKER_SUITE := tests/integration/approval tests/integration/claims tests/integration/devices \
+	tests/integration/scheduled tests/integration/management tests/integration/api
 test: setup
 	$(BIN)/python -m pytest -q
+	DEVHOST_TEST_WORKERS=1 $(BIN)/python -m pytest -q $(WORKER_SUITE) \
+		--deselect tests/integration/approval/test_journey_model.py
 	$(MAKE) --no-print-directory infra-check
 
 test-unit: setup

@@ -51,7 +51,8 @@ def new_id(prefix: str = "t") -> str:
 
 
 @contextlib.contextmanager
-def running_mgmt_app(folder: Path, **overrides: str) -> Iterator[MgmtApp]:
+def running_mgmt_app(folder: Path, *, worker_processes: int | None | str = "default",
+                     **overrides: str) -> Iterator[MgmtApp]:
     examples = ROOT / "examples"
     settings = {
         "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
@@ -65,7 +66,7 @@ def running_mgmt_app(folder: Path, **overrides: str) -> Iterator[MgmtApp]:
     runtime.reset()
     try:
         with DevHost(APP, clock="virtual", data_dir=folder / "devhost",
-                     settings=settings) as host:
+                     settings=settings, worker_processes=worker_processes) as host:
             yield MgmtApp(host, folder)
     finally:
         runtime.reset()

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 
-from mgmt_support import MgmtApp, new_id
+import pytest
+from mgmt_support import MgmtApp, new_id, running_mgmt_app
 
 from orchestration.timeutil import format_timestamp
+
+
+@pytest.fixture(scope="module")
+def mgmt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MgmtApp]:
+    """In one process whatever DEVHOST_TEST_WORKERS says: the endpoint shows the metrics of
+    the process that serves it, and these tests count what orchestrators and activities
+    record (with worker processes they count there; docs/api.md, Metrics)."""
+    with running_mgmt_app(tmp_path_factory.mktemp("mgmt_ops"), worker_processes=0) as running:
+        yield running
 
 
 def test_the_monitor_reports_late_deadlines_and_old_waits_but_not_future_deadlines(
