@@ -35,8 +35,11 @@ class Runtime:
 def _build(current: Settings) -> Runtime:
     adapters = build_adapters(current)
     services.initialize(adapters.database, Path(current.require("APPROVAL_POLICY_FILE")))
-    return Runtime(settings=current, adapters=adapters,
-                   keys=SigningKeys.parse(current.get("APPROVAL_SIGNING_KEYS")))
+    return Runtime(
+        settings=current,
+        adapters=adapters,
+        keys=SigningKeys.parse(current.get("APPROVAL_SIGNING_KEYS")),
+    )
 
 
 _built: tuple[tuple[tuple[str, str | None], ...], Runtime] | None = None

@@ -27,83 +27,169 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("AzureWebJobsStorage", "UseDevelopmentStorage=true",
-            "Host storage; also documents and definitions unless DOCUMENTS_STORAGE is set."),
-    Setting("DOCUMENTS_STORAGE", None,
-            "Blob storage for drafts, final documents and workflow definitions. In Azure an "
-            "identity-based connection (DOCUMENTS_STORAGE__blobServiceUri, __credential, "
-            "__clientId)."),
-    Setting("DOCUMENTS_STORAGE__blobServiceUri", None,
-            "Identity-based documents storage in Azure: https://<account>.blob.core.windows.net "
-            "(used when DOCUMENTS_STORAGE is unset; the identity is AZURE_CLIENT_ID)."),
-    Setting("DATABASE_URL", "sqlite:///.devhost/app.sqlite",
-            "SQLAlchemy URL of the app database (master index, audit, approvals, records)."),
+    Setting(
+        "AzureWebJobsStorage",
+        "UseDevelopmentStorage=true",
+        "Host storage; also documents and definitions unless DOCUMENTS_STORAGE is set.",
+    ),
+    Setting(
+        "DOCUMENTS_STORAGE",
+        None,
+        "Blob storage for drafts, final documents and workflow definitions. In Azure an "
+        "identity-based connection (DOCUMENTS_STORAGE__blobServiceUri, __credential, "
+        "__clientId).",
+    ),
+    Setting(
+        "DOCUMENTS_STORAGE__blobServiceUri",
+        None,
+        "Identity-based documents storage in Azure: https://<account>.blob.core.windows.net "
+        "(used when DOCUMENTS_STORAGE is unset; the identity is AZURE_CLIENT_ID).",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "sqlite:///.devhost/app.sqlite",
+        "SQLAlchemy URL of the app database (master index, audit, approvals, records).",
+    ),
     Setting("MAIL_TRANSPORT", "outbox", "'outbox' (.eml files) or 'sendgrid'."),
-    Setting("MAIL_OUTBOX_DIR", ".devhost/outbox", "Folder of the local mail outbox.",
-            local_only=True),
+    Setting(
+        "MAIL_OUTBOX_DIR", ".devhost/outbox", "Folder of the local mail outbox.", local_only=True
+    ),
     Setting("MAIL_FROM", "workflows@example.com", "Sender address of workflow mail."),
     Setting("SENDGRID_API_KEY", None, "SendGrid key (a Key Vault reference in Azure)."),
     Setting("DOCUMENT_LIBRARY", "folder", "'folder' (versioned folder tree) or 'graph'."),
-    Setting("DOCUMENT_LIBRARY_DIR", ".devhost/library", "Root of the local document library.",
-            local_only=True),
+    Setting(
+        "DOCUMENT_LIBRARY_DIR",
+        ".devhost/library",
+        "Root of the local document library.",
+        local_only=True,
+    ),
     Setting("GRAPH_SITE_ID", None, "SharePoint site id for the Graph document library."),
     Setting("GRAPH_DRIVE_ID", None, "Drive (document library) id within the site."),
-    Setting("PUBLIC_BASE_URL", None,
-            "Base URL of links in mail and API answers; unset: derived from WEBSITE_HOSTNAME."),
-    Setting("APPROVAL_SIGNING_KEYS", None,
-            "Comma-separated signing keys for approval links, newest first (rotation)."),
-    Setting("TRUST_EASY_AUTH", "false",
-            "true behind App Service authentication: the signed-in principal must match."),
-    Setting("SOURCE_DATABASES", None,
-            "JSON object: database name -> SQLAlchemy URL of the databases to document."),
-    Setting("APPROVAL_POLICY_FILE", "examples/approval-policy.json",
-            "JSON file that seeds tier rules, roles, members and escalation contacts."),
+    Setting(
+        "PUBLIC_BASE_URL",
+        None,
+        "Base URL of links in mail and API answers; unset: derived from WEBSITE_HOSTNAME.",
+    ),
+    Setting(
+        "APPROVAL_SIGNING_KEYS",
+        None,
+        "Comma-separated signing keys for approval links, newest first (rotation).",
+    ),
+    Setting(
+        "TRUST_EASY_AUTH",
+        "false",
+        "true behind App Service authentication: the signed-in principal must match.",
+    ),
+    Setting(
+        "SOURCE_DATABASES",
+        None,
+        "JSON object: database name -> SQLAlchemy URL of the databases to document.",
+    ),
+    Setting(
+        "APPROVAL_POLICY_FILE",
+        "examples/approval-policy.json",
+        "JSON file that seeds tier rules, roles, members and escalation contacts.",
+    ),
     Setting("WORKFLOWS_PATH", "workflows", "Folder of workflow definitions."),
-    Setting("WORKFLOW_DEFINITIONS_CONTAINER", "workflow-definitions",
-            "Blob container of workflow definitions (<name>/<version>.json)."),
-    Setting("AZURE_CLIENT_ID", None,
-            "Client id of the user-assigned managed identity (azure-identity reads it)."),
-    Setting("REQUESTER_MAIL_DOMAIN", None,
-            "Mail domain of requesters named by user name (requestedBy 'rita' or 'CORP\\rita' "
-            "is mailed at rita@<domain>); unset: such requesters are not mailed, and the audit "
-            "trail says so."),
-    Setting("STUCK_MONITOR_SCHEDULE", "0 */15 * * * *",
-            "NCRONTAB schedule of the stuck-instance monitor (the timer binding reads "
-            "%STUCK_MONITOR_SCHEDULE%)."),
-    Setting("STUCK_AFTER", "PT50H",
-            "A Running instance not waiting on a deadline is stuck after this long (ISO 8601)."),
-    Setting("STUCK_GRACE", "PT1H",
-            "A Running instance whose deadline passed more than this long ago is stuck."),
-    Setting("APPLICATIONINSIGHTS_CONNECTION_STRING", None,
-            "Application Insights: when set, traces, logs and metrics are exported with "
-            "azure-monitor-opentelemetry."),
-    Setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING", None,
-            "'Authorization=AAD' (with ClientId=...): the exporter authenticates with the "
-            "managed identity instead of the connection string's key."),
-    Setting("WEBSITE_HOSTNAME", None,
-            "host:port the app is served at, set by the Functions host (Azure: the app's "
-            "default host name; Core Tools: localhost:<port>; devhost: 127.0.0.1:<port>).",
-            platform=True),
-    Setting("SCHEDULES_FILE", "schedules/schedules.json",
-            "JSON file of scheduled workflows ({\"schedules\": [...]}); empty for none."),
-    Setting("SCHEDULES_CONTAINER", "workflow-schedules",
-            "Blob container of more schedule documents (every *.json in it)."),
-    Setting("SCHEDULES_TIMER_SCHEDULE", "*/15 * * * * *",
-            "NCRONTAB of the timer that enqueues due schedules (a %binding% expression)."),
-    Setting("CLAIM_AUTO_APPROVE_LIMIT", "1000",
-            "Claims up to this amount approve without a decision: '1000' (any currency) or "
-            "'1000 EUR' (only that currency)."),
-    Setting("OUTBOUND_HTTP_ALLOWED_HOSTS", "",
-            "Comma-separated destinations http_request may call: host, host:port, *.domain, "
-            "an IP or a CIDR; private and loopback addresses only when listed as IP or CIDR."),
-    Setting("OUTBOUND_HTTP_MAX_RESPONSE_BYTES", "1048576",
-            "Largest response body http_request reads (bytes, after decompression)."),
-    Setting("DEVICE_EVENTS_LIMIT", "1000",
-            "Most events the device entity holds; beyond it the oldest are dropped (counted)."),
-    Setting("DEVICE_BATCH_SIZE", "50",
-            "Events that close a device's batch window before its time is up."),
-    Setting("DEVICE_BATCH_WINDOW", "PT5M",
-            "How long a device's batch window stays open (ISO 8601), fixed when it opens."),
+    Setting(
+        "WORKFLOW_DEFINITIONS_CONTAINER",
+        "workflow-definitions",
+        "Blob container of workflow definitions (<name>/<version>.json).",
+    ),
+    Setting(
+        "AZURE_CLIENT_ID",
+        None,
+        "Client id of the user-assigned managed identity (azure-identity reads it).",
+    ),
+    Setting(
+        "REQUESTER_MAIL_DOMAIN",
+        None,
+        "Mail domain of requesters named by user name (requestedBy 'rita' or 'CORP\\rita' "
+        "is mailed at rita@<domain>); unset: such requesters are not mailed, and the audit "
+        "trail says so.",
+    ),
+    Setting(
+        "STUCK_MONITOR_SCHEDULE",
+        "0 */15 * * * *",
+        "NCRONTAB schedule of the stuck-instance monitor (the timer binding reads "
+        "%STUCK_MONITOR_SCHEDULE%).",
+    ),
+    Setting(
+        "STUCK_AFTER",
+        "PT50H",
+        "A Running instance not waiting on a deadline is stuck after this long (ISO 8601).",
+    ),
+    Setting(
+        "STUCK_GRACE",
+        "PT1H",
+        "A Running instance whose deadline passed more than this long ago is stuck.",
+    ),
+    Setting(
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        None,
+        "Application Insights: when set, traces, logs and metrics are exported with "
+        "azure-monitor-opentelemetry.",
+    ),
+    Setting(
+        "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+        None,
+        "'Authorization=AAD' (with ClientId=...): the exporter authenticates with the "
+        "managed identity instead of the connection string's key.",
+    ),
+    Setting(
+        "WEBSITE_HOSTNAME",
+        None,
+        "host:port the app is served at, set by the Functions host (Azure: the app's "
+        "default host name; Core Tools: localhost:<port>; devhost: 127.0.0.1:<port>).",
+        platform=True,
+    ),
+    Setting(
+        "SCHEDULES_FILE",
+        "schedules/schedules.json",
+        'JSON file of scheduled workflows ({"schedules": [...]}); empty for none.',
+    ),
+    Setting(
+        "SCHEDULES_CONTAINER",
+        "workflow-schedules",
+        "Blob container of more schedule documents (every *.json in it).",
+    ),
+    Setting(
+        "SCHEDULES_TIMER_SCHEDULE",
+        "*/15 * * * * *",
+        "NCRONTAB of the timer that enqueues due schedules (a %binding% expression).",
+    ),
+    Setting(
+        "CLAIM_AUTO_APPROVE_LIMIT",
+        "1000",
+        "Claims up to this amount approve without a decision: '1000' (any currency) or "
+        "'1000 EUR' (only that currency).",
+    ),
+    Setting(
+        "OUTBOUND_HTTP_ALLOWED_HOSTS",
+        "",
+        "Comma-separated destinations http_request may call: host, host:port, *.domain, "
+        "an IP or a CIDR; private and loopback addresses only when listed as IP or CIDR.",
+    ),
+    Setting(
+        "OUTBOUND_HTTP_MAX_RESPONSE_BYTES",
+        "1048576",
+        "Largest response body http_request reads (bytes, after decompression).",
+    ),
+    Setting(
+        "DEVICE_EVENTS_LIMIT",
+        "1000",
+        "Most events the device entity holds; beyond it the oldest are dropped (counted).",
+    ),
+    Setting(
+        "DEVICE_BATCH_SIZE",
+        "50",
+        "Events that close a device's batch window before its time is up.",
+    ),
+    Setting(
+        "DEVICE_BATCH_WINDOW",
+        "PT5M",
+        "How long a device's batch window stays open (ISO 8601), fixed when it opens.",
+    ),
 )
 
 
@@ -137,8 +223,10 @@ class Settings:
             return explicit.rstrip("/")
         hostname = (self.get("WEBSITE_HOSTNAME") or "").strip().rstrip("/")
         if not hostname:
-            raise RuntimeError("PUBLIC_BASE_URL is not set and the host gave no "
-                               "WEBSITE_HOSTNAME; set PUBLIC_BASE_URL to the app's public URL")
+            raise RuntimeError(
+                "PUBLIC_BASE_URL is not set and the host gave no "
+                "WEBSITE_HOSTNAME; set PUBLIC_BASE_URL to the app's public URL"
+            )
         scheme = "http" if _is_loopback(hostname) else "https"
         return f"{scheme}://{hostname}"
 

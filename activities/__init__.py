@@ -21,5 +21,17 @@ from . import (
 )
 from ._blueprint import blueprint
 
-__all__ = ["approval", "blueprint", "claims", "devices", "drafting", "filing",
-           "generic_records", "http_request", "master_index", "notify", "records", "sync"]
+__all__ = [
+    "approval",
+    "blueprint",
+    "claims",
+    "devices",
+    "drafting",
+    "filing",
+    "generic_records",
+    "http_request",
+    "master_index",
+    "notify",
+    "records",
+    "sync",
+]

@@ -75,8 +75,14 @@ class Step:
         """Append a business event to the document's audit trail, once per (type, key)."""
         self.commit(None, event_type, data, key)
 
-    def commit(self, changes: Mapping[str, Any] | None, event_type: str, data: dict[str, Any],
-               key: str = "", also: Callable[[Connection], None] | None = None) -> None:
+    def commit(
+        self,
+        changes: Mapping[str, Any] | None,
+        event_type: str,
+        data: dict[str, Any],
+        key: str = "",
+        also: Callable[[Connection], None] | None = None,
+    ) -> None:
         """Apply ``changes`` to the document's current revision and record the event that
         says so, in one transaction: the trail never tells of a change that did not happen.
         ``also`` runs first in the same transaction (another service's write)."""
@@ -88,7 +94,13 @@ class Step:
                 also(conn)
             if changes:
                 apply_changes(conn, document_id, changes, self.at, revision=revision)
-            append_in(conn, document_id, event_id=self.event_id(event_type, key),
-                      event_type=event_type, data=event, now=self.at)
+            append_in(
+                conn,
+                document_id,
+                event_id=self.event_id(event_type, key),
+                event_type=event_type,
+                data=event,
+                now=self.at,
+            )
 
         in_transaction(self.db, work)

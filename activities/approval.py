@@ -20,22 +20,39 @@ def notify_approvers(request: Any) -> dict[str, Any]:
     step = Step.of(request)
     assessment = step.data.get("assessment")
     assessment = assessment if isinstance(assessment, dict) else {}
-    opened = open_approval(step.db, step.rt.keys, document_id=step.document_id,
-                           instance_id=step.text("instanceId"), assessment=assessment,
-                           now=step.at, revision=step.revision)
+    opened = open_approval(
+        step.db,
+        step.rt.keys,
+        document_id=step.document_id,
+        instance_id=step.text("instanceId"),
+        assessment=assessment,
+        now=step.at,
+        revision=step.revision,
+    )
     if opened["route"] == "auto":
-        step.commit({"status": "approved"}, "auto-approved",
-                    {"tier": opened["tier"], "qualityScore": assessment.get("score")})
+        step.commit(
+            {"status": "approved"},
+            "auto-approved",
+            {"tier": opened["tier"], "qualityScore": assessment.get("score")},
+        )
     else:
         document = {**document_record(step.db, step.document_id), "tier": opened["tier"]}
-        mailed = send_requests(step.adapters.mail, opened["requests"], document,
-                               step.rt.public_base_url)
-        step.commit({"status": "awaiting-approval"}, "notified",
-                    {"approvers": mailed, "deadline": opened["deadline"],
-                     "route": opened["route"]})
+        mailed = send_requests(
+            step.adapters.mail, opened["requests"], document, step.rt.public_base_url
+        )
+        step.commit(
+            {"status": "awaiting-approval"},
+            "notified",
+            {"approvers": mailed, "deadline": opened["deadline"], "route": opened["route"]},
+        )
     # Tokens stay out of the orchestration history: they are credentials.
-    return {"deadline": opened["deadline"], "route": opened["route"], "tier": opened["tier"],
-            "ballot": opened["ballot"], "escalations": 0}
+    return {
+        "deadline": opened["deadline"],
+        "route": opened["route"],
+        "tier": opened["tier"],
+        "ballot": opened["ballot"],
+        "escalations": 0,
+    }
 
 
 @blueprint.activity_trigger(input_name="cast")
@@ -51,9 +68,16 @@ def count_vote(cast: Any) -> dict[str, Any]:
     ballot = record_vote(step.db, step.document_id, vote, step.at, revision=step.revision)
     ignored = ballot.get("ignoredVote")
     if ignored is not None:
-        step.record("vote-ignored", {"vote": vote, "decision": ballot["decision"],
-                                     "pendingRoles": ballot["pendingRoles"], "reason": ignored},
-                    key=str(vote.get("requestId", "")))
+        step.record(
+            "vote-ignored",
+            {
+                "vote": vote,
+                "decision": ballot["decision"],
+                "pendingRoles": ballot["pendingRoles"],
+                "reason": ignored,
+            },
+            key=str(vote.get("requestId", "")),
+        )
     return ballot
 
 
@@ -63,17 +87,32 @@ def escalate(deadline: Any) -> dict[str, Any]:
     time out. Events ``escalated`` or ``deadline-passed``."""
     step = Step.of(deadline)
     waited_for = step.text("deadline")
-    result = handle_deadline(step.db, step.rt.keys, document_id=step.document_id,
-                             deadline=parse_timestamp(waited_for, "deadline"), now=step.at,
-                             revision=step.revision)
+    result = handle_deadline(
+        step.db,
+        step.rt.keys,
+        document_id=step.document_id,
+        deadline=parse_timestamp(waited_for, "deadline"),
+        now=step.at,
+        revision=step.revision,
+    )
     if result["outcome"] == "escalated":
-        mailed = send_requests(step.adapters.mail, result["requests"],
-                               document_record(step.db, step.document_id),
-                               step.rt.public_base_url)
-        step.commit({"status": "escalated"}, "escalated",
-                    {"contacts": mailed, "deadline": result["deadline"]},
-                    key=str(result["round"]))
+        mailed = send_requests(
+            step.adapters.mail,
+            result["requests"],
+            document_record(step.db, step.document_id),
+            step.rt.public_base_url,
+        )
+        step.commit(
+            {"status": "escalated"},
+            "escalated",
+            {"contacts": mailed, "deadline": result["deadline"]},
+            key=str(result["round"]),
+        )
     elif result["outcome"] == "timedOut":
         step.record("deadline-passed", {"deadline": result["deadline"]}, key=waited_for)
-    return {"outcome": result["outcome"], "deadline": result["deadline"],
-            "ballot": result["ballot"], "escalations": result["round"]}
+    return {
+        "outcome": result["outcome"],
+        "deadline": result["deadline"],
+        "ballot": result["ballot"],
+        "escalations": result["round"],
+    }

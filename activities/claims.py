@@ -31,11 +31,16 @@ def record_payment(payment: Any) -> dict[str, Any]:
     """Record the payment of an approved claim, once per instance and step."""
     step = Step.of(payment)
     claim = parse_claim(step.data.get("claim"))
-    return payments.record_payment(step.db, payment_id=_payment_id(step),
-                                   claim_id=claim.claim_id,
-                                   instance_id=step.text("instanceId"), payee=claim.claimant,
-                                   amount_minor=claim.amount_minor, currency=claim.currency,
-                                   now=step.at)
+    return payments.record_payment(
+        step.db,
+        payment_id=_payment_id(step),
+        claim_id=claim.claim_id,
+        instance_id=step.text("instanceId"),
+        payee=claim.claimant,
+        amount_minor=claim.amount_minor,
+        currency=claim.currency,
+        now=step.at,
+    )
 
 
 @blueprint.activity_trigger(input_name="payment")
@@ -44,5 +49,8 @@ def reverse_payment(payment: Any) -> dict[str, Any]:
     step = Step.of(payment)
     reason = step.data.get("reason")
     return payments.reverse_payment(
-        step.db, payment_id=_payment_id(step),
-        reason=reason if isinstance(reason, str) else "compensated", now=step.at)
+        step.db,
+        payment_id=_payment_id(step),
+        reason=reason if isinstance(reason, str) else "compensated",
+        now=step.at,
+    )

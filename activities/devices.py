@@ -46,10 +46,14 @@ def open_device_window(request: Any) -> dict[str, Any]:
     received = data.get("received", 0)
     if not isinstance(received, int) or isinstance(received, bool) or received < 0:
         raise InvalidInput("received", "expected a whole number, 0 or more")
-    return {"deviceId": _text(data, "deviceId"), "batchSize": current.batch_size,
-            "awaiting": max(0, current.batch_size - received),
-            "window": current.batch_window, "opensAt": iso(opens),
-            "closesAt": iso(opens + current.batch_window_length)}
+    return {
+        "deviceId": _text(data, "deviceId"),
+        "batchSize": current.batch_size,
+        "awaiting": max(0, current.batch_size - received),
+        "window": current.batch_window,
+        "opensAt": iso(opens),
+        "closesAt": iso(opens + current.batch_window_length),
+    }
 
 
 @blueprint.activity_trigger(input_name="batch")
@@ -61,14 +65,22 @@ def process_device_events(batch: Any) -> dict[str, Any]:
     if not isinstance(events, list):
         raise InvalidInput("events", "expected the list of events read from the entity")
     totals = data.get("totals")
-    return store_events(runtime().adapters.database, device_id=_text(data, "deviceId"),
-                        batch_id=_text(data, "batchId"), events=events,
-                        totals=totals if isinstance(totals, Mapping) else None, now=_at(data))
+    return store_events(
+        runtime().adapters.database,
+        device_id=_text(data, "deviceId"),
+        batch_id=_text(data, "batchId"),
+        events=events,
+        totals=totals if isinstance(totals, Mapping) else None,
+        now=_at(data),
+    )
 
 
 @blueprint.activity_trigger(input_name="batch")
 def remove_device_events(batch: Any) -> dict[str, Any]:
     """Compensation of ``process_device_events``: remove exactly the rows the batch stored."""
     data = _input(batch)
-    return remove_batch(runtime().adapters.database, device_id=_text(data, "deviceId"),
-                        batch_id=_text(data, "batchId"))
+    return remove_batch(
+        runtime().adapters.database,
+        device_id=_text(data, "deviceId"),
+        batch_id=_text(data, "batchId"),
+    )

@@ -17,11 +17,17 @@ _FINALIZED = ("sha256", "contentHash", "draftSha256", "blobName")
 def generate_draft(request: Any) -> dict[str, Any]:
     """Reflect the object, render the .docx, store it (event ``drafted``)."""
     step = Step.of(request)
-    summary = draft_document(DraftRequest.from_json(dict(step.data)),
-                             sources=step.adapters.sources, blobs=step.adapters.blobs,
-                             generated_at=step.at)
-    step.commit({"status": "drafted", "draftUrl": summary["draftUrl"]}, "drafted",
-                {k: summary[k] for k in _DRAFTED})
+    summary = draft_document(
+        DraftRequest.from_json(dict(step.data)),
+        sources=step.adapters.sources,
+        blobs=step.adapters.blobs,
+        generated_at=step.at,
+    )
+    step.commit(
+        {"status": "drafted", "draftUrl": summary["draftUrl"]},
+        "drafted",
+        {k: summary[k] for k in _DRAFTED},
+    )
     return summary
 
 
@@ -47,8 +53,13 @@ def assess_document(summary: Any) -> dict[str, Any]:
 def generate_final(approval: Any) -> dict[str, Any]:
     """Render the approved document with its approval record and hash (event ``finalized``)."""
     step = Step.of(approval)
-    final = render_final(step.document_id, step.data.get("record"), blobs=step.adapters.blobs,
-                         generated_at=step.at, revision=step.revision)
+    final = render_final(
+        step.document_id,
+        step.data.get("record"),
+        blobs=step.adapters.blobs,
+        generated_at=step.at,
+        revision=step.revision,
+    )
     url = step.adapters.blobs.url(final["container"], final["blobName"])
     step.commit({"finalUrl": url}, "finalized", {k: final[k] for k in _FINALIZED})
     return {**final, "finalUrl": url}

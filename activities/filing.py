@@ -13,8 +13,12 @@ from ._blueprint import Step, blueprint
 def file_to_library(document: Any) -> dict[str, Any]:
     """Upload the final document as a new version (event ``filed``)."""
     step = Step.of(document)
-    filed = file_document(step.document_id, blobs=step.adapters.blobs,
-                          library=step.adapters.library, revision=step.revision)
+    filed = file_document(
+        step.document_id,
+        blobs=step.adapters.blobs,
+        library=step.adapters.library,
+        revision=step.revision,
+    )
     step.commit({"status": "filed", "libraryUrl": filed["libraryUrl"]}, "filed", filed)
     return filed
 

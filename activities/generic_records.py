@@ -32,8 +32,11 @@ def _input(value: Any) -> Mapping[str, Any]:
 def _op_id(data: Mapping[str, Any]) -> str:
     for name in ("instanceId", "step"):
         if not isinstance(data.get(name), str) or not data[name]:
-            raise RecordInvalid(name, "expected a non-empty string (the write's idempotency "
-                                      "key is derived from instanceId and step)")
+            raise RecordInvalid(
+                name,
+                "expected a non-empty string (the write's idempotency "
+                "key is derived from instanceId and step)",
+            )
     return store.operation_id(data["instanceId"], data["step"])
 
 
@@ -47,10 +50,15 @@ def _at(data: Mapping[str, Any]) -> datetime:
 def create_record(request: Any) -> dict[str, Any]:
     """Create a record at version 1 (``ifExists``: fail, keep, replace or merge)."""
     data = _input(request)
-    return store.create_record(runtime().adapters.database, op_id=_op_id(data),
-                         collection=data.get("collection"), key=data.get("key"),
-                         body=data.get("body"), if_exists=data.get("ifExists", "fail"),
-                         now=_at(data))
+    return store.create_record(
+        runtime().adapters.database,
+        op_id=_op_id(data),
+        collection=data.get("collection"),
+        key=data.get("key"),
+        body=data.get("body"),
+        if_exists=data.get("ifExists", "fail"),
+        now=_at(data),
+    )
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -58,11 +66,17 @@ def update_record(request: Any) -> dict[str, Any]:
     """Write a record's next version (``body``, or ``merge`` and ``increment``), optionally
     only at ``expectedVersion``."""
     data = _input(request)
-    return store.update_record(runtime().adapters.database, op_id=_op_id(data),
-                         collection=data.get("collection"), key=data.get("key"),
-                         body=data.get("body"), merge=data.get("merge"),
-                         increment=data.get("increment"),
-                         expected_version=data.get("expectedVersion"), now=_at(data))
+    return store.update_record(
+        runtime().adapters.database,
+        op_id=_op_id(data),
+        collection=data.get("collection"),
+        key=data.get("key"),
+        body=data.get("body"),
+        merge=data.get("merge"),
+        increment=data.get("increment"),
+        expected_version=data.get("expectedVersion"),
+        now=_at(data),
+    )
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -79,9 +93,14 @@ def get_record(request: Any) -> dict[str, Any] | None:
 def delete_record(request: Any) -> dict[str, Any]:
     """Delete a record (optionally only at ``expectedVersion``); a missing one is no error."""
     data = _input(request)
-    return store.delete_record(runtime().adapters.database, op_id=_op_id(data),
-                         collection=data.get("collection"), key=data.get("key"),
-                         expected_version=data.get("expectedVersion"), now=_at(data))
+    return store.delete_record(
+        runtime().adapters.database,
+        op_id=_op_id(data),
+        collection=data.get("collection"),
+        key=data.get("key"),
+        expected_version=data.get("expectedVersion"),
+        now=_at(data),
+    )
 
 
 @blueprint.activity_trigger(input_name="request")

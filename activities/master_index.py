@@ -15,12 +15,19 @@ def index_document(entry: Any) -> dict[str, Any]:
     step = Step.of(entry)
     details = step.data.get("entry")
     result = update_master_index(
-        step.db, document_id=step.document_id, database_name=step.text("databaseName"),
+        step.db,
+        document_id=step.document_id,
+        database_name=step.text("databaseName"),
         physical_name=step.text("physicalName"),
-        entry=details if isinstance(details, dict) else {}, now=step.at,
-        revision=step.revision)
-    step.commit({"status": "indexed"}, "indexed", {"version": result["version"],
-                                                  "previousVersion": result["previousVersion"]})
+        entry=details if isinstance(details, dict) else {},
+        now=step.at,
+        revision=step.revision,
+    )
+    step.commit(
+        {"status": "indexed"},
+        "indexed",
+        {"version": result["version"], "previousVersion": result["previousVersion"]},
+    )
     return result
 
 
@@ -29,7 +36,8 @@ def restore_index(indexed: Any) -> dict[str, Any]:
     """Compensation of ``index_document``: the previous version is current again
     (event ``index-restored``)."""
     step = Step.of(indexed)
-    result = restore_previous(step.db, document_id=step.document_id, now=step.at,
-                              revision=step.revision)
+    result = restore_previous(
+        step.db, document_id=step.document_id, now=step.at, revision=step.revision
+    )
     step.record("index-restored", result)
     return result

@@ -28,8 +28,11 @@ def compose(data: Any) -> tuple[MailMessage, str]:
     key = step_key(data, "notify")
     to = data.get("to")
     recipients = [to] if isinstance(to, str) else to
-    if (not isinstance(recipients, list) or not 0 < len(recipients) <= MAX_RECIPIENTS
-            or not all(isinstance(r, str) for r in recipients)):
+    if (
+        not isinstance(recipients, list)
+        or not 0 < len(recipients) <= MAX_RECIPIENTS
+        or not all(isinstance(r, str) for r in recipients)
+    ):
         raise InvalidInput("to", f"expected an address or a list of 1-{MAX_RECIPIENTS}")
     values = data.get("values", {})
     if not isinstance(values, dict):
@@ -44,9 +47,11 @@ def compose(data: Any) -> tuple[MailMessage, str]:
         templates[name] = template
     try:
         message = MailMessage(
-            to=tuple(recipients), subject=render_subject(templates["subject"], values),
+            to=tuple(recipients),
+            subject=render_subject(templates["subject"], values),
             text=render_text(templates["text"], values),
-            html=render_html(templates["html"], values) if "html" in templates else None)
+            html=render_html(templates["html"], values) if "html" in templates else None,
+        )
     except AdapterConfigurationError as error:
         raise InvalidInput("to", str(error)) from None
     return message, key

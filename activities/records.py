@@ -23,13 +23,23 @@ from services.text import header_text
 
 from ._blueprint import Step, blueprint
 
-_OUTCOMES = {"approved": "Approved", "rejected": "Rejected", "timed-out": "Timed out",
-             "failed": "Failed"}
+_OUTCOMES = {
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "timed-out": "Timed out",
+    "failed": "Failed",
+}
 _SUBMISSION = ("databaseName", "physicalName", "changeType", "requestedBy")
 # Error names whose cause is written for people (it names the object or field); any other
 # failure is reported to the requester without internals, which stay in the audit trail.
-_EXPLAINED_ERRORS = ("UnknownObject", "UnknownDatabase", "InvalidDraftRequest", "InvalidInput",
-                     "Task.Timeout", "Workflow.TransitionLimit")
+_EXPLAINED_ERRORS = (
+    "UnknownObject",
+    "UnknownDatabase",
+    "InvalidDraftRequest",
+    "InvalidInput",
+    "Task.Timeout",
+    "Workflow.TransitionLimit",
+)
 
 
 @blueprint.activity_trigger(input_name="change")
@@ -38,13 +48,23 @@ def register_submission(change: Any) -> dict[str, Any]:
     document, the next one for a document whose previous run ended."""
     step = Step.of(change)
     document = start_revision(
-        step.db, document_id=step.document_id, instance_id=step.text("instanceId"),
-        run_id=derive_id("run", step.text("runId")), database_name=step.text("databaseName"),
-        physical_name=step.text("physicalName"), change_type=step.text("changeType"),
-        requested_by=step.text("requestedBy"), now=step.at)
+        step.db,
+        document_id=step.document_id,
+        instance_id=step.text("instanceId"),
+        run_id=derive_id("run", step.text("runId")),
+        database_name=step.text("databaseName"),
+        physical_name=step.text("physicalName"),
+        change_type=step.text("changeType"),
+        requested_by=step.text("requestedBy"),
+        now=step.at,
+    )
     step.at_revision(document["revision"]).record(
-        "submitted", {**{k: step.data[k] for k in _SUBMISSION},
-                      "previousRevision": document["previousRevision"]})
+        "submitted",
+        {
+            **{k: step.data[k] for k in _SUBMISSION},
+            "previousRevision": document["previousRevision"],
+        },
+    )
     return document
 
 
@@ -57,9 +77,11 @@ def _detail(step: Step, status: str) -> str:
     name, cause = str(error.get("error") or ""), str(error.get("cause") or "")
     if name in _EXPLAINED_ERRORS and cause:
         return header_text(f"The document could not be completed: {cause}", 2000)
-    return (f"The document could not be completed because of an internal error "
-            f"({name or 'unknown'}). Nothing of this revision was kept. Operators can see the "
-            f"cause in the audit trail of document {step.document_id}.")
+    return (
+        f"The document could not be completed because of an internal error "
+        f"({name or 'unknown'}). Nothing of this revision was kept. Operators can see the "
+        f"cause in the audit trail of document {step.document_id}."
+    )
 
 
 @blueprint.activity_trigger(input_name="outcome")
@@ -79,11 +101,19 @@ def finish_document(outcome: Any) -> dict[str, Any]:
         end_revision(conn, step.document_id, step.revision, status, detail or None, step.at)
 
     error = step.data.get("error")
-    step.commit(None, status, {"detail": detail,
-                               **({"error": error} if isinstance(error, dict) else {})},
-                also=close_and_end)
-    return {"documentId": step.document_id, "revision": step.revision, "status": status,
-            "outcome": _OUTCOMES[status], "detail": detail}
+    step.commit(
+        None,
+        status,
+        {"detail": detail, **({"error": error} if isinstance(error, dict) else {})},
+        also=close_and_end,
+    )
+    return {
+        "documentId": step.document_id,
+        "revision": step.revision,
+        "status": status,
+        "outcome": _OUTCOMES[status],
+        "detail": detail,
+    }
 
 
 @blueprint.activity_trigger(input_name="notice")
@@ -99,11 +129,18 @@ def notify_requester(notice: Any) -> dict[str, Any]:
     document = document_record(step.db, step.document_id)
     outcome = _OUTCOMES.get(status, status)
     try:
-        to = requester_address(document["requestedBy"],
-                               step.rt.settings.get("REQUESTER_MAIL_DOMAIN"))
-        mailed = send_outcome(step.adapters.mail, document, outcome,
-                              str(step.data.get("detail") or ""), to=to,
-                              revision=step.revision, base_url=step.rt.public_base_url)
+        to = requester_address(
+            document["requestedBy"], step.rt.settings.get("REQUESTER_MAIL_DOMAIN")
+        )
+        mailed = send_outcome(
+            step.adapters.mail,
+            document,
+            outcome,
+            str(step.data.get("detail") or ""),
+            to=to,
+            revision=step.revision,
+            base_url=step.rt.public_base_url,
+        )
     except (InvalidInput, AdapterConfigurationError) as error:
         reason = getattr(error, "detail", None) or str(error)
         step.record("requester-not-notified", {"status": status, "reason": reason})

@@ -24,15 +24,22 @@ def read_sync_source(source: Any) -> dict[str, Any]:
     """Count the rows of a table or view in a source database (``SOURCE_DATABASES``)."""
     database, physical_name = _text(source, "database"), _text(source, "physicalName")
     engine = runtime().adapters.sources.engine(database)
-    return {"database": database, "physicalName": physical_name,
-            "rowCount": sync_runs.count_rows(engine, database, physical_name)}
+    return {
+        "database": database,
+        "physicalName": physical_name,
+        "rowCount": sync_runs.count_rows(engine, database, physical_name),
+    }
 
 
 @blueprint.activity_trigger(input_name="run")
 def record_sync_run(run: Any) -> dict[str, Any]:
     """Record the run once per instance and say how the row count moved since the last run."""
     step = Step.of(run)
-    return sync_runs.record_sync_run(step.db, instance_id=step.text("instanceId"),
-                                     database=step.text("database"),
-                                     physical_name=step.text("physicalName"),
-                                     row_count=step.data.get("rowCount"), at=step.at)
+    return sync_runs.record_sync_run(
+        step.db,
+        instance_id=step.text("instanceId"),
+        database=step.text("database"),
+        physical_name=step.text("physicalName"),
+        row_count=step.data.get("rowCount"),
+        at=step.at,
+    )

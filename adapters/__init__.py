@@ -36,13 +36,35 @@ from adapters.sql import create_sql_engine
 from settings import Settings
 
 __all__ = [
-    "DOCX_CONTENT_TYPE", "AdapterConfigurationError", "AdapterError", "Adapters",
-    "AzureBlobStore", "BlobStore", "DocumentLibrary", "FolderDocumentLibrary",
-    "GraphDocumentLibrary", "LibraryVersion", "MailMessage", "MailSender", "NotFoundError",
-    "OutboxMailSender", "RemoteServiceError", "SendGridMailSender", "SentMail",
-    "SourceDatabases", "StaticTokenCredential", "StoredBlob", "UnknownDatabase",
-    "azure_credential", "build_adapters", "build_blob_store", "build_document_library",
-    "build_mail_sender", "create_sql_engine", "message_id_for", "read_outbox",
+    "DOCX_CONTENT_TYPE",
+    "AdapterConfigurationError",
+    "AdapterError",
+    "Adapters",
+    "AzureBlobStore",
+    "BlobStore",
+    "DocumentLibrary",
+    "FolderDocumentLibrary",
+    "GraphDocumentLibrary",
+    "LibraryVersion",
+    "MailMessage",
+    "MailSender",
+    "NotFoundError",
+    "OutboxMailSender",
+    "RemoteServiceError",
+    "SendGridMailSender",
+    "SentMail",
+    "SourceDatabases",
+    "StaticTokenCredential",
+    "StoredBlob",
+    "UnknownDatabase",
+    "azure_credential",
+    "build_adapters",
+    "build_blob_store",
+    "build_document_library",
+    "build_mail_sender",
+    "create_sql_engine",
+    "message_id_for",
+    "read_outbox",
 ]
 
 
@@ -65,15 +87,20 @@ def build_adapters(settings: Settings) -> Adapters:
         mail=build_mail_sender(settings),
         library=build_document_library(settings, credential),
         sources=SourceDatabases.from_setting(
-            settings.get("SOURCE_DATABASES"), credential=_SqlCredential(credential)),
+            settings.get("SOURCE_DATABASES"), credential=_SqlCredential(credential)
+        ),
         database=create_sql_engine(
-            settings.require("DATABASE_URL"), credential=_SqlCredential(credential)),
+            settings.require("DATABASE_URL"), credential=_SqlCredential(credential)
+        ),
     )
 
 
-def build_blob_store(settings: Settings,
-                     credential: Callable[[], TokenCredential] | None = None, *,
-                     fail_fast: bool = False) -> BlobStore:
+def build_blob_store(
+    settings: Settings,
+    credential: Callable[[], TokenCredential] | None = None,
+    *,
+    fail_fast: bool = False,
+) -> BlobStore:
     """DOCUMENTS_STORAGE (a connection string), else its identity-based form
     DOCUMENTS_STORAGE__blobServiceUri, else AzureWebJobsStorage (Azurite locally).
 
@@ -82,14 +109,17 @@ def build_blob_store(settings: Settings,
     connection = settings.get("DOCUMENTS_STORAGE")
     if connection:
         return AzureBlobStore.from_connection_string(
-            connection, create_containers=not fail_fast, fail_fast=fail_fast)
+            connection, create_containers=not fail_fast, fail_fast=fail_fast
+        )
     service_uri = settings.get("DOCUMENTS_STORAGE__blobServiceUri")
     if service_uri:
         identity = (credential or _lazy_credential(settings))()
         return AzureBlobStore.from_account_url(service_uri, identity, fail_fast=fail_fast)
     return AzureBlobStore.from_connection_string(
-        settings.require("AzureWebJobsStorage"), create_containers=not fail_fast,
-        fail_fast=fail_fast)
+        settings.require("AzureWebJobsStorage"),
+        create_containers=not fail_fast,
+        fail_fast=fail_fast,
+    )
 
 
 def build_mail_sender(settings: Settings) -> MailSender:
@@ -100,21 +130,24 @@ def build_mail_sender(settings: Settings) -> MailSender:
     if transport == "sendgrid":
         return SendGridMailSender(settings.require("SENDGRID_API_KEY"), sender)
     raise AdapterConfigurationError(
-        f"MAIL_TRANSPORT is {transport!r}; expected 'outbox' or 'sendgrid'")
+        f"MAIL_TRANSPORT is {transport!r}; expected 'outbox' or 'sendgrid'"
+    )
 
 
-def build_document_library(settings: Settings,
-                           credential: Callable[[], TokenCredential] | None = None,
-                           ) -> DocumentLibrary:
+def build_document_library(
+    settings: Settings,
+    credential: Callable[[], TokenCredential] | None = None,
+) -> DocumentLibrary:
     kind = (settings.get("DOCUMENT_LIBRARY") or "").strip().lower()
     if kind == "folder":
         return FolderDocumentLibrary(settings.require("DOCUMENT_LIBRARY_DIR"))
     if kind == "graph":
         return GraphDocumentLibrary(
             credential=(credential or _lazy_credential(settings))(),
-            drive_id=settings.get("GRAPH_DRIVE_ID"), site_id=settings.get("GRAPH_SITE_ID"))
-    raise AdapterConfigurationError(
-        f"DOCUMENT_LIBRARY is {kind!r}; expected 'folder' or 'graph'")
+            drive_id=settings.get("GRAPH_DRIVE_ID"),
+            site_id=settings.get("GRAPH_SITE_ID"),
+        )
+    raise AdapterConfigurationError(f"DOCUMENT_LIBRARY is {kind!r}; expected 'folder' or 'graph'")
 
 
 def _lazy_credential(settings: Settings) -> Callable[[], TokenCredential]:
@@ -128,7 +161,14 @@ class _SqlCredential:
     def __init__(self, factory: Callable[[], TokenCredential]) -> None:
         self._factory = factory
 
-    def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
-                  enable_cae: bool = False, **kwargs: Any) -> AccessToken:
-        return self._factory().get_token(*scopes, claims=claims, tenant_id=tenant_id,
-                                         enable_cae=enable_cae, **kwargs)
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        return self._factory().get_token(
+            *scopes, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
+        )

@@ -40,12 +40,24 @@ class StoredBlob:
 class BlobStore(Protocol):
     """What services need from blob storage. Writes overwrite, so retried activities are safe."""
 
-    def put(self, container: str, name: str, content: bytes, *,
-            content_type: str = "application/octet-stream",
-            metadata: Mapping[str, str] | None = None) -> None: ...
+    def put(
+        self,
+        container: str,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> None: ...
 
-    def create(self, container: str, name: str, content: bytes, *,
-               content_type: str = "application/octet-stream") -> bool: ...
+    def create(
+        self,
+        container: str,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> bool: ...
 
     def get(self, container: str, name: str) -> StoredBlob: ...
 
@@ -67,48 +79,76 @@ class AzureBlobStore:
         self._known_containers: set[str] = set()
 
     @classmethod
-    def from_connection_string(cls, connection_string: str, *, create_containers: bool = True,
-                               fail_fast: bool = False) -> AzureBlobStore:
+    def from_connection_string(
+        cls, connection_string: str, *, create_containers: bool = True, fail_fast: bool = False
+    ) -> AzureBlobStore:
         """Azurite or a key-based account (``UseDevelopmentStorage=true``: Azurite's default)."""
         if not connection_string or "=" not in connection_string:
             raise AdapterConfigurationError(
                 "blob connection string must look like 'UseDevelopmentStorage=true' or "
-                "'DefaultEndpointsProtocol=...;AccountName=...;...'")
+                "'DefaultEndpointsProtocol=...;AccountName=...;...'"
+            )
         service = BlobServiceClient.from_connection_string(
-            connection_string, **_client_options(fail_fast))
+            connection_string, **_client_options(fail_fast)
+        )
         return cls(service, create_containers=create_containers)
 
     @classmethod
-    def from_account_url(cls, account_url: str, credential: TokenCredential, *,
-                         create_containers: bool = False,
-                         fail_fast: bool = False) -> AzureBlobStore:
+    def from_account_url(
+        cls,
+        account_url: str,
+        credential: TokenCredential,
+        *,
+        create_containers: bool = False,
+        fail_fast: bool = False,
+    ) -> AzureBlobStore:
         """An identity-based connection: ``https://<account>.blob.core.windows.net``."""
         if not account_url.startswith(("https://", "http://")):
             raise AdapterConfigurationError(
-                f"blob service URI must be an http(s) URL, got {account_url!r}")
-        service = BlobServiceClient(account_url, credential=credential,
-                                    **_client_options(fail_fast))
+                f"blob service URI must be an http(s) URL, got {account_url!r}"
+            )
+        service = BlobServiceClient(
+            account_url, credential=credential, **_client_options(fail_fast)
+        )
         return cls(service, create_containers=create_containers)
 
-    def put(self, container: str, name: str, content: bytes, *,
-            content_type: str = "application/octet-stream",
-            metadata: Mapping[str, str] | None = None) -> None:
+    def put(
+        self,
+        container: str,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
         """Write (or overwrite) a blob with its content type and metadata."""
         checked = _checked_metadata(metadata or {})
         self._ensure_container(container)
         self._service.get_blob_client(container, _checked_name(name)).upload_blob(
-            content, overwrite=True, metadata=checked,
-            content_settings=ContentSettings(content_type=content_type))
+            content,
+            overwrite=True,
+            metadata=checked,
+            content_settings=ContentSettings(content_type=content_type),
+        )
 
-    def create(self, container: str, name: str, content: bytes, *,
-               content_type: str = "application/octet-stream") -> bool:
+    def create(
+        self,
+        container: str,
+        name: str,
+        content: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+    ) -> bool:
         """Write a blob only if there is none of that name; False when there already is one
         (the storage service decides, so two writers racing cannot both win)."""
         self._ensure_container(container)
         client = self._service.get_blob_client(container, _checked_name(name))
         try:
-            client.upload_blob(content, overwrite=False,
-                               content_settings=ContentSettings(content_type=content_type))
+            client.upload_blob(
+                content,
+                overwrite=False,
+                content_settings=ContentSettings(content_type=content_type),
+            )
         except ResourceExistsError:
             return False
         return True
@@ -122,9 +162,12 @@ class AzureBlobStore:
             raise NotFoundError(f"blob {container}/{name} does not exist") from error
         properties = downloader.properties
         return StoredBlob(
-            container=container, name=name, content=downloader.readall(),
+            container=container,
+            name=name,
+            content=downloader.readall(),
             content_type=properties.content_settings.content_type or "application/octet-stream",
-            metadata=dict(properties.metadata or {}))
+            metadata=dict(properties.metadata or {}),
+        )
 
     def delete(self, container: str, name: str) -> bool:
         """Delete a blob; False when it was already gone, so compensations can be retried."""
@@ -164,7 +207,8 @@ def _checked_container(container: str) -> str:
     if not _CONTAINER_NAME.match(container):
         raise AdapterConfigurationError(
             f"container name {container!r} is invalid: expected 3-63 lowercase letters, digits "
-            "and single hyphens")
+            "and single hyphens"
+        )
     return container
 
 
@@ -172,7 +216,8 @@ def _checked_name(name: str) -> str:
     if not name or len(name) > 1024 or name.startswith("/") or name.endswith("/"):
         raise AdapterConfigurationError(
             f"blob name {name!r} is invalid: expected 1-1024 characters, not starting or "
-            "ending with '/'")
+            "ending with '/'"
+        )
     return name
 
 
@@ -181,10 +226,12 @@ def _checked_metadata(metadata: Mapping[str, str]) -> dict[str, str]:
         if not _METADATA_KEY.match(key):
             raise AdapterConfigurationError(
                 f"blob metadata key {key!r} is invalid: expected a C# identifier "
-                "(letters, digits, underscore)")
+                "(letters, digits, underscore)"
+            )
         if not isinstance(value, str) or not value.isascii():
             raise AdapterConfigurationError(
-                f"blob metadata value of {key!r} must be an ASCII string")
+                f"blob metadata value of {key!r} must be an ASCII string"
+            )
     return dict(metadata)
 
 
@@ -196,5 +243,7 @@ def _client_options(fail_fast: bool) -> dict[str, Any]:
     """
     if not fail_fast:
         return {}
-    return {"retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2),
-            "connection_timeout": 3}
+    return {
+        "retry_policy": ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2),
+        "connection_timeout": 3,
+    }

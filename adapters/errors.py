@@ -1,16 +1,21 @@
 """Errors raised by the adapters, so callers can map them without knowing the client library.
 
-    AdapterError
-    ├ AdapterConfigurationError   a setting or argument is missing or malformed
-    ├ NotFoundError               the blob, file or version does not exist
-    │ └ UnknownDatabase           a database name not in SOURCE_DATABASES
-    └ RemoteServiceError          the outside system answered with an error (status, body)
+AdapterError
+├ AdapterConfigurationError   a setting or argument is missing or malformed
+├ NotFoundError               the blob, file or version does not exist
+│ └ UnknownDatabase           a database name not in SOURCE_DATABASES
+└ RemoteServiceError          the outside system answered with an error (status, body)
 """
 
 from __future__ import annotations
 
-__all__ = ["AdapterConfigurationError", "AdapterError", "NotFoundError", "RemoteServiceError",
-           "UnknownDatabase"]
+__all__ = [
+    "AdapterConfigurationError",
+    "AdapterError",
+    "NotFoundError",
+    "RemoteServiceError",
+    "UnknownDatabase",
+]
 
 
 class AdapterError(Exception):
@@ -31,7 +36,8 @@ class UnknownDatabase(NotFoundError):
     def __init__(self, name: str, known: list[str]) -> None:
         super().__init__(
             f"databaseName {name!r} is not a configured source database; expected one of "
-            f"{', '.join(sorted(known)) or '(none: set SOURCE_DATABASES)'}")
+            f"{', '.join(sorted(known)) or '(none: set SOURCE_DATABASES)'}"
+        )
         self.name = name
         self.known = sorted(known)
 

@@ -40,12 +40,17 @@ class StaticTokenCredential:
         self._lifetime = lifetime_seconds
         self.scopes_requested: list[tuple[str, ...]] = []
 
-    def get_token(self, *scopes: str, claims: str | None = None, tenant_id: str | None = None,
-                  enable_cae: bool = False, **kwargs: Any) -> AccessToken:
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
         del claims, tenant_id, enable_cae, kwargs  # one fixed token answers every request
         self.scopes_requested.append(scopes)
         return AccessToken(self._token, int(time.time()) + self._lifetime)
 
     def close(self) -> None:
         """Nothing to release; present because Azure clients call it."""
-

@@ -31,8 +31,9 @@ class LibraryVersion:
 class DocumentLibrary(Protocol):
     """What filing needs from a document library."""
 
-    def upload(self, path: str, content: bytes, *,
-               content_type: str = DOCX_CONTENT_TYPE) -> LibraryVersion: ...
+    def upload(
+        self, path: str, content: bytes, *, content_type: str = DOCX_CONTENT_TYPE
+    ) -> LibraryVersion: ...
 
     def versions(self, path: str) -> list[LibraryVersion]: ...
 
@@ -49,5 +50,6 @@ def checked_library_path(path: str) -> str:
     if not path or "\\" in path or any(p in {"", ".", ".."} for p in parts):
         raise AdapterConfigurationError(
             f"library path {path!r} is invalid: expected a relative path like "
-            "'Documentation/<database>/<object>.docx'")
+            "'Documentation/<database>/<object>.docx'"
+        )
     return path

@@ -35,8 +35,9 @@ class FolderDocumentLibrary:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def upload(self, path: str, content: bytes, *,
-               content_type: str = DOCX_CONTENT_TYPE) -> LibraryVersion:
+    def upload(
+        self, path: str, content: bytes, *, content_type: str = DOCX_CONTENT_TYPE
+    ) -> LibraryVersion:
         """Add ``content`` as the new current version (or return the current one if identical)."""
         del content_type  # a folder keeps no content type; the extension says it
         digest = hashlib.sha256(content).hexdigest()
@@ -46,8 +47,12 @@ class FolderDocumentLibrary:
             if manifest and manifest[-1]["sha256"] == digest:
                 return self._version(path, manifest[-1])
             number = max((int(float(v["id"])) for v in every), default=0) + 1
-            entry: dict[str, Any] = {"id": f"{number}.0", "sha256": digest, "size": len(content),
-                     "filedAt": datetime.now(UTC).isoformat(timespec="seconds")}
+            entry: dict[str, Any] = {
+                "id": f"{number}.0",
+                "sha256": digest,
+                "size": len(content),
+                "filedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
             _write_atomically(self._version_file(path, entry["id"]), content)
             _write_atomically(self._current_file(path), content)
             self._save_manifest(path, [*every, entry])
@@ -86,8 +91,9 @@ class FolderDocumentLibrary:
         return self._current_file(path).resolve().as_uri()
 
     def _version(self, path: str, entry: dict[str, Any]) -> LibraryVersion:
-        return LibraryVersion(path=path, version_id=entry["id"], url=self.url(path),
-                              size=entry["size"])
+        return LibraryVersion(
+            path=path, version_id=entry["id"], url=self.url(path), size=entry["size"]
+        )
 
     def _current_file(self, path: str) -> Path:
         return self.root / checked_library_path(path)

@@ -38,31 +38,45 @@ class GraphDocumentLibrary:
     (``GET /sites/{site_id}/drive``). ``base_url`` points the SDK elsewhere (a test server).
     """
 
-    def __init__(self, *, credential: TokenCredential, drive_id: str | None = None,
-                 site_id: str | None = None, base_url: str = GRAPH_API_URL) -> None:
+    def __init__(
+        self,
+        *,
+        credential: TokenCredential,
+        drive_id: str | None = None,
+        site_id: str | None = None,
+        base_url: str = GRAPH_API_URL,
+    ) -> None:
         if not drive_id and not site_id:
             raise AdapterConfigurationError(
-                "DOCUMENT_LIBRARY 'graph' needs GRAPH_DRIVE_ID or GRAPH_SITE_ID")
+                "DOCUMENT_LIBRARY 'graph' needs GRAPH_DRIVE_ID or GRAPH_SITE_ID"
+            )
         self._credential = credential
         self._drive_id = drive_id
         self._site_id = site_id
         self._base_url = base_url.rstrip("/")
 
-    def upload(self, path: str, content: bytes, *,
-               content_type: str = DOCX_CONTENT_TYPE) -> LibraryVersion:
+    def upload(
+        self, path: str, content: bytes, *, content_type: str = DOCX_CONTENT_TYPE
+    ) -> LibraryVersion:
         """PUT the bytes as a new version, unless the current version already has them."""
+
         async def operation(client: GraphServiceClient) -> LibraryVersion:
             drive = await self._drive(client)
             item = await self._item(client, drive, path)
             if item is not None:
-                current = await _call(client.drives.by_drive_id(drive).items
-                                      .by_drive_item_id(item.id).content.get())
+                current = await _call(
+                    client.drives.by_drive_id(drive).items.by_drive_item_id(item.id).content.get()
+                )
                 if current is not None and _same(current, content):
                     return (await self._versions(client, drive, path, item))[-1]
-            builder = client.drives.by_drive_id(drive).items.by_drive_item_id("path").content \
-                .with_url(f"{self._path_url(drive, path)}:/content")
-            uploaded = await _call(builder.put(content, request_configuration=_content_type(
-                content_type)))
+            builder = (
+                client.drives.by_drive_id(drive)
+                .items.by_drive_item_id("path")
+                .content.with_url(f"{self._path_url(drive, path)}:/content")
+            )
+            uploaded = await _call(
+                builder.put(content, request_configuration=_content_type(content_type))
+            )
             if uploaded is None or not uploaded.id:
                 raise RemoteServiceError("Microsoft Graph", 200, "upload returned no item")
             return (await self._versions(client, drive, path, uploaded))[-1]
@@ -71,6 +85,7 @@ class GraphDocumentLibrary:
 
     def versions(self, path: str) -> list[LibraryVersion]:
         """Every version kept, oldest first; empty when the file does not exist."""
+
         async def operation(client: GraphServiceClient) -> list[LibraryVersion]:
             drive = await self._drive(client)
             item = await self._item(client, drive, path)
@@ -85,9 +100,11 @@ class GraphDocumentLibrary:
             if item is None:
                 raise NotFoundError(f"library file {path} does not exist")
             builder = client.drives.by_drive_id(drive).items.by_drive_item_id(item.id)
-            data = await _call(builder.content.get() if version_id is None else
-                               builder.versions.by_drive_item_version_id(version_id)
-                               .content.get())
+            data = await _call(
+                builder.content.get()
+                if version_id is None
+                else builder.versions.by_drive_item_version_id(version_id).content.get()
+            )
             return data or b""
 
         return self._run(operation)
@@ -98,6 +115,7 @@ class GraphDocumentLibrary:
         Graph refuses to delete the current version, so a current version with history is
         first superseded by restoring its predecessor; a lone version means deleting the file.
         """
+
         async def operation(client: GraphServiceClient) -> bool:
             drive = await self._drive(client)
             item = await self._item(client, drive, path)
@@ -111,8 +129,9 @@ class GraphDocumentLibrary:
                 await _call(builder.delete())
                 return True
             if ids[-1] == version_id:
-                await _call(builder.versions.by_drive_item_version_id(ids[-2])
-                            .restore_version.post())
+                await _call(
+                    builder.versions.by_drive_item_version_id(ids[-2]).restore_version.post()
+                )
             await _call(builder.versions.by_drive_item_version_id(version_id).delete())
             return True
 
@@ -120,6 +139,7 @@ class GraphDocumentLibrary:
 
     def url(self, path: str) -> str:
         """The file's SharePoint web URL."""
+
         async def operation(client: GraphServiceClient) -> str:
             drive = await self._drive(client)
             item = await self._item(client, drive, path)
@@ -139,25 +159,36 @@ class GraphDocumentLibrary:
         return drive.id
 
     async def _item(self, client: GraphServiceClient, drive: str, path: str) -> Any:
-        builder = client.drives.by_drive_id(drive).items.by_drive_item_id("path") \
+        builder = (
+            client.drives.by_drive_id(drive)
+            .items.by_drive_item_id("path")
             .with_url(self._path_url(drive, path))
+        )
         try:
             return await _call(builder.get())
         except NotFoundError:
             return None
 
-    async def _versions(self, client: GraphServiceClient, drive: str, path: str,
-                        item: Any) -> list[LibraryVersion]:
-        page = await _call(client.drives.by_drive_id(drive).items.by_drive_item_id(item.id)
-                           .versions.get())
+    async def _versions(
+        self, client: GraphServiceClient, drive: str, path: str, item: Any
+    ) -> list[LibraryVersion]:
+        page = await _call(
+            client.drives.by_drive_id(drive).items.by_drive_item_id(item.id).versions.get()
+        )
         # Graph lists the newest first; the port promises oldest first.
         listed = list(reversed((page.value if page else None) or []))
-        return [LibraryVersion(path=path, version_id=str(v.id), url=str(item.web_url or ""),
-                               size=int(v.size or 0)) for v in listed]
+        return [
+            LibraryVersion(
+                path=path, version_id=str(v.id), url=str(item.web_url or ""), size=int(v.size or 0)
+            )
+            for v in listed
+        ]
 
     def _path_url(self, drive: str, path: str) -> str:
-        return (f"{self._base_url}/drives/{quote(drive, safe='')}/root:/"
-                f"{quote(checked_library_path(path), safe='/')}")
+        return (
+            f"{self._base_url}/drives/{quote(drive, safe='')}/root:/"
+            f"{quote(checked_library_path(path), safe='/')}"
+        )
 
     def _run(self, operation: Callable[[GraphServiceClient], Awaitable[_T]]) -> _T:
         async def main() -> _T:
@@ -170,8 +201,10 @@ class GraphDocumentLibrary:
 
             # The token goes only to the configured host (a test server's, or Graph's).
             auth = AzureIdentityAuthenticationProvider(
-                self._credential, scopes=[GRAPH_SCOPE],
-                allowed_hosts=[urlsplit(self._base_url).hostname or ""])
+                self._credential,
+                scopes=[GRAPH_SCOPE],
+                allowed_hosts=[urlsplit(self._base_url).hostname or ""],
+            )
             http = GraphClientFactory.create_with_default_middleware(options=options)
             adapter = GraphRequestAdapter(auth, client=http)
             adapter.base_url = self._base_url

@@ -30,8 +30,7 @@ class MailMessage:
 
     def __post_init__(self) -> None:
         if isinstance(self.to, str) or not self.to:
-            raise AdapterConfigurationError(
-                "mail 'to' must be a non-empty tuple of addresses")
+            raise AdapterConfigurationError("mail 'to' must be a non-empty tuple of addresses")
         for address in self.to:
             _check_address("to", address)
         if not self.subject or "\n" in self.subject or "\r" in self.subject:
@@ -69,5 +68,6 @@ def check_sender(sender: str) -> str:
 def _check_address(field: str, address: str) -> str:
     if not isinstance(address, str) or not _ADDRESS.match(address):
         raise AdapterConfigurationError(
-            f"mail {field!r} address {address!r} is not an address like name@example.com")
+            f"mail {field!r} address {address!r} is not an address like name@example.com"
+        )
     return address

@@ -23,7 +23,8 @@ class SendGridMailSender:
     def __init__(self, api_key: str, sender: str, *, base_url: str = SENDGRID_API_URL) -> None:
         if not api_key:
             raise AdapterConfigurationError(
-                "SENDGRID_API_KEY is required when MAIL_TRANSPORT is 'sendgrid'")
+                "SENDGRID_API_KEY is required when MAIL_TRANSPORT is 'sendgrid'"
+            )
         self.sender = check_sender(sender)
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
@@ -37,19 +38,25 @@ class SendGridMailSender:
         try:
             response: Any = client.send(self._build(message, message_id, idempotency_key))
         except HTTPError as error:
-            body = error.body.decode("utf-8", "replace") if isinstance(error.body, bytes) \
+            body = (
+                error.body.decode("utf-8", "replace")
+                if isinstance(error.body, bytes)
                 else str(error.body)
+            )
             raise RemoteServiceError("SendGrid", int(error.status_code), body) from error
         provider_id = response.headers.get("X-Message-Id", "") if response.headers else ""
-        return SentMail(message_id=message_id, duplicate=False,
-                        location=f"sendgrid:{provider_id}")
+        return SentMail(message_id=message_id, duplicate=False, location=f"sendgrid:{provider_id}")
 
     def _build(self, message: MailMessage, message_id: str, key: str) -> Any:
         from sendgrid.helpers.mail import CustomArg, Header, Mail
 
-        mail = Mail(from_email=self.sender, to_emails=list(message.to),
-                    subject=message.subject, plain_text_content=message.text,
-                    html_content=message.html)
+        mail = Mail(
+            from_email=self.sender,
+            to_emails=list(message.to),
+            subject=message.subject,
+            plain_text_content=message.text,
+            html_content=message.html,
+        )
         mail.header = Header("Message-ID", message_id)
         mail.custom_arg = CustomArg("idempotency_key", key)
         return mail

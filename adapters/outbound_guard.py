@@ -27,8 +27,14 @@ import httpx
 
 from adapters.errors import AdapterConfigurationError
 
-__all__ = ["AllowList", "DestinationNotAllowed", "Resolver", "Vetted", "system_resolver",
-           "vet_destination"]
+__all__ = [
+    "AllowList",
+    "DestinationNotAllowed",
+    "Resolver",
+    "Vetted",
+    "system_resolver",
+    "vet_destination",
+]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -37,13 +43,24 @@ Resolver = Callable[[str, int], list[Address]]
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Instance metadata and platform endpoints (AWS/Azure/GCP IMDS, ECS task metadata, Azure
 # WireServer, Alibaba): refused even when an entry of the list covers them.
-ALWAYS_REFUSED = frozenset(ipaddress.ip_address(a) for a in (
-    "169.254.169.254", "169.254.170.2", "168.63.129.16", "100.100.100.200", "fd00:ec2::254"))
+ALWAYS_REFUSED = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "169.254.169.254",
+        "169.254.170.2",
+        "168.63.129.16",
+        "100.100.100.200",
+        "fd00:ec2::254",
+    )
+)
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_NAME = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
-                   r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
-_ENTRY_RULE = ("expected host, host:port, *.domain, an IP, [IPv6]:port, a CIDR such as "
-               "10.0.0.0/8, or *")
+_NAME = re.compile(
+    r"^(?=.{1,253}$)(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*"
+    r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$"
+)
+_ENTRY_RULE = (
+    "expected host, host:port, *.domain, an IP, [IPv6]:port, a CIDR such as 10.0.0.0/8, or *"
+)
 
 
 class DestinationNotAllowed(Exception):
@@ -91,7 +108,8 @@ class AllowList:
             parsed = _parse_entry(entry)
             if parsed is None:
                 raise AdapterConfigurationError(
-                    f"OUTBOUND_HTTP_ALLOWED_HOSTS entry {entry!r}: {_ENTRY_RULE}")
+                    f"OUTBOUND_HTTP_ALLOWED_HOSTS entry {entry!r}: {_ENTRY_RULE}"
+                )
             if isinstance(parsed, _NetworkEntry):
                 networks.append(parsed)
             else:
@@ -111,8 +129,10 @@ class AllowList:
 
     def lists_address(self, address: Address, port: int) -> bool:
         """Whether an IP or CIDR entry covers ``address`` on ``port``."""
-        return any((entry.port is None or entry.port == port) and address in entry.network
-                   for entry in self.networks)
+        return any(
+            (entry.port is None or entry.port == port) and address in entry.network
+            for entry in self.networks
+        )
 
 
 def _parse_entry(entry: str) -> _HostEntry | _NetworkEntry | None:
@@ -180,19 +200,23 @@ def system_resolver(host: str, port: int) -> list[Address]:
     return found
 
 
-def vet_destination(url: str | httpx.URL, allow: AllowList,
-                    resolve: Resolver = system_resolver) -> Vetted:
+def vet_destination(
+    url: str | httpx.URL, allow: AllowList, resolve: Resolver = system_resolver
+) -> Vetted:
     """Check ``url`` and the addresses it resolves to; ``DestinationNotAllowed`` says why."""
     try:
         parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError):
         raise DestinationNotAllowed(f"{_shown(url)} is not a URL") from None
     if parsed.scheme not in DEFAULT_PORTS:
-        raise DestinationNotAllowed(f"{_shown(url)}: only http and https URLs may be called, "
-                                    f"not {parsed.scheme or 'a relative URL'!r}")
+        raise DestinationNotAllowed(
+            f"{_shown(url)}: only http and https URLs may be called, "
+            f"not {parsed.scheme or 'a relative URL'!r}"
+        )
     if parsed.userinfo:
-        raise DestinationNotAllowed(f"{_shown(url)}: credentials in the URL are refused; send "
-                                    "them in a header")
+        raise DestinationNotAllowed(
+            f"{_shown(url)}: credentials in the URL are refused; send them in a header"
+        )
     host = parsed.raw_host.decode("ascii", "replace").lower().rstrip(".")
     port = parsed.port or DEFAULT_PORTS[parsed.scheme]
     if not host:
@@ -200,8 +224,9 @@ def vet_destination(url: str | httpx.URL, allow: AllowList,
     literal = _ip_literal(host)
     if literal is not None:
         refusal = _refusal(literal, port, allow)
-        if refusal and (allow.any_public or literal in ALWAYS_REFUSED
-                        or _embedded(literal) in ALWAYS_REFUSED):
+        if refusal and (
+            allow.any_public or literal in ALWAYS_REFUSED or _embedded(literal) in ALWAYS_REFUSED
+        ):
             raise DestinationNotAllowed(f"{host}:{port} is {refusal}")
         if refusal or not (allow.any_public or allow.lists_address(literal, port)):
             raise DestinationNotAllowed(f"{host}:{port} is not in OUTBOUND_HTTP_ALLOWED_HOSTS")
@@ -249,11 +274,14 @@ def _refusal(address: Address, port: int, allow: AllowList) -> str | None:
         return "a cloud metadata or platform endpoint, which is always refused"
     if _public(address):
         return None
-    if allow.lists_address(address, port) or (inner != address
-                                              and allow.lists_address(inner, port)):
+    if allow.lists_address(address, port) or (
+        inner != address and allow.lists_address(inner, port)
+    ):
         return None
-    return (f"a {_kind(inner)} address, refused unless OUTBOUND_HTTP_ALLOWED_HOSTS lists it "
-            "as an IP or CIDR")
+    return (
+        f"a {_kind(inner)} address, refused unless OUTBOUND_HTTP_ALLOWED_HOSTS lists it "
+        "as an IP or CIDR"
+    )
 
 
 def _kind(address: Address) -> str:

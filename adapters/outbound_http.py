@@ -40,17 +40,40 @@ from adapters.outbound_guard import (
     vet_destination,
 )
 
-__all__ = ["FORBIDDEN_HEADERS", "ConnectionFailed", "DestinationNotAllowed", "HttpFailure",
-           "HttpTimeout", "OutboundHttp", "OutboundRequest", "ResponseTooLarge", "ServerError",
-           "TooManyRedirects", "TooManyRequests", "UnexpectedStatus", "parse_retry_after"]
+__all__ = [
+    "FORBIDDEN_HEADERS",
+    "ConnectionFailed",
+    "DestinationNotAllowed",
+    "HttpFailure",
+    "HttpTimeout",
+    "OutboundHttp",
+    "OutboundRequest",
+    "ResponseTooLarge",
+    "ServerError",
+    "TooManyRedirects",
+    "TooManyRequests",
+    "UnexpectedStatus",
+    "parse_retry_after",
+]
 
 MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_SECONDS = 24 * 3600
 _REDIRECTS = {301, 302, 303, 307, 308}
 # Sent by the client itself, or meaningful only to one connection: a caller may not set them.
-FORBIDDEN_HEADERS = frozenset({
-    "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
-    "trailer", "proxy-authorization", "proxy-connection"})
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "upgrade",
+        "te",
+        "trailer",
+        "proxy-authorization",
+        "proxy-connection",
+    }
+)
 # Credentials that must not follow a redirect to another origin (as browsers and httpx do).
 _CREDENTIALS = frozenset({"authorization", "cookie", "proxy-authorization"})
 
@@ -95,9 +118,14 @@ class OutboundHttp:
     """The guarded client. ``resolve`` is the DNS lookup and ``verify`` the TLS trust (the
     system's CA bundle by default); tests pass their own of both."""
 
-    def __init__(self, allow: AllowList, *, max_response_bytes: int,
-                 resolve: Resolver = system_resolver,
-                 verify: ssl.SSLContext | bool = True) -> None:
+    def __init__(
+        self,
+        allow: AllowList,
+        *,
+        max_response_bytes: int,
+        resolve: Resolver = system_resolver,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.allow = allow
         self.max_response_bytes = max_response_bytes
         self.resolve = resolve
@@ -108,69 +136,90 @@ class OutboundHttp:
         limit = min(request.max_bytes or self.max_response_bytes, self.max_response_bytes)
         deadline = time.monotonic() + request.timeout
         method, headers = request.method.upper(), dict(request.headers)
-        content = (json.dumps(request.body, ensure_ascii=False).encode("utf-8")
-                   if request.has_body else None)
+        content = (
+            json.dumps(request.body, ensure_ascii=False).encode("utf-8")
+            if request.has_body
+            else None
+        )
         if content is not None:
             headers.setdefault("Content-Type", "application/json")
         url = httpx.URL(request.url) if _is_url(request.url) else request.url
-        with httpx.Client(trust_env=False, follow_redirects=False, verify=self.verify,
-                          limits=httpx.Limits(max_keepalive_connections=0),
-                          timeout=httpx.Timeout(request.timeout,
-                                                connect=min(request.timeout, 10.0))) as client:
+        with httpx.Client(
+            trust_env=False,
+            follow_redirects=False,
+            verify=self.verify,
+            limits=httpx.Limits(max_keepalive_connections=0),
+            timeout=httpx.Timeout(request.timeout, connect=min(request.timeout, 10.0)),
+        ) as client:
             for _ in range(MAX_REDIRECTS + 1):
                 target = vet_destination(url, self.allow, self.resolve)
-                status, answer_headers, body = self._hop(client, target, method, headers,
-                                                         content, limit, deadline)
+                status, answer_headers, body = self._hop(
+                    client, target, method, headers, content, limit, deadline
+                )
                 location = answer_headers.get("location")
                 if not (request.follow_redirects and status in _REDIRECTS and location):
                     return self._result(request, target, status, answer_headers, body)
                 following = target.url.join(location)
                 if _origin(following) != _origin(target.url):
-                    headers = {k: v for k, v in headers.items()
-                               if k.lower() not in _CREDENTIALS}
+                    headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
                 if status == 303 or (status in (301, 302) and method == "POST"):
                     method, content = ("GET" if method != "HEAD" else "HEAD"), None
                     headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
                 url = following
         raise TooManyRedirects(f"{request.url}: more than {MAX_REDIRECTS} redirects")
 
-    def _hop(self, client: httpx.Client, target: Vetted, method: str,
-             headers: Mapping[str, str], content: bytes | None, limit: int,
-             deadline: float) -> tuple[int, dict[str, str], bytes]:
-        address = (f"[{target.address}]" if target.address.version == 6
-                   else str(target.address))
+    def _hop(
+        self,
+        client: httpx.Client,
+        target: Vetted,
+        method: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        limit: int,
+        deadline: float,
+    ) -> tuple[int, dict[str, str], bytes]:
+        address = f"[{target.address}]" if target.address.version == 6 else str(target.address)
         pinned = target.url.copy_with(host=address, port=target.port)
         default = {"http": 80, "https": 443}[target.url.scheme]
         host_header = target.host if target.port == default else f"{target.host}:{target.port}"
-        outgoing = client.build_request(method, pinned, headers={**headers, "Host": host_header},
-                                        content=content,
-                                        extensions={"sni_hostname": target.host})
+        outgoing = client.build_request(
+            method,
+            pinned,
+            headers={**headers, "Host": host_header},
+            content=content,
+            extensions={"sni_hostname": target.host},
+        )
         try:
             response = client.send(outgoing, stream=True)
         except httpx.TimeoutException:
             raise HttpTimeout(f"{_where(target)}: no answer in time") from None
         except httpx.HTTPError as error:
-            raise ConnectionFailed(f"{_where(target)}: {type(error).__name__}: "
-                                   f"{_one_line(str(error))}") from None
+            raise ConnectionFailed(
+                f"{_where(target)}: {type(error).__name__}: {_one_line(str(error))}"
+            ) from None
         try:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > limit:
-                raise ResponseTooLarge(f"{_where(target)}: the response declares {declared} "
-                                       f"bytes; at most {limit} are read")
+                raise ResponseTooLarge(
+                    f"{_where(target)}: the response declares {declared} "
+                    f"bytes; at most {limit} are read"
+                )
             chunks, size = [], 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    raise ResponseTooLarge(f"{_where(target)}: the response is larger than "
-                                           f"{limit} bytes")
+                    raise ResponseTooLarge(
+                        f"{_where(target)}: the response is larger than {limit} bytes"
+                    )
                 if time.monotonic() > deadline:
                     raise HttpTimeout(f"{_where(target)}: the response did not end in time")
                 chunks.append(chunk)
         except httpx.TimeoutException:
             raise HttpTimeout(f"{_where(target)}: the response did not end in time") from None
         except httpx.HTTPError as error:
-            raise ConnectionFailed(f"{_where(target)}: {type(error).__name__} while reading "
-                                   "the response") from None
+            raise ConnectionFailed(
+                f"{_where(target)}: {type(error).__name__} while reading the response"
+            ) from None
         finally:
             response.close()
         headers: dict[str, str] = {}
@@ -180,8 +229,9 @@ class OutboundHttp:
         return response.status_code, headers, b"".join(chunks)
 
     @staticmethod
-    def _result(request: OutboundRequest, target: Vetted, status: int,
-                headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    def _result(
+        request: OutboundRequest, target: Vetted, status: int, headers: dict[str, str], body: bytes
+    ) -> dict[str, Any]:
         decoded = _decode(headers.get("content-type", ""), body)
         if status not in request.expected:
             where = f"{request.method.upper()} {_where(target)}"
@@ -191,10 +241,10 @@ class OutboundHttp:
                 raise TooManyRequests(f"{where} answered 429{hint}")
             if status >= 500:
                 raise ServerError(f"{where} answered {status}{hint}")
-            raise UnexpectedStatus(f"{where} answered {status}, expected one of "
-                                   f"{_statuses(request.expected)}")
-        return {"status": status, "headers": headers, "body": decoded,
-                "url": str(target.url)}
+            raise UnexpectedStatus(
+                f"{where} answered {status}, expected one of {_statuses(request.expected)}"
+            )
+        return {"status": status, "headers": headers, "body": decoded, "url": str(target.url)}
 
 
 def parse_retry_after(value: str | None, now: datetime) -> int | None:
@@ -266,4 +316,3 @@ def _statuses(expected: Sequence[int]) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())[:200]
-

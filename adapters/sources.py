@@ -25,22 +25,25 @@ __all__ = ["SourceDatabases"]
 class SourceDatabases:
     """Named, read-only source databases; ``engine(name)`` raises ``UnknownDatabase``."""
 
-    def __init__(self, urls: Mapping[str, str], *,
-                 credential: TokenCredential | None = None) -> None:
+    def __init__(
+        self, urls: Mapping[str, str], *, credential: TokenCredential | None = None
+    ) -> None:
         for name, url in urls.items():
             try:
                 make_url(url)
             except ArgumentError as error:
                 raise AdapterConfigurationError(
-                    f"SOURCE_DATABASES[{name!r}] is not a SQLAlchemy URL: {url!r}") from error
+                    f"SOURCE_DATABASES[{name!r}] is not a SQLAlchemy URL: {url!r}"
+                ) from error
         self._urls = dict(urls)
         self._credential = credential
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_setting(cls, value: str | None, *,
-                     credential: TokenCredential | None = None) -> SourceDatabases:
+    def from_setting(
+        cls, value: str | None, *, credential: TokenCredential | None = None
+    ) -> SourceDatabases:
         """Parse the ``SOURCE_DATABASES`` setting; unset means no source databases."""
         if not value:
             return cls({}, credential=credential)
@@ -49,11 +52,14 @@ class SourceDatabases:
         except json.JSONDecodeError as error:
             raise AdapterConfigurationError(
                 f"SOURCE_DATABASES is not JSON ({error.msg}); expected an object like "
-                '{"warehouse": "sqlite:///examples/warehouse.sqlite"}') from error
+                '{"warehouse": "sqlite:///examples/warehouse.sqlite"}'
+            ) from error
         if not isinstance(parsed, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()):
+            isinstance(k, str) and isinstance(v, str) for k, v in parsed.items()
+        ):
             raise AdapterConfigurationError(
-                "SOURCE_DATABASES must be a JSON object of database name -> SQLAlchemy URL")
+                "SOURCE_DATABASES must be a JSON object of database name -> SQLAlchemy URL"
+            )
         return cls(parsed, credential=credential)
 
     @property
@@ -70,7 +76,8 @@ class SourceDatabases:
         with self._lock:
             if name not in self._engines:
                 self._engines[name] = create_sql_engine(
-                    self._urls[name], credential=self._credential, read_only=True)
+                    self._urls[name], credential=self._credential, read_only=True
+                )
             return self._engines[name]
 
     def dispose(self) -> None:

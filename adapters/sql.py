@@ -23,16 +23,26 @@ from sqlalchemy.exc import ArgumentError
 from adapters.errors import AdapterConfigurationError, NotFoundError
 from adapters.sqlite_transactions import configure_transactions, connection_factory
 
-__all__ = ["AZURE_SQL_SCOPE", "SQL_COPT_SS_ACCESS_TOKEN", "access_token_struct",
-           "create_sql_engine", "token_connect_params"]
+__all__ = [
+    "AZURE_SQL_SCOPE",
+    "SQL_COPT_SS_ACCESS_TOKEN",
+    "access_token_struct",
+    "create_sql_engine",
+    "token_connect_params",
+]
 
 SQL_COPT_SS_ACCESS_TOKEN = 1256
 AZURE_SQL_SCOPE = "https://database.windows.net/.default"
 
 
-def create_sql_engine(url: str, *, credential: TokenCredential | None = None,
-                      read_only: bool = False, lock_timeout: float = 30.0,
-                      **engine_options: Any) -> Engine:
+def create_sql_engine(
+    url: str,
+    *,
+    credential: TokenCredential | None = None,
+    read_only: bool = False,
+    lock_timeout: float = 30.0,
+    **engine_options: Any,
+) -> Engine:
     """An engine for ``url``; ``credential`` is required for ``mssql+pyodbc`` (Entra token).
 
     ``read_only`` opens a SQLite file read-only and requires it to exist, so a mistyped source
@@ -44,14 +54,17 @@ def create_sql_engine(url: str, *, credential: TokenCredential | None = None,
         parsed = make_url(url)
     except ArgumentError as error:
         raise AdapterConfigurationError(
-            f"database URL {url!r} is not a SQLAlchemy URL: {error}") from error
+            f"database URL {url!r} is not a SQLAlchemy URL: {error}"
+        ) from error
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, read_only=read_only, lock_timeout=lock_timeout,
-                              **engine_options)
+        return _sqlite_engine(
+            parsed, read_only=read_only, lock_timeout=lock_timeout, **engine_options
+        )
     if parsed.get_backend_name() == "mssql":
         if credential is None:
             raise AdapterConfigurationError(
-                "an mssql database URL needs a credential for its Entra access token")
+                "an mssql database URL needs a credential for its Entra access token"
+            )
         engine = create_engine(parsed, pool_pre_ping=True, **engine_options)
         _inject_access_token(engine, credential)
         return engine
@@ -72,13 +85,13 @@ def token_connect_params(credential: TokenCredential) -> dict[int, bytes]:
 
 def _inject_access_token(engine: Engine, credential: TokenCredential) -> None:
     @event.listens_for(engine, "do_connect")
-    def _provide_token(_dialect: Any, _record: Any, _cargs: Any,
-                       cparams: dict[str, Any]) -> None:
+    def _provide_token(_dialect: Any, _record: Any, _cargs: Any, cparams: dict[str, Any]) -> None:
         cparams["attrs_before"] = token_connect_params(credential)
 
 
-def _sqlite_engine(url: URL, *, read_only: bool, lock_timeout: float,
-                   **engine_options: Any) -> Engine:
+def _sqlite_engine(
+    url: URL, *, read_only: bool, lock_timeout: float, **engine_options: Any
+) -> Engine:
     database = url.database or ""
     in_memory = database in {"", ":memory:"} or database.startswith("file::memory:")
     if in_memory:
@@ -92,8 +105,7 @@ def _sqlite_engine(url: URL, *, read_only: bool, lock_timeout: float,
         engine = create_engine(url, **engine_options)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {**engine_options.pop("connect_args", {}),
-                        "factory": connection_factory()}
+        connect_args = {**engine_options.pop("connect_args", {}), "factory": connection_factory()}
         engine = create_engine(url, connect_args=connect_args, **engine_options)
         configure_transactions(engine, path, lock_timeout)
     _configure_sqlite(engine, read_only=read_only, busy_timeout=lock_timeout)

@@ -134,13 +134,17 @@ def configure_transactions(engine: Engine, path: Path, timeout: float) -> None:
             return
         dbapi = conn.connection.dbapi_connection
         if not isinstance(dbapi, _Connection):
-            raise TypeError("configure_transactions needs connect_args factory="
-                            "connection_factory()")
+            raise TypeError(
+                "configure_transactions needs connect_args factory=connection_factory()"
+            )
         if not lock.acquire(timeout):
             raise OperationalError(
-                "BEGIN IMMEDIATE", None,
-                sqlite3.OperationalError(f"database is locked: no turn to write {path} in"
-                                         f" {timeout:g} s"))
+                "BEGIN IMMEDIATE",
+                None,
+                sqlite3.OperationalError(
+                    f"database is locked: no turn to write {path} in {timeout:g} s"
+                ),
+            )
         dbapi.holding = lock
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -25,6 +25,21 @@ from api import (
 from api._blueprint import blueprint
 from api.operations import configure_telemetry, monitor_blueprint
 
-__all__ = ["activities", "approval_list", "approvals", "audit", "blueprint",
-           "configure_telemetry", "dashboard", "dead_letters", "documents", "entities",
-           "instances", "monitor_blueprint", "openapi", "operations", "quarantine", "workflows"]
+__all__ = [
+    "activities",
+    "approval_list",
+    "approvals",
+    "audit",
+    "blueprint",
+    "configure_telemetry",
+    "dashboard",
+    "dead_letters",
+    "documents",
+    "entities",
+    "instances",
+    "monitor_blueprint",
+    "openapi",
+    "operations",
+    "quarantine",
+    "workflows",
+]

@@ -22,8 +22,14 @@ from management.durable_http import DurableHttp, DurableUnavailable
 from management.errors import DurableUnreachable, InvalidInput, TooLarge
 from services.json_input import parse_json
 
-__all__ = ["MAX_BODY_BYTES", "api_base", "instance_links", "json_body", "management_route",
-           "query_flag"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "api_base",
+    "instance_links",
+    "json_body",
+    "management_route",
+    "query_flag",
+]
 
 MAX_BODY_BYTES = 1_000_000
 Handler = Callable[[func.HttpRequest, DurableHttp], Awaitable[Any]]
@@ -34,8 +40,9 @@ def management_route(route: str, methods: list[str], access: str) -> Callable[[H
     for ``access`` (``read`` or ``write``) first."""
 
     def decorator(handler: Handler) -> Any:
-        async def endpoint(req: func.HttpRequest,
-                           client: df.DurableOrchestrationClient) -> func.HttpResponse:
+        async def endpoint(
+            req: func.HttpRequest, client: df.DurableOrchestrationClient
+        ) -> func.HttpResponse:
             try:
                 require_role(req.headers, access)
                 result = await handler(req, DurableHttp.of(client))
@@ -49,12 +56,16 @@ def management_route(route: str, methods: list[str], access: str) -> Callable[[H
 
         # The handler's name and docs, but the endpoint's own signature (req, client): the host
         # binds by parameter name, so no __wrapped__ may point at the handler's.
-        functools.update_wrapper(endpoint, handler, assigned=("__name__", "__qualname__",
-                                                              "__doc__", "__module__"),
-                                 updated=())
+        functools.update_wrapper(
+            endpoint,
+            handler,
+            assigned=("__name__", "__qualname__", "__doc__", "__module__"),
+            updated=(),
+        )
         del endpoint.__wrapped__
         return blueprint.route(route=route, methods=methods)(
-            blueprint.durable_client_input(client_name="client")(endpoint))
+            blueprint.durable_client_input(client_name="client")(endpoint)
+        )
 
     return decorator
 
@@ -72,10 +83,17 @@ def api_base(req: func.HttpRequest) -> str:
 def instance_links(req: func.HttpRequest, instance_id: str) -> dict[str, str]:
     """Our own routes for an instance (never Durable's system-key URLs)."""
     base = f"{api_base(req)}/instances/{quote(instance_id, safe='')}"
-    return {"status": base, "timeline": f"{base}/timeline", "events": f"{base}/events/{{name}}",
-            "terminate": f"{base}/terminate", "suspend": f"{base}/suspend",
-            "resume": f"{base}/resume", "restart": f"{base}/restart",
-            "rewind": f"{base}/rewind", "purge": base}
+    return {
+        "status": base,
+        "timeline": f"{base}/timeline",
+        "events": f"{base}/events/{{name}}",
+        "terminate": f"{base}/terminate",
+        "suspend": f"{base}/suspend",
+        "resume": f"{base}/resume",
+        "restart": f"{base}/restart",
+        "rewind": f"{base}/rewind",
+        "purge": base,
+    }
 
 
 def json_body(req: func.HttpRequest, *, empty: Any = None) -> Any:

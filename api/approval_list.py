@@ -24,12 +24,18 @@ __all__ = ["approval_list"]
 @management_route("approvals", ["GET"], "read")
 async def approval_list(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Open approvals, nearest deadline first; ``?limit=&offset=``."""
-    page = pending_approvals(runtime().adapters.database, datetime.now(UTC),
-                             limit=query_int(req, "limit", 50, 1, 500),
-                             offset=query_int(req, "offset", 0, 0, 10**9))
+    page = pending_approvals(
+        runtime().adapters.database,
+        datetime.now(UTC),
+        limit=query_int(req, "limit", 50, 1, 500),
+        offset=query_int(req, "offset", 0, 0, 10**9),
+    )
     base = api_base(req)
     for item in page["items"]:
         document = f"{base}/documents/{item['documentId']}"
-        item["links"] = {"document": document, "events": f"{document}/events",
-                         "instance": f"{base}/instances/{quote(item['instanceId'], safe='')}"}
+        item["links"] = {
+            "document": document,
+            "events": f"{document}/events",
+            "instance": f"{base}/instances/{quote(item['instanceId'], safe='')}",
+        }
     return page

@@ -35,14 +35,15 @@ _PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token is in the URL: never send it on
     "X-Robots-Tag": "noindex",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
 }
 _CLOSED_STATES = ("expired", "ended")
 
 
 def html_response(body: str, status: int = 200) -> func.HttpResponse:
-    return func.HttpResponse(body, status_code=status, mimetype="text/html", charset="utf-8",
-                             headers=_PAGE_HEADERS)
+    return func.HttpResponse(
+        body, status_code=status, mimetype="text/html", charset="utf-8", headers=_PAGE_HEADERS
+    )
 
 
 def _error_page(error: Exception) -> func.HttpResponse:
@@ -51,10 +52,13 @@ def _error_page(error: Exception) -> func.HttpResponse:
 
 
 def _inspect(current: Runtime, req: func.HttpRequest) -> dict[str, Any]:
-    return inspect_token(current.adapters.database, current.keys, req.route_params["token"],
-                         now=datetime.now(UTC),
-                         principal=caller(req.headers,
-                                          current.settings.flag("TRUST_EASY_AUTH")))
+    return inspect_token(
+        current.adapters.database,
+        current.keys,
+        req.route_params["token"],
+        now=datetime.now(UTC),
+        principal=caller(req.headers, current.settings.flag("TRUST_EASY_AUTH")),
+    )
 
 
 @blueprint.route(route=ROUTE, methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -66,8 +70,9 @@ def approval_page(req: func.HttpRequest) -> func.HttpResponse:
         view = _inspect(current, req)
         if view["state"] in _CLOSED_STATES:
             return html_response(closed_page(view), 410)
-        has_draft = draft_exists(current.adapters.blobs, view["request"]["documentId"],
-                                 view["request"]["revision"])
+        has_draft = draft_exists(
+            current.adapters.blobs, view["request"]["documentId"], view["request"]["revision"]
+        )
     except Exception as error:  # every failure is a readable page
         return _error_page(error)
     # Relative to this page's URL, so the link works behind any host name and prefix.
@@ -77,28 +82,36 @@ def approval_page(req: func.HttpRequest) -> func.HttpResponse:
 
 @blueprint.route(route=ROUTE, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 @blueprint.durable_client_input(client_name="client")
-async def approval_decision(req: func.HttpRequest,
-                            client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def approval_decision(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     """Record the decision: 200 (also for a repeat), 400, 403, 409 or 410."""
     wants_html = "text/html" in (req.headers.get("accept") or "")
     try:
         current = runtime()
         decision = parse_decision_body(req.headers.get("content-type"), req.get_body())
         redemption = redeem_token(
-            current.adapters.database, current.keys, req.route_params["token"],
-            decision=decision.decision, comment=decision.comment, now=datetime.now(UTC),
-            principal=caller(req.headers, current.settings.flag("TRUST_EASY_AUTH")))
+            current.adapters.database,
+            current.keys,
+            req.route_params["token"],
+            decision=decision.decision,
+            comment=decision.comment,
+            now=datetime.now(UTC),
+            principal=caller(req.headers, current.settings.flag("TRUST_EASY_AUTH")),
+        )
         result = redemption.to_json()
         # A repeat must not reach the workflow twice: only a first decision raises the event.
-        result["eventRaised"] = (not redemption.replayed and await raise_approval(
-            client, redemption.instance_id, result["vote"]))
+        result["eventRaised"] = not redemption.replayed and await raise_approval(
+            client, redemption.instance_id, result["vote"]
+        )
     except Exception as error:  # every failure is a problem (or its page)
         return _error_page(error) if wants_html else problem_response(error, INSTANCE)
     if not wants_html:
         return json_response(result)
     try:  # the heading names the object; a missing record only makes it vaguer
-        document: dict[str, Any] | None = document_record(current.adapters.database,
-                                                          result["vote"]["documentId"])
+        document: dict[str, Any] | None = document_record(
+            current.adapters.database, result["vote"]["documentId"]
+        )
     except NotFound:
         document = None
     return html_response(decision_page(result, document))
@@ -110,8 +123,11 @@ def approval_draft(req: func.HttpRequest) -> func.HttpResponse:
     try:
         current = runtime()
         view = _inspect(current, req)
-        return draft_response(current.adapters.blobs, view["request"]["documentId"],
-                              view["request"]["revision"],
-                              (view.get("document") or {}).get("physicalName"))
+        return draft_response(
+            current.adapters.blobs,
+            view["request"]["documentId"],
+            view["request"]["revision"],
+            (view.get("document") or {}).get("physicalName"),
+        )
     except Exception as error:  # every failure is a readable page
         return _error_page(error)

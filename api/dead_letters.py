@@ -19,11 +19,13 @@ __all__ = ["dead_letter", "dead_letter_resubmit", "dead_letters"]
 
 
 def _listing(req: func.HttpRequest) -> dict[str, Any]:
-    return list_dead_letters(runtime().adapters.database,
-                             source=req.params.get("source") or None,
-                             reason=req.params.get("reason") or None,
-                             limit=query_int(req, "limit", 50, 1, 500),
-                             offset=query_int(req, "offset", 0, 0, 10**9))
+    return list_dead_letters(
+        runtime().adapters.database,
+        source=req.params.get("source") or None,
+        reason=req.params.get("reason") or None,
+        limit=query_int(req, "limit", 50, 1, 500),
+        offset=query_int(req, "offset", 0, 0, 10**9),
+    )
 
 
 @blueprint.route(route="dead-letters", methods=["GET"])
@@ -36,20 +38,29 @@ def dead_letters(req: func.HttpRequest) -> func.HttpResponse:
 @blueprint.route(route="dead-letters/{deadLetterId}", methods=["GET"])
 def dead_letter(req: func.HttpRequest) -> func.HttpResponse:
     """One dead letter with its body; 404 if there is none."""
-    return answer_json(req, lambda: get_dead_letter(runtime().adapters.database,
-                                                    req.route_params["deadLetterId"]))
+    return answer_json(
+        req, lambda: get_dead_letter(runtime().adapters.database, req.route_params["deadLetterId"])
+    )
 
 
 @blueprint.route(route="dead-letters/{deadLetterId}/resubmit", methods=["POST"])
 @blueprint.durable_client_input(client_name="client")
-async def dead_letter_resubmit(req: func.HttpRequest,
-                               client: df.DurableOrchestrationClient) -> func.HttpResponse:
+async def dead_letter_resubmit(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
     """Hand the dead letter back to its queue's ingress, once (409 the second time)."""
     current = runtime()
     try:
-        return json_response(await resubmit_dead_letter(
-            req.route_params["deadLetterId"], engine=current.adapters.database, client=client,
-            databases=current.adapters.sources, now=datetime.now(UTC)))
+        return json_response(
+            await resubmit_dead_letter(
+                req.route_params["deadLetterId"],
+                engine=current.adapters.database,
+                client=client,
+                databases=current.adapters.sources,
+                now=datetime.now(UTC),
+            )
+        )
     except Exception as error:  # every failure becomes a problem document
-        return problem_response(error, f"/api/dead-letters/{req.route_params['deadLetterId']}"
-                                       "/resubmit")
+        return problem_response(
+            error, f"/api/dead-letters/{req.route_params['deadLetterId']}/resubmit"
+        )

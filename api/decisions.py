@@ -30,8 +30,12 @@ def parse_decision_body(content_type: str | None, body: bytes) -> Decision:
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type == FORM:
         try:
-            pairs = urllib.parse.parse_qs(body.decode("utf-8"), keep_blank_values=True,
-                                          strict_parsing=bool(body), errors="strict")
+            pairs = urllib.parse.parse_qs(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                strict_parsing=bool(body),
+                errors="strict",
+            )
         except (UnicodeDecodeError, ValueError):
             raise InvalidInput("body", "expected a URL-encoded form in UTF-8") from None
         for name, values in pairs.items():
@@ -41,16 +45,17 @@ def parse_decision_body(content_type: str | None, body: bytes) -> Decision:
     elif media_type == "application/json" or media_type.endswith("+json"):
         parsed = parse_json(body)
         if not isinstance(parsed, dict):
-            raise InvalidInput("body", "expected a JSON object with \"decision\"")
+            raise InvalidInput("body", 'expected a JSON object with "decision"')
         unknown = sorted(set(parsed) - set(_FIELDS))
         if unknown:
-            raise InvalidInput(unknown[0], "not a field of a decision; expected only "
-                               "\"decision\" and \"comment\"")
+            raise InvalidInput(
+                unknown[0], 'not a field of a decision; expected only "decision" and "comment"'
+            )
         fields = parsed
     else:
-        raise InvalidInput("Content-Type", f"expected application/json or {FORM}, "
-                           f"got {media_type or 'none'!r}")
+        raise InvalidInput(
+            "Content-Type", f"expected application/json or {FORM}, got {media_type or 'none'!r}"
+        )
     if "decision" not in fields:
-        raise InvalidInput("decision", "is required: expected \"approve\" or \"reject\"")
-    return Decision(parse_decision(fields["decision"]),
-                    parse_comment(fields.get("comment", "")))
+        raise InvalidInput("decision", 'is required: expected "approve" or "reject"')
+    return Decision(parse_decision(fields["decision"]), parse_comment(fields.get("comment", "")))

@@ -22,20 +22,22 @@ __all__ = ["document_draft", "document_file", "document_status"]
 
 def _status(document_id: str) -> dict[str, Any]:
     current = runtime()
-    view = document_view(current.adapters.database, document_id, datetime.now(UTC),
-                         current.public_base_url)
+    view = document_view(
+        current.adapters.database, document_id, datetime.now(UTC), current.public_base_url
+    )
     # links.draft is the blob's own URL (not readable without storage rights); this one is.
     view["links"]["draftDownload"] = (
         f"{current.public_base_url}/api/documents/{document_id}/draft"
-        if view["links"]["draft"] else None)
+        if view["links"]["draft"]
+        else None
+    )
     return view
 
 
 @blueprint.route(route="documents/{documentId}", methods=["GET"])
 def document_status(req: func.HttpRequest) -> func.HttpResponse:
     """Status, approval (waiting for whom, deadline, votes), links, master-index entry."""
-    return answer_json(req, lambda: _status(canonical_document_id(
-        req.route_params["documentId"])))
+    return answer_json(req, lambda: _status(canonical_document_id(req.route_params["documentId"])))
 
 
 @blueprint.route(route="documents/{documentId}/draft", methods=["GET"])
@@ -45,8 +47,9 @@ def document_draft(req: func.HttpRequest) -> func.HttpResponse:
     try:
         current = runtime()
         record = document_record(current.adapters.database, document_id)
-        return draft_response(current.adapters.blobs, document_id, record["revision"],
-                              record["physicalName"])
+        return draft_response(
+            current.adapters.blobs, document_id, record["revision"], record["physicalName"]
+        )
     except Exception as error:  # every failure becomes a problem document
         return problem_response(error, f"/api/documents/{document_id}/draft")
 
@@ -63,11 +66,20 @@ def document_file(req: func.HttpRequest) -> func.HttpResponse:
         try:
             content = current.adapters.library.download(filed.library_path, filed.version_id)
         except NotFoundError:  # removed from the library by hand since
-            raise NotFound(f"document {document_id}: version {filed.version_id} of "
-                           f"{filed.library_path} is no longer in the library") from None
+            raise NotFound(
+                f"document {document_id}: version {filed.version_id} of "
+                f"{filed.library_path} is no longer in the library"
+            ) from None
     except Exception as error:  # every failure becomes a problem document
         return problem_response(error, f"/api/documents/{document_id}/file")
     filename = filed.library_path.rsplit("/", 1)[-1]
-    return func.HttpResponse(content, status_code=200, mimetype=DOCX_CONTENT_TYPE, headers={
-        "Content-Disposition": f"attachment; filename=\"{filename}\"",
-        "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+    return func.HttpResponse(
+        content,
+        status_code=200,
+        mimetype=DOCX_CONTENT_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

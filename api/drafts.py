@@ -15,8 +15,9 @@ def draft_exists(blobs: BlobStore, document_id: str, revision: int) -> bool:
     return blobs.exists(DOCUMENTS_CONTAINER, draft_blob_name(document_id, revision))
 
 
-def draft_response(blobs: BlobStore, document_id: str, revision: int,
-                   physical_name: str | None) -> func.HttpResponse:
+def draft_response(
+    blobs: BlobStore, document_id: str, revision: int, physical_name: str | None
+) -> func.HttpResponse:
     """The draft ``.docx`` of a document revision as an attachment; ``NotFound`` once it is
     deleted (or not drafted)."""
     try:
@@ -24,6 +25,12 @@ def draft_response(blobs: BlobStore, document_id: str, revision: int,
     except NotFoundError:
         raise NotFound(f"document {document_id} has no draft") from None
     filename = f"{physical_name or document_id}-draft.docx"
-    return func.HttpResponse(blob.content, status_code=200, mimetype=blob.content_type,
-                             headers={"Content-Disposition": f"attachment; filename=\"{filename}\"",
-                                      "Cache-Control": "no-store"})
+    return func.HttpResponse(
+        blob.content,
+        status_code=200,
+        mimetype=blob.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

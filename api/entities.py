@@ -47,26 +47,39 @@ async def entity_list(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Entities of one name: ``?top=&continuationToken=&fetchState=``."""
     name = _name(req)
     top = query_int(req, "top", 100, 1, MAX_TOP)
-    answer = await durable.entities(name, top, _token(req.params.get("continuationToken")),
-                                    fetch_state=query_flag(req, "fetchState", False))
+    answer = await durable.entities(
+        name,
+        top,
+        _token(req.params.get("continuationToken")),
+        fetch_state=query_flag(req, "fetchState", False),
+    )
     if answer.status == 404:
         raise NotFound(f"no entity function named {name!r}")
     if answer.status == 400:
-        raise InvalidInput("continuationToken", "the Durable endpoint refused it: not a token "
-                           "this API issued")
+        raise InvalidInput(
+            "continuationToken", "the Durable endpoint refused it: not a token this API issued"
+        )
     if answer.status != 200 or not isinstance(answer.body, list):
         raise DurableUnreachable(f"the entity query answered {answer.status}")
     items = []
     for entity in answer.body:
         entity_id = entity.get("entityId") or {}
-        item = {"name": entity_id.get("name"), "key": entity_id.get("key"),
-                "lastOperationTime": entity.get("lastOperationTime")}
+        item = {
+            "name": entity_id.get("name"),
+            "key": entity_id.get("key"),
+            "lastOperationTime": entity.get("lastOperationTime"),
+        }
         if "state" in entity:
             item["state"] = entity["state"]
         items.append(item)
     token = answer.continuation
-    return {"items": items, "top": top, "continuationToken":
-            base64.urlsafe_b64encode(token.encode()).decode().rstrip("=") if token else None}
+    return {
+        "items": items,
+        "top": top,
+        "continuationToken": base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+        if token
+        else None,
+    }
 
 
 @management_route("entities/{entityName}/{entityKey}", ["GET"], "read")
@@ -74,8 +87,9 @@ async def entity_state(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """One entity's state; 404 if it does not exist."""
     name, key = _name(req), req.route_params["entityKey"]
     if not _KEY.match(key):
-        raise InvalidInput("entityKey", "expected 1-256 characters without / \\ # ? or "
-                           "control characters")
+        raise InvalidInput(
+            "entityKey", "expected 1-256 characters without / \\ # ? or control characters"
+        )
     answer = await durable.entity(name, key)
     if answer.status == 404:
         raise NotFound(f"no entity @{name}@{key}")

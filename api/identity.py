@@ -23,20 +23,27 @@ NAME_HEADER = "x-ms-client-principal-name"
 PRINCIPAL_FIELD = "X-MS-CLIENT-PRINCIPAL"
 # Entra ID's object id claim, in the long form App Service reports and the short form.
 OBJECT_ID_CLAIMS = ("http://schemas.microsoft.com/identity/claims/objectidentifier", "oid")
-_NAME_CLAIMS = ("preferred_username", "email",
-                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "name")
+_NAME_CLAIMS = (
+    "preferred_username",
+    "email",
+    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+    "name",
+)
 
 
 def decode_principal(encoded: str) -> dict[str, Any]:
     """The ``X-MS-CLIENT-PRINCIPAL`` header's JSON, or ``InvalidInput`` naming the header."""
     try:
-        value = parse_json(base64.b64decode(encoded + "=" * (-len(encoded) % 4),
-                                            validate=True), PRINCIPAL_FIELD)
+        value = parse_json(
+            base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True), PRINCIPAL_FIELD
+        )
     except (binascii.Error, ValueError, InvalidInput):
         value = None
     if not isinstance(value, dict) or not isinstance(value.get("claims", []), list):
-        raise InvalidInput(PRINCIPAL_FIELD, "expected base64-encoded JSON with "
-                           "\"claims\", as App Service authentication sends it")
+        raise InvalidInput(
+            PRINCIPAL_FIELD,
+            'expected base64-encoded JSON with "claims", as App Service authentication sends it',
+        )
     return value
 
 
@@ -59,8 +66,9 @@ def principal_from_headers(headers: Mapping[str, str]) -> Principal:
         decoded = decode_principal(encoded.strip())
         name_type = decoded.get("name_typ")
         principal_id = principal_id or _claim(decoded, OBJECT_ID_CLAIMS)
-        name = name or _claim(decoded, ((name_type,) if isinstance(name_type, str) else ())
-                              + _NAME_CLAIMS)
+        name = name or _claim(
+            decoded, ((name_type,) if isinstance(name_type, str) else ()) + _NAME_CLAIMS
+        )
     return Principal(id=principal_id, name=name)
 
 

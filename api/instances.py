@@ -23,10 +23,21 @@ from management.instances import (
 )
 from management.timeline import timeline
 
-__all__ = ["instance_counts", "instance_list", "instance_purge", "instance_raise_event",
-           "instance_restart", "instance_resume", "instance_rewind", "instance_status",
-           "instance_suspend", "instance_terminate", "instance_timeline", "instances_purge",
-           "instances_terminate"]
+__all__ = [
+    "instance_counts",
+    "instance_list",
+    "instance_purge",
+    "instance_raise_event",
+    "instance_restart",
+    "instance_resume",
+    "instance_rewind",
+    "instance_status",
+    "instance_suspend",
+    "instance_terminate",
+    "instance_timeline",
+    "instances_purge",
+    "instances_terminate",
+]
 
 _EVENT_NAME = re.compile(r"^[^\x00-\x1f\x7f/\\#?]{1,128}$")
 MAX_REASON = 1000
@@ -37,8 +48,9 @@ def _id(req: func.HttpRequest) -> str:
     return check_instance_id(req.route_params["instanceId"])
 
 
-async def _status(durable: DurableHttp, instance_id: str, *, history: bool = False
-                  ) -> dict[str, Any]:
+async def _status(
+    durable: DurableHttp, instance_id: str, *, history: bool = False
+) -> dict[str, Any]:
     answer = await durable.status(instance_id, history=history)
     if answer.status == 404:
         raise NotFound(f"no instance {instance_id!r}")
@@ -51,8 +63,7 @@ def _refused(answer: DurableAnswer, instance_id: str, what: str) -> None:
     if answer.status == 404:
         raise NotFound(f"no instance {instance_id!r}")
     if answer.status == 410:
-        raise InstanceGone(f"instance {instance_id} cannot {what} now: "
-                           f"{_detail(answer)}")
+        raise InstanceGone(f"instance {instance_id} cannot {what} now: {_detail(answer)}")
     if answer.status == 409:
         raise Conflict(f"instance {instance_id}: {_detail(answer)}")
     if answer.status == 400:
@@ -71,7 +82,7 @@ def _detail(answer: DurableAnswer) -> str:
 def _reason(req: func.HttpRequest) -> str:
     body = json_body(req, empty={})
     if not isinstance(body, dict):
-        raise InvalidInput("body", "expected a JSON object such as {\"reason\": \"...\"}")
+        raise InvalidInput("body", 'expected a JSON object such as {"reason": "..."}')
     reason = body.get("reason", req.params.get("reason", ""))
     if not isinstance(reason, str) or len(reason) > MAX_REASON:
         raise InvalidInput("reason", f"expected text of at most {MAX_REASON} characters")
@@ -101,8 +112,9 @@ async def instance_status(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Runtime status, our custom status (workflow, version, state, waitingFor, deadline),
     input and output."""
     instance_id = _id(req)
-    return instance_view(await _status(durable, instance_id),
-                         links=instance_links(req, instance_id))
+    return instance_view(
+        await _status(durable, instance_id), links=instance_links(req, instance_id)
+    )
 
 
 @management_route("instances/{instanceId}/timeline", ["GET"], "read")
@@ -116,8 +128,9 @@ async def instance_raise_event(req: func.HttpRequest, durable: DurableHttp) -> A
     """Raise an external event with the body (JSON; empty is null): 202, 404, 410."""
     instance_id, name = _id(req), req.route_params["eventName"]
     if not _EVENT_NAME.match(name):
-        raise InvalidInput("eventName", "expected 1-128 characters without / \\ # ? or "
-                           "control characters")
+        raise InvalidInput(
+            "eventName", "expected 1-128 characters without / \\ # ? or control characters"
+        )
     data = json_body(req)
     answer = await durable.raise_event(instance_id, name, data)
     _refused(answer, instance_id, f"take event {name!r}")
@@ -129,8 +142,9 @@ async def _control(req: func.HttpRequest, durable: DurableHttp, action: str) -> 
     reason = _reason(req)
     answer = await durable.control(instance_id, action, reason)
     _refused(answer, instance_id, action)
-    return json_response({"instanceId": instance_id, "action": action, "reason": reason,
-                          "accepted": True}, 202)
+    return json_response(
+        {"instanceId": instance_id, "action": action, "reason": reason, "accepted": True}, 202
+    )
 
 
 @management_route("instances/{instanceId}/terminate", ["POST"], "write")
@@ -165,8 +179,10 @@ async def instance_restart(req: func.HttpRequest, durable: DurableHttp) -> Any:
     answer = await durable.restart(instance_id, query_flag(req, "newInstanceId", True))
     _refused(answer, instance_id, "restart")
     new_id = answer.body if isinstance(answer.body, str) else instance_id
-    return json_response({"instanceId": new_id, "restartedFrom": instance_id,
-                          "links": instance_links(req, new_id)}, 202)
+    return json_response(
+        {"instanceId": new_id, "restartedFrom": instance_id, "links": instance_links(req, new_id)},
+        202,
+    )
 
 
 @management_route("instances/{instanceId}", ["DELETE"], "write")
@@ -175,26 +191,33 @@ async def instance_purge(req: func.HttpRequest, durable: DurableHttp) -> Any:
     instance_id = _id(req)
     status = await _status(durable, instance_id)
     if status.get("runtimeStatus") not in TERMINAL:
-        raise Conflict(f"instance {instance_id} is {status.get('runtimeStatus')}; only "
-                       "Completed, Failed or Terminated instances are purged (terminate it "
-                       "first)")
+        raise Conflict(
+            f"instance {instance_id} is {status.get('runtimeStatus')}; only "
+            "Completed, Failed or Terminated instances are purged (terminate it "
+            "first)"
+        )
     answer = await durable.purge(instance_id)
     _refused(answer, instance_id, "be purged")
     return {"instanceId": instance_id, "purged": True}
 
 
-async def _bulk(req: func.HttpRequest, durable: DurableHttp, statuses: tuple[str, ...]
-                ) -> tuple[list[dict[str, Any]], bool]:
+async def _bulk(
+    req: func.HttpRequest, durable: DurableHttp, statuses: tuple[str, ...]
+) -> tuple[list[dict[str, Any]], bool]:
     """The instances the filters select (in ``statuses``), at most ``limit``."""
     filters = Filters.parse(req.params)
     if filters == Filters():
-        raise InvalidInput("filter", "a bulk operation needs at least one filter (workflow, "
-                           "status, createdFrom, createdTo or instanceIdPrefix)")
+        raise InvalidInput(
+            "filter",
+            "a bulk operation needs at least one filter (workflow, "
+            "status, createdFrom, createdTo or instanceIdPrefix)",
+        )
     chosen = tuple(s for s in (filters.status or statuses) if s in statuses)
     if not chosen:
         return [], False
-    filters = Filters(filters.workflow, chosen, filters.created_from, filters.created_to,
-                      filters.prefix)
+    filters = Filters(
+        filters.workflow, chosen, filters.created_from, filters.created_to, filters.prefix
+    )
     limit = query_int(req, "limit", 1000, 1, MAX_BULK)
     selected: list[dict[str, Any]] = []
     token: str | None = None
@@ -217,8 +240,10 @@ async def instances_terminate(req: func.HttpRequest, durable: DurableHttp) -> An
     for item in selected:
         answer = await durable.control(item["instanceId"], "terminate", reason)
         (done if answer.status == 202 else failed).append(
-            item["instanceId"] if answer.status == 202 else
-            {"instanceId": item["instanceId"], "status": answer.status})
+            item["instanceId"]
+            if answer.status == 202
+            else {"instanceId": item["instanceId"], "status": answer.status}
+        )
     return {"terminated": done, "failed": failed, "more": more}
 
 
@@ -230,7 +255,8 @@ async def instances_purge(req: func.HttpRequest, durable: DurableHttp) -> Any:
     for item in selected:
         answer = await durable.purge(item["instanceId"])
         (done if answer.status == 200 else failed).append(
-            item["instanceId"] if answer.status == 200 else
-            {"instanceId": item["instanceId"], "status": answer.status})
+            item["instanceId"]
+            if answer.status == 200
+            else {"instanceId": item["instanceId"], "status": answer.status}
+        )
     return {"purged": done, "failed": failed, "more": more}
-

@@ -10,8 +10,13 @@ from orchestration.sources import DefinitionSource, sources_from_settings
 
 __all__ = ["definition_sources", "definitions_container", "registry"]
 
-_KEYS = ("WORKFLOWS_PATH", "WORKFLOW_DEFINITIONS_CONTAINER", "DOCUMENTS_STORAGE",
-         "DOCUMENTS_STORAGE__blobServiceUri", "AzureWebJobsStorage")
+_KEYS = (
+    "WORKFLOWS_PATH",
+    "WORKFLOW_DEFINITIONS_CONTAINER",
+    "DOCUMENTS_STORAGE",
+    "DOCUMENTS_STORAGE__blobServiceUri",
+    "AzureWebJobsStorage",
+)
 
 
 @functools.lru_cache(maxsize=8)

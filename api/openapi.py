@@ -15,5 +15,6 @@ OPENAPI_FILE = Path(__file__).with_name("openapi.json")
 
 @blueprint.route(route="openapi.json", methods=["GET"])
 def openapi_document(req: func.HttpRequest) -> func.HttpResponse:
-    return func.HttpResponse(OPENAPI_FILE.read_bytes(), status_code=200,
-                             mimetype="application/json", charset="utf-8")
+    return func.HttpResponse(
+        OPENAPI_FILE.read_bytes(), status_code=200, mimetype="application/json", charset="utf-8"
+    )

@@ -22,8 +22,13 @@ from management.durable_http import DurableHttp
 from management.stuck import REPORT_BLOB, REPORT_CONTAINER, StuckRules, format_duration, scan
 from runtime import runtime
 
-__all__ = ["configure_telemetry", "metrics", "monitor_blueprint", "stuck_instances",
-           "stuck_monitor"]
+__all__ = [
+    "configure_telemetry",
+    "metrics",
+    "monitor_blueprint",
+    "stuck_instances",
+    "stuck_monitor",
+]
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +55,34 @@ def _approvals_pending() -> list[tuple[float, dict[str, str]]]:
 
 def configure_telemetry() -> str:
     """``telemetry.configure`` with the gauges read from the app (approvals pending)."""
-    return telemetry.configure(gauges=[(
-        "approvals.pending", "Approvals open and waiting for decisions", "{approval}",
-        _approvals_pending)])
+    return telemetry.configure(
+        gauges=[
+            (
+                "approvals.pending",
+                "Approvals open and waiting for decisions",
+                "{approval}",
+                _approvals_pending,
+            )
+        ]
+    )
 
 
-@monitor_blueprint.timer_trigger(schedule="%STUCK_MONITOR_SCHEDULE%", arg_name="timer",
-                                 run_on_startup=False)
+@monitor_blueprint.timer_trigger(
+    schedule="%STUCK_MONITOR_SCHEDULE%", arg_name="timer", run_on_startup=False
+)
 @monitor_blueprint.durable_client_input(client_name="client")
 async def stuck_monitor(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
     """Scan the Running instances; log each stuck one, count them, keep the report."""
-    report = await scan(DurableHttp.of(client), _timer_now(timer),
-                        StuckRules.from_settings(settings.load()))
+    report = await scan(
+        DurableHttp.of(client), _timer_now(timer), StuckRules.from_settings(settings.load())
+    )
     telemetry.set_stuck_count(report["count"])
-    runtime().adapters.blobs.put(REPORT_CONTAINER, REPORT_BLOB,
-                                 json.dumps(report, indent=2).encode("utf-8"),
-                                 content_type="application/json")
+    runtime().adapters.blobs.put(
+        REPORT_CONTAINER,
+        REPORT_BLOB,
+        json.dumps(report, indent=2).encode("utf-8"),
+        content_type="application/json",
+    )
     if report["count"]:
         log.warning("stuck-instance monitor: %d stuck instance(s)", report["count"])
 
@@ -77,9 +94,13 @@ async def stuck_instances(req: func.HttpRequest, durable: DurableHttp) -> Any:
         stored = runtime().adapters.blobs.get(REPORT_CONTAINER, REPORT_BLOB)
     except NotFoundError:
         rules = StuckRules.from_settings(settings.load())
-        return {"scannedAt": None, "after": format_duration(rules.after),
-                "grace": format_duration(rules.grace),
-                "count": 0, "instances": []}
+        return {
+            "scannedAt": None,
+            "after": format_duration(rules.after),
+            "grace": format_duration(rules.grace),
+            "count": 0,
+            "instances": [],
+        }
     report: dict[str, Any] = json.loads(stored.content)
     return report
 
@@ -88,6 +109,10 @@ async def stuck_instances(req: func.HttpRequest, durable: DurableHttp) -> Any:
 async def metrics(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Every metric in the Prometheus text format (OpenTelemetry's Prometheus reader)."""
     configure_telemetry()
-    return func.HttpResponse(telemetry.prometheus_text(), status_code=200,
-                             mimetype="text/plain", charset="utf-8",
-                             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+    return func.HttpResponse(
+        telemetry.prometheus_text(),
+        status_code=200,
+        mimetype="text/plain",
+        charset="utf-8",
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )

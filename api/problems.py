@@ -19,8 +19,15 @@ from sqlalchemy.exc import OperationalError
 from adapters.errors import RemoteServiceError
 from services import InvalidInput, ServiceError
 
-__all__ = ["JSON", "PROBLEM_JSON", "answer_json", "json_response", "problem_for",
-           "problem_response", "query_int"]
+__all__ = [
+    "JSON",
+    "PROBLEM_JSON",
+    "answer_json",
+    "json_response",
+    "problem_for",
+    "problem_response",
+    "query_int",
+]
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +36,9 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def json_response(body: Any, status: int = 200) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body, indent=2), status_code=status, mimetype=JSON,
-                             charset="utf-8")
+    return func.HttpResponse(
+        json.dumps(body, indent=2), status_code=status, mimetype=JSON, charset="utf-8"
+    )
 
 
 def problem_for(error: Exception, instance: str | None = None) -> dict[str, Any]:
@@ -43,15 +51,22 @@ def problem_for(error: Exception, instance: str | None = None) -> dict[str, Any]
     if isinstance(error, OperationalError | RemoteServiceError):
         # The database or an outside service is down or busy: the request may succeed later.
         log.warning("a dependency failed answering %s: %s", instance, error)
-        problem = {"type": "urn:problem:ServiceUnavailable", "title": "Service unavailable",
-                   "status": 503, "detail": "a service this request needs did not answer; "
-                   "try again in a moment"}
+        problem = {
+            "type": "urn:problem:ServiceUnavailable",
+            "title": "Service unavailable",
+            "status": 503,
+            "detail": "a service this request needs did not answer; try again in a moment",
+        }
         if instance is not None:
             problem["instance"] = instance
         return problem
     log.error("unexpected error answering %s", instance, exc_info=error)
-    problem = {"type": "urn:problem:InternalError", "title": "Internal error", "status": 500,
-               "detail": "the request could not be completed; the error was logged"}
+    problem = {
+        "type": "urn:problem:InternalError",
+        "title": "Internal error",
+        "status": 500,
+        "detail": "the request could not be completed; the error was logged",
+    }
     if instance is not None:
         problem["instance"] = instance
     return problem
@@ -60,8 +75,13 @@ def problem_for(error: Exception, instance: str | None = None) -> dict[str, Any]
 def problem_response(error: Exception, instance: str | None = None) -> func.HttpResponse:
     problem = problem_for(error, instance)
     headers = {"Retry-After": "5"} if problem["status"] == 503 else None
-    return func.HttpResponse(json.dumps(problem, indent=2), status_code=problem["status"],
-                             mimetype=PROBLEM_JSON, charset="utf-8", headers=headers)
+    return func.HttpResponse(
+        json.dumps(problem, indent=2),
+        status_code=problem["status"],
+        mimetype=PROBLEM_JSON,
+        charset="utf-8",
+        headers=headers,
+    )
 
 
 def answer_json(req: func.HttpRequest, produce: Callable[[], Any]) -> func.HttpResponse:

@@ -15,10 +15,12 @@ __all__ = ["quarantined_message", "quarantined_messages"]
 
 
 def _listing(req: func.HttpRequest) -> dict[str, Any]:
-    return list_quarantined(runtime().adapters.database,
-                            reason=req.params.get("reason") or None,
-                            limit=query_int(req, "limit", 50, 1, 500),
-                            offset=query_int(req, "offset", 0, 0, 10**9))
+    return list_quarantined(
+        runtime().adapters.database,
+        reason=req.params.get("reason") or None,
+        limit=query_int(req, "limit", 50, 1, 500),
+        offset=query_int(req, "offset", 0, 0, 10**9),
+    )
 
 
 @blueprint.route(route="quarantine", methods=["GET"])
@@ -30,5 +32,6 @@ def quarantined_messages(req: func.HttpRequest) -> func.HttpResponse:
 @blueprint.route(route="quarantine/{messageId}", methods=["GET"])
 def quarantined_message(req: func.HttpRequest) -> func.HttpResponse:
     """One message with its body; 404 if it was never quarantined."""
-    return answer_json(req, lambda: get_quarantined(runtime().adapters.database,
-                                                    req.route_params["messageId"]))
+    return answer_json(
+        req, lambda: get_quarantined(runtime().adapters.database, req.route_params["messageId"])
+    )

@@ -28,8 +28,11 @@ def principal_roles(encoded: str) -> set[str]:
     principal = decode_principal(encoded.strip())
     role_types = {*_ROLE_CLAIMS, principal.get("role_typ")}
     claims: list[Any] = principal.get("claims", [])
-    return {str(c["val"]) for c in claims if isinstance(c, dict) and c.get("typ") in role_types
-            and isinstance(c.get("val"), str)}
+    return {
+        str(c["val"])
+        for c in claims
+        if isinstance(c, dict) and c.get("typ") in role_types and isinstance(c.get("val"), str)
+    }
 
 
 def require_role(headers: Mapping[str, str], access: str) -> None:
@@ -41,7 +44,8 @@ def require_role(headers: Mapping[str, str], access: str) -> None:
     lowered = {k.lower(): v for k, v in headers.items()}
     encoded = lowered.get("x-ms-client-principal")
     if not encoded:
-        raise Unauthorized("sign in: this route needs the app role "
-                           + " or ".join(sorted(_ALLOWED[access])))
+        raise Unauthorized(
+            "sign in: this route needs the app role " + " or ".join(sorted(_ALLOWED[access]))
+        )
     if not principal_roles(encoded) & _ALLOWED[access]:
         raise RoleRequired(f"this route needs the app role {' or '.join(sorted(_ALLOWED[access]))}")

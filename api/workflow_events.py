@@ -20,8 +20,9 @@ APPROVAL_EVENT = "approval"
 class EventClient(Protocol):
     """The one call of ``DurableOrchestrationClient`` used here."""
 
-    async def raise_event(self, instance_id: str, event_name: str,
-                          event_data: Any = None) -> None: ...
+    async def raise_event(
+        self, instance_id: str, event_name: str, event_data: Any = None
+    ) -> None: ...
 
 
 async def raise_approval(client: EventClient, instance_id: str, vote: dict[str, Any]) -> bool:
@@ -33,9 +34,17 @@ async def raise_approval(client: EventClient, instance_id: str, vote: dict[str, 
     try:
         await client.raise_event(instance_id, APPROVAL_EVENT, vote)
     except Exception:  # the SDK raises bare Exception for 404/410; the network its own
-        log.exception("vote %s is recorded but the approval event could not be raised on "
-                      "instance %s", vote["voteId"], instance_id)
+        log.exception(
+            "vote %s is recorded but the approval event could not be raised on instance %s",
+            vote["voteId"],
+            instance_id,
+        )
         return False
-    log.info("vote %s (%s) raised as event %r on instance %s", vote["voteId"],
-             vote["decision"], APPROVAL_EVENT, instance_id)
+    log.info(
+        "vote %s (%s) raised as event %r on instance %s",
+        vote["voteId"],
+        vote["decision"],
+        APPROVAL_EVENT,
+        instance_id,
+    )
     return True

@@ -28,8 +28,13 @@ from orchestration.sources import DefinitionInvalid, DefinitionNotFound, load_de
 from orchestration.validation import has_errors
 from runtime import runtime
 
-__all__ = ["start_workflow", "upload_workflow_version", "validate_workflow", "workflow_document",
-           "workflow_list"]
+__all__ = [
+    "start_workflow",
+    "upload_workflow_version",
+    "validate_workflow",
+    "workflow_document",
+    "workflow_list",
+]
 
 _MAX = 1_000_000
 
@@ -71,8 +76,7 @@ async def workflow_document(req: func.HttpRequest, durable: DurableHttp) -> Any:
 async def validate_workflow(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Every diagnostic of the definition in the body; stores nothing."""
     diagnostics = validate(_body(req), registry())
-    return {"valid": not has_errors(diagnostics),
-            "diagnostics": [d.to_json() for d in diagnostics]}
+    return {"valid": not has_errors(diagnostics), "diagnostics": [d.to_json() for d in diagnostics]}
 
 
 @management_route("workflows/{name}/versions", ["POST"], "write")
@@ -80,11 +84,18 @@ async def upload_workflow_version(req: func.HttpRequest, durable: DurableHttp) -
     """Validate, then store as ``workflow-definitions/<name>/<version>.json``: 201 new, 200 the
     same content again, 409 other content, 422 with every diagnostic."""
     name = _name(req)
-    result = upload(definition_sources(), runtime().adapters.blobs, definitions_container(),
-                    name, _body(req), registry())
+    result = upload(
+        definition_sources(),
+        runtime().adapters.blobs,
+        definitions_container(),
+        name,
+        _body(req),
+        registry(),
+    )
     location = f"{api_base(req)}/workflows/{name}?version={result['version']}"
-    answer = json_response({**result, "links": {"definition": location}},
-                           201 if result["created"] else 200)
+    answer = json_response(
+        {**result, "links": {"definition": location}}, 201 if result["created"] else 200
+    )
     answer.headers["Location"] = location
     return answer
 
@@ -108,21 +119,42 @@ async def start_workflow(req: func.HttpRequest, durable: DurableHttp) -> Any:
         if errors:
             raise InputRejected(name, [{"field": f, "message": m} for f, m in errors])
     existing = await durable.status(instance_id, show_input=False)
-    if existing.status in (200, 202) and isinstance(existing.body, dict) and \
-            existing.body.get("runtimeStatus") in ACTIVE:
-        raise Conflict(f"instance {instance_id} is {existing.body['runtimeStatus']}; choose "
-                       "another id or wait for it to end")
-    started = await durable.start(ORCHESTRATOR_NAME, instance_id, {
-        "workflow": definition.name, "version": definition.version, "input": given,
-        "hash": definition.hash})
+    if (
+        existing.status in (200, 202)
+        and isinstance(existing.body, dict)
+        and existing.body.get("runtimeStatus") in ACTIVE
+    ):
+        raise Conflict(
+            f"instance {instance_id} is {existing.body['runtimeStatus']}; choose "
+            "another id or wait for it to end"
+        )
+    started = await durable.start(
+        ORCHESTRATOR_NAME,
+        instance_id,
+        {
+            "workflow": definition.name,
+            "version": definition.version,
+            "input": given,
+            "hash": definition.hash,
+        },
+    )
     if started.status == 409:
         raise Conflict(f"instance {instance_id} is already running")
     if started.status != 202:
-        raise InvalidInput("instanceId", f"the Durable endpoint refused the start "
-                           f"({started.status}): {str(started.body)[:200]}")
+        raise InvalidInput(
+            "instanceId",
+            f"the Durable endpoint refused the start ({started.status}): {str(started.body)[:200]}",
+        )
     links = instance_links(req, instance_id)
-    answer = json_response({"instanceId": instance_id, "workflow": definition.name,
-                            "version": definition.version, "hash": definition.hash,
-                            "links": links}, 202)
+    answer = json_response(
+        {
+            "instanceId": instance_id,
+            "workflow": definition.name,
+            "version": definition.version,
+            "hash": definition.hash,
+            "links": links,
+        },
+        202,
+    )
     answer.headers["Location"] = links["status"]
     return answer

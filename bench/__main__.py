@@ -10,10 +10,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEVHOST = ROOT / "packages" / "devhost"
 BENCHMARKS = [
-    (DEVHOST, "bench.bench_devhost"), (DEVHOST, "bench.bench_virtual_clock"),
+    (DEVHOST, "bench.bench_devhost"),
+    (DEVHOST, "bench.bench_virtual_clock"),
     (DEVHOST, "bench.bench_servicebus"),
-    (ROOT, "bench.bench_interpreter"), (ROOT, "bench.bench_approval"),
-    (ROOT, "bench.bench_schedules"), (ROOT, "bench.bench_devices"),
+    (ROOT, "bench.bench_interpreter"),
+    (ROOT, "bench.bench_approval"),
+    (ROOT, "bench.bench_schedules"),
+    (ROOT, "bench.bench_devices"),
 ]
 
 

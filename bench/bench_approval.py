@@ -79,6 +79,7 @@ def _meter(host: DevHost) -> Callable[[], dict[str, float]]:
             "workers": sum(process_cpu(pid) for pid in (workers.pids() if workers else [])),
             "azurite": process_cpu(azurite.process.pid) if azurite is not None else 0.0,
         }
+
     return read
 
 
@@ -86,17 +87,27 @@ def run(count: int, workers: int | None) -> Round:
     template = json.loads((ROOT / "examples/messages/tier2-table.json").read_text())
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        settings = {"DATABASE_URL": f"sqlite:///{tmp / 'app.sqlite'}",
-                    "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-                    "DOCUMENT_LIBRARY_DIR": str(tmp / "library")}
+        settings = {
+            "DATABASE_URL": f"sqlite:///{tmp / 'app.sqlite'}",
+            "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+            "DOCUMENT_LIBRARY_DIR": str(tmp / "library"),
+        }
         if workers is not None:
             settings["FUNCTIONS_WORKER_PROCESS_COUNT"] = str(max(workers, 1))
-        with DevHost(ROOT, clock="virtual", settings=settings, data_dir=tmp / "data",
-                     worker_processes=0 if workers == 0 else None) as host:
+        with DevHost(
+            ROOT,
+            clock="virtual",
+            settings=settings,
+            data_dir=tmp / "data",
+            worker_processes=0 if workers == 0 else None,
+        ) as host:
             db = sa.create_engine(settings["DATABASE_URL"])
             meter = _meter(host)
-            result = Round(count, 0, len(host.host._episode_workers.pids())
-                           if host.host._episode_workers else 0)
+            result = Round(
+                count,
+                0,
+                len(host.host._episode_workers.pids()) if host.host._episode_workers else 0,
+            )
 
             def phase(name: str, body: Callable[[], None]) -> None:
                 cpu, began = meter(), time.perf_counter()
@@ -109,15 +120,20 @@ def run(count: int, workers: int | None) -> Round:
 
             def submit() -> None:
                 for i in ids:
-                    host.start_orchestration("workflow", {
-                        "workflow": "document-approval",
-                        "input": {**template, "documentId": i}}, instance_id=i)
+                    host.start_orchestration(
+                        "workflow",
+                        {"workflow": "document-approval", "input": {**template, "documentId": i}},
+                        instance_id=i,
+                    )
 
             phase("drafting", submit)
             with db.connect() as conn:
-                requests = conn.execute(sa.text(
-                    "SELECT document_id, request_id FROM approval_requests"
-                    " ORDER BY document_id, position")).fetchall()
+                requests = conn.execute(
+                    sa.text(
+                        "SELECT document_id, request_id FROM approval_requests"
+                        " ORDER BY document_id, position"
+                    )
+                ).fetchall()
             db.dispose()
             first: dict[str, str] = {}
             second: list[tuple[str, str]] = []
@@ -127,14 +143,17 @@ def run(count: int, workers: int | None) -> Round:
                 else:
                     first[document_id] = request_id
             if len(first) != count or len(second) != count:
-                raise RuntimeError(f"{count - len(first)} document(s) did not ask both"
-                                   f" approvers: {_failures(host, ids)}")
+                raise RuntimeError(
+                    f"{count - len(first)} document(s) did not ask both"
+                    f" approvers: {_failures(host, ids)}"
+                )
             result.votes = len(requests)
 
             def vote(pairs: list[tuple[str, str]]) -> None:
                 for document_id, request_id in pairs:
-                    host.raise_event(document_id, "approval",
-                                     {"requestId": request_id, "decision": "approve"})
+                    host.raise_event(
+                        document_id, "approval", {"requestId": request_id, "decision": "approve"}
+                    )
 
             phase("voting", lambda: vote(list(first.items())))
             phase("filing", lambda: vote(second))
@@ -162,15 +181,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="FUNCTIONS_WORKER_PROCESS_COUNT (default: the app's setting);"
-                        " 0 runs orchestrators and activities in the host process")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="FUNCTIONS_WORKER_PROCESS_COUNT (default: the app's setting);"
+        " 0 runs orchestrators and activities in the host process",
+    )
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores,"
-          f" python {platform.python_version()}")
-    print("| round | documents | votes | workers | drafting (s) | voting (s) | filing (s)"
-          " | total (s) | documents/s | host CPU (ms/doc) | workers CPU (ms/doc)"
-          " | Azurite CPU (ms/doc) | load average |")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+    )
+    print(
+        "| round | documents | votes | workers | drafting (s) | voting (s) | filing (s)"
+        " | total (s) | documents/s | host CPU (ms/doc) | workers CPU (ms/doc)"
+        " | Azurite CPU (ms/doc) | load average |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     rounds = []
     for number in range(1, args.rounds + 1):
@@ -178,9 +204,12 @@ def main() -> None:
         rounds.append(r)
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         seconds = " | ".join(f"{r.phases[p].seconds:.1f}" for p in PHASES)
-        print(f"| {number} | {r.documents} | {r.votes} | {r.workers} | {seconds} |"
-              f" {r.total_s:.1f} | {r.docs_per_s:.2f} | {r.cpu_ms('host'):.0f} |"
-              f" {r.cpu_ms('workers'):.0f} | {r.cpu_ms('azurite'):.0f} | {load} |", flush=True)
+        print(
+            f"| {number} | {r.documents} | {r.votes} | {r.workers} | {seconds} |"
+            f" {r.total_s:.1f} | {r.docs_per_s:.2f} | {r.cpu_ms('host'):.0f} |"
+            f" {r.cpu_ms('workers'):.0f} | {r.cpu_ms('azurite'):.0f} | {load} |",
+            flush=True,
+        )
     if len(rounds) > 1:
         print(f"\nmedian: {statistics.median(r.docs_per_s for r in rounds):.2f} documents/s")
     middle = sorted(rounds, key=lambda r: r.docs_per_s)[len(rounds) // 2]
@@ -188,8 +217,10 @@ def main() -> None:
     print("| phase | host | workers | Azurite |")
     print("|---|---:|---:|---:|")
     for p in PHASES:
-        print(f"| {p} | {middle.cpu_ms('host', p):.0f} | {middle.cpu_ms('workers', p):.0f} |"
-              f" {middle.cpu_ms('azurite', p):.0f} |")
+        print(
+            f"| {p} | {middle.cpu_ms('host', p):.0f} | {middle.cpu_ms('workers', p):.0f} |"
+            f" {middle.cpu_ms('azurite', p):.0f} |"
+        )
 
 
 if __name__ == "__main__":

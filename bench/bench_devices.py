@@ -40,15 +40,19 @@ def run(devices: int, per_device: int, batch_size: int = 50) -> dict[str, Any]:
     events = device_events(names, per_device, seed=devices)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        settings = {"DATABASE_URL": f"sqlite:///{tmp / 'app.sqlite'}",
-                    "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-                    "DOCUMENT_LIBRARY_DIR": str(tmp / "library"),
-                    "DEVICE_BATCH_SIZE": str(batch_size)}
-        with DevHost(ROOT, clock="virtual", settings=settings, data_dir=tmp / "data",
-                     worker_processes=None) as host:
+        settings = {
+            "DATABASE_URL": f"sqlite:///{tmp / 'app.sqlite'}",
+            "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
+            "DOCUMENT_LIBRARY_DIR": str(tmp / "library"),
+            "DEVICE_BATCH_SIZE": str(batch_size),
+        }
+        with DevHost(
+            ROOT, clock="virtual", settings=settings, data_dir=tmp / "data", worker_processes=None
+        ) as host:
             when = (host.now() + timedelta(minutes=1)).isoformat()
             senders = [Sender(host.base_url) for _ in range(8)]
             try:
+
                 def send(chunk: int) -> None:
                     for event in events[chunk::8]:
                         status, text = senders[chunk].send(event, scheduled=when)
@@ -66,26 +70,37 @@ def run(devices: int, per_device: int, batch_size: int = 50) -> dict[str, Any]:
             closed = time.perf_counter()
             _check(host, settings["DATABASE_URL"], names, events)
     total = len(events)
-    return {"devices": devices, "per_device": per_device, "events": total,
-            "ingest_s": ingested - began, "events_per_s": total / (ingested - began),
-            "all_closed_s": closed - began, "end_to_end_per_s": total / (closed - began)}
+    return {
+        "devices": devices,
+        "per_device": per_device,
+        "events": total,
+        "ingest_s": ingested - began,
+        "events_per_s": total / (ingested - began),
+        "all_closed_s": closed - began,
+        "end_to_end_per_s": total / (closed - began),
+    }
 
 
-def _check(host: DevHost, database_url: str, names: list[str],
-           events: list[dict[str, Any]]) -> None:
+def _check(
+    host: DevHost, database_url: str, names: list[str], events: list[dict[str, Any]]
+) -> None:
     """Every event stored once, every workflow completed, every entity emptied."""
     with sa.create_engine(database_url).connect() as conn:
         stored = [r[0] for r in conn.execute(sa.text("SELECT event_id FROM device_events"))]
     if sorted(stored) != sorted(e["eventId"] for e in events):
-        raise RuntimeError(f"{len(events)} events sent, {len(stored)} rows stored "
-                           f"({len(set(stored))} distinct)")
+        raise RuntimeError(
+            f"{len(events)} events sent, {len(stored)} rows stored ({len(set(stored))} distinct)"
+        )
     for name in names:
         status = host.status(name) or {}
-        entity = host.http("GET", f"/runtime/webhooks/durabletask/entities/device/"
-                                  f"{quote(name)}").json()
+        entity = host.http(
+            "GET", f"/runtime/webhooks/durabletask/entities/device/{quote(name)}"
+        ).json()
         if status.get("runtimeStatus") != "Completed" or entity["events"]:
-            raise RuntimeError(f"{name}: {status.get('runtimeStatus')}, "
-                               f"{len(entity['events'])} events left in its entity")
+            raise RuntimeError(
+                f"{name}: {status.get('runtimeStatus')}, "
+                f"{len(entity['events'])} events left in its entity"
+            )
 
 
 def main() -> None:
@@ -94,17 +109,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     cases = list(CASES) if args.case == "both" else [args.case]
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}")
-    print("| devices | events per device | events | ingress phase (s) | events/s through "
-          "ingress, entity and workflow | until all windows closed (s) | events/s end to end |")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"python {platform.python_version()}, load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        "| devices | events per device | events | ingress phase (s) | events/s through "
+        "ingress, entity and workflow | until all windows closed (s) | events/s end to end |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for _ in range(args.rounds):
         for case in cases:
             r = run(*CASES[case])
-            print(f"| {r['devices']} | {r['per_device']} | {r['events']} | {r['ingest_s']:.1f} |"
-                  f" {r['events_per_s']:.0f} | {r['all_closed_s']:.1f} |"
-                  f" {r['end_to_end_per_s']:.0f} |", flush=True)
+            print(
+                f"| {r['devices']} | {r['per_device']} | {r['events']} | {r['ingest_s']:.1f} |"
+                f" {r['events_per_s']:.0f} | {r['all_closed_s']:.1f} |"
+                f" {r['end_to_end_per_s']:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

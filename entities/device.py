@@ -34,8 +34,10 @@ OPERATIONS = ("record_event", "record_events", "get_events", "get_state", "clear
 
 class UnknownOperation(ValueError):
     def __init__(self, operation: str | None) -> None:
-        super().__init__(f"Device.UnknownOperation: {operation!r} is not an operation of the "
-                         f"device entity; expected one of {', '.join(OPERATIONS)}")
+        super().__init__(
+            f"Device.UnknownOperation: {operation!r} is not an operation of the "
+            f"device entity; expected one of {', '.join(OPERATIONS)}"
+        )
 
 
 @blueprint.entity_trigger(context_name="context", entity_name="device")
@@ -53,20 +55,30 @@ def device(context: df.DurableEntityContext) -> None:
         limit = device_settings(settings.load()).events_limit
         recorded = device_log.record_event(state, value, limit)
         context.set_state(recorded.state)
-        context.set_result({"recorded": not recorded.duplicate,
-                            "duplicate": recorded.duplicate,
-                            "held": len(recorded.state["events"])})
+        context.set_result(
+            {
+                "recorded": not recorded.duplicate,
+                "duplicate": recorded.duplicate,
+                "held": len(recorded.state["events"]),
+            }
+        )
     elif operation == "record_events":
         # Several events of one session that arrived together: record_event for each, in
         # order, in one operation (the state is copied once, not once per event).
         limit = device_settings(settings.load()).events_limit
         if not isinstance(value, list):
-            raise device_log.DeviceInputInvalid("record_events", "(input)",
-                                                "expected a list of events")
+            raise device_log.DeviceInputInvalid(
+                "record_events", "(input)", "expected a list of events"
+            )
         recorded = device_log.record_events(state, value, limit)
         context.set_state(recorded.state)
-        context.set_result({"recorded": recorded.recorded, "duplicates": recorded.duplicates,
-                            "held": len(recorded.state["events"])})
+        context.set_result(
+            {
+                "recorded": recorded.recorded,
+                "duplicates": recorded.duplicates,
+                "held": len(recorded.state["events"]),
+            }
+        )
     elif operation == "get_events":
         context.set_result(device_log.events(state, value))
     elif operation == "get_state":

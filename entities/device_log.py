@@ -50,23 +50,37 @@ class Recorded:
 
 
 def new_state(device_id: str) -> dict[str, Any]:
-    return {"deviceId": device_id, "events": [], "totalReceived": 0, "duplicates": 0,
-            "dropped": 0, "firstActivity": None, "lastActivity": None, "recentEventIds": []}
+    return {
+        "deviceId": device_id,
+        "events": [],
+        "totalReceived": 0,
+        "duplicates": 0,
+        "dropped": 0,
+        "firstActivity": None,
+        "lastActivity": None,
+        "recentEventIds": [],
+    }
 
 
 def _event(value: Any) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        raise DeviceInputInvalid("record_event", "(input)",
-                                 "expected an event object {eventId, type, occurredAt, "
-                                 "receivedAt, data}")
+        raise DeviceInputInvalid(
+            "record_event",
+            "(input)",
+            "expected an event object {eventId, type, occurredAt, receivedAt, data}",
+        )
     for name in ("eventId", "type", "occurredAt", "receivedAt"):
         if not isinstance(value.get(name), str) or not value[name]:
             raise DeviceInputInvalid("record_event", name, "expected a non-empty string")
     if not isinstance(value.get("data", {}), Mapping):
         raise DeviceInputInvalid("record_event", "data", "expected an object")
-    return {"eventId": value["eventId"], "type": value["type"],
-            "occurredAt": value["occurredAt"], "receivedAt": value["receivedAt"],
-            "data": dict(value.get("data", {}))}
+    return {
+        "eventId": value["eventId"],
+        "type": value["type"],
+        "occurredAt": value["occurredAt"],
+        "receivedAt": value["receivedAt"],
+        "data": dict(value.get("data", {})),
+    }
 
 
 def _remember(recent: list[str], ids: list[str], limit: int) -> list[str]:
@@ -84,15 +98,18 @@ def record_event(state: Mapping[str, Any], value: Any, limit: int) -> Recorded:
     kept = [*held, event]
     overflow = max(0, len(kept) - limit)
     dropped_ids = [e["eventId"] for e in kept[:overflow]]
-    return Recorded({
-        **state,
-        "events": kept[overflow:],
-        "totalReceived": state["totalReceived"] + 1,
-        "dropped": state["dropped"] + overflow,
-        "firstActivity": state["firstActivity"] or event["receivedAt"],
-        "lastActivity": event["receivedAt"],
-        "recentEventIds": _remember(state["recentEventIds"], dropped_ids, limit),
-    }, duplicate=False)
+    return Recorded(
+        {
+            **state,
+            "events": kept[overflow:],
+            "totalReceived": state["totalReceived"] + 1,
+            "dropped": state["dropped"] + overflow,
+            "firstActivity": state["firstActivity"] or event["receivedAt"],
+            "lastActivity": event["receivedAt"],
+            "recentEventIds": _remember(state["recentEventIds"], dropped_ids, limit),
+        },
+        duplicate=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -146,12 +163,19 @@ def clear(state: Mapping[str, Any], value: Any, limit: int) -> tuple[dict[str, A
     else:
         cut = next((i + 1 for i, e in enumerate(held) if e["eventId"] == up_to), 0)
     removed = [e["eventId"] for e in held[:cut]]
-    return {**state, "events": held[cut:],
-            "recentEventIds": _remember(state["recentEventIds"], removed, limit)}, cut
+    return {
+        **state,
+        "events": held[cut:],
+        "recentEventIds": _remember(state["recentEventIds"], removed, limit),
+    }, cut
 
 
 def public_state(state: Mapping[str, Any]) -> dict[str, Any]:
     """The state as ``get_state`` answers it (without the bookkeeping of recent ids)."""
-    return {"deviceId": state["deviceId"], "events": list(state["events"]),
-            **{name: state[name] for name in _COUNTERS},
-            "firstActivity": state["firstActivity"], "lastActivity": state["lastActivity"]}
+    return {
+        "deviceId": state["deviceId"],
+        "events": list(state["events"]),
+        **{name: state[name] for name in _COUNTERS},
+        "firstActivity": state["firstActivity"],
+        "lastActivity": state["lastActivity"],
+    }

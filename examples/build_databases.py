@@ -142,8 +142,11 @@ _WAREHOUSE_DICTIONARY: tuple[tuple[str, str | None, str], ...] = (
     ("sales.invoices", "total_amount", "Amount due: net plus tax."),
     ("sales.invoices", "currency", "ISO 4217 currency code of the amounts."),
     ("sales.invoices", "payer_iban", "IBAN the payer's direct debit is drawn from."),
-    ("sales.invoice_number_seq", None,
-     "Sequence that hands out invoice numbers; emulated by a one-row table in SQLite."),
+    (
+        "sales.invoice_number_seq",
+        None,
+        "Sequence that hands out invoice numbers; emulated by a one-row table in SQLite.",
+    ),
     ("sales.invoice_number_seq", "next_value", "The next invoice number to hand out."),
     ("sales.invoice_number_seq", "increment_by", "Step added after each number handed out."),
     ("sales.promotions_2019", None, "Promotion codes of the 2019 campaigns, now retired."),
@@ -188,8 +191,9 @@ _FINANCE_DICTIONARY: tuple[tuple[str, str | None, str], ...] = (
 )
 
 # name -> (schema DDL, data dictionary rows, declared kinds)
-DATABASES: dict[str, tuple[str, tuple[tuple[str, str | None, str], ...],
-                           tuple[tuple[str, str], ...]]] = {
+DATABASES: dict[
+    str, tuple[str, tuple[tuple[str, str | None, str], ...], tuple[tuple[str, str], ...]]
+] = {
     "warehouse": (_WAREHOUSE_DDL, _WAREHOUSE_DICTIONARY, _WAREHOUSE_KINDS),
     "finance": (_FINANCE_DDL, _FINANCE_DICTIONARY, ()),
 }
@@ -202,18 +206,20 @@ def build_databases(folder: str | os.PathLike[str]) -> dict[str, Path]:
     return {name: _build(target / f"{name}.sqlite", *spec) for name, spec in DATABASES.items()}
 
 
-def _build(path: Path, ddl: str, dictionary: tuple[tuple[str, str | None, str], ...],
-           kinds: tuple[tuple[str, str], ...]) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-",
-                                         suffix=".sqlite")
+def _build(
+    path: Path,
+    ddl: str,
+    dictionary: tuple[tuple[str, str | None, str], ...],
+    kinds: tuple[tuple[str, str], ...],
+) -> Path:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".sqlite")
     os.close(handle)
     try:
         connection = sqlite3.connect(temporary)
         try:
             with connection:
                 connection.executescript(_DICTIONARY_DDL + ddl)
-                connection.executemany("INSERT INTO _data_dictionary VALUES (?, ?, ?)",
-                                       dictionary)
+                connection.executemany("INSERT INTO _data_dictionary VALUES (?, ?, ?)", dictionary)
                 connection.executemany("INSERT INTO _object_kinds VALUES (?, ?)", kinds)
         finally:
             connection.close()

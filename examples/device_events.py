@@ -24,8 +24,9 @@ QUEUE = "device-events"
 TYPES = ("temperature", "humidity", "door")
 
 
-def device_events(devices: list[str], per_device: int, *, seed: int = 0,
-                  start: datetime | None = None) -> list[dict[str, Any]]:
+def device_events(
+    devices: list[str], per_device: int, *, seed: int = 0, start: datetime | None = None
+) -> list[dict[str, Any]]:
     """``per_device`` events of each device, interleaved at random (``seed``), each device's
     own in the order they occurred."""
     rng = random.Random(seed)
@@ -42,12 +43,19 @@ def device_events(devices: list[str], per_device: int, *, seed: int = 0,
 
 def _event(device: str, n: int, rng: random.Random, start: datetime) -> dict[str, Any]:
     kind = TYPES[rng.randrange(len(TYPES))]
-    reading: dict[str, Any] = {"temperature": {"celsius": round(rng.uniform(15, 30), 1)},
-                               "humidity": {"percent": rng.randrange(20, 80)},
-                               "door": {"open": rng.random() < 0.5}}[kind]
+    reading: dict[str, Any] = {
+        "temperature": {"celsius": round(rng.uniform(15, 30), 1)},
+        "humidity": {"percent": rng.randrange(20, 80)},
+        "door": {"open": rng.random() < 0.5},
+    }[kind]
     occurred = (start + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {"eventId": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "deviceId": device,
-            "type": kind, "occurredAt": occurred, "data": reading}
+    return {
+        "eventId": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "deviceId": device,
+        "type": kind,
+        "occurredAt": occurred,
+        "data": reading,
+    }
 
 
 class Sender:
@@ -59,22 +67,41 @@ class Sender:
         self._address = (parsed.hostname or "127.0.0.1", parsed.port or 80, timeout)
         self._connection: http.client.HTTPConnection | None = None
 
-    def send(self, body: Any, *, session_id: str | None = None, message_id: str | None = None,
-             scheduled: str | None = None) -> tuple[int, str]:
+    def send(
+        self,
+        body: Any,
+        *,
+        session_id: str | None = None,
+        message_id: str | None = None,
+        scheduled: str | None = None,
+    ) -> tuple[int, str]:
         """Send ``body`` (bytes or str as is, else as JSON); for an event the session id is
         its ``deviceId`` unless given; ``scheduled``: an ISO time it becomes receivable at.
         Returns the answer's status and text."""
         if isinstance(body, dict) and session_id is None:
             session_id = body.get("deviceId")
-        data = body if isinstance(body, bytes) else (
-            body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8"))
-        params = {k: v for k, v in (("sessionId", session_id), ("messageId", message_id),
-                                    ("scheduledEnqueueTime", scheduled)) if v is not None}
+        data = (
+            body
+            if isinstance(body, bytes)
+            else (
+                body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+            )
+        )
+        params = {
+            k: v
+            for k, v in (
+                ("sessionId", session_id),
+                ("messageId", message_id),
+                ("scheduledEnqueueTime", scheduled),
+            )
+            if v is not None
+        }
         path = f"/admin/devhost/queues/{self.queue}/messages?{urllib.parse.urlencode(params)}"
         connection = self._connect()
         try:
-            connection.request("POST", path, body=data,
-                               headers={"Content-Type": "application/json"})
+            connection.request(
+                "POST", path, body=data, headers={"Content-Type": "application/json"}
+            )
             answer = connection.getresponse()
             return answer.status, answer.read().decode("utf-8", errors="replace")
         except (OSError, http.client.HTTPException):

@@ -15,8 +15,12 @@ class InstanceStarter(Protocol):
 
     async def get_status(self, instance_id: str) -> Any: ...
 
-    async def start_new(self, orchestration_function_name: str, instance_id: str | None = None,
-                        client_input: Any | None = None) -> str: ...
+    async def start_new(
+        self,
+        orchestration_function_name: str,
+        instance_id: str | None = None,
+        client_input: Any | None = None,
+    ) -> str: ...
 
 
 def runtime_status(status: Any) -> str | None:

@@ -79,12 +79,20 @@ class Outcome:
 class InstanceClient(Protocol):
     """The calls of ``DurableOrchestrationClient`` that ingress makes."""
 
-    async def get_status(self, instance_id: str, show_history: bool = False,
-                         show_history_output: bool = False,
-                         show_input: bool = False) -> Any: ...
+    async def get_status(
+        self,
+        instance_id: str,
+        show_history: bool = False,
+        show_history_output: bool = False,
+        show_input: bool = False,
+    ) -> Any: ...
 
-    async def start_new(self, orchestration_function_name: str, instance_id: str | None = None,
-                        client_input: Any | None = None) -> str: ...
+    async def start_new(
+        self,
+        orchestration_function_name: str,
+        instance_id: str | None = None,
+        client_input: Any | None = None,
+    ) -> str: ...
 
 
 def runtime_status(status: Any) -> str | None:
@@ -135,42 +143,67 @@ class MessageSchema:
                 try:
                     check_name(value, name)
                 except InvalidInput as error:
-                    by_field[name] = {"field": name, "message": f"{error.detail}; expected "
-                                      f"{self.properties[name]['description']}"}
+                    by_field[name] = {
+                        "field": name,
+                        "message": f"{error.detail}; expected "
+                        f"{self.properties[name]['description']}",
+                    }
         return [by_field[f] for f in sorted(by_field)]
 
     def problem(self, name: str, got: Any) -> dict[str, str]:
         """The problem of field ``name`` found by a check the schema cannot express."""
-        return {"field": name, "message": f"{name}: expected "
-                                          f"{self.properties[name]['description']}, got "
-                                          f"{json.dumps(got)[:80]}"}
+        return {
+            "field": name,
+            "message": f"{name}: expected "
+            f"{self.properties[name]['description']}, got "
+            f"{json.dumps(got)[:80]}",
+        }
 
     def _describe(self, error: ValidationError) -> list[dict[str, str]]:
         properties = self.properties
         if error.validator == "required":
             # jsonschema reports each missing name separately but only in its message text,
             # so name every missing one from the instance; duplicates are dropped by problems.
-            return [{"field": name,
-                     "message": f"{name}: is required; expected "
-                                f"{properties[name]['description']}"}
-                    for name in error.validator_value if name not in error.instance]
+            return [
+                {
+                    "field": name,
+                    "message": f"{name}: is required; expected {properties[name]['description']}",
+                }
+                for name in error.validator_value
+                if name not in error.instance
+            ]
         if error.validator == "additionalProperties":
-            return [{"field": name,
-                     "message": f"{name}: not a field of {self.what}; expected only "
-                                f"{', '.join(properties)}"}
-                    for name in sorted(set(error.instance) - set(properties))]
+            return [
+                {
+                    "field": name,
+                    "message": f"{name}: not a field of {self.what}; expected only "
+                    f"{', '.join(properties)}",
+                }
+                for name in sorted(set(error.instance) - set(properties))
+            ]
         if not error.absolute_path:
             return [{"field": "(message)", "message": "(message): expected a JSON object"}]
         return [self.problem(str(error.absolute_path[0]), error.instance)]
 
 
-def quarantine(engine: Engine, message: ReceivedMessage, bad: BadMessage,
-               now: datetime) -> Outcome:
+def quarantine(engine: Engine, message: ReceivedMessage, bad: BadMessage, now: datetime) -> Outcome:
     """Record a message that can never succeed, with its reason, so that it is completed (not
     redelivered into the dead-letter queue); a redelivery of it is recorded once."""
     details = {**bad.details, "deliveryCount": message.delivery_count}
-    quarantine_message(engine, message_id=message.key, source=message.queue, reason=bad.reason,
-                       details=details, body=message.body, now=now)
-    log.warning("%s message %s quarantined (%s): %s", message.queue, log_text(message.key),
-                bad.reason, log_text(bad.details))
+    quarantine_message(
+        engine,
+        message_id=message.key,
+        source=message.queue,
+        reason=bad.reason,
+        details=details,
+        body=message.body,
+        now=now,
+    )
+    log.warning(
+        "%s message %s quarantined (%s): %s",
+        message.queue,
+        log_text(message.key),
+        bad.reason,
+        log_text(bad.details),
+    )
     return Outcome("quarantined", message.key, reason=bad.reason, details=details)

@@ -69,59 +69,101 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def accept_dead_letter(message: DeadLetterMessage, *, engine: Engine,
-                       now: datetime) -> dict[str, Any]:
+def accept_dead_letter(
+    message: DeadLetterMessage, *, engine: Engine, now: datetime
+) -> dict[str, Any]:
     """Record and log one dead letter (once, however often it is delivered)."""
     recorded = record_dead_letter(
-        engine, source=message.queue,
+        engine,
+        source=message.queue,
         message_id=message.message_id or f"seq-{message.sequence_number}",
-        sequence_number=message.sequence_number, session_id=message.session_id,
-        correlation_id=message.correlation_id, reason=message.dead_letter_reason,
-        description=message.dead_letter_description, delivery_count=message.delivery_count,
-        enqueued_at=message.enqueued_at, body=message.body,
-        properties={k: v for k, v in message.properties.items()
-                    if isinstance(v, str | int | float | bool) or v is None},
-        now=now)
+        sequence_number=message.sequence_number,
+        session_id=message.session_id,
+        correlation_id=message.correlation_id,
+        reason=message.dead_letter_reason,
+        description=message.dead_letter_description,
+        delivery_count=message.delivery_count,
+        enqueued_at=message.enqueued_at,
+        body=message.body,
+        properties={
+            k: v
+            for k, v in message.properties.items()
+            if isinstance(v, str | int | float | bool) or v is None
+        },
+        now=now,
+    )
     if not recorded["duplicate"]:
         record_dead_lettered(message.queue, recorded["reason"] or "unknown")
         # %r: the ids, reason and description come from outside; a CR/LF in one must not
         # start a forged log line.
-        log.error("dead letter from %s: message %r (correlation %r, session %r) %r: %r; "
-                  "recorded as %s", message.queue, recorded["messageId"],
-                  message.correlation_id, message.session_id, recorded["reason"],
-                  recorded["description"], recorded["id"],
-                  extra={"deadLetterId": recorded["id"], "messageId": recorded["messageId"],
-                         "correlationId": message.correlation_id,
-                         "deadLetterReason": recorded["reason"]})
+        log.error(
+            "dead letter from %s: message %r (correlation %r, session %r) %r: %r; recorded as %s",
+            message.queue,
+            recorded["messageId"],
+            message.correlation_id,
+            message.session_id,
+            recorded["reason"],
+            recorded["description"],
+            recorded["id"],
+            extra={
+                "deadLetterId": recorded["id"],
+                "messageId": recorded["messageId"],
+                "correlationId": message.correlation_id,
+                "deadLetterReason": recorded["reason"],
+            },
+        )
     return recorded
 
 
-async def resubmit_dead_letter(dead_letter_id: str, *, engine: Engine, client: Any,
-                               databases: Container[str], now: datetime) -> dict[str, Any]:
+async def resubmit_dead_letter(
+    dead_letter_id: str, *, engine: Engine, client: Any, databases: Container[str], now: datetime
+) -> dict[str, Any]:
     """Hand a recorded dead letter back to the ingress of its queue, once; returns the record
     with ``resubmitOutcome`` (what the ingress did: started, routed, quarantined, ...)."""
     found = start_resubmission(engine, dead_letter_id, now)
     try:
         if found["source"] not in QUEUES:
-            raise InvalidInput("source", f"{found['source']!r} has no ingress to resubmit to; "
-                                         f"expected one of {', '.join(QUEUES)}")
-        body = (base64.b64decode(found["body"]) if found["bodyEncoding"] == "base64"
-                else found["body"].encode("utf-8"))
+            raise InvalidInput(
+                "source",
+                f"{found['source']!r} has no ingress to resubmit to; "
+                f"expected one of {', '.join(QUEUES)}",
+            )
+        body = (
+            base64.b64decode(found["body"])
+            if found["bodyEncoding"] == "base64"
+            else found["body"].encode("utf-8")
+        )
         message = ReceivedMessage(
-            found["messageId"], body, 1, queue=found["source"], session_id=found["sessionId"],
-            enqueued_at=(parse_timestamp(found["enqueuedAt"], "enqueuedAt")
-                         if found["enqueuedAt"] else None))
+            found["messageId"],
+            body,
+            1,
+            queue=found["source"],
+            session_id=found["sessionId"],
+            enqueued_at=(
+                parse_timestamp(found["enqueuedAt"], "enqueuedAt") if found["enqueuedAt"] else None
+            ),
+        )
         if found["source"] == device_events.QUEUE:
-            outcome = await device_events.accept_device_event(message, engine=engine,
-                                                              client=client, now=now)
+            outcome = await device_events.accept_device_event(
+                message, engine=engine, client=client, now=now
+            )
         else:
             outcome = await schema_changes.accept_schema_change(
-                message, engine=engine, databases=databases, client=client, now=now)
+                message, engine=engine, databases=databases, client=client, now=now
+            )
     except BaseException:
         abort_resubmission(engine, dead_letter_id)
         raise
-    log.info("dead letter %s resubmitted to %s: %s", dead_letter_id, found["source"],
-             outcome.action)
-    return finish_resubmission(engine, dead_letter_id, {
-        "action": outcome.action, "messageId": outcome.message_id,
-        "instanceId": outcome.instance_id, "reason": outcome.reason})
+    log.info(
+        "dead letter %s resubmitted to %s: %s", dead_letter_id, found["source"], outcome.action
+    )
+    return finish_resubmission(
+        engine,
+        dead_letter_id,
+        {
+            "action": outcome.action,
+            "messageId": outcome.message_id,
+            "instanceId": outcome.instance_id,
+            "reason": outcome.reason,
+        },
+    )

@@ -102,19 +102,26 @@ class DeviceEvent:
 
     def received(self, received_at: datetime) -> dict[str, Any]:
         """The event as the entity records it and the workflow receives it."""
-        return {"eventId": self.event_id, "deviceId": self.device_id, "type": self.type,
-                "occurredAt": self.occurred_at, "receivedAt": iso(received_at),
-                "data": self.data}
+        return {
+            "eventId": self.event_id,
+            "deviceId": self.device_id,
+            "type": self.type,
+            "occurredAt": self.occurred_at,
+            "receivedAt": iso(received_at),
+            "data": self.data,
+        }
 
 
 class DeviceClient(InstanceClient, Protocol):
     """The calls of ``DurableOrchestrationClient`` that device ingress makes."""
 
-    async def raise_event(self, instance_id: str, event_name: str,
-                          event_data: Any = None) -> None: ...
+    async def raise_event(
+        self, instance_id: str, event_name: str, event_data: Any = None
+    ) -> None: ...
 
-    async def signal_entity(self, entityId: df.EntityId, operation_name: str,
-                            operation_input: Any | None = None) -> None: ...
+    async def signal_entity(
+        self, entityId: df.EntityId, operation_name: str, operation_input: Any | None = None
+    ) -> None: ...
 
 
 def _occurred_at(value: str) -> bool:
@@ -149,32 +156,49 @@ def parse_device_event(body: bytes) -> DeviceEvent:
                 continue
             encoded = _encoded(value)
             if encoded is None:
-                problems.append({"field": name, "message": f"{name}: holds a lone surrogate "
-                                                           "(\\ud800-\\udfff), which is not "
-                                                           "text"})
+                problems.append(
+                    {
+                        "field": name,
+                        "message": f"{name}: holds a lone surrogate "
+                        "(\\ud800-\\udfff), which is not "
+                        "text",
+                    }
+                )
             elif name == "occurredAt" and not _occurred_at(value):
                 problems.append(_SCHEMA.problem(name, value))
             elif name == "data" and len(encoded) > DATA_LIMIT_BYTES:
-                problems.append({"field": name, "message": f"data: expected at most "
-                                                           f"{DATA_LIMIT_BYTES} bytes as UTF-8 "
-                                                           f"JSON, got {len(encoded)}"})
+                problems.append(
+                    {
+                        "field": name,
+                        "message": f"data: expected at most "
+                        f"{DATA_LIMIT_BYTES} bytes as UTF-8 "
+                        f"JSON, got {len(encoded)}",
+                    }
+                )
     if problems:
-        raise BadMessage("SchemaValidationFailed",
-                         {"errors": sorted(problems, key=lambda p: p["field"])})
-    return DeviceEvent(event_id=message["eventId"], device_id=message["deviceId"],
-                       type=message["type"], occurred_at=message["occurredAt"],
-                       data=message["data"])
+        raise BadMessage(
+            "SchemaValidationFailed", {"errors": sorted(problems, key=lambda p: p["field"])}
+        )
+    return DeviceEvent(
+        event_id=message["eventId"],
+        device_id=message["deviceId"],
+        type=message["type"],
+        occurred_at=message["occurredAt"],
+        data=message["data"],
+    )
 
 
-async def accept_device_event(message: ReceivedMessage, *, engine: Engine,
-                              client: DeviceClient, now: datetime) -> Outcome:
+async def accept_device_event(
+    message: ReceivedMessage, *, engine: Engine, client: DeviceClient, now: datetime
+) -> Outcome:
     """One message: see :func:`accept_device_events`."""
     [outcome] = await accept_device_events([message], engine=engine, client=client, now=now)
     return outcome
 
 
-async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: Engine,
-                               client: DeviceClient, now: datetime) -> list[Outcome]:
+async def accept_device_events(
+    messages: Sequence[ReceivedMessage], *, engine: Engine, client: DeviceClient, now: datetime
+) -> list[Outcome]:
     """Messages of one session, in order: quarantine those that can never succeed, record the
     others in the device's entity, then route them to its run or start one. ``now`` stands in
     when the broker gave no enqueued time. One outcome per message, in order."""
@@ -184,11 +208,15 @@ async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: E
         try:
             event = parse_device_event(message.body)
             if message.session_id != event.device_id:
-                raise BadMessage("SessionMismatch", {
-                    "field": "deviceId",
-                    "message": f"deviceId: expected the message's session id "
-                               f"{message.session_id!r}, got {event.device_id!r}",
-                    "sessionId": message.session_id})
+                raise BadMessage(
+                    "SessionMismatch",
+                    {
+                        "field": "deviceId",
+                        "message": f"deviceId: expected the message's session id "
+                        f"{message.session_id!r}, got {event.device_id!r}",
+                        "sessionId": message.session_id,
+                    },
+                )
         except BadMessage as bad:
             outcomes[index] = quarantine(engine, message, bad, now)
             record_device_event("rejected")
@@ -197,8 +225,13 @@ async def accept_device_events(messages: Sequence[ReceivedMessage], *, engine: E
     if valid:
         routed = await _record_and_route(client, [event for _, _, event in valid])
         for (index, message, event), action in zip(valid, routed, strict=True):
-            log.info("device event %s (message %r): %s, device %s", event["eventId"],
-                     message.key, action, event["deviceId"])
+            log.info(
+                "device event %s (message %r): %s, device %s",
+                event["eventId"],
+                message.key,
+                action,
+                event["deviceId"],
+            )
             outcomes[index] = Outcome(action, message.key, event["deviceId"])
         for action, count in Counter(routed).items():
             record_device_event(action, count)
@@ -211,7 +244,7 @@ async def _record_and_route(client: DeviceClient, events: list[dict[str, Any]]) 
     device = events[0]["deviceId"]
     entity = df.EntityId(ENTITY, device)
     for start in range(0, len(events), RECORD_CHUNK):
-        chunk = events[start:start + RECORD_CHUNK]
+        chunk = events[start : start + RECORD_CHUNK]
         if len(chunk) == 1:
             await client.signal_entity(entity, "record_event", chunk[0])
         else:
@@ -236,20 +269,24 @@ async def _record_and_route(client: DeviceClient, events: list[dict[str, Any]]) 
     return ["started"] + ["routed"] * (len(events) - 1)
 
 
-async def _raise_each(client: DeviceClient, device: str,
-                      events: list[dict[str, Any]]) -> list[BaseException]:
+async def _raise_each(
+    client: DeviceClient, device: str, events: list[dict[str, Any]]
+) -> list[BaseException]:
     """Raise ``deviceEvent`` for each event at once (their order does not matter: the run
     counts them, the entity orders them); returns the failures."""
-    results = await asyncio.gather(*(client.raise_event(device, EVENT_NAME, _notice(event))
-                                     for event in events), return_exceptions=True)
+    results = await asyncio.gather(
+        *(client.raise_event(device, EVENT_NAME, _notice(event)) for event in events),
+        return_exceptions=True,
+    )
     return [r for r in results if isinstance(r, BaseException)]
 
 
 def _notice(event: dict[str, Any]) -> dict[str, Any]:
     """What a routed ``deviceEvent`` carries: the event without its data, which the entity
     holds (the run's history stays small)."""
-    return {name: event[name] for name in ("eventId", "deviceId", "type", "occurredAt",
-                                           "receivedAt")}
+    return {
+        name: event[name] for name in ("eventId", "deviceId", "type", "occurredAt", "receivedAt")
+    }
 
 
 def _started_by(status: Any) -> str | None:

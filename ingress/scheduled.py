@@ -29,18 +29,24 @@ def enqueue_due_schedules(timer: func.TimerRequest, items: func.Out[list[str]]) 
     """Enqueue a sync item for every schedule due since the previous tick."""
     current = runtime()
     file = current.settings.get("SCHEDULES_FILE")
-    loaded = load_schedules(file=Path(file) if file else None, blobs=current.adapters.blobs,
-                            container=current.settings.get("SCHEDULES_CONTAINER"))
-    due = run_tick(current.adapters.database, loaded, timer.schedule_status,
-                   now=datetime.now(UTC))
+    loaded = load_schedules(
+        file=Path(file) if file else None,
+        blobs=current.adapters.blobs,
+        container=current.settings.get("SCHEDULES_CONTAINER"),
+    )
+    due = run_tick(current.adapters.database, loaded, timer.schedule_status, now=datetime.now(UTC))
     items.set([json.dumps(item.to_json()) for item in due])
 
 
 @blueprint.queue_trigger(arg_name="msg", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
 @blueprint.durable_client_input(client_name="client")
-async def start_scheduled_workflow(msg: func.QueueMessage,
-                                   client: df.DurableOrchestrationClient) -> None:
+async def start_scheduled_workflow(
+    msg: func.QueueMessage, client: df.DurableOrchestrationClient
+) -> None:
     """Start the item's workflow unless its instance is at work; quarantine a bad item."""
-    await accept_sync_item(ReceivedItem(msg.id, msg.get_body(), msg.dequeue_count or 1),
-                           engine=runtime().adapters.database, client=client,
-                           now=datetime.now(UTC))
+    await accept_sync_item(
+        ReceivedItem(msg.id, msg.get_body(), msg.dequeue_count or 1),
+        engine=runtime().adapters.database,
+        client=client,
+        now=datetime.now(UTC),
+    )

@@ -73,9 +73,13 @@ class SchemaChange:
     requested_by: str
 
     def to_json(self) -> dict[str, str]:
-        return {"documentId": self.document_id, "physicalName": self.physical_name,
-                "databaseName": self.database_name, "changeType": self.change_type,
-                "requestedBy": self.requested_by}
+        return {
+            "documentId": self.document_id,
+            "physicalName": self.physical_name,
+            "databaseName": self.database_name,
+            "changeType": self.change_type,
+            "requestedBy": self.requested_by,
+        }
 
 
 def parse_schema_change(body: bytes) -> SchemaChange:
@@ -85,55 +89,82 @@ def parse_schema_change(body: bytes) -> SchemaChange:
     problems = _SCHEMA.problems(message)
     if problems:
         raise BadMessage("schema-invalid", {"errors": problems})
-    return SchemaChange(document_id=message["documentId"].lower(),
-                        physical_name=message["physicalName"],
-                        database_name=message["databaseName"],
-                        change_type=message["changeType"],
-                        requested_by=message["requestedBy"])
+    return SchemaChange(
+        document_id=message["documentId"].lower(),
+        physical_name=message["physicalName"],
+        database_name=message["databaseName"],
+        change_type=message["changeType"],
+        requested_by=message["requestedBy"],
+    )
 
 
-async def accept_schema_change(message: ReceivedMessage, *, engine: Engine,
-                               databases: Container[str], client: InstanceClient,
-                               now: datetime) -> Outcome:
+async def accept_schema_change(
+    message: ReceivedMessage,
+    *,
+    engine: Engine,
+    databases: Container[str],
+    client: InstanceClient,
+    now: datetime,
+) -> Outcome:
     """Check a message and start its workflow, ignore it as a duplicate, or quarantine it."""
     try:
         change = parse_schema_change(message.body)
         if change.database_name not in databases:
-            raise BadMessage("unknown-database", {
-                "field": "databaseName",
-                "message": f"databaseName: {change.database_name!r} is not a configured "
-                           "source database (SOURCE_DATABASES)"})
+            raise BadMessage(
+                "unknown-database",
+                {
+                    "field": "databaseName",
+                    "message": f"databaseName: {change.database_name!r} is not a configured "
+                    "source database (SOURCE_DATABASES)",
+                },
+            )
         try:
             # First, whatever the instance is doing: a document id names one object for good,
             # so another object under it is a conflict, never a duplicate.
-            register_document(engine, document_id=change.document_id,
-                              instance_id=change.document_id,
-                              database_name=change.database_name,
-                              physical_name=change.physical_name,
-                              change_type=change.change_type,
-                              requested_by=change.requested_by, now=now)
+            register_document(
+                engine,
+                document_id=change.document_id,
+                instance_id=change.document_id,
+                database_name=change.database_name,
+                physical_name=change.physical_name,
+                change_type=change.change_type,
+                requested_by=change.requested_by,
+                now=now,
+            )
         except IdempotencyMismatch as error:
-            raise BadMessage("document-conflict", {"field": "documentId",
-                                                   "message": error.detail}) from None
+            raise BadMessage(
+                "document-conflict", {"field": "documentId", "message": error.detail}
+            ) from None
         instance = await client.get_status(change.document_id, show_input=True)
         status = runtime_status(instance)
         if _started_by(instance) == message.key:
             # A redelivery of the message that started this run (the completion was lost):
             # whatever the run's state, it is this message's run. Start nothing, record nothing.
-            return Outcome("already-started", message.key, change.document_id,
-                           details={"runtimeStatus": status})
+            return Outcome(
+                "already-started",
+                message.key,
+                change.document_id,
+                details={"runtimeStatus": status},
+            )
         if status in ACTIVE_STATUSES:
             return _ignore_duplicate(engine, message, change, status, now)
     except BadMessage as bad:
         return quarantine(engine, message, bad, now)
     # None, Completed, Failed or Terminated: a new run, which makes the document's next
     # revision (a second change of a finished document is a new revision, not a replay).
-    await client.start_new(ORCHESTRATOR, change.document_id,
-                           {"workflow": WORKFLOW,
-                            "input": {**change.to_json(), "messageId": message.key}})
-    log.info("schema change %s: started workflow %s for %s.%s (instance was %s)",
-             log_text(message.key), change.document_id, change.database_name,
-             change.physical_name, status or "new")
+    await client.start_new(
+        ORCHESTRATOR,
+        change.document_id,
+        {"workflow": WORKFLOW, "input": {**change.to_json(), "messageId": message.key}},
+    )
+    log.info(
+        "schema change %s: started workflow %s for %s.%s (instance was %s)",
+        log_text(message.key),
+        change.document_id,
+        change.database_name,
+        change.physical_name,
+        status or "new",
+    )
     return Outcome("started", message.key, change.document_id)
 
 
@@ -151,14 +182,24 @@ def _started_by(instance: Any) -> str | None:
     return message_id if isinstance(message_id, str) else None
 
 
-def _ignore_duplicate(engine: Engine, message: ReceivedMessage, change: SchemaChange,
-                      status: str, now: datetime) -> Outcome:
+def _ignore_duplicate(
+    engine: Engine, message: ReceivedMessage, change: SchemaChange, status: str, now: datetime
+) -> Outcome:
     # The event id names the message, so a redelivery of it records nothing new.
-    append_next(engine, change.document_id,
-                event_id=derive_id(change.document_id, "duplicate-ignored", message.key),
-                event_type="duplicate-ignored",
-                data={"messageId": message.key, "source": QUEUE, **change.to_json()}, now=now)
-    log.warning("schema change %s: instance %s is %s; duplicate ignored, nothing started",
-                log_text(message.key), change.document_id, status)
-    return Outcome("duplicate-ignored", message.key, change.document_id,
-                   details={"runtimeStatus": status})
+    append_next(
+        engine,
+        change.document_id,
+        event_id=derive_id(change.document_id, "duplicate-ignored", message.key),
+        event_type="duplicate-ignored",
+        data={"messageId": message.key, "source": QUEUE, **change.to_json()},
+        now=now,
+    )
+    log.warning(
+        "schema change %s: instance %s is %s; duplicate ignored, nothing started",
+        log_text(message.key),
+        change.document_id,
+        status,
+    )
+    return Outcome(
+        "duplicate-ignored", message.key, change.document_id, details={"runtimeStatus": status}
+    )

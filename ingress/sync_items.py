@@ -31,8 +31,7 @@ from schedules import (
 from schedules.cursor import take_tick
 from services import derive_id, quarantine_message
 
-__all__ = ["SYNC_QUEUE", "TIMER", "ReceivedItem", "SyncOutcome", "accept_sync_item",
-           "run_tick"]
+__all__ = ["SYNC_QUEUE", "TIMER", "ReceivedItem", "SyncOutcome", "accept_sync_item", "run_tick"]
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +67,9 @@ class SyncOutcome:
 _reported: tuple[Rejection, ...] = ()
 
 
-def run_tick(engine: Engine, loaded: LoadedSchedules, status: Mapping[str, Any] | None,
-             now: datetime) -> list[SyncItem]:
+def run_tick(
+    engine: Engine, loaded: LoadedSchedules, status: Mapping[str, Any] | None, now: datetime
+) -> list[SyncItem]:
     """The items this tick enqueues (none when another host already took the tick)."""
     _report(loaded.rejections)
     tick = tick_time(status, now)
@@ -79,8 +79,12 @@ def run_tick(engine: Engine, loaded: LoadedSchedules, status: Mapping[str, Any] 
         return []
     items = due_items(loaded.schedules, taken.previous, tick)
     for item in items:
-        log.info("schedules: %s due at %s -> %s", item.id, item.to_json()["triggerDateUtc"],
-                 item.instance_id)
+        log.info(
+            "schedules: %s due at %s -> %s",
+            item.id,
+            item.to_json()["triggerDateUtc"],
+            item.instance_id,
+        )
     return items
 
 
@@ -94,15 +98,23 @@ def _report(rejections: list[Rejection]) -> None:
         _reported = current
 
 
-async def accept_sync_item(message: ReceivedItem, *, engine: Engine, client: InstanceStarter,
-                           now: datetime) -> SyncOutcome:
+async def accept_sync_item(
+    message: ReceivedItem, *, engine: Engine, client: InstanceStarter, now: datetime
+) -> SyncOutcome:
     """Start the item's workflow, skip it as a duplicate, or quarantine the message."""
     try:
         item = parse_sync_item(message.body)
     except BadSyncItem as bad:
         details = {**bad.details, "dequeueCount": message.dequeue_count}
-        quarantine_message(engine, message_id=message.key, source=SYNC_QUEUE, reason=bad.reason,
-                           details=details, body=message.body, now=now)
+        quarantine_message(
+            engine,
+            message_id=message.key,
+            source=SYNC_QUEUE,
+            reason=bad.reason,
+            details=details,
+            body=message.body,
+            now=now,
+        )
         log.warning("sync item %s quarantined (%s): %s", message.key, bad.reason, bad.details)
         return SyncOutcome("quarantined", message.key, reason=bad.reason, details=details)
     instance_id = item.instance_id
@@ -116,8 +128,11 @@ async def accept_sync_item(message: ReceivedItem, *, engine: Engine, client: Ins
         # a second start of a running id): that is a duplicate, anything else is retried.
         status = runtime_status(await client.get_status(instance_id))
         if status in ACTIVE_STATUSES:
-            log.info("sync item %s: the start of %s was refused; a twin item started it",
-                     message.key, instance_id)
+            log.info(
+                "sync item %s: the start of %s was refused; a twin item started it",
+                message.key,
+                instance_id,
+            )
             return _duplicate(message, instance_id, status)
         raise
     log.info("sync item %s: started %s (workflow %s)", message.key, instance_id, item.workflow)
@@ -125,7 +140,12 @@ async def accept_sync_item(message: ReceivedItem, *, engine: Engine, client: Ins
 
 
 def _duplicate(message: ReceivedItem, instance_id: str, status: str) -> SyncOutcome:
-    log.warning("sync item %s: %s is %s; duplicate ignored, nothing started", message.key,
-                instance_id, status)
-    return SyncOutcome("duplicate-ignored", message.key, instance_id,
-                       details={"runtimeStatus": status})
+    log.warning(
+        "sync item %s: %s is %s; duplicate ignored, nothing started",
+        message.key,
+        instance_id,
+        status,
+    )
+    return SyncOutcome(
+        "duplicate-ignored", message.key, instance_id, details={"runtimeStatus": status}
+    )

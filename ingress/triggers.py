@@ -20,26 +20,35 @@ __all__ = ["blueprint"]
 blueprint = df.Blueprint()
 
 
-@blueprint.service_bus_queue_trigger(arg_name="msg", queue_name=QUEUE,
-                                     connection="ServiceBusConnection")
+@blueprint.service_bus_queue_trigger(
+    arg_name="msg", queue_name=QUEUE, connection="ServiceBusConnection"
+)
 @blueprint.durable_client_input(client_name="client")
-async def schema_change_received(msg: func.ServiceBusMessage,
-                                 client: df.DurableOrchestrationClient) -> None:
+async def schema_change_received(
+    msg: func.ServiceBusMessage, client: df.DurableOrchestrationClient
+) -> None:
     """Start, ignore or quarantine; an exception (a transient failure) means redelivery."""
     current = runtime()
     await accept_schema_change(
         ReceivedMessage(msg.message_id, msg.get_body(), msg.delivery_count or 1, queue=QUEUE),
-        engine=current.adapters.database, databases=current.adapters.sources,
-        client=client, now=datetime.now(UTC))
+        engine=current.adapters.database,
+        databases=current.adapters.sources,
+        client=client,
+        now=datetime.now(UTC),
+    )
 
 
-@blueprint.service_bus_queue_trigger(arg_name="msgs", queue_name=device_events.QUEUE,
-                                     connection="ServiceBusConnection",
-                                     is_sessions_enabled=True,
-                                     cardinality=func.Cardinality.MANY)
+@blueprint.service_bus_queue_trigger(
+    arg_name="msgs",
+    queue_name=device_events.QUEUE,
+    connection="ServiceBusConnection",
+    is_sessions_enabled=True,
+    cardinality=func.Cardinality.MANY,
+)
 @blueprint.durable_client_input(client_name="client")
-async def device_events_received(msgs: list[func.ServiceBusMessage],
-                                 client: df.DurableOrchestrationClient) -> None:
+async def device_events_received(
+    msgs: list[func.ServiceBusMessage], client: df.DurableOrchestrationClient
+) -> None:
     """One session's messages, in order: record, then route or start; an exception (a
     transient failure) means the batch is delivered again."""
     current = runtime()
@@ -47,35 +56,56 @@ async def device_events_received(msgs: list[func.ServiceBusMessage],
     # by nobody: a bad setting fails here instead, so the messages end as dead letters.
     device_settings(current.settings)
     await device_events.accept_device_events(
-        [ReceivedMessage(m.message_id, m.get_body(), m.delivery_count or 1,
-                         queue=device_events.QUEUE, session_id=m.session_id,
-                         enqueued_at=m.enqueued_time_utc) for m in msgs],
-        engine=current.adapters.database, client=client, now=datetime.now(UTC))
+        [
+            ReceivedMessage(
+                m.message_id,
+                m.get_body(),
+                m.delivery_count or 1,
+                queue=device_events.QUEUE,
+                session_id=m.session_id,
+                enqueued_at=m.enqueued_time_utc,
+            )
+            for m in msgs
+        ],
+        engine=current.adapters.database,
+        client=client,
+        now=datetime.now(UTC),
+    )
 
 
 def _dead_letter(queue: str, msg: func.ServiceBusMessage) -> None:
     dead_letters.accept_dead_letter(
         dead_letters.DeadLetterMessage(
-            queue=queue, message_id=msg.message_id, body=msg.get_body(),
-            sequence_number=msg.sequence_number, session_id=msg.session_id,
-            correlation_id=msg.correlation_id, reason=msg.dead_letter_reason,
+            queue=queue,
+            message_id=msg.message_id,
+            body=msg.get_body(),
+            sequence_number=msg.sequence_number,
+            session_id=msg.session_id,
+            correlation_id=msg.correlation_id,
+            reason=msg.dead_letter_reason,
             description=msg.dead_letter_error_description,
-            delivery_count=msg.delivery_count or 0, enqueued_at=msg.enqueued_time_utc,
-            properties=msg.application_properties or {}),
-        engine=runtime().adapters.database, now=datetime.now(UTC))
+            delivery_count=msg.delivery_count or 0,
+            enqueued_at=msg.enqueued_time_utc,
+            properties=msg.application_properties or {},
+        ),
+        engine=runtime().adapters.database,
+        now=datetime.now(UTC),
+    )
 
 
-@blueprint.service_bus_queue_trigger(arg_name="msg",
-                                     queue_name=f"{device_events.QUEUE}/$deadletterqueue",
-                                     connection="ServiceBusConnection")
+@blueprint.service_bus_queue_trigger(
+    arg_name="msg",
+    queue_name=f"{device_events.QUEUE}/$deadletterqueue",
+    connection="ServiceBusConnection",
+)
 def device_event_dead_lettered(msg: func.ServiceBusMessage) -> None:
     """Record a dead-lettered device event (the dead-letter processor)."""
     _dead_letter(device_events.QUEUE, msg)
 
 
-@blueprint.service_bus_queue_trigger(arg_name="msg",
-                                     queue_name=f"{QUEUE}/$deadletterqueue",
-                                     connection="ServiceBusConnection")
+@blueprint.service_bus_queue_trigger(
+    arg_name="msg", queue_name=f"{QUEUE}/$deadletterqueue", connection="ServiceBusConnection"
+)
 def schema_change_dead_lettered(msg: func.ServiceBusMessage) -> None:
     """Record a dead-lettered schema change (the dead-letter processor)."""
     _dead_letter(QUEUE, msg)

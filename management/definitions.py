@@ -57,17 +57,18 @@ def catalog(sources: Sequence[DefinitionSource]) -> list[dict[str, Any]]:
         versions = sorted(found[name], key=_version_order)
         semvers = [v for v in versions if _version_order(v)[0]]
         latest = semvers[-1] if semvers else None
-        items.append({
-            "name": name,
-            "latest": latest,
-            "description": _description(sources, name, latest),
-            "versions": [{"version": v, "source": found[name][v]} for v in versions],
-        })
+        items.append(
+            {
+                "name": name,
+                "latest": latest,
+                "description": _description(sources, name, latest),
+                "versions": [{"version": v, "source": found[name][v]} for v in versions],
+            }
+        )
     return items
 
 
-def _description(sources: Sequence[DefinitionSource], name: str, version: str | None
-                 ) -> str | None:
+def _description(sources: Sequence[DefinitionSource], name: str, version: str | None) -> str | None:
     if version is None:
         return None
     for source in sources:
@@ -85,8 +86,9 @@ def _description(sources: Sequence[DefinitionSource], name: str, version: str | 
     return None
 
 
-def definition_view(sources: Sequence[DefinitionSource], name: str, version: str | None
-                    ) -> dict[str, Any]:
+def definition_view(
+    sources: Sequence[DefinitionSource], name: str, version: str | None
+) -> dict[str, Any]:
     """One validated definition with its pin and its states as a graph (for drawing)."""
     try:
         definition = load_definition(name, version, list(sources))
@@ -94,47 +96,72 @@ def definition_view(sources: Sequence[DefinitionSource], name: str, version: str
         raise NotFound(str(exc)) from None
     except DefinitionInvalid as exc:
         raise Unprocessable(str(exc)) from None
-    return {"name": definition.name, "version": definition.version, "hash": definition.hash,
-            "source": definition.source, "graph": state_graph(definition.document),
-            "definition": definition.document}
+    return {
+        "name": definition.name,
+        "version": definition.version,
+        "hash": definition.hash,
+        "source": definition.source,
+        "graph": state_graph(definition.document),
+        "definition": definition.document,
+    }
 
 
 def validate(body: bytes, registry: ActivityRegistry) -> list[Diagnostic]:
     """Every diagnostic of a definition, activities checked against the registry."""
     if len(body) > MAX_DEFINITION_BYTES:
-        return [Diagnostic("json.invalid", "", f"the definition is {len(body)} bytes; at most "
-                           f"{MAX_DEFINITION_BYTES} are accepted")]
+        return [
+            Diagnostic(
+                "json.invalid",
+                "",
+                f"the definition is {len(body)} bytes; at most {MAX_DEFINITION_BYTES} are accepted",
+            )
+        ]
     return validate_text(body, activities=registry.names, registry=registry)
 
 
-def upload(sources: Sequence[DefinitionSource], blobs: Any, container: str, name: str,
-           body: bytes, registry: ActivityRegistry) -> dict[str, Any]:
+def upload(
+    sources: Sequence[DefinitionSource],
+    blobs: Any,
+    container: str,
+    name: str,
+    body: bytes,
+    registry: ActivityRegistry,
+) -> dict[str, Any]:
     """Store a new version; ``{"created": bool, ...}``. ``created`` is False when that version
     already holds the same content (canonical JSON). Raises :class:`DefinitionRejected` (422)
     with every diagnostic, or :class:`Conflict` (409) when the version holds other content."""
     diagnostics = validate(body, registry)
     document = _parsed(body)
     if isinstance(document, dict) and document.get("name") != name:
-        diagnostics.append(Diagnostic("schema.violation", "/name",
-                                      f"the route names workflow {name!r}, the document "
-                                      f"{document.get('name')!r}"))
+        diagnostics.append(
+            Diagnostic(
+                "schema.violation",
+                "/name",
+                f"the route names workflow {name!r}, the document {document.get('name')!r}",
+            )
+        )
     if has_errors(diagnostics) or not isinstance(document, dict):
         raise DefinitionRejected(diagnostics)
     version = str(document["version"])
     parse_semver(version)  # the schema holds it to semver
     digest = content_hash(document)
-    result = {"name": name, "version": version, "hash": digest,
-              "location": f"{container}/{name}/{version}.json"}
+    result = {
+        "name": name,
+        "version": version,
+        "hash": digest,
+        "location": f"{container}/{name}/{version}.json",
+    }
     existing = _stored_hash(sources, name, version)
     if existing is None:
         text = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
-        if blobs.create(container, f"{name}/{version}.json", text,
-                        content_type="application/json"):
+        if blobs.create(container, f"{name}/{version}.json", text, content_type="application/json"):
             return {**result, "created": True}
         existing = _stored_hash(sources, name, version)  # someone stored it meanwhile
     if existing != digest:
-        raise Conflict(f"workflow {name} version {version} already exists with other content "
-                       f"({existing}); a stored version never changes: give it a new version")
+        raise Conflict(
+            f"workflow {name} version {version} already exists with other content "
+            f"({existing}); a stored version never changes: give it a new version"
+        )
     return {**result, "created": False}
 
 

@@ -61,9 +61,15 @@ class DurableHttp:
             raise DurableUnavailable("the durable client binding has no rpcBaseUrl")
         return cls(url)
 
-    async def _call(self, method: str, path: str, query: Mapping[str, str] | None = None, *,
-                    body: str | None = None, headers: Mapping[str, str] | None = None
-                    ) -> DurableAnswer:
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str] | None = None,
+        *,
+        body: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> DurableAnswer:
         url = self.base_url + path
         if query:
             url += "?" + urlencode({k: v for k, v in query.items() if v is not None})
@@ -71,8 +77,10 @@ class DurableHttp:
         if body is not None:
             sent["Content-Type"] = "application/json"
         try:
-            async with aiohttp.ClientSession(timeout=_TIMEOUT) as session, session.request(
-                    method, url, data=body, headers=sent) as answer:
+            async with (
+                aiohttp.ClientSession(timeout=_TIMEOUT) as session,
+                session.request(method, url, data=body, headers=sent) as answer,
+            ):
                 text = await answer.text()
                 continuation = answer.headers.get(CONTINUATION_HEADER) or None
                 status = answer.status
@@ -86,45 +94,66 @@ class DurableHttp:
 
     # ----------------------------------------------------------------------- orchestrations
     async def start(self, orchestrator: str, instance_id: str, value: Any) -> DurableAnswer:
-        return await self._call("POST", f"orchestrators/{_segment(orchestrator)}/"
-                                f"{_segment(instance_id)}", body=_encoded(value))
+        return await self._call(
+            "POST",
+            f"orchestrators/{_segment(orchestrator)}/{_segment(instance_id)}",
+            body=_encoded(value),
+        )
 
-    async def status(self, instance_id: str, *, history: bool = False,
-                     show_input: bool = True) -> DurableAnswer:
+    async def status(
+        self, instance_id: str, *, history: bool = False, show_input: bool = True
+    ) -> DurableAnswer:
         query = {"showInput": str(show_input).lower()}
         if history:
             query |= {"showHistory": "true", "showHistoryOutput": "true"}
         return await self._call("GET", f"instances/{_segment(instance_id)}", query)
 
-    async def query(self, filters: Mapping[str, str], top: int, continuation: str | None,
-                    *, show_input: bool = False) -> DurableAnswer:
+    async def query(
+        self,
+        filters: Mapping[str, str],
+        top: int,
+        continuation: str | None,
+        *,
+        show_input: bool = False,
+    ) -> DurableAnswer:
         query = {**filters, "top": str(top), "showInput": str(show_input).lower()}
         headers = {CONTINUATION_HEADER: continuation} if continuation else None
         return await self._call("GET", "instances/", query, headers=headers)
 
     async def raise_event(self, instance_id: str, name: str, data: Any) -> DurableAnswer:
-        return await self._call("POST", f"instances/{_segment(instance_id)}/raiseEvent/"
-                                f"{_segment(name)}", body=_encoded(data))
+        return await self._call(
+            "POST",
+            f"instances/{_segment(instance_id)}/raiseEvent/{_segment(name)}",
+            body=_encoded(data),
+        )
 
     async def control(self, instance_id: str, verb: str, reason: str) -> DurableAnswer:
         """``terminate``, ``suspend``, ``resume`` or ``rewind`` with a reason."""
-        return await self._call("POST", f"instances/{_segment(instance_id)}/{verb}",
-                                {"reason": reason})
+        return await self._call(
+            "POST", f"instances/{_segment(instance_id)}/{verb}", {"reason": reason}
+        )
 
     async def restart(self, instance_id: str, new_instance_id: bool) -> DurableAnswer:
-        return await self._call("POST", f"instances/{_segment(instance_id)}/restart",
-                                {"restartWithNewInstanceId": str(new_instance_id).lower()})
+        return await self._call(
+            "POST",
+            f"instances/{_segment(instance_id)}/restart",
+            {"restartWithNewInstanceId": str(new_instance_id).lower()},
+        )
 
     async def purge(self, instance_id: str) -> DurableAnswer:
         return await self._call("DELETE", f"instances/{_segment(instance_id)}")
 
     # ----------------------------------------------------------------------------- entities
-    async def entities(self, name: str, top: int, continuation: str | None,
-                       *, fetch_state: bool) -> DurableAnswer:
+    async def entities(
+        self, name: str, top: int, continuation: str | None, *, fetch_state: bool
+    ) -> DurableAnswer:
         headers = {CONTINUATION_HEADER: continuation} if continuation else None
-        return await self._call("GET", f"entities/{_segment(name)}",
-                                {"top": str(top), "fetchState": str(fetch_state).lower()},
-                                headers=headers)
+        return await self._call(
+            "GET",
+            f"entities/{_segment(name)}",
+            {"top": str(top), "fetchState": str(fetch_state).lower()},
+            headers=headers,
+        )
 
     async def entity(self, name: str, key: str) -> DurableAnswer:
         return await self._call("GET", f"entities/{_segment(name)}/{_segment(key)}")

@@ -23,9 +23,19 @@ from typing import Any, ClassVar
 from orchestration.validation import Diagnostic
 from services.errors import Conflict, InvalidInput, NotFound, ServiceError
 
-__all__ = ["Conflict", "DefinitionRejected", "DurableUnreachable", "InputRejected",
-           "InstanceGone", "InvalidInput", "NotFound", "RoleRequired", "TooLarge",
-           "Unauthorized", "Unprocessable"]
+__all__ = [
+    "Conflict",
+    "DefinitionRejected",
+    "DurableUnreachable",
+    "InputRejected",
+    "InstanceGone",
+    "InvalidInput",
+    "NotFound",
+    "RoleRequired",
+    "TooLarge",
+    "Unauthorized",
+    "Unprocessable",
+]
 
 
 class Unauthorized(ServiceError):
@@ -62,8 +72,11 @@ class InputRejected(InvalidInput):
     """The workflow's input schema refused the input; ``errors`` lists every problem."""
 
     def __init__(self, workflow: str, errors: list[dict[str, str]]) -> None:
-        super().__init__("input", f"rejected by the input schema of workflow {workflow!r}: "
-                         + "; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        super().__init__(
+            "input",
+            f"rejected by the input schema of workflow {workflow!r}: "
+            + "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+        )
         self.errors = errors
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
@@ -75,10 +88,13 @@ class DefinitionRejected(Unprocessable):
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         errors = [d for d in diagnostics if d.severity == "error"]
-        super().__init__(f"the definition has {len(errors)} error(s): "
-                         + "; ".join(str(d) for d in errors))
+        super().__init__(
+            f"the definition has {len(errors)} error(s): " + "; ".join(str(d) for d in errors)
+        )
         self.diagnostics = diagnostics
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
-        return {**super().to_problem(instance),
-                "diagnostics": [d.to_json() for d in self.diagnostics]}
+        return {
+            **super().to_problem(instance),
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+        }

@@ -21,11 +21,27 @@ from typing import Any
 from .durable_http import DurableHttp
 from .errors import DurableUnreachable, InvalidInput
 
-__all__ = ["ACTIVE", "MAX_COUNTED", "STATUSES", "Filters", "check_instance_id", "count_by_status",
-           "instance_view", "list_page", "matching"]
+__all__ = [
+    "ACTIVE",
+    "MAX_COUNTED",
+    "STATUSES",
+    "Filters",
+    "check_instance_id",
+    "count_by_status",
+    "instance_view",
+    "list_page",
+    "matching",
+]
 
-STATUSES = ("Pending", "Running", "Suspended", "Completed", "Failed", "Terminated",
-            "ContinuedAsNew")
+STATUSES = (
+    "Pending",
+    "Running",
+    "Suspended",
+    "Completed",
+    "Failed",
+    "Terminated",
+    "ContinuedAsNew",
+)
 ACTIVE = ("Pending", "Running", "Suspended")
 TERMINAL = ("Completed", "Failed", "Terminated")
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
@@ -36,8 +52,10 @@ MAX_COUNTED = 10_000  # a count scans instances: past this it says it stopped
 def check_instance_id(text: str, field: str = "instanceId") -> str:
     """An instance id Durable takes: 1-256 characters, none of ``/ \\ # ?`` or controls."""
     if not text or len(text) > 256 or _BAD_ID.search(text) or text != text.strip():
-        raise InvalidInput(field, "expected 1-256 characters without / \\ # ?, control "
-                           "characters or surrounding spaces")
+        raise InvalidInput(
+            field,
+            "expected 1-256 characters without / \\ # ?, control characters or surrounding spaces",
+        )
     if text.startswith("@"):
         raise InvalidInput(field, "ids starting with @ are entity ids")
     return text
@@ -68,18 +86,25 @@ class Filters:
         status = tuple(s.strip() for s in (params.get("status") or "").split(",") if s.strip())
         for one in status:
             if one not in STATUSES:
-                raise InvalidInput("status", f"expected runtime statuses among "
-                                   f"{', '.join(STATUSES)}, got {one[:40]!r}")
+                raise InvalidInput(
+                    "status",
+                    f"expected runtime statuses among {', '.join(STATUSES)}, got {one[:40]!r}",
+                )
         created_from = params.get("createdFrom") or None
         created_to = params.get("createdTo") or None
         prefix = params.get("instanceIdPrefix") or None
         if prefix is not None and (len(prefix) > 256 or _BAD_ID.search(prefix)):
-            raise InvalidInput("instanceIdPrefix", "expected at most 256 characters without "
-                               "/ \\ # ? or control characters")
-        return cls(workflow=params.get("workflow") or None, status=status,
-                   created_from=_timestamp(created_from, "createdFrom") if created_from else None,
-                   created_to=_timestamp(created_to, "createdTo") if created_to else None,
-                   prefix=prefix)
+            raise InvalidInput(
+                "instanceIdPrefix",
+                "expected at most 256 characters without / \\ # ? or control characters",
+            )
+        return cls(
+            workflow=params.get("workflow") or None,
+            status=status,
+            created_from=_timestamp(created_from, "createdFrom") if created_from else None,
+            created_to=_timestamp(created_to, "createdTo") if created_to else None,
+            prefix=prefix,
+        )
 
     def durable_query(self) -> dict[str, str]:
         query: dict[str, str] = {}
@@ -94,10 +119,13 @@ class Filters:
         return query
 
     def to_json(self) -> dict[str, Any]:
-        return {"workflow": self.workflow, "status": list(self.status),
-                "createdFrom": self.created_from and _durable_time(self.created_from),
-                "createdTo": self.created_to and _durable_time(self.created_to),
-                "instanceIdPrefix": self.prefix}
+        return {
+            "workflow": self.workflow,
+            "status": list(self.status),
+            "createdFrom": self.created_from and _durable_time(self.created_from),
+            "createdTo": self.created_to and _durable_time(self.created_to),
+            "instanceIdPrefix": self.prefix,
+        }
 
 
 def _durable_time(moment: datetime) -> str:
@@ -121,8 +149,9 @@ def matching(status: Mapping[str, Any], filters: Filters) -> bool:
     return filters.workflow is None or _workflow_of(status) == filters.workflow
 
 
-def instance_view(status: Mapping[str, Any], *, links: Mapping[str, str] | None = None,
-                  summary: bool = False) -> dict[str, Any]:
+def instance_view(
+    status: Mapping[str, Any], *, links: Mapping[str, str] | None = None, summary: bool = False
+) -> dict[str, Any]:
     """One instance: runtime status, our custom status fields, input and output."""
     custom = status.get("customStatus")
     custom = custom if isinstance(custom, dict) else {}
@@ -158,6 +187,7 @@ def instance_view(status: Mapping[str, Any], *, links: Mapping[str, str] | None 
 
 # --- paging -----------------------------------------------------------------------------
 
+
 def _encode_token(durable: str | None, skip: int, size: int) -> str:
     raw = json.dumps({"d": durable, "s": skip, "n": size}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -168,16 +198,21 @@ def _decode_token(token: str) -> tuple[str | None, int, int]:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         data = json.loads(raw)
         durable, skip, size = data["d"], data["s"], data["n"]
-        if (durable is not None and not isinstance(durable, str)) or not isinstance(skip, int) \
-                or not isinstance(size, int) or not 0 <= skip < size <= MAX_TOP:
+        if (
+            (durable is not None and not isinstance(durable, str))
+            or not isinstance(skip, int)
+            or not isinstance(size, int)
+            or not 0 <= skip < size <= MAX_TOP
+        ):
             raise ValueError
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InvalidInput("continuationToken", "not a token this API issued") from None
     return durable, skip, size
 
 
-async def list_page(durable: DurableHttp, filters: Filters, top: int,
-                    token: str | None) -> dict[str, Any]:
+async def list_page(
+    durable: DurableHttp, filters: Filters, top: int, token: str | None
+) -> dict[str, Any]:
     """``{"items": [...], "continuationToken": str | None}``: up to ``top`` instances.
 
     A token resumes inside a Durable page, so it also carries that page's size: the page read
@@ -189,11 +224,13 @@ async def list_page(durable: DurableHttp, filters: Filters, top: int,
         durable_token, skip, size = _decode_token(token)
     items: list[dict[str, Any]] = []
     while True:
-        answer = await durable.query(filters.durable_query(), size, durable_token,
-                                     show_input=filters.workflow is not None)
+        answer = await durable.query(
+            filters.durable_query(), size, durable_token, show_input=filters.workflow is not None
+        )
         if answer.status == 400:
-            raise InvalidInput("filter", f"the Durable endpoint refused the query: "
-                               f"{str(answer.body)[:200]}")
+            raise InvalidInput(
+                "filter", f"the Durable endpoint refused the query: {str(answer.body)[:200]}"
+            )
         if answer.status != 200 or not isinstance(answer.body, list):
             raise DurableUnreachable(f"the instance query answered {answer.status}")
         page = answer.body
@@ -201,8 +238,10 @@ async def list_page(durable: DurableHttp, filters: Filters, top: int,
             if not matching(page[index], filters):
                 continue
             if len(items) == top:  # full: resume at this instance of this Durable page
-                return {"items": items,
-                        "continuationToken": _encode_token(durable_token, index, size)}
+                return {
+                    "items": items,
+                    "continuationToken": _encode_token(durable_token, index, size),
+                }
             items.append(instance_view(page[index], summary=True))
         if answer.continuation is None:
             return {"items": items, "continuationToken": None}
@@ -211,8 +250,9 @@ async def list_page(durable: DurableHttp, filters: Filters, top: int,
             return {"items": items, "continuationToken": _encode_token(durable_token, 0, size)}
 
 
-async def count_by_status(durable: DurableHttp, filters: Filters,
-                          limit: int = MAX_COUNTED) -> dict[str, Any]:
+async def count_by_status(
+    durable: DurableHttp, filters: Filters, limit: int = MAX_COUNTED
+) -> dict[str, Any]:
     """How many instances the filters select, per runtime status (every status, zeros too).
 
     Durable has no count, so this reads pages; it stops after ``limit`` instances with

@@ -44,8 +44,10 @@ class StuckRules:
 
     @classmethod
     def from_settings(cls, settings: Any) -> StuckRules:
-        return cls(after=parse_duration(settings.get("STUCK_AFTER") or "PT50H"),
-                   grace=parse_duration(settings.get("STUCK_GRACE") or "PT1H"))
+        return cls(
+            after=parse_duration(settings.get("STUCK_AFTER") or "PT50H"),
+            grace=parse_duration(settings.get("STUCK_GRACE") or "PT1H"),
+        )
 
 
 def _moment(text: Any) -> datetime | None:
@@ -66,8 +68,10 @@ def stuck_reason(view: dict[str, Any], now: datetime, rules: StuckRules) -> str 
     if deadline is not None:
         late = now - deadline
         if late > rules.grace:
-            return f"its deadline {view['deadline']} passed {_hours(late)} ago (grace " \
-                   f"{_hours(rules.grace)})"
+            return (
+                f"its deadline {view['deadline']} passed {_hours(late)} ago (grace "
+                f"{_hours(rules.grace)})"
+            )
         return None
     created = _moment(view.get("createdTime"))
     if created is not None and now - created > rules.after:
@@ -105,13 +109,23 @@ async def scan(durable: DurableHttp, now: datetime, rules: StuckRules) -> dict[s
         if reason is None:
             continue
         count += 1
-        log.warning("stuck instance %s (workflow %s, state %s): %s", view["instanceId"],
-                    view["workflow"], view["state"], reason,
-                    extra={"instanceId": view["instanceId"], "workflow": view["workflow"]})
+        log.warning(
+            "stuck instance %s (workflow %s, state %s): %s",
+            view["instanceId"],
+            view["workflow"],
+            view["state"],
+            reason,
+            extra={"instanceId": view["instanceId"], "workflow": view["workflow"]},
+        )
         if len(found) < MAX_LISTED:
             found.append({**view, "reason": reason})
-    return {"scannedAt": format_timestamp(now), "after": format_duration(rules.after),
-            "grace": format_duration(rules.grace), "count": count, "instances": found}
+    return {
+        "scannedAt": format_timestamp(now),
+        "after": format_duration(rules.after),
+        "grace": format_duration(rules.grace),
+        "count": count,
+        "instances": found,
+    }
 
 
 def format_duration(delta: timedelta) -> str:

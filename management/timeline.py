@@ -31,13 +31,30 @@ from orchestration.orchestrator import LOADER_ACTIVITY
 __all__ = ["timeline"]
 
 _SCHEDULED = ("TaskScheduled", "SubOrchestrationInstanceCreated")
-_NAMES = {0: "ExecutionStarted", 1: "ExecutionCompleted", 2: "ExecutionFailed",
-          3: "ExecutionTerminated", 4: "TaskScheduled", 5: "TaskCompleted", 6: "TaskFailed",
-          7: "SubOrchestrationInstanceCreated", 8: "SubOrchestrationInstanceCompleted",
-          9: "SubOrchestrationInstanceFailed", 10: "TimerCreated", 11: "TimerFired",
-          12: "OrchestratorStarted", 13: "OrchestratorCompleted", 14: "EventSent",
-          15: "EventRaised", 16: "ContinueAsNew", 17: "GenericEvent", 18: "HistoryState",
-          19: "ExecutionSuspended", 20: "ExecutionResumed", 21: "ExecutionRewound"}
+_NAMES = {
+    0: "ExecutionStarted",
+    1: "ExecutionCompleted",
+    2: "ExecutionFailed",
+    3: "ExecutionTerminated",
+    4: "TaskScheduled",
+    5: "TaskCompleted",
+    6: "TaskFailed",
+    7: "SubOrchestrationInstanceCreated",
+    8: "SubOrchestrationInstanceCompleted",
+    9: "SubOrchestrationInstanceFailed",
+    10: "TimerCreated",
+    11: "TimerFired",
+    12: "OrchestratorStarted",
+    13: "OrchestratorCompleted",
+    14: "EventSent",
+    15: "EventRaised",
+    16: "ContinueAsNew",
+    17: "GenericEvent",
+    18: "HistoryState",
+    19: "ExecutionSuspended",
+    20: "ExecutionResumed",
+    21: "ExecutionRewound",
+}
 
 
 def _type(event: Mapping[str, Any]) -> str:
@@ -64,8 +81,9 @@ def _ms(start: str | None, end: str | None) -> int | None:
 
 
 def _error(event: Mapping[str, Any]) -> dict[str, str]:
-    failure = error_from_failure(Exception(f"{event.get('Reason') or ''} \n "
-                                           f"{event.get('Details') or ''}"))
+    failure = error_from_failure(
+        Exception(f"{event.get('Reason') or ''} \n {event.get('Details') or ''}")
+    )
     return {"error": failure.name, "cause": failure.cause}
 
 
@@ -80,21 +98,32 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
             entries.append({"kind": "started", "at": at})
         elif kind in _SCHEDULED:
             what = "activity" if kind == "TaskScheduled" else "subworkflow"
-            entry: dict[str, Any] = {"kind": what, "name": event.get("Name"),
-                                     "scheduledAt": at, "outcome": "running"}
+            entry: dict[str, Any] = {
+                "kind": what,
+                "name": event.get("Name"),
+                "scheduledAt": at,
+                "outcome": "running",
+            }
             if kind != "TaskScheduled":
                 entry["instanceId"] = event.get("InstanceId")
             scheduled[(what, event.get("EventId"))] = entry
             entries.append(entry)
-        elif kind in ("TaskCompleted", "TaskFailed", "SubOrchestrationInstanceCompleted",
-                      "SubOrchestrationInstanceFailed"):
+        elif kind in (
+            "TaskCompleted",
+            "TaskFailed",
+            "SubOrchestrationInstanceCompleted",
+            "SubOrchestrationInstanceFailed",
+        ):
             what = "activity" if kind.startswith("Task") else "subworkflow"
             done = scheduled.pop((what, event.get("TaskScheduledId")), None)
             if done is not None:
                 entry = done
             else:  # the extension's shape: the scheduling event is folded in
-                entry = {"kind": what, "name": event.get("FunctionName"),
-                         "scheduledAt": event.get("ScheduledTime")}
+                entry = {
+                    "kind": what,
+                    "name": event.get("FunctionName"),
+                    "scheduledAt": event.get("ScheduledTime"),
+                }
                 entries.append(entry)
             entry["completedAt"] = at
             entry["_ended"] = index  # where in the history: a timer after it is not its timeout
@@ -106,8 +135,13 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 if "Result" in event:
                     entry["result"] = _json(event["Result"])
         elif kind == "TimerCreated":
-            timer = {"kind": "timer", "createdAt": at, "fireAt": event.get("FireAt"),
-                     "fired": False, "_created": index}
+            timer = {
+                "kind": "timer",
+                "createdAt": at,
+                "fireAt": event.get("FireAt"),
+                "fired": False,
+                "_created": index,
+            }
             timers.append(timer)
             entries.append(timer)
         elif kind == "TimerFired":
@@ -122,8 +156,13 @@ def entries_of(history: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         elif kind == "ExecutionTerminated":
             entries.append({"kind": "terminated", "at": at, "reason": _json(event.get("Input"))})
         elif kind in ("ExecutionSuspended", "ExecutionResumed", "ExecutionRewound"):
-            entries.append({"kind": kind[len("Execution"):].lower(), "at": at,
-                            "reason": _json(event.get("Reason") or event.get("Input"))})
+            entries.append(
+                {
+                    "kind": kind[len("Execution") :].lower(),
+                    "at": at,
+                    "reason": _json(event.get("Reason") or event.get("Input")),
+                }
+            )
     return entries
 
 
@@ -167,7 +206,8 @@ class _Attribution:
         for edge in graph["edges"]:
             # A task leaves by "next" when it succeeded and by "catch" when it failed.
             (self.caught if edge["kind"] == "catch" else self.edges)[edge["from"]].append(
-                edge["to"])
+                edge["to"]
+            )
         for machine in graph["machines"]:  # into branches and iterators, and back out
             if machine["parent"] is None:
                 continue
@@ -175,10 +215,10 @@ class _Attribution:
             for node in self.nodes.values():
                 if node["machine"] == machine["id"] and node["end"]:
                     self.edges[node["id"]].extend(
-                        t for t in self.edges[machine["parent"]] if t != machine["startAt"])
+                        t for t in self.edges[machine["parent"]] if t != machine["startAt"]
+                    )
 
-    def path(self, source: str | None, targets: set[str], failed: bool = False
-             ) -> list[str] | None:
+    def path(self, source: str | None, targets: set[str], failed: bool = False) -> list[str] | None:
         """The shortest path from ``source`` (None: before the start) to one of ``targets``,
         ``source`` excluded; ``[]`` when ``source`` is a target. ``failed``: the source's
         work failed, so it left through a ``catch``."""
@@ -203,15 +243,18 @@ class _Attribution:
     def candidates(self, entry: dict[str, Any], current: str | None) -> tuple[set[str], str]:
         kind = entry["kind"]
         if kind == "activity":
-            tasks = {n for n, node in self.nodes.items()
-                     if node["type"] == "task" and node.get("activity") == entry["name"]}
-            undo = {n for n, node in self.nodes.items()
-                    if node.get("compensation") == entry["name"]}
+            tasks = {
+                n
+                for n, node in self.nodes.items()
+                if node["type"] == "task" and node.get("activity") == entry["name"]
+            }
+            undo = {
+                n for n, node in self.nodes.items() if node.get("compensation") == entry["name"]
+            }
             if undo and (not tasks or self._compensating(current)):
                 entry["compensates"] = sorted(self.nodes[n]["name"] for n in undo)
                 # Run by a compensate state, or by the failing end (then the state stays).
-                here = {current} if current is not None and self._compensating(current) \
-                    else set()
+                here = {current} if current is not None and self._compensating(current) else set()
                 compensate = {n for n, node in self.nodes.items() if node["type"] == "compensate"}
                 return (here or compensate), "compensation"
             return tasks, "task"
@@ -219,25 +262,36 @@ class _Attribution:
             # The task's own timer: its timeout (made while the activity runs) or a retry's
             # backoff (made after it failed). A timer after a success is the next wait's.
             work = self.last_work
-            if current is not None and self.nodes[current]["type"] == "task" and work and (
+            if (
+                current is not None
+                and self.nodes[current]["type"] == "task"
+                and work
+                and (
                     work.get("outcome") == "failed"
-                    or work.get("_ended", 1 << 62) > entry["_created"]):
+                    or work.get("_ended", 1 << 62) > entry["_created"]
+                )
+            ):
                 return {current}, "retry or timeout"
             return {n for n, node in self.nodes.items() if node["type"] == "wait"}, "wait"
         if kind == "event":
-            return {n for n, node in self.nodes.items()
-                    if node["type"] == "wait" and node.get("event") == entry["name"]}, "wait"
+            return {
+                n
+                for n, node in self.nodes.items()
+                if node["type"] == "wait" and node.get("event") == entry["name"]
+            }, "wait"
         if kind == "subworkflow":
-            return {n for n, node in self.nodes.items()
-                    if node["type"] == "subworkflow"}, "subworkflow"
+            return {
+                n for n, node in self.nodes.items() if node["type"] == "subworkflow"
+            }, "subworkflow"
         return set(), ""
 
     def _compensating(self, current: str | None) -> bool:
         return current is not None and self.nodes[current]["type"] in ("compensate", "fail")
 
 
-def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
-               final_state: str | None) -> list[dict[str, Any]]:
+def _attribute(
+    entries: list[dict[str, Any]], document: dict[str, Any], final_state: str | None
+) -> list[dict[str, Any]]:
     """Label entries with states; returns the states entered, in order."""
     states = _Attribution(document)
     current: str | None = None
@@ -246,9 +300,15 @@ def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
 
     def enter(path: list[str], at: Any) -> None:
         for index, node in enumerate(path):
-            entered.append({"state": states.nodes[node]["name"], "id": node,
-                            "type": states.nodes[node]["type"], "at": at,
-                            "inferred": index < len(path) - 1})
+            entered.append(
+                {
+                    "state": states.nodes[node]["name"],
+                    "id": node,
+                    "type": states.nodes[node]["type"],
+                    "at": at,
+                    "inferred": index < len(path) - 1,
+                }
+            )
 
     for entry in entries:
         if entry["kind"] == "activity" and entry.get("name") == LOADER_ACTIVITY:
@@ -281,8 +341,11 @@ def _attribute(entries: list[dict[str, Any]], document: dict[str, Any],
 def definition_in(entries: list[dict[str, Any]]) -> Definition | None:
     """The definition the instance pinned: the loader activity's result in its history."""
     for entry in entries:
-        if entry["kind"] == "activity" and entry.get("name") == LOADER_ACTIVITY and \
-                entry.get("outcome") == "completed":
+        if (
+            entry["kind"] == "activity"
+            and entry.get("name") == LOADER_ACTIVITY
+            and entry.get("outcome") == "completed"
+        ):
             try:
                 return Definition.from_json(entry.get("result"))
             except ValueError:
@@ -302,7 +365,11 @@ def timeline(status: Mapping[str, Any]) -> dict[str, Any]:
     for entry in entries:
         for private in ("result", "_ended", "_created"):  # results can be large: see /instances
             entry.pop(private, None)
-    return {"instanceId": status.get("instanceId"),
-            "workflow": definition.name if definition else custom.get("workflow"),
-            "version": definition.version if definition else custom.get("version"),
-            "runtimeStatus": status.get("runtimeStatus"), "states": states, "entries": entries}
+    return {
+        "instanceId": status.get("instanceId"),
+        "workflow": definition.name if definition else custom.get("workflow"),
+        "version": definition.version if definition else custom.get("version"),
+        "runtimeStatus": status.get("runtimeStatus"),
+        "states": states,
+        "entries": entries,
+    }

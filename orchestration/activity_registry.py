@@ -68,8 +68,12 @@ class ActivitySchema:
     output: Any
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "input": self.input,
-                "output": self.output}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "input": self.input,
+            "output": self.output,
+        }
 
     @functools.cached_property
     def input_validator(self) -> Any:
@@ -95,8 +99,11 @@ def schema_errors(validator: Any, value: Any) -> list[tuple[str, str]]:
         path = [str(p) for p in error.absolute_path]
         if error.validator == "required":
             # jsonschema reports one error per missing name, each listing all of them.
-            missing = [name for name in error.validator_value
-                       if isinstance(error.instance, dict) and name not in error.instance]
+            missing = [
+                name
+                for name in error.validator_value
+                if isinstance(error.instance, dict) and name not in error.instance
+            ]
             for name in missing:
                 found.append(("/".join([*path, name]), "is required"))
             continue
@@ -166,8 +173,9 @@ def _read_entry(path: Path) -> ActivitySchema:
         try:
             jsonschema.Draft202012Validator.check_schema(data[key])
         except jsonschema.SchemaError as exc:
-            raise RegistryError(f"{path}: '{key}' is not a valid JSON Schema: "
-                                f"{exc.message}") from None
+            raise RegistryError(
+                f"{path}: '{key}' is not a valid JSON Schema: {exc.message}"
+            ) from None
     return ActivitySchema(path.stem, data["description"], data["input"], data["output"])
 
 

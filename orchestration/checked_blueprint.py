@@ -64,8 +64,9 @@ class CheckedBlueprint(df.Blueprint):  # type: ignore[misc]  # untyped SDK base 
     function as usual (same name, same signature) with the check in front.
     """
 
-    def activity_trigger(self, input_name: str, activity: str | None = None
-                         ) -> Callable[[Callable[..., Any]], Any]:
+    def activity_trigger(
+        self, input_name: str, activity: str | None = None
+    ) -> Callable[[Callable[..., Any]], Any]:
         register = super().activity_trigger(input_name=input_name, activity=activity)
 
         def decorator(function: Callable[..., Any]) -> Any:

@@ -96,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         functions, problem = app_functions(Path(args.app_dir))
         if functions is None:
             print(
-                f"warning: app.unavailable: {problem}; activity and entity names are not "
-                "checked",
+                f"warning: app.unavailable: {problem}; activity and entity names are not checked",
                 file=sys.stderr,
             )
         else:
@@ -113,8 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as exc:
             diagnostics = [Diagnostic("json.invalid", "", f"cannot read the file: {exc.strerror}")]
         else:
-            diagnostics = validate_text(text, activities=activities, entities=entities,
-                                        registry=registry)
+            diagnostics = validate_text(
+                text, activities=activities, entities=entities, registry=registry
+            )
         failed = failed or has_errors(diagnostics)
         _report(path, diagnostics, as_json=args.json)
     return 1 if failed else 0
@@ -128,8 +128,7 @@ def _registry(app_dir: Path) -> ActivityRegistry | None:
     try:
         return ActivityRegistry.from_folder(folder)
     except RegistryError as exc:
-        print(f"warning: registry.unavailable: {exc}; task inputs are not checked",
-              file=sys.stderr)
+        print(f"warning: registry.unavailable: {exc}; task inputs are not checked", file=sys.stderr)
         return None
 
 

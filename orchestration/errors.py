@@ -54,8 +54,13 @@ _RETRY_AFTER = re.compile(r"\[retry-after (\d{1,6})s\]\s*$")
 class WorkflowError(Exception):
     """An error inside a workflow run: ``name`` is what ``retry``/``catch`` filters match."""
 
-    def __init__(self, name: str, cause: str, details: dict[str, Any] | None = None,
-                 retry_after: timedelta | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        cause: str,
+        details: dict[str, Any] | None = None,
+        retry_after: timedelta | None = None,
+    ) -> None:
         super().__init__(f"{name}: {cause}")
         self.name = name
         self.cause = cause
@@ -144,8 +149,9 @@ def error_from_failure(exc: BaseException) -> WorkflowError:
     name, message = found
     cause = _first_line(message) or name
     asked = _RETRY_AFTER.search(cause)
-    return WorkflowError(name, cause,
-                         retry_after=timedelta(seconds=int(asked.group(1))) if asked else None)
+    return WorkflowError(
+        name, cause, retry_after=timedelta(seconds=int(asked.group(1))) if asked else None
+    )
 
 
 def _first_line(text: str) -> str:

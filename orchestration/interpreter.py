@@ -296,7 +296,8 @@ class Interpreter:
                 if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
                     raise
                 yield self.context.create_timer(
-                    self.now() + retry.delay(attempt, error.retry_after))
+                    self.now() + retry.delay(attempt, error.retry_after)
+                )
                 attempt += 1
 
     def attempt(self, task: Any, timeout: str | None) -> Run:
@@ -424,8 +425,10 @@ class Interpreter:
         payloads: list[Any] = []
         timed_out = False
         while remaining and not timed_out:
-            waits = [self.context.wait_for_external_event(event)
-                     for _ in range(min(remaining, WAITS_AT_ONCE))]
+            waits = [
+                self.context.wait_for_external_event(event)
+                for _ in range(min(remaining, WAITS_AT_ONCE))
+            ]
             together = self.context.task_all(waits)
             if timer is None:
                 yield together
@@ -513,7 +516,8 @@ class Interpreter:
                 if retry is None or attempt >= retry.max_attempts or not retry.retries(error.name):
                     raise
                 yield self.context.create_timer(
-                    self.now() + retry.delay(attempt, error.retry_after))
+                    self.now() + retry.delay(attempt, error.retry_after)
+                )
                 attempt += 1
 
     def branch_data(

@@ -97,7 +97,12 @@ def _ended(context: Any, workflow: str, outcome: str, started: Any, error: str =
         return
     seconds = (context.current_utc_datetime - started).total_seconds()
     _telemetry.workflow_ended(workflow, outcome, seconds)
-    log.info("workflow %s instance %s ended %s%s after %.0f s", workflow, context.instance_id,
-             outcome, f" ({error})" if error else "", seconds,
-             extra={"instanceId": context.instance_id, "workflow": workflow,
-                    "outcome": outcome})
+    log.info(
+        "workflow %s instance %s ended %s%s after %.0f s",
+        workflow,
+        context.instance_id,
+        outcome,
+        f" ({error})" if error else "",
+        seconds,
+        extra={"instanceId": context.instance_id, "workflow": workflow, "outcome": outcome},
+    )

@@ -14,14 +14,16 @@ __all__ = ["PERMANENT_ERRORS", "RetryPolicy"]
 # Errors that no retry can fix (the same input fails the same way): ``"*"`` does not retry
 # them; a policy that lists one by name still does. The names are those of the platform's
 # generic activities and input checks (Step Functions' States.ALL skips States.Runtime alike).
-PERMANENT_ERRORS = frozenset({
-    "Input.Invalid",
-    "Activity.InputInvalid",
-    "Record.Invalid",
-    "Record.NotFound",
-    "Record.AlreadyExists",
-    "Record.VersionConflict",
-})
+PERMANENT_ERRORS = frozenset(
+    {
+        "Input.Invalid",
+        "Activity.InputInvalid",
+        "Record.Invalid",
+        "Record.NotFound",
+        "Record.AlreadyExists",
+        "Record.VersionConflict",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -127,8 +127,9 @@ def validate_text(
         except (ValueError, RecursionError) as exc:
             return [Diagnostic("json.invalid", "", f"not valid JSON: {exc}")]
         found = list(_duplicates(document, ""))
-        return found + validate_document(document, activities=activities, entities=entities,
-                                         registry=registry)
+        return found + validate_document(
+            document, activities=activities, entities=entities, registry=registry
+        )
     except Exception as exc:  # the contract is "never raises"; this is the last resort
         return [Diagnostic("validator.internal", "", f"{type(exc).__name__}: {exc}")]
 
@@ -214,7 +215,9 @@ class _Semantics:
     """Checks beyond the schema, run on each state machine (top level, branches, iterators)."""
 
     def __init__(
-        self, activities: Collection[str] | None, registry: ActivityRegistry | None = None,
+        self,
+        activities: Collection[str] | None,
+        registry: ActivityRegistry | None = None,
         entities: Collection[str] | None = None,
     ) -> None:
         self.activities = None if activities is None else set(activities)
@@ -437,8 +440,9 @@ class _Semantics:
             return
         if not dynamic:
             for field, message in entry.input_errors(template):
-                self.add("activity.input-invalid", pointer,
-                         f"activity {name!r}: {field}: {message}")
+                self.add(
+                    "activity.input-invalid", pointer, f"activity {name!r}: {field}: {message}"
+                )
             return
         schema = entry.input
         if not isinstance(template, dict) or not isinstance(schema, dict):
@@ -446,23 +450,30 @@ class _Semantics:
         fields = {key[:-2] if key.endswith(".$") else key: key for key in template}
         for missing in schema.get("required", ()):
             if missing not in fields:
-                self.add("activity.input-invalid", pointer,
-                         f"activity {name!r}: {missing}: is required")
+                self.add(
+                    "activity.input-invalid", pointer, f"activity {name!r}: {missing}: is required"
+                )
         properties = _obj(schema.get("properties"))
         for field, key in fields.items():
             if field not in properties:
                 if schema.get("additionalProperties") is False:
                     known = ", ".join(sorted(properties)) or "none"
-                    self.add("activity.input-invalid", _join(pointer, key),
-                             f"activity {name!r} takes no field {field!r} (fields: {known})")
+                    self.add(
+                        "activity.input-invalid",
+                        _join(pointer, key),
+                        f"activity {name!r} takes no field {field!r} (fields: {known})",
+                    )
                 continue
             if key.endswith(".$") or template_expressions(template[key], "", top_level=False):
                 continue
             checker = jsonschema.Draft202012Validator(properties[field])
             for inner, message in schema_errors(checker, template[key]):
                 where = field if inner == "(input)" else f"{field}/{inner}"
-                self.add("activity.input-invalid", _join(pointer, key),
-                         f"activity {name!r}: {where}: {message}")
+                self.add(
+                    "activity.input-invalid",
+                    _join(pointer, key),
+                    f"activity {name!r}: {where}: {message}",
+                )
 
     def entity(self, name: Any, pointer: str) -> None:
         if self.entities is None or not isinstance(name, str):

@@ -24,8 +24,14 @@ def _field(value: str) -> re.Pattern[str]:
 
 _NUMBERS = _field(r"[0-9]+")
 _NAMES = _field(r"(?:[0-9]+|[A-Za-z]{3})")  # JAN..DEC, SUN..SAT
-_FIELDS = (("second", _NUMBERS), ("minute", _NUMBERS), ("hour", _NUMBERS), ("day", _NUMBERS),
-           ("month", _NAMES), ("day-of-week", _NAMES))
+_FIELDS = (
+    ("second", _NUMBERS),
+    ("minute", _NUMBERS),
+    ("hour", _NUMBERS),
+    ("day", _NUMBERS),
+    ("month", _NAMES),
+    ("day-of-week", _NAMES),
+)
 # A schedule with no occurrence within this many years never fires (30 February).
 _HORIZON_YEARS = 28
 _ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)
@@ -42,8 +48,13 @@ class Cron:
     text: str
 
     def _iter(self, start: datetime) -> croniter:
-        return croniter(self.text, start, second_at_beginning=True, day_or=False,
-                        max_years_between_matches=_HORIZON_YEARS)
+        return croniter(
+            self.text,
+            start,
+            second_at_beginning=True,
+            day_or=False,
+            max_years_between_matches=_HORIZON_YEARS,
+        )
 
     def latest_at_or_before(self, moment: datetime) -> datetime | None:
         """The last occurrence at or before ``moment`` (aware), or None if there is none."""
@@ -73,20 +84,24 @@ def parse_cron(text: object) -> Cron:
     if len(fields) != len(_FIELDS):
         raise CronError(
             f"{text.strip()!r} has {len(fields)} field(s); expected six: "
-            "'{second} {minute} {hour} {day} {month} {day-of-week}', e.g. '0 0 2 * * *'")
+            "'{second} {minute} {hour} {day} {month} {day-of-week}', e.g. '0 0 2 * * *'"
+        )
     for (name, pattern), field in zip(_FIELDS, fields, strict=True):
         if not pattern.match(field):
             names = " or three-letter names" if pattern is _NAMES else ""
-            raise CronError(f"{name} field {field!r}: expected numbers{names} with '*', ',', "
-                            "'-' and '/' (NCRONTAB syntax)")
+            raise CronError(
+                f"{name} field {field!r}: expected numbers{names} with '*', ',', "
+                "'-' and '/' (NCRONTAB syntax)"
+            )
     normalised = " ".join(fields)
     if not croniter.is_valid(normalised, second_at_beginning=True):
-        raise CronError(f"{normalised!r} is not a valid NCRONTAB expression (a value is out "
-                        "of range or a name is unknown)")
+        raise CronError(
+            f"{normalised!r} is not a valid NCRONTAB expression (a value is out "
+            "of range or a name is unknown)"
+        )
     cron = Cron(normalised)
     if cron.next_after(_ANCHOR) is None:
-        raise CronError(f"{normalised!r} never fires (no occurrence within "
-                        f"{_HORIZON_YEARS} years)")
+        raise CronError(f"{normalised!r} never fires (no occurrence within {_HORIZON_YEARS} years)")
     return cron
 
 

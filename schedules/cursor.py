@@ -33,17 +33,19 @@ def take_tick(engine: Engine, timer: str, tick: datetime, now: datetime) -> Take
     table = schedule_ticks
     try:
         with engine.begin() as conn:
-            previous = conn.execute(sa.select(table.c.last_tick).where(
-                table.c.timer == timer)).scalar_one_or_none()
+            previous = conn.execute(
+                sa.select(table.c.last_tick).where(table.c.timer == timer)
+            ).scalar_one_or_none()
             if previous is None:
-                conn.execute(sa.insert(table).values(timer=timer, last_tick=tick,
-                                                     updated_at=now))
+                conn.execute(sa.insert(table).values(timer=timer, last_tick=tick, updated_at=now))
                 return TakenTick(tick, None)
             if previous >= tick:
                 return None
-            moved = conn.execute(sa.update(table).where(
-                table.c.timer == timer, table.c.last_tick == previous).values(
-                last_tick=tick, updated_at=now))
+            moved = conn.execute(
+                sa.update(table)
+                .where(table.c.timer == timer, table.c.last_tick == previous)
+                .values(last_tick=tick, updated_at=now)
+            )
             return TakenTick(tick, previous) if moved.rowcount == 1 else None
     except IntegrityError:
         return None  # another host inserted the first cursor at the same moment

@@ -62,8 +62,13 @@ class Rejection:
         return f"{where}{named}: {self.field}: {self.message}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"source": self.source, "index": self.index, "id": self.schedule_id,
-                "field": self.field, "message": self.message}
+        return {
+            "source": self.source,
+            "index": self.index,
+            "id": self.schedule_id,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -82,8 +87,7 @@ class Schedule:
 
     def item_at(self, trigger: datetime) -> SyncItem:
         """The sync item of the occurrence at ``trigger``."""
-        return SyncItem(self.id, self.name, trigger, self.workflow, self.version,
-                        dict(self.input))
+        return SyncItem(self.id, self.name, trigger, self.workflow, self.version, dict(self.input))
 
 
 @dataclass(frozen=True)
@@ -100,14 +104,19 @@ class SyncItem:
     @property
     def instance_id(self) -> str:
         """``Workflow-{Id}-{SyncName}-{Date}``, the date as ``20260601T080015Z``."""
-        return (f"Workflow-{self.id}-{self.sync_name}-"
-                f"{self.trigger.astimezone(UTC).strftime(INSTANCE_DATE_FORMAT)}")
+        return (
+            f"Workflow-{self.id}-{self.sync_name}-"
+            f"{self.trigger.astimezone(UTC).strftime(INSTANCE_DATE_FORMAT)}"
+        )
 
     def to_json(self) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "id": self.id, "syncName": self.sync_name,
+            "id": self.id,
+            "syncName": self.sync_name,
             "triggerDateUtc": self.trigger.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "workflow": self.workflow, "input": self.input}
+            "workflow": self.workflow,
+            "input": self.input,
+        }
         if self.version is not None:
             item["version"] = self.version
         return item
@@ -141,8 +150,7 @@ class _Problems:
     def workflow(self, data: Mapping[str, Any]) -> str:
         value = data.get("workflow")
         if not isinstance(value, str) or not _WORKFLOW.match(value):
-            self.add("workflow", "expected a workflow name ([a-z][a-z0-9-]*), got "
-                     f"{_shown(value)}")
+            self.add("workflow", f"expected a workflow name ([a-z][a-z0-9-]*), got {_shown(value)}")
             return ""
         return value
 
@@ -151,15 +159,16 @@ class _Problems:
         if value is None or value == "latest":
             return None
         if not isinstance(value, str) or not _SEMVER.match(value):
-            self.add("version", f"expected 'latest' or a semantic version such as '1.0.0', got "
-                     f"{_shown(value)}")
+            self.add(
+                "version",
+                f"expected 'latest' or a semantic version such as '1.0.0', got {_shown(value)}",
+            )
         return value if isinstance(value, str) else None
 
     def input(self, data: Mapping[str, Any]) -> dict[str, Any]:
         value = data.get("input", {})
         if not isinstance(value, dict):
-            self.add("input", f"expected a JSON object (the workflow's input), got "
-                     f"{_shown(value)}")
+            self.add("input", f"expected a JSON object (the workflow's input), got {_shown(value)}")
             return {}
         try:
             size = len(json.dumps(value, ensure_ascii=False).encode("utf-8"))
@@ -196,17 +205,25 @@ def parse_entry(data: Any) -> tuple[Schedule | None, list[tuple[str, str]]]:
         problems.add("enabled", f"expected true or false, got {_shown(enabled)}")
     if problems.found or cron is None:
         return None, problems.found
-    return Schedule(schedule_id, name, cron, workflow, version, workflow_input,
-                    bool(enabled)), []
+    return Schedule(schedule_id, name, cron, workflow, version, workflow_input, bool(enabled)), []
 
 
-def parse_schedules_document(text: str | bytes, source: str,
-                             ) -> tuple[list[Schedule], list[Rejection]]:
+def parse_schedules_document(
+    text: str | bytes,
+    source: str,
+) -> tuple[list[Schedule], list[Rejection]]:
     """Every entry of one schedules document: the good ones and a rejection per bad field."""
     size = len(text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text)
     if size > MAX_DOCUMENT_BYTES:
-        return [], [Rejection(source, None, None, "(document)",
-                              f"is {size} bytes; at most {MAX_DOCUMENT_BYTES} are read")]
+        return [], [
+            Rejection(
+                source,
+                None,
+                None,
+                "(document)",
+                f"is {size} bytes; at most {MAX_DOCUMENT_BYTES} are read",
+            )
+        ]
     try:
         if isinstance(text, bytes):
             text = text.decode("utf-8-sig")
@@ -215,13 +232,20 @@ def parse_schedules_document(text: str | bytes, source: str,
         return [], [Rejection(source, None, None, "(document)", f"not JSON text: {error}")]
     entries = document.get("schedules") if isinstance(document, dict) else None
     if not isinstance(entries, list):
-        return [], [Rejection(source, None, None, "schedules",
-                              'expected a document {"schedules": [ ... ]}')]
+        return [], [
+            Rejection(source, None, None, "schedules", 'expected a document {"schedules": [ ... ]}')
+        ]
     extra = sorted(set(document) - {"schedules", "$schema"})
     if extra:
-        return [], [Rejection(source, None, None, _label(extra[0]),
-                              'is not a field of a schedules document; expected only '
-                              '"schedules" (and "$schema")')]
+        return [], [
+            Rejection(
+                source,
+                None,
+                None,
+                _label(extra[0]),
+                'is not a field of a schedules document; expected only "schedules" (and "$schema")',
+            )
+        ]
     schedules: list[Schedule] = []
     rejections: list[Rejection] = []
     for index, entry in enumerate(entries):
@@ -231,8 +255,9 @@ def parse_schedules_document(text: str | bytes, source: str,
             continue
         raw_id = entry.get("id") if isinstance(entry, dict) else None
         shown_id = str(raw_id)[:64] if isinstance(raw_id, str | int) else None
-        rejections.extend(Rejection(source, index, shown_id, name, message)
-                          for name, message in problems)
+        rejections.extend(
+            Rejection(source, index, shown_id, name, message) for name, message in problems
+        )
     return schedules, rejections
 
 
@@ -250,13 +275,17 @@ def parse_sync_item(body: bytes) -> SyncItem:
     try:
         data = json.loads(body.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise BadSyncItem("not-json", {"error": f"the body is not UTF-8 text ({error.reason} "
-                                                f"at byte {error.start})"}) from None
+        raise BadSyncItem(
+            "not-json",
+            {"error": f"the body is not UTF-8 text ({error.reason} at byte {error.start})"},
+        ) from None
     except (ValueError, RecursionError) as error:
         raise BadSyncItem("not-json", {"error": f"the body is not JSON: {error}"}) from None
     if not isinstance(data, dict):
-        raise BadSyncItem("schema-invalid", {"errors": [
-            {"field": "(message)", "message": "(message): expected a JSON object"}]})
+        raise BadSyncItem(
+            "schema-invalid",
+            {"errors": [{"field": "(message)", "message": "(message): expected a JSON object"}]},
+        )
     problems = _Problems()
     problems.unknown(data, ITEM_FIELDS)
     item_id = problems.key(data, "id")
@@ -266,8 +295,15 @@ def parse_sync_item(body: bytes) -> SyncItem:
     version = problems.version(data)
     workflow_input = problems.input(data)
     if problems.found or trigger is None:
-        raise BadSyncItem("schema-invalid", {"errors": [
-            {"field": name, "message": f"{name}: {message}"} for name, message in problems.found]})
+        raise BadSyncItem(
+            "schema-invalid",
+            {
+                "errors": [
+                    {"field": name, "message": f"{name}: {message}"}
+                    for name, message in problems.found
+                ]
+            },
+        )
     return SyncItem(item_id, sync_name, trigger, workflow, version, workflow_input)
 
 

@@ -39,8 +39,9 @@ class LoadedSchedules:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-def load_schedules(*, file: Path | None, blobs: BlobReader | None = None,
-                   container: str | None = None) -> LoadedSchedules:
+def load_schedules(
+    *, file: Path | None, blobs: BlobReader | None = None, container: str | None = None
+) -> LoadedSchedules:
     """Read the file (a missing one has no schedules) and the container, then merge."""
     documents: list[tuple[str, bytes | None, str | None]] = []
     if file is not None:
@@ -70,8 +71,10 @@ def _read_file(path: Path) -> tuple[str, bytes | None, str | None]:
         return str(path), None, f"cannot be read: {error.strerror or error}"
 
 
-def _read_container(blobs: BlobReader, container: str,
-                    ) -> Iterable[tuple[str, bytes | None, str | None]]:
+def _read_container(
+    blobs: BlobReader,
+    container: str,
+) -> Iterable[tuple[str, bytes | None, str | None]]:
     where = f"blob container {container}"
     try:
         names = sorted(n for n in blobs.list_names(container) if n.endswith(".json"))
@@ -94,14 +97,20 @@ def _read_container(blobs: BlobReader, container: str,
     return found
 
 
-def _without_duplicates(schedules: list[Schedule],
-                        rejections: list[Rejection]) -> LoadedSchedules:
+def _without_duplicates(schedules: list[Schedule], rejections: list[Rejection]) -> LoadedSchedules:
     kept: dict[str, Schedule] = {}
     for schedule in schedules:
         first = kept.get(schedule.id)
         if first is None:
             kept[schedule.id] = schedule
             continue
-        rejections.append(Rejection(schedule.source, schedule.index, schedule.id, "id",
-                                    f"{schedule.id!r} is already defined in {first.source}"))
+        rejections.append(
+            Rejection(
+                schedule.source,
+                schedule.index,
+                schedule.id,
+                "id",
+                f"{schedule.id!r} is already defined in {first.source}",
+            )
+        )
     return LoadedSchedules(list(kept.values()), rejections)

@@ -21,16 +21,20 @@ __all__ = ["due_items", "tick_time"]
 _NO_STATUS = datetime(1, 1, 2, tzinfo=UTC)  # the host's default DateTime and anything near it
 
 
-def due_items(schedules: Iterable[Schedule], previous: datetime | None,
-              tick: datetime) -> list[SyncItem]:
+def due_items(
+    schedules: Iterable[Schedule], previous: datetime | None, tick: datetime
+) -> list[SyncItem]:
     """The items of the occurrences in ``(previous, tick]`` (``[tick, tick]`` without one)."""
     items = []
     for schedule in schedules:
         if not schedule.enabled:
             continue
         latest = schedule.cron.latest_at_or_before(tick)
-        if latest is None or (previous is None and latest != tick) or (
-                previous is not None and latest <= previous):
+        if (
+            latest is None
+            or (previous is None and latest != tick)
+            or (previous is not None and latest <= previous)
+        ):
             continue
         items.append(schedule.item_at(latest))
     return items

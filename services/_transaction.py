@@ -20,8 +20,7 @@ T = TypeVar("T")
 _ATTEMPTS = 5
 
 
-def in_transaction(engine: Engine, work: Callable[[Connection], T],
-                   attempts: int = _ATTEMPTS) -> T:
+def in_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = _ATTEMPTS) -> T:
     """``work(conn)`` in one transaction, committed when it returns; run again (up to
     ``attempts`` times) after a key collision or a lock/deadlock error, else re-raised."""
     for attempt in range(1, attempts + 1):

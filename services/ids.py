@@ -11,8 +11,10 @@ import uuid
 
 __all__ = ["canonical_document_id", "derive_id"]
 
-_UUID_TEXT = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
-                        r"[0-9A-Fa-f]{12}")
+_UUID_TEXT = re.compile(
+    r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-"
+    r"[0-9A-Fa-f]{12}"
+)
 
 # A fixed namespace so ids are stable across processes, machines and releases.
 _NAMESPACE = uuid.UUID("5b0c9a52-8f6e-4c1e-9a57-4b1f2f6f2d11")

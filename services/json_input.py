@@ -34,15 +34,17 @@ def parse_json(data: bytes | str, field: str = "body", *, max_depth: int = MAX_D
     try:
         text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
     except UnicodeDecodeError as error:
-        raise JsonInputError(field, f"not UTF-8 text ({error.reason} at byte "
-                                    f"{error.start})") from None
+        raise JsonInputError(
+            field, f"not UTF-8 text ({error.reason} at byte {error.start})"
+        ) from None
     try:
         value = json.loads(text)
     except RecursionError:
         raise JsonInputError(field, f"nested deeper than {max_depth} levels") from None
     except json.JSONDecodeError as error:
-        raise JsonInputError(field, f"not JSON: {error.msg} at line {error.lineno} column "
-                                    f"{error.colno}") from None
+        raise JsonInputError(
+            field, f"not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     _check(value, field, max_depth)
     return value
 
@@ -54,8 +56,7 @@ def _check(root: Any, field: str, max_depth: int) -> None:
         value, pointer, depth = stack.pop()
         if isinstance(value, str):
             if has_surrogate(value):
-                raise JsonInputError(field, f"not text: an unpaired surrogate at "
-                                            f"{pointer or '/'}")
+                raise JsonInputError(field, f"not text: an unpaired surrogate at {pointer or '/'}")
             continue
         if not isinstance(value, dict | list):
             continue
@@ -64,8 +65,9 @@ def _check(root: Any, field: str, max_depth: int) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 if has_surrogate(key):
-                    raise JsonInputError(field, f"not text: an unpaired surrogate in a key at "
-                                                f"{pointer or '/'}")
+                    raise JsonInputError(
+                        field, f"not text: an unpaired surrogate in a key at {pointer or '/'}"
+                    )
                 stack.append((item, f"{pointer}/{key}", depth + 1))
         else:
             stack.extend((item, f"{pointer}/{i}", depth + 1) for i, item in enumerate(value))

@@ -16,8 +16,15 @@ import re
 
 from services.errors import InvalidInput
 
-__all__ = ["body_text", "check_name", "clean_text", "has_surrogate", "header_text",
-           "log_text", "xml_text"]
+__all__ = [
+    "body_text",
+    "check_name",
+    "clean_text",
+    "has_surrogate",
+    "header_text",
+    "log_text",
+    "xml_text",
+]
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # C0 and C1 controls and DEL; a name holds none of them, free text only tab and newline.

@@ -18,6 +18,14 @@ from telemetry.metrics import (
 )
 from telemetry.setup import configure, prometheus_text, set_stuck_count
 
-__all__ = ["configure", "prometheus_text", "record_activity_failed", "record_dead_lettered",
-           "record_device_event", "record_quarantined", "record_workflow_ended",
-           "record_workflow_started", "set_stuck_count"]
+__all__ = [
+    "configure",
+    "prometheus_text",
+    "record_activity_failed",
+    "record_dead_lettered",
+    "record_device_event",
+    "record_quarantined",
+    "record_workflow_ended",
+    "record_workflow_started",
+    "set_stuck_count",
+]

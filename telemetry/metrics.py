@@ -12,31 +12,50 @@ from collections.abc import Callable, Iterable
 
 from opentelemetry import metrics
 
-__all__ = ["observe", "record_activity_failed", "record_dead_lettered", "record_device_event",
-           "record_quarantined", "record_workflow_ended", "record_workflow_started"]
+__all__ = [
+    "observe",
+    "record_activity_failed",
+    "record_dead_lettered",
+    "record_device_event",
+    "record_quarantined",
+    "record_workflow_ended",
+    "record_workflow_started",
+]
 
 _meter = metrics.get_meter("workflow_functions")
 
 workflows_started = _meter.create_counter(
-    "workflows.started", unit="{instance}", description="Workflow instances started")
+    "workflows.started", unit="{instance}", description="Workflow instances started"
+)
 workflows_ended = _meter.create_counter(
-    "workflows.ended", unit="{instance}",
-    description="Workflow instances that ended, by workflow and outcome (Completed, Failed)")
+    "workflows.ended",
+    unit="{instance}",
+    description="Workflow instances that ended, by workflow and outcome (Completed, Failed)",
+)
 workflow_duration = _meter.create_histogram(
-    "workflows.duration", unit="s",
-    description="Orchestration time from start to end of a workflow instance")
+    "workflows.duration",
+    unit="s",
+    description="Orchestration time from start to end of a workflow instance",
+)
 activities_failed = _meter.create_counter(
-    "activities.failed", unit="{call}", description="Activity calls that raised, by activity")
+    "activities.failed", unit="{call}", description="Activity calls that raised, by activity"
+)
 messages_quarantined = _meter.create_counter(
-    "messages.quarantined", unit="{message}",
-    description="Messages quarantined by ingress, by source and reason code")
+    "messages.quarantined",
+    unit="{message}",
+    description="Messages quarantined by ingress, by source and reason code",
+)
 messages_dead_lettered = _meter.create_counter(
-    "messages.dead_lettered", unit="{message}",
-    description="Dead-lettered messages seen by the dead-letter processor, by queue and reason")
+    "messages.dead_lettered",
+    unit="{message}",
+    description="Dead-lettered messages seen by the dead-letter processor, by queue and reason",
+)
 device_events_recorded = _meter.create_counter(
-    "device_events.recorded", unit="{event}",
+    "device_events.recorded",
+    unit="{event}",
     description="Device events taken by the ingress, by outcome (started, routed, "
-                "already-started, rejected)")
+    "already-started, rejected)",
+)
 
 
 def record_workflow_started(workflow: str) -> None:
@@ -70,8 +89,12 @@ def record_device_event(outcome: str, count: int = 1) -> None:
     device_events_recorded.add(count, {"outcome": outcome})
 
 
-def observe(name: str, description: str, unit: str,
-            read: Callable[[], Iterable[tuple[float, dict[str, str]]]]) -> None:
+def observe(
+    name: str,
+    description: str,
+    unit: str,
+    read: Callable[[], Iterable[tuple[float, dict[str, str]]]],
+) -> None:
     """A gauge read at each collection: ``read()`` yields ``(value, attributes)``."""
 
     def callback(_options: metrics.CallbackOptions) -> Iterable[metrics.Observation]:
@@ -80,5 +103,4 @@ def observe(name: str, description: str, unit: str,
         except Exception:  # a gauge that cannot be read is skipped, never breaks a scrape
             return []
 
-    _meter.create_observable_gauge(name, callbacks=[callback], unit=unit,
-                                   description=description)
+    _meter.create_observable_gauge(name, callbacks=[callback], unit=unit, description=description)

@@ -38,8 +38,9 @@ _stuck: dict[str, int] = {}
 _APP_LOGGERS = ("orchestration", "management", "api", "activities", "ingress", "services")
 
 
-def configure(settings: Any | None = None,
-              gauges: Iterable[tuple[str, str, str, Callable[[], Any]]] = ()) -> str:
+def configure(
+    settings: Any | None = None, gauges: Iterable[tuple[str, str, str, Callable[[], Any]]] = ()
+) -> str:
     """Install the providers once; returns ``"local"`` or ``"azure-monitor"``."""
     with _lock:
         if _configured:
@@ -53,13 +54,14 @@ def configure(settings: Any | None = None,
         if connection:
             from azure.monitor.opentelemetry import configure_azure_monitor
 
-            options: dict[str, Any] = {"connection_string": connection,
-                                       "metric_readers": [reader],
-                                       # Live metrics polls its own endpoint every second:
-                                       # off unless the portal's Live Metrics is wanted.
-                                       "enable_live_metrics": False,
-                                       "resource": Resource.create({"service.name":
-                                                                    SERVICE_NAME})}
+            options: dict[str, Any] = {
+                "connection_string": connection,
+                "metric_readers": [reader],
+                # Live metrics polls its own endpoint every second:
+                # off unless the portal's Live Metrics is wanted.
+                "enable_live_metrics": False,
+                "resource": Resource.create({"service.name": SERVICE_NAME}),
+            }
             credential = _credential(settings)
             if credential is not None:
                 options["credential"] = credential
@@ -70,12 +72,19 @@ def configure(settings: Any | None = None,
                     logger.setLevel(logging.INFO)
             how = "azure-monitor"
         else:
-            metrics.set_meter_provider(MeterProvider(
-                metric_readers=[reader],
-                resource=Resource.create({"service.name": SERVICE_NAME})))
+            metrics.set_meter_provider(
+                MeterProvider(
+                    metric_readers=[reader],
+                    resource=Resource.create({"service.name": SERVICE_NAME}),
+                )
+            )
             how = "local"
-        observe("instances.stuck", "Running instances the last stuck-instance scan reported",
-                "{instance}", lambda: [(float(n), {}) for n in _stuck.values()])
+        observe(
+            "instances.stuck",
+            "Running instances the last stuck-instance scan reported",
+            "{instance}",
+            lambda: [(float(n), {}) for n in _stuck.values()],
+        )
         for name, description, unit, read in gauges:
             observe(name, description, unit, read)
         _configured.append(how)
@@ -92,8 +101,9 @@ def _credential(settings: Any) -> Any:
     from azure.identity import ManagedIdentityCredential
 
     client_id = parts.get("ClientId") or settings.get("AZURE_CLIENT_ID")
-    return ManagedIdentityCredential(client_id=client_id) if client_id else \
-        ManagedIdentityCredential()
+    return (
+        ManagedIdentityCredential(client_id=client_id) if client_id else ManagedIdentityCredential()
+    )
 
 
 def set_stuck_count(count: int) -> None:

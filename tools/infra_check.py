@@ -24,8 +24,15 @@ from typing import Any
 
 from pycep import BicepParser
 
-__all__ = ["CheckResult", "InfraReport", "check", "main", "parse_bicep_files", "render",
-           "run_checkov"]
+__all__ = [
+    "CheckResult",
+    "InfraReport",
+    "check",
+    "main",
+    "parse_bicep_files",
+    "render",
+    "run_checkov",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHECKOV = REPO_ROOT / ".venv" / "infra" / "bin" / "checkov"
@@ -65,8 +72,7 @@ class InfraReport:
 
     @property
     def ok(self) -> bool:
-        return (not self.parse_errors and self.count("FAILED") == 0
-                and not self.unjustified_skips)
+        return not self.parse_errors and self.count("FAILED") == 0 and not self.unjustified_skips
 
 
 def parse_bicep_files(files: Iterable[Path]) -> list[str]:
@@ -87,11 +93,25 @@ def run_checkov(directory: Path, checkov: Path) -> list[dict[str, Any]]:
     if not checkov.exists():
         raise FileNotFoundError(
             f"checkov not found at {checkov}; run `make setup` (it installs "
-            "requirements-infra.txt into .venv/infra) or pass --checkov PATH")
+            "requirements-infra.txt into .venv/infra) or pass --checkov PATH"
+        )
     completed = subprocess.run(
-        [str(checkov), "--directory", str(directory), "--framework", "bicep",
-         "--skip-download", "--output", "json", "--compact"],
-        capture_output=True, text=True, timeout=CHECKOV_TIMEOUT_SECONDS, check=False)
+        [
+            str(checkov),
+            "--directory",
+            str(directory),
+            "--framework",
+            "bicep",
+            "--skip-download",
+            "--output",
+            "json",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=CHECKOV_TIMEOUT_SECONDS,
+        check=False,
+    )
     # 0: nothing failed, 1: something failed; anything else means checkov itself broke.
     if completed.returncode not in (0, 1):
         raise RuntimeError(f"checkov exited {completed.returncode}: {completed.stderr.strip()}")
@@ -100,7 +120,8 @@ def run_checkov(directory: Path, checkov: Path) -> list[dict[str, Any]]:
     except json.JSONDecodeError as error:
         raise RuntimeError(
             f"checkov printed no JSON report ({error.msg}): {completed.stdout[:300]!r} "
-            f"{completed.stderr.strip()[:300]!r}") from error
+            f"{completed.stderr.strip()[:300]!r}"
+        ) from error
     # One framework gives one report object; several give a list; nothing to scan gives a
     # summary-only object with no "results".
     reports = report if isinstance(report, list) else [report]
@@ -117,7 +138,7 @@ def _skip_reason_beside(record: dict[str, Any], check_id: str) -> str | None:
     first, last = (record.get("file_line_range") or [0, 0])[:2]
     if not path.is_file() or not first:
         return None
-    lines = path.read_text(encoding="utf-8").splitlines()[first - 1:last]
+    lines = path.read_text(encoding="utf-8").splitlines()[first - 1 : last]
     for line in lines:
         match = _SKIP_COMMENT.search(line)
         if match and check_id in match.group(1).split(","):
@@ -127,10 +148,14 @@ def _skip_reason_beside(record: dict[str, Any], check_id: str) -> str | None:
 
 def _result(status: str, record: dict[str, Any], reason: str = "") -> CheckResult:
     first = (record.get("file_line_range") or [0])[0]
-    return CheckResult(status=status, check_id=str(record.get("check_id")),
-                       resource=str(record.get("resource")),
-                       location=f"{str(record.get('file_path', '')).lstrip('/')}:{first}",
-                       name=str(record.get("check_name", "")), reason=reason)
+    return CheckResult(
+        status=status,
+        check_id=str(record.get("check_id")),
+        resource=str(record.get("resource")),
+        location=f"{str(record.get('file_path', '')).lstrip('/')}:{first}",
+        name=str(record.get("check_name", "")),
+        reason=reason,
+    )
 
 
 def collect_results(reports: Sequence[dict[str, Any]]) -> tuple[list[CheckResult], list[str]]:
@@ -139,17 +164,20 @@ def collect_results(reports: Sequence[dict[str, Any]]) -> tuple[list[CheckResult
     parse_errors: list[str] = []
     for report in reports:
         body = report.get("results") or {}
-        parse_errors += [f"{path}: checkov could not parse it"
-                         for path in body.get("parsing_errors") or []]
+        parse_errors += [
+            f"{path}: checkov could not parse it" for path in body.get("parsing_errors") or []
+        ]
         results += [_result("PASSED", r) for r in body.get("passed_checks") or []]
         for record in body.get("skipped_checks") or []:
             comment = str((record.get("check_result") or {}).get("suppress_comment") or "")
-            results.append(_result("SKIPPED", record,
-                                   "" if comment.strip() == _NO_REASON else comment.strip()))
+            results.append(
+                _result("SKIPPED", record, "" if comment.strip() == _NO_REASON else comment.strip())
+            )
         for record in body.get("failed_checks") or []:
             reason = _skip_reason_beside(record, str(record.get("check_id")))
-            results.append(_result("FAILED", record) if reason is None
-                           else _result("SKIPPED", record, reason))
+            results.append(
+                _result("FAILED", record) if reason is None else _result("SKIPPED", record, reason)
+            )
     return results, parse_errors
 
 
@@ -169,34 +197,51 @@ def format_table(results: Sequence[CheckResult]) -> str:
     rows = [("RESULT", "CHECK", "RESOURCE", "WHERE", "REASON / CHECK")]
     for r in sorted(results, key=lambda r: (order.get(r.status, 3), r.location, r.check_id)):
         status = "SKIPPED (no reason)" if r.status == "SKIPPED" and not r.reason else r.status
-        rows.append((status, r.check_id, r.resource, r.location,
-                     r.reason if r.status == "SKIPPED" else r.name))
+        rows.append(
+            (
+                status,
+                r.check_id,
+                r.resource,
+                r.location,
+                r.reason if r.status == "SKIPPED" else r.name,
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
-        + "  " + row[4] for row in rows)
+        + "  "
+        + row[4]
+        for row in rows
+    )
 
 
 def render(report: InfraReport, seconds: float) -> str:
     """The table, then one line per problem, then the verdict on the last line."""
     lines = [format_table(report.results)]
     lines += [f"PARSE ERROR  {message}" for message in report.parse_errors]
-    lines += [f"UNJUSTIFIED  {skip.check_id} on {skip.resource} ({skip.location}): "
-              "write the reason after the id, `// checkov:skip=ID: why`"
-              for skip in report.unjustified_skips]
+    lines += [
+        f"UNJUSTIFIED  {skip.check_id} on {skip.resource} ({skip.location}): "
+        "write the reason after the id, `// checkov:skip=ID: why`"
+        for skip in report.unjustified_skips
+    ]
     lines.append(
         f"infra-check: {len(report.files)} Bicep files, {len(report.parse_errors)} parse "
         f"errors, {report.count('PASSED')} passed, {report.count('FAILED')} failed, "
         f"{report.count('SKIPPED')} skipped ({len(report.unjustified_skips)} without a "
-        f"reason) in {seconds:.1f}s: {'OK' if report.ok else 'FAILED'}")
+        f"reason) in {seconds:.1f}s: {'OK' if report.ok else 'FAILED'}"
+    )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.infra_check", description=__doc__)
     parser.add_argument("directory", type=Path, help="folder of Bicep files, e.g. infra")
-    parser.add_argument("--checkov", type=Path, default=DEFAULT_CHECKOV,
-                        help=f"checkov executable (default {DEFAULT_CHECKOV})")
+    parser.add_argument(
+        "--checkov",
+        type=Path,
+        default=DEFAULT_CHECKOV,
+        help=f"checkov executable (default {DEFAULT_CHECKOV})",
+    )
     args = parser.parse_args(argv)
     if not args.directory.is_dir():
         parser.error(f"directory {args.directory} does not exist")

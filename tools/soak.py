@@ -43,8 +43,16 @@ from services.approval.tokens import verify_token
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = REPO_ROOT / "examples" / "messages"
-PATHS = ("tier1-auto", "tier2-single-approver", "tier2-table", "tier3-personal",
-         "tier3-financial", "critical", "dropped", "tier2-view")
+PATHS = (
+    "tier1-auto",
+    "tier2-single-approver",
+    "tier2-table",
+    "tier3-personal",
+    "tier3-financial",
+    "critical",
+    "dropped",
+    "tier2-view",
+)
 PLANS = ("approve", "approve", "approve", "reject", "silence")
 ENDED = {"Completed", "Failed", "Terminated"}
 
@@ -72,8 +80,11 @@ class Soak:
         self.db = sa.create_engine(settings["DATABASE_URL"])
         self.documents: dict[str, Document] = {}
         self.kills = 0
-        self.keys = SigningKeys.parse(json.loads((REPO_ROOT / "local.settings.json").read_text(
-        ))["Values"]["APPROVAL_SIGNING_KEYS"])
+        self.keys = SigningKeys.parse(
+            json.loads((REPO_ROOT / "local.settings.json").read_text())["Values"][
+                "APPROVAL_SIGNING_KEYS"
+            ]
+        )
 
     # ----------------------------------------------------------------------- the host
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -113,10 +124,13 @@ class Soak:
             message["documentId"] = str(uuid.uuid4())
             plan = "approve" if path == "tier1-auto" else self.random.choice(PLANS)
             self.documents[message["documentId"]] = Document(message["documentId"], path, plan)
-            answer = self.call("POST", "/admin/devhost/queues/schema-changes/messages",
-                               data=json.dumps(message), headers={
-                                   "Content-Type": "application/json"},
-                               params={"messageId": f"soak-{message['documentId']}"})
+            answer = self.call(
+                "POST",
+                "/admin/devhost/queues/schema-changes/messages",
+                data=json.dumps(message),
+                headers={"Content-Type": "application/json"},
+                params={"messageId": f"soak-{message['documentId']}"},
+            )
             if answer.status != 201:
                 raise RuntimeError(f"send failed: {answer.status} {answer.text}")
 
@@ -130,8 +144,11 @@ class Soak:
             if document is None or document.plan == "silence" or found[0] in document.decided:
                 continue
             rejecting = document.plan == "reject" and not document.decided
-            answer = self.call("POST", found[0], json={
-                "decision": "reject" if rejecting else "approve", "comment": "soak"})
+            answer = self.call(
+                "POST",
+                found[0],
+                json={"decision": "reject" if rejecting else "approve", "comment": "soak"},
+            )
             if answer.status not in (200, 409, 410):
                 raise RuntimeError(f"decision answered {answer.status}: {answer.text}")
             document.decided.add(found[0])
@@ -174,16 +191,24 @@ class Soak:
             if not audit_trail(self.db, document_id)["verification"]["ok"]:
                 chains += 1
         with self.db.connect() as conn:
-            revisions = Counter(r[0] for r in conn.execute(sa.text(
-                "SELECT document_id FROM document_revisions")))
-            index_rows = list(conn.execute(sa.text(
-                "SELECT document_id, entry, withdrawn_at FROM master_index_versions")))
+            revisions = Counter(
+                r[0] for r in conn.execute(sa.text("SELECT document_id FROM document_revisions"))
+            )
+            index_rows = list(
+                conn.execute(
+                    sa.text("SELECT document_id, entry, withdrawn_at FROM master_index_versions")
+                )
+            )
         doubled = [d for d, n in revisions.items() if n != 1]
-        approved = {d for d, out in outputs.items()
-                    if isinstance(out, dict) and out.get("status") == "Approved"}
+        approved = {
+            d
+            for d, out in outputs.items()
+            if isinstance(out, dict) and out.get("status") == "Approved"
+        }
         live_index = Counter(r.document_id for r in index_rows if r.withdrawn_at is None)
-        index_wrong = [d for d in self.documents
-                       if live_index.get(d, 0) != (1 if d in approved else 0)]
+        index_wrong = [
+            d for d in self.documents if live_index.get(d, 0) != (1 if d in approved else 0)
+        ]
         library_wrong = self.library_mismatches(index_rows, approved)
         mails: Counter[str] = Counter()
         for mail in read_outbox(self.folder / "outbox"):
@@ -192,23 +217,43 @@ class Soak:
                 if document_id in body and "ended:" in body:
                     mails[document_id] += 1
         mail_wrong = [d for d in self.documents if mails[d] != 1]
-        integrity = {path.name: sqlite3.connect(path).execute("PRAGMA integrity_check")
-                     .fetchone()[0] for path in sorted(self.folder.rglob("*.sqlite"))}
-        return {"documents": len(self.documents), "kills": self.kills,
-                "seconds": round(seconds, 1), "instances": dict(statuses),
-                "approved": len(approved), "lost": len(lost), "doubled": len(doubled),
-                "library versions wrong": len(library_wrong),
-                "index rows wrong": len(index_wrong), "outcome mails wrong": len(mail_wrong),
-                "chains broken": chains, "integrity": integrity,
-                "examples": {"lost": lost[:3], "doubled": doubled[:3],
-                             "library": library_wrong[:3], "index": index_wrong[:3],
-                             "mail": mail_wrong[:3]}}
+        integrity = {
+            path.name: sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0]
+            for path in sorted(self.folder.rglob("*.sqlite"))
+        }
+        return {
+            "documents": len(self.documents),
+            "kills": self.kills,
+            "seconds": round(seconds, 1),
+            "instances": dict(statuses),
+            "approved": len(approved),
+            "lost": len(lost),
+            "doubled": len(doubled),
+            "library versions wrong": len(library_wrong),
+            "index rows wrong": len(index_wrong),
+            "outcome mails wrong": len(mail_wrong),
+            "chains broken": chains,
+            "integrity": integrity,
+            "examples": {
+                "lost": lost[:3],
+                "doubled": doubled[:3],
+                "library": library_wrong[:3],
+                "index": index_wrong[:3],
+                "mail": mail_wrong[:3],
+            },
+        }
 
     def library_mismatches(self, index_rows: list[Any], approved: set[str]) -> list[str]:
         """Approved documents whose own library version is not live, plus live versions that
         no approved document's index entry names (a duplicate filing)."""
-        named = {(json.loads(r.entry).get("libraryUrl"), json.loads(r.entry).get(
-            "libraryVersion")): r.document_id for r in index_rows if r.withdrawn_at is None}
+        named = {
+            (
+                json.loads(r.entry).get("libraryUrl"),
+                json.loads(r.entry).get("libraryVersion"),
+            ): r.document_id
+            for r in index_rows
+            if r.withdrawn_at is None
+        }
         wrong: list[str] = []
         live: set[tuple[str, str]] = set()
         for manifest in (self.folder / "library" / ".versions").rglob("versions.json"):
@@ -233,10 +278,17 @@ def render(figures: dict[str, Any]) -> str:
 
 
 def passed(figures: dict[str, Any]) -> bool:
-    zero = ("lost", "doubled", "library versions wrong", "index rows wrong",
-            "outcome mails wrong", "chains broken")
+    zero = (
+        "lost",
+        "doubled",
+        "library versions wrong",
+        "index rows wrong",
+        "outcome mails wrong",
+        "chains broken",
+    )
     return all(figures[k] == 0 for k in zero) and all(
-        v == "ok" for v in figures["integrity"].values())
+        v == "ok" for v in figures["integrity"].values()
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

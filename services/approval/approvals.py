@@ -76,65 +76,112 @@ class Redemption:
     instance_id: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"vote": self.vote.to_json(), "ballot": self.ballot, "replayed": self.replayed,
-                "instanceId": self.instance_id}
+        return {
+            "vote": self.vote.to_json(),
+            "ballot": self.ballot,
+            "replayed": self.replayed,
+            "instanceId": self.instance_id,
+        }
 
 
 def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "requestId": row["request_id"], "documentId": row["document_id"],
-        "revision": row["revision"], "kind": row["kind"],
-        "role": row["role"], "round": row["round"],
-        "approver": {"name": row["approver_name"], "email": row["approver_email"],
-                     "principalId": row["principal_id"]},
+        "requestId": row["request_id"],
+        "documentId": row["document_id"],
+        "revision": row["revision"],
+        "kind": row["kind"],
+        "role": row["role"],
+        "round": row["round"],
+        "approver": {
+            "name": row["approver_name"],
+            "email": row["approver_email"],
+            "principalId": row["principal_id"],
+        },
         "deadline": iso(row["deadline"]),
     }
     if keys is not None:
         # Tokens are derived, never stored: the database holds nothing that opens a vote.
-        result["token"] = sign_token(keys, TokenClaims(
-            row["request_id"], row["approver_email"], row["role"], row["document_id"],
-            row["deadline"]))
+        result["token"] = sign_token(
+            keys,
+            TokenClaims(
+                row["request_id"],
+                row["approver_email"],
+                row["role"],
+                row["document_id"],
+                row["deadline"],
+            ),
+        )
     return result
 
 
-def _requests(conn: Connection, document_id: str, revision: int,
-              round_: int | None = None) -> list[Any]:
+def _requests(
+    conn: Connection, document_id: str, revision: int, round_: int | None = None
+) -> list[Any]:
     r = tables.approval_requests
     query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
     if round_ is not None:
         query = query.where(r.c.round == round_)
-    return list(conn.execute(query.order_by(r.c.round, r.c.position))
-                .mappings().all())
+    return list(conn.execute(query.order_by(r.c.round, r.c.position)).mappings().all())
 
 
-def _request_rows(document_id: str, revision: int, *, kind: str, round_: int, role: str,
-                  people: Sequence[Mapping[str, Any]], field: str, deadline: datetime,
-                  now: datetime) -> list[dict[str, Any]]:
+def _request_rows(
+    document_id: str,
+    revision: int,
+    *,
+    kind: str,
+    round_: int,
+    role: str,
+    people: Sequence[Mapping[str, Any]],
+    field: str,
+    deadline: datetime,
+    now: datetime,
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     r = tables.approval_requests
     for i, person in enumerate(people):
         name, email, principal_id = (
             required_text(person.get(key), f"{field}[{i}].{key}", column)
-            for key, column in (("name", r.c.approver_name), ("email", r.c.approver_email),
-                                ("principalId", r.c.principal_id)))
+            for key, column in (
+                ("name", r.c.approver_name),
+                ("email", r.c.approver_email),
+                ("principalId", r.c.principal_id),
+            )
+        )
         if email.lower() in seen:
             raise InvalidInput(f"{field}[{i}].email", f"{email} is listed twice")
         seen.add(email.lower())
-        rows.append({
-            "request_id": derive_id("approval-request", document_id, revision, round_, role,
-                                    email.lower()),
-            "document_id": document_id, "revision": revision, "role": role, "kind": kind,
-            "round": round_,
-            "approver_email": email, "approver_name": name, "principal_id": principal_id,
-            "deadline": deadline, "created_at": now, "position": i,
-        })
+        rows.append(
+            {
+                "request_id": derive_id(
+                    "approval-request", document_id, revision, round_, role, email.lower()
+                ),
+                "document_id": document_id,
+                "revision": revision,
+                "role": role,
+                "kind": kind,
+                "round": round_,
+                "approver_email": email,
+                "approver_name": name,
+                "principal_id": principal_id,
+                "deadline": deadline,
+                "created_at": now,
+                "position": i,
+            }
+        )
     return rows
 
 
-def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instance_id: str,
-                  assessment: Mapping[str, Any], now: datetime,
-                  revision: int = 1) -> dict[str, Any]:
+def open_approval(
+    engine: Engine,
+    keys: SigningKeys,
+    *,
+    document_id: str,
+    instance_id: str,
+    assessment: Mapping[str, Any],
+    now: datetime,
+    revision: int = 1,
+) -> dict[str, Any]:
     """Create the approval of a document from its assessment and fix its deadline.
 
     Returns ``{"documentId", "deadline", "route", "tier", "requests": [{..., "token"}],
@@ -147,20 +194,38 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
     instance_id = required_text(instance_id, "instanceId", c.c.instance_id)
     route, tier, sla_hours, required, approvers = _parse_assessment(assessment)
     deadline = (now + timedelta(hours=sla_hours)).replace(microsecond=0)
-    rows = [row for entry_index, entry in enumerate(approvers)
-            for row in _request_rows(
-                document_id, revision, kind="approver", round_=0, role=entry["role"],
-                people=entry["members"], field=f"assessment.approvers[{entry_index}].members",
-                deadline=deadline, now=now)]
+    rows = [
+        row
+        for entry_index, entry in enumerate(approvers)
+        for row in _request_rows(
+            document_id,
+            revision,
+            kind="approver",
+            round_=0,
+            role=entry["role"],
+            people=entry["members"],
+            field=f"assessment.approvers[{entry_index}].members",
+            deadline=deadline,
+            now=now,
+        )
+    ]
     for position, row in enumerate(rows):
         row["position"] = position
     case = {
-        "document_id": document_id, "revision": revision, "instance_id": instance_id,
-        "tier": tier, "route": route,
-        "required_roles": required, "assessment": dict(assessment), "deadline": deadline,
-        "escalations": 0, "status": "approved" if route == "auto" else OPEN,
-        "opened_at": now, "ended_at": now if route == "auto" else None,
+        "document_id": document_id,
+        "revision": revision,
+        "instance_id": instance_id,
+        "tier": tier,
+        "route": route,
+        "required_roles": required,
+        "assessment": dict(assessment),
+        "deadline": deadline,
+        "escalations": 0,
+        "status": "approved" if route == "auto" else OPEN,
+        "opened_at": now,
+        "ended_at": now if route == "auto" else None,
     }
+
     def open_case(conn: Connection) -> None:
         if _existing_case(conn, document_id, revision) is None:
             conn.execute(sa.insert(tables.approval_cases).values(**case))
@@ -172,30 +237,41 @@ def open_approval(engine: Engine, keys: SigningKeys, *, document_id: str, instan
     with engine.connect() as conn:
         stored = load_case(conn, document_id, revision)
         if (stored["route"], stored["required_roles"], stored["instance_id"]) != (
-                route, required, instance_id):
+            route,
+            required,
+            instance_id,
+        ):
             raise IdempotencyMismatch(
                 f"document {document_id} already has an approval with route "
-                f"{stored['route']!r} and roles {stored['required_roles']}")
+                f"{stored['route']!r} and roles {stored['required_roles']}"
+            )
         requests = [_request_json(r, keys) for r in _requests(conn, document_id, revision, 0)]
-        return {"documentId": document_id, "revision": revision,
-                "deadline": iso(stored["deadline"]), "route": stored["route"],
-                "tier": stored["tier"], "requests": requests,
-                "ballot": ballot_json(stored, load_votes(conn, document_id, revision))}
+        return {
+            "documentId": document_id,
+            "revision": revision,
+            "deadline": iso(stored["deadline"]),
+            "route": stored["route"],
+            "tier": stored["tier"],
+            "requests": requests,
+            "ballot": ballot_json(stored, load_votes(conn, document_id, revision)),
+        }
 
 
 def _existing_case(conn: Connection, document_id: str, revision: int) -> Any:
     c = tables.approval_cases
-    return conn.execute(sa.select(c.c.document_id).where(
-        c.c.document_id == document_id, c.c.revision == revision)).scalar_one_or_none()
+    return conn.execute(
+        sa.select(c.c.document_id).where(c.c.document_id == document_id, c.c.revision == revision)
+    ).scalar_one_or_none()
 
 
-def _parse_assessment(assessment: Mapping[str, Any]
-                      ) -> tuple[str, int, int, list[str], list[Mapping[str, Any]]]:
+def _parse_assessment(
+    assessment: Mapping[str, Any],
+) -> tuple[str, int, int, list[str], list[Mapping[str, Any]]]:
     if not isinstance(assessment, Mapping):
         raise InvalidInput("assessment", "expected the assessment JSON object")
     route = assessment.get("route")
     if route not in ("auto", "single", "all"):
-        raise InvalidInput("assessment.route", "expected \"auto\", \"single\" or \"all\"")
+        raise InvalidInput("assessment.route", 'expected "auto", "single" or "all"')
     tier, sla = assessment.get("tier"), assessment.get("slaHours")
     if not isinstance(tier, int) or isinstance(tier, bool) or tier < 1:
         raise InvalidInput("assessment.tier", "expected an integer >= 1")
@@ -205,26 +281,38 @@ def _parse_assessment(assessment: Mapping[str, Any]
     if not isinstance(required, list):
         raise InvalidInput("assessment.requiredRoles", "expected a list of role names")
     for i, role in enumerate(required):
-        if required_text(role, f"assessment.requiredRoles[{i}]",
-                         tables.approval_requests.c.role) != role:
+        if (
+            required_text(role, f"assessment.requiredRoles[{i}]", tables.approval_requests.c.role)
+            != role
+        ):
             raise InvalidInput(f"assessment.requiredRoles[{i}]", "expected no outer spaces")
     approvers = assessment.get("approvers")
     if not isinstance(approvers, list) or not all(
-            isinstance(a, Mapping) and isinstance(a.get("members"), list) for a in approvers):
-        raise InvalidInput("assessment.approvers", "expected [{\"role\", \"members\": [...]}]")
+        isinstance(a, Mapping) and isinstance(a.get("members"), list) for a in approvers
+    ):
+        raise InvalidInput("assessment.approvers", 'expected [{"role", "members": [...]}]')
     if [a.get("role") for a in approvers] != required:
-        raise InvalidInput("assessment.approvers", "expected one entry per required role, "
-                           "in the order of requiredRoles")
+        raise InvalidInput(
+            "assessment.approvers",
+            "expected one entry per required role, in the order of requiredRoles",
+        )
     if route == "auto" and required:
-        raise InvalidInput("assessment.requiredRoles", "expected none for route \"auto\"")
+        raise InvalidInput("assessment.requiredRoles", 'expected none for route "auto"')
     if route != "auto" and (not required or not all(a["members"] for a in approvers)):
         raise InvalidInput("assessment.approvers", "expected at least one member per role")
     return route, tier, sla, list(required), list(approvers)
 
 
-def handle_deadline(engine: Engine, keys: SigningKeys, *, document_id: str, deadline: datetime,
-                    now: datetime, policy: ApprovalPolicy | None = None,
-                    revision: int = 1) -> dict[str, Any]:
+def handle_deadline(
+    engine: Engine,
+    keys: SigningKeys,
+    *,
+    document_id: str,
+    deadline: datetime,
+    now: datetime,
+    policy: ApprovalPolicy | None = None,
+    revision: int = 1,
+) -> dict[str, Any]:
     """What happens when the wait for votes times out at ``deadline``.
 
     ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
@@ -237,52 +325,84 @@ def handle_deadline(engine: Engine, keys: SigningKeys, *, document_id: str, dead
     now, deadline = utc(now), utc(deadline, "deadline")
     policy = policy or load_policy(engine)
     # A concurrent retry that escalates first makes the next pass replay its round.
-    return in_transaction(engine, lambda conn: _handle_deadline(
-        conn, keys, policy, document_id=document_id, revision=revision, deadline=deadline,
-        now=now))
+    return in_transaction(
+        engine,
+        lambda conn: _handle_deadline(
+            conn,
+            keys,
+            policy,
+            document_id=document_id,
+            revision=revision,
+            deadline=deadline,
+            now=now,
+        ),
+    )
 
 
-def _handle_deadline(conn: Connection, keys: SigningKeys, policy: ApprovalPolicy, *,
-                     document_id: str, revision: int, deadline: datetime,
-                     now: datetime) -> dict[str, Any]:
+def _handle_deadline(
+    conn: Connection,
+    keys: SigningKeys,
+    policy: ApprovalPolicy,
+    *,
+    document_id: str,
+    revision: int,
+    deadline: datetime,
+    now: datetime,
+) -> dict[str, Any]:
     case = lock_case(conn, document_id, revision)
-    result: dict[str, Any] = {"documentId": document_id, "round": case["escalations"],
-                              "requests": []}
+    result: dict[str, Any] = {
+        "documentId": document_id,
+        "round": case["escalations"],
+        "requests": [],
+    }
     c = tables.approval_cases
     if case["deadline"] > deadline and case["escalations"] > 0:
         outcome = "escalated"  # this deadline was already escalated: replay that round
-        result["requests"] = [_request_json(r, keys) for r in
-                              _requests(conn, document_id, revision, case["escalations"])]
+        result["requests"] = [
+            _request_json(r, keys)
+            for r in _requests(conn, document_id, revision, case["escalations"])
+        ]
     elif case["status"] != OPEN:
-        outcome = {"timed-out": "timedOut", "cancelled": "cancelled"}.get(case["status"],
-                                                                          "decided")
+        outcome = {"timed-out": "timedOut", "cancelled": "cancelled"}.get(case["status"], "decided")
     elif now < case["deadline"]:
         raise InvalidInput("now", f"the deadline {iso(case['deadline'])} has not passed yet")
     elif case["deadline"] != deadline:
-        raise InvalidInput("deadline", f"expected the approval's deadline "
-                           f"{iso(case['deadline'])}")
+        raise InvalidInput("deadline", f"expected the approval's deadline {iso(case['deadline'])}")
     elif case["escalations"] < policy.max_escalations:
         outcome = "escalated"
         round_ = case["escalations"] + 1
         extended = deadline + timedelta(hours=policy.extension_hours)
-        rows = _request_rows(document_id, revision, kind="escalation", round_=round_,
-                             role=ALL_OPEN_ROLES,
-                             people=[p.to_json() for p in policy.escalation_contacts],
-                             field="policy.escalation.contacts", deadline=extended, now=now)
+        rows = _request_rows(
+            document_id,
+            revision,
+            kind="escalation",
+            round_=round_,
+            role=ALL_OPEN_ROLES,
+            people=[p.to_json() for p in policy.escalation_contacts],
+            field="policy.escalation.contacts",
+            deadline=extended,
+            now=now,
+        )
         mine = (c.c.document_id == document_id, c.c.revision == revision)
         conn.execute(sa.update(c).where(*mine).values(deadline=extended, escalations=round_))
         conn.execute(sa.insert(tables.approval_requests), rows)
         result["round"] = round_
-        result["requests"] = [_request_json(r, keys)
-                              for r in _requests(conn, document_id, revision, round_)]
+        result["requests"] = [
+            _request_json(r, keys) for r in _requests(conn, document_id, revision, round_)
+        ]
     else:
         outcome = "timedOut"
-        conn.execute(sa.update(c).where(c.c.document_id == document_id,
-                                        c.c.revision == revision)
-                     .values(status="timed-out", ended_at=now))
+        conn.execute(
+            sa.update(c)
+            .where(c.c.document_id == document_id, c.c.revision == revision)
+            .values(status="timed-out", ended_at=now)
+        )
     case = load_case(conn, document_id, revision)
-    result.update(outcome=outcome, deadline=iso(case["deadline"]),
-                  ballot=ballot_json(case, load_votes(conn, document_id, revision)))
+    result.update(
+        outcome=outcome,
+        deadline=iso(case["deadline"]),
+        ballot=ballot_json(case, load_votes(conn, document_id, revision)),
+    )
     return result
 
 
@@ -290,12 +410,16 @@ def count_open(engine: Engine) -> int:
     """How many approvals are open and waiting for decisions (the ``approvals.pending`` gauge)."""
     c = tables.approval_cases
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(c)
-                                .where(c.c.status == "open")).scalar_one())
+        return int(
+            conn.execute(
+                sa.select(sa.func.count()).select_from(c).where(c.c.status == "open")
+            ).scalar_one()
+        )
 
 
-def close_approval(engine: Engine, document_id: str, status: str, now: datetime, *,
-                   revision: int | None = None) -> dict[str, Any] | None:
+def close_approval(
+    engine: Engine, document_id: str, status: str, now: datetime, *, revision: int | None = None
+) -> dict[str, Any] | None:
     """End an open approval (``cancelled`` on failure or compensation, ``timed-out``);
     afterwards its links answer 410. An approval that already ended keeps its outcome.
 
@@ -303,13 +427,15 @@ def close_approval(engine: Engine, document_id: str, status: str, now: datetime,
     before asking anyone): a failure path must not fail for want of an approval.
     """
     if status not in ("cancelled", "timed-out"):
-        raise InvalidInput("status", "expected \"cancelled\" or \"timed-out\"")
-    return in_transaction(engine, lambda conn: close_in(conn, document_id, status, now,
-                                                        revision=revision))
+        raise InvalidInput("status", 'expected "cancelled" or "timed-out"')
+    return in_transaction(
+        engine, lambda conn: close_in(conn, document_id, status, now, revision=revision)
+    )
 
 
-def close_in(conn: Connection, document_id: str, status: str, now: datetime, *,
-             revision: int | None = None) -> dict[str, Any] | None:
+def close_in(
+    conn: Connection, document_id: str, status: str, now: datetime, *, revision: int | None = None
+) -> dict[str, Any] | None:
     """``close_approval`` inside the caller's transaction."""
     c = tables.approval_cases
     try:
@@ -317,28 +443,35 @@ def close_in(conn: Connection, document_id: str, status: str, now: datetime, *,
     except NotFound:
         return None
     mine = (c.c.document_id == document_id, c.c.revision == case["revision"])
-    conn.execute(sa.update(c).where(*mine, c.c.status == OPEN)
-                 .values(status=status, ended_at=utc(now)))
+    conn.execute(
+        sa.update(c).where(*mine, c.c.status == OPEN).values(status=status, ended_at=utc(now))
+    )
     case = load_case(conn, document_id, case["revision"])
     return ballot_json(case, load_votes(conn, document_id, case["revision"]))
 
 
-def _authorise(engine: Engine, keys: SigningKeys, token: str,
-               principal: Principal | None) -> RowMapping:
+def _authorise(
+    engine: Engine, keys: SigningKeys, token: str, principal: Principal | None
+) -> RowMapping:
     """The request a genuine token names, checked against the signed-in principal."""
     claims = verify_token(keys, token)
     r = tables.approval_requests
     with engine.connect() as conn:
-        request = conn.execute(sa.select(r).where(r.c.request_id == claims.request_id)
-                               ).mappings().first()
-    if request is None or (request["approver_email"], request["role"],
-                           request["document_id"]) != (claims.approver, claims.role,
-                                                       claims.document_id):
+        request = (
+            conn.execute(sa.select(r).where(r.c.request_id == claims.request_id)).mappings().first()
+        )
+    if request is None or (request["approver_email"], request["role"], request["document_id"]) != (
+        claims.approver,
+        claims.role,
+        claims.document_id,
+    ):
         raise TokenInvalid("the approval link names no request of ours")
     if principal is not None and not _same_person(principal, request):
         # Whose link it is stays unsaid: the caller is, by definition, not that person.
-        raise Forbidden(f"this approval link was sent to another approver; you are signed in "
-                        f"as {principal.name or principal.id or 'nobody'}")
+        raise Forbidden(
+            f"this approval link was sent to another approver; you are signed in "
+            f"as {principal.name or principal.id or 'nobody'}"
+        )
     return request
 
 
@@ -348,8 +481,14 @@ def _same_person(principal: Principal, request: RowMapping) -> bool:
     return bool(mine & theirs)
 
 
-def inspect_token(engine: Engine, keys: SigningKeys, token: str, *, now: datetime,
-                  principal: Principal | None = None) -> dict[str, Any]:
+def inspect_token(
+    engine: Engine,
+    keys: SigningKeys,
+    token: str,
+    *,
+    now: datetime,
+    principal: Principal | None = None,
+) -> dict[str, Any]:
     """What the confirmation page shows; never changes anything (mail scanners follow links).
 
     ``state``: ``open`` (a decision can be taken), ``decided`` (this link's vote is in
@@ -384,9 +523,16 @@ def inspect_token(engine: Engine, keys: SigningKeys, token: str, *, now: datetim
     }
 
 
-def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str,
-                 comment: str = "", now: datetime,
-                 principal: Principal | None = None) -> Redemption:
+def redeem_token(
+    engine: Engine,
+    keys: SigningKeys,
+    token: str,
+    *,
+    decision: str,
+    comment: str = "",
+    now: datetime,
+    principal: Principal | None = None,
+) -> Redemption:
     """Take the decision a link's owner posted.
 
     Order of checks: token genuine (else ``TokenInvalid`` 400), principal is its approver
@@ -399,4 +545,3 @@ def redeem_token(engine: Engine, keys: SigningKeys, token: str, *, decision: str
         case = load_case(conn, request["document_id"], request["revision"])
         ballot = ballot_json(case, load_votes(conn, request["document_id"], case["revision"]))
     return Redemption(vote, ballot, replayed, case["instance_id"])
-

@@ -51,8 +51,12 @@ def _text(data: Mapping[str, Any], field: str) -> str:
 
 
 def _score(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or not 0 <= value <= 1:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not 0 <= value <= 1
+    ):
         raise InvalidInput("summary.qualityScore", "expected a number from 0 to 1")
     return float(value)
 
@@ -65,8 +69,10 @@ def _categories(value: object) -> tuple[str, ...]:
     elif isinstance(value, list) and all(isinstance(v, str) and v for v in value):
         names = list(value)
     else:
-        raise InvalidInput("summary.sensitiveData",
-                           "expected a list of categories or an object {category: true|false}")
+        raise InvalidInput(
+            "summary.sensitiveData",
+            "expected a list of categories or an object {category: true|false}",
+        )
     return tuple(sorted({n.strip().lower() for n in names}))
 
 
@@ -90,8 +96,9 @@ class Assessment:
             "route": self.route,
             "requiredRoles": list(self.required_roles),
             "tierRoles": list(self.tier_roles),
-            "approvers": [{"role": role, "members": list(members)}
-                          for role, members in self.approvers],
+            "approvers": [
+                {"role": role, "members": list(members)} for role, members in self.approvers
+            ],
             "escalationContacts": list(self.escalation_contacts),
             "score": self.summary.quality_score,
             "sensitiveData": list(self.summary.sensitive_data),
@@ -124,7 +131,7 @@ def assess(policy: ApprovalPolicy, summary: DraftSummary) -> Assessment:
         if reason is not None:
             break
     else:
-        raise PolicyInvalid("no tier applies: the policy needs a tier with {\"always\": true}")
+        raise PolicyInvalid('no tier applies: the policy needs a tier with {"always": true}')
     score, sensitive = summary.quality_score, bool(summary.sensitive_data)
     route = next((r.route for r in policy.routes if r.matches(rule.tier, score, sensitive)), None)
     if route is None:

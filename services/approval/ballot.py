@@ -49,7 +49,7 @@ def parse_decision(value: object, field: str = "decision") -> str:
     """``approve`` or ``reject`` (case-insensitive); anything else names the field."""
     if isinstance(value, str) and value.strip().lower() in DECISIONS:
         return value.strip().lower()
-    raise InvalidInput(field, "expected \"approve\" or \"reject\"")
+    raise InvalidInput(field, 'expected "approve" or "reject"')
 
 
 def parse_comment(value: object, field: str = "comment") -> str:
@@ -73,9 +73,14 @@ class Vote:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "voteId": self.vote_id, "requestId": self.request_id,
-            "documentId": self.document_id, "kind": self.kind, "roles": list(self.roles),
-            "approver": self.approver, "decision": self.decision, "comment": self.comment,
+            "voteId": self.vote_id,
+            "requestId": self.request_id,
+            "documentId": self.document_id,
+            "kind": self.kind,
+            "roles": list(self.roles),
+            "approver": self.approver,
+            "decision": self.decision,
+            "comment": self.comment,
             "decidedAt": iso(self.decided_at),
         }
 
@@ -104,12 +109,17 @@ def load_case(conn: Connection, document_id: str, revision: int | None = None) -
     """The approval of the document's ``revision`` (None: its latest one)."""
     c = tables.approval_cases
     query = sa.select(c).where(c.c.document_id == document_id)
-    query = (query.order_by(c.c.revision.desc()).limit(1) if revision is None
-             else query.where(c.c.revision == revision))
+    query = (
+        query.order_by(c.c.revision.desc()).limit(1)
+        if revision is None
+        else query.where(c.c.revision == revision)
+    )
     row = conn.execute(query).mappings().first()
     if row is None:
-        raise NotFound(f"no approval for document {document_id!r}"
-                       + ("" if revision is None else f" revision {revision}"))
+        raise NotFound(
+            f"no approval for document {document_id!r}"
+            + ("" if revision is None else f" revision {revision}")
+        )
     return row
 
 
@@ -120,9 +130,11 @@ def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
     exclusive row lock), so what is read after it stays true until this transaction commits.
     """
     c = tables.approval_cases
-    locked = conn.execute(sa.update(c).where(c.c.document_id == document_id,
-                                             c.c.revision == revision)
-                          .values(escalations=c.c.escalations))
+    locked = conn.execute(
+        sa.update(c)
+        .where(c.c.document_id == document_id, c.c.revision == revision)
+        .values(escalations=c.c.escalations)
+    )
     if locked.rowcount == 0:
         raise NotFound(f"no approval for document {document_id!r} revision {revision}")
     return load_case(conn, document_id, revision)
@@ -130,21 +142,35 @@ def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
 
 def load_votes(conn: Connection, document_id: str, revision: int) -> list[Vote]:
     v, r = tables.votes, tables.approval_requests
-    rows = conn.execute(
-        sa.select(v, r.c.kind, r.c.approver_email, r.c.approver_name, r.c.principal_id)
-        .join(r, r.c.request_id == v.c.request_id)
-        .where(v.c.document_id == document_id, v.c.revision == revision)
-        .order_by(v.c.seq)).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(v, r.c.kind, r.c.approver_email, r.c.approver_name, r.c.principal_id)
+            .join(r, r.c.request_id == v.c.request_id)
+            .where(v.c.document_id == document_id, v.c.revision == revision)
+            .order_by(v.c.seq)
+        )
+        .mappings()
+        .all()
+    )
     return [_vote(row) for row in rows]
 
 
 def _vote(row: RowMapping) -> Vote:
     return Vote(
-        vote_id=row["vote_id"], request_id=row["request_id"], document_id=row["document_id"],
-        kind=row["kind"], roles=tuple(row["roles"]),
-        approver={"name": row["approver_name"], "email": row["approver_email"],
-                  "principalId": row["principal_id"]},
-        decision=row["decision"], comment=row["comment"], decided_at=row["decided_at"])
+        vote_id=row["vote_id"],
+        request_id=row["request_id"],
+        document_id=row["document_id"],
+        kind=row["kind"],
+        roles=tuple(row["roles"]),
+        approver={
+            "name": row["approver_name"],
+            "email": row["approver_email"],
+            "principalId": row["principal_id"],
+        },
+        decision=row["decision"],
+        comment=row["comment"],
+        decided_at=row["decided_at"],
+    )
 
 
 def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
@@ -165,11 +191,12 @@ def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
         "requiredRoles": required,
         "approvedRoles": approved,
         "pendingRoles": [r for r in required if r not in approved],
-        "approvedBy": [{**v.approver, "roles": list(v.roles)} for v in votes
-                       if v.decision == "approve"],
-        "rejectedBy": None if rejection is None else {**rejection.approver,
-                                                      "roles": list(rejection.roles),
-                                                      "comment": rejection.comment},
+        "approvedBy": [
+            {**v.approver, "roles": list(v.roles)} for v in votes if v.decision == "approve"
+        ],
+        "rejectedBy": None
+        if rejection is None
+        else {**rejection.approver, "roles": list(rejection.roles), "comment": rejection.comment},
         "votes": [v.to_json() for v in votes],
         "record": None if decision == "pending" else _approval_record(case, decision, votes),
     }
@@ -182,22 +209,29 @@ def _approval_record(case: RowMapping, decision: str, votes: Sequence[Vote]) -> 
         "decidedAt": None if case["ended_at"] is None else iso(case["ended_at"]),
         "tier": case["tier"],
         "autoApproved": case["route"] == "auto",
-        "votes": [{"role": ", ".join(v.roles), "approver": v.approver["email"],
-                   "decision": v.decision, "decidedAt": iso(v.decided_at),
-                   "comment": v.comment} for v in votes],
+        "votes": [
+            {
+                "role": ", ".join(v.roles),
+                "approver": v.approver["email"],
+                "decision": v.decision,
+                "decidedAt": iso(v.decided_at),
+                "comment": v.comment,
+            }
+            for v in votes
+        ],
     }
 
 
-def current_ballot(engine: Engine, document_id: str,
-                   revision: int | None = None) -> dict[str, Any]:
+def current_ballot(engine: Engine, document_id: str, revision: int | None = None) -> dict[str, Any]:
     """The ballot of a document's ``revision`` (None: the latest), read only."""
     with engine.connect() as conn:
         case = load_case(conn, document_id, revision)
         return ballot_json(case, load_votes(conn, document_id, case["revision"]))
 
 
-def cast_vote(engine: Engine, request_id: str, decision: str, comment: str,
-              now: datetime) -> tuple[Vote, bool]:
+def cast_vote(
+    engine: Engine, request_id: str, decision: str, comment: str, now: datetime
+) -> tuple[Vote, bool]:
     """Record the decision on one request and its ``voted`` audit event: ``(vote, replayed)``.
 
     The same decision again returns the recorded vote (``replayed``); a different one raises
@@ -209,8 +243,9 @@ def cast_vote(engine: Engine, request_id: str, decision: str, comment: str,
     return in_transaction(engine, lambda conn: _cast(conn, request_id, decision, comment, now))
 
 
-def _cast(conn: Connection, request_id: str, decision: str, comment: str,
-          now: datetime) -> tuple[Vote, bool]:
+def _cast(
+    conn: Connection, request_id: str, decision: str, comment: str, now: datetime
+) -> tuple[Vote, bool]:
     r = tables.approval_requests
     request = conn.execute(sa.select(r).where(r.c.request_id == request_id)).mappings().first()
     if request is None:
@@ -222,8 +257,9 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
     if existing is not None:
         if existing.decision == decision:
             return existing, True
-        raise DecisionConflict(f"this request was already decided: {existing.decision} at "
-                               f"{iso(existing.decided_at)}")
+        raise DecisionConflict(
+            f"this request was already decided: {existing.decision} at {iso(existing.decided_at)}"
+        )
     if case["status"] != OPEN:
         raise Gone(f"the approval of document {document_id} has ended: {case['status']}")
     if now >= request["deadline"]:
@@ -234,32 +270,59 @@ def _cast(conn: Connection, request_id: str, decision: str, comment: str,
         raise Gone("the deadline for this request passed and it was escalated")
     required = list(case["required_roles"])
     _, approved = tally(required, votes)
-    roles = ([r for r in required if r not in approved] if request["kind"] == "escalation"
-             else [request["role"]])
-    conn.execute(sa.insert(tables.votes).values(
-        vote_id=vote_id_for(request_id), request_id=request_id, document_id=document_id,
-        revision=revision,
-        roles=roles, decision=decision, comment=comment, decided_at=now))
+    roles = (
+        [r for r in required if r not in approved]
+        if request["kind"] == "escalation"
+        else [request["role"]]
+    )
+    conn.execute(
+        sa.insert(tables.votes).values(
+            vote_id=vote_id_for(request_id),
+            request_id=request_id,
+            document_id=document_id,
+            revision=revision,
+            roles=roles,
+            decision=decision,
+            comment=comment,
+            decided_at=now,
+        )
+    )
     votes = load_votes(conn, document_id, revision)
     outcome, approved = tally(required, votes)
     if outcome != "pending":
         c = tables.approval_cases
-        conn.execute(sa.update(c).where(c.c.document_id == document_id,
-                                        c.c.revision == revision)
-                     .values(status=outcome, ended_at=now))
+        conn.execute(
+            sa.update(c)
+            .where(c.c.document_id == document_id, c.c.revision == revision)
+            .values(status=outcome, ended_at=now)
+        )
     vote = next(v for v in votes if v.request_id == request_id)
     # The vote and its audit event commit together: however many approvers decide at once,
     # each vote has exactly one ``voted`` event, carrying the tally right after it.
-    append_in(conn, document_id, event_id=derive_id(document_id, VOTED, request_id),
-              event_type=VOTED, data={"vote": vote.to_json(), "decision": outcome,
-                                      "pendingRoles": [r for r in required if r not in approved],
-                                      "revision": revision},
-              now=now)
+    append_in(
+        conn,
+        document_id,
+        event_id=derive_id(document_id, VOTED, request_id),
+        event_type=VOTED,
+        data={
+            "vote": vote.to_json(),
+            "decision": outcome,
+            "pendingRoles": [r for r in required if r not in approved],
+            "revision": revision,
+        },
+        now=now,
+    )
     return vote, False
 
 
-def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
-                now: datetime, *, revision: int | None = None) -> dict[str, Any]:
+def record_vote(
+    engine: Engine,
+    document_id: str,
+    vote: Mapping[str, Any],
+    now: datetime,
+    *,
+    revision: int | None = None,
+) -> dict[str, Any]:
     """The workflow's step after an ``approval`` event: make sure the vote is counted, return
     the ballot of the vote's revision.
 
@@ -278,21 +341,29 @@ def record_vote(engine: Engine, document_id: str, vote: Mapping[str, Any],
     comment = parse_comment(vote.get("comment", ""), "vote.comment")
     r = tables.approval_requests
     with engine.connect() as conn:
-        owner = conn.execute(sa.select(r.c.document_id, r.c.revision).where(
-            r.c.request_id == request_id)).first()
+        owner = conn.execute(
+            sa.select(r.c.document_id, r.c.revision).where(r.c.request_id == request_id)
+        ).first()
     if owner is None or owner.document_id != document_id:
         raise InvalidInput("vote.requestId", f"expected a request of document {document_id}")
     ignored: dict[str, Any] | None = None
     if revision is not None and owner.revision != revision:
-        ignored = {"requestId": request_id, "decision": decision, "reason": "Gone",
-                   "detail": f"the request belongs to revision {owner.revision}, not "
-                             f"{revision}"}
+        ignored = {
+            "requestId": request_id,
+            "decision": decision,
+            "reason": "Gone",
+            "detail": f"the request belongs to revision {owner.revision}, not {revision}",
+        }
     else:
         try:
             cast_vote(engine, request_id, decision, comment, now)
         except (Gone, DecisionConflict) as exc:
-            ignored = {"requestId": request_id, "decision": decision, "reason": exc.code,
-                       "detail": exc.detail}
+            ignored = {
+                "requestId": request_id,
+                "decision": decision,
+                "reason": exc.code,
+                "detail": exc.detail,
+            }
     result = current_ballot(engine, document_id, revision or owner.revision)
     if ignored is not None:
         result["ignoredVote"] = ignored

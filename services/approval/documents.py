@@ -25,60 +25,116 @@ from services.approval.master_index import index_entry
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 
 __all__ = [
-    "OUTCOMES", "STATUSES", "apply_changes", "current_revision", "document_record",
-    "document_view", "end_revision", "register_document", "start_revision", "update_document",
+    "OUTCOMES",
+    "STATUSES",
+    "apply_changes",
+    "current_revision",
+    "document_record",
+    "document_view",
+    "end_revision",
+    "register_document",
+    "start_revision",
+    "update_document",
     "waiting_for",
 ]
 
-STATUSES = ("submitted", "drafted", "awaiting-approval", "escalated", "approved", "rejected",
-            "timed-out", "filed", "indexed", "completed", "failed", "compensated")
+STATUSES = (
+    "submitted",
+    "drafted",
+    "awaiting-approval",
+    "escalated",
+    "approved",
+    "rejected",
+    "timed-out",
+    "filed",
+    "indexed",
+    "completed",
+    "failed",
+    "compensated",
+)
 # How a revision's run can end (``end_revision``); the document keeps the status afterwards.
 OUTCOMES = ("approved", "rejected", "timed-out", "failed")
 CHANGE_TYPES = ("Created", "Altered", "Dropped")
 # JSON field -> column of the fields a workflow step may set.
-_UPDATABLE = {"status": "status", "draftUrl": "draft_url", "finalUrl": "final_url",
-              "libraryUrl": "library_url", "reason": "reason"}
+_UPDATABLE = {
+    "status": "status",
+    "draftUrl": "draft_url",
+    "finalUrl": "final_url",
+    "libraryUrl": "library_url",
+    "reason": "reason",
+}
 
 
-def _object_row(*, document_id: str, instance_id: str, database_name: str, physical_name: str,
-                change_type: str, requested_by: str) -> dict[str, str]:
+def _object_row(
+    *,
+    document_id: str,
+    instance_id: str,
+    database_name: str,
+    physical_name: str,
+    change_type: str,
+    requested_by: str,
+) -> dict[str, str]:
     if change_type not in CHANGE_TYPES:
         raise InvalidInput("changeType", f"expected one of {', '.join(CHANGE_TYPES)}")
     d = tables.documents
-    return {"document_id": required_text(document_id, "documentId", d.c.document_id),
-            "instance_id": required_text(instance_id, "instanceId", d.c.instance_id),
-            "database_name": required_text(database_name, "databaseName", d.c.database_name),
-            "physical_name": required_text(physical_name, "physicalName", d.c.physical_name),
-            "change_type": change_type,
-            "requested_by": required_text(requested_by, "requestedBy", d.c.requested_by)}
+    return {
+        "document_id": required_text(document_id, "documentId", d.c.document_id),
+        "instance_id": required_text(instance_id, "instanceId", d.c.instance_id),
+        "database_name": required_text(database_name, "databaseName", d.c.database_name),
+        "physical_name": required_text(physical_name, "physicalName", d.c.physical_name),
+        "change_type": change_type,
+        "requested_by": required_text(requested_by, "requestedBy", d.c.requested_by),
+    }
 
 
 def _same_object(existing: RowMapping, row: Mapping[str, str]) -> None:
     """A document id names one object for good: another object under it is refused."""
-    if (existing["database_name"], existing["physical_name"]) != (row["database_name"],
-                                                                  row["physical_name"]):
+    if (existing["database_name"], existing["physical_name"]) != (
+        row["database_name"],
+        row["physical_name"],
+    ):
         raise IdempotencyMismatch(
             f"document {row['document_id']} documents {existing['database_name']}."
-            f"{existing['physical_name']}, not {row['database_name']}.{row['physical_name']}")
+            f"{existing['physical_name']}, not {row['database_name']}.{row['physical_name']}"
+        )
 
 
-def register_document(engine: Engine, *, document_id: str, instance_id: str,
-                      database_name: str, physical_name: str, change_type: str,
-                      requested_by: str, now: datetime) -> dict[str, Any]:
+def register_document(
+    engine: Engine,
+    *,
+    document_id: str,
+    instance_id: str,
+    database_name: str,
+    physical_name: str,
+    change_type: str,
+    requested_by: str,
+    now: datetime,
+) -> dict[str, Any]:
     """Make sure the document exists (status ``submitted``, no revision yet), as ingress does
     before it starts a run. Registering again is a no-op; another object under the same id is
     refused (``IdempotencyMismatch``)."""
-    row = _object_row(document_id=document_id, instance_id=instance_id,
-                      database_name=database_name, physical_name=physical_name,
-                      change_type=change_type, requested_by=requested_by)
+    row = _object_row(
+        document_id=document_id,
+        instance_id=instance_id,
+        database_name=database_name,
+        physical_name=physical_name,
+        change_type=change_type,
+        requested_by=requested_by,
+    )
 
     def register(conn: Connection) -> None:
         d = tables.documents
-        existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
-                                ).mappings().first()
+        existing = (
+            conn.execute(sa.select(d).where(d.c.document_id == row["document_id"]))
+            .mappings()
+            .first()
+        )
         if existing is None:
-            conn.execute(sa.insert(d).values(**row, revision=0, status="submitted",
-                                             created_at=utc(now), updated_at=utc(now)))
+            conn.execute(
+                sa.insert(d).values(
+                    **row, revision=0, status="submitted", created_at=utc(now), updated_at=utc(now)
+                )
+            )
         else:
             _same_object(existing, row)
 
@@ -86,9 +142,18 @@ def register_document(engine: Engine, *, document_id: str, instance_id: str,
     return document_record(engine, row["document_id"])
 
 
-def start_revision(engine: Engine, *, document_id: str, instance_id: str, run_id: str,
-                   database_name: str, physical_name: str, change_type: str,
-                   requested_by: str, now: datetime) -> dict[str, Any]:
+def start_revision(
+    engine: Engine,
+    *,
+    document_id: str,
+    instance_id: str,
+    run_id: str,
+    database_name: str,
+    physical_name: str,
+    change_type: str,
+    requested_by: str,
+    now: datetime,
+) -> dict[str, Any]:
     """The revision the run ``run_id`` works on: the next one when the run is new.
 
     The first run of a document makes revision 1; a run that starts after the previous one
@@ -98,40 +163,71 @@ def start_revision(engine: Engine, *, document_id: str, instance_id: str, run_id
     old revision ends ``failed`` and its approval links close. Returns the document record with
     ``"revision"`` and ``"previousRevision"``.
     """
-    row = _object_row(document_id=document_id, instance_id=instance_id,
-                      database_name=database_name, physical_name=physical_name,
-                      change_type=change_type, requested_by=requested_by)
+    row = _object_row(
+        document_id=document_id,
+        instance_id=instance_id,
+        database_name=database_name,
+        physical_name=physical_name,
+        change_type=change_type,
+        requested_by=requested_by,
+    )
     run_id = required_text(run_id, "runId", tables.document_revisions.c.run_id)
     now = utc(now)
 
     def start(conn: Connection) -> int | None:
         d, r = tables.documents, tables.document_revisions
-        existing = conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])
-                                ).mappings().first()
+        existing = (
+            conn.execute(sa.select(d).where(d.c.document_id == row["document_id"]))
+            .mappings()
+            .first()
+        )
         if existing is None:
-            conn.execute(sa.insert(d).values(**row, revision=0, status="submitted",
-                                             created_at=now, updated_at=now))
+            conn.execute(
+                sa.insert(d).values(
+                    **row, revision=0, status="submitted", created_at=now, updated_at=now
+                )
+            )
             previous = 0
         else:
             _same_object(existing, row)
-            mine = conn.execute(sa.select(r.c.revision, r.c.document_id).where(
-                r.c.run_id == run_id)).first()
+            mine = conn.execute(
+                sa.select(r.c.revision, r.c.document_id).where(r.c.run_id == run_id)
+            ).first()
             if mine is not None:
                 if mine.document_id != row["document_id"]:
-                    raise IdempotencyMismatch(f"run {run_id} belongs to document "
-                                              f"{mine.document_id}")
+                    raise IdempotencyMismatch(
+                        f"run {run_id} belongs to document {mine.document_id}"
+                    )
                 return None  # a retry of this run's first step: nothing to start
             previous = existing["revision"]
             if previous:
                 _supersede(conn, row["document_id"], previous, now)
-        conn.execute(sa.insert(r).values(
-            document_id=row["document_id"], revision=previous + 1, run_id=run_id,
-            change_type=row["change_type"], requested_by=row["requested_by"],
-            status="submitted", started_at=now))
-        conn.execute(sa.update(d).where(d.c.document_id == row["document_id"]).values(
-            revision=previous + 1, instance_id=row["instance_id"],
-            change_type=row["change_type"], requested_by=row["requested_by"],
-            status="submitted", draft_url=None, final_url=None, reason=None, updated_at=now))
+        conn.execute(
+            sa.insert(r).values(
+                document_id=row["document_id"],
+                revision=previous + 1,
+                run_id=run_id,
+                change_type=row["change_type"],
+                requested_by=row["requested_by"],
+                status="submitted",
+                started_at=now,
+            )
+        )
+        conn.execute(
+            sa.update(d)
+            .where(d.c.document_id == row["document_id"])
+            .values(
+                revision=previous + 1,
+                instance_id=row["instance_id"],
+                change_type=row["change_type"],
+                requested_by=row["requested_by"],
+                status="submitted",
+                draft_url=None,
+                final_url=None,
+                reason=None,
+                updated_at=now,
+            )
+        )
         return previous
 
     previous = in_transaction(engine, start)
@@ -144,20 +240,24 @@ def start_revision(engine: Engine, *, document_id: str, instance_id: str, run_id
 def _supersede(conn: Connection, document_id: str, revision: int, now: datetime) -> None:
     """End a revision whose run stopped without ending it (terminated, restarted)."""
     r, c = tables.document_revisions, tables.approval_cases
-    conn.execute(sa.update(r).where(r.c.document_id == document_id, r.c.revision == revision,
-                                    r.c.ended_at.is_(None))
-                 .values(status="failed", ended_at=now,
-                         reason="superseded: its run stopped before it ended"))
-    conn.execute(sa.update(c).where(c.c.document_id == document_id, c.c.revision == revision,
-                                    c.c.status == "open")
-                 .values(status="cancelled", ended_at=now))
+    conn.execute(
+        sa.update(r)
+        .where(r.c.document_id == document_id, r.c.revision == revision, r.c.ended_at.is_(None))
+        .values(status="failed", ended_at=now, reason="superseded: its run stopped before it ended")
+    )
+    conn.execute(
+        sa.update(c)
+        .where(c.c.document_id == document_id, c.c.revision == revision, c.c.status == "open")
+        .values(status="cancelled", ended_at=now)
+    )
 
 
 def current_revision(conn: Connection, document_id: str) -> int:
     """The document's current revision; ``NotFound`` for a document we never saw."""
     d = tables.documents
-    found = conn.execute(sa.select(d.c.revision).where(d.c.document_id == document_id)
-                         ).scalar_one_or_none()
+    found = conn.execute(
+        sa.select(d.c.revision).where(d.c.document_id == document_id)
+    ).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no document {document_id!r}")
     return int(found)
@@ -178,8 +278,14 @@ def _parse_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
-def apply_changes(conn: Connection, document_id: str, changes: Mapping[str, Any],
-                  now: datetime, *, revision: int | None = None) -> None:
+def apply_changes(
+    conn: Connection,
+    document_id: str,
+    changes: Mapping[str, Any],
+    now: datetime,
+    *,
+    revision: int | None = None,
+) -> None:
     """``update_document`` inside the caller's transaction (with the audit event it records).
 
     With ``revision``, the write applies only while that revision is current: a late retry
@@ -189,36 +295,56 @@ def apply_changes(conn: Connection, document_id: str, changes: Mapping[str, Any]
     d, r = tables.documents, tables.document_revisions
     current = current_revision(conn, document_id)
     if revision is not None and revision != current:
-        raise Conflict(f"revision {revision} of document {document_id} is no longer current "
-                       f"(it is at revision {current})")
-    conn.execute(sa.update(d).where(d.c.document_id == document_id)
-                 .values(**values, updated_at=utc(now)))
+        raise Conflict(
+            f"revision {revision} of document {document_id} is no longer current "
+            f"(it is at revision {current})"
+        )
+    conn.execute(
+        sa.update(d).where(d.c.document_id == document_id).values(**values, updated_at=utc(now))
+    )
     mirrored = {k: v for k, v in values.items() if k in ("status", "reason", "library_url")}
     if mirrored and current:
-        conn.execute(sa.update(r).where(r.c.document_id == document_id, r.c.revision == current,
-                                        r.c.ended_at.is_(None)).values(**mirrored))
+        conn.execute(
+            sa.update(r)
+            .where(r.c.document_id == document_id, r.c.revision == current, r.c.ended_at.is_(None))
+            .values(**mirrored)
+        )
 
 
-def end_revision(conn: Connection, document_id: str, revision: int, status: str,
-                 reason: str | None, now: datetime) -> bool:
+def end_revision(
+    conn: Connection,
+    document_id: str,
+    revision: int,
+    status: str,
+    reason: str | None,
+    now: datetime,
+) -> bool:
     """End the revision with its outcome (once: False when it had already ended)."""
     if status not in OUTCOMES:
         raise InvalidInput("status", f"expected one of {', '.join(OUTCOMES)}")
-    apply_changes(conn, document_id, {"status": status, "reason": reason}, now,
-                  revision=revision)
+    apply_changes(conn, document_id, {"status": status, "reason": reason}, now, revision=revision)
     r = tables.document_revisions
-    ended = conn.execute(sa.update(r).where(
-        r.c.document_id == document_id, r.c.revision == revision, r.c.ended_at.is_(None))
-        .values(status=status, reason=reason, ended_at=utc(now)))
+    ended = conn.execute(
+        sa.update(r)
+        .where(r.c.document_id == document_id, r.c.revision == revision, r.c.ended_at.is_(None))
+        .values(status=status, reason=reason, ended_at=utc(now))
+    )
     return bool(ended.rowcount)
 
 
-def update_document(engine: Engine, document_id: str, changes: Mapping[str, Any],
-                    now: datetime, *, revision: int | None = None) -> dict[str, Any]:
+def update_document(
+    engine: Engine,
+    document_id: str,
+    changes: Mapping[str, Any],
+    now: datetime,
+    *,
+    revision: int | None = None,
+) -> dict[str, Any]:
     """Set ``status``, ``draftUrl``, ``finalUrl``, ``libraryUrl`` or ``reason`` (null clears a
     link, e.g. after the draft is deleted). Setting the same values again changes nothing."""
-    in_transaction(engine, lambda conn: apply_changes(conn, document_id, changes, now,
-                                                      revision=revision))
+    in_transaction(
+        engine, lambda conn: apply_changes(conn, document_id, changes, now, revision=revision)
+    )
     return document_record(engine, document_id)
 
 
@@ -229,47 +355,89 @@ def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no document {document_id!r}")
     return {
-        "documentId": row["document_id"], "instanceId": row["instance_id"],
-        "databaseName": row["database_name"], "physicalName": row["physical_name"],
-        "changeType": row["change_type"], "requestedBy": row["requested_by"],
-        "revision": row["revision"], "status": row["status"], "reason": row["reason"],
-        "createdAt": iso(row["created_at"]), "updatedAt": iso(row["updated_at"]),
-        "links": {"draft": row["draft_url"], "final": row["final_url"],
-                  "library": row["library_url"]},
+        "documentId": row["document_id"],
+        "instanceId": row["instance_id"],
+        "databaseName": row["database_name"],
+        "physicalName": row["physical_name"],
+        "changeType": row["change_type"],
+        "requestedBy": row["requested_by"],
+        "revision": row["revision"],
+        "status": row["status"],
+        "reason": row["reason"],
+        "createdAt": iso(row["created_at"]),
+        "updatedAt": iso(row["updated_at"]),
+        "links": {
+            "draft": row["draft_url"],
+            "final": row["final_url"],
+            "library": row["library_url"],
+        },
     }
 
 
 def _revisions(conn: Connection, document_id: str) -> list[dict[str, Any]]:
     r = tables.document_revisions
-    rows = conn.execute(sa.select(r).where(r.c.document_id == document_id)
-                        .order_by(r.c.revision)).mappings().all()
-    return [{"revision": x["revision"], "changeType": x["change_type"],
-             "requestedBy": x["requested_by"], "status": x["status"], "reason": x["reason"],
-             "libraryUrl": x["library_url"], "startedAt": iso(x["started_at"]),
-             "endedAt": None if x["ended_at"] is None else iso(x["ended_at"])} for x in rows]
+    rows = (
+        conn.execute(sa.select(r).where(r.c.document_id == document_id).order_by(r.c.revision))
+        .mappings()
+        .all()
+    )
+    return [
+        {
+            "revision": x["revision"],
+            "changeType": x["change_type"],
+            "requestedBy": x["requested_by"],
+            "status": x["status"],
+            "reason": x["reason"],
+            "libraryUrl": x["library_url"],
+            "startedAt": iso(x["started_at"]),
+            "endedAt": None if x["ended_at"] is None else iso(x["ended_at"]),
+        }
+        for x in rows
+    ]
 
 
-def waiting_for(case: RowMapping, requests: Sequence[RowMapping], votes: Sequence[Vote],
-                 pending_roles: list[str], now: datetime) -> list[dict[str, Any]]:
+def waiting_for(
+    case: RowMapping,
+    requests: Sequence[RowMapping],
+    votes: Sequence[Vote],
+    pending_roles: list[str],
+    now: datetime,
+) -> list[dict[str, Any]]:
     """Per pending role, who can still decide it: an unused request of the current round
     (escalation requests, role ``*``, count for every role) whose deadline is ahead."""
     voted = {v.request_id for v in votes}
-    live = [r for r in requests if r["request_id"] not in voted and now < r["deadline"]
-            and r["round"] >= case["escalations"]]
-    return [{"role": role, "deadline": iso(case["deadline"]),
-             "approvers": [{"name": r["approver_name"], "email": r["approver_email"],
-                            "kind": r["kind"]} for r in live if r["role"] in (role, "*")]}
-            for role in pending_roles]
+    live = [
+        r
+        for r in requests
+        if r["request_id"] not in voted
+        and now < r["deadline"]
+        and r["round"] >= case["escalations"]
+    ]
+    return [
+        {
+            "role": role,
+            "deadline": iso(case["deadline"]),
+            "approvers": [
+                {"name": r["approver_name"], "email": r["approver_email"], "kind": r["kind"]}
+                for r in live
+                if r["role"] in (role, "*")
+            ],
+        }
+        for role in pending_roles
+    ]
 
 
-def document_view(engine: Engine, document_id: str, now: datetime,
-                  base_url: str = "") -> dict[str, Any]:
+def document_view(
+    engine: Engine, document_id: str, now: datetime, base_url: str = ""
+) -> dict[str, Any]:
     """Everything ``GET /api/documents/{id}`` shows: the record, the approval (deadline,
     waiting for whom, votes so far) and the master-index entry of the object."""
     view = document_record(engine, document_id)
     base = base_url.rstrip("/")
-    view["links"].update(self=f"{base}/api/documents/{document_id}",
-                         events=f"{base}/api/documents/{document_id}/events")
+    view["links"].update(
+        self=f"{base}/api/documents/{document_id}",
+        events=f"{base}/api/documents/{document_id}/events",
+    )
     view.update(approval=None, waitingFor=[], votes=[], masterIndex=None)
     with engine.connect() as conn:
         view["revisions"] = _revisions(conn, document_id)
@@ -281,23 +449,36 @@ def document_view(engine: Engine, document_id: str, now: datetime,
             case = None
         if case is not None:
             votes = load_votes(conn, document_id, case["revision"])
-            requests = conn.execute(sa.select(q).where(
-                q.c.document_id == document_id, q.c.revision == case["revision"])
-                .order_by(q.c.round, q.c.position)).mappings().all()
+            requests = (
+                conn.execute(
+                    sa.select(q)
+                    .where(q.c.document_id == document_id, q.c.revision == case["revision"])
+                    .order_by(q.c.round, q.c.position)
+                )
+                .mappings()
+                .all()
+            )
     if case is not None:
         ballot = ballot_json(case, votes)
         view["approval"] = {
-            "tier": case["tier"], "tierName": case["assessment"].get("tierName"),
-            "route": case["route"], "slaHours": case["assessment"].get("slaHours"),
-            "score": case["assessment"].get("score"), "deadline": iso(case["deadline"]),
-            "escalations": case["escalations"], "status": case["status"],
-            "decision": ballot["decision"], "requiredRoles": ballot["requiredRoles"],
-            "approvedRoles": ballot["approvedRoles"], "pendingRoles": ballot["pendingRoles"],
+            "tier": case["tier"],
+            "tierName": case["assessment"].get("tierName"),
+            "route": case["route"],
+            "slaHours": case["assessment"].get("slaHours"),
+            "score": case["assessment"].get("score"),
+            "deadline": iso(case["deadline"]),
+            "escalations": case["escalations"],
+            "status": case["status"],
+            "decision": ballot["decision"],
+            "requiredRoles": ballot["requiredRoles"],
+            "approvedRoles": ballot["approvedRoles"],
+            "pendingRoles": ballot["pendingRoles"],
         }
         view["votes"] = ballot["votes"]
         if case["status"] == "open":
-            view["waitingFor"] = waiting_for(case, requests, votes, ballot["pendingRoles"],
-                                              utc(now))
+            view["waitingFor"] = waiting_for(
+                case, requests, votes, ballot["pendingRoles"], utc(now)
+            )
     with contextlib.suppress(NotFound):  # not indexed yet: the view says null
         view["masterIndex"] = index_entry(engine, view["databaseName"], view["physicalName"])
     return view

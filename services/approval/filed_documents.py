@@ -26,8 +26,7 @@ class FiledVersion:
     version_id: str
 
 
-def filed_version(engine: Engine, document_id: str, revision: int | None = None
-                  ) -> FiledVersion:
+def filed_version(engine: Engine, document_id: str, revision: int | None = None) -> FiledVersion:
     """The library version of ``revision`` (None: the newest filed revision); ``NotFound``
     when it was never filed or its filing was undone."""
     live: dict[tuple[str, str], FiledVersion] = {}

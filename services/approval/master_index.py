@@ -24,32 +24,48 @@ from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 
 __all__ = ["index_entry", "restore_previous", "update_master_index"]
 
+
 def _version_json(row: RowMapping, current: int | None) -> dict[str, Any]:
     return {
-        "version": row["version"], "documentId": row["document_id"],
-        "revision": row["revision"], "entry": row["entry"],
+        "version": row["version"],
+        "documentId": row["document_id"],
+        "revision": row["revision"],
+        "entry": row["entry"],
         "recordedAt": iso(row["recorded_at"]),
         "withdrawnAt": None if row["withdrawn_at"] is None else iso(row["withdrawn_at"]),
-        "withdrawnReason": row["withdrawn_reason"], "current": row["version"] == current,
+        "withdrawnReason": row["withdrawn_reason"],
+        "current": row["version"] == current,
     }
 
 
 def _by_document(conn: Connection, document_id: str, revision: int) -> RowMapping | None:
     v = tables.master_index_versions
-    return conn.execute(sa.select(v).where(v.c.document_id == document_id,
-                                           v.c.revision == revision)).mappings().first()
+    return (
+        conn.execute(sa.select(v).where(v.c.document_id == document_id, v.c.revision == revision))
+        .mappings()
+        .first()
+    )
 
 
 def _current(conn: Connection, database_name: str, physical_name: str) -> int | None:
     m = tables.master_index
-    return conn.execute(sa.select(m.c.current_version).where(
-        m.c.database_name == database_name, m.c.physical_name == physical_name)
+    return conn.execute(
+        sa.select(m.c.current_version).where(
+            m.c.database_name == database_name, m.c.physical_name == physical_name
+        )
     ).scalar_one_or_none()
 
 
-def update_master_index(engine: Engine, *, document_id: str, database_name: str,
-                        physical_name: str, entry: Mapping[str, Any],
-                        now: datetime, revision: int = 1) -> dict[str, Any]:
+def update_master_index(
+    engine: Engine,
+    *,
+    document_id: str,
+    database_name: str,
+    physical_name: str,
+    entry: Mapping[str, Any],
+    now: datetime,
+    revision: int = 1,
+) -> dict[str, Any]:
     """Record ``entry`` (library URL, content hash, approvers, ...) as the object's next version.
 
     Returns ``{"databaseName", "physicalName", "version", "previousVersion", "documentId",
@@ -65,34 +81,67 @@ def update_master_index(engine: Engine, *, document_id: str, database_name: str,
     now = utc(now)
     # Another document indexing the same object at the same moment collides on the version
     # key; the next pass numbers after it.
-    return in_transaction(engine, lambda conn: _update(
-        conn, document_id=document_id, revision=revision, database_name=database_name,
-        physical_name=physical_name, entry=dict(entry), now=now))
+    return in_transaction(
+        engine,
+        lambda conn: _update(
+            conn,
+            document_id=document_id,
+            revision=revision,
+            database_name=database_name,
+            physical_name=physical_name,
+            entry=dict(entry),
+            now=now,
+        ),
+    )
 
 
-def _update(conn: Connection, *, document_id: str, revision: int, database_name: str,
-            physical_name: str, entry: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _update(
+    conn: Connection,
+    *,
+    document_id: str,
+    revision: int,
+    database_name: str,
+    physical_name: str,
+    entry: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
     v, m = tables.master_index_versions, tables.master_index
     existing = _by_document(conn, document_id, revision)
     if existing is not None:
-        if (existing["database_name"], existing["physical_name"]) != (database_name,
-                                                                      physical_name):
+        if (existing["database_name"], existing["physical_name"]) != (database_name, physical_name):
             raise IdempotencyMismatch(
                 f"document {document_id} already indexed {existing['database_name']}."
-                f"{existing['physical_name']}")
+                f"{existing['physical_name']}"
+            )
         return _update_result(existing, _previous_live(conn, existing))
     previous = _current(conn, database_name, physical_name)
-    highest = conn.execute(sa.select(sa.func.max(v.c.version)).where(
-        v.c.database_name == database_name, v.c.physical_name == physical_name)).scalar()
+    highest = conn.execute(
+        sa.select(sa.func.max(v.c.version)).where(
+            v.c.database_name == database_name, v.c.physical_name == physical_name
+        )
+    ).scalar()
     version = (highest or 0) + 1
-    conn.execute(sa.insert(v).values(
-        database_name=database_name, physical_name=physical_name, version=version,
-        document_id=document_id, revision=revision, entry=entry, recorded_at=now))
+    conn.execute(
+        sa.insert(v).values(
+            database_name=database_name,
+            physical_name=physical_name,
+            version=version,
+            document_id=document_id,
+            revision=revision,
+            entry=entry,
+            recorded_at=now,
+        )
+    )
     where = (m.c.database_name == database_name, m.c.physical_name == physical_name)
     if conn.execute(sa.select(m.c.database_name).where(*where)).first() is None:
-        conn.execute(sa.insert(m).values(database_name=database_name,
-                                         physical_name=physical_name, current_version=version,
-                                         updated_at=now))
+        conn.execute(
+            sa.insert(m).values(
+                database_name=database_name,
+                physical_name=physical_name,
+                current_version=version,
+                updated_at=now,
+            )
+        )
     else:
         conn.execute(sa.update(m).where(*where).values(current_version=version, updated_at=now))
     row = _by_document(conn, document_id, revision)
@@ -102,20 +151,37 @@ def _update(conn: Connection, *, document_id: str, revision: int, database_name:
 
 def _previous_live(conn: Connection, row: RowMapping) -> int | None:
     v = tables.master_index_versions
-    return conn.execute(sa.select(sa.func.max(v.c.version)).where(
-        v.c.database_name == row["database_name"], v.c.physical_name == row["physical_name"],
-        v.c.version < row["version"], v.c.withdrawn_at.is_(None))).scalar()
+    return conn.execute(
+        sa.select(sa.func.max(v.c.version)).where(
+            v.c.database_name == row["database_name"],
+            v.c.physical_name == row["physical_name"],
+            v.c.version < row["version"],
+            v.c.withdrawn_at.is_(None),
+        )
+    ).scalar()
 
 
 def _update_result(row: RowMapping, previous: int | None) -> dict[str, Any]:
-    return {"databaseName": row["database_name"], "physicalName": row["physical_name"],
-            "version": row["version"], "previousVersion": previous,
-            "documentId": row["document_id"], "revision": row["revision"], "entry": row["entry"],
-            "recordedAt": iso(row["recorded_at"])}
+    return {
+        "databaseName": row["database_name"],
+        "physicalName": row["physical_name"],
+        "version": row["version"],
+        "previousVersion": previous,
+        "documentId": row["document_id"],
+        "revision": row["revision"],
+        "entry": row["entry"],
+        "recordedAt": iso(row["recorded_at"]),
+    }
 
 
-def restore_previous(engine: Engine, *, document_id: str, now: datetime,
-                     reason: str = "compensation", revision: int = 1) -> dict[str, Any]:
+def restore_previous(
+    engine: Engine,
+    *,
+    document_id: str,
+    now: datetime,
+    reason: str = "compensation",
+    revision: int = 1,
+) -> dict[str, Any]:
     """Withdraw the version the document's ``revision`` added and make the newest remaining
     one current.
 
@@ -130,25 +196,43 @@ def restore_previous(engine: Engine, *, document_id: str, now: datetime,
         row = _by_document(conn, document_id, revision)
         if row is None:
             return {"restored": False, "documentId": document_id, "revision": revision}
-        key = {"databaseName": row["database_name"], "physicalName": row["physical_name"],
-               "withdrawnVersion": row["version"]}
+        key = {
+            "databaseName": row["database_name"],
+            "physicalName": row["physical_name"],
+            "withdrawnVersion": row["version"],
+        }
         if row["withdrawn_at"] is None:
-            conn.execute(sa.update(v).where(v.c.document_id == document_id,
-                                            v.c.revision == revision)
-                         .values(withdrawn_at=now, withdrawn_reason=reason))
-            live = conn.execute(sa.select(sa.func.max(v.c.version)).where(
-                v.c.database_name == row["database_name"],
-                v.c.physical_name == row["physical_name"], v.c.withdrawn_at.is_(None))).scalar()
-            conn.execute(sa.update(m).where(
-                m.c.database_name == row["database_name"],
-                m.c.physical_name == row["physical_name"]).values(current_version=live,
-                                                                  updated_at=now))
+            conn.execute(
+                sa.update(v)
+                .where(v.c.document_id == document_id, v.c.revision == revision)
+                .values(withdrawn_at=now, withdrawn_reason=reason)
+            )
+            live = conn.execute(
+                sa.select(sa.func.max(v.c.version)).where(
+                    v.c.database_name == row["database_name"],
+                    v.c.physical_name == row["physical_name"],
+                    v.c.withdrawn_at.is_(None),
+                )
+            ).scalar()
+            conn.execute(
+                sa.update(m)
+                .where(
+                    m.c.database_name == row["database_name"],
+                    m.c.physical_name == row["physical_name"],
+                )
+                .values(current_version=live, updated_at=now)
+            )
             restored = True
         else:
             restored = False
         current = _current(conn, row["database_name"], row["physical_name"])
-    return {"restored": restored, "documentId": document_id, "revision": revision, **key,
-            "currentVersion": current}
+    return {
+        "restored": restored,
+        "documentId": document_id,
+        "revision": revision,
+        **key,
+        "currentVersion": current,
+    }
 
 
 def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[str, Any]:
@@ -156,16 +240,31 @@ def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[
     oldest first, withdrawn ones included and marked); ``NotFound`` for an unindexed object."""
     v = tables.master_index_versions
     with engine.connect() as conn:
-        if conn.execute(sa.select(tables.master_index.c.database_name).where(
-                tables.master_index.c.database_name == database_name,
-                tables.master_index.c.physical_name == physical_name)).first() is None:
+        if (
+            conn.execute(
+                sa.select(tables.master_index.c.database_name).where(
+                    tables.master_index.c.database_name == database_name,
+                    tables.master_index.c.physical_name == physical_name,
+                )
+            ).first()
+            is None
+        ):
             raise NotFound(f"{database_name}.{physical_name} is not in the master index")
         current = _current(conn, database_name, physical_name)
-        rows = conn.execute(sa.select(v).where(
-            v.c.database_name == database_name, v.c.physical_name == physical_name)
-            .order_by(v.c.version)).mappings().all()
+        rows = (
+            conn.execute(
+                sa.select(v)
+                .where(v.c.database_name == database_name, v.c.physical_name == physical_name)
+                .order_by(v.c.version)
+            )
+            .mappings()
+            .all()
+        )
     versions = [_version_json(r, current) for r in rows]
-    return {"databaseName": database_name, "physicalName": physical_name,
-            "currentVersion": current,
-            "current": next((x for x in versions if x["current"]), None),
-            "versions": versions}
+    return {
+        "databaseName": database_name,
+        "physicalName": physical_name,
+        "currentVersion": current,
+        "current": next((x for x in versions if x["current"]), None),
+        "versions": versions,
+    }

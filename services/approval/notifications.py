@@ -22,8 +22,14 @@ from services.errors import InvalidInput
 from services.ids import derive_id
 from services.text import body_text, header_text
 
-__all__ = ["approval_link", "outcome_message", "request_message", "requester_address",
-           "send_outcome", "send_requests"]
+__all__ = [
+    "approval_link",
+    "outcome_message",
+    "request_message",
+    "requester_address",
+    "send_outcome",
+    "send_requests",
+]
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 _USER_NAME = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]*\\)?([A-Za-z0-9][A-Za-z0-9._-]*)$")
@@ -42,8 +48,11 @@ def requester_address(requested_by: str, mail_domain: str | None) -> str:
     user = _USER_NAME.match(requested_by)
     if user and mail_domain:
         return f"{user.group(1)}@{mail_domain}"
-    raise InvalidInput("requestedBy", f"expected an e-mail address, or a user name with "
-                       f"REQUESTER_MAIL_DOMAIN set; got {header_text(requested_by, 80)!r}")
+    raise InvalidInput(
+        "requestedBy",
+        f"expected an e-mail address, or a user name with "
+        f"REQUESTER_MAIL_DOMAIN set; got {header_text(requested_by, 80)!r}",
+    )
 
 
 def _object(document: Mapping[str, Any]) -> str:
@@ -55,48 +64,71 @@ def _deadline(value: object) -> str:
     return deadline_in_words(moment)
 
 
-def request_message(request: Mapping[str, Any], document: Mapping[str, Any],
-                    base_url: str) -> MailMessage:
+def request_message(
+    request: Mapping[str, Any], document: Mapping[str, Any], base_url: str
+) -> MailMessage:
     """The personal mail for one approval request (approver or escalation contact): text,
     and its HTML twin with a short button for the link."""
     approver = request["approver"]
     link = approval_link(base_url, str(request["token"]))
     obj = _object(document)
     escalated = request.get("kind") == "escalation"
-    subject = (f"Escalated: approval overdue for {obj}" if escalated
-               else f"Approval requested: {obj} (tier {document.get('tier', '?')})")
-    role_line = ("As an escalation contact you may decide for every role still open."
-                 if escalated else f"You are asked as {header_text(str(request['role']))}.")
+    subject = (
+        f"Escalated: approval overdue for {obj}"
+        if escalated
+        else f"Approval requested: {obj} (tier {document.get('tier', '?')})"
+    )
+    role_line = (
+        "As an escalation contact you may decide for every role still open."
+        if escalated
+        else f"You are asked as {header_text(str(request['role']))}."
+    )
     requester = header_text(str(document.get("requestedBy") or "someone"), 200)
     change = header_text(str(document.get("changeType", "change")), 40)
     deadline = _deadline(request["deadline"])
-    asks = (f"{requester} asks you to approve the data-dictionary document for {obj}"
-            f" ({change}). {role_line}")
-    text = "\n".join([
-        f"Hello {header_text(str(approver['name']))},",
-        "",
-        asks,
-        f"Decide by {deadline}.",
-        "",
-        f"Review and decide: {link}",
-        "",
-        "The link is personal and works once. Opening it changes nothing until you press"
-        " Approve or Reject.",
-    ])
+    asks = (
+        f"{requester} asks you to approve the data-dictionary document for {obj}"
+        f" ({change}). {role_line}"
+    )
+    text = "\n".join(
+        [
+            f"Hello {header_text(str(approver['name']))},",
+            "",
+            asks,
+            f"Decide by {deadline}.",
+            "",
+            f"Review and decide: {link}",
+            "",
+            "The link is personal and works once. Opening it changes nothing until you press"
+            " Approve or Reject.",
+        ]
+    )
     html = mail_html(
         f"Escalated: {obj} is overdue" if escalated else f"Your approval: {obj}",
         f"Hello {header_text(str(approver['name']))}, {asks}",
-        [("Object", obj), ("Change", change), ("Requested by", requester),
-         ("Approval tier", str(document.get("tier", ""))), ("Decide by", deadline)],
+        [
+            ("Object", obj),
+            ("Change", change),
+            ("Requested by", requester),
+            ("Approval tier", str(document.get("tier", ""))),
+            ("Decide by", deadline),
+        ],
         [("Review and decide", link)],
-        "The link is personal. Opening it changes nothing until you press Approve or Reject.")
-    return MailMessage(to=(str(approver["email"]),), subject=header_text(subject),
-                       text=body_text(text), html=html)
+        "The link is personal. Opening it changes nothing until you press Approve or Reject.",
+    )
+    return MailMessage(
+        to=(str(approver["email"]),), subject=header_text(subject), text=body_text(text), html=html
+    )
 
 
-def outcome_message(document: Mapping[str, Any], outcome: str, detail: str,
-                    to: str, base_url: str | None = None, revision: int | None = None
-                    ) -> MailMessage:
+def outcome_message(
+    document: Mapping[str, Any],
+    outcome: str,
+    detail: str,
+    to: str,
+    base_url: str | None = None,
+    revision: int | None = None,
+) -> MailMessage:
     """The mail to the requester when the document ends (approved, rejected, timed out), with
     links to the filed document (when filed) and to its audit trail, both on this app."""
     obj = _object(document)
@@ -106,27 +138,43 @@ def outcome_message(document: Mapping[str, Any], outcome: str, detail: str,
         base = base_url.rstrip("/")
         if document.get("status") == "approved":  # filed before the revision ended approved
             query = f"?revision={revision}" if revision else ""
-            links.append(("Open the filed document",
-                          f"{base}/api/documents/{quote(document_id)}/file{query}"))
-        links.append(("See its audit trail",
-                      f"{base}/api/dashboard/documents/{quote(document_id)}"))
-    text = "\n".join([
-        f"The data-dictionary document {document_id} for {obj} ended: {outcome}.",
-        "",
-        detail,
-        *([""] + [f"{label}: {url}" for label, url in links] if links else []),
-    ])
-    html = mail_html(f"{obj}: {outcome}",
-                     f"The data-dictionary document for {obj} ended: {outcome}.",
-                     [("Outcome", outcome), ("Detail", header_text(detail, 2000)),
-                      ("Document", document_id)], links)
-    return MailMessage(to=(to,), subject=header_text(f"{outcome}: data-dictionary document "
-                                                     f"for {obj}"), text=body_text(text),
-                       html=html)
+            links.append(
+                (
+                    "Open the filed document",
+                    f"{base}/api/documents/{quote(document_id)}/file{query}",
+                )
+            )
+        links.append(
+            ("See its audit trail", f"{base}/api/dashboard/documents/{quote(document_id)}")
+        )
+    text = "\n".join(
+        [
+            f"The data-dictionary document {document_id} for {obj} ended: {outcome}.",
+            "",
+            detail,
+            *([""] + [f"{label}: {url}" for label, url in links] if links else []),
+        ]
+    )
+    html = mail_html(
+        f"{obj}: {outcome}",
+        f"The data-dictionary document for {obj} ended: {outcome}.",
+        [("Outcome", outcome), ("Detail", header_text(detail, 2000)), ("Document", document_id)],
+        links,
+    )
+    return MailMessage(
+        to=(to,),
+        subject=header_text(f"{outcome}: data-dictionary document for {obj}"),
+        text=body_text(text),
+        html=html,
+    )
 
 
-def send_requests(mail: MailSender, requests: Sequence[Mapping[str, Any]],
-                  document: Mapping[str, Any], base_url: str) -> list[str]:
+def send_requests(
+    mail: MailSender,
+    requests: Sequence[Mapping[str, Any]],
+    document: Mapping[str, Any],
+    base_url: str,
+) -> list[str]:
     """Mail each request its personal link; returns the addresses mailed."""
     sent = []
     for request in requests:
@@ -136,10 +184,20 @@ def send_requests(mail: MailSender, requests: Sequence[Mapping[str, Any]],
     return sent
 
 
-def send_outcome(mail: MailSender, document: Mapping[str, Any], outcome: str, detail: str, *,
-                 to: str, revision: int, base_url: str | None = None) -> str:
+def send_outcome(
+    mail: MailSender,
+    document: Mapping[str, Any],
+    outcome: str,
+    detail: str,
+    *,
+    to: str,
+    revision: int,
+    base_url: str | None = None,
+) -> str:
     """Tell the requester how the document's revision ended (once per revision)."""
     message = outcome_message(document, outcome, detail, to, base_url, revision)
-    mail.send(message, idempotency_key=derive_id("outcome-mail", document["documentId"],
-                                                 revision, outcome))
+    mail.send(
+        message,
+        idempotency_key=derive_id("outcome-mail", document["documentId"], revision, outcome),
+    )
     return message.to[0]

@@ -38,8 +38,9 @@ class SigningKeys:
         """Parse the setting's comma-separated list (blank entries ignored)."""
         keys = tuple(k.strip().encode("utf-8") for k in (text or "").split(",") if k.strip())
         if not keys:
-            raise InvalidInput("APPROVAL_SIGNING_KEYS",
-                               "expected at least one key (comma-separated, newest first)")
+            raise InvalidInput(
+                "APPROVAL_SIGNING_KEYS", "expected at least one key (comma-separated, newest first)"
+            )
         return cls(keys)
 
     @property
@@ -70,10 +71,16 @@ def _mac(key: bytes, payload: bytes) -> bytes:
 
 def sign_token(keys: SigningKeys, claims: TokenClaims) -> str:
     """The token for ``claims``, signed with the newest key. Deterministic for equal claims."""
-    payload = canonical_json({
-        "v": _VERSION, "r": claims.request_id, "a": claims.approver, "o": claims.role,
-        "d": claims.document_id, "e": int(utc(claims.expires_at).timestamp()),
-    }).encode("utf-8")
+    payload = canonical_json(
+        {
+            "v": _VERSION,
+            "r": claims.request_id,
+            "a": claims.approver,
+            "o": claims.role,
+            "d": claims.document_id,
+            "e": int(utc(claims.expires_at).timestamp()),
+        }
+    ).encode("utf-8")
     return f"{_b64(payload)}.{_b64(_mac(keys.newest, payload))}"
 
 
@@ -98,7 +105,9 @@ def verify_token(keys: SigningKeys, token: str) -> TokenClaims:
         if data["v"] != _VERSION:
             raise TokenInvalid(f"token version {data['v']!r} is not supported")
         claims = TokenClaims(
-            request_id=_field(data, "r"), approver=_field(data, "a"), role=_field(data, "o"),
+            request_id=_field(data, "r"),
+            approver=_field(data, "a"),
+            role=_field(data, "o"),
             document_id=_field(data, "d"),
             expires_at=datetime.fromtimestamp(int(data["e"]), UTC),
         )

@@ -41,6 +41,9 @@ def _span(seconds: int) -> str | None:
     first = next((i for i, (_, count) in enumerate(counts) if count), None)
     if first is None:
         return None
-    words = [f"{count} {name}{'' if count == 1 else 's'}"
-             for name, count in counts[first:first + 2] if count]
+    words = [
+        f"{count} {name}{'' if count == 1 else 's'}"
+        for name, count in counts[first : first + 2]
+        if count
+    ]
     return " ".join(words)

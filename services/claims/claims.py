@@ -20,8 +20,28 @@ __all__ = ["MINOR_UNITS", "AutoApproveLimit", "Claim", "ClaimInvalid", "parse_cl
 
 # ISO 4217 currencies whose minor unit is not the cents of most (0: no decimals).
 MINOR_UNITS = {
-    **dict.fromkeys(("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX",
-                     "UYI", "VND", "VUV", "XAF", "XOF", "XPF"), 0),
+    **dict.fromkeys(
+        (
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ),
+        0,
+    ),
     **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
     **dict.fromkeys(("CLF", "UYW"), 4),
 }
@@ -49,9 +69,14 @@ class Claim:
         return int(self.amount.scaleb(MINOR_UNITS.get(self.currency, 2)))
 
     def to_json(self) -> dict[str, Any]:
-        return {"claimId": self.claim_id, "claimant": self.claimant,
-                "amount": format_amount(self.amount, self.currency), "currency": self.currency,
-                "amountMinor": self.amount_minor, "description": self.description}
+        return {
+            "claimId": self.claim_id,
+            "claimant": self.claimant,
+            "amount": format_amount(self.amount, self.currency),
+            "currency": self.currency,
+            "amountMinor": self.amount_minor,
+            "description": self.description,
+        }
 
 
 def format_amount(amount: Decimal, currency: str) -> str:
@@ -66,8 +91,9 @@ def parse_claim(data: Any) -> Claim:
         raise ClaimInvalid("claim", "expected a JSON object")
     extra = sorted(set(data) - set(_FIELDS), key=str)
     if extra:
-        raise ClaimInvalid(str(extra[0])[:40], f"is not a field of a claim; expected "
-                           f"{', '.join(_FIELDS)}")
+        raise ClaimInvalid(
+            str(extra[0])[:40], f"is not a field of a claim; expected {', '.join(_FIELDS)}"
+        )
     claim_id = data.get("claimId")
     if not isinstance(claim_id, str) or not _CLAIM_ID.match(claim_id):
         raise ClaimInvalid("claimId", "expected 1-64 letters, digits, '.', '_' or '-'")
@@ -90,15 +116,17 @@ def _amount(value: Any, currency: str) -> Decimal:
     try:
         amount = Decimal(str(value).strip())  # str(0.1) is "0.1": the float as written
     except InvalidOperation:
-        raise ClaimInvalid("amount", f"expected a number such as 120.50, got {value!r:.40}")\
-            from None
+        raise ClaimInvalid(
+            "amount", f"expected a number such as 120.50, got {value!r:.40}"
+        ) from None
     if not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT:
         raise ClaimInvalid("amount", f"expected more than 0 and at most {MAX_AMOUNT}")
     places = MINOR_UNITS.get(currency, 2)
     exponent = amount.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
-        raise ClaimInvalid("amount", f"{currency} has {places} decimal place(s); got "
-                           f"{format(amount, 'f')}")
+        raise ClaimInvalid(
+            "amount", f"{currency} has {places} decimal place(s); got {format(amount, 'f')}"
+        )
     return amount
 
 
@@ -119,12 +147,16 @@ class AutoApproveLimit:
             if not amount.is_finite() or amount < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            raise PolicyInvalid(f"CLAIM_AUTO_APPROVE_LIMIT is {text!r}: expected an amount, "
-                                "optionally with a currency: '1000' or '1000 EUR'") from None
+            raise PolicyInvalid(
+                f"CLAIM_AUTO_APPROVE_LIMIT is {text!r}: expected an amount, "
+                "optionally with a currency: '1000' or '1000 EUR'"
+            ) from None
         currency = parts[1] if len(parts) == 2 else None
         if currency is not None and not _CURRENCY.match(currency):
-            raise PolicyInvalid(f"CLAIM_AUTO_APPROVE_LIMIT currency {currency!r}: expected an "
-                                "ISO 4217 code such as EUR")
+            raise PolicyInvalid(
+                f"CLAIM_AUTO_APPROVE_LIMIT currency {currency!r}: expected an "
+                "ISO 4217 code such as EUR"
+            )
         return cls(amount, currency)
 
     def approves(self, claim: Claim) -> bool:

@@ -24,8 +24,13 @@ from services.claims import tables
 from services.claims.claims import MINOR_UNITS
 from services.errors import Conflict, IdempotencyMismatch, NotFound
 
-__all__ = ["ClaimAlreadyPaid", "PaymentReversed", "get_payment", "record_payment",
-           "reverse_payment"]
+__all__ = [
+    "ClaimAlreadyPaid",
+    "PaymentReversed",
+    "get_payment",
+    "record_payment",
+    "reverse_payment",
+]
 
 
 class ClaimAlreadyPaid(Conflict):
@@ -44,18 +49,23 @@ class PaymentReversed(Conflict):
 def _json(row: RowMapping, duplicate: bool = False) -> dict[str, Any]:
     places = MINOR_UNITS.get(row["currency"], 2)
     amount = Decimal(row["amount_minor"]).scaleb(-places)
-    return {"paymentId": row["payment_id"], "claimId": row["claim_id"],
-            "payee": row["payee"], "amount": f"{amount:.{places}f}",
-            "amountMinor": row["amount_minor"], "currency": row["currency"],
-            "status": row["status"], "recordedAt": iso(row["recorded_at"]),
-            "reversedAt": iso(row["reversed_at"]) if row["reversed_at"] else None,
-            "duplicate": duplicate}
+    return {
+        "paymentId": row["payment_id"],
+        "claimId": row["claim_id"],
+        "payee": row["payee"],
+        "amount": f"{amount:.{places}f}",
+        "amountMinor": row["amount_minor"],
+        "currency": row["currency"],
+        "status": row["status"],
+        "recordedAt": iso(row["recorded_at"]),
+        "reversedAt": iso(row["reversed_at"]) if row["reversed_at"] else None,
+        "duplicate": duplicate,
+    }
 
 
 def _row(conn: Connection, payment_id: str) -> RowMapping | None:
     table = tables.payments
-    return conn.execute(sa.select(table).where(
-        table.c.payment_id == payment_id)).mappings().first()
+    return conn.execute(sa.select(table).where(table.c.payment_id == payment_id)).mappings().first()
 
 
 def get_payment(engine: Engine, payment_id: str) -> dict[str, Any]:
@@ -66,13 +76,28 @@ def get_payment(engine: Engine, payment_id: str) -> dict[str, Any]:
     return _json(row)
 
 
-def record_payment(engine: Engine, *, payment_id: str, claim_id: str, instance_id: str,
-                   payee: str, amount_minor: int, currency: str,
-                   now: datetime) -> dict[str, Any]:
+def record_payment(
+    engine: Engine,
+    *,
+    payment_id: str,
+    claim_id: str,
+    instance_id: str,
+    payee: str,
+    amount_minor: int,
+    currency: str,
+    now: datetime,
+) -> dict[str, Any]:
     """Record the payment under ``payment_id`` (the step's key), once."""
-    values = {"payment_id": payment_id, "claim_id": claim_id, "instance_id": instance_id,
-              "payee": payee, "amount_minor": amount_minor, "currency": currency,
-              "status": "recorded", "recorded_at": utc(now)}
+    values = {
+        "payment_id": payment_id,
+        "claim_id": claim_id,
+        "instance_id": instance_id,
+        "payee": payee,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "status": "recorded",
+        "recorded_at": utc(now),
+    }
     try:
         with engine.begin() as conn:
             if _row(conn, payment_id) is None:
@@ -83,15 +108,22 @@ def record_payment(engine: Engine, *, payment_id: str, claim_id: str, instance_i
     with engine.connect() as conn:
         row = _row(conn, payment_id)
         if row is None:
-            raise ClaimAlreadyPaid(f"claim {claim_id!r} already has a recorded payment from "
-                                   "another workflow")
+            raise ClaimAlreadyPaid(
+                f"claim {claim_id!r} already has a recorded payment from another workflow"
+            )
     same = (row["claim_id"], row["payee"], row["amount_minor"], row["currency"]) == (
-        claim_id, payee, amount_minor, currency)
+        claim_id,
+        payee,
+        amount_minor,
+        currency,
+    )
     if not same:
         raise IdempotencyMismatch(f"payment {payment_id!r} was recorded with other values")
     if row["status"] != "recorded":
-        raise PaymentReversed(f"payment {payment_id!r} of claim {claim_id!r} was reversed; "
-                              "start a new workflow to pay the claim again")
+        raise PaymentReversed(
+            f"payment {payment_id!r} of claim {claim_id!r} was reversed; "
+            "start a new workflow to pay the claim again"
+        )
     return _json(row, duplicate=True)
 
 
@@ -101,14 +133,17 @@ def _stored(conn: Connection, payment_id: str) -> RowMapping:
     return row
 
 
-def reverse_payment(engine: Engine, *, payment_id: str, reason: str,
-                    now: datetime) -> dict[str, Any]:
+def reverse_payment(
+    engine: Engine, *, payment_id: str, reason: str, now: datetime
+) -> dict[str, Any]:
     """Reverse a recorded payment; again, or for a payment never made, changes nothing."""
     table = tables.payments
     with engine.begin() as conn:
-        conn.execute(sa.update(table).where(
-            table.c.payment_id == payment_id, table.c.status == "recorded").values(
-            status="reversed", reversed_at=utc(now), reversal_reason=reason[:2000]))
+        conn.execute(
+            sa.update(table)
+            .where(table.c.payment_id == payment_id, table.c.status == "recorded")
+            .values(status="reversed", reversed_at=utc(now), reversal_reason=reason[:2000])
+        )
         row = _row(conn, payment_id)
     if row is None:
         return {"paymentId": payment_id, "status": "absent"}

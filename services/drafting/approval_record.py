@@ -52,24 +52,32 @@ class ApprovalRecord:
             raise InvalidDraftRequest("approval.autoApproved must be true or false")
         if not votes and not auto:
             raise InvalidDraftRequest(
-                "approval.votes must name at least one vote unless autoApproved is true")
+                "approval.votes must name at least one vote unless autoApproved is true"
+            )
         tier = value.get("tier")
         if tier is not None and (not isinstance(tier, int) or isinstance(tier, bool)):
             raise InvalidDraftRequest("approval.tier must be an integer")
-        return cls(status=status, decided_at=_optional(value, "decidedAt", "approval"),
-                   tier=tier, auto_approved=auto,
-                   reason=_optional(value, "reason", "approval"), votes=votes)
+        return cls(
+            status=status,
+            decided_at=_optional(value, "decidedAt", "approval"),
+            tier=tier,
+            auto_approved=auto,
+            reason=_optional(value, "reason", "approval"),
+            votes=votes,
+        )
 
 
 def _vote(value: Any, index: int) -> Vote:
     where = f"approval.votes[{index}]"
     if not isinstance(value, dict):
         raise InvalidDraftRequest(f"{where} must be an object with role, approver, decision")
-    return Vote(role=_required(value, "role", where),
-                approver=_required(value, "approver", where),
-                decision=_required(value, "decision", where),
-                decided_at=_optional(value, "decidedAt", where),
-                comment=_optional(value, "comment", where))
+    return Vote(
+        role=_required(value, "role", where),
+        approver=_required(value, "approver", where),
+        decision=_required(value, "decision", where),
+        decided_at=_optional(value, "decidedAt", where),
+        comment=_optional(value, "comment", where),
+    )
 
 
 def _required(value: dict[str, Any], name: str, where: str) -> str:

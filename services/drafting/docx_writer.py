@@ -91,19 +91,33 @@ def _template() -> _Template:
     with zipfile.ZipFile(saved) as package:
         parts = {info.filename: package.read(info) for info in package.infolist()}
     for name, data in parts.items():
-        entries.append(name if name in (_DOCUMENT_PART, _CORE_PART)
-                       else _Entry(name, zlib.crc32(data), len(data), _deflate(data)))
+        entries.append(
+            name
+            if name in (_DOCUMENT_PART, _CORE_PART)
+            else _Entry(name, zlib.crc32(data), len(data), _deflate(data))
+        )
     xml = parts[_DOCUMENT_PART].decode("utf-8")
     # python-docx inserts new content before the body's last sectPr.
     cut = xml.rindex("<w:sectPr")
     section = document.sections[-1]
     return _Template(
-        entries=tuple(entries), body_start=xml[:cut], body_end=xml[cut:],
+        entries=tuple(entries),
+        body_start=xml[:cut],
+        body_end=xml[cut:],
         core_xml=parts[_CORE_PART],
-        style_ids={name: document.styles[name].style_id
-                   for name in ("Title", "Heading 1", "Heading 2", "Heading 3",
-                                "Intense Quote", _TABLE_STYLE)},
-        block_width_emu=int(section.page_width - section.left_margin - section.right_margin))
+        style_ids={
+            name: document.styles[name].style_id
+            for name in (
+                "Title",
+                "Heading 1",
+                "Heading 2",
+                "Heading 3",
+                "Intense Quote",
+                _TABLE_STYLE,
+            )
+        },
+        block_width_emu=int(section.page_width - section.left_margin - section.right_margin),
+    )
 
 
 def _deflate(data: bytes) -> bytes:
@@ -170,8 +184,10 @@ class DocxWriter:
             f'<w:tbl><w:tblPr><w:tblStyle w:val="{self._style_id(_TABLE_STYLE)}"/>'
             '<w:tblW w:type="auto" w:w="0"/><w:tblLook w:firstColumn="1" w:firstRow="1"'
             ' w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/>'
-            "</w:tblPr><w:tblGrid>", f'<w:gridCol w:w="{width}"/>' * columns,
-            "</w:tblGrid><w:tr>"]
+            "</w:tblPr><w:tblGrid>",
+            f'<w:gridCol w:w="{width}"/>' * columns,
+            "</w:tblGrid><w:tr>",
+        ]
         out.extend(f"{cell}{_run(text, bold=True)}</w:p></w:tc>" for text in header)
         out.append("</w:tr>")
         for row in rows:
@@ -188,10 +204,12 @@ class DocxWriter:
         template = self._template
         document = "".join((template.body_start, *self._body, template.body_end))
         made = {_DOCUMENT_PART: document.encode("utf-8"), _CORE_PART: _core_xml(properties)}
-        return _zip(entry if isinstance(entry, _Entry)
-                    else _Entry(entry, zlib.crc32(made[entry]), len(made[entry]),
-                                _deflate(made[entry]))
-                    for entry in template.entries)
+        return _zip(
+            entry
+            if isinstance(entry, _Entry)
+            else _Entry(entry, zlib.crc32(made[entry]), len(made[entry]), _deflate(made[entry]))
+            for entry in template.entries
+        )
 
     def _style_id(self, name: str) -> str:
         try:
@@ -236,15 +254,48 @@ def _zip(entries: Iterable[_Entry]) -> bytes:
     count = 0
     for entry in entries:
         name = entry.name.encode("ascii")
-        local = _LOCAL.pack(b"PK\x03\x04", _VERSION, 0, 0, _DEFLATED, _DOS_TIME, _DOS_DATE,
-                            entry.crc, len(entry.deflated), entry.size, len(name), 0)
+        local = _LOCAL.pack(
+            b"PK\x03\x04",
+            _VERSION,
+            0,
+            0,
+            _DEFLATED,
+            _DOS_TIME,
+            _DOS_DATE,
+            entry.crc,
+            len(entry.deflated),
+            entry.size,
+            len(name),
+            0,
+        )
         out += (local, name, entry.deflated)
-        directory.append(_CENTRAL.pack(
-            b"PK\x01\x02", _VERSION, _UNIX, _VERSION, 0, 0, _DEFLATED, _DOS_TIME, _DOS_DATE,
-            entry.crc, len(entry.deflated), entry.size, len(name), 0, 0, 0, 0, _MODE,
-            offset) + name)
+        directory.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                _VERSION,
+                _UNIX,
+                _VERSION,
+                0,
+                0,
+                _DEFLATED,
+                _DOS_TIME,
+                _DOS_DATE,
+                entry.crc,
+                len(entry.deflated),
+                entry.size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                _MODE,
+                offset,
+            )
+            + name
+        )
         offset += len(local) + len(name) + len(entry.deflated)
         count += 1
     size = sum(len(record) for record in directory)
-    return b"".join((*out, *directory,
-                     _END.pack(b"PK\x05\x06", 0, 0, count, count, size, offset, 0)))
+    return b"".join(
+        (*out, *directory, _END.pack(b"PK\x05\x06", 0, 0, count, count, size, offset, 0))
+    )

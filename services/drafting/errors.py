@@ -1,18 +1,23 @@
 """Errors of the drafting step. Ingress and activities map them to a quarantine or a failure.
 
-    DraftingError
-    ├ InvalidDraftRequest   the request or approval record is malformed (names the field)
-    ├ UnknownObject         the object is not in the source database (and was not dropped)
-    └ DraftNotFound         finalising or reading a draft that is not in blob storage
-    UnknownDatabase         (from adapters) the database name is not configured
+DraftingError
+├ InvalidDraftRequest   the request or approval record is malformed (names the field)
+├ UnknownObject         the object is not in the source database (and was not dropped)
+└ DraftNotFound         finalising or reading a draft that is not in blob storage
+UnknownDatabase         (from adapters) the database name is not configured
 """
 
 from __future__ import annotations
 
 from adapters.errors import UnknownDatabase
 
-__all__ = ["DraftNotFound", "DraftingError", "InvalidDraftRequest", "UnknownDatabase",
-           "UnknownObject"]
+__all__ = [
+    "DraftNotFound",
+    "DraftingError",
+    "InvalidDraftRequest",
+    "UnknownDatabase",
+    "UnknownObject",
+]
 
 
 class DraftingError(Exception):
@@ -29,7 +34,8 @@ class UnknownObject(DraftingError, LookupError):
     def __init__(self, database: str, physical_name: str, looked_for: str) -> None:
         super().__init__(
             f"physicalName {physical_name!r} is not a table or view in database "
-            f"{database!r} (looked for {looked_for!r})")
+            f"{database!r} (looked for {looked_for!r})"
+        )
         self.database = database
         self.physical_name = physical_name
 

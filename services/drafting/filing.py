@@ -24,20 +24,32 @@ from services.drafting.service import (
 __all__ = ["file_document", "unfile_document"]
 
 
-def file_document(document_id: str, *, blobs: BlobStore, library: DocumentLibrary,
-                  container: str = DOCUMENTS_CONTAINER, revision: int = 1) -> dict[str, Any]:
+def file_document(
+    document_id: str,
+    *,
+    blobs: BlobStore,
+    library: DocumentLibrary,
+    container: str = DOCUMENTS_CONTAINER,
+    revision: int = 1,
+) -> dict[str, Any]:
     """Upload the final document; returns the library path, version id and URL."""
     request = read_snapshot(blobs, container, document_id, revision)["request"]
     name = final_blob_name(document_id, revision)
     try:
         final = blobs.get(container, name)
     except NotFoundError as error:
-        raise DraftNotFound(f"document {document_id} has no final rendering "
-                            f"({container}/{name}): render it first") from error
+        raise DraftNotFound(
+            f"document {document_id} has no final rendering ({container}/{name}): render it first"
+        ) from error
     path = library_path(request["databaseName"], request["physicalName"])
     version = library.upload(path, final.content, content_type=DOCX_CONTENT_TYPE)
-    return {"documentId": document_id, "libraryPath": path, "versionId": version.version_id,
-            "libraryUrl": version.url, "size": version.size}
+    return {
+        "documentId": document_id,
+        "libraryPath": path,
+        "versionId": version.version_id,
+        "libraryUrl": version.url,
+        "size": version.size,
+    }
 
 
 def unfile_document(filed: Any, *, library: DocumentLibrary) -> dict[str, Any]:
@@ -48,10 +60,16 @@ def unfile_document(filed: Any, *, library: DocumentLibrary) -> dict[str, Any]:
     left (it is current again), else None.
     """
     if not isinstance(filed, dict) or not all(
-            isinstance(filed.get(k), str) and filed.get(k) for k in ("libraryPath", "versionId")):
+        isinstance(filed.get(k), str) and filed.get(k) for k in ("libraryPath", "versionId")
+    ):
         raise InvalidDraftRequest(
-            "filed must be file_document's result with libraryPath and versionId strings")
+            "filed must be file_document's result with libraryPath and versionId strings"
+        )
     removed = library.remove_version(filed["libraryPath"], filed["versionId"])
     left = library.versions(filed["libraryPath"])
-    return {"libraryPath": filed["libraryPath"], "versionId": filed["versionId"],
-            "removed": removed, "currentUrl": left[-1].url if left else None}
+    return {
+        "libraryPath": filed["libraryPath"],
+        "versionId": filed["versionId"],
+        "removed": removed,
+        "currentUrl": left[-1].url if left else None,
+    }

@@ -13,8 +13,14 @@ from typing import Any
 
 from services.drafting.errors import InvalidDraftRequest
 
-__all__ = ["CHANGE_TYPES", "ColumnDescription", "DraftRequest", "ForeignKeyDescription",
-           "IndexDescription", "ObjectDescription"]
+__all__ = [
+    "CHANGE_TYPES",
+    "ColumnDescription",
+    "DraftRequest",
+    "ForeignKeyDescription",
+    "IndexDescription",
+    "ObjectDescription",
+]
 
 CHANGE_TYPES = ("Created", "Altered", "Dropped")
 _PHYSICAL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$#]*(\.[A-Za-z_][A-Za-z0-9_$#]*)?$")
@@ -40,28 +46,39 @@ class DraftRequest:
         try:
             uuid.UUID(document_id)
         except ValueError as error:
-            raise InvalidDraftRequest(
-                f"documentId {document_id!r} is not a UUID") from error
+            raise InvalidDraftRequest(f"documentId {document_id!r} is not a UUID") from error
         physical_name = _text(value, "physicalName")
         if not _PHYSICAL_NAME.match(physical_name):
             raise InvalidDraftRequest(
                 f"physicalName {physical_name!r} is not 'schema.name' or 'name' "
-                "(letters, digits, _ $ #)")
+                "(letters, digits, _ $ #)"
+            )
         change_type = _text(value, "changeType")
         if change_type not in CHANGE_TYPES:
             raise InvalidDraftRequest(
-                f"changeType {change_type!r} is not one of {', '.join(CHANGE_TYPES)}")
+                f"changeType {change_type!r} is not one of {', '.join(CHANGE_TYPES)}"
+            )
         revision = value.get("revision", 1)
         if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
             raise InvalidDraftRequest(f"revision {revision!r} is not an integer >= 1")
-        return cls(document_id=document_id.lower(), physical_name=physical_name,
-                   database_name=_text(value, "databaseName"), change_type=change_type,
-                   requested_by=_text(value, "requestedBy"), revision=revision)
+        return cls(
+            document_id=document_id.lower(),
+            physical_name=physical_name,
+            database_name=_text(value, "databaseName"),
+            change_type=change_type,
+            requested_by=_text(value, "requestedBy"),
+            revision=revision,
+        )
 
     def to_json(self) -> dict[str, str | int]:
-        return {"documentId": self.document_id, "physicalName": self.physical_name,
-                "databaseName": self.database_name, "changeType": self.change_type,
-                "requestedBy": self.requested_by, "revision": self.revision}
+        return {
+            "documentId": self.document_id,
+            "physicalName": self.physical_name,
+            "databaseName": self.database_name,
+            "changeType": self.change_type,
+            "requestedBy": self.requested_by,
+            "revision": self.revision,
+        }
 
 
 @dataclass(frozen=True)
@@ -110,17 +127,28 @@ class ObjectDescription:
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ObjectDescription:
         return cls(
-            database=value["database"], physical_name=value["physical_name"],
-            kind=value["kind"], exists=value["exists"], description=value["description"],
+            database=value["database"],
+            physical_name=value["physical_name"],
+            kind=value["kind"],
+            exists=value["exists"],
+            description=value["description"],
             columns=tuple(ColumnDescription(**c) for c in value["columns"]),
             primary_key=tuple(value["primary_key"]),
-            foreign_keys=tuple(ForeignKeyDescription(
-                name=f["name"], columns=tuple(f["columns"]),
-                referred_object=f["referred_object"],
-                referred_columns=tuple(f["referred_columns"])) for f in value["foreign_keys"]),
-            indexes=tuple(IndexDescription(name=i["name"], columns=tuple(i["columns"]),
-                                           unique=i["unique"]) for i in value["indexes"]),
-            notes=tuple(value["notes"]))
+            foreign_keys=tuple(
+                ForeignKeyDescription(
+                    name=f["name"],
+                    columns=tuple(f["columns"]),
+                    referred_object=f["referred_object"],
+                    referred_columns=tuple(f["referred_columns"]),
+                )
+                for f in value["foreign_keys"]
+            ),
+            indexes=tuple(
+                IndexDescription(name=i["name"], columns=tuple(i["columns"]), unique=i["unique"])
+                for i in value["indexes"]
+            ),
+            notes=tuple(value["notes"]),
+        )
 
 
 def _text(value: dict[str, Any], name: str) -> str:

@@ -16,8 +16,23 @@ from services.drafting.model import ObjectDescription
 __all__ = ["OBJECT_WEIGHT", "QualityScore", "is_meaningful", "score_documentation"]
 
 OBJECT_WEIGHT = 0.25
-_PLACEHOLDERS = frozenset({"todo", "tbd", "tba", "n/a", "na", "none", "null", "-", "?",
-                           "description", "no description", "fixme", "xxx"})
+_PLACEHOLDERS = frozenset(
+    {
+        "todo",
+        "tbd",
+        "tba",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "-",
+        "?",
+        "description",
+        "no description",
+        "fixme",
+        "xxx",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -29,9 +44,13 @@ class QualityScore:
     undescribed_columns: tuple[str, ...]
 
     def to_json(self) -> dict[str, object]:
-        return {"score": self.score, "objectDescribed": self.object_described,
-                "columnsDescribed": self.columns_described, "columns": self.columns,
-                "undescribedColumns": list(self.undescribed_columns)}
+        return {
+            "score": self.score,
+            "objectDescribed": self.object_described,
+            "columnsDescribed": self.columns_described,
+            "columns": self.columns,
+            "undescribedColumns": list(self.undescribed_columns),
+        }
 
 
 def is_meaningful(description: str | None, identifier: str) -> bool:
@@ -46,14 +65,19 @@ def is_meaningful(description: str | None, identifier: str) -> bool:
 
 def score_documentation(description: ObjectDescription) -> QualityScore:
     object_described = is_meaningful(description.description, description.physical_name)
-    undescribed = tuple(c.name for c in description.columns
-                        if not is_meaningful(c.description, c.name))
+    undescribed = tuple(
+        c.name for c in description.columns if not is_meaningful(c.description, c.name)
+    )
     total = len(description.columns)
     described = total - len(undescribed)
     if total:
         raw = OBJECT_WEIGHT * object_described + (1 - OBJECT_WEIGHT) * described / total
     else:
         raw = float(object_described)
-    return QualityScore(score=round(raw, 4), object_described=object_described,
-                        columns_described=described, columns=total,
-                        undescribed_columns=undescribed)
+    return QualityScore(
+        score=round(raw, 4),
+        object_described=object_described,
+        columns_described=described,
+        columns=total,
+        undescribed_columns=undescribed,
+    )

@@ -28,8 +28,14 @@ from services.drafting.model import (
     ObjectDescription,
 )
 
-__all__ = ["DATA_DICTIONARY_TABLE", "OBJECT_KINDS_TABLE", "describe_from_dictionary",
-           "local_name", "physical_name_of", "reflect_object"]
+__all__ = [
+    "DATA_DICTIONARY_TABLE",
+    "OBJECT_KINDS_TABLE",
+    "describe_from_dictionary",
+    "local_name",
+    "physical_name_of",
+    "reflect_object",
+]
 
 DATA_DICTIONARY_TABLE = "_data_dictionary"
 OBJECT_KINDS_TABLE = "_object_kinds"
@@ -71,54 +77,97 @@ def reflect_object(engine: Engine, database: str, physical_name: str) -> ObjectD
         dictionary = _dictionary_rows(connection, inspector, physical_name)
         declared = _declared_kind(connection, inspector, physical_name)
         try:
-            reflected_columns = inspector.get_columns(name, schema=schema) \
-                if kind in {"table", "view"} else []
+            reflected_columns = (
+                inspector.get_columns(name, schema=schema) if kind in {"table", "view"} else []
+            )
         except NoSuchTableError as error:  # dropped between the two calls
             raise UnknownObject(database, physical_name, name) from error
         columns = tuple(_column(c, dictionary) for c in reflected_columns)
         is_table = kind == "table"
-        primary_key = tuple(inspector.get_pk_constraint(name, schema=schema)
-                            .get("constrained_columns") or ()) if is_table else ()
-        foreign_keys = tuple(
-            ForeignKeyDescription(
-                name=fk.get("name"), columns=tuple(fk["constrained_columns"]),
-                referred_object=physical_name_of(engine, fk.get("referred_schema"),
-                                                 fk["referred_table"]),
-                referred_columns=tuple(fk["referred_columns"]))
-            for fk in inspector.get_foreign_keys(name, schema=schema)) if is_table else ()
-        indexes = tuple(
-            IndexDescription(name=ix.get("name"), columns=tuple(
-                c for c in ix.get("column_names", []) if c is not None),
-                unique=bool(ix.get("unique")))
-            for ix in inspector.get_indexes(name, schema=schema)) if is_table else ()
+        primary_key = (
+            tuple(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or ())
+            if is_table
+            else ()
+        )
+        foreign_keys = (
+            tuple(
+                ForeignKeyDescription(
+                    name=fk.get("name"),
+                    columns=tuple(fk["constrained_columns"]),
+                    referred_object=physical_name_of(
+                        engine, fk.get("referred_schema"), fk["referred_table"]
+                    ),
+                    referred_columns=tuple(fk["referred_columns"]),
+                )
+                for fk in inspector.get_foreign_keys(name, schema=schema)
+            )
+            if is_table
+            else ()
+        )
+        indexes = (
+            tuple(
+                IndexDescription(
+                    name=ix.get("name"),
+                    columns=tuple(c for c in ix.get("column_names", []) if c is not None),
+                    unique=bool(ix.get("unique")),
+                )
+                for ix in inspector.get_indexes(name, schema=schema)
+            )
+            if is_table
+            else ()
+        )
         # UNIQUE constraints are indexes too as far as a reader is concerned.
-        indexes += tuple(
-            IndexDescription(name=uc.get("name"), columns=tuple(uc["column_names"]), unique=True)
-            for uc in inspector.get_unique_constraints(name, schema=schema)) if is_table else ()
+        indexes += (
+            tuple(
+                IndexDescription(
+                    name=uc.get("name"), columns=tuple(uc["column_names"]), unique=True
+                )
+                for uc in inspector.get_unique_constraints(name, schema=schema)
+            )
+            if is_table
+            else ()
+        )
         description = dictionary.get(None) or _table_comment(inspector, name, schema)
     return ObjectDescription(
-        database=database, physical_name=physical_name, kind=declared or kind, exists=True,
-        description=description, columns=columns, primary_key=primary_key,
-        foreign_keys=foreign_keys, indexes=indexes)
+        database=database,
+        physical_name=physical_name,
+        kind=declared or kind,
+        exists=True,
+        description=description,
+        columns=columns,
+        primary_key=primary_key,
+        foreign_keys=foreign_keys,
+        indexes=indexes,
+    )
 
 
-def describe_from_dictionary(engine: Engine, database: str,
-                             physical_name: str) -> ObjectDescription:
+def describe_from_dictionary(
+    engine: Engine, database: str, physical_name: str
+) -> ObjectDescription:
     """What the side tables still say about an object that no longer exists (a drop)."""
     with engine.connect() as connection:
         inspector = inspect(connection)
         dictionary = _dictionary_rows(connection, inspector, physical_name)
         declared = _declared_kind(connection, inspector, physical_name)
-    columns = tuple(ColumnDescription(name=column, type="unknown", nullable=True,
-                                      description=text_)
-                    for column, text_ in dictionary.items() if column is not None)
-    source = ("the data dictionary" if dictionary else
-              "the change message only (the data dictionary has no entry)")
+    columns = tuple(
+        ColumnDescription(name=column, type="unknown", nullable=True, description=text_)
+        for column, text_ in dictionary.items()
+        if column is not None
+    )
+    source = (
+        "the data dictionary"
+        if dictionary
+        else "the change message only (the data dictionary has no entry)"
+    )
     return ObjectDescription(
-        database=database, physical_name=physical_name, kind=declared or "unknown",
-        exists=False, description=dictionary.get(None), columns=columns,
-        notes=(f"The object no longer exists in {database}; this record is built from "
-               f"{source}.",))
+        database=database,
+        physical_name=physical_name,
+        kind=declared or "unknown",
+        exists=False,
+        description=dictionary.get(None),
+        columns=columns,
+        notes=(f"The object no longer exists in {database}; this record is built from {source}.",),
+    )
 
 
 def _reflected_kind(inspector: Inspector, schema: str | None, name: str) -> str | None:
@@ -131,30 +180,42 @@ def _reflected_kind(inspector: Inspector, schema: str | None, name: str) -> str 
 
 # SQL Server objects SQLAlchemy does not reflect, by sys.objects.type_desc.
 _SQL_SERVER_KINDS = {
-    "SQL_STORED_PROCEDURE": "procedure", "SQL_SCALAR_FUNCTION": "function",
-    "SQL_TABLE_VALUED_FUNCTION": "function", "SQL_INLINE_TABLE_VALUED_FUNCTION": "function",
-    "SEQUENCE_OBJECT": "sequence", "SYNONYM": "synonym"}
+    "SQL_STORED_PROCEDURE": "procedure",
+    "SQL_SCALAR_FUNCTION": "function",
+    "SQL_TABLE_VALUED_FUNCTION": "function",
+    "SQL_INLINE_TABLE_VALUED_FUNCTION": "function",
+    "SEQUENCE_OBJECT": "sequence",
+    "SYNONYM": "synonym",
+}
 
 
 def _catalog_kind(connection: Any, schema: str | None, name: str) -> str | None:
     """Procedures, functions, sequences and synonyms on SQL Server (none elsewhere)."""
     if connection.dialect.name != "mssql":
         return None
-    type_desc = connection.execute(text(
-        "SELECT o.type_desc FROM sys.objects AS o JOIN sys.schemas AS s "
-        "ON s.schema_id = o.schema_id WHERE s.name = :schema AND o.name = :name"),
-        {"schema": schema or "dbo", "name": name}).scalar()
+    type_desc = connection.execute(
+        text(
+            "SELECT o.type_desc FROM sys.objects AS o JOIN sys.schemas AS s "
+            "ON s.schema_id = o.schema_id WHERE s.name = :schema AND o.name = :name"
+        ),
+        {"schema": schema or "dbo", "name": name},
+    ).scalar()
     return _SQL_SERVER_KINDS.get(str(type_desc)) if type_desc else None
 
 
-def _dictionary_rows(connection: Any, inspector: Inspector,
-                     physical_name: str) -> dict[str | None, str]:
+def _dictionary_rows(
+    connection: Any, inspector: Inspector, physical_name: str
+) -> dict[str | None, str]:
     """column name (None: the object) -> description, from ``_data_dictionary``."""
     if DATA_DICTIONARY_TABLE not in inspector.get_table_names():
         return {}
-    rows = connection.execute(text(
-        f"SELECT column_name, description FROM {DATA_DICTIONARY_TABLE} "
-        "WHERE object_name = :name"), {"name": physical_name})
+    rows = connection.execute(
+        text(
+            f"SELECT column_name, description FROM {DATA_DICTIONARY_TABLE} "
+            "WHERE object_name = :name"
+        ),
+        {"name": physical_name},
+    )
     result: dict[str | None, str] = {}
     for column, description in rows:
         if description and description.strip():
@@ -165,20 +226,23 @@ def _dictionary_rows(connection: Any, inspector: Inspector,
 def _declared_kind(connection: Any, inspector: Inspector, physical_name: str) -> str | None:
     if OBJECT_KINDS_TABLE not in inspector.get_table_names():
         return None
-    kind = connection.execute(text(
-        f"SELECT kind FROM {OBJECT_KINDS_TABLE} WHERE object_name = :name"),
-        {"name": physical_name}).scalar()
+    kind = connection.execute(
+        text(f"SELECT kind FROM {OBJECT_KINDS_TABLE} WHERE object_name = :name"),
+        {"name": physical_name},
+    ).scalar()
     return str(kind).strip().lower() if kind else None
 
 
 def _column(reflected: Any, dictionary: dict[str | None, str]) -> ColumnDescription:
     default = reflected.get("default")
     return ColumnDescription(
-        name=reflected["name"], type=str(reflected["type"]),
+        name=reflected["name"],
+        type=str(reflected["type"]),
         nullable=bool(reflected.get("nullable", True)),
         default=None if default is None else str(default),
         description=dictionary.get(reflected["name"]) or reflected.get("comment") or None,
-        autoincrement=reflected.get("autoincrement") is True)
+        autoincrement=reflected.get("autoincrement") is True,
+    )
 
 
 def _table_comment(inspector: Inspector, name: str, schema: str | None) -> str | None:

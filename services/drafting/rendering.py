@@ -23,8 +23,14 @@ from services.drafting.docx_writer import DocumentProperties, DocxWriter
 from services.drafting.model import DraftRequest, ObjectDescription
 from services.drafting.quality import QualityScore
 
-__all__ = ["APPROVALS_HEADING", "DocumentContent", "DocumentWriter", "FinalRecord",
-           "render_document", "write_document"]
+__all__ = [
+    "APPROVALS_HEADING",
+    "DocumentContent",
+    "DocumentWriter",
+    "FinalRecord",
+    "render_document",
+    "write_document",
+]
 
 APPROVALS_HEADING = "Approvals"
 
@@ -57,14 +63,19 @@ class FinalRecord:
     draft_sha256: str
 
 
-def render_document(content: DocumentContent, generated_at: datetime,
-                    final: FinalRecord | None = None) -> bytes:
+def render_document(
+    content: DocumentContent, generated_at: datetime, final: FinalRecord | None = None
+) -> bytes:
     """The .docx bytes: a draft when ``final`` is None, else the approved document."""
     return write_document(DocxWriter(), content, generated_at, final)
 
 
-def write_document(document: DocumentWriter, content: DocumentContent, generated_at: datetime,
-                   final: FinalRecord | None = None) -> bytes:
+def write_document(
+    document: DocumentWriter,
+    content: DocumentContent,
+    generated_at: datetime,
+    final: FinalRecord | None = None,
+) -> bytes:
     """Lay the document out through ``document`` and return what it saves."""
     description = content.description
     document.heading(f"{description.physical_name} ({description.database})", level=0)
@@ -73,17 +84,20 @@ def write_document(document: DocumentWriter, content: DocumentContent, generated
         document.paragraph(note, style="Intense Quote")
 
     document.heading("Summary", level=1)
-    _key_values(document, [
-        ("Database", description.database),
-        ("Object", description.physical_name),
-        ("Kind", description.kind),
-        ("Change", content.request.change_type),
-        ("Requested by", content.request.requested_by),
-        ("Document id", content.request.document_id),
-        ("Generated at", generated_at.isoformat()),
-        ("Columns", str(len(description.columns))),
-        ("Documentation quality", f"{content.quality.score:.2f}"),
-    ])
+    _key_values(
+        document,
+        [
+            ("Database", description.database),
+            ("Object", description.physical_name),
+            ("Kind", description.kind),
+            ("Change", content.request.change_type),
+            ("Requested by", content.request.requested_by),
+            ("Document id", content.request.document_id),
+            ("Generated at", generated_at.isoformat()),
+            ("Columns", str(len(description.columns))),
+            ("Documentation quality", f"{content.quality.score:.2f}"),
+        ],
+    )
     document.paragraph(description.description or "No description is recorded.")
 
     _classification_section(document, content.classification)
@@ -107,10 +121,13 @@ def _classification_section(document: DocumentWriter, classification: Classifica
     document.heading("Classification", level=1)
     document.paragraph(
         f"Personal data: {'yes' if classification.personal_data else 'no'}. "
-        f"Financial data: {'yes' if classification.financial_data else 'no'}.")
+        f"Financial data: {'yes' if classification.financial_data else 'no'}."
+    )
     if classification.findings:
-        document.table(["Column", "Category", "Reason"],
-               [[f.column, f.category, f.reason] for f in classification.findings])
+        document.table(
+            ["Column", "Category", "Reason"],
+            [[f.column, f.category, f.reason] for f in classification.findings],
+        )
 
 
 def _columns_section(document: DocumentWriter, content: DocumentContent) -> None:
@@ -122,24 +139,42 @@ def _columns_section(document: DocumentWriter, content: DocumentContent) -> None
     rows = []
     for position, column in enumerate(description.columns, start=1):
         categories = ", ".join(f.category for f in content.classification.of_column(column.name))
-        rows.append([str(position), column.name, column.type,
-                     "yes" if column.nullable else "no", column.default or "",
-                     "PK" if column.name in description.primary_key else "",
-                     categories, column.description or ""])
-    document.table(["#", "Column", "Type", "Nullable", "Default", "Key", "Classification",
-                      "Description"], rows)
+        rows.append(
+            [
+                str(position),
+                column.name,
+                column.type,
+                "yes" if column.nullable else "no",
+                column.default or "",
+                "PK" if column.name in description.primary_key else "",
+                categories,
+                column.description or "",
+            ]
+        )
+    document.table(
+        ["#", "Column", "Type", "Nullable", "Default", "Key", "Classification", "Description"], rows
+    )
 
 
 def _keys_section(document: DocumentWriter, description: ObjectDescription) -> None:
     document.heading("Keys", level=1)
     document.paragraph(
-        f"Primary key: {', '.join(description.primary_key)}" if description.primary_key
-        else "Primary key: none.")
+        f"Primary key: {', '.join(description.primary_key)}"
+        if description.primary_key
+        else "Primary key: none."
+    )
     if description.foreign_keys:
-        document.table(["Foreign key", "Columns", "References"], [
-            [fk.name or "(unnamed)", ", ".join(fk.columns),
-             f"{fk.referred_object} ({', '.join(fk.referred_columns)})"]
-            for fk in description.foreign_keys])
+        document.table(
+            ["Foreign key", "Columns", "References"],
+            [
+                [
+                    fk.name or "(unnamed)",
+                    ", ".join(fk.columns),
+                    f"{fk.referred_object} ({', '.join(fk.referred_columns)})",
+                ]
+                for fk in description.foreign_keys
+            ],
+        )
     else:
         document.paragraph("Foreign keys: none.")
 
@@ -149,9 +184,13 @@ def _indexes_section(document: DocumentWriter, description: ObjectDescription) -
     if not description.indexes:
         document.paragraph("No indexes.")
         return
-    document.table(["Index", "Columns", "Unique"], [
-        [ix.name or "(unnamed)", ", ".join(ix.columns), "yes" if ix.unique else "no"]
-        for ix in description.indexes])
+    document.table(
+        ["Index", "Columns", "Unique"],
+        [
+            [ix.name or "(unnamed)", ", ".join(ix.columns), "yes" if ix.unique else "no"]
+            for ix in description.indexes
+        ],
+    )
 
 
 def _quality_section(document: DocumentWriter, quality: QualityScore) -> None:
@@ -159,10 +198,12 @@ def _quality_section(document: DocumentWriter, quality: QualityScore) -> None:
     document.paragraph(
         f"Score {quality.score:.2f}: object description "
         f"{'present' if quality.object_described else 'missing'}, "
-        f"{quality.columns_described} of {quality.columns} columns described.")
+        f"{quality.columns_described} of {quality.columns} columns described."
+    )
     if quality.undescribed_columns:
         document.paragraph(
-            "Columns without a description: " + ", ".join(quality.undescribed_columns) + ".")
+            "Columns without a description: " + ", ".join(quality.undescribed_columns) + "."
+        )
 
 
 def _approvals_section(document: DocumentWriter, final: FinalRecord | None) -> None:
@@ -170,35 +211,48 @@ def _approvals_section(document: DocumentWriter, final: FinalRecord | None) -> N
     if final is None:
         document.paragraph(
             "Pending: this section is completed with the approval record when the document "
-            "is approved.")
+            "is approved."
+        )
         return
     approval = final.approval
-    _key_values(document, [
-        ("Outcome", approval.status),
-        ("Decided at", approval.decided_at or ""),
-        ("Tier", "" if approval.tier is None else str(approval.tier)),
-        ("Auto-approved", "yes" if approval.auto_approved else "no"),
-        ("Content hash (SHA-256)", final.content_hash),
-        ("Approved draft (SHA-256)", final.draft_sha256),
-    ])
+    _key_values(
+        document,
+        [
+            ("Outcome", approval.status),
+            ("Decided at", approval.decided_at or ""),
+            ("Tier", "" if approval.tier is None else str(approval.tier)),
+            ("Auto-approved", "yes" if approval.auto_approved else "no"),
+            ("Content hash (SHA-256)", final.content_hash),
+            ("Approved draft (SHA-256)", final.draft_sha256),
+        ],
+    )
     if approval.reason:
         document.paragraph(approval.reason)
     if approval.votes:
-        document.table(["Role", "Approver", "Decision", "At", "Comment"], [
-            [v.role, v.approver, v.decision, v.decided_at or "", v.comment or ""]
-            for v in approval.votes])
+        document.table(
+            ["Role", "Approver", "Decision", "At", "Comment"],
+            [
+                [v.role, v.approver, v.decision, v.decided_at or "", v.comment or ""]
+                for v in approval.votes
+            ],
+        )
 
 
 def _key_values(document: DocumentWriter, pairs: list[tuple[str, str]]) -> None:
     document.table(["Field", "Value"], [[k, v] for k, v in pairs])
 
 
-def _properties(content: DocumentContent, generated_at: datetime,
-                final: bool) -> DocumentProperties:
+def _properties(
+    content: DocumentContent, generated_at: datetime, final: bool
+) -> DocumentProperties:
     description = content.description
     return DocumentProperties(
         title=f"{description.physical_name} ({description.database})",
         subject="Data dictionary" + (" (final)" if final else " (draft)"),
-        author="document-approval workflow", last_modified_by="document-approval workflow",
-        identifier=content.request.document_id, revision=1,
-        created=generated_at, modified=generated_at)
+        author="document-approval workflow",
+        last_modified_by="document-approval workflow",
+        identifier=content.request.document_id,
+        revision=1,
+        created=generated_at,
+        modified=generated_at,
+    )

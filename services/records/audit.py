@@ -54,9 +54,16 @@ class AuditEvent:
     hash: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"streamId": self.stream_id, "version": self.version, "eventId": self.event_id,
-                "type": self.type, "data": self.data, "recordedAt": self.recorded_at,
-                "previousHash": self.previous_hash, "hash": self.hash}
+        return {
+            "streamId": self.stream_id,
+            "version": self.version,
+            "eventId": self.event_id,
+            "type": self.type,
+            "data": self.data,
+            "recordedAt": self.recorded_at,
+            "previousHash": self.previous_hash,
+            "hash": self.hash,
+        }
 
 
 @dataclass(frozen=True)
@@ -75,31 +82,62 @@ class ChainVerification:
         return result
 
 
-def event_hash(previous_hash: str, *, stream_id: str, version: int, event_id: str,
-               event_type: str, data: Any, recorded_at: str) -> str:
+def event_hash(
+    previous_hash: str,
+    *,
+    stream_id: str,
+    version: int,
+    event_id: str,
+    event_type: str,
+    data: Any,
+    recorded_at: str,
+) -> str:
     """SHA-256 (hex) of the canonical JSON of the previous hash and the event."""
-    return sha256_hex(canonical_json({
-        "previousHash": previous_hash,
-        "event": {"streamId": stream_id, "version": version, "eventId": event_id,
-                  "type": event_type, "data": data, "recordedAt": recorded_at},
-    }))
+    return sha256_hex(
+        canonical_json(
+            {
+                "previousHash": previous_hash,
+                "event": {
+                    "streamId": stream_id,
+                    "version": version,
+                    "eventId": event_id,
+                    "type": event_type,
+                    "data": data,
+                    "recordedAt": recorded_at,
+                },
+            }
+        )
+    )
 
 
 def _event(row: Any) -> AuditEvent:
-    return AuditEvent(row.stream_id, row.version, row.event_id, row.event_type,
-                      json.loads(row.data), row.recorded_at, row.previous_hash, row.hash)
+    return AuditEvent(
+        row.stream_id,
+        row.version,
+        row.event_id,
+        row.event_type,
+        json.loads(row.data),
+        row.recorded_at,
+        row.previous_hash,
+        row.hash,
+    )
 
 
 def _by_event_id(conn: Connection, event_id: str) -> AuditEvent | None:
-    row = conn.execute(sa.select(tables.audit_events).where(
-        tables.audit_events.c.event_id == event_id)).first()
+    row = conn.execute(
+        sa.select(tables.audit_events).where(tables.audit_events.c.event_id == event_id)
+    ).first()
     return None if row is None else _event(row)
 
 
 def _head(conn: Connection, stream_id: str) -> tuple[int, str]:
     a = tables.audit_events
-    row = conn.execute(sa.select(a.c.version, a.c.hash).where(a.c.stream_id == stream_id)
-                       .order_by(a.c.version.desc()).limit(1)).first()
+    row = conn.execute(
+        sa.select(a.c.version, a.c.hash)
+        .where(a.c.stream_id == stream_id)
+        .order_by(a.c.version.desc())
+        .limit(1)
+    ).first()
     return (0, GENESIS_HASH) if row is None else (row.version, row.hash)
 
 
@@ -107,9 +145,11 @@ def _checked(stream_id: str, event_id: str, event_type: str, data: Any) -> tuple
     """The event's canonical data text and what a reader will get back from it."""
     a = tables.audit_events
     # Ids are compared as given (no trimming): check them, keep them.
-    for value, field, column in ((stream_id, "streamId", a.c.stream_id),
-                                 (event_id, "eventId", a.c.event_id),
-                                 (event_type, "type", a.c.event_type)):
+    for value, field, column in (
+        (stream_id, "streamId", a.c.stream_id),
+        (event_id, "eventId", a.c.event_id),
+        (event_type, "type", a.c.event_type),
+    ):
         if required_text(value, field, column) != value:
             raise InvalidInput(field, "expected no leading or trailing spaces")
     try:
@@ -119,8 +159,16 @@ def _checked(stream_id: str, event_id: str, event_type: str, data: Any) -> tuple
     return data_text, json.loads(data_text)  # e.g. tuples become lists
 
 
-def append_in(conn: Connection, stream_id: str, *, event_id: str, event_type: str, data: Any,
-              now: datetime, expected_version: int | None = None) -> AuditEvent:
+def append_in(
+    conn: Connection,
+    stream_id: str,
+    *,
+    event_id: str,
+    event_type: str,
+    data: Any,
+    now: datetime,
+    expected_version: int | None = None,
+) -> AuditEvent:
     """Append one event inside the caller's transaction, so it commits (or not) together with
     the state change it records.
 
@@ -129,8 +177,11 @@ def append_in(conn: Connection, stream_id: str, *, event_id: str, event_type: st
     version raises ``ConcurrencyConflict``. Two transactions racing for one version collide on
     the (stream, version) key: the loser's commit fails and it runs again (``in_transaction``).
     """
-    if expected_version is not None and (isinstance(expected_version, bool) or not isinstance(
-            expected_version, int) or expected_version < 0):
+    if expected_version is not None and (
+        isinstance(expected_version, bool)
+        or not isinstance(expected_version, int)
+        or expected_version < 0
+    ):
         raise InvalidInput("expectedVersion", "expected an integer >= 0")
     data_text, data = _checked(stream_id, event_id, event_type, data)
     existing = _by_event_id(conn, event_id)
@@ -138,50 +189,96 @@ def append_in(conn: Connection, stream_id: str, *, event_id: str, event_type: st
         if (existing.stream_id, existing.type, existing.data) != (stream_id, event_type, data):
             raise IdempotencyMismatch(
                 f"event {event_id} was already recorded with other content "
-                f"(stream {existing.stream_id}, type {existing.type})")
+                f"(stream {existing.stream_id}, type {existing.type})"
+            )
         return existing
     version, previous_hash = _head(conn, stream_id)
     if expected_version is not None and version != expected_version:
         raise ConcurrencyConflict(
             f"stream {stream_id} is at version {version}, not {expected_version}",
-            expected=expected_version, actual=version)
+            expected=expected_version,
+            actual=version,
+        )
     recorded_at = iso(utc(now))
     new = version + 1
-    digest = event_hash(previous_hash, stream_id=stream_id, version=new, event_id=event_id,
-                        event_type=event_type, data=data, recorded_at=recorded_at)
-    conn.execute(sa.insert(tables.audit_events).values(
-        stream_id=stream_id, version=new, event_id=event_id, event_type=event_type,
-        data=data_text, recorded_at=recorded_at, previous_hash=previous_hash, hash=digest))
-    return AuditEvent(stream_id, new, event_id, event_type, data, recorded_at, previous_hash,
-                      digest)
+    digest = event_hash(
+        previous_hash,
+        stream_id=stream_id,
+        version=new,
+        event_id=event_id,
+        event_type=event_type,
+        data=data,
+        recorded_at=recorded_at,
+    )
+    conn.execute(
+        sa.insert(tables.audit_events).values(
+            stream_id=stream_id,
+            version=new,
+            event_id=event_id,
+            event_type=event_type,
+            data=data_text,
+            recorded_at=recorded_at,
+            previous_hash=previous_hash,
+            hash=digest,
+        )
+    )
+    return AuditEvent(
+        stream_id, new, event_id, event_type, data, recorded_at, previous_hash, digest
+    )
 
 
-def append(engine: Engine, stream_id: str, expected_version: int, *, event_id: str,
-           event_type: str, data: Any, now: datetime) -> AuditEvent:
+def append(
+    engine: Engine,
+    stream_id: str,
+    expected_version: int,
+    *,
+    event_id: str,
+    event_type: str,
+    data: Any,
+    now: datetime,
+) -> AuditEvent:
     """Append one event if the stream is at ``expected_version`` (0 for a new stream), in a
     transaction of its own. See ``append_in``."""
-    if isinstance(expected_version, bool) or not isinstance(expected_version, int) \
-            or expected_version < 0:
+    if (
+        isinstance(expected_version, bool)
+        or not isinstance(expected_version, int)
+        or expected_version < 0
+    ):
         raise InvalidInput("expectedVersion", "expected an integer >= 0")
-    return in_transaction(engine, lambda conn: append_in(
-        conn, stream_id, event_id=event_id, event_type=event_type, data=data, now=now,
-        expected_version=expected_version))
+    return in_transaction(
+        engine,
+        lambda conn: append_in(
+            conn,
+            stream_id,
+            event_id=event_id,
+            event_type=event_type,
+            data=data,
+            now=now,
+            expected_version=expected_version,
+        ),
+    )
 
 
-def append_next(engine: Engine, stream_id: str, *, event_id: str, event_type: str, data: Any,
-                now: datetime) -> AuditEvent:
+def append_next(
+    engine: Engine, stream_id: str, *, event_id: str, event_type: str, data: Any, now: datetime
+) -> AuditEvent:
     """Append at whatever version the stream has, in one transaction (still idempotent on
     ``event_id``). For callers that only want the event recorded."""
-    return in_transaction(engine, lambda conn: append_in(
-        conn, stream_id, event_id=event_id, event_type=event_type, data=data, now=now))
+    return in_transaction(
+        engine,
+        lambda conn: append_in(
+            conn, stream_id, event_id=event_id, event_type=event_type, data=data, now=now
+        ),
+    )
 
 
 def list_events(engine: Engine, stream_id: str) -> list[AuditEvent]:
     """The stream's events in order (version 1 first)."""
     a = tables.audit_events
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(a).where(a.c.stream_id == stream_id)
-                            .order_by(a.c.version)).all()
+        rows = conn.execute(
+            sa.select(a).where(a.c.stream_id == stream_id).order_by(a.c.version)
+        ).all()
     return [_event(r) for r in rows]
 
 
@@ -199,13 +296,19 @@ def _verify(events: list[AuditEvent]) -> ChainVerification:
         elif event.previous_hash != previous:
             reason = "previous hash does not match the event before it"
         elif event.hash != event_hash(
-                previous, stream_id=event.stream_id, version=event.version,
-                event_id=event.event_id, event_type=event.type, data=event.data,
-                recorded_at=event.recorded_at):
+            previous,
+            stream_id=event.stream_id,
+            version=event.version,
+            event_id=event.event_id,
+            event_type=event.type,
+            data=event.data,
+            recorded_at=event.recorded_at,
+        ):
             reason = "hash does not match the event's content"
         if reason is not None:
-            return ChainVerification(False, len(events), previous, event.version,
-                                     event.event_id, reason)
+            return ChainVerification(
+                False, len(events), previous, event.version, event.event_id, reason
+            )
         previous = event.hash
     return ChainVerification(True, len(events), previous)
 
@@ -213,5 +316,8 @@ def _verify(events: list[AuditEvent]) -> ChainVerification:
 def audit_trail(engine: Engine, stream_id: str) -> dict[str, Any]:
     """``{"streamId", "events": [...], "verification": {...}}`` for the events endpoint."""
     events = list_events(engine, stream_id)
-    return {"streamId": stream_id, "events": [e.to_json() for e in events],
-            "verification": _verify(events).to_json()}
+    return {
+        "streamId": stream_id,
+        "events": [e.to_json() for e in events],
+        "verification": _verify(events).to_json(),
+    }

@@ -23,8 +23,14 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.ids import derive_id
 from services.records import tables
 
-__all__ = ["abort_resubmission", "finish_resubmission", "get_dead_letter",
-           "list_dead_letters", "record_dead_letter", "start_resubmission"]
+__all__ = [
+    "abort_resubmission",
+    "finish_resubmission",
+    "get_dead_letter",
+    "list_dead_letters",
+    "record_dead_letter",
+    "start_resubmission",
+]
 
 
 def _text(body: bytes | str) -> tuple[str, str]:
@@ -38,13 +44,20 @@ def _text(body: bytes | str) -> tuple[str, str]:
 
 def _json(row: RowMapping, with_body: bool) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "id": row["dead_letter_id"], "source": row["source"], "messageId": row["message_id"],
-        "sequenceNumber": row["sequence_number"], "sessionId": row["session_id"],
-        "correlationId": row["correlation_id"], "reason": row["reason"],
-        "description": row["description"], "deliveryCount": row["delivery_count"],
+        "id": row["dead_letter_id"],
+        "source": row["source"],
+        "messageId": row["message_id"],
+        "sequenceNumber": row["sequence_number"],
+        "sessionId": row["session_id"],
+        "correlationId": row["correlation_id"],
+        "reason": row["reason"],
+        "description": row["description"],
+        "deliveryCount": row["delivery_count"],
         "enqueuedAt": None if row["enqueued_at"] is None else iso(row["enqueued_at"]),
-        "recordedAt": iso(row["recorded_at"]), "applicationProperties": row["properties"],
-        "bodyEncoding": row["body_encoding"], "bodyLength": len(row["body"]),
+        "recordedAt": iso(row["recorded_at"]),
+        "applicationProperties": row["properties"],
+        "bodyEncoding": row["body_encoding"],
+        "bodyLength": len(row["body"]),
         "resubmittedAt": None if row["resubmitted_at"] is None else iso(row["resubmitted_at"]),
         "resubmitOutcome": row["resubmit_outcome"],
     }
@@ -53,56 +66,91 @@ def _json(row: RowMapping, with_body: bool) -> dict[str, Any]:
     return result
 
 
-def record_dead_letter(engine: Engine, *, source: str, message_id: str,
-                       sequence_number: int | None, session_id: str | None,
-                       correlation_id: str | None, reason: str | None,
-                       description: str | None, delivery_count: int,
-                       enqueued_at: datetime | None, body: bytes | str,
-                       properties: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+def record_dead_letter(
+    engine: Engine,
+    *,
+    source: str,
+    message_id: str,
+    sequence_number: int | None,
+    session_id: str | None,
+    correlation_id: str | None,
+    reason: str | None,
+    description: str | None,
+    delivery_count: int,
+    enqueued_at: datetime | None,
+    body: bytes | str,
+    properties: Mapping[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
     """Record one dead letter; returns it with ``"duplicate": true`` when it was already here
     (the processor's own redelivery)."""
     if not isinstance(source, str) or not source:
         raise InvalidInput("source", "expected the queue the message was dead-lettered from")
     if not isinstance(message_id, str) or not message_id:
         raise InvalidInput("messageId", "expected the message id")
-    key = derive_id("dead-letter", source, message_id,
-                    "" if sequence_number is None else sequence_number)
+    key = derive_id(
+        "dead-letter", source, message_id, "" if sequence_number is None else sequence_number
+    )
     text, encoding = _text(body)
     duplicate = False
     try:
         with engine.begin() as conn:
             table = tables.dead_letters
-            if conn.execute(sa.select(table.c.dead_letter_id)
-                            .where(table.c.dead_letter_id == key)).first() is not None:
+            if (
+                conn.execute(
+                    sa.select(table.c.dead_letter_id).where(table.c.dead_letter_id == key)
+                ).first()
+                is not None
+            ):
                 duplicate = True
             else:
-                conn.execute(sa.insert(table).values(
-                    dead_letter_id=key, source=source, message_id=message_id[:256],
-                    sequence_number=sequence_number, session_id=session_id,
-                    correlation_id=correlation_id, reason=reason or "(none given)",
-                    description=description or "", delivery_count=delivery_count,
-                    enqueued_at=None if enqueued_at is None else utc(enqueued_at),
-                    recorded_at=utc(now), body=text, body_encoding=encoding,
-                    properties=dict(properties)))
+                conn.execute(
+                    sa.insert(table).values(
+                        dead_letter_id=key,
+                        source=source,
+                        message_id=message_id[:256],
+                        sequence_number=sequence_number,
+                        session_id=session_id,
+                        correlation_id=correlation_id,
+                        reason=reason or "(none given)",
+                        description=description or "",
+                        delivery_count=delivery_count,
+                        enqueued_at=None if enqueued_at is None else utc(enqueued_at),
+                        recorded_at=utc(now),
+                        body=text,
+                        body_encoding=encoding,
+                        properties=dict(properties),
+                    )
+                )
     except IntegrityError:
         duplicate = True  # the same dead letter recorded concurrently
     return {**get_dead_letter(engine, key, with_body=False), "duplicate": duplicate}
 
 
-def get_dead_letter(engine: Engine, dead_letter_id: str, *,
-                    with_body: bool = True) -> dict[str, Any]:
+def get_dead_letter(
+    engine: Engine, dead_letter_id: str, *, with_body: bool = True
+) -> dict[str, Any]:
     """One dead letter (with its body); ``NotFound`` if there is none."""
     table = tables.dead_letters
     with engine.connect() as conn:
-        row = conn.execute(sa.select(table).where(
-            table.c.dead_letter_id == dead_letter_id)).mappings().first()
+        row = (
+            conn.execute(sa.select(table).where(table.c.dead_letter_id == dead_letter_id))
+            .mappings()
+            .first()
+        )
     if row is None:
         raise NotFound(f"no dead letter {dead_letter_id!r}")
     return _json(row, with_body)
 
 
-def list_dead_letters(engine: Engine, *, source: str | None = None, reason: str | None = None,
-                      limit: int = 50, offset: int = 0) -> dict[str, Any]:
+def list_dead_letters(
+    engine: Engine,
+    *,
+    source: str | None = None,
+    reason: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
     """Newest first, without bodies: ``{"items", "total", "counts", "limit", "offset"}``;
     ``counts`` is how many of each source and reason there are (all of them, not the page)."""
     if not 1 <= limit <= 500:
@@ -110,19 +158,39 @@ def list_dead_letters(engine: Engine, *, source: str | None = None, reason: str 
     if offset < 0:
         raise InvalidInput("offset", "expected 0 or more")
     table = tables.dead_letters
-    where = [c for c in (None if source is None else table.c.source == source,
-                         None if reason is None else table.c.reason == reason) if c is not None]
+    where = [
+        c
+        for c in (
+            None if source is None else table.c.source == source,
+            None if reason is None else table.c.reason == reason,
+        )
+        if c is not None
+    ]
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar()
-        rows = conn.execute(sa.select(table).where(*where)
-                            .order_by(table.c.recorded_at.desc(), table.c.dead_letter_id)
-                            .limit(limit).offset(offset)).mappings().all()
-        grouped = conn.execute(sa.select(table.c.source, table.c.reason, sa.func.count())
-                               .group_by(table.c.source, table.c.reason)
-                               .order_by(table.c.source, table.c.reason)).all()
-    return {"items": [_json(r, with_body=False) for r in rows], "total": total,
-            "counts": [{"source": s, "reason": r, "count": n} for s, r, n in grouped],
-            "limit": limit, "offset": offset}
+        rows = (
+            conn.execute(
+                sa.select(table)
+                .where(*where)
+                .order_by(table.c.recorded_at.desc(), table.c.dead_letter_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            .mappings()
+            .all()
+        )
+        grouped = conn.execute(
+            sa.select(table.c.source, table.c.reason, sa.func.count())
+            .group_by(table.c.source, table.c.reason)
+            .order_by(table.c.source, table.c.reason)
+        ).all()
+    return {
+        "items": [_json(r, with_body=False) for r in rows],
+        "total": total,
+        "counts": [{"source": s, "reason": r, "count": n} for s, r, n in grouped],
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> dict[str, Any]:
@@ -131,24 +199,28 @@ def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> di
     again), until :func:`abort_resubmission` gives it back."""
     table = tables.dead_letters
     with engine.begin() as conn:
-        claimed = conn.execute(sa.update(table).where(
-            table.c.dead_letter_id == dead_letter_id, table.c.resubmitted_at.is_(None))
+        claimed = conn.execute(
+            sa.update(table)
+            .where(table.c.dead_letter_id == dead_letter_id, table.c.resubmitted_at.is_(None))
             .values(resubmitted_at=utc(now), resubmit_outcome={"action": "in-progress"})
         ).rowcount
     found = get_dead_letter(engine, dead_letter_id)  # NotFound if there is none
     if claimed != 1:
-        raise Conflict(f"dead letter {dead_letter_id} was resubmitted at "
-                       f"{found['resubmittedAt']}")
+        raise Conflict(f"dead letter {dead_letter_id} was resubmitted at {found['resubmittedAt']}")
     return found
 
 
-def finish_resubmission(engine: Engine, dead_letter_id: str,
-                        outcome: Mapping[str, Any]) -> dict[str, Any]:
+def finish_resubmission(
+    engine: Engine, dead_letter_id: str, outcome: Mapping[str, Any]
+) -> dict[str, Any]:
     """Record what the ingress did with the resubmitted message."""
     table = tables.dead_letters
     with engine.begin() as conn:
-        conn.execute(sa.update(table).where(table.c.dead_letter_id == dead_letter_id)
-                     .values(resubmit_outcome=dict(outcome)))
+        conn.execute(
+            sa.update(table)
+            .where(table.c.dead_letter_id == dead_letter_id)
+            .values(resubmit_outcome=dict(outcome))
+        )
     return get_dead_letter(engine, dead_letter_id, with_body=False)
 
 
@@ -156,5 +228,8 @@ def abort_resubmission(engine: Engine, dead_letter_id: str) -> None:
     """The resubmission failed before the ingress took the message: it may be tried again."""
     table = tables.dead_letters
     with engine.begin() as conn:
-        conn.execute(sa.update(table).where(table.c.dead_letter_id == dead_letter_id)
-                     .values(resubmitted_at=None, resubmit_outcome=None))
+        conn.execute(
+            sa.update(table)
+            .where(table.c.dead_letter_id == dead_letter_id)
+            .values(resubmitted_at=None, resubmit_outcome=None)
+        )

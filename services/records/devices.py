@@ -57,17 +57,26 @@ def device_settings(settings: Settings) -> DeviceSettings:
         raise InvalidInput("DEVICE_BATCH_WINDOW", str(error)) from None
     if length <= timedelta(0):
         raise InvalidInput("DEVICE_BATCH_WINDOW", f"expected a positive duration, got {window!r}")
-    return DeviceSettings(events_limit=_positive(settings, "DEVICE_EVENTS_LIMIT"),
-                          batch_size=_positive(settings, "DEVICE_BATCH_SIZE"),
-                          batch_window=window, batch_window_length=length)
+    return DeviceSettings(
+        events_limit=_positive(settings, "DEVICE_EVENTS_LIMIT"),
+        batch_size=_positive(settings, "DEVICE_BATCH_SIZE"),
+        batch_window=window,
+        batch_window_length=length,
+    )
 
 
 # --- storing a batch ----------------------------------------------------------------------------
 
 
-def store_events(engine: Engine, *, device_id: str, batch_id: str,
-                 events: Sequence[Mapping[str, Any]], totals: Mapping[str, Any] | None,
-                 now: datetime) -> dict[str, Any]:
+def store_events(
+    engine: Engine,
+    *,
+    device_id: str,
+    batch_id: str,
+    events: Sequence[Mapping[str, Any]],
+    totals: Mapping[str, Any] | None,
+    now: datetime,
+) -> dict[str, Any]:
     """Store the batch's events (one row per event id; an id already stored, by this batch or
     an earlier one, is left as it is) and summarise them.
 
@@ -90,27 +99,53 @@ def store_events(engine: Engine, *, device_id: str, batch_id: str,
                 raise
     owned = len(fresh) + sum(1 for b in known.values() if b == batch_id)
     summary = summarise(device_id, list(unique.values()))
-    return {**summary, "batchId": batch_id, "stored": owned,
-            "lastEventId": ids[-1] if ids else None,
-            "totals": add_summaries(totals, summary)}
+    return {
+        **summary,
+        "batchId": batch_id,
+        "stored": owned,
+        "lastEventId": ids[-1] if ids else None,
+        "totals": add_summaries(totals, summary),
+    }
 
 
-def _insert_new(engine: Engine, device_id: str, batch_id: str,
-                unique: Mapping[str, Mapping[str, Any]], now: datetime,
-                ) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
+def _insert_new(
+    engine: Engine,
+    device_id: str,
+    batch_id: str,
+    unique: Mapping[str, Mapping[str, Any]],
+    now: datetime,
+) -> tuple[dict[str, str], list[Mapping[str, Any]]]:
     """Insert the events not stored yet; returns (stored id -> its batch, the new ones)."""
     table = tables.device_events
     ids = list(unique)
     with engine.begin() as conn:
-        known = {row[0]: row[1] for start in range(0, len(ids), 500)
-                 for row in conn.execute(sa.select(table.c.event_id, table.c.batch_id).where(
-                     table.c.event_id.in_(ids[start:start + 500])))}
+        known = {
+            row[0]: row[1]
+            for start in range(0, len(ids), 500)
+            for row in conn.execute(
+                sa.select(table.c.event_id, table.c.batch_id).where(
+                    table.c.event_id.in_(ids[start : start + 500])
+                )
+            )
+        }
         fresh = [e for e in unique.values() if e["eventId"] not in known]
         if fresh:
-            conn.execute(sa.insert(table), [{
-                "event_id": e["eventId"], "device_id": device_id, "event_type": e["type"],
-                "occurred_at": e["occurredAt"], "received_at": e["receivedAtTime"],
-                "data": e["data"], "batch_id": batch_id, "stored_at": utc(now)} for e in fresh])
+            conn.execute(
+                sa.insert(table),
+                [
+                    {
+                        "event_id": e["eventId"],
+                        "device_id": device_id,
+                        "event_type": e["type"],
+                        "occurred_at": e["occurredAt"],
+                        "received_at": e["receivedAtTime"],
+                        "data": e["data"],
+                        "batch_id": batch_id,
+                        "stored_at": utc(now),
+                    }
+                    for e in fresh
+                ],
+            )
     return known, fresh
 
 
@@ -118,8 +153,9 @@ def remove_batch(engine: Engine, *, device_id: str, batch_id: str) -> dict[str, 
     """Remove exactly the rows the batch stored (the compensation of ``store_events``)."""
     table = tables.device_events
     with engine.begin() as conn:
-        removed = conn.execute(sa.delete(table).where(
-            table.c.batch_id == batch_id, table.c.device_id == device_id)).rowcount
+        removed = conn.execute(
+            sa.delete(table).where(table.c.batch_id == batch_id, table.c.device_id == device_id)
+        ).rowcount
     return {"deviceId": device_id, "batchId": batch_id, "removed": removed}
 
 
@@ -127,11 +163,26 @@ def stored_events(engine: Engine, device_id: str) -> list[dict[str, Any]]:
     """The device's stored events, in the order they were received."""
     table = tables.device_events
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(table).where(table.c.device_id == device_id)
-                            .order_by(table.c.received_at, table.c.event_id)).mappings().all()
-    return [{"eventId": r["event_id"], "type": r["event_type"], "occurredAt": r["occurred_at"],
-             "receivedAt": iso(r["received_at"]), "data": r["data"], "batchId": r["batch_id"]}
-            for r in rows]
+        rows = (
+            conn.execute(
+                sa.select(table)
+                .where(table.c.device_id == device_id)
+                .order_by(table.c.received_at, table.c.event_id)
+            )
+            .mappings()
+            .all()
+        )
+    return [
+        {
+            "eventId": r["event_id"],
+            "type": r["event_type"],
+            "occurredAt": r["occurred_at"],
+            "receivedAt": iso(r["received_at"]),
+            "data": r["data"],
+            "batchId": r["batch_id"],
+        }
+        for r in rows
+    ]
 
 
 def summarise(device_id: str, events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -141,9 +192,13 @@ def summarise(device_id: str, events: Sequence[Mapping[str, Any]]) -> dict[str, 
     for event in events:
         by_type[event["type"]] = by_type.get(event["type"], 0) + 1
     moments = sorted((e["occurredAtTime"], e["occurredAt"]) for e in events)
-    return {"deviceId": device_id, "processed": len(events), "byType": by_type,
-            "firstAt": moments[0][1] if moments else None,
-            "lastAt": moments[-1][1] if moments else None}
+    return {
+        "deviceId": device_id,
+        "processed": len(events),
+        "byType": by_type,
+        "firstAt": moments[0][1] if moments else None,
+        "lastAt": moments[-1][1] if moments else None,
+    }
 
 
 def add_summaries(totals: Mapping[str, Any] | None, batch: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,11 +212,13 @@ def add_summaries(totals: Mapping[str, Any] | None, batch: Mapping[str, Any]) ->
         by_type[name] = by_type.get(name, 0) + count
     firsts = [t for t in (totals.get("firstAt"), batch["firstAt"]) if t]
     lasts = [t for t in (totals.get("lastAt"), batch["lastAt"]) if t]
-    return {"deviceId": batch["deviceId"],
-            "processed": int(totals.get("processed", 0)) + batch["processed"],
-            "byType": by_type,
-            "firstAt": min(firsts, key=_moment) if firsts else None,
-            "lastAt": max(lasts, key=_moment) if lasts else None}
+    return {
+        "deviceId": batch["deviceId"],
+        "processed": int(totals.get("processed", 0)) + batch["processed"],
+        "byType": by_type,
+        "firstAt": min(firsts, key=_moment) if firsts else None,
+        "lastAt": max(lasts, key=_moment) if lasts else None,
+    }
 
 
 def _moment(text: str) -> datetime:
@@ -179,6 +236,9 @@ def _event(value: Any, position: int, device_id: str) -> dict[str, Any]:
         raise InvalidInput(f"{where}.deviceId", f"expected {device_id!r}")
     if not isinstance(value.get("data", {}), Mapping):
         raise InvalidInput(f"{where}.data", "expected an object")
-    return {**value, "data": dict(value.get("data", {})),
-            "occurredAtTime": parse_timestamp(value["occurredAt"], f"{where}.occurredAt"),
-            "receivedAtTime": parse_timestamp(value["receivedAt"], f"{where}.receivedAt")}
+    return {
+        **value,
+        "data": dict(value.get("data", {})),
+        "occurredAtTime": parse_timestamp(value["occurredAt"], f"{where}.occurredAt"),
+        "receivedAtTime": parse_timestamp(value["receivedAt"], f"{where}.receivedAt"),
+    }

@@ -40,18 +40,29 @@ _REASON_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 
 def _row_json(row: RowMapping, with_body: bool) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "messageId": row["message_id"], "source": row["source"], "reason": row["reason"],
-        "details": row["details"], "quarantinedAt": iso(row["quarantined_at"]),
-        "bodyEncoding": row["body_encoding"], "bodyLength": len(row["body"]),
+        "messageId": row["message_id"],
+        "source": row["source"],
+        "reason": row["reason"],
+        "details": row["details"],
+        "quarantinedAt": iso(row["quarantined_at"]),
+        "bodyEncoding": row["body_encoding"],
+        "bodyLength": len(row["body"]),
     }
     if with_body:
         result["body"] = row["body"]
     return result
 
 
-def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: str,
-                       details: Mapping[str, Any] | list[Any] | str, body: str | bytes,
-                       now: datetime) -> dict[str, Any]:
+def quarantine_message(
+    engine: Engine,
+    *,
+    message_id: str,
+    source: str,
+    reason: str,
+    details: Mapping[str, Any] | list[Any] | str,
+    body: str | bytes,
+    now: datetime,
+) -> dict[str, Any]:
     """Record a bad message; returns it with ``"duplicate": true`` if it was already here.
 
     ``body`` is kept as sent: text as is, bytes that are not UTF-8 as base64.
@@ -73,12 +84,23 @@ def quarantine_message(engine: Engine, *, message_id: str, source: str, reason: 
     duplicate = False
     try:
         with engine.begin() as conn:
-            exists = conn.execute(sa.select(tables.quarantined_messages.c.message_id).where(
-                tables.quarantined_messages.c.message_id == message_id)).first()
+            exists = conn.execute(
+                sa.select(tables.quarantined_messages.c.message_id).where(
+                    tables.quarantined_messages.c.message_id == message_id
+                )
+            ).first()
             if exists is None:
-                conn.execute(sa.insert(tables.quarantined_messages).values(
-                    message_id=message_id, source=source, reason=reason, details=details,
-                    body=text, body_encoding=encoding, quarantined_at=utc(now)))
+                conn.execute(
+                    sa.insert(tables.quarantined_messages).values(
+                        message_id=message_id,
+                        source=source,
+                        reason=reason,
+                        details=details,
+                        body=text,
+                        body_encoding=encoding,
+                        quarantined_at=utc(now),
+                    )
+                )
             else:
                 duplicate = True
     except IntegrityError:
@@ -98,8 +120,9 @@ def get_quarantined(engine: Engine, message_id: str) -> dict[str, Any]:
     return _row_json(row, with_body=True)
 
 
-def list_quarantined(engine: Engine, *, reason: str | None = None, limit: int = 50,
-                     offset: int = 0) -> dict[str, Any]:
+def list_quarantined(
+    engine: Engine, *, reason: str | None = None, limit: int = 50, offset: int = 0
+) -> dict[str, Any]:
     """Newest first, without bodies: ``{"items": [...], "total", "limit", "offset"}``."""
     if not 1 <= limit <= 500:
         raise InvalidInput("limit", "expected 1 to 500")
@@ -109,8 +132,20 @@ def list_quarantined(engine: Engine, *, reason: str | None = None, limit: int = 
     where = [] if reason is None else [q.c.reason == reason]
     with engine.connect() as conn:
         total = conn.execute(sa.select(sa.func.count()).select_from(q).where(*where)).scalar()
-        rows = conn.execute(sa.select(q).where(*where)
-                            .order_by(q.c.quarantined_at.desc(), q.c.message_id)
-                            .limit(limit).offset(offset)).mappings().all()
-    return {"items": [_row_json(r, with_body=False) for r in rows], "total": total,
-            "limit": limit, "offset": offset}
+        rows = (
+            conn.execute(
+                sa.select(q)
+                .where(*where)
+                .order_by(q.c.quarantined_at.desc(), q.c.message_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            .mappings()
+            .all()
+        )
+    return {
+        "items": [_row_json(r, with_body=False) for r in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }

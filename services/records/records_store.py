@@ -105,16 +105,18 @@ def operation_id(instance_id: str, step: str) -> str:
 
 def _collection(value: object) -> str:
     if not isinstance(value, str) or not _COLLECTION.match(value) or "\n" in value:
-        raise RecordInvalid("collection", "expected 1 to 100 lower-case letters, digits, _ or -, "
-                                          "starting with a letter")
+        raise RecordInvalid(
+            "collection",
+            "expected 1 to 100 lower-case letters, digits, _ or -, starting with a letter",
+        )
     return value
 
 
 def _key(value: object) -> str:
-    if (not isinstance(value, str) or not value or len(value) > _KEY_LIMIT
-            or _CONTROL.search(value)):
-        raise RecordInvalid("key", f"expected 1 to {_KEY_LIMIT} characters without control "
-                                   "characters")
+    if not isinstance(value, str) or not value or len(value) > _KEY_LIMIT or _CONTROL.search(value):
+        raise RecordInvalid(
+            "key", f"expected 1 to {_KEY_LIMIT} characters without control characters"
+        )
     return value
 
 
@@ -124,11 +126,11 @@ def _body(value: object, field: str = "body") -> dict[str, Any]:
     try:
         size = len(canonical_json(value).encode("utf-8"))
     except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
-        raise RecordInvalid(field, "expected JSON text (no lone surrogates, NaN or infinity, "
-                                   "not nested too deeply)") from None
+        raise RecordInvalid(
+            field, "expected JSON text (no lone surrogates, NaN or infinity, not nested too deeply)"
+        ) from None
     if size > BODY_LIMIT_BYTES:
-        raise RecordInvalid(field, f"expected at most {BODY_LIMIT_BYTES} bytes as JSON, got "
-                                   f"{size}")
+        raise RecordInvalid(field, f"expected at most {BODY_LIMIT_BYTES} bytes as JSON, got {size}")
     return dict(value)
 
 
@@ -144,7 +146,8 @@ def _increments(value: object) -> dict[str, int | float]:
     if value is None:
         return {}
     if not isinstance(value, Mapping) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()):
+        isinstance(v, int | float) and not isinstance(v, bool) for v in value.values()
+    ):
         raise RecordInvalid("increment", "expected an object of numbers to add to fields")
     return dict(value)
 
@@ -153,9 +156,14 @@ def _increments(value: object) -> dict[str, int | float]:
 
 
 def _record_json(row: Mapping[Any, Any]) -> dict[str, Any]:
-    return {"collection": row["collection"], "key": row["record_key"], "body": row["body"],
-            "version": row["version"], "createdAt": iso(row["created_at"]),
-            "updatedAt": iso(row["updated_at"])}
+    return {
+        "collection": row["collection"],
+        "key": row["record_key"],
+        "body": row["body"],
+        "version": row["version"],
+        "createdAt": iso(row["created_at"]),
+        "updatedAt": iso(row["updated_at"]),
+    }
 
 
 def _where(collection: str, key: str) -> list[Any]:
@@ -186,26 +194,48 @@ class _Done:
     result: dict[str, Any]
 
 
-def _operate(engine: Engine, op_id: str, collection: str, key: str, now: datetime,
-             write: Callable[[Connection, RowMapping | None], _Done]) -> dict[str, Any]:
+def _operate(
+    engine: Engine,
+    op_id: str,
+    collection: str,
+    key: str,
+    now: datetime,
+    write: Callable[[Connection, RowMapping | None], _Done],
+) -> dict[str, Any]:
     """Run ``write`` once per operation id, in one transaction with its log entry."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with engine.begin() as conn:
-                logged = conn.execute(sa.select(record_operations).where(
-                    record_operations.c.operation_id == op_id)).mappings().first()
+                logged = (
+                    conn.execute(
+                        sa.select(record_operations).where(
+                            record_operations.c.operation_id == op_id
+                        )
+                    )
+                    .mappings()
+                    .first()
+                )
                 if logged is not None:
                     if (logged["collection"], logged["record_key"]) != (collection, key):
                         raise IdempotencyMismatch(
                             f"operation {op_id} already wrote {logged['collection']}/"
-                            f"{logged['record_key']}, not {collection}/{key}")
+                            f"{logged['record_key']}, not {collection}/{key}"
+                        )
                     result: dict[str, Any] = logged["result"]
                     return result
                 done = write(conn, _read(conn, collection, key))
-                conn.execute(sa.insert(record_operations).values(
-                    operation_id=op_id, collection=collection, record_key=key,
-                    action=done.action, before=done.before, after_version=done.after_version,
-                    result=done.result, recorded_at=utc(now)))
+                conn.execute(
+                    sa.insert(record_operations).values(
+                        operation_id=op_id,
+                        collection=collection,
+                        record_key=key,
+                        action=done.action,
+                        before=done.before,
+                        after_version=done.after_version,
+                        result=done.result,
+                        recorded_at=utc(now),
+                    )
+                )
                 return done.result
         except IntegrityError:
             # A concurrent writer inserted the same key or ran the same operation: look again.
@@ -214,29 +244,56 @@ def _operate(engine: Engine, op_id: str, collection: str, key: str, now: datetim
     raise AssertionError("unreachable")
 
 
-def _insert(conn: Connection, collection: str, key: str, body: dict[str, Any], version: int,
-            now: datetime, created_at: datetime | None = None) -> dict[str, Any]:
-    values = {"collection": collection, "record_key": key, "body": body, "version": version,
-              "created_at": utc(created_at or now), "updated_at": utc(now)}
+def _insert(
+    conn: Connection,
+    collection: str,
+    key: str,
+    body: dict[str, Any],
+    version: int,
+    now: datetime,
+    created_at: datetime | None = None,
+) -> dict[str, Any]:
+    values = {
+        "collection": collection,
+        "record_key": key,
+        "body": body,
+        "version": version,
+        "created_at": utc(created_at or now),
+        "updated_at": utc(now),
+    }
     conn.execute(sa.insert(records).values(**values))
     return _record_json(values)
 
 
-def _replace(conn: Connection, row: RowMapping, body: dict[str, Any], now: datetime,
-             expected: int | None = None) -> dict[str, Any]:
+def _replace(
+    conn: Connection,
+    row: RowMapping,
+    body: dict[str, Any],
+    now: datetime,
+    expected: int | None = None,
+) -> dict[str, Any]:
     """Write ``body`` as the next version, if the record is (still) at ``expected``."""
     at = row["version"] if expected is None else expected
     changed = conn.execute(
-        sa.update(records).where(*_where(row["collection"], row["record_key"]),
-                                 records.c.version == at)
-        .values(body=body, version=at + 1, updated_at=utc(now))).rowcount
+        sa.update(records)
+        .where(*_where(row["collection"], row["record_key"]), records.c.version == at)
+        .values(body=body, version=at + 1, updated_at=utc(now))
+    ).rowcount
     if changed != 1:
         current = _read(conn, row["collection"], row["record_key"])
         found = "no longer exists" if current is None else f"is at version {current['version']}"
-        raise RecordVersionConflict(f"{row['collection']}/{row['record_key']}: expected "
-                                    f"version {at}, but the record {found}")
-    return {"collection": row["collection"], "key": row["record_key"], "body": body,
-            "version": at + 1, "createdAt": iso(row["created_at"]), "updatedAt": iso(now)}
+        raise RecordVersionConflict(
+            f"{row['collection']}/{row['record_key']}: expected "
+            f"version {at}, but the record {found}"
+        )
+    return {
+        "collection": row["collection"],
+        "key": row["record_key"],
+        "body": body,
+        "version": at + 1,
+        "createdAt": iso(row["created_at"]),
+        "updatedAt": iso(now),
+    }
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -253,8 +310,16 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return merged
 
 
-def create_record(engine: Engine, *, op_id: str, collection: object, key: object,
-                  body: object, if_exists: object = "fail", now: datetime) -> dict[str, Any]:
+def create_record(
+    engine: Engine,
+    *,
+    op_id: str,
+    collection: object,
+    key: object,
+    body: object,
+    if_exists: object = "fail",
+    now: datetime,
+) -> dict[str, Any]:
     """Create the record at version 1. When it exists, ``if_exists`` says what happens:
     ``fail`` (``Record.AlreadyExists``), ``keep`` it as it is, ``replace`` its body, or
     ``merge`` ``body`` into it (RFC 7396). The result is the record plus ``created``."""
@@ -278,9 +343,18 @@ def create_record(engine: Engine, *, op_id: str, collection: object, key: object
     return _operate(engine, op_id, collection, key, now, write)
 
 
-def update_record(engine: Engine, *, op_id: str, collection: object, key: object,
-                  body: object = None, merge: object = None, increment: object = None,
-                  expected_version: object = None, now: datetime) -> dict[str, Any]:
+def update_record(
+    engine: Engine,
+    *,
+    op_id: str,
+    collection: object,
+    key: object,
+    body: object = None,
+    merge: object = None,
+    increment: object = None,
+    expected_version: object = None,
+    now: datetime,
+) -> dict[str, Any]:
     """Write the next version: ``body`` replaces the body, or ``merge`` (RFC 7396) and
     ``increment`` (numbers added to top-level fields, missing ones counting as 0) change it.
     With ``expected_version`` the write happens only at that version."""
@@ -298,8 +372,10 @@ def update_record(engine: Engine, *, op_id: str, collection: object, key: object
         if row is None:
             raise RecordNotFound(f"no record {collection}/{key}")
         if expected is not None and row["version"] != expected:
-            raise RecordVersionConflict(f"{collection}/{key}: expected version {expected}, "
-                                        f"but the record is at version {row['version']}")
+            raise RecordVersionConflict(
+                f"{collection}/{key}: expected version {expected}, "
+                f"but the record is at version {row['version']}"
+            )
         if replacement is not None:
             new_body = replacement
         else:
@@ -307,19 +383,29 @@ def update_record(engine: Engine, *, op_id: str, collection: object, key: object
             for name, amount in adds.items():
                 current = new_body.get(name, 0)
                 if not isinstance(current, int | float) or isinstance(current, bool):
-                    raise RecordInvalid("increment", f"{name}: the record's value is not a "
-                                                     "number")
+                    raise RecordInvalid("increment", f"{name}: the record's value is not a number")
                 new_body[name] = current + amount
             new_body = _body(new_body)
         record = _replace(conn, row, new_body, now, expected)
-        return _Done("updated", _record_json(row), record["version"],
-                     {**record, "previousVersion": row["version"]})
+        return _Done(
+            "updated",
+            _record_json(row),
+            record["version"],
+            {**record, "previousVersion": row["version"]},
+        )
 
     return _operate(engine, op_id, collection, key, now, write)
 
 
-def delete_record(engine: Engine, *, op_id: str, collection: object, key: object,
-                  expected_version: object = None, now: datetime) -> dict[str, Any]:
+def delete_record(
+    engine: Engine,
+    *,
+    op_id: str,
+    collection: object,
+    key: object,
+    expected_version: object = None,
+    now: datetime,
+) -> dict[str, Any]:
     """Delete the record (at ``expected_version`` when given). A missing record is not an
     error: ``{"deleted": false}``."""
     collection, key = _collection(collection), _key(key)
@@ -327,16 +413,27 @@ def delete_record(engine: Engine, *, op_id: str, collection: object, key: object
 
     def write(conn: Connection, row: RowMapping | None) -> _Done:
         if row is None:
-            return _Done("unchanged", None, None, {"collection": collection, "key": key,
-                                                   "deleted": False, "version": None})
+            return _Done(
+                "unchanged",
+                None,
+                None,
+                {"collection": collection, "key": key, "deleted": False, "version": None},
+            )
         at = row["version"] if expected is None else expected
-        gone = conn.execute(sa.delete(records).where(*_where(collection, key),
-                                                     records.c.version == at)).rowcount
+        gone = conn.execute(
+            sa.delete(records).where(*_where(collection, key), records.c.version == at)
+        ).rowcount
         if gone != 1:
-            raise RecordVersionConflict(f"{collection}/{key}: expected version {at}, but the "
-                                        f"record is at version {row['version']}")
-        return _Done("deleted", _record_json(row), None,
-                     {"collection": collection, "key": key, "deleted": True, "version": at})
+            raise RecordVersionConflict(
+                f"{collection}/{key}: expected version {at}, but the "
+                f"record is at version {row['version']}"
+            )
+        return _Done(
+            "deleted",
+            _record_json(row),
+            None,
+            {"collection": collection, "key": key, "deleted": True, "version": at},
+        )
 
     return _operate(engine, op_id, collection, key, now, write)
 
@@ -357,8 +454,11 @@ def revert_operation(engine: Engine, *, op_id: str, now: datetime) -> dict[str, 
 
 
 def _revert(conn: Connection, op_id: str, now: datetime) -> dict[str, Any]:
-    logged = conn.execute(sa.select(record_operations).where(
-        record_operations.c.operation_id == op_id)).mappings().first()
+    logged = (
+        conn.execute(sa.select(record_operations).where(record_operations.c.operation_id == op_id))
+        .mappings()
+        .first()
+    )
     if logged is None:
         return {"operation": op_id, "reverted": False, "action": None, "record": None}
     if logged["reverted"] is not None:
@@ -371,16 +471,20 @@ def _revert(conn: Connection, op_id: str, now: datetime) -> dict[str, Any]:
 
     def moved_on(since: str) -> RecordVersionConflict:
         found = "no longer exists" if row is None else f"is at version {row['version']}"
-        return RecordVersionConflict(f"cannot revert {action} {where}: it {since}, and the "
-                                     f"record {found}")
+        return RecordVersionConflict(
+            f"cannot revert {action} {where}: it {since}, and the record {found}"
+        )
 
     record: dict[str, Any] | None = None
     if action == "created":
         if row is not None and row["version"] != logged["after_version"]:
             raise moved_on(f"was created at version {logged['after_version']}")
         if row is not None:
-            conn.execute(sa.delete(records).where(*_where(collection, key),
-                                                  records.c.version == row["version"]))
+            conn.execute(
+                sa.delete(records).where(
+                    *_where(collection, key), records.c.version == row["version"]
+                )
+            )
     elif action == "updated":
         assert before is not None
         if row is None or row["version"] != logged["after_version"]:
@@ -390,14 +494,28 @@ def _revert(conn: Connection, op_id: str, now: datetime) -> dict[str, Any]:
         assert before is not None
         if row is not None:
             raise moved_on("was deleted")
-        record = _insert(conn, collection, key, before["body"], before["version"] + 1, now,
-                         created_at=_parse(before["createdAt"]))
+        record = _insert(
+            conn,
+            collection,
+            key,
+            before["body"],
+            before["version"] + 1,
+            now,
+            created_at=_parse(before["createdAt"]),
+        )
     else:  # unchanged: nothing was written, nothing to undo
         record = None if row is None else _record_json(row)
-    result = {"operation": op_id, "reverted": action != "unchanged", "action": action,
-              "record": record}
-    conn.execute(sa.update(record_operations)
-                 .where(record_operations.c.operation_id == op_id).values(reverted=result))
+    result = {
+        "operation": op_id,
+        "reverted": action != "unchanged",
+        "action": action,
+        "record": record,
+    }
+    conn.execute(
+        sa.update(record_operations)
+        .where(record_operations.c.operation_id == op_id)
+        .values(reverted=result)
+    )
     return result
 
 

@@ -36,8 +36,15 @@ def count_rows(engine: Engine, database: str, physical_name: str) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def record_sync_run(engine: Engine, *, instance_id: str, database: str, physical_name: str,
-                    row_count: Any, at: datetime) -> dict[str, Any]:
+def record_sync_run(
+    engine: Engine,
+    *,
+    instance_id: str,
+    database: str,
+    physical_name: str,
+    row_count: Any,
+    at: datetime,
+) -> dict[str, Any]:
     """Record one run (once per instance id) and compare it with the previous one."""
     runs = tables.sync_runs
     instance_id = required_text(instance_id, "instanceId", runs.c.instance_id)
@@ -45,8 +52,13 @@ def record_sync_run(engine: Engine, *, instance_id: str, database: str, physical
     physical_name = required_text(physical_name, "physicalName", runs.c.physical_name)
     if isinstance(row_count, bool) or not isinstance(row_count, int) or row_count < 0:
         raise InvalidInput("rowCount", "expected a whole number of rows, 0 or more")
-    row = {"instance_id": instance_id, "database_name": database,
-           "physical_name": physical_name, "row_count": row_count, "run_at": utc(at, "at")}
+    row = {
+        "instance_id": instance_id,
+        "database_name": database,
+        "physical_name": physical_name,
+        "row_count": row_count,
+        "run_at": utc(at, "at"),
+    }
     try:
         with engine.begin() as conn:
             conn.execute(sa.insert(runs).values(**row))
@@ -55,15 +67,28 @@ def record_sync_run(engine: Engine, *, instance_id: str, database: str, physical
     with engine.connect() as conn:
         stored = conn.execute(sa.select(runs).where(runs.c.instance_id == instance_id)).one()
         previous = conn.execute(
-            sa.select(runs.c.row_count).where(runs.c.database_name == database,
-                                              runs.c.physical_name == physical_name,
-                                              runs.c.run_at < stored.run_at)
-            .order_by(runs.c.run_at.desc()).limit(1)).scalar_one_or_none()
+            sa.select(runs.c.row_count)
+            .where(
+                runs.c.database_name == database,
+                runs.c.physical_name == physical_name,
+                runs.c.run_at < stored.run_at,
+            )
+            .order_by(runs.c.run_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
     if (stored.database_name, stored.physical_name, stored.row_count) != (
-            database, physical_name, row_count):
-        raise IdempotencyMismatch(f"instanceId {instance_id!r}: this run was recorded with "
-                                  "other values")
-    return {"database": database, "physicalName": physical_name, "rowCount": row_count,
-            "previousRowCount": previous,
-            "change": None if previous is None else row_count - previous,
-            "runAt": iso(stored.run_at)}
+        database,
+        physical_name,
+        row_count,
+    ):
+        raise IdempotencyMismatch(
+            f"instanceId {instance_id!r}: this run was recorded with other values"
+        )
+    return {
+        "database": database,
+        "physicalName": physical_name,
+        "rowCount": row_count,
+        "previousRowCount": previous,
+        "change": None if previous is None else row_count - previous,
+        "runAt": iso(stored.run_at),
+    }

@@ -44,16 +44,18 @@ def render_text(template: str, values: Mapping[str, Any], field: str = "text") -
 
 
 def render_html(template: str, values: Mapping[str, Any], field: str = "html") -> str:
-    return _CONTROL.sub("", _render(template, values, field,
-                                    lambda text: html.escape(text, quote=True)))
+    return _CONTROL.sub(
+        "", _render(template, values, field, lambda text: html.escape(text, quote=True))
+    )
 
 
 def _render(template: str, values: Mapping[str, Any], field: str, escape: Any) -> str:
     def fill(match: re.Match[str]) -> str:
         value = _lookup(values, match.group(1))
         if value is _MISSING:
-            raise InvalidInput(field, f"placeholder {{{{ {match.group(1)} }}}} has no value in "
-                               "values")
+            raise InvalidInput(
+                field, f"placeholder {{{{ {match.group(1)} }}}} has no value in values"
+            )
         return str(escape(_clean(_as_text(value))))
 
     return _clean(_PLACEHOLDER.sub(fill, template))

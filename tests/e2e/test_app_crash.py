@@ -14,14 +14,20 @@ def test_kill_9_of_the_app_with_azurite_leaves_nothing_behind_and_restarts(repo_
     Azurite leave by themselves, and a host started again on the same data dir serves the
     documents stored before (blobs in Azurite's folder, rows in the app database)."""
     data = tmp_path / "devhost"
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
-           "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
-           "DOCUMENT_LIBRARY_DIR": str(tmp_path / "library")}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite'}",
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "DOCUMENT_LIBRARY_DIR": str(tmp_path / "library"),
+    }
     message = (repo_root / "examples" / "messages" / "tier2-table.json").read_bytes()
     document = json.loads(message)["documentId"]
     with DevhostProcess(repo_root, data, env=env) as host:
-        sent = host.client.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                                data=message, headers={"Content-Type": "application/json"})
+        sent = host.client.http(
+            "POST",
+            "/admin/devhost/queues/schema-changes/messages",
+            data=message,
+            headers={"Content-Type": "application/json"},
+        )
         assert sent.status == 201, sent.text
         host.client.wait_idle()
         assert any("azurite" in command_line(pid) for pid in descendants_of(host.process.pid))

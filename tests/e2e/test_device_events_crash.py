@@ -67,16 +67,19 @@ class Streamer:
 
 
 def app_env(folder: Path) -> dict[str, str]:
-    return {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
-            "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-            "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
-            "DEVICE_BATCH_SIZE": "10",
-            "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return {
+        "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
+        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
+        "DEVICE_BATCH_SIZE": "10",
+        "PYTHONPATH": str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    }
 
 
 def recorded(running: DevhostProcess, device: str) -> int:
-    answer = running.client.http("GET", "/runtime/webhooks/durabletask/entities/device/"
-                                        + quote(device))
+    answer = running.client.http(
+        "GET", "/runtime/webhooks/durabletask/entities/device/" + quote(device)
+    )
     return int(answer.json()["totalReceived"]) if answer.status == 200 else 0
 
 
@@ -89,8 +92,10 @@ def test_kill_9_while_devices_stream_loses_and_doubles_nothing(tmp_path: Path) -
         streamer = Streamer(first.client.base_url, events).start()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # kill once the app has really done something
-            if streamer.confirmed >= len(events) // 3 and sum(
-                    recorded(first, d) for d in names) >= len(events) // 5:
+            if (
+                streamer.confirmed >= len(events) // 3
+                and sum(recorded(first, d) for d in names) >= len(events) // 5
+            ):
                 break
             time.sleep(0.02)
         os.killpg(first.process.pid, signal.SIGKILL)
@@ -113,9 +118,14 @@ def test_kill_9_while_devices_stream_loses_and_doubles_nothing(tmp_path: Path) -
         engine = sa.create_engine(env["DATABASE_URL"])
         with engine.connect() as conn:
             stored = [r[0] for r in conn.execute(sa.text("SELECT event_id FROM device_events"))]
-            totals = dict(conn.execute(sa.text(
-                "SELECT record_key, json_extract(body, '$.totalEvents') FROM records"
-                " WHERE collection = 'devices'")).all())
+            totals = dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT record_key, json_extract(body, '$.totalEvents') FROM records"
+                        " WHERE collection = 'devices'"
+                    )
+                ).all()
+            )
         assert sorted(stored) == sorted(e["eventId"] for e in events)  # none lost or doubled
         assert totals == dict(Counter(e["deviceId"] for e in events))  # counted once each
         for device in names:
@@ -123,6 +133,7 @@ def test_kill_9_while_devices_stream_loses_and_doubles_nothing(tmp_path: Path) -
             assert status is not None
             assert status["runtimeStatus"] == "Completed", status
             entity = second.client.http(
-                "GET", "/runtime/webhooks/durabletask/entities/device/" + device).json()
+                "GET", "/runtime/webhooks/durabletask/entities/device/" + device
+            ).json()
             assert entity["events"] == [], entity
             assert entity["totalReceived"] == PER_DEVICE

@@ -54,17 +54,21 @@ def _metric_names(envelopes: list[dict[str, Any]]) -> set[str]:
 
 
 def _log_properties(envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [e["data"]["baseData"].get("properties", {}) for e in envelopes
-            if e["name"].endswith("Message")]
+    return [
+        e["data"]["baseData"].get("properties", {})
+        for e in envelopes
+        if e["name"].endswith("Message")
+    ]
 
 
 def test_the_ingestion_endpoint_receives_metrics_logs_and_traces(tmp_path: Path) -> None:
     with RecordingServer() as server:
         server.reply("POST", r"/v2(\.1)?/track", _accept)
         env = {
-            "APPLICATIONINSIGHTS_CONNECTION_STRING":
+            "APPLICATIONINSIGHTS_CONNECTION_STRING": (
                 "InstrumentationKey=00000000-0000-0000-0000-000000000000;"
-                f"IngestionEndpoint={server.url}/;LiveEndpoint={server.url}/",
+                f"IngestionEndpoint={server.url}/;LiveEndpoint={server.url}/"
+            ),
             "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true",  # no call to Microsoft
             "OTEL_METRIC_EXPORT_INTERVAL": "500",
             "OTEL_BSP_SCHEDULE_DELAY": "200",
@@ -85,13 +89,16 @@ def test_the_ingestion_endpoint_receives_metrics_logs_and_traces(tmp_path: Path)
             while time.monotonic() < deadline:
                 envelopes = _envelopes(server)
                 logs = _log_properties(envelopes)
-                if {"workflows.started", "workflows.ended"} <= _metric_names(envelopes) and \
-                        any(p.get("instanceId") == instance_id for p in logs):
+                if {"workflows.started", "workflows.ended"} <= _metric_names(envelopes) and any(
+                    p.get("instanceId") == instance_id for p in logs
+                ):
                     break
                 time.sleep(0.2)  # the exporter sends on its own schedule
             else:
-                pytest.fail(f"not received in 60 s: metrics {_metric_names(_envelopes(server))}"
-                            f"\n{running.output()[-3000:]}")
+                pytest.fail(
+                    f"not received in 60 s: metrics {_metric_names(_envelopes(server))}"
+                    f"\n{running.output()[-3000:]}"
+                )
         ended = next(p for p in logs if p.get("instanceId") == instance_id)
         assert ended["workflow"] == "quick" and ended["outcome"] == "Completed"
         kinds = {e["name"].rsplit(".", 1)[-1] for e in envelopes}

@@ -80,32 +80,39 @@ def test_a_file_that_does_not_parse_is_named(tmp_path: Path) -> None:
 
 
 def test_parse_errors_come_from_pycep_and_from_checkovs_report(
-        dirty: Path, dirty_report: infra_check.InfraReport) -> None:
+    dirty: Path, dirty_report: infra_check.InfraReport
+) -> None:
     broken = str(dirty / "broken.bicep")
-    assert any(e.startswith(f"{broken}: ") and "checkov" not in e
-               for e in dirty_report.parse_errors)
+    assert any(
+        e.startswith(f"{broken}: ") and "checkov" not in e for e in dirty_report.parse_errors
+    )
     assert any(e == f"{broken}: checkov could not parse it" for e in dirty_report.parse_errors)
     assert [f.name for f in dirty_report.files] == ["broken.bicep", "sql.bicep", "storage.bicep"]
 
 
 def test_failed_checks_skips_and_unjustified_skips_are_told_apart(
-        dirty_report: infra_check.InfraReport) -> None:
+    dirty_report: infra_check.InfraReport,
+) -> None:
     by_id = {(r.check_id, r.resource): r for r in dirty_report.results}
     tls = by_id[("CKV_AZURE_44", "Microsoft.Storage/storageAccounts.weak")]
     assert tls.status == "FAILED"
     assert tls.location == "modules/storage.bicep:3"
     justified = by_id[("CKV_AZURE_35", "Microsoft.Storage/storageAccounts.weak")]
     assert (justified.status, justified.reason) == ("SKIPPED", "the test says why")
-    assert [(s.check_id, s.reason) for s in dirty_report.unjustified_skips] == \
-        [("CKV_AZURE_59", "")]
+    assert [(s.check_id, s.reason) for s in dirty_report.unjustified_skips] == [
+        ("CKV_AZURE_59", "")
+    ]
     graph = by_id[("CKV_AZURE_23", "Microsoft.Sql/servers/databases.database")]
-    assert (graph.status, graph.reason) == \
-        ("SKIPPED", "graph checks, skipped by infra_check itself")
+    assert (graph.status, graph.reason) == (
+        "SKIPPED",
+        "graph checks, skipped by infra_check itself",
+    )
     assert not dirty_report.ok
 
 
 def test_the_report_shows_the_table_then_each_problem_then_the_verdict(
-        dirty: Path, dirty_report: infra_check.InfraReport) -> None:
+    dirty: Path, dirty_report: infra_check.InfraReport
+) -> None:
     out = infra_check.render(dirty_report, 1.5)
     assert re.search(r"^FAILED +CKV_AZURE_44 +Microsoft.Storage/storageAccounts.weak", out, re.M)
     assert re.search(r"^SKIPPED \(no reason\) +CKV_AZURE_59", out, re.M)
@@ -118,13 +125,16 @@ def test_a_clean_folder_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str
     (tmp_path / "identity.bicep").write_text(
         "param location string\n\n"
         "resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\n"
-        "  name: 'id-test'\n  location: location\n}\n", encoding="utf-8")
+        "  name: 'id-test'\n  location: location\n}\n",
+        encoding="utf-8",
+    )
     assert infra_check.main([str(tmp_path)]) == 0
     assert capsys.readouterr().out.rstrip().endswith(": OK")
 
 
 def test_a_missing_checkov_is_reported_not_crashed(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "x.bicep").write_text("param name string\n", encoding="utf-8")
     assert infra_check.main([str(tmp_path), "--checkov", str(tmp_path / "nope")]) == 2
     assert "checkov not found" in capsys.readouterr().err
@@ -147,7 +157,8 @@ def test_every_skip_in_the_templates_is_listed_in_the_deploy_doc() -> None:
 
 
 def test_a_folder_without_bicep_files_is_an_error_not_a_pass(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "notes.md").write_text("no templates here\n", encoding="utf-8")
     assert infra_check.main([str(tmp_path)]) == 2
     assert "no .bicep files" in capsys.readouterr().err

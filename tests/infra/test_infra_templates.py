@@ -55,6 +55,7 @@ APP_ROLES = {
 
 # ---- reading the parsed templates ----
 
+
 @cache
 def template(name: str) -> dict[str, Any]:
     """The pycep tree of ``infra/<name>``."""
@@ -79,13 +80,20 @@ def resource(tree: dict[str, Any], name: str) -> dict[str, Any]:
     if "config" in body and ("condition" in body or "loop_type" in body):
         condition = body.get("condition")
         body = body["config"]
-    return {**body, "type": declared["type"], "api_version": declared["api_version"],
-            "condition": condition}
+    return {
+        **body,
+        "type": declared["type"],
+        "api_version": declared["api_version"],
+        "condition": condition,
+    }
 
 
 def resources_of_type(tree: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
-    return {name: resource(tree, name) for name, declared in tree["resources"].items()
-            if declared["type"] == type_ and not declared["existing"]}
+    return {
+        name: resource(tree, name)
+        for name, declared in tree["resources"].items()
+        if declared["type"] == type_ and not declared["existing"]
+    }
 
 
 def evaluate(expression: Any, tree: dict[str, Any], assume: dict[str, bool]) -> Any:
@@ -143,9 +151,12 @@ def binding_connections() -> set[str]:
         files = [path] if path.is_file() else sorted(path.rglob("*.py")) if path.is_dir() else []
         for file in files:
             for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.keyword) and node.arg == "connection" \
-                        and isinstance(node.value, ast.Constant) \
-                        and isinstance(node.value.value, str):
+                if (
+                    isinstance(node, ast.keyword)
+                    and node.arg == "connection"
+                    and isinstance(node.value, ast.Constant)
+                    and isinstance(node.value.value, str)
+                ):
                     names.add(node.value.value)
     return names
 
@@ -165,13 +176,20 @@ def role_variables() -> dict[str, tuple[str, str]]:
 
 # ---- settings ----
 
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_every_setting_the_code_reads_is_set_in_azure_or_documented_local_only(
-        backend: str) -> None:
+    backend: str,
+) -> None:
     settings = app_settings(backend)
     documented = documented_local_only()
-    missing = [s.name for s in SETTINGS if not s.platform
-               and not is_set(s.name, settings) and not (s.local_only and s.name in documented)]
+    missing = [
+        s.name
+        for s in SETTINGS
+        if not s.platform
+        and not is_set(s.name, settings)
+        and not (s.local_only and s.name in documented)
+    ]
     assert not missing, f"not set on the Function App ({backend}) nor local-only in docs: {missing}"
 
 
@@ -182,8 +200,9 @@ def test_settings_the_platform_sets_are_not_app_settings(backend: str) -> None:
 
 
 def test_the_local_only_table_lists_exactly_the_local_only_settings_azure_lacks() -> None:
-    not_in_azure = {s.name for s in SETTINGS if s.local_only
-                    and not is_set(s.name, app_settings("scheduler"))}
+    not_in_azure = {
+        s.name for s in SETTINGS if s.local_only and not is_set(s.name, app_settings("scheduler"))
+    }
     assert documented_local_only() == not_in_azure
 
 
@@ -201,12 +220,14 @@ def test_host_and_binding_connections_are_set(backend: str) -> None:
 
 def test_scheduler_backend_connects_to_the_scheduler_with_the_identity() -> None:
     settings = app_settings("scheduler")
-    provider = json.loads((ROOT / "host.json").read_text(encoding="utf-8"))[
-        "extensions"]["durableTask"]["storageProvider"]
+    provider = json.loads((ROOT / "host.json").read_text(encoding="utf-8"))["extensions"][
+        "durableTask"
+    ]["storageProvider"]
     assert provider["type"] == "azureManaged"
     connection = settings[provider["connectionStringName"]]
-    assert connection == ("Endpoint=${schedulerEndpoint};Authentication=ManagedIdentity;"
-                          "ClientID=${identityClientId}")
+    assert connection == (
+        "Endpoint=${schedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}"
+    )
     assert not any(key.startswith("AzureFunctionsJobHost__") for key in settings)
 
 
@@ -227,8 +248,10 @@ def test_connections_are_identity_based_with_the_user_assigned_identity() -> Non
         assert settings[f"{prefix}__clientId"] == "identityClientId"
     assert settings["AzureWebJobsStorage__accountName"] == "storageAccountName"
     assert settings["DOCUMENTS_STORAGE__blobServiceUri"] == "storageBlobEndpoint"
-    assert settings["ServiceBusConnection__fullyQualifiedNamespace"] == \
-        "serviceBusFullyQualifiedNamespace"
+    assert (
+        settings["ServiceBusConnection__fullyQualifiedNamespace"]
+        == "serviceBusFullyQualifiedNamespace"
+    )
     assert settings["AZURE_CLIENT_ID"] == "identityClientId"
     assert "AzureWebJobsStorage" not in settings  # the key-based form must not come back
     assert "Authorization=AAD" in settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"]
@@ -238,8 +261,10 @@ def test_connections_are_identity_based_with_the_user_assigned_identity() -> Non
 def test_secrets_are_key_vault_references_and_the_database_url_has_no_password() -> None:
     settings = app_settings("scheduler")
     assert settings["SENDGRID_API_KEY"] == "@Microsoft.KeyVault(SecretUri=${sendGridSecretUri})"
-    assert settings["APPROVAL_SIGNING_KEYS"] == \
-        "@Microsoft.KeyVault(SecretUri=${signingKeysSecretUri})"
+    assert (
+        settings["APPROVAL_SIGNING_KEYS"]
+        == "@Microsoft.KeyVault(SecretUri=${signingKeysSecretUri})"
+    )
     database_url = evaluate("databaseUrl", template("app/function.bicep"), {})
     assert database_url.startswith("mssql+pyodbc://@${sqlServerFqdn}:1433/")
     assert "pwd" not in database_url.lower()
@@ -253,22 +278,34 @@ def test_secrets_are_key_vault_references_and_the_database_url_has_no_password()
 def test_no_keys_or_passwords_anywhere(path: Path) -> None:
     # The parsed tree, not the text: comments may say "no password", code may not.
     text = json.dumps(template(str(path.relative_to(INFRA))))
-    for forbidden in ("AccountKey=", "SharedAccessKey", "listKeys(", "listConnectionStrings(",
-                      "administratorLoginPassword", "password", "accessPolicies"):
+    for forbidden in (
+        "AccountKey=",
+        "SharedAccessKey",
+        "listKeys(",
+        "listConnectionStrings(",
+        "administratorLoginPassword",
+        "password",
+        "accessPolicies",
+    ):
         assert forbidden.lower() not in text.lower(), f"{path.name} mentions {forbidden}"
 
 
 # ---- resources ----
 
+
 def test_main_is_subscription_scoped_and_creates_the_resource_group() -> None:
     tree = template("main.bicep")
     assert tree["globals"]["scope"]["value"] == "subscription"
     (group,) = resources_of_type(tree, "Microsoft.Resources/resourceGroups").values()
-    assert group["name"]["operator"]["operands"] == {"operand_1": "names",
-                                                     "operand_2": "resourceGroup"}
+    assert group["name"]["operator"]["operands"] == {
+        "operand_1": "names",
+        "operand_2": "resourceGroup",
+    }
     assert tree["modules"], "main.bicep composes modules"
-    assert {module["config"].get("scope") or module["config"]["config"]["scope"]
-            for module in tree["modules"].values()} == {"rg"}
+    assert {
+        module["config"].get("scope") or module["config"]["config"]["scope"]
+        for module in tree["modules"].values()
+    } == {"rg"}
 
 
 def test_every_name_is_abbreviation_plus_token_and_overridable() -> None:
@@ -289,8 +326,9 @@ def test_every_name_is_abbreviation_plus_token_and_overridable() -> None:
 def test_parameters_file_covers_the_required_parameters_and_outputs_are_upper_snake() -> None:
     tree = template("main.bicep")
     given = json.loads((INFRA / "main.parameters.json").read_text(encoding="utf-8"))["parameters"]
-    required = {name for name, p in tree["parameters"].items() if "default" not in p
-                or p["default"] is None}
+    required = {
+        name for name, p in tree["parameters"].items() if "default" not in p or p["default"] is None
+    }
     assert required == {"environmentName", "location", "mailFrom", "approvalSigningKeys"}
     assert required <= set(given)
     assert set(given) <= set(tree["parameters"])
@@ -315,10 +353,13 @@ def test_function_app_is_linux_python_311_locked_down_with_the_identity() -> Non
 
 
 def test_basic_publishing_credentials_are_off() -> None:
-    policies = resources_of_type(template("app/function.bicep"),
-                                 "Microsoft.Web/sites/basicPublishingCredentialsPolicies")
-    assert {p["name"]: p["properties"]["allow"] for p in policies.values()} == \
-        {"ftp": False, "scm": False}
+    policies = resources_of_type(
+        template("app/function.bicep"), "Microsoft.Web/sites/basicPublishingCredentialsPolicies"
+    )
+    assert {p["name"]: p["properties"]["allow"] for p in policies.values()} == {
+        "ftp": False,
+        "scm": False,
+    }
 
 
 def test_plan_is_elastic_premium_linux() -> None:
@@ -327,8 +368,9 @@ def test_plan_is_elastic_premium_linux() -> None:
     assert plan["sku"]["tier"] == "ElasticPremium"
     assert plan["kind"] == "elastic"
     assert plan["properties"]["reserved"] is True
-    allowed = next(d["argument"] for d in tree["parameters"]["planSku"]["decorators"]
-                   if d["type"] == "allowed")
+    allowed = next(
+        d["argument"] for d in tree["parameters"]["planSku"]["decorators"] if d["type"] == "allowed"
+    )
     assert allowed
     assert all(re.fullmatch(r"EP[1-3]", sku) for sku in allowed)
 
@@ -345,8 +387,10 @@ def test_scheduler_and_task_hub_are_deployed_only_for_the_scheduler_backend() ->
     module = main["modules"]["scheduler"]
     assert module["detail"]["path"] == "app/scheduler.bicep"
     assert module["config"]["condition"] == "useScheduler"
-    assert main["variables"]["useScheduler"]["value"]["operator"]["operands"] == \
-        {"operand_1": "durableBackend", "operand_2": "scheduler"}
+    assert main["variables"]["useScheduler"]["value"]["operator"]["operands"] == {
+        "operand_1": "durableBackend",
+        "operand_2": "scheduler",
+    }
     assert main["parameters"]["durableBackend"]["default"] == "scheduler"
     assert main["parameters"]["schedulerIpAllowlist"]["default"] == ["0.0.0.0/0"]
 
@@ -361,8 +405,11 @@ def test_storage_account_has_shared_keys_off_and_tls_12() -> None:
     assert properties["allowBlobPublicAccess"] is False
     params = template("main.bicep")["modules"]["storage"]["config"]["params"]
     # services/drafting keeps drafts and finals in one container, DOCUMENTS_CONTAINER.
-    assert params["containerNames"] == [DOCUMENTS_CONTAINER, "definitionsContainer",
-                                        "schedulesContainer"]
+    assert params["containerNames"] == [
+        DOCUMENTS_CONTAINER,
+        "definitionsContainer",
+        "schedulesContainer",
+    ]
     variables = template("main.bicep")["variables"]
     assert variables["definitionsContainer"]["value"] == "workflow-definitions"
     assert variables["schedulesContainer"]["value"] == "workflow-schedules"
@@ -374,8 +421,10 @@ def test_service_bus_queues_have_sessions_and_duplicate_detection() -> None:
     (namespace,) = resources_of_type(tree, "Microsoft.ServiceBus/namespaces").values()
     assert namespace["properties"]["disableLocalAuth"] is True
     assert namespace["properties"]["minimumTlsVersion"] == "1.2"
-    queues = {q["name"]: q["properties"] for q in
-              resources_of_type(tree, "Microsoft.ServiceBus/namespaces/queues").values()}
+    queues = {
+        q["name"]: q["properties"]
+        for q in resources_of_type(tree, "Microsoft.ServiceBus/namespaces/queues").values()
+    }
     assert queues["schema-changes"]["requiresDuplicateDetection"] is True
     assert queues["schema-changes"]["maxDeliveryCount"] == 10
     assert queues["schema-changes"].get("requiresSession") is not True
@@ -404,8 +453,7 @@ def test_key_vault_is_rbac_only_with_purge_protection() -> None:
     assert properties["enablePurgeProtection"] is True
     assert properties["enableSoftDelete"] is True
     secrets = resources_of_type(tree, "Microsoft.KeyVault/vaults/secrets")
-    assert {s["name"] for s in secrets.values()} == {"sendGridSecretName",
-                                                      "signingKeysSecretName"}
+    assert {s["name"] for s in secrets.values()} == {"sendGridSecretName", "signingKeysSecretName"}
     assert tree["variables"]["sendGridSecretName"]["value"] == "sendgrid-api-key"
     assert tree["variables"]["signingKeysSecretName"]["value"] == "approval-signing-keys"
 
@@ -414,13 +462,16 @@ def test_monitoring_has_local_auth_off() -> None:
     tree = template("app/monitoring.bicep")
     (insights,) = resources_of_type(tree, "Microsoft.Insights/components").values()
     assert insights["properties"]["DisableLocalAuth"] is True
-    assert insights["properties"]["WorkspaceResourceId"]["operator"]["operands"] == \
-        {"operand_1": "workspace", "operand_2": "id"}
+    assert insights["properties"]["WorkspaceResourceId"]["operator"]["operands"] == {
+        "operand_1": "workspace",
+        "operand_2": "id",
+    }
     (workspace,) = resources_of_type(tree, "Microsoft.OperationalInsights/workspaces").values()
     assert workspace["properties"]["features"]["disableLocalAuth"] is True
 
 
 # ---- role assignments ----
+
 
 def role_assignments() -> dict[str, dict[str, Any]]:
     return resources_of_type(template("rbac.bicep"), "Microsoft.Authorization/roleAssignments")
@@ -430,9 +481,13 @@ def assigned(assignment: dict[str, Any]) -> tuple[str, str, str]:
     """(display name of the role, principal, scope) of one assignment."""
     variables = role_variables()
     role_variable = assignment["properties"]["roleDefinitionId"]["function"]["parameters"][
-        "resource_name_1"]
-    return (variables[role_variable][0], assignment["properties"]["principalId"],
-            assignment["scope"])
+        "resource_name_1"
+    ]
+    return (
+        variables[role_variable][0],
+        assignment["properties"]["principalId"],
+        assignment["scope"],
+    )
 
 
 def test_role_id_variables_are_the_built_in_roles_named_in_their_comments() -> None:
@@ -443,14 +498,21 @@ def test_role_id_variables_are_the_built_in_roles_named_in_their_comments() -> N
 
 
 def test_the_app_identity_gets_exactly_the_listed_roles_on_their_resources() -> None:
-    app_roles = {role: scope for role, principal, scope in map(assigned,
-                 role_assignments().values()) if principal == "appPrincipalId"}
+    app_roles = {
+        role: scope
+        for role, principal, scope in map(assigned, role_assignments().values())
+        if principal == "appPrincipalId"
+    }
     assert app_roles == APP_ROLES
 
 
 def test_the_deploying_user_gets_the_scheduler_dashboard_role() -> None:
-    user = {(role, scope): a["condition"] for a in role_assignments().values()
-            for role, principal, scope in [assigned(a)] if principal == "userPrincipalId"}
+    user = {
+        (role, scope): a["condition"]
+        for a in role_assignments().values()
+        for role, principal, scope in [assigned(a)]
+        if principal == "userPrincipalId"
+    }
     condition = user[("Durable Task Data Contributor", "scheduler")]
     assert condition["operator"]["type"] == "and"
     assert condition["operator"]["operands"]["operand_1"] == "useScheduler"
@@ -462,16 +524,26 @@ def test_role_assignment_names_are_guid_of_scope_principal_and_role() -> None:
         guid = assignment["name"]["function"]
         assert guid["type"] == "guid", name
         parameters = guid["parameters"]
-        assert parameters["base_string"]["operator"]["operands"] == \
-            {"operand_1": assignment["scope"], "operand_2": "id"}, name
+        assert parameters["base_string"]["operator"]["operands"] == {
+            "operand_1": assignment["scope"],
+            "operand_2": "id",
+        }, name
         assert parameters["extra_string_1"] == assignment["properties"]["principalId"], name
-        assert parameters["extra_string_2"] == assignment["properties"]["roleDefinitionId"][
-            "function"]["parameters"]["resource_name_1"], name
+        assert (
+            parameters["extra_string_2"]
+            == assignment["properties"]["roleDefinitionId"]["function"]["parameters"][
+                "resource_name_1"
+            ]
+        ), name
 
 
 def test_role_assignments_live_only_in_rbac_bicep_and_main_wires_the_identity() -> None:
-    elsewhere = [p.name for p in bicep_files() if p.name != "rbac.bicep"
-                 and "Microsoft.Authorization/roleAssignments" in p.read_text(encoding="utf-8")]
+    elsewhere = [
+        p.name
+        for p in bicep_files()
+        if p.name != "rbac.bicep"
+        and "Microsoft.Authorization/roleAssignments" in p.read_text(encoding="utf-8")
+    ]
     assert elsewhere == []
     params = template("main.bicep")["modules"]["rbac"]["config"]["params"]
     assert params["appPrincipalId"]["operator"]["operands"]["operand_1"] == "identity"
@@ -479,6 +551,7 @@ def test_role_assignments_live_only_in_rbac_bicep_and_main_wires_the_identity() 
 
 
 # ---- what the Bicep compiler would check, and pycep does not ----
+
 
 def module_calls() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """main.bicep's modules: symbol -> (params given, the module file's parsed tree)."""
@@ -494,12 +567,17 @@ def output_references(node: Any) -> set[tuple[str, str]]:
     """Every ``<module>.outputs.<name>`` accessed anywhere under ``node``."""
     found: set[tuple[str, str]] = set()
     if isinstance(node, dict):
-        operands = node.get("operator", {}).get("operands") if isinstance(
-            node.get("operator"), dict) else None
+        operands = (
+            node.get("operator", {}).get("operands")
+            if isinstance(node.get("operator"), dict)
+            else None
+        )
         if isinstance(operands, dict) and isinstance(operands.get("operand_1"), str):
             inner = operands.get("operand_2")
-            if isinstance(inner, dict) and inner.get("operator", {}).get("operands", {}).get(
-                    "operand_1") == "outputs":
+            if (
+                isinstance(inner, dict)
+                and inner.get("operator", {}).get("operands", {}).get("operand_1") == "outputs"
+            ):
                 found.add((operands["operand_1"], inner["operator"]["operands"]["operand_2"]))
         for value in node.values():
             found |= output_references(value)
@@ -531,8 +609,9 @@ def test_the_function_app_is_wired_to_the_identity_and_resources_main_creates() 
     assert wiring["identityId"] == {("identity", "id")}
     assert wiring["identityClientId"] == {("identity", "clientId")}
     assert wiring["storageAccountName"] == {("storage", "name")}
-    assert wiring["serviceBusFullyQualifiedNamespace"] == \
-        {("serviceBus", "fullyQualifiedNamespace")}
+    assert wiring["serviceBusFullyQualifiedNamespace"] == {
+        ("serviceBus", "fullyQualifiedNamespace")
+    }
     assert wiring["sendGridSecretUri"] == {("keyVault", "sendGridSecretUri")}
     assert wiring["signingKeysSecretUri"] == {("keyVault", "signingKeysSecretUri")}
     assert wiring["schedulerEndpoint"] == {("scheduler", "endpoint")}

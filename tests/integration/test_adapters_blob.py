@@ -22,10 +22,14 @@ def store(azurite: AzuriteBlob) -> AzureBlobStore:
     return AzureBlobStore.from_connection_string(azurite.connection_string)
 
 
-def test_put_creates_the_container_and_get_reads_everything_back(
-        store: AzureBlobStore) -> None:
-    store.put("put-get", "doc-1/draft.docx", b"\x00docx bytes",
-              content_type="application/vnd.test", metadata={"documentId": "doc-1"})
+def test_put_creates_the_container_and_get_reads_everything_back(store: AzureBlobStore) -> None:
+    store.put(
+        "put-get",
+        "doc-1/draft.docx",
+        b"\x00docx bytes",
+        content_type="application/vnd.test",
+        metadata={"documentId": "doc-1"},
+    )
     stored = store.get("put-get", "doc-1/draft.docx")
     assert stored.content == b"\x00docx bytes"
     assert stored.content_type == "application/vnd.test"
@@ -44,9 +48,11 @@ def test_exists_list_and_delete(store: AzureBlobStore) -> None:
     for name in ("doc-1/draft.docx", "doc-1/draft.json", "doc-2/draft.docx"):
         store.put("listing", name, b"x")
     assert store.list_names("listing") == [
-        "doc-1/draft.docx", "doc-1/draft.json", "doc-2/draft.docx"]
-    assert store.list_names("listing", prefix="doc-1/") == [
-        "doc-1/draft.docx", "doc-1/draft.json"]
+        "doc-1/draft.docx",
+        "doc-1/draft.json",
+        "doc-2/draft.docx",
+    ]
+    assert store.list_names("listing", prefix="doc-1/") == ["doc-1/draft.docx", "doc-1/draft.json"]
     assert store.exists("listing", "doc-2/draft.docx") is True
     assert store.delete("listing", "doc-2/draft.docx") is True
     assert store.delete("listing", "doc-2/draft.docx") is False
@@ -63,20 +69,22 @@ def test_missing_blobs_and_containers(store: AzureBlobStore) -> None:
 
 def test_use_development_storage_means_azurites_default_port() -> None:
     store = AzureBlobStore.from_connection_string("UseDevelopmentStorage=true")
-    assert store.url("documents", "a") == \
-        "http://127.0.0.1:10000/devstoreaccount1/documents/a"
+    assert store.url("documents", "a") == "http://127.0.0.1:10000/devstoreaccount1/documents/a"
 
 
-@pytest.mark.parametrize(("container", "name", "metadata", "message"), [
-    ("Bad_Container", "a", {}, "container name"),
-    ("ok-container", "", {}, "blob name"),
-    ("ok-container", "/leading", {}, "blob name"),
-    ("ok-container", "a", {"has-dash": "x"}, "metadata key 'has-dash'"),
-    ("ok-container", "a", {"key": "caf\u00e9"}, "ASCII"),
-])
+@pytest.mark.parametrize(
+    ("container", "name", "metadata", "message"),
+    [
+        ("Bad_Container", "a", {}, "container name"),
+        ("ok-container", "", {}, "blob name"),
+        ("ok-container", "/leading", {}, "blob name"),
+        ("ok-container", "a", {"has-dash": "x"}, "metadata key 'has-dash'"),
+        ("ok-container", "a", {"key": "caf\u00e9"}, "ASCII"),
+    ],
+)
 def test_bad_names_and_metadata_are_refused_before_any_request(
-        store: AzureBlobStore, container: str, name: str, metadata: dict[str, str],
-        message: str) -> None:
+    store: AzureBlobStore, container: str, name: str, metadata: dict[str, str], message: str
+) -> None:
     with pytest.raises(AdapterConfigurationError, match=message):
         store.put(container, name, b"x", metadata=metadata)
 

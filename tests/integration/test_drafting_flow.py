@@ -60,16 +60,18 @@ def docx_text(data: bytes) -> str:
     return "\n".join(parts)
 
 
-def test_draft_is_stored_and_summarised(blobs: AzureBlobStore,
-                                        sources: SourceDatabases) -> None:
+def test_draft_is_stored_and_summarised(blobs: AzureBlobStore, sources: SourceDatabases) -> None:
     request = message("tier3-personal")
     summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
 
     stored = blobs.get(DOCUMENTS_CONTAINER, f"{request.document_id}/1/draft.docx")
     assert hashlib.sha256(stored.content).hexdigest() == summary["sha256"]
     assert stored.content_type.endswith("wordprocessingml.document")
-    assert stored.metadata == {"documentId": request.document_id, "stage": "draft",
-                               "sha256": summary["sha256"]}
+    assert stored.metadata == {
+        "documentId": request.document_id,
+        "stage": "draft",
+        "sha256": summary["sha256"],
+    }
     assert "sales.customers (warehouse)" in docx_text(stored.content)
     assert summary["objectKind"] == "table"
     assert summary["columnCount"] == 11
@@ -83,42 +85,62 @@ def test_draft_is_stored_and_summarised(blobs: AzureBlobStore,
     assert json.loads(json.dumps(summary)) == summary  # what the workflow stores
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("tier2-table", ("table", [], 0.5714)),
-    ("tier2-single-approver", ("table", [], 1.0)),
-    ("tier2-view", ("view", [], 0.5)),
-    ("tier3-financial", ("table", ["financial"], 1.0)),
-    ("tier1-auto", ("sequence", [], 1.0)),
-    ("critical", ("table", ["financial"], 1.0)),
-])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("tier2-table", ("table", [], 0.5714)),
+        ("tier2-single-approver", ("table", [], 1.0)),
+        ("tier2-view", ("view", [], 0.5)),
+        ("tier3-financial", ("table", ["financial"], 1.0)),
+        ("tier1-auto", ("sequence", [], 1.0)),
+        ("critical", ("table", ["financial"], 1.0)),
+    ],
+)
 def test_every_sample_message_drafts_what_its_name_promises(
-        blobs: AzureBlobStore, sources: SourceDatabases, name: str,
-        expected: tuple[str, list[str], float]) -> None:
+    blobs: AzureBlobStore,
+    sources: SourceDatabases,
+    name: str,
+    expected: tuple[str, list[str], float],
+) -> None:
     summary = draft_document(message(name), sources=sources, blobs=blobs, generated_at=AT)
-    assert (summary["objectKind"], summary["sensitiveData"], summary["qualityScore"]) == \
-        expected
+    assert (summary["objectKind"], summary["sensitiveData"], summary["qualityScore"]) == expected
 
 
 def test_a_retried_draft_overwrites_the_same_blob_with_the_same_bytes(
-        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    blobs: AzureBlobStore, sources: SourceDatabases
+) -> None:
     request = message("tier2-table")
     first = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     second = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     assert first == second
     assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == [
-        f"{request.document_id}/1/draft.docx", f"{request.document_id}/1/draft.json"]
+        f"{request.document_id}/1/draft.docx",
+        f"{request.document_id}/1/draft.json",
+    ]
 
 
 def test_final_is_rendered_from_the_snapshot_with_the_approval(
-        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    blobs: AzureBlobStore, sources: SourceDatabases
+) -> None:
     request = message("tier2-single-approver")
     draft = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
-    approval = {"status": "Approved", "decidedAt": "2026-11-22T09:00:00+00:00", "tier": 2,
-                "votes": [{"role": "Data Steward", "approver": "dana@example.com",
-                           "decision": "approve", "decidedAt": "2026-11-22T09:00:00+00:00"}]}
+    approval = {
+        "status": "Approved",
+        "decidedAt": "2026-11-22T09:00:00+00:00",
+        "tier": 2,
+        "votes": [
+            {
+                "role": "Data Steward",
+                "approver": "dana@example.com",
+                "decision": "approve",
+                "decidedAt": "2026-11-22T09:00:00+00:00",
+            }
+        ],
+    }
 
-    final = render_final(request.document_id, approval, blobs=blobs,
-                         generated_at=AT.replace(hour=9))
+    final = render_final(
+        request.document_id, approval, blobs=blobs, generated_at=AT.replace(hour=9)
+    )
 
     stored = blobs.get(DOCUMENTS_CONTAINER, final["blobName"])
     assert final["blobName"] == f"{request.document_id}/1/final.docx"
@@ -137,20 +159,28 @@ def test_final_is_rendered_from_the_snapshot_with_the_approval(
 
 
 def test_delete_draft_undoes_the_draft_and_can_be_retried(
-        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    blobs: AzureBlobStore, sources: SourceDatabases
+) -> None:
     request = message("tier2-view")
     draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     assert delete_draft(request.document_id, blobs=blobs)["deleted"] == [
-        f"{request.document_id}/1/draft.docx", f"{request.document_id}/1/draft.json"]
+        f"{request.document_id}/1/draft.docx",
+        f"{request.document_id}/1/draft.json",
+    ]
     assert delete_draft(request.document_id, blobs=blobs)["deleted"] == []
     assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == []
     with pytest.raises(DraftNotFound, match="draft it first"):
-        render_final(request.document_id, {"status": "Approved", "autoApproved": True},
-                     blobs=blobs, generated_at=AT)
+        render_final(
+            request.document_id,
+            {"status": "Approved", "autoApproved": True},
+            blobs=blobs,
+            generated_at=AT,
+        )
 
 
-def test_a_dropped_object_gets_a_retirement_record(blobs: AzureBlobStore,
-                                                   sources: SourceDatabases) -> None:
+def test_a_dropped_object_gets_a_retirement_record(
+    blobs: AzureBlobStore, sources: SourceDatabases
+) -> None:
     request = message("dropped")
     summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     assert summary["exists"] is False
@@ -161,11 +191,16 @@ def test_a_dropped_object_gets_a_retirement_record(blobs: AzureBlobStore,
     assert "no longer exists in warehouse" in text
 
 
-def test_dropping_an_object_that_still_exists_says_so(blobs: AzureBlobStore,
-                                                      sources: SourceDatabases) -> None:
-    request = DraftRequest.from_json({**message("tier2-table").to_json(),
-                                      "documentId": "9e0b2c1a-0000-4000-8000-000000000001",
-                                      "changeType": "Dropped"})
+def test_dropping_an_object_that_still_exists_says_so(
+    blobs: AzureBlobStore, sources: SourceDatabases
+) -> None:
+    request = DraftRequest.from_json(
+        {
+            **message("tier2-table").to_json(),
+            "documentId": "9e0b2c1a-0000-4000-8000-000000000001",
+            "changeType": "Dropped",
+        }
+    )
     summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     assert summary["exists"] is True
     text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary["blobName"]).content)
@@ -173,13 +208,18 @@ def test_dropping_an_object_that_still_exists_says_so(blobs: AzureBlobStore,
 
 
 def test_unknown_database_and_object_are_typed_errors_and_store_nothing(
-        blobs: AzureBlobStore, sources: SourceDatabases) -> None:
+    blobs: AzureBlobStore, sources: SourceDatabases
+) -> None:
     unknown_database = message("unknown-database")
     with pytest.raises(UnknownDatabase, match="'crm'"):
         draft_document(unknown_database, sources=sources, blobs=blobs, generated_at=AT)
-    unknown_object = DraftRequest.from_json({**message("tier2-table").to_json(),
-                                             "documentId": "9e0b2c1a-0000-4000-8000-0000000000ff",
-                                             "physicalName": "sales.nothing"})
+    unknown_object = DraftRequest.from_json(
+        {
+            **message("tier2-table").to_json(),
+            "documentId": "9e0b2c1a-0000-4000-8000-0000000000ff",
+            "physicalName": "sales.nothing",
+        }
+    )
     with pytest.raises(UnknownObject, match=r"sales\.nothing"):
         draft_document(unknown_object, sources=sources, blobs=blobs, generated_at=AT)
     for request in (unknown_database, unknown_object):
@@ -187,10 +227,18 @@ def test_unknown_database_and_object_are_typed_errors_and_store_nothing(
 
 
 def test_filing_adds_a_library_version_and_unfiling_removes_it(
-        blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path) -> None:
+    blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path
+) -> None:
     library = FolderDocumentLibrary(tmp_path / "library")
-    first, second = message("tier1-auto"), DraftRequest.from_json({
-        **message("tier1-auto").to_json(), "documentId": "9e0b2c1a-0000-4000-8000-000000000002"})
+    first, second = (
+        message("tier1-auto"),
+        DraftRequest.from_json(
+            {
+                **message("tier1-auto").to_json(),
+                "documentId": "9e0b2c1a-0000-4000-8000-000000000002",
+            }
+        ),
+    )
     approval = {"status": "Approved", "autoApproved": True, "tier": 1}
     filed = []
     for request in (first, second):
@@ -204,23 +252,28 @@ def test_filing_adds_a_library_version_and_unfiling_removes_it(
     assert retried == filed[1]  # a retried filing adds no version
     assert filed[1]["libraryPath"] == path
     assert filed[1]["libraryUrl"] == (tmp_path / "library" / path).resolve().as_uri()
-    assert library.download(path) == blobs.get(
-        DOCUMENTS_CONTAINER, f"{second.document_id}/1/final.docx").content
+    assert (
+        library.download(path)
+        == blobs.get(DOCUMENTS_CONTAINER, f"{second.document_id}/1/final.docx").content
+    )
 
     assert unfile_document(filed[1], library=library)["removed"] is True
     assert unfile_document(filed[1], library=library)["removed"] is False
     with pytest.raises(InvalidDraftRequest, match="libraryPath and versionId"):
         unfile_document({"libraryPath": path}, library=library)
     assert [v.version_id for v in library.versions(path)] == ["1.0"]
-    assert library.download(path) == blobs.get(
-        DOCUMENTS_CONTAINER, f"{first.document_id}/1/final.docx").content
+    assert (
+        library.download(path)
+        == blobs.get(DOCUMENTS_CONTAINER, f"{first.document_id}/1/final.docx").content
+    )
 
 
 def test_filing_before_the_final_rendering_is_refused(
-        blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path) -> None:
-    request = DraftRequest.from_json({**message("tier2-table").to_json(),
-                                      "documentId": "9e0b2c1a-0000-4000-8000-000000000003"})
+    blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path
+) -> None:
+    request = DraftRequest.from_json(
+        {**message("tier2-table").to_json(), "documentId": "9e0b2c1a-0000-4000-8000-000000000003"}
+    )
     draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     with pytest.raises(DraftNotFound, match="render it first"):
-        file_document(request.document_id, blobs=blobs,
-                      library=FolderDocumentLibrary(tmp_path))
+        file_document(request.document_id, blobs=blobs, library=FolderDocumentLibrary(tmp_path))

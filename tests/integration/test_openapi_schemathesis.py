@@ -34,8 +34,12 @@ from api.openapi import OPENAPI_FILE
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = json.loads(OPENAPI_FILE.read_text(encoding="utf-8"))
 schema = schemathesis.openapi.from_dict(SPEC)
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance,
-          content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+]
 
 
 @pytest.fixture(scope="module")
@@ -51,26 +55,36 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     }
     runtime.reset()
     try:
-        with DevHost(ROOT, clock="virtual", data_dir=folder / "devhost",
-                     settings=app_settings) as host:
+        with DevHost(
+            ROOT, clock="virtual", data_dir=folder / "devhost", settings=app_settings
+        ) as host:
             yield host.base_url + "/api"
     finally:
         runtime.reset()
 
 
 def test_every_operation_is_covered() -> None:
-    operations = {(path, method) for path, item in SPEC["paths"].items()
-                  for method in item if method != "parameters"}
-    generated = {(result.ok().path, result.ok().method.lower())
-                 for result in schema.get_all_operations()}
+    operations = {
+        (path, method)
+        for path, item in SPEC["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+    generated = {
+        (result.ok().path, result.ok().method.lower()) for result in schema.get_all_operations()
+    }
     assert generated == operations
 
 
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_server_error_and_every_answer_matches_its_schema(case: Any, base_url: str) -> None:
     positive = case.meta is None or case.meta.generation.mode is GenerationMode.POSITIVE
-    case.call_and_validate(base_url=base_url, checks=CHECKS if positive else CHECKS[:1],
-                           timeout=30)
+    case.call_and_validate(base_url=base_url, checks=CHECKS if positive else CHECKS[:1], timeout=30)

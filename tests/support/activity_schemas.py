@@ -18,4 +18,5 @@ def assert_matches(activity: str, part: str, value: Any) -> None:
     schema = json.loads((SCHEMAS / f"{activity}.json").read_text(encoding="utf-8"))[part]
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(value), key=str)
     assert not errors, f"{activity} {part}: " + "; ".join(
-        f"{'/'.join(map(str, e.absolute_path)) or '(value)'}: {e.message}" for e in errors)
+        f"{'/'.join(map(str, e.absolute_path)) or '(value)'}: {e.message}" for e in errors
+    )

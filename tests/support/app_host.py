@@ -46,8 +46,11 @@ class ProductHost:
 
     def instances(self, prefix: str) -> list[dict[str, Any]]:
         """Every instance whose id starts with ``prefix``, oldest first."""
-        answer = self.host.http("GET", "/runtime/webhooks/durabletask/instances",
-                                params={"instanceIdPrefix": prefix, "top": "1000"})
+        answer = self.host.http(
+            "GET",
+            "/runtime/webhooks/durabletask/instances",
+            params={"instanceIdPrefix": prefix, "top": "1000"},
+        )
         assert answer.status == 200, answer.text
         return sorted(answer.json(), key=lambda s: (s["createdTime"], s["instanceId"]))
 
@@ -56,18 +59,26 @@ class ProductHost:
 
 
 @contextlib.contextmanager
-def product_host(folder: Path, *, clock: str | Clock = "virtual",
-                 **settings: str) -> Iterator[ProductHost]:
+def product_host(
+    folder: Path, *, clock: str | Clock = "virtual", **settings: str
+) -> Iterator[ProductHost]:
     """Start the app on devhost with its state under ``folder`` (kept across restarts)."""
-    values = {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
-              "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-              "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
-              "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-              "SCHEDULES_TIMER_SCHEDULE": QUIET_TIMER, **settings}
+    values = {
+        "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
+        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
+        "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+        "SCHEDULES_TIMER_SCHEDULE": QUIET_TIMER,
+        **settings,
+    }
     runtime.reset()
     try:
-        with DevHost(ROOT, clock=clock, settings=values,  # type: ignore[arg-type]
-                     data_dir=folder / "devhost") as host:
+        with DevHost(
+            ROOT,
+            clock=clock,
+            settings=values,  # type: ignore[arg-type]
+            data_dir=folder / "devhost",
+        ) as host:
             yield ProductHost(host, folder)
     finally:
         runtime.reset()

@@ -21,14 +21,23 @@ from pathlib import Path
 import pytest
 from devhost.testing import free_port, stop_group
 
-__all__ = ["ACCOUNT_KEY", "ACCOUNT_NAME", "AzuriteBlob", "AzuriteNotInstalled",
-           "azurite", "azurite_executable", "azurite_fresh", "run_azurite"]
+__all__ = [
+    "ACCOUNT_KEY",
+    "ACCOUNT_NAME",
+    "AzuriteBlob",
+    "AzuriteNotInstalled",
+    "azurite",
+    "azurite_executable",
+    "azurite_fresh",
+    "run_azurite",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Azurite's documented, public development account (not a secret).
 ACCOUNT_NAME = "devstoreaccount1"
-ACCOUNT_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/"
-               "K1SZFPTOtr/KBHBeksoGMGw==")
+ACCOUNT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
 
 
 class AzuriteNotInstalled(RuntimeError):
@@ -49,21 +58,29 @@ class AzuriteBlob:
 
     @property
     def connection_string(self) -> str:
-        return (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT_NAME};"
-                f"AccountKey={ACCOUNT_KEY};BlobEndpoint={self.blob_endpoint};")
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT_NAME};"
+            f"AccountKey={ACCOUNT_KEY};BlobEndpoint={self.blob_endpoint};"
+        )
 
 
 def azurite_executable(root: Path = REPO_ROOT) -> Path:
     executable = root / "node_modules" / ".bin" / "azurite-blob"
     if not executable.exists():
         raise AzuriteNotInstalled(
-            f"{executable} is missing: run `make setup` (or `npm install`) in {root}")
+            f"{executable} is missing: run `make setup` (or `npm install`) in {root}"
+        )
     return executable
 
 
 @contextlib.contextmanager
-def run_azurite(*, port: int | None = None, location: Path | None = None,
-                in_memory: bool = True, startup_timeout: float = 30.0) -> Iterator[AzuriteBlob]:
+def run_azurite(
+    *,
+    port: int | None = None,
+    location: Path | None = None,
+    in_memory: bool = True,
+    startup_timeout: float = 30.0,
+) -> Iterator[AzuriteBlob]:
     """Start ``azurite-blob`` on 127.0.0.1, wait until it answers, stop it on exit.
 
     ``port`` defaults to a free one; ``location`` (Azurite's workspace) to a temporary folder
@@ -93,14 +110,28 @@ class _PortTaken(RuntimeError):
 
 
 def _start(port: int, location: Path, in_memory: bool) -> subprocess.Popen[bytes]:
-    command = [str(azurite_executable()), "--blobHost", "127.0.0.1", "--blobPort", str(port),
-               "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry"]
+    command = [
+        str(azurite_executable()),
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(port),
+        "--silent",
+        "--skipApiVersionCheck",
+        "--loose",
+        "--disableTelemetry",
+    ]
     # Azurite refuses --location with --inMemoryPersistence; in memory it runs in the folder
     # instead, so any stray file it writes still lands in the temporary workspace.
     command += ["--inMemoryPersistence"] if in_memory else ["--location", str(location)]
     # Own process group, so stopping it also stops anything node started.
-    return subprocess.Popen(command, cwd=location, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    return subprocess.Popen(
+        command,
+        cwd=location,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
 
 
 def _wait_ready(process: subprocess.Popen[bytes], port: int, timeout: float) -> None:

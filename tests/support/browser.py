@@ -35,12 +35,14 @@ ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = {"wide": 1280, "narrow": 390}
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "artifacts" / "screenshots")
 # What sticks out past the window's right edge (the innermost elements first).
-_WIDER = ("const clipped = (e) => { for (let p = e.parentElement; p; p = p.parentElement)"
-          " if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };"
-          "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
-          ".right > document.documentElement.clientWidth + 1 && !clipped(e)).reverse()"
-          ".slice(0, 5).map(e => e.tagName + '.' + e.className + ': '"
-          " + (e.textContent || '').slice(0, 40))")
+_WIDER = (
+    "const clipped = (e) => { for (let p = e.parentElement; p; p = p.parentElement)"
+    " if (getComputedStyle(p).overflowX !== 'visible') return true; return false; };"
+    "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect()"
+    ".right > document.documentElement.clientWidth + 1 && !clipped(e)).reverse()"
+    ".slice(0, 5).map(e => e.tagName + '.' + e.className + ': '"
+    " + (e.textContent || '').slice(0, 40))"
+)
 # Text whose contrast with its background is under WCAG AA (4.5:1, or 3:1 for large text:
 # 24px, or 18.66px bold). The background is the nearest opaque one up the tree; disabled
 # controls are exempt (WCAG 1.4.3), as is text over images.
@@ -77,9 +79,11 @@ def _binaries() -> tuple[str, str]:
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if browser is None or driver is None:
-        pytest.fail("Chromium or chromedriver is missing: `make setup` installs Debian's "
-                    "chromium and chromium-driver (the browser tests never skip)",
-                    pytrace=False)
+        pytest.fail(
+            "Chromium or chromedriver is missing: `make setup` installs Debian's "
+            "chromium and chromium-driver (the browser tests never skip)",
+            pytrace=False,
+        )
     return browser, driver
 
 
@@ -99,18 +103,21 @@ class Browser:
         """The first element matching ``css``, waiting until it exists."""
         return WebDriverWait(self.driver, within).until(
             lambda d: (d.find_elements(By.CSS_SELECTOR, css) or [None])[0],
-            f"no element {css!r} on {self.driver.current_url}")
+            f"no element {css!r} on {self.driver.current_url}",
+        )
 
     def all(self, css: str) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
     def until(self, condition: Callable[[], Any], what: str, within: float = WAIT) -> Any:
         """Wait until ``condition()`` is truthy (it may raise while the page is changing)."""
+
         def check(_: object) -> Any:
             try:
                 return condition()
             except Exception:  # a stale element or a half-drawn view: try again
                 return None
+
         return WebDriverWait(self.driver, within, poll_frequency=0.1).until(check, what)
 
     def text(self, css: str = "main") -> str:
@@ -131,13 +138,15 @@ class Browser:
 
     def foreign_requests(self, allowed: tuple[str, ...] = ()) -> list[str]:
         """The requests that went to any host but the app's (``allowed``: extra prefixes)."""
-        return [u for u in self.requests()
-                if not (u.startswith(self.origin + "/") or u.startswith(allowed or ("\0",)))]
+        return [
+            u
+            for u in self.requests()
+            if not (u.startswith(self.origin + "/") or u.startswith(allowed or ("\0",)))
+        ]
 
     def console_errors(self) -> list[str]:
         """Console messages at error level since the last call."""
-        return [str(e["message"]) for e in self.driver.get_log("browser")
-                if e["level"] == "SEVERE"]
+        return [str(e["message"]) for e in self.driver.get_log("browser") if e["level"] == "SEVERE"]
 
     def screenshots(self, name: str, *, contrast: bool = True) -> list[Path]:
         """The page at 1280 and 390 px wide, saved as ``<name>-wide.png``/``-narrow.png``;
@@ -148,17 +157,21 @@ class Browser:
         saved = []
         for label, width in WIDTHS.items():
             self.driver.set_window_size(width, 900)
-            self.until(lambda w=width: self.script("return window.innerWidth") <= w,
-                       f"the window to be {width} px wide")
+            self.until(
+                lambda w=width: self.script("return window.innerWidth") <= w,
+                f"the window to be {width} px wide",
+            )
             path = SCREENSHOTS / f"{name}-{label}.png"
             height = self.script("return document.documentElement.scrollHeight")
             self.driver.set_window_size(width, min(max(int(height), 600), 4000))
             assert self.driver.save_screenshot(str(path)), path
             saved.append(path)
-            overflow = self.script("return document.documentElement.scrollWidth"
-                                   " - document.documentElement.clientWidth")
-            assert overflow <= 1, (f"{name} scrolls sideways by {overflow}px at {width}px: "
-                                   f"{self.script(_WIDER)}")
+            overflow = self.script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert overflow <= 1, (
+                f"{name} scrolls sideways by {overflow}px at {width}px: {self.script(_WIDER)}"
+            )
             low = self.script(_LOW_CONTRAST) if contrast else []
             assert low == [], f"{name} at {width}px: text under WCAG AA contrast: {low}"
         self.driver.set_window_size(WIDTHS["wide"], 900)
@@ -171,12 +184,22 @@ def chromium(base_url: str) -> Iterator[Browser]:
     browser_path, driver_path = _binaries()
     options = webdriver.ChromeOptions()
     options.binary_location = browser_path
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 # Chromium's own traffic (updates, safe browsing, sync) is not the page's;
-                 # keep it off so the performance log holds only what the page asked.
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-default-apps", "--no-first-run",
-                 "--disable-extensions", "--lang=en-GB", f"--window-size={WIDTHS['wide']},900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        # Chromium's own traffic (updates, safe browsing, sync) is not the page's;
+        # keep it off so the performance log holds only what the page asked.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--no-first-run",
+        "--disable-extensions",
+        "--lang=en-GB",
+        f"--window-size={WIDTHS['wide']},900",
+    ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)

@@ -21,8 +21,11 @@ from adapters.errors import RemoteServiceError
 __all__ = ["KINDS", "Faults"]
 
 KINDS = ("mail", "blob", "library", "database")
-_METHODS = {"mail": ("send",), "blob": ("put", "get", "delete"),
-            "library": ("upload", "remove_version")}
+_METHODS = {
+    "mail": ("send",),
+    "blob": ("put", "get", "delete"),
+    "library": ("upload", "remove_version"),
+}
 
 
 class Faults:
@@ -37,8 +40,11 @@ class Faults:
     def attach(self, runtime: Any) -> None:
         """Wrap ``runtime``'s adapters (again after the app's runtime was rebuilt)."""
         adapters = runtime.adapters
-        for kind, target in (("mail", adapters.mail), ("blob", adapters.blobs),
-                             ("library", adapters.library)):
+        for kind, target in (
+            ("mail", adapters.mail),
+            ("blob", adapters.blobs),
+            ("library", adapters.library),
+        ):
             for name in _METHODS[kind]:
                 setattr(target, name, self._wrap(kind, getattr(target, name)))
         sa.event.listen(adapters.database, "before_cursor_execute", self._before_statement)
@@ -66,6 +72,7 @@ class Faults:
                     raise OSError(f"injected: the library is unavailable ({real.__name__})")
                 raise RemoteServiceError(f"injected {kind} outage", 503, real.__name__)
             return real(*args, **kwargs)
+
         return call
 
     def _before_statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:

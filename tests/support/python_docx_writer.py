@@ -47,8 +47,10 @@ class PythonDocxWriter:
         saved = io.BytesIO()
         self._document.save(saved)
         repeatable = io.BytesIO()
-        with zipfile.ZipFile(saved) as source, \
-                zipfile.ZipFile(repeatable, "w", zipfile.ZIP_DEFLATED) as target:
+        with (
+            zipfile.ZipFile(saved) as source,
+            zipfile.ZipFile(repeatable, "w", zipfile.ZIP_DEFLATED) as target,
+        ):
             for entry in source.infolist():
                 info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED

@@ -56,8 +56,11 @@ class Reply:
 
     @classmethod
     def json(cls, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
-        return cls(status, json.dumps(value).encode("utf-8"),
-                   {"Content-Type": "application/json", **(headers or {})})
+        return cls(
+            status,
+            json.dumps(value).encode("utf-8"),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
 
 
 Responder = Reply | Callable[[RecordedRequest, re.Match[str]], Reply]
@@ -77,8 +80,9 @@ class RecordingServer:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         # Keep-alive connections of a client may outlive the test; don't wait for them.
         self._server.block_on_close = False
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True, name="recording-server")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True, name="recording-server"
+        )
 
     @property
     def url(self) -> str:
@@ -96,8 +100,9 @@ class RecordingServer:
 
     def requests_to(self, method: str, path_pattern: str) -> list[RecordedRequest]:
         pattern = re.compile(path_pattern)
-        return [r for r in self.requests
-                if r.method == method.upper() and pattern.fullmatch(r.path)]
+        return [
+            r for r in self.requests if r.method == method.upper() and pattern.fullmatch(r.path)
+        ]
 
     def start(self) -> RecordingServer:
         self._thread.start()
@@ -134,9 +139,13 @@ def _handler_for(server: RecordingServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             split = urlsplit(self.path)
             recorded = RecordedRequest(
-                method=self.command, raw_path=split.path, path=unquote(split.path),
+                method=self.command,
+                raw_path=split.path,
+                path=unquote(split.path),
                 query=parse_qs(split.query),
-                headers={k.lower(): v for k, v in self.headers.items()}, body=body)
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+            )
             reply = server._handle(recorded)
             self.send_response(reply.status)
             for name, value in reply.headers.items():

@@ -31,7 +31,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "rendering"
 AT = datetime(2026, 11, 22, 9, 30, 15, 123456, tzinfo=UTC)
 
 _HARD = [
-    'Markup <b>bold</b> & "quotes" \'apos\' ]]> <!-- not a comment -->',
+    "Markup <b>bold</b> & \"quotes\" 'apos' ]]> <!-- not a comment -->",
     "  leading and trailing spaces  ",
     "\u00a0non-breaking at both ends\u00a0",
     "tab\tseparated\tvalues",
@@ -41,43 +41,86 @@ _HARD = [
     "",
     "x" * 2000,
 ]
-_NAMES = ["customer_email", "phone_number", "iban", "salary", "birth_date", "home_address",
-          "order_total", "card_number", "notes", "status"]
+_NAMES = [
+    "customer_email",
+    "phone_number",
+    "iban",
+    "salary",
+    "birth_date",
+    "home_address",
+    "order_total",
+    "card_number",
+    "notes",
+    "status",
+]
 _DESCRIPTION = ObjectDescription(
-    database="warehouse", physical_name="sales.rich_object", kind="table", exists=True,
+    database="warehouse",
+    physical_name="sales.rich_object",
+    kind="table",
+    exists=True,
     description="Every kind of text a data dictionary holds.\n" + _HARD[0],
     columns=tuple(
-        ColumnDescription(f"{_NAMES[i % len(_NAMES)]}_{i}", "NVARCHAR(200)" if i % 2 else "INTEGER",
-                          i % 3 == 0, default="'retail'" if i % 4 == 0 else None,
-                          description=None if i % 5 == 4 else _HARD[i % len(_HARD)],
-                          autoincrement=i == 0)
-        for i in range(24)),
+        ColumnDescription(
+            f"{_NAMES[i % len(_NAMES)]}_{i}",
+            "NVARCHAR(200)" if i % 2 else "INTEGER",
+            i % 3 == 0,
+            default="'retail'" if i % 4 == 0 else None,
+            description=None if i % 5 == 4 else _HARD[i % len(_HARD)],
+            autoincrement=i == 0,
+        )
+        for i in range(24)
+    ),
     primary_key=("customer_email_0", "phone_number_1"),
-    foreign_keys=(ForeignKeyDescription("fk_customer", ("customer_email_0",), "sales.customers",
-                                        ("email",)),
-                  ForeignKeyDescription(None, ("iban_2", "salary_3"), "finance.accounts",
-                                        ("iban", "salary"))),
-    indexes=(IndexDescription("ix_email", ("customer_email_0",), True),
-             IndexDescription(None, ("status_9", "notes_8"), False)),
-    notes=("A note <with> markup & a tab\there.", "  A second note, spaced.  "))
-_REQUEST = DraftRequest.from_json({
-    "documentId": "7D1E4B2A-0C3F-4A5B-8E9D-00000000AB12", "physicalName": "sales.rich_object",
-    "databaseName": "warehouse", "changeType": "Altered",
-    "requestedBy": "rita.o'reilly+<test>@example.com"})
-RICH = DocumentContent(_REQUEST, _DESCRIPTION, classify(_DESCRIPTION),
-                       score_documentation(_DESCRIPTION))
+    foreign_keys=(
+        ForeignKeyDescription("fk_customer", ("customer_email_0",), "sales.customers", ("email",)),
+        ForeignKeyDescription(None, ("iban_2", "salary_3"), "finance.accounts", ("iban", "salary")),
+    ),
+    indexes=(
+        IndexDescription("ix_email", ("customer_email_0",), True),
+        IndexDescription(None, ("status_9", "notes_8"), False),
+    ),
+    notes=("A note <with> markup & a tab\there.", "  A second note, spaced.  "),
+)
+_REQUEST = DraftRequest.from_json(
+    {
+        "documentId": "7D1E4B2A-0C3F-4A5B-8E9D-00000000AB12",
+        "physicalName": "sales.rich_object",
+        "databaseName": "warehouse",
+        "changeType": "Altered",
+        "requestedBy": "rita.o'reilly+<test>@example.com",
+    }
+)
+RICH = DocumentContent(
+    _REQUEST, _DESCRIPTION, classify(_DESCRIPTION), score_documentation(_DESCRIPTION)
+)
 RICH_FINAL = FinalRecord(
-    ApprovalRecord.from_json({
-        "status": "Approved", "decidedAt": "2026-11-23T10:00:00Z", "tier": 3,
-        "reason": "All three roles approved.\nSee the <comments> & notes.",
-        "votes": [{"role": "Data Steward", "approver": "dana@example.com",
-                   "decision": "approve", "decidedAt": "2026-11-23T09:00:00Z",
-                   "comment": "fine\tby me\r\nsecond line"},
-                  {"role": "Compliance", "approver": "casey@example.com",
-                   "decision": "approve"},
-                  {"role": "Security & Risk", "approver": "\u00e9lodie@example.com",
-                   "decision": "approve", "comment": "  ok  "}]}),
-    content_hash="c" * 64, draft_sha256="d" * 64)
+    ApprovalRecord.from_json(
+        {
+            "status": "Approved",
+            "decidedAt": "2026-11-23T10:00:00Z",
+            "tier": 3,
+            "reason": "All three roles approved.\nSee the <comments> & notes.",
+            "votes": [
+                {
+                    "role": "Data Steward",
+                    "approver": "dana@example.com",
+                    "decision": "approve",
+                    "decidedAt": "2026-11-23T09:00:00Z",
+                    "comment": "fine\tby me\r\nsecond line",
+                },
+                {"role": "Compliance", "approver": "casey@example.com", "decision": "approve"},
+                {
+                    "role": "Security & Risk",
+                    "approver": "\u00e9lodie@example.com",
+                    "decision": "approve",
+                    "comment": "  ok  ",
+                },
+            ],
+        }
+    ),
+    content_hash="c" * 64,
+    draft_sha256="d" * 64,
+)
 
 
 def main() -> None:

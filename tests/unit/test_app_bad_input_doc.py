@@ -13,8 +13,11 @@ ROWS = CATALOGUE.all_rows()
 
 def test_the_catalogue_has_the_apps_sections() -> None:
     sections = {r.section.split(" (")[0] for r in ROWS}
-    assert {"Schema-change ingress", "Approval links",
-            "Documents and the management API"} <= sections
+    assert {
+        "Schema-change ingress",
+        "Approval links",
+        "Documents and the management API",
+    } <= sections
     assert len(ROWS) > 40
     assert CATALOGUE.page.read_text(encoding="utf-8").startswith("# Bad input")
 

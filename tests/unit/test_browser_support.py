@@ -9,8 +9,10 @@ from tests.support import browser
 
 def test_a_missing_chromium_fails_the_browser_tests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(browser.shutil, "which", lambda name: None)
-    with pytest.raises(pytest.fail.Exception, match="make setup"), \
-            browser.chromium("http://127.0.0.1:1"):
+    with (
+        pytest.raises(pytest.fail.Exception, match="make setup"),
+        browser.chromium("http://127.0.0.1:1"),
+    ):
         pass  # pragma: no cover - never reached
 
 

@@ -11,13 +11,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def deployed() -> list[str]:
-    patterns = [line.strip().rstrip("/") for line in
-                (ROOT / ".funcignore").read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split()
-    return [f for f in files if not any(
-        fnmatch.fnmatch(f, p) or fnmatch.fnmatch(f.split("/")[0], p) for p in patterns)]
+    patterns = [
+        line.strip().rstrip("/")
+        for line in (ROOT / ".funcignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return [
+        f
+        for f in files
+        if not any(fnmatch.fnmatch(f, p) or fnmatch.fnmatch(f.split("/")[0], p) for p in patterns)
+    ]
 
 
 def test_the_deployment_has_no_devhost_and_no_replayer() -> None:

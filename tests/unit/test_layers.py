@@ -20,8 +20,15 @@ APP_MODULES = ("function_app.py", "runtime.py", "settings.py")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env={"PYTHONPATH": str(cwd)}, check=False)
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(cwd)},
+        check=False,
+    )
 
 
 def test_the_contracts_hold_on_the_repository() -> None:
@@ -30,16 +37,20 @@ def test_the_contracts_hold_on_the_repository() -> None:
     assert "0 broken" in result.stdout
 
 
-@pytest.mark.parametrize(("module", "wrong", "contract"), [
-    ("orchestration/interpreter.py", "import adapters", "does no I/O"),
-    ("orchestration/expressions.py", "from orchestration.sources import loader", "does no I/O"),
-    ("services/approval/ballot.py", "import api.decisions", "Services know nothing"),
-    ("api/problems.py", "import devhost.clock", "never imports devhost"),
-    ("api/operations.py", "from services.approval import tables", "Only services"),
-    ("devhost/clock.py", "import services.records.audit", "never imports this one"),
-])
-def test_a_wrong_import_breaks_its_contract(tmp_path: Path, module: str, wrong: str,
-                                            contract: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "wrong", "contract"),
+    [
+        ("orchestration/interpreter.py", "import adapters", "does no I/O"),
+        ("orchestration/expressions.py", "from orchestration.sources import loader", "does no I/O"),
+        ("services/approval/ballot.py", "import api.decisions", "Services know nothing"),
+        ("api/problems.py", "import devhost.clock", "never imports devhost"),
+        ("api/operations.py", "from services.approval import tables", "Only services"),
+        ("devhost/clock.py", "import services.records.audit", "never imports this one"),
+    ],
+)
+def test_a_wrong_import_breaks_its_contract(
+    tmp_path: Path, module: str, wrong: str, contract: str
+) -> None:
     shutil.copy(ROOT / ".importlinter", tmp_path)
     top = module.split("/", maxsplit=1)[0]
     for entry in [*ROOT.iterdir(), *SOURCES.values()]:
@@ -48,8 +59,9 @@ def test_a_wrong_import_breaks_its_contract(tmp_path: Path, module: str, wrong: 
         elif (entry / "__init__.py").exists() or entry.suffix == ".py":
             (tmp_path / entry.name).symlink_to(entry)
     target = tmp_path / module
-    target.write_text(target.read_text(encoding="utf-8") + f"\n{wrong}  # deliberately\n",
-                      encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8") + f"\n{wrong}  # deliberately\n", encoding="utf-8"
+    )
     result = lint_imports(tmp_path)
     assert result.returncode != 0, result.stdout
     broken = [line for line in result.stdout.splitlines() if " BROKEN" in line]
@@ -59,8 +71,15 @@ def test_a_wrong_import_breaks_its_contract(tmp_path: Path, module: str, wrong: 
 @pytest.mark.parametrize("name", APP_MODULES)
 def test_the_app_modules_never_import_devhost(name: str) -> None:
     tree = ast.parse((ROOT / name).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and not node.level}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and not node.level
+    }
     assert "devhost" not in imported

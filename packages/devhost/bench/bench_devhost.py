@@ -47,8 +47,10 @@ async def _drive(base: str, count: int) -> tuple[float, float]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
 
         async def start(i: int) -> None:
-            async with limit, session.post(f"{base}{API}/orchestrators/three_steps/bench-{i}",
-                                           json=i) as answer:
+            async with (
+                limit,
+                session.post(f"{base}{API}/orchestrators/three_steps/bench-{i}", json=i) as answer,
+            ):
                 assert answer.status == 202, await answer.text()
 
         began = time.perf_counter()
@@ -68,10 +70,25 @@ def run(count: int, workers: int) -> dict[str, float]:
     env = {**os.environ, "FUNCTIONS_WORKER_PROCESS_COUNT": str(max(workers, 1))}
     with tempfile.TemporaryDirectory() as data:
         host = subprocess.Popen(
-            [sys.executable, "-m", "devhost", "start", "--app-dir", str(APP), "--port",
-             str(port), "--data-dir", data, "--clock", "virtual",
-             *(["--in-process"] if workers == 0 else [])],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "devhost",
+                "start",
+                "--app-dir",
+                str(APP),
+                "--port",
+                str(port),
+                "--data-dir",
+                data,
+                "--clock",
+                "virtual",
+                *(["--in-process"] if workers == 0 else []),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_running(base, host)
@@ -83,9 +100,16 @@ def run(count: int, workers: int) -> dict[str, float]:
         finally:
             host.send_signal(signal.SIGTERM)
             host.wait(timeout=60)
-    return {"orchestrations": count, "workers": workers, "start_s": start_s,
-            "total_s": total_s, "orch_per_s": count / total_s, "act_per_s": 3 * count / total_s,
-            "host_cpu_ms": host_cpu / count * 1000, "workers_cpu_ms": workers_cpu / count * 1000}
+    return {
+        "orchestrations": count,
+        "workers": workers,
+        "start_s": start_s,
+        "total_s": total_s,
+        "orch_per_s": count / total_s,
+        "act_per_s": 3 * count / total_s,
+        "host_cpu_ms": host_cpu / count * 1000,
+        "workers_cpu_ms": workers_cpu / count * 1000,
+    }
 
 
 def _wait_running(base: str, host: subprocess.Popen[bytes]) -> None:
@@ -110,16 +134,27 @@ def sdk_replay_ms(rounds: int = 200) -> dict[str, float]:
 
     This is the floor under the engine: no host runs the workload faster than 1 / this per
     core, because every episode replays the history through the SDK."""
-    with tempfile.TemporaryDirectory() as data, \
-            DevHost(APP, clock="virtual", data_dir=data) as host:
+    with (
+        tempfile.TemporaryDirectory() as data,
+        DevHost(APP, clock="virtual", data_dir=data) as host,
+    ):
         instance_id = host.start_orchestration("three_steps", 1)
         host.wait_idle()
         replayed = [e for e in host.history(instance_id) if e["EventType"] in REPLAYED]
         starts = [i for i, e in enumerate(replayed) if e["EventType"] == 12] + [len(replayed)]
-        contexts = [json.dumps({"history": replayed[: starts[k + 1]], "instanceId": instance_id,
-                                "isReplaying": True, "parentInstanceId": None, "input": "1",
-                                "upperSchemaVersion": 2})
-                    for k in range(len(starts) - 1)]
+        contexts = [
+            json.dumps(
+                {
+                    "history": replayed[: starts[k + 1]],
+                    "instanceId": instance_id,
+                    "isReplaying": True,
+                    "parentInstanceId": None,
+                    "input": "1",
+                    "upperSchemaVersion": 2,
+                }
+            )
+            for k in range(len(starts) - 1)
+        ]
         assert host.host.app is not None
         handle = host.host.app.by_trigger("orchestrationTrigger")["three_steps"].func
 
@@ -141,31 +176,47 @@ def sdk_replay_ms(rounds: int = 200) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="FUNCTIONS_WORKER_PROCESS_COUNT: processes running orchestration"
-                        " episodes; 0 runs them in the host process (--in-process)")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="runs of the benchmark, one row each (the machine may be shared)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="FUNCTIONS_WORKER_PROCESS_COUNT: processes running orchestration"
+        " episodes; 0 runs them in the host process (--in-process)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of the benchmark, one row each (the machine may be shared)",
+    )
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, python"
-          f" {platform.python_version()}")
-    print("| round | orchestrations | worker processes | start phase (s) | total (s)"
-          " | orchestrations/s | activities/s | host process CPU (ms/orchestration)"
-          " | worker processes CPU (ms/orchestration) |")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}"
+    )
+    print(
+        "| round | orchestrations | worker processes | start phase (s) | total (s)"
+        " | orchestrations/s | activities/s | host process CPU (ms/orchestration)"
+        " | worker processes CPU (ms/orchestration) |"
+    )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     rates = []
     for round_no in range(1, args.rounds + 1):
         r = run(args.count, args.workers)
         rates.append(r["orch_per_s"])
-        print(f"| {round_no} | {r['orchestrations']} | {r['workers']} | {r['start_s']:.2f} |"
-              f" {r['total_s']:.2f} | {r['orch_per_s']:.0f} | {r['act_per_s']:.0f} |"
-              f" {r['host_cpu_ms']:.2f} | {r['workers_cpu_ms']:.2f} |", flush=True)
+        print(
+            f"| {round_no} | {r['orchestrations']} | {r['workers']} | {r['start_s']:.2f} |"
+            f" {r['total_s']:.2f} | {r['orch_per_s']:.0f} | {r['act_per_s']:.0f} |"
+            f" {r['host_cpu_ms']:.2f} | {r['workers_cpu_ms']:.2f} |",
+            flush=True,
+        )
     print(f"\nmedian: {statistics.median(rates):.0f} orchestrations/s\n")
     floor = sdk_replay_ms()
     print("| SDK replay of one orchestration alone | ms | ceiling (orchestrations/s per core) |")
     print("|---|---:|---:|")
-    for label, key in (("as shipped (dateutil, namedtuple per call)", "shipped"),
-                       ("with devhost's fast paths", "fast")):
+    for label, key in (
+        ("as shipped (dateutil, namedtuple per call)", "shipped"),
+        ("with devhost's fast paths", "fast"),
+    ):
         print(f"| {label} | {floor[key]:.2f} | {1000 / floor[key]:.0f} |")
 
 

@@ -25,14 +25,19 @@ APP = Path(__file__).resolve().parents[1] / "tests" / "apps" / "messaging_bench_
 
 
 def run(queue: str, count: int) -> dict[str, float]:
-    with tempfile.TemporaryDirectory() as data, \
-            DevHost(APP, clock="virtual", data_dir=data, worker_processes=None) as host:
+    with (
+        tempfile.TemporaryDirectory() as data,
+        DevHost(APP, clock="virtual", data_dir=data, worker_processes=None) as host,
+    ):
         when = (host.now() + timedelta(minutes=1)).isoformat()
 
         def send(n: int) -> None:
-            answer = host.http("POST", f"/admin/devhost/queues/{queue}/messages",
-                               data=f"message {n}",
-                               params={"messageId": f"bench-{n}", "scheduledEnqueueTime": when})
+            answer = host.http(
+                "POST",
+                f"/admin/devhost/queues/{queue}/messages",
+                data=f"message {n}",
+                params={"messageId": f"bench-{n}", "scheduledEnqueueTime": when},
+            )
             assert answer.status == 201, answer.text
 
         began = time.perf_counter()
@@ -46,22 +51,32 @@ def run(queue: str, count: int) -> dict[str, float]:
         if queue == "bench-orchestrate":
             for n in (0, count - 1):
                 assert host.status(f"bench-{n}")["runtimeStatus"] == "Completed"  # type: ignore[index]
-    return {"count": count, "send_per_s": count / (sent - began),
-            "handled_per_s": count / (done - sent), "handle_s": done - sent}
+    return {
+        "count": count,
+        "send_per_s": count / (sent - began),
+        "handled_per_s": count / (done - sent),
+        "handle_s": done - sent,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
     args = parser.parse_args()
-    rows = [("no-op trigger", run("bench-noop", args.count)),
-            ("start an orchestration per message", run("bench-orchestrate", args.count))]
-    print(f"devhost Service Bus, {args.count} messages, Python {platform.python_version()}, "
-          f"{platform.machine()}")
+    rows = [
+        ("no-op trigger", run("bench-noop", args.count)),
+        ("start an orchestration per message", run("bench-orchestrate", args.count)),
+    ]
+    print(
+        f"devhost Service Bus, {args.count} messages, Python {platform.python_version()}, "
+        f"{platform.machine()}"
+    )
     print(f"{'trigger':36} {'messages':>8} {'send msg/s':>11} {'handle s':>9} {'msg/s':>8}")
     for name, row in rows:
-        print(f"{name:36} {row['count']:>8.0f} {row['send_per_s']:>11.0f} "
-              f"{row['handle_s']:>9.2f} {row['handled_per_s']:>8.0f}")
+        print(
+            f"{name:36} {row['count']:>8.0f} {row['send_per_s']:>11.0f} "
+            f"{row['handle_s']:>9.2f} {row['handled_per_s']:>8.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,9 @@ API = "/runtime/webhooks/durabletask"
 
 def _call(url: str, method: str = "GET", body: object = None) -> tuple[int, object]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as answer:
         text = answer.read()
         return answer.status, json.loads(text) if text else None
@@ -38,10 +39,24 @@ def run(runs: int) -> list[float]:
     timings = []
     with tempfile.TemporaryDirectory() as data:
         host = subprocess.Popen(
-            [sys.executable, "-m", "devhost", "start", "--app-dir", str(APP), "--port",
-             str(port), "--data-dir", data, "--clock", "virtual"],
+            [
+                sys.executable,
+                "-m",
+                "devhost",
+                "start",
+                "--app-dir",
+                str(APP),
+                "--port",
+                str(port),
+                "--data-dir",
+                data,
+                "--clock",
+                "virtual",
+            ],
             env={"PATH": "/usr/bin:/bin"},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait_running(base, host)
             for i in range(runs):

@@ -28,17 +28,31 @@ def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
     while True:
         vote = yield context.wait_for_external_event("approval")
         received.append(vote)
-        ballot = yield context.call_activity("tally_vote", {
-            "documentId": document_id, "vote": vote,
-            "at": context.current_utc_datetime.isoformat()})
-        context.set_custom_status({"workflow": started["workflow"], "received": received,
-                                   "decision": ballot["decision"],
-                                   "ignoredVote": ballot.get("ignoredVote")})
+        ballot = yield context.call_activity(
+            "tally_vote",
+            {
+                "documentId": document_id,
+                "vote": vote,
+                "at": context.current_utc_datetime.isoformat(),
+            },
+        )
+        context.set_custom_status(
+            {
+                "workflow": started["workflow"],
+                "received": received,
+                "decision": ballot["decision"],
+                "ignoredVote": ballot.get("ignoredVote"),
+            }
+        )
         if ballot["decision"] != "pending":
             return {"received": received, "ballot": ballot}
 
 
 @blueprint.activity_trigger(input_name="cast")
 def tally_vote(cast: dict[str, Any]) -> dict[str, Any]:
-    return record_vote(runtime().adapters.database, cast["documentId"], cast["vote"],
-                       datetime.fromisoformat(cast["at"]))
+    return record_vote(
+        runtime().adapters.database,
+        cast["documentId"],
+        cast["vote"],
+        datetime.fromisoformat(cast["at"]),
+    )

@@ -24,6 +24,13 @@ def stalled(context: df.DurableOrchestrationContext) -> Generator[Any, Any, None
     """Custom status as the interpreter writes it while waiting with a deadline, then a wait
     that nothing ends: what an instance whose deadline timer never fired looks like."""
     given = context.get_input()
-    context.set_custom_status({"workflow": "stalled", "version": "1.0.0", "state": "Wait",
-                               "waitingFor": "approval", "deadline": given["deadline"]})
+    context.set_custom_status(
+        {
+            "workflow": "stalled",
+            "version": "1.0.0",
+            "state": "Wait",
+            "waitingFor": "approval",
+            "deadline": given["deadline"],
+        }
+    )
     yield context.wait_for_external_event("never")

@@ -33,10 +33,18 @@ def test_the_page_shows_the_request_and_changes_nothing(app: ApiApp) -> None:
     assert page.status == 200, page.text
     assert header(page, "Content-Type").startswith("text/html")
     assert header(page, "Referrer-Policy") == "no-referrer"
-    for shown in ("sales.orders", "warehouse", "2 (Table, view or procedure)", "DBA",
-                  "dev.dba@example.com", "Data Steward, DBA", 'name="decision" value="approve"',
-                  'name="decision" value="reject"', 'name="comment"',
-                  f'href="{tokens["DBA"]}/draft"'):
+    for shown in (
+        "sales.orders",
+        "warehouse",
+        "2 (Table, view or procedure)",
+        "DBA",
+        "dev.dba@example.com",
+        "Data Steward, DBA",
+        'name="decision" value="approve"',
+        'name="decision" value="reject"',
+        'name="comment"',
+        f'href="{tokens["DBA"]}/draft"',
+    ):
         assert shown in page.text
     assert draft.status == 200
     assert draft.text == "PK\x03\x04 the draft"
@@ -62,8 +70,7 @@ def test_first_decision_is_200_and_raises_the_recorded_vote_once(app: ApiApp) ->
     assert status["customStatus"]["decision"] == "pending"
 
 
-def test_repeating_the_same_decision_is_200_with_one_vote_and_no_second_event(
-        app: ApiApp) -> None:
+def test_repeating_the_same_decision_is_200_with_one_vote_and_no_second_event(app: ApiApp) -> None:
     document_id, tokens = app.case()
     first = app.decide(tokens["DBA"], comment="fine")
     again = app.decide(tokens["DBA"], comment="typed again")
@@ -136,8 +143,12 @@ def test_a_tampered_token_is_400_for_the_decision_and_the_page(app: ApiApp) -> N
     assert header(page, "Content-Type").startswith("text/html")
     assert "altered" in page.text
     assert garbage.status == 400
-    form = app.host.http("POST", f"/api/approvals/{forged}", data="decision=approve", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+    form = app.host.http(
+        "POST",
+        f"/api/approvals/{forged}",
+        data="decision=approve",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+    )
     assert form.status == 400
     assert header(form, "Content-Type").startswith("text/html")
     assert app.votes(document_id) == []
@@ -145,8 +156,10 @@ def test_a_tampered_token_is_400_for_the_decision_and_the_page(app: ApiApp) -> N
 
 def test_principal_headers_are_ignored_when_easy_auth_is_not_trusted(app: ApiApp) -> None:
     document_id, tokens = app.case()
-    someone_else = {"X-MS-CLIENT-PRINCIPAL": easy_auth_principal("mallory@example.com"),
-                    "X-MS-CLIENT-PRINCIPAL-NAME": "mallory@example.com"}
+    someone_else = {
+        "X-MS-CLIENT-PRINCIPAL": easy_auth_principal("mallory@example.com"),
+        "X-MS-CLIENT-PRINCIPAL-NAME": "mallory@example.com",
+    }
 
     answer = app.decide(tokens["DBA"], headers=someone_else)
 
@@ -159,8 +172,12 @@ def test_a_browser_form_post_gets_a_page_and_counts_like_json(app: ApiApp) -> No
     document_id, tokens = app.case(roles=("DBA",))
     form = urllib.parse.urlencode({"decision": "approve", "comment": "ok <b>really</b>"})
 
-    answer = app.host.http("POST", f"/api/approvals/{tokens['DBA']}", data=form, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+    answer = app.host.http(
+        "POST",
+        f"/api/approvals/{tokens['DBA']}",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+    )
 
     assert answer.status == 200, answer.text
     assert "<h1>You approved " in answer.text  # the heading says what was decided
@@ -185,7 +202,8 @@ def test_a_bad_decision_body_is_400_naming_the_field(app: ApiApp) -> None:
 
 
 def test_a_vote_whose_workflow_is_gone_is_recorded_and_says_the_event_was_not_raised(
-        app: ApiApp) -> None:
+    app: ApiApp,
+) -> None:
     document_id, tokens = app.case(with_workflow=False)
 
     answer = app.decide(tokens["DBA"])
@@ -198,14 +216,21 @@ def test_a_vote_whose_workflow_is_gone_is_recorded_and_says_the_event_was_not_ra
 
 
 def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open_roles(
-        app: ApiApp) -> None:
+    app: ApiApp,
+) -> None:
     document_id, tokens = app.case(opened_at=datetime.now(UTC) - timedelta(hours=49))
     current = runtime.runtime()
-    deadline = parse_timestamp(app.host.http("GET", f"/api/documents/{document_id}")
-                               .json()["approval"]["deadline"], "deadline")
-    escalated = handle_deadline(current.adapters.database, current.keys,
-                                document_id=document_id, deadline=deadline,
-                                now=datetime.now(UTC))
+    deadline = parse_timestamp(
+        app.host.http("GET", f"/api/documents/{document_id}").json()["approval"]["deadline"],
+        "deadline",
+    )
+    escalated = handle_deadline(
+        current.adapters.database,
+        current.keys,
+        document_id=document_id,
+        deadline=deadline,
+        now=datetime.now(UTC),
+    )
     assert escalated["outcome"] == "escalated"
     contact_token = escalated["requests"][0]["token"]
 
@@ -224,17 +249,24 @@ def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open
     assert output["ballot"]["decision"] == "approved"
 
 
-@pytest.mark.parametrize("body", [
-    b"[" * 100_000 + b"]" * 100_000,
-    b'{"decision": "approve", "comment": "' + b'\\ud800' + b'"}',
-    b'{"decision": "approve", "comment": {"a": ' * 40 + b"1" + b"}" * 40 + b"}",
-    b'{"decision": "approve"} trailing',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"decision": "approve", "comment": "' + b"\\ud800" + b'"}',
+        b'{"decision": "approve", "comment": {"a": ' * 40 + b"1" + b"}" * 40 + b"}",
+        b'{"decision": "approve"} trailing',
+    ],
+)
 def test_hostile_decision_bodies_are_400_and_record_nothing(app: ApiApp, body: bytes) -> None:
     document_id, tokens = app.case()
 
-    answer = app.host.http("POST", f"/api/approvals/{tokens['DBA']}", data=body,
-                           headers={"Content-Type": "application/json"})
+    answer = app.host.http(
+        "POST",
+        f"/api/approvals/{tokens['DBA']}",
+        data=body,
+        headers={"Content-Type": "application/json"},
+    )
 
     assert answer.status == 400, answer.text
     assert header(answer, "Content-Type").startswith("application/problem+json")

@@ -20,8 +20,12 @@ from api_support import ApiApp
 from services import close_approval
 from tests.support.bad_input import Row, case_id, check_problem, rows
 
-GOOD = {"physicalName": "sales.orders", "databaseName": "warehouse", "changeType": "Altered",
-        "requestedBy": "rita.requester@example.com"}
+GOOD = {
+    "physicalName": "sales.orders",
+    "databaseName": "warehouse",
+    "changeType": "Altered",
+    "requestedBy": "rita.requester@example.com",
+}
 
 
 def message(**changes: Any) -> str:
@@ -42,20 +46,22 @@ MESSAGES: dict[str, Callable[[ApiApp], bytes | str]] = {
     "not-an-object": lambda app: "[]",
     "fields-missing": lambda app: "{}",
     "unknown-field": lambda app: message(requester="rita"),
-    "document-id-braces": lambda app: message(
-        documentId="{2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),
+    "document-id-braces": lambda app: message(documentId="{2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),
     "document-id-trailing-character": lambda app: message(
-        documentId="2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),
+        documentId="2a9c3f0e-5b1d-4c7e-9a21-000000000002}"
+    ),
     "document-id-urn": lambda app: message(
-        documentId="urn:uuid:2a9c3f0e-5b1d-4c7e-9a21-000000000002"),
+        documentId="urn:uuid:2a9c3f0e-5b1d-4c7e-9a21-000000000002"
+    ),
     "physical-name-trailing-newline": lambda app: message(physicalName="sales.orders\n"),
     "database-name-control-character": lambda app: message(databaseName="ware\x00house"),
     "requested-by-crlf": lambda app: message(requestedBy="rita\r\nBcc: all@example.com"),
     "requested-by-markup": lambda app: message(requestedBy="<script>alert(1)</script>"),
     "change-type-unknown": lambda app: message(changeType="Renamed"),
     "unknown-database": lambda app: message(databaseName="crm"),
-    "another-object-under-a-document-id": lambda app: json.dumps({
-        **app.submit(), "physicalName": "sales.invoices"}),
+    "another-object-under-a-document-id": lambda app: json.dumps(
+        {**app.submit(), "physicalName": "sales.invoices"}
+    ),
 }
 INGRESS_ROWS = rows("Schema-change ingress", "test_ingress")
 
@@ -107,12 +113,14 @@ def _re_encoded(app: ApiApp) -> str:
     return f"{payload}.{mac}" + "=" * (-len(mac) % 4 or 4)  # padding the decoder forgives
 
 
-def _decision(build: Callable[[ApiApp], str], body: Any,
-              headers: dict[str, str] | None = None) -> Callable[[ApiApp], Request]:
+def _decision(
+    build: Callable[[ApiApp], str], body: Any, headers: dict[str, str] | None = None
+) -> Callable[[ApiApp], Request]:
     def request(app: ApiApp) -> Request:
         options: dict[str, Any] = {"headers": headers or JSON}
         options["data"] = body if isinstance(body, bytes | str) else json.dumps(body)
         return "POST", f"/api/approvals/{build(app)}", options
+
     return request
 
 
@@ -126,41 +134,60 @@ REQUESTS: dict[str, Callable[[ApiApp], Request]] = {
     "body-not-json": _decision(_token, "{decision: approve}"),
     "body-not-an-object": _decision(_token, "[]"),
     "body-nested-too-deep": _decision(_token, nested(100_000)),
-    "comment-lone-surrogate": _decision(_token, '{"decision": "approve", '
-                                                '"comment": "\\ud800"}'),
+    "comment-lone-surrogate": _decision(_token, '{"decision": "approve", "comment": "\\ud800"}'),
     "comment-too-long": _decision(_token, {"decision": "approve", "comment": "x" * 4001}),
-    "content-type-unsupported": _decision(_token, "decision=approve",
-                                          {"Content-Type": "text/plain"}),
+    "content-type-unsupported": _decision(
+        _token, "decision=approve", {"Content-Type": "text/plain"}
+    ),
     "form-decision-twice": _decision(_token, "decision=approve&decision=reject", FORM),
     "form-not-utf-8": _decision(_token, b"decision=approve&comment=%FF%FE", FORM),
     "other-decision-after-deciding": _decision(_decided, {"decision": "reject"}),
     "approval-closed": _decision(_closed, {"decision": "approve"}),
     "document-unknown": lambda app: ("GET", f"/api/documents/{uuid.uuid4()}", {}),
-    "document-events-unknown": lambda app: ("GET", f"/api/documents/{uuid.uuid4()}/events",
-                                            {}),
+    "document-events-unknown": lambda app: ("GET", f"/api/documents/{uuid.uuid4()}/events", {}),
     "document-draft-unknown": lambda app: ("GET", f"/api/documents/{uuid.uuid4()}/draft", {}),
-    "quarantine-limit-out-of-range": lambda app: ("GET", "/api/quarantine",
-                                                  {"params": {"limit": "100000"}}),
+    "quarantine-limit-out-of-range": lambda app: (
+        "GET",
+        "/api/quarantine",
+        {"params": {"limit": "100000"}},
+    ),
     "quarantined-message-unknown": lambda app: ("GET", "/api/quarantine/no-such-message", {}),
-    "workflow-unknown": lambda app: ("POST", "/api/workflows/no-such-workflow/instances",
-                                     {"json": {}}),
+    "workflow-unknown": lambda app: (
+        "POST",
+        "/api/workflows/no-such-workflow/instances",
+        {"json": {}},
+    ),
     "instances-top-out-of-range": lambda app: ("GET", "/api/instances", {"params": {"top": "0"}}),
     "instances-created-from-not-a-time": lambda app: (
-        "GET", "/api/instances", {"params": {"createdFrom": "yesterday"}}),
+        "GET",
+        "/api/instances",
+        {"params": {"createdFrom": "yesterday"}},
+    ),
     "instance-unknown": lambda app: ("GET", f"/api/instances/{uuid.uuid4()}", {}),
     "event-to-an-unknown-instance": lambda app: (
-        "POST", f"/api/instances/{uuid.uuid4()}/events/approval", {"json": {}}),
+        "POST",
+        f"/api/instances/{uuid.uuid4()}/events/approval",
+        {"json": {}},
+    ),
     "event-body-lone-surrogate": lambda app: (
-        "POST", f"/api/instances/{app.submit()['documentId']}/events/approval",
-        {"data": '{"note": "\\ud800"}', "headers": JSON}),
+        "POST",
+        f"/api/instances/{app.submit()['documentId']}/events/approval",
+        {"data": '{"note": "\\ud800"}', "headers": JSON},
+    ),
     "event-body-not-json": lambda app: (
-        "POST", f"/api/instances/{app.submit()['documentId']}/events/approval",
-        {"data": "{oops", "headers": JSON}),
-    "definition-not-json": lambda app: ("POST", "/api/workflows/validate",
-                                        {"data": "{oops", "headers": JSON}),
+        "POST",
+        f"/api/instances/{app.submit()['documentId']}/events/approval",
+        {"data": "{oops", "headers": JSON},
+    ),
+    "definition-not-json": lambda app: (
+        "POST",
+        "/api/workflows/validate",
+        {"data": "{oops", "headers": JSON},
+    ),
 }
-HTTP_ROWS = rows("Approval links", "test_request") + rows("Documents and the management",
-                                                          "test_request")
+HTTP_ROWS = rows("Approval links", "test_request") + rows(
+    "Documents and the management", "test_request"
+)
 
 
 @pytest.mark.parametrize("row", HTTP_ROWS, ids=case_id)

@@ -21,13 +21,21 @@ def test_a_handler_that_always_fails_ends_as_a_recorded_dead_letter(app: ApiApp)
     counted = {"queue": "device-events", "reason": "MaxDeliveryCountExceeded"}
     before = metric(app.host, "messages_dead_lettered_total", **counted)
     device = f"dev-{uuid.uuid4().hex[:8]}"
-    event = {"eventId": f"e-{uuid.uuid4().hex}", "deviceId": device, "type": "t",
-             "occurredAt": "2026-01-05T09:00:00Z", "data": {"n": 1}}
+    event = {
+        "eventId": f"e-{uuid.uuid4().hex}",
+        "deviceId": device,
+        "type": "t",
+        "occurredAt": "2026-01-05T09:00:00Z",
+        "data": {"n": 1},
+    }
     message_id = f"m-{uuid.uuid4().hex}"
-    answer = app.host.http("POST", "/admin/devhost/queues/device-events/messages",
-                           data=json.dumps(event), headers={"Content-Type": "application/json"},
-                           params={"sessionId": device, "messageId": message_id,
-                                   "correlationId": "corr-42"})
+    answer = app.host.http(
+        "POST",
+        "/admin/devhost/queues/device-events/messages",
+        data=json.dumps(event),
+        headers={"Content-Type": "application/json"},
+        params={"sessionId": device, "messageId": message_id, "correlationId": "corr-42"},
+    )
     assert answer.status == 201, answer.text
     app.host.wait_idle()
 
@@ -40,8 +48,11 @@ def test_a_handler_that_always_fails_ends_as_a_recorded_dead_letter(app: ApiApp)
     assert "10 delivery attempts" in item["description"]
     assert (item["sessionId"], item["correlationId"]) == (device, "corr-42")
     assert item["deliveryCount"] >= 10
-    assert {"source": "device-events", "reason": "MaxDeliveryCountExceeded",
-            "count": listed.json()["total"]} in listed.json()["counts"]
+    assert {
+        "source": "device-events",
+        "reason": "MaxDeliveryCountExceeded",
+        "count": listed.json()["total"],
+    } in listed.json()["counts"]
 
     one = app.host.http("GET", f"/api/dead-letters/{item['id']}").json()
     assert json.loads(one["body"]) == event
@@ -66,16 +77,26 @@ def test_dead_letter_routes_answer_problems_for_bad_requests(app: ApiApp) -> Non
     assert bad.json()["field"] == "limit"
 
 
-def test_the_dead_letter_log_line_cannot_be_forged(app: ApiApp,
-                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_the_dead_letter_log_line_cannot_be_forged(
+    app: ApiApp, caplog: pytest.LogCaptureFixture
+) -> None:
     device = f"dev-{uuid.uuid4().hex[:8]}"
-    event = {"eventId": f"e-{uuid.uuid4().hex}", "deviceId": device, "type": "t",
-             "occurredAt": "2026-01-05T09:00:00Z", "data": {}}
+    event = {
+        "eventId": f"e-{uuid.uuid4().hex}",
+        "deviceId": device,
+        "type": "t",
+        "occurredAt": "2026-01-05T09:00:00Z",
+        "data": {},
+    }
     forged = "c1\r\nERROR dead letter from nowhere: all is well"
     caplog.set_level(logging.ERROR, logger="ingress.dead_letters")
-    answer = app.host.http("POST", "/admin/devhost/queues/device-events/messages",
-                           data=json.dumps(event), headers={"Content-Type": "application/json"},
-                           params={"sessionId": device, "correlationId": forged})
+    answer = app.host.http(
+        "POST",
+        "/admin/devhost/queues/device-events/messages",
+        data=json.dumps(event),
+        headers={"Content-Type": "application/json"},
+        params={"sessionId": device, "correlationId": forged},
+    )
     assert answer.status == 201, answer.text
     app.host.wait_idle()
     lines = [r.getMessage() for r in caplog.records if r.name == "ingress.dead_letters"]

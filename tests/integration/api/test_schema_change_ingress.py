@@ -33,9 +33,14 @@ def test_a_valid_message_registers_the_document_and_starts_its_workflow(app: Api
     status = app.host.status(document_id)
     assert status is not None
     assert status["runtimeStatus"] == "Running"
-    assert status["input"] == {"workflow": "document-approval",
-                               "input": {**message, "documentId": document_id,
-                                         "messageId": status["input"]["input"]["messageId"]}}
+    assert status["input"] == {
+        "workflow": "document-approval",
+        "input": {
+            **message,
+            "documentId": document_id,
+            "messageId": status["input"]["input"]["messageId"],
+        },
+    }
     record = document_record(app.engine, document_id)
     assert (record["status"], record["physicalName"]) == ("submitted", "sales.customers")
     assert_settled(app)
@@ -94,15 +99,19 @@ def test_a_duplicate_for_a_running_workflow_starts_nothing(app: ApiApp) -> None:
     assert app.host.status(document_id)["runtimeStatus"] == "Running"
     events = audit_trail(app.engine, document_id)["events"]
     assert [(e["type"], e["data"]["messageId"]) for e in events] == [
-        ("duplicate-ignored", duplicate_id)]
+        ("duplicate-ignored", duplicate_id)
+    ]
     assert app.host.http("GET", f"/api/quarantine/{duplicate_id}").status == 404
     assert_settled(app)
 
 
 def test_a_document_id_reused_for_another_object_is_quarantined(app: ApiApp) -> None:
     first = app.submit()
-    app.host.http("POST", f"/runtime/webhooks/durabletask/instances/{first['documentId']}"
-                          "/terminate", params={"reason": "test"})
+    app.host.http(
+        "POST",
+        f"/runtime/webhooks/durabletask/instances/{first['documentId']}/terminate",
+        params={"reason": "test"},
+    )
     app.host.wait_idle()
 
     message_id = app.send(json.dumps({**first, "physicalName": "sales.invoices"}))
@@ -115,7 +124,8 @@ def test_a_document_id_reused_for_another_object_is_quarantined(app: ApiApp) -> 
 
 
 def test_another_object_under_a_running_document_id_is_a_conflict_not_a_duplicate(
-        app: ApiApp) -> None:
+    app: ApiApp,
+) -> None:
     first = app.submit()
     history = app.host.history(first["documentId"])
 
@@ -129,8 +139,7 @@ def test_another_object_under_a_running_document_id_is_a_conflict_not_a_duplicat
     assert_settled(app)
 
 
-def test_a_redelivered_message_that_started_the_run_starts_and_records_nothing(
-        app: ApiApp) -> None:
+def test_a_redelivered_message_that_started_the_run_starts_and_records_nothing(app: ApiApp) -> None:
     message = app.submit()
     document_id = message["documentId"]
     started_by = app.host.status(document_id)["input"]["input"]["messageId"]
@@ -147,13 +156,17 @@ def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
-@pytest.mark.parametrize(("body", "says"), [
-    (nested(100_000), "nested deeper than"),
-    (json.dumps({"documentId": {"a": json.loads(nested(40))}}), "nested deeper than"),
-    ('{"documentId": "\\ud800", "physicalName": "sales.orders"}', "unpaired surrogate"),
-])
-def test_hostile_json_is_quarantined_at_once_not_redelivered(app: ApiApp, body: str,
-                                                             says: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (nested(100_000), "nested deeper than"),
+        (json.dumps({"documentId": {"a": json.loads(nested(40))}}), "nested deeper than"),
+        ('{"documentId": "\\ud800", "physicalName": "sales.orders"}', "unpaired surrogate"),
+    ],
+)
+def test_hostile_json_is_quarantined_at_once_not_redelivered(
+    app: ApiApp, body: str, says: str
+) -> None:
     message_id = app.send(body)
 
     quarantined = app.host.http("GET", f"/api/quarantine/{message_id}").json()
@@ -163,23 +176,32 @@ def test_hostile_json_is_quarantined_at_once_not_redelivered(app: ApiApp, body: 
     assert_settled(app)
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("documentId", "2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),   # uuid.UUID() strips "}"
-    ("documentId", "{2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),
-    ("documentId", "urn:uuid:2a9c3f0e-5b1d-4c7e-9a21-000000000002"),
-    ("documentId", "2a9c3f0e5b1d4c7e9a21000000000002"),
-    ("documentId", "2a9c3f0e-5b1d-4c7e-9a21-000000000002\n"),
-    ("physicalName", "sales.orders\n"),
-    ("databaseName", "warehouse\n"),
-    ("requestedBy", "rita\r\nBcc: everyone@example.com"),
-    ("requestedBy", "<script>alert(1)</script>"),
-    ("requestedBy", "rita\u0000"),
-])
-def test_odd_text_in_a_field_is_schema_invalid_naming_it(app: ApiApp, field: str,
-                                                         value: str) -> None:
-    message = {"documentId": str(uuid.uuid4()), "physicalName": "sales.orders",
-               "databaseName": "warehouse", "changeType": "Altered",
-               "requestedBy": "rita.requester@example.com", field: value}
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("documentId", "2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),  # uuid.UUID() strips "}"
+        ("documentId", "{2a9c3f0e-5b1d-4c7e-9a21-000000000002}"),
+        ("documentId", "urn:uuid:2a9c3f0e-5b1d-4c7e-9a21-000000000002"),
+        ("documentId", "2a9c3f0e5b1d4c7e9a21000000000002"),
+        ("documentId", "2a9c3f0e-5b1d-4c7e-9a21-000000000002\n"),
+        ("physicalName", "sales.orders\n"),
+        ("databaseName", "warehouse\n"),
+        ("requestedBy", "rita\r\nBcc: everyone@example.com"),
+        ("requestedBy", "<script>alert(1)</script>"),
+        ("requestedBy", "rita\u0000"),
+    ],
+)
+def test_odd_text_in_a_field_is_schema_invalid_naming_it(
+    app: ApiApp, field: str, value: str
+) -> None:
+    message = {
+        "documentId": str(uuid.uuid4()),
+        "physicalName": "sales.orders",
+        "databaseName": "warehouse",
+        "changeType": "Altered",
+        "requestedBy": "rita.requester@example.com",
+        field: value,
+    }
 
     message_id = app.send(json.dumps(message))
 

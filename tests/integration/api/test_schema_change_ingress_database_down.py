@@ -16,15 +16,18 @@ def database_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiApp]:
     folder = tmp_path_factory.mktemp("api_app_db_down")
     # The "database file" is a folder: every connection fails with sqlite's OperationalError.
     (folder / "app-db-is-a-folder").mkdir()
-    with running_app(folder, DATABASE_URL=f"sqlite:///{folder / 'app-db-is-a-folder'}"
-                     ) as running:
+    with running_app(folder, DATABASE_URL=f"sqlite:///{folder / 'app-db-is-a-folder'}") as running:
         yield running
 
 
 def test_a_valid_message_is_redelivered_not_quarantined(database_down: ApiApp) -> None:
-    message = {"documentId": str(uuid.uuid4()), "physicalName": "sales.orders",
-               "databaseName": "warehouse", "changeType": "Altered",
-               "requestedBy": "rita.requester@example.com"}
+    message = {
+        "documentId": str(uuid.uuid4()),
+        "physicalName": "sales.orders",
+        "databaseName": "warehouse",
+        "changeType": "Altered",
+        "requestedBy": "rita.requester@example.com",
+    }
 
     message_id = database_down.send(json.dumps(message))
 

@@ -57,8 +57,10 @@ class Journey:
 
     def submit(self, message: dict[str, Any]) -> str:
         instance = self.host.start_orchestration(
-            "workflow", {"workflow": "document-approval", "input": message},
-            instance_id=message["documentId"])
+            "workflow",
+            {"workflow": "document-approval", "input": message},
+            instance_id=message["documentId"],
+        )
         self.host.wait_idle()
         return instance
 
@@ -67,9 +69,13 @@ class Journey:
 
     def requests(self, document_id: str) -> list[dict[str, Any]]:
         with self.db.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT request_id, role, approver_email, kind FROM approval_requests WHERE"
-                " document_id = :d ORDER BY revision DESC, round, position"), {"d": document_id})
+            rows = conn.execute(
+                sa.text(
+                    "SELECT request_id, role, approver_email, kind FROM approval_requests WHERE"
+                    " document_id = :d ORDER BY revision DESC, round, position"
+                ),
+                {"d": document_id},
+            )
             return [dict(r._mapping) for r in rows]
 
     def link(self, document_id: str, email: str) -> str:
@@ -87,8 +93,9 @@ class Journey:
         keys = SigningKeys.parse(self.host.host.settings["APPROVAL_SIGNING_KEYS"])
         return verify_token(keys, token).document_id
 
-    def decide(self, document_id: str, email: str, decision: str = "approve",
-               comment: str = "") -> Any:
+    def decide(
+        self, document_id: str, email: str, decision: str = "approve", comment: str = ""
+    ) -> Any:
         """What an approver does: open the mailed link, then post the decision."""
         link = self.link(document_id, email)
         page = self.host.http("GET", link)
@@ -97,20 +104,27 @@ class Journey:
         self.host.wait_idle()
         return answer
 
-    def vote(self, document_id: str, email: str, decision: str = "approve",
-             comment: str = "") -> None:
+    def vote(
+        self, document_id: str, email: str, decision: str = "approve", comment: str = ""
+    ) -> None:
         """What a script does: raise the approval event with the request id."""
         request = next(r for r in self.requests(document_id) if r["approver_email"] == email)
-        answer = self.host.raise_event(document_id, "approval", {
-            "requestId": request["request_id"], "decision": decision, "comment": comment})
+        answer = self.host.raise_event(
+            document_id,
+            "approval",
+            {"requestId": request["request_id"], "decision": decision, "comment": comment},
+        )
         assert answer.status == 202, answer.text
         self.host.wait_idle()
 
     def audit_types(self, document_id: str) -> list[str]:
         with self.db.connect() as conn:
-            rows = conn.execute(sa.text("SELECT event_type FROM audit_events"
-                                        " WHERE stream_id = :d ORDER BY version"),
-                                {"d": document_id})
+            rows = conn.execute(
+                sa.text(
+                    "SELECT event_type FROM audit_events WHERE stream_id = :d ORDER BY version"
+                ),
+                {"d": document_id},
+            )
             return [r[0] for r in rows]
 
 
@@ -126,8 +140,9 @@ def running_journey(folder: Path, **settings: str) -> Iterator[Journey]:
         "SCHEDULES_TIMER_SCHEDULE": "0 0 0 1 1 *",
         **settings,
     }
-    running = Journey(DevHost(ROOT, clock="virtual", settings=values,
-                              data_dir=folder / "devhost"), folder, values)
+    running = Journey(
+        DevHost(ROOT, clock="virtual", settings=values, data_dir=folder / "devhost"), folder, values
+    )
     running.host.start()
     try:
         yield running

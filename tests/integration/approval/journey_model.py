@@ -40,15 +40,45 @@ from services.text import has_surrogate
 from tests.support.faults import KINDS, Faults
 
 MESSAGES = Path(__file__).resolve().parents[3] / "examples" / "messages"
-PATHS = ("tier1-auto", "tier2-single-approver", "tier2-table", "tier3-personal",
-         "tier3-financial", "critical", "dropped")
+PATHS = (
+    "tier1-auto",
+    "tier2-single-approver",
+    "tier2-table",
+    "tier3-personal",
+    "tier3-financial",
+    "critical",
+    "dropped",
+)
 # Texts a real source, form or paste produces, and what an attacker tries.
-ODD = st.sampled_from(["\r\n", "\f", "\x00", "\x0b", "<script>alert(1)</script>", "\ud800",
-                       "\u2028", "'; DROP TABLE votes; --", "é€😀", " ", "\t", "%0A"])
+ODD = st.sampled_from(
+    [
+        "\r\n",
+        "\f",
+        "\x00",
+        "\x0b",
+        "<script>alert(1)</script>",
+        "\ud800",
+        "\u2028",
+        "'; DROP TABLE votes; --",
+        "é€😀",
+        " ",
+        "\t",
+        "%0A",
+    ]
+)
 TEXT = st.lists(st.one_of(st.text(max_size=30), ODD), max_size=5).map("".join)
 LONG = st.integers(1000, 5000).map(lambda n: "x" * n)
-NAMES = st.sampled_from(["rita.requester@example.com", "rita", "CORP\\rita", "ops@example.org",
-                         "rita\r\nBcc: all@example.com", "<b>rita</b>", "x" * 300])
+NAMES = st.sampled_from(
+    [
+        "rita.requester@example.com",
+        "rita",
+        "CORP\\rita",
+        "ops@example.org",
+        "rita\r\nBcc: all@example.com",
+        "<b>rita</b>",
+        "x" * 300,
+    ]
+)
 # Through ingress anything goes (it must refuse what no schema allows); straight to the
 # workflow, as a script would, only what can be stored as text.
 REQUESTERS = st.one_of(NAMES, TEXT.map(lambda t: "rita" + t), LONG)
@@ -83,23 +113,30 @@ class ApprovalJourney(RuleBasedStateMachine):
     def http(self, method: str, path: str, **kwargs: Any) -> Any:
         answer = self.journey.host.http(method, path, **kwargs)
         # A dependency that is down answers 503; anything else 5xx is a defect.
-        if answer.status >= 500 and not (answer.status == 503 and any(
-                self.faults.raised.values())):
+        if answer.status >= 500 and not (answer.status == 503 and any(self.faults.raised.values())):
             self.server_errors.append(f"{method} {path} -> {answer.status} {answer.text[:300]}")
         return answer
 
     def send(self, message: dict[str, Any]) -> str:
         message_id = f"msg-{uuid.uuid4()}"
-        answer = self.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                           data=json.dumps(message), params={"messageId": message_id},
-                           headers={"Content-Type": "application/json"})
+        answer = self.http(
+            "POST",
+            "/admin/devhost/queues/schema-changes/messages",
+            data=json.dumps(message),
+            params={"messageId": message_id},
+            headers={"Content-Type": "application/json"},
+        )
         assert answer.status == 201, answer.text
         self.journey.host.wait_idle()
         return message_id
 
     # ----------------------------------------------------------------------------- rules
-    @rule(target=documents, path=st.sampled_from(PATHS), requester=REQUESTERS,
-          via_ingress=st.booleans())
+    @rule(
+        target=documents,
+        path=st.sampled_from(PATHS),
+        requester=REQUESTERS,
+        via_ingress=st.booleans(),
+    )
     def submit(self, path: str, requester: str, via_ingress: bool) -> Any:
         message = json.loads((MESSAGES / f"{path}.json").read_text())
         message.update(documentId=str(uuid.uuid4()), requestedBy=requester)
@@ -110,23 +147,32 @@ class ApprovalJourney(RuleBasedStateMachine):
             if quarantined.status == 200:
                 # Ingress refused it (a requester no schema allows): it started nothing.
                 assert quarantined.json()["reason"] in ("schema-invalid", "not-json"), (
-                    quarantined.text)
+                    quarantined.text
+                )
                 assert self.journey.host.status(document_id) is None
                 return document_id  # in the bundle all the same: what is drawn stays the same
         elif has_surrogate(requester) or not 3 <= len(requester) <= 254:
             return document_id  # not text, or not the workflow's input schema: never started
         else:  # straight to the workflow, as a script would: the workflow must hold as well
             self.journey.host.start_orchestration(
-                "workflow", {"workflow": "document-approval", "input": message},
-                instance_id=document_id)
+                "workflow",
+                {"workflow": "document-approval", "input": message},
+                instance_id=document_id,
+            )
             self.journey.host.wait_idle()
         self.tracked[document_id] = Tracked(document_id, message)
         return document_id
 
-    @rule(document_id=documents, decision=st.sampled_from(["approve", "reject"]),
-          comment=st.one_of(TEXT, LONG), at_once=st.booleans(), pick=st.integers(0, 9))
-    def decide(self, document_id: str, decision: str, comment: str, at_once: bool,
-               pick: int) -> None:
+    @rule(
+        document_id=documents,
+        decision=st.sampled_from(["approve", "reject"]),
+        comment=st.one_of(TEXT, LONG),
+        at_once=st.booleans(),
+        pick=st.integers(0, 9),
+    )
+    def decide(
+        self, document_id: str, decision: str, comment: str, at_once: bool, pick: int
+    ) -> None:
         links = self.links(document_id)
         if not links:
             return
@@ -138,8 +184,7 @@ class ApprovalJourney(RuleBasedStateMachine):
 
         def post(link: str) -> None:
             barrier.wait()
-            answers.append(self.http("POST", link, json={"decision": decision,
-                                                         "comment": comment}))
+            answers.append(self.http("POST", link, json={"decision": decision, "comment": comment}))
 
         threads = [threading.Thread(target=post, args=(link,)) for link in chosen]
         for thread in threads:
@@ -176,7 +221,7 @@ class ApprovalJourney(RuleBasedStateMachine):
             return
         token = links[0].rsplit("/", 1)[1]
         i = position % len(token)
-        forged = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1:]
+        forged = token[:i] + ("A" if token[i] != "A" else "B") + token[i + 1 :]
         answer = self.http("POST", f"/api/approvals/{forged}", json={"decision": "approve"})
         assert answer.status in (400, 404), answer.text
 
@@ -224,8 +269,9 @@ class ApprovalJourney(RuleBasedStateMachine):
         for document_id in self.tracked:
             trail = audit_trail(self.journey.db, document_id)
             assert trail["verification"]["ok"], (document_id, trail["verification"])
-            voted = [e["data"]["vote"]["requestId"] for e in trail["events"]
-                     if e["type"] == "voted"]
+            voted = [
+                e["data"]["vote"]["requestId"] for e in trail["events"] if e["type"] == "voted"
+            ]
             assert len(voted) == len(set(voted)), (document_id, voted)
             assert set(voted) == self.votes(document_id), document_id
 
@@ -241,10 +287,16 @@ class ApprovalJourney(RuleBasedStateMachine):
                     # Ended and committed; only telling the requester is left to do.
                     state = (status.get("customStatus") or {}).get("state")
                     assert state in ("TellRequester", "NoticeFailed", "Outcome"), (
-                        document_id, state, revision)
+                        document_id,
+                        state,
+                        revision,
+                    )
                 continue
             assert revision is not None and revision["ended_at"] is not None, (
-                document_id, runtime, status.get("output"))
+                document_id,
+                runtime,
+                status.get("output"),
+            )
             trail = [e["type"] for e in audit_trail(self.journey.db, document_id)["events"]]
             assert trail[-1] in ("requester-notified", "requester-not-notified"), trail
             if runtime == "Failed":
@@ -255,8 +307,11 @@ class ApprovalJourney(RuleBasedStateMachine):
                 assert runtime == "Completed", (document_id, runtime)
                 out = status["output"]
                 self.seen[f"ended {out['status']}"] += 1
-                expected = {"Approved": "approved", "Rejected": "rejected",
-                            "TimedOut": "timed-out"}[out["status"]]
+                expected = {
+                    "Approved": "approved",
+                    "Rejected": "rejected",
+                    "TimedOut": "timed-out",
+                }[out["status"]]
                 assert revision["status"] == expected, (document_id, revision, out)
                 if expected == "approved":
                     entry = (out["revision"], self.filed_version(out), out["indexVersion"])
@@ -269,18 +324,28 @@ class ApprovalJourney(RuleBasedStateMachine):
             for revision, version, index_version in tracked.filed:
                 physical = tracked.message["physicalName"]
                 database = tracked.message["databaseName"]
-                manifest = (self.journey.library / ".versions" / "Documentation" / database
-                            / f"{physical}.docx" / "versions.json")
-                live = [v["id"] for v in json.loads(manifest.read_text())
-                        if not v.get("removed")]
+                manifest = (
+                    self.journey.library
+                    / ".versions"
+                    / "Documentation"
+                    / database
+                    / f"{physical}.docx"
+                    / "versions.json"
+                )
+                live = [v["id"] for v in json.loads(manifest.read_text()) if not v.get("removed")]
                 assert version in live, (tracked.document_id, revision, version, live)
                 with self.journey.db.connect() as conn:
-                    row = conn.execute(sa.text(
-                        "SELECT withdrawn_at, revision FROM master_index_versions WHERE "
-                        "database_name = :d AND physical_name = :p AND version = :v"),
-                        {"d": database, "p": physical, "v": index_version}).first()
-                assert row is not None and row.withdrawn_at is None, (tracked.document_id,
-                                                                      index_version)
+                    row = conn.execute(
+                        sa.text(
+                            "SELECT withdrawn_at, revision FROM master_index_versions WHERE "
+                            "database_name = :d AND physical_name = :p AND version = :v"
+                        ),
+                        {"d": database, "p": physical, "v": index_version},
+                    ).first()
+                assert row is not None and row.withdrawn_at is None, (
+                    tracked.document_id,
+                    index_version,
+                )
 
     # --------------------------------------------------------------------------- reading
     def links(self, document_id: str) -> list[str]:
@@ -295,33 +360,57 @@ class ApprovalJourney(RuleBasedStateMachine):
 
     def votes(self, document_id: str) -> set[str]:
         with self.journey.db.connect() as conn:
-            return {r[0] for r in conn.execute(sa.text(
-                "SELECT request_id FROM votes WHERE document_id = :d"), {"d": document_id})}
+            return {
+                r[0]
+                for r in conn.execute(
+                    sa.text("SELECT request_id FROM votes WHERE document_id = :d"),
+                    {"d": document_id},
+                )
+            }
 
     def revision(self, document_id: str) -> Any:
         with self.journey.db.connect() as conn:
-            return conn.execute(sa.text(
-                "SELECT r.status, r.ended_at FROM document_revisions r JOIN documents d"
-                " ON d.document_id = r.document_id AND d.revision = r.revision"
-                " WHERE d.document_id = :d"), {"d": document_id}).mappings().first()
+            return (
+                conn.execute(
+                    sa.text(
+                        "SELECT r.status, r.ended_at FROM document_revisions r JOIN documents d"
+                        " ON d.document_id = r.document_id AND d.revision = r.revision"
+                        " WHERE d.document_id = :d"
+                    ),
+                    {"d": document_id},
+                )
+                .mappings()
+                .first()
+            )
 
     def filed_version(self, output: dict[str, Any]) -> str:
         with self.journey.db.connect() as conn:
-            entry = conn.execute(sa.text(
-                "SELECT entry FROM master_index_versions WHERE document_id = :d AND "
-                "revision = :r"), {"d": output["documentId"], "r": output["revision"]}
+            entry = conn.execute(
+                sa.text(
+                    "SELECT entry FROM master_index_versions WHERE document_id = :d AND "
+                    "revision = :r"
+                ),
+                {"d": output["documentId"], "r": output["revision"]},
             ).scalar_one()
         return str(json.loads(entry)["libraryVersion"])
 
 
-def run(journey: Any, runtime: Any, *, examples: int, steps: int,
-        derandomize: bool = False) -> Counter[str]:
+def run(
+    journey: Any, runtime: Any, *, examples: int, steps: int, derandomize: bool = False
+) -> Counter[str]:
     """Run the model against a running journey (``runtime``: the app's ``runtime()``);
     returns what it exercised (rules that landed, how documents ended)."""
     ApprovalJourney.journey = journey
     ApprovalJourney.faults = Faults(runtime)
     ApprovalJourney.seen = Counter()
-    run_state_machine_as_test(ApprovalJourney, settings=settings(
-        max_examples=examples, stateful_step_count=steps, deadline=None,
-        suppress_health_check=list(HealthCheck), derandomize=derandomize))
+    run_state_machine_as_test(
+        ApprovalJourney,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=steps,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=derandomize,
+        ),
+    )
     return ApprovalJourney.seen

@@ -37,14 +37,26 @@ def test_tier2_table_full_chain(journey):
     trail = audit_trail(journey.db, doc)
     assert trail["verification"]["ok"] is True
     types = [e["type"] for e in trail["events"]]
-    assert types == ["submitted", "drafted", "assessed", "notified", "voted", "voted",
-                     "finalized", "filed", "indexed", "approved", "requester-notified"]
+    assert types == [
+        "submitted",
+        "drafted",
+        "assessed",
+        "notified",
+        "voted",
+        "voted",
+        "finalized",
+        "filed",
+        "indexed",
+        "approved",
+        "requester-notified",
+    ]
 
 
 def test_tier3_personal_data_one_rejection_ends_rejected(journey):
     msg = journey.message("tier3-personal")
-    before = journey.db.connect().execute(sa.text(
-        "SELECT COUNT(*) FROM master_index_versions")).scalar()
+    before = (
+        journey.db.connect().execute(sa.text("SELECT COUNT(*) FROM master_index_versions")).scalar()
+    )
     doc = journey.submit(msg)
     roles = {r["role"] for r in journey.requests(doc)}
     assert "Compliance" in roles
@@ -53,14 +65,16 @@ def test_tier3_personal_data_one_rejection_ends_rejected(journey):
     assert out["status"] == "Rejected"
     assert out["rejectedBy"]["email"] == CASEY
     assert not list(journey.library.rglob(f"{msg['physicalName']}.docx"))
-    after = journey.db.connect().execute(sa.text(
-        "SELECT COUNT(*) FROM master_index_versions")).scalar()
+    after = (
+        journey.db.connect().execute(sa.text("SELECT COUNT(*) FROM master_index_versions")).scalar()
+    )
     assert after == before
     types = journey.audit_types(doc)
     assert "draft-removed" in types and types[-2:] == ["rejected", "requester-notified"]
     told = journey.mail_to(RITA)
-    assert any("Rejected" in str(m["Subject"]) and msg["physicalName"] in str(m["Subject"])
-               for m in told)
+    assert any(
+        "Rejected" in str(m["Subject"]) and msg["physicalName"] in str(m["Subject"]) for m in told
+    )
 
 
 def test_deadline_escalates_and_an_escalation_contact_decides(journey):
@@ -84,8 +98,7 @@ def test_second_deadline_ends_timed_out(journey):
     out = journey.host.wait_for(doc)["output"]
     assert out["status"] == "TimedOut"
     types = journey.audit_types(doc)
-    assert types[-4:] == ["deadline-passed", "draft-removed", "timed-out",
-                          "requester-notified"]
+    assert types[-4:] == ["deadline-passed", "draft-removed", "timed-out", "requester-notified"]
     assert any("Timed out" in str(m["Subject"]) for m in journey.mail_to(RITA))
     late = journey.host.http("POST", journey.link(doc, ERIN), json={"decision": "approve"})
     assert late.status == 410
@@ -173,16 +186,18 @@ def test_fifty_documents_in_flight_all_end_correctly(journey):
         msg = journey.message("tier2-single-approver")
         docs.append((msg["documentId"], "reject" if i % 5 == 0 else "approve"))
         journey.host.start_orchestration(
-            "workflow", {"workflow": "document-approval", "input": msg},
-            instance_id=msg["documentId"])
+            "workflow",
+            {"workflow": "document-approval", "input": msg},
+            instance_id=msg["documentId"],
+        )
     journey.host.wait_idle(timeout=300)
     for doc, decision in docs:
         request = journey.requests(doc)[0]
-        journey.host.raise_event(doc, "approval", {"requestId": request["request_id"],
-                                                   "decision": decision})
+        journey.host.raise_event(
+            doc, "approval", {"requestId": request["request_id"], "decision": decision}
+        )
     journey.host.wait_idle(timeout=300)
     for doc, decision in docs:
         status = journey.host.status(doc)
-        assert status["runtimeStatus"] == "Completed", (status["output"],
-                                                         status["customStatus"])
+        assert status["runtimeStatus"] == "Completed", (status["output"], status["customStatus"])
         assert status["output"]["status"] == ("Rejected" if decision == "reject" else "Approved")

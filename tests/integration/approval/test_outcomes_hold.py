@@ -20,9 +20,13 @@ DANA = "dana.steward@example.com"
 def send(journey: Any, message: dict[str, Any]) -> str:
     """Through the real Service Bus trigger, as production does; returns the message id."""
     message_id = f"msg-{uuid.uuid4()}"
-    answer = journey.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                               data=json.dumps(message), params={"messageId": message_id},
-                               headers={"Content-Type": "application/json"})
+    answer = journey.host.http(
+        "POST",
+        "/admin/devhost/queues/schema-changes/messages",
+        data=json.dumps(message),
+        params={"messageId": message_id},
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status == 201, answer.text
     journey.host.wait_idle()
     return message_id
@@ -35,8 +39,14 @@ def trail_types(journey: Any, document_id: str) -> list[str]:
 
 
 def library_versions(journey: Any, physical_name: str) -> list[str]:
-    manifest = (journey.library / ".versions" / "Documentation" / "warehouse"
-                / f"{physical_name}.docx" / "versions.json")
+    manifest = (
+        journey.library
+        / ".versions"
+        / "Documentation"
+        / "warehouse"
+        / f"{physical_name}.docx"
+        / "versions.json"
+    )
     return [v["id"] for v in json.loads(manifest.read_text()) if not v.get("removed")]
 
 
@@ -101,17 +111,23 @@ def test_a_second_change_of_a_finished_document_is_its_next_revision(journey):
     entry = index_entry(journey.db, "warehouse", "sales.products")
     assert entry["currentVersion"] == index_before + 1
     assert [(v["documentId"], v["revision"]) for v in entry["versions"]][-2:] == [
-        (doc, 1), (doc, 2)]
+        (doc, 1),
+        (doc, 2),
+    ]
     types = trail_types(journey, doc)
     assert types.count("submitted") == 2 and types.count("approved") == 2
     assert "failed" not in types
     view = journey.host.http("GET", f"/api/documents/{doc}").json()
     assert view["revision"] == 2 and view["status"] == "approved"
     assert [(r["revision"], r["status"]) for r in view["revisions"]] == [
-        (1, "approved"), (2, "approved")]
-    outcome_mails = [m for m in journey.mail_to(message["requestedBy"])
-                     if str(m["Subject"]).startswith("Approved")
-                     and doc in m.get_body(("plain",)).get_content()]
+        (1, "approved"),
+        (2, "approved"),
+    ]
+    outcome_mails = [
+        m
+        for m in journey.mail_to(message["requestedBy"])
+        if str(m["Subject"]).startswith("Approved") and doc in m.get_body(("plain",)).get_content()
+    ]
     assert len(outcome_mails) == 2  # one per revision
 
 
@@ -125,8 +141,11 @@ def test_an_object_that_is_not_there_fails_cleanly_audited_and_told(journey):
     assert view["status"] == "failed"
     assert view["revisions"][0]["endedAt"] is not None
     assert trail_types(journey, doc)[-2:] == ["failed", "requester-notified"]
-    told = [m for m in journey.mail_to(message["requestedBy"])
-            if "sales.nothing_here" in str(m["Subject"])]
+    told = [
+        m
+        for m in journey.mail_to(message["requestedBy"])
+        if "sales.nothing_here" in str(m["Subject"])
+    ]
     assert len(told) == 1 and str(told[0]["Subject"]).startswith("Failed")
     text = told[0].get_body(("plain",)).get_content()
     assert "sales.nothing_here" in text and "Traceback" not in text
@@ -134,9 +153,11 @@ def test_an_object_that_is_not_there_fails_cleanly_audited_and_told(journey):
 
 def test_a_removed_library_version_number_is_never_filed_again(journey):
     name = "sales.products"
-    before = library_versions(journey, name) if (
-        journey.library / ".versions" / "Documentation" / "warehouse" / f"{name}.docx"
-    ).exists() else []
+    before = (
+        library_versions(journey, name)
+        if (journey.library / ".versions" / "Documentation" / "warehouse" / f"{name}.docx").exists()
+        else []
+    )
     doc = journey.submit(journey.message("tier2-single-approver", physicalName=name))
     # The index step fails (its table is gone for a moment): filing is compensated.
     with journey.db.begin() as conn:

@@ -29,8 +29,14 @@ def _calls(journey: Any) -> list[tuple[str, str, Any, Any]]:
                 scheduled[event["EventId"]] = event
             elif event["EventType"] == 5 and event.get("TaskScheduledId") in scheduled:
                 task = scheduled[event["TaskScheduledId"]]
-                calls.append((instance_id, task["Name"], json.loads(task.get("Input") or "null"),
-                              json.loads(event.get("Result") or "null")))
+                calls.append(
+                    (
+                        instance_id,
+                        task["Name"],
+                        json.loads(task.get("Input") or "null"),
+                        json.loads(event.get("Result") or "null"),
+                    )
+                )
     return calls
 
 
@@ -50,11 +56,23 @@ def test_every_recorded_input_and_result_matches_the_registry(journey: Any) -> N
         entry = registry.get(name)
         assert entry is not None, f"{name} has no schema file"
         seen[name] += 1
-        for kind, schema, value in (("input", entry.input, given),
-                                    ("output", entry.output, result)):
+        for kind, schema, value in (
+            ("input", entry.input, given),
+            ("output", entry.output, result),
+        ):
             for field, message in schema_errors(Draft202012Validator(schema), value):
                 problems.append(f"{instance_id} {name} {kind} {field}: {message}")
     assert problems == []
-    assert {"load_workflow_definition", "register_submission", "generate_draft",
-            "assess_document", "notify_approvers", "count_vote", "generate_final",
-            "file_to_library", "index_document", "finish_document", "remove_draft"} <= set(seen)
+    assert {
+        "load_workflow_definition",
+        "register_submission",
+        "generate_draft",
+        "assess_document",
+        "notify_approvers",
+        "count_vote",
+        "generate_final",
+        "file_to_library",
+        "index_document",
+        "finish_document",
+        "remove_draft",
+    } <= set(seen)

@@ -8,7 +8,8 @@ DANA, DEV = "dana.steward@example.com", "dev.dba@example.com"
 
 
 def test_the_timeline_shows_the_states_in_order_with_activities_and_approval_events(
-        journey: Any) -> None:
+    journey: Any,
+) -> None:
     doc = journey.submit(journey.message("tier2-table"))
     journey.decide(doc, DANA)
     journey.decide(doc, DEV)
@@ -20,17 +21,33 @@ def test_the_timeline_shows_the_states_in_order_with_activities_and_approval_eve
     timeline = answer.json()
     assert (timeline["workflow"], timeline["version"]) == ("document-approval", "1.0.0")
     observed = [s["state"] for s in timeline["states"] if not s["inferred"]]
-    assert observed == ["Register", "Draft", "Assess", "Notify", "AwaitVote", "CountVote",
-                        "AwaitVote", "CountVote", "Final", "File", "Index", "Complete",
-                        "TellRequester", "Approved"]  # the last from the custom status
+    assert observed == [
+        "Register",
+        "Draft",
+        "Assess",
+        "Notify",
+        "AwaitVote",
+        "CountVote",
+        "AwaitVote",
+        "CountVote",
+        "Final",
+        "File",
+        "Index",
+        "Complete",
+        "TellRequester",
+        "Approved",
+    ]  # the last from the custom status
     inferred = [s["state"] for s in timeline["states"] if s["inferred"]]
     assert inferred == ["Route", "Tally", "Tally", "Outcome"]  # the choices, from the graph
     entries = timeline["entries"]
     activities = [(e["name"], e.get("state")) for e in entries if e["kind"] == "activity"]
     assert activities[0] == ("load_workflow_definition", None)
     assert ("count_vote", "CountVote") in activities and ("file_to_library", "File") in activities
-    assert all(e["outcome"] == "completed" and e["durationMs"] >= 0
-               for e in entries if e["kind"] == "activity")
+    assert all(
+        e["outcome"] == "completed" and e["durationMs"] >= 0
+        for e in entries
+        if e["kind"] == "activity"
+    )
     events = [e for e in entries if e["kind"] == "event"]
     assert [e["name"] for e in events] == ["approval", "approval"]
     assert all(e["state"] == "AwaitVote" for e in events)
@@ -52,6 +69,7 @@ def test_a_rejected_instance_shows_its_compensation(journey: Any) -> None:
 
     undo = [e for e in timeline["entries"] if e.get("role") == "compensation"]
     assert [(e["name"], e["state"], e["compensates"]) for e in undo] == [
-        ("remove_draft", "Rejected", ["Draft"])]
+        ("remove_draft", "Rejected", ["Draft"])
+    ]
     states = [s["state"] for s in timeline["states"]]
     assert states.index("Rejected") < states.index("TellRejected") < states.index("RejectedEnd")

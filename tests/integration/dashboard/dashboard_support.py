@@ -18,9 +18,13 @@ __all__ = ["MESSAGES", "send", "submit"]
 def send(app: ProductHost, body: str | bytes) -> str:
     """A message through the real queue and ingress; waits until what it caused is done."""
     message_id = f"msg-{uuid.uuid4()}"
-    answer = app.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                           data=body, params={"messageId": message_id},
-                           headers={"Content-Type": "application/json"})
+    answer = app.host.http(
+        "POST",
+        "/admin/devhost/queues/schema-changes/messages",
+        data=body,
+        params={"messageId": message_id},
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status == 201, answer.text
     app.host.wait_idle()
     return message_id

@@ -25,10 +25,11 @@ from selenium.webdriver.common.keys import Keys
 from support.app_host import ProductHost, product_host
 from support.browser import Browser, chromium
 
-DEADLINE_IN_WORDS = re.compile(r"Decide by (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} "
-                               r"[A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\.")
-HOSTILE = ("<img src=x onerror=\"window.__pwned=1\">\u0007\u001b[31m"
-           "<script>window.__pwned=2</script>")
+DEADLINE_IN_WORDS = re.compile(
+    r"Decide by (Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day \d{1,2} "
+    r"[A-Z][a-z]+ \d{4}, \d\d:\d\d UTC\."
+)
+HOSTILE = '<img src=x onerror="window.__pwned=1">\u0007\u001b[31m<script>window.__pwned=2</script>'
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,8 @@ def confirm(browser: Browser, expected_title: str) -> None:
 
 # ----------------------------------------------------------------------------------- tests
 def test_the_list_shows_started_instances_with_their_status_and_filters_narrow_it(
-        app: ProductHost, browser: Browser) -> None:
+    app: ProductHost, browser: Browser
+) -> None:
     first, second = submit(app), submit(app)
     browser.open("/api/dashboard/instances")
 
@@ -103,19 +105,22 @@ def test_the_list_shows_started_instances_with_their_status_and_filters_narrow_i
     browser.open("/api/dashboard/instances?workflow=document-approval&top=1")
     shown = browser.find("tr[data-instance]").get_attribute("data-instance")
     browser.find("#next-page").click()
-    browser.until(lambda: browser.find("tr[data-instance]").get_attribute("data-instance")
-                  != shown, "the next page")
+    browser.until(
+        lambda: browser.find("tr[data-instance]").get_attribute("data-instance") != shown,
+        "the next page",
+    )
     assert len(browser.all("tr[data-instance]")) == 1
     assert browser.all(".pager a")[0].text == "First page"
 
 
 def test_an_approval_waiting_for_votes_shows_its_graph_with_the_state_marked_and_deadline(
-        app: ProductHost, browser: Browser) -> None:
+    app: ProductHost, browser: Browser
+) -> None:
     instance_id = submit(app)
     deadline = app.host.status(instance_id)["customStatus"]["deadline"]  # type: ignore[index]
     browser.open(f"/api/dashboard/instances/{instance_id}")
 
-    current = browser.find('#instance-graph .node.current')
+    current = browser.find("#instance-graph .node.current")
     assert current.get_attribute("data-state") == "AwaitVote"
     visited = {n.get_attribute("data-state") for n in browser.all("#instance-graph .visited")}
     assert {"Register", "Draft", "Assess", "Notify"} <= visited
@@ -131,10 +136,12 @@ def test_an_approval_waiting_for_votes_shows_its_graph_with_the_state_marked_and
 
 
 def test_raising_the_vote_from_the_page_moves_the_instance_on(
-        app: ProductHost, browser: Browser) -> None:
+    app: ProductHost, browser: Browser
+) -> None:
     instance_id = submit(app)
-    request_id = app.rows("SELECT request_id FROM approval_requests WHERE document_id = :d",
-                          d=instance_id)[0]["request_id"]
+    request_id = app.rows(
+        "SELECT request_id FROM approval_requests WHERE document_id = :d", d=instance_id
+    )[0]["request_id"]
     browser.open(f"/api/dashboard/instances/{instance_id}")
     browser.find("#raise-event-panel summary").click()
     assert browser.find("#event-name").get_attribute("value") == "approval"
@@ -152,14 +159,18 @@ def test_raising_the_vote_from_the_page_moves_the_instance_on(
 
     status = app.host.status(instance_id)
     assert status is not None and status["runtimeStatus"] == "Completed", status
-    browser.until(lambda: browser.find(".facts .badge").text == "Completed",
-                  "the page redrawn with the new status")
+    browser.until(
+        lambda: browser.find(".facts .badge").text == "Completed",
+        "the page redrawn with the new status",
+    )
     assert browser.find('#instance-graph [data-state="Approved"]').get_attribute(
-        "class").split() == ["node", "visited"]
+        "class"
+    ).split() == ["node", "visited"]
 
 
 def test_terminate_asks_first_and_ends_a_running_instance(
-        app: ProductHost, browser: Browser) -> None:
+    app: ProductHost, browser: Browser
+) -> None:
     instance_id = submit(app)
     browser.open(f"/api/dashboard/instances/{instance_id}")
     browser.find("#action-terminate").click()
@@ -180,20 +191,19 @@ def test_terminate_asks_first_and_ends_a_running_instance(
     assert browser.find("#action-terminate").get_attribute("disabled") is not None
 
 
-def act(browser: Browser, app: ProductHost, action: str, title: str,
-        moves_on: bool = False) -> None:
+def act(
+    browser: Browser, app: ProductHost, action: str, title: str, moves_on: bool = False
+) -> None:
     """Press an action's button, confirm it, wait until the host has done it (``moves_on``:
     the page goes elsewhere after it, so the caller waits for that instead)."""
     browser.find(f"#action-{action}").click()
     confirm(browser, title)
     if not moves_on:
-        browser.until(lambda: "accepted" in browser.text("#action-result"),
-                      f"{action} accepted")
+        browser.until(lambda: "accepted" in browser.text("#action-result"), f"{action} accepted")
         app.host.wait_idle()
 
 
-def test_suspend_resume_restart_and_purge_from_the_page(app: ProductHost,
-                                                        browser: Browser) -> None:
+def test_suspend_resume_restart_and_purge_from_the_page(app: ProductHost, browser: Browser) -> None:
     instance_id = submit(app)
     browser.open(f"/api/dashboard/instances/{instance_id}")
     act(browser, app, "suspend", f"Suspend {instance_id}?")
@@ -214,14 +224,16 @@ def test_suspend_resume_restart_and_purge_from_the_page(app: ProductHost,
 
     browser.open(f"/api/dashboard/instances/{instance_id}")
     act(browser, app, "purge", f"Purge {instance_id}?", moves_on=True)
-    browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard/instances"),
-                  "back to the list")
+    browser.until(
+        lambda: browser.driver.current_url.endswith("/api/dashboard/instances"), "back to the list"
+    )
     app.host.wait_idle()
     assert app.host.status(instance_id) is None  # gone with its history
 
 
 def test_a_refused_call_shows_the_problem_to_the_user(
-        app: ProductHost, browser: Browser, request: pytest.FixtureRequest) -> None:
+    app: ProductHost, browser: Browser, request: pytest.FixtureRequest
+) -> None:
     request.node.expected_console = ("404 (Not Found)", "410 (Gone)")  # logged by Chromium
     browser.open("/api/dashboard/instances/no-such-instance")
     shown = browser.find("[role=alert]").text
@@ -241,8 +253,7 @@ def test_a_refused_call_shows_the_problem_to_the_user(
     assert app.host.status(instance_id)["runtimeStatus"] == "Terminated"  # type: ignore[index]
 
 
-def test_the_approvals_page_lists_a_pending_approval(app: ProductHost,
-                                                     browser: Browser) -> None:
+def test_the_approvals_page_lists_a_pending_approval(app: ProductHost, browser: Browser) -> None:
     instance_id = submit(app, physicalName="sales.invoices")
     browser.open("/api/dashboard/approvals")
     row = browser.find(f'tr[data-document="{instance_id}"]').text
@@ -258,7 +269,8 @@ def test_the_approvals_page_lists_a_pending_approval(app: ProductHost,
 
 
 def test_a_quarantined_message_appears_with_its_reason_and_hostile_text_stays_text(
-        app: ProductHost, browser: Browser) -> None:
+    app: ProductHost, browser: Browser
+) -> None:
     malformed = send(app, (MESSAGES / "malformed.json").read_bytes())
     hostile = send(app, HOSTILE)
     huge = send(app, json.dumps({"documentId": "x", "blob": ["a" * 1000] * 400}))
@@ -275,19 +287,20 @@ def test_a_quarantined_message_appears_with_its_reason_and_hostile_text_stays_te
     assert browser.script("return arguments[0].textContent", body) == HOSTILE
     assert not browser.all("main img, main script")  # shown as text, never as markup
     browser.find(f'tr[data-message="{huge}"] summary').click()
-    browser.until(lambda: '"blob"' in browser.find(f'tr[data-message="{huge}"] pre').text,
-                  "the huge body shown")
+    browser.until(
+        lambda: '"blob"' in browser.find(f'tr[data-message="{huge}"] pre').text,
+        "the huge body shown",
+    )
     browser.screenshots("messages")
 
 
-def test_every_view_draws_without_errors_at_both_widths(app: ProductHost,
-                                                       browser: Browser) -> None:
+def test_every_view_draws_without_errors_at_both_widths(app: ProductHost, browser: Browser) -> None:
     for path, ready, name in (
-            ("/api/dashboard/workflows/document-approval", "#definition-graph svg",
-             "definition"),
-            ("/api/dashboard/activities", "tr[id^=activity-]", "activities"),
-            ("/api/dashboard/entities", "table", "entities"),
-            ("/api/docs", "#swagger-ui .opblock", "api-reference")):
+        ("/api/dashboard/workflows/document-approval", "#definition-graph svg", "definition"),
+        ("/api/dashboard/activities", "tr[id^=activity-]", "activities"),
+        ("/api/dashboard/entities", "table", "entities"),
+        ("/api/docs", "#swagger-ui .opblock", "api-reference"),
+    ):
         browser.open(path)
         browser.find(ready)
         # Swagger UI keeps its own colours (some under AA): only our pages are held to it.
@@ -295,27 +308,37 @@ def test_every_view_draws_without_errors_at_both_widths(app: ProductHost,
     # "/" and "/api/" lead to the dashboard rather than a bare 404.
     for path in ("/", "/api/"):
         browser.open(path)
-        browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard"),
-                      f"{path} redirected")
+        browser.until(
+            lambda: browser.driver.current_url.endswith("/api/dashboard"), f"{path} redirected"
+        )
         browser.find(".counts li")
 
 
 def test_a_device_entity_shows_its_events(app: ProductHost, browser: Browser) -> None:
     device = f"dev-{uuid.uuid4().hex[:8]}"
     for n in range(3):
-        event = {"eventId": f"e-{n}-{device}", "deviceId": device, "type": "reading",
-                 "occurredAt": f"2026-01-05T09:00:0{n}Z", "data": {"n": n, "note": HOSTILE}}
-        answer = app.host.http("POST", "/admin/devhost/queues/device-events/messages",
-                               data=json.dumps(event), params={"sessionId": device},
-                               headers={"Content-Type": "application/json"})
+        event = {
+            "eventId": f"e-{n}-{device}",
+            "deviceId": device,
+            "type": "reading",
+            "occurredAt": f"2026-01-05T09:00:0{n}Z",
+            "data": {"n": n, "note": HOSTILE},
+        }
+        answer = app.host.http(
+            "POST",
+            "/admin/devhost/queues/device-events/messages",
+            data=json.dumps(event),
+            params={"sessionId": device},
+            headers={"Content-Type": "application/json"},
+        )
         assert answer.status == 201, answer.text
     app.host.wait_idle()
     browser.open("/api/dashboard/entities/device")
     browser.find(f"a[href$='/entities/device/{device}']").click()
     browser.until(lambda: browser.find("main h2").text == "Events (3)", "the device's events")
-    assert [r.find_element("css selector", "td").text
-            for r in browser.all("main table tbody tr")] == [
-        f"e-{n}-{device}" for n in range(3)]
+    assert [
+        r.find_element("css selector", "td").text for r in browser.all("main table tbody tr")
+    ] == [f"e-{n}-{device}" for n in range(3)]
     assert not browser.all("main img")
     browser.screenshots("device-entity")
 
@@ -332,11 +355,15 @@ def test_the_dashboard_is_usable_from_the_keyboard(app: ProductHost, browser: Br
         focused.append(browser.script("return document.activeElement.textContent"))
     assert focused == ["Workflows", "Instances", "Approvals"]
     browser.driver.switch_to.active_element.send_keys(Keys.ENTER)
-    browser.until(lambda: browser.driver.current_url.endswith("/api/dashboard/approvals"),
-                  "the approvals opened from the keyboard")
+    browser.until(
+        lambda: browser.driver.current_url.endswith("/api/dashboard/approvals"),
+        "the approvals opened from the keyboard",
+    )
     browser.until(lambda: browser.find("main h1").text == "Approvals", "the view drawn")
-    browser.until(lambda: browser.script("return document.activeElement.id") == "view",
-                  "the focus moved to the new view, as a page load would")
+    browser.until(
+        lambda: browser.script("return document.activeElement.id") == "view",
+        "the focus moved to the new view, as a page load would",
+    )
 
 
 def test_hostile_text_in_an_instance_stays_text(app: ProductHost, browser: Browser) -> None:
@@ -344,9 +371,11 @@ def test_hostile_text_in_an_instance_stays_text(app: ProductHost, browser: Brows
     message = json.loads((MESSAGES / "tier2-single-approver.json").read_text())
     message.update(documentId=str(uuid.uuid4()), physicalName=name)
     # Started directly, as a script would (ingress refuses such a name before any workflow).
-    app.host.start_orchestration("workflow", {"workflow": "document-approval",
-                                              "input": message},
-                                 instance_id=message["documentId"])
+    app.host.start_orchestration(
+        "workflow",
+        {"workflow": "document-approval", "input": message},
+        instance_id=message["documentId"],
+    )
     status = app.host.wait_for(message["documentId"])
     assert status["runtimeStatus"] == "Failed"  # no such object: it fails, naming it
     browser.open(f"/api/dashboard/instances/{message['documentId']}")
@@ -354,7 +383,7 @@ def test_hostile_text_in_an_instance_stays_text(app: ProductHost, browser: Brows
     browser.find("details[data-json=Input] summary").click()  # the input, folded JSON
     assert name in browser.text("details[data-json=Input] pre")  # as text
     assert not browser.all("main img")
-    browser.find('#instance-graph .node.failed')
+    browser.find("#instance-graph .node.failed")
 
 
 def approval_mails(app: ProductHost, since: int) -> list[EmailMessage]:
@@ -372,12 +401,12 @@ def plain(mail: EmailMessage) -> str:
 
 def link_path(mail: EmailMessage, marker: str = "/api/approvals/") -> str:
     link = next(w for w in plain(mail).split() if marker in w)
-    return link[link.index("/api/"):]
+    return link[link.index("/api/") :]
 
 
 def test_the_approver_mail_page_and_decision_read_as_a_product(
-        app: ProductHost, browser: Browser, request: pytest.FixtureRequest,
-        tmp_path: Path) -> None:
+    app: ProductHost, browser: Browser, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     before = len(app.mail())
     instance_id = submit(app)
     mail = approval_mails(app, before)[-1]
@@ -405,8 +434,10 @@ def test_the_approver_mail_page_and_decision_read_as_a_product(
     assert "Roles still to approve" in body
     browser.screenshots("approval-page")
     browser.find("button[value=approve]").click()
-    browser.until(lambda: browser.find("h1").text == "You approved warehouse.sales.products",
-                  "the heading saying what was decided")
+    browser.until(
+        lambda: browser.find("h1").text == "You approved warehouse.sales.products",
+        "the heading saying what was decided",
+    )
     browser.screenshots("approval-decided")
     app.host.wait_idle()
     assert app.host.status(instance_id)["runtimeStatus"] == "Completed"  # type: ignore[index]
@@ -424,7 +455,8 @@ def test_the_approver_mail_page_and_decision_read_as_a_product(
 
 
 def test_a_rejection_asks_for_a_reason_and_a_closed_link_says_how_it_ended(
-        app: ProductHost, browser: Browser, request: pytest.FixtureRequest) -> None:
+    app: ProductHost, browser: Browser, request: pytest.FixtureRequest
+) -> None:
     request.node.expected_console = ("status of 410",)  # the closed link's page is a 410
     before = len(app.mail())
     submit(app, "tier2-table")  # two roles: one rejection ends it for both
@@ -437,8 +469,10 @@ def test_a_rejection_asks_for_a_reason_and_a_closed_link_says_how_it_ended(
     assert browser.find("h1").text.startswith("Approve ")
     browser.find("#reason").send_keys("the owner column is wrong")
     browser.find("button[value=reject]").click()
-    browser.until(lambda: browser.find("h1").text == "You rejected warehouse.sales.orders",
-                  "the heading saying what was decided")
+    browser.until(
+        lambda: browser.find("h1").text == "You rejected warehouse.sales.orders",
+        "the heading saying what was decided",
+    )
     browser.screenshots("approval-rejected")
     app.host.wait_idle()
 

@@ -35,9 +35,15 @@ def problem(app: ProductHost, path: str, status: int) -> dict[str, object]:
 
 
 def test_every_view_url_serves_the_page_under_a_strict_policy(app: ProductHost) -> None:
-    for path in ("/api/dashboard", "/api/dashboard/instances", "/api/dashboard/approvals",
-                 "/api/dashboard/messages", "/api/dashboard/workflows/document-approval",
-                 "/api/dashboard/instances/some-id", "/api/dashboard/entities/device/k1"):
+    for path in (
+        "/api/dashboard",
+        "/api/dashboard/instances",
+        "/api/dashboard/approvals",
+        "/api/dashboard/messages",
+        "/api/dashboard/workflows/document-approval",
+        "/api/dashboard/instances/some-id",
+        "/api/dashboard/entities/device/k1",
+    ):
         answer = app.host.http("GET", path)
         assert answer.status == 200, (path, answer.text)
         policy = header(answer, "Content-Security-Policy")
@@ -47,11 +53,17 @@ def test_every_view_url_serves_the_page_under_a_strict_policy(app: ProductHost) 
 
 
 def test_unknown_views_and_assets_are_404_and_no_file_outside_the_assets_is_served(
-        app: ProductHost) -> None:
+    app: ProductHost,
+) -> None:
     assert app.host.http("GET", "/api/dashboard/nothing").status == 404
     assert app.host.http("GET", "/api/dashboard/approvals/extra").status == 404
-    for name in ("nothing.js", "..%2F__init__.py", "%2E%2E%2F%2E%2E%2Fsettings.py",
-                 "__init__.py", ".installed"):
+    for name in (
+        "nothing.js",
+        "..%2F__init__.py",
+        "%2E%2E%2F%2E%2E%2Fsettings.py",
+        "__init__.py",
+        ".installed",
+    ):
         answer = app.host.http("GET", f"/api/dashboard/assets/{name}")
         assert answer.status == 404, name
     script = app.host.http("GET", "/api/dashboard/assets/app.js")
@@ -61,7 +73,8 @@ def test_unknown_views_and_assets_are_404_and_no_file_outside_the_assets_is_serv
 
 
 def test_pending_approvals_list_nearest_deadline_first_and_bad_paging_is_a_problem(
-        app: ProductHost) -> None:
+    app: ProductHost,
+) -> None:
     first = submit(app)
     app.host.advance(seconds=60)  # the virtual clock stands still between them otherwise
     second = submit(app)
@@ -74,32 +87,36 @@ def test_pending_approvals_list_nearest_deadline_first_and_bad_paging_is_a_probl
     assert item["requestedBy"] == "rita.requester@example.com"
     assert "token" not in json.dumps(item)  # who still decides, never the credential
     assert item["links"]["instance"].endswith(f"/api/instances/{first}")
-    for query, field in (({"limit": "0"}, "limit"), ({"offset": "-1"}, "offset"),
-                         ({"limit": "many"}, "limit")):
+    for query, field in (
+        ({"limit": "0"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"limit": "many"}, "limit"),
+    ):
         answer = app.host.http("GET", "/api/approvals", params=query)
         assert answer.status == 400 and field in answer.json()["detail"], answer.text
 
 
 def test_instance_counts_follow_the_listing_filters(app: ProductHost) -> None:
     instance_id = submit(app)
-    counts = app.host.http("GET", "/api/operations/instance-counts",
-                           params={"instanceIdPrefix": instance_id}).json()
+    counts = app.host.http(
+        "GET", "/api/operations/instance-counts", params={"instanceIdPrefix": instance_id}
+    ).json()
     assert counts["counts"]["Running"] == 1 and counts["total"] == 1
     assert counts["complete"] is True
     assert set(counts["counts"]) >= {"Pending", "Running", "Completed", "Failed"}
-    answer = app.host.http("GET", "/api/operations/instance-counts",
-                           params={"status": "Sleeping"})
+    answer = app.host.http("GET", "/api/operations/instance-counts", params={"status": "Sleeping"})
     assert answer.status == 400 and "status" in answer.json()["detail"]
 
 
 def test_the_filed_document_is_the_approved_version_and_its_failures_are_problems(
-        app: ProductHost) -> None:
+    app: ProductHost,
+) -> None:
     document_id = submit(app)
     problem(app, f"/api/documents/{document_id}/file", 404)  # not filed yet
-    request_id = app.rows("SELECT request_id FROM approval_requests WHERE document_id = :d",
-                          d=document_id)[0]["request_id"]
-    app.host.raise_event(document_id, "approval", {"requestId": request_id,
-                                                   "decision": "approve"})
+    request_id = app.rows(
+        "SELECT request_id FROM approval_requests WHERE document_id = :d", d=document_id
+    )[0]["request_id"]
+    app.host.raise_event(document_id, "approval", {"requestId": request_id, "decision": "approve"})
     app.host.wait_idle()
     assert app.host.status(document_id)["runtimeStatus"] == "Completed"  # type: ignore[index]
 
@@ -107,12 +124,15 @@ def test_the_filed_document_is_the_approved_version_and_its_failures_are_problem
         assert got.status == 200 and got.read(2) == b"PK"
         assert "attachment" in got.headers["Content-Disposition"]
     with urllib.request.urlopen(
-            f"{app.host.base_url}/api/documents/{document_id}/file?revision=1") as got:
+        f"{app.host.base_url}/api/documents/{document_id}/file?revision=1"
+    ) as got:
         assert got.status == 200
-    assert "revision 2" in str(problem(app, f"/api/documents/{document_id}/file?revision=2",
-                                       404)["detail"])
-    assert "revision" in str(problem(app, f"/api/documents/{document_id}/file?revision=x",
-                                     400)["detail"])
+    assert "revision 2" in str(
+        problem(app, f"/api/documents/{document_id}/file?revision=2", 404)["detail"]
+    )
+    assert "revision" in str(
+        problem(app, f"/api/documents/{document_id}/file?revision=x", 400)["detail"]
+    )
     problem(app, f"/api/documents/{uuid.uuid4()}/file", 404)
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{app.host.base_url}/api/documents/not-a-uuid/file")

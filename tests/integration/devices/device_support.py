@@ -33,8 +33,14 @@ class DeviceApp:
         return sa.create_engine(f"sqlite:///{self.folder / 'app.sqlite'}")
 
     # ------------------------------------------------------------------------- sending
-    def send(self, body: Any, *, session_id: str | None = None, message_id: str | None = None,
-             settle: bool = True) -> None:
+    def send(
+        self,
+        body: Any,
+        *,
+        session_id: str | None = None,
+        message_id: str | None = None,
+        settle: bool = True,
+    ) -> None:
         status, text = self.sender.send(body, session_id=session_id, message_id=message_id)
         assert status == 201, text
         if settle:
@@ -54,7 +60,8 @@ class DeviceApp:
     def entity(self, device: str) -> dict[str, Any] | None:
         """The device entity's state, read as an operator does: the management API."""
         answer = self.host.http(
-            "GET", f"/api/entities/device/{urllib.parse.quote(device, safe='')}")
+            "GET", f"/api/entities/device/{urllib.parse.quote(device, safe='')}"
+        )
         if answer.status == 404:
             return None
         assert answer.status == 200, answer.text
@@ -67,22 +74,31 @@ class DeviceApp:
 
     def raised(self, device: str, name: str = "deviceEvent") -> int:
         """How many ``name`` events the device's current run received."""
-        return sum(1 for e in self.host.history(device)
-                   if e["EventType"] == 15 and e.get("Name") == name)
+        return sum(
+            1 for e in self.host.history(device) if e["EventType"] == 15 and e.get("Name") == name
+        )
 
     def stored(self, device: str | None = None) -> list[dict[str, Any]]:
         where = "" if device is None else " WHERE device_id = :d"
         with self.db.connect() as conn:
-            rows = conn.execute(sa.text(
-                "SELECT event_id, device_id, event_type, batch_id FROM device_events"
-                f"{where} ORDER BY received_at, event_id"), {"d": device})
+            rows = conn.execute(
+                sa.text(
+                    "SELECT event_id, device_id, event_type, batch_id FROM device_events"
+                    f"{where} ORDER BY received_at, event_id"
+                ),
+                {"d": device},
+            )
             return [dict(r._mapping) for r in rows]
 
     def record(self, device: str) -> dict[str, Any] | None:
         with self.db.connect() as conn:
-            row = conn.execute(sa.text(
-                "SELECT body, version FROM records WHERE collection = 'devices' AND"
-                " record_key = :d"), {"d": device}).first()
+            row = conn.execute(
+                sa.text(
+                    "SELECT body, version FROM records WHERE collection = 'devices' AND"
+                    " record_key = :d"
+                ),
+                {"d": device},
+            ).first()
         return None if row is None else {"body": json.loads(row[0]), "version": row[1]}
 
     def quarantined(self, message_id: str) -> dict[str, Any] | None:
@@ -97,11 +113,13 @@ class DeviceApp:
 def app_settings(folder: Path, **overrides: str) -> dict[str, str]:
     workflows = folder / "workflows"
     shutil.copytree(ROOT / "workflows", workflows, dirs_exist_ok=True)
-    return {"DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
-            "MAIL_OUTBOX_DIR": str(folder / "outbox"),
-            "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
-            "WORKFLOWS_PATH": str(workflows),
-            **overrides}
+    return {
+        "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
+        "MAIL_OUTBOX_DIR": str(folder / "outbox"),
+        "DOCUMENT_LIBRARY_DIR": str(folder / "library"),
+        "WORKFLOWS_PATH": str(workflows),
+        **overrides,
+    }
 
 
 @contextlib.contextmanager
@@ -109,8 +127,12 @@ def running_app(folder: Path, **overrides: str) -> Iterator[DeviceApp]:
     """The real app (function_app.py at the repository root) with its own database."""
     runtime.reset()  # the process-wide runtime must read this host's settings
     try:
-        with DevHost(ROOT, clock="virtual", data_dir=folder / "devhost",
-                     settings=app_settings(folder, **overrides)) as host:
+        with DevHost(
+            ROOT,
+            clock="virtual",
+            data_dir=folder / "devhost",
+            settings=app_settings(folder, **overrides),
+        ) as host:
             runtime.runtime()  # the app's tables exist before a test looks at them
             sender = Sender(host.base_url)
             try:

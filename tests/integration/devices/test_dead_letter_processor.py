@@ -13,24 +13,37 @@ from device_support import DeviceApp
 
 def test_a_dead_lettered_schema_change_is_recorded_and_resubmitted_once(app: DeviceApp) -> None:
     document_id = str(uuid.uuid4())
-    change = {"documentId": document_id, "physicalName": "sales.orders",
-              "databaseName": "warehouse", "changeType": "Altered",
-              "requestedBy": "rita.requester@example.com"}
+    change = {
+        "documentId": document_id,
+        "physicalName": "sales.orders",
+        "databaseName": "warehouse",
+        "changeType": "Altered",
+        "requestedBy": "rita.requester@example.com",
+    }
     with app.db.begin() as conn:
-        conn.execute(sa.text(
-            "CREATE TRIGGER refuse_documents BEFORE INSERT ON documents"
-            f" WHEN NEW.document_id = '{document_id}'"
-            " BEGIN SELECT RAISE(ABORT, 'injected: the documents table is full'); END"))
+        conn.execute(
+            sa.text(
+                "CREATE TRIGGER refuse_documents BEFORE INSERT ON documents"
+                f" WHEN NEW.document_id = '{document_id}'"
+                " BEGIN SELECT RAISE(ABORT, 'injected: the documents table is full'); END"
+            )
+        )
     message_id = f"m-{uuid.uuid4().hex}"
-    answer = app.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                           data=json.dumps(change), params={"messageId": message_id},
-                           headers={"Content-Type": "application/json"})
+    answer = app.host.http(
+        "POST",
+        "/admin/devhost/queues/schema-changes/messages",
+        data=json.dumps(change),
+        params={"messageId": message_id},
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status == 201, answer.text
     app.host.wait_idle()
 
-    listed = app.host.http("GET", "/api/dead-letters",
-                           params={"source": "schema-changes",
-                                   "reason": "MaxDeliveryCountExceeded"}).json()
+    listed = app.host.http(
+        "GET",
+        "/api/dead-letters",
+        params={"source": "schema-changes", "reason": "MaxDeliveryCountExceeded"},
+    ).json()
     [item] = [i for i in listed["items"] if i["messageId"] == message_id]
     assert item["deliveryCount"] >= 10
     assert app.counts("schema-changes")["deadLetter"] == 0  # taken by the processor

@@ -24,15 +24,19 @@ def assert_untouched(app: DeviceApp, *devices: str) -> None:
         assert app.entity(device) is None, device
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"not json at all", "MalformedJson"),
-    (b"\xff\xfe\x00", "MalformedJson"),
-    (b'{"eventId": "e-1", "deviceId":', "MalformedJson"),
-    (json.dumps({"eventId": "e-1", "type": "t"}).encode(), "SchemaValidationFailed"),
-    (json.dumps([1, 2]).encode(), "SchemaValidationFailed"),
-])
-def test_a_message_that_is_not_an_event_is_quarantined(app: DeviceApp, body: bytes,
-                                                       reason: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"not json at all", "MalformedJson"),
+        (b"\xff\xfe\x00", "MalformedJson"),
+        (b'{"eventId": "e-1", "deviceId":', "MalformedJson"),
+        (json.dumps({"eventId": "e-1", "type": "t"}).encode(), "SchemaValidationFailed"),
+        (json.dumps([1, 2]).encode(), "SchemaValidationFailed"),
+    ],
+)
+def test_a_message_that_is_not_an_event_is_quarantined(
+    app: DeviceApp, body: bytes, reason: str
+) -> None:
     device = fresh()
     message_id = f"bad-{uuid.uuid4().hex}"
     rejected = metric(app.host, "device_events_recorded_total", outcome="rejected")
@@ -51,8 +55,17 @@ def test_a_message_that_is_not_an_event_is_quarantined(app: DeviceApp, body: byt
 def test_schema_problems_name_every_field(app: DeviceApp) -> None:
     device = fresh()
     message_id = f"bad-{uuid.uuid4().hex}"
-    app.send({"eventId": "", "deviceId": device, "type": "t", "occurredAt": "noon",
-              "data": "x", "color": "red"}, message_id=message_id)
+    app.send(
+        {
+            "eventId": "",
+            "deviceId": device,
+            "type": "t",
+            "occurredAt": "noon",
+            "data": "x",
+            "color": "red",
+        },
+        message_id=message_id,
+    )
     quarantined = app.quarantined(message_id)
     assert quarantined is not None
     fields = [e["field"] for e in quarantined["details"]["errors"]]
@@ -91,8 +104,12 @@ def test_a_bad_message_among_good_ones_of_a_session_spoils_nothing(app: DeviceAp
 
 def test_a_send_without_a_session_id_is_refused_with_400(app: DeviceApp) -> None:
     [event] = device_events([fresh()], 1, seed=8)
-    answer = app.host.http("POST", "/admin/devhost/queues/device-events/messages",
-                           data=json.dumps(event), headers={"Content-Type": "application/json"})
+    answer = app.host.http(
+        "POST",
+        "/admin/devhost/queues/device-events/messages",
+        data=json.dumps(event),
+        headers={"Content-Type": "application/json"},
+    )
     assert answer.status == 400
     assert answer.headers.get("Content-Type", "").startswith("application/problem+json")
     problem = answer.json()

@@ -16,11 +16,14 @@ from examples.device_events import device_events
 def refuse_updates(app: DeviceApp, device: str, windows: int) -> Iterator[None]:
     name = f"refuse_{uuid.uuid4().hex[:8]}"
     with app.db.begin() as conn:
-        conn.execute(sa.text(
-            f"CREATE TRIGGER {name} BEFORE UPDATE ON records"
-            f" WHEN NEW.record_key = '{device}'"
-            f" AND json_extract(NEW.body, '$.windows') = {windows}"
-            " BEGIN SELECT RAISE(ABORT, 'injected: the database refused the update'); END"))
+        conn.execute(
+            sa.text(
+                f"CREATE TRIGGER {name} BEFORE UPDATE ON records"
+                f" WHEN NEW.record_key = '{device}'"
+                f" AND json_extract(NEW.body, '$.windows') = {windows}"
+                " BEGIN SELECT RAISE(ABORT, 'injected: the database refused the update'); END"
+            )
+        )
     try:
         yield
     finally:
@@ -47,8 +50,7 @@ def test_a_failed_update_record_compensates_the_first_window(app: DeviceApp) -> 
         assert len(entity["events"]) == 3  # nothing was cleared: a later window takes them
 
 
-def test_a_failed_later_window_reverts_the_record_and_keeps_earlier_windows(
-        app: DeviceApp) -> None:
+def test_a_failed_later_window_reverts_the_record_and_keeps_earlier_windows(app: DeviceApp) -> None:
     device = f"dev-{uuid.uuid4().hex[:8]}"
     first, second = device_events([device], 2, seed=22)
     app.send(first)

@@ -24,11 +24,15 @@ def devices(n: int) -> list[str]:
 def test_interleaved_events_of_three_devices(app: DeviceApp) -> None:
     names = devices(3)
     events = device_events(names, 20, seed=7)
-    taken = {outcome: metric(app.host, "device_events_recorded_total", outcome=outcome)
-             for outcome in ("started", "routed")}
+    taken = {
+        outcome: metric(app.host, "device_events_recorded_total", outcome=outcome)
+        for outcome in ("started", "routed")
+    }
     app.send_all(events)
-    assert {outcome: metric(app.host, "device_events_recorded_total", outcome=outcome) - n
-            for outcome, n in taken.items()} == {"started": 3, "routed": 57}
+    assert {
+        outcome: metric(app.host, "device_events_recorded_total", outcome=outcome) - n
+        for outcome, n in taken.items()
+    } == {"started": 3, "routed": 57}
 
     for device in names:
         sent = [e["eventId"] for e in events if e["deviceId"] == device]
@@ -50,11 +54,15 @@ def test_interleaved_events_of_three_devices(app: DeviceApp) -> None:
         assert status is not None
         assert status["runtimeStatus"] == "Completed", status
         assert status["output"] == {
-            "deviceId": device, "processed": 20,
+            "deviceId": device,
+            "processed": 20,
             "byType": dict(Counter(e["type"] for e in mine)),
-            "firstAt": mine[0]["occurredAt"], "lastAt": mine[-1]["occurredAt"]}
+            "firstAt": mine[0]["occurredAt"],
+            "lastAt": mine[-1]["occurredAt"],
+        }
         assert sorted(r["event_id"] for r in app.stored(device)) == sorted(
-            e["eventId"] for e in mine)
+            e["eventId"] for e in mine
+        )
         entity = app.entity(device)
         assert entity is not None
         assert entity["events"] == []
@@ -109,12 +117,14 @@ def test_an_event_after_the_run_completed_starts_a_new_window(app: DeviceApp) ->
 
 
 def test_an_event_for_a_suspended_run_is_routed_to_it_and_counted_after_resume(
-        app: DeviceApp) -> None:
+    app: DeviceApp,
+) -> None:
     [device] = devices(1)
     first, second = device_events([device], 2, seed=3)
     app.send(first)
-    suspended = app.host.http("POST", f"/api/instances/{device}/suspend",
-                              json={"reason": "maintenance"})
+    suspended = app.host.http(
+        "POST", f"/api/instances/{device}/suspend", json={"reason": "maintenance"}
+    )
     assert suspended.status == 202, suspended.text
     app.host.wait_idle()
     status = app.status(device)
@@ -125,8 +135,9 @@ def test_an_event_for_a_suspended_run_is_routed_to_it_and_counted_after_resume(
     assert held is not None and held["runtimeStatus"] == "Suspended"
     assert held["input"]["input"]["eventId"] == first["eventId"]
 
-    resumed = app.host.http("POST", f"/api/instances/{device}/resume",
-                            json={"reason": "maintenance done"})
+    resumed = app.host.http(
+        "POST", f"/api/instances/{device}/resume", json={"reason": "maintenance done"}
+    )
     assert resumed.status == 202, resumed.text
     app.host.wait_idle()
     assert app.raised(device) == 1
@@ -138,7 +149,8 @@ def test_an_event_for_a_suspended_run_is_routed_to_it_and_counted_after_resume(
 
 
 def test_what_the_workflows_pass_their_activities_matches_the_activity_schemas(
-        app: DeviceApp) -> None:
+    app: DeviceApp,
+) -> None:
     """So the activity registry (which checks inputs against activities/schemas) accepts every
     call the device workflows make, and every result they get back."""
     [device] = devices(1)
@@ -150,12 +162,17 @@ def test_what_the_workflows_pass_their_activities_matches_the_activity_schemas(
         scheduled = {e["EventId"]: e for e in history if e["EventType"] == 4}
         for event in history:
             if event["EventType"] != 5 or scheduled[event["TaskScheduledId"]]["Name"] == (
-                    "load_workflow_definition"):
+                "load_workflow_definition"
+            ):
                 continue
             call = scheduled[event["TaskScheduledId"]]
             schema = json.loads((SCHEMAS / f"{call['Name']}.json").read_text(encoding="utf-8"))
             Draft202012Validator(schema["input"]).validate(json.loads(call["Input"]))
             Draft202012Validator(schema["output"]).validate(json.loads(event["Result"]))
             checked.add(call["Name"])
-    assert checked == {"open_device_window", "create_record", "process_device_events",
-                       "update_record"}
+    assert checked == {
+        "open_device_window",
+        "create_record",
+        "process_device_events",
+        "update_record",
+    }

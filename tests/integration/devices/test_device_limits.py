@@ -13,8 +13,9 @@ from examples.device_events import device_events
 
 @pytest.fixture(scope="module")
 def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeviceApp]:
-    with running_app(tmp_path_factory.mktemp("bounded"), DEVICE_EVENTS_LIMIT="1000",
-                     DEVICE_BATCH_SIZE="5000") as running:
+    with running_app(
+        tmp_path_factory.mktemp("bounded"), DEVICE_EVENTS_LIMIT="1000", DEVICE_BATCH_SIZE="5000"
+    ) as running:
         yield running
 
 
@@ -23,7 +24,7 @@ def test_beyond_the_limit_the_oldest_events_are_dropped_and_counted(bounded: Dev
     events = device_events([device], 1200, seed=3)
     held = []
     for start in range(0, 1200, 200):
-        bounded.send_all(events[start:start + 200])
+        bounded.send_all(events[start : start + 200])
         entity = bounded.entity(device)
         assert entity is not None
         held.append(len(entity["events"]))
@@ -53,7 +54,7 @@ def test_full_batches_close_early_and_nothing_is_left_behind(small_batches: Devi
     names = [f"dev-{run}-{i}" for i in range(4)]
     events = device_events(names, 40, seed=11)
     for start in range(0, len(events), 20):  # windows close on the batch size meanwhile
-        small_batches.send_all(events[start:start + 20])
+        small_batches.send_all(events[start : start + 20])
 
     small_batches.close_windows()  # the last, partial windows
     stored = small_batches.stored()
@@ -74,14 +75,17 @@ def test_full_batches_close_early_and_nothing_is_left_behind(small_batches: Devi
 
 
 def test_a_bad_events_limit_setting_dead_letters_instead_of_losing_events(
-        tmp_path_factory: pytest.TempPathFactory) -> None:
-    with running_app(tmp_path_factory.mktemp("misconfigured"),
-                     DEVICE_EVENTS_LIMIT="lots") as broken:
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    with running_app(
+        tmp_path_factory.mktemp("misconfigured"), DEVICE_EVENTS_LIMIT="lots"
+    ) as broken:
         device = f"dev-{uuid.uuid4().hex[:8]}"
         [event] = device_events([device], 1, seed=4)
         broken.send(event, message_id="m-misconfigured")
-        listed = broken.host.http("GET", "/api/dead-letters",
-                                  params={"source": "device-events"}).json()
+        listed = broken.host.http(
+            "GET", "/api/dead-letters", params={"source": "device-events"}
+        ).json()
         assert [i["messageId"] for i in listed["items"]] == ["m-misconfigured"]
         assert listed["items"][0]["reason"] == "MaxDeliveryCountExceeded"
         assert broken.entity(device) is None

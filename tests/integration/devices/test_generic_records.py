@@ -20,32 +20,76 @@ def ids(step: str) -> dict[str, str]:
 
 
 def updater(by: str) -> dict[str, Any]:
-    return {"startAt": "Update", "states": {
-        "Update": {"type": "task", "activity": "update_record",
-                   "input": {"collection": "race", "key.$": "$.input.key", "body": {"by": by},
-                             "expectedVersion.$": "$.state.created.version", **ids(f"By{by}")},
-                   "resultPath": "$.state.won", "end": True,
-                   "catch": [{"errors": ["Record.VersionConflict"], "next": "Lost",
-                              "resultPath": "$.state.lost"}]},
-        "Lost": {"type": "pass", "result": True, "resultPath": "$.state.conflict", "end": True}}}
+    return {
+        "startAt": "Update",
+        "states": {
+            "Update": {
+                "type": "task",
+                "activity": "update_record",
+                "input": {
+                    "collection": "race",
+                    "key.$": "$.input.key",
+                    "body": {"by": by},
+                    "expectedVersion.$": "$.state.created.version",
+                    **ids(f"By{by}"),
+                },
+                "resultPath": "$.state.won",
+                "end": True,
+                "catch": [
+                    {
+                        "errors": ["Record.VersionConflict"],
+                        "next": "Lost",
+                        "resultPath": "$.state.lost",
+                    }
+                ],
+            },
+            "Lost": {"type": "pass", "result": True, "resultPath": "$.state.conflict", "end": True},
+        },
+    }
 
 
 def test_two_concurrent_updates_at_one_version_one_wins(app: DeviceApp) -> None:
-    define(app, {"name": "records-race", "version": "1.0.0", "startAt": "Create", "states": {
-        "Create": {"type": "task", "activity": "create_record",
-                   "input": {"collection": "race", "key.$": "$.input.key", "body": {"by": "none"},
-                             **ids("Create")},
-                   "resultPath": "$.state.created", "next": "Race"},
-        "Race": {"type": "parallel", "branches": [updater("a"), updater("b")],
-                 "resultPath": "$.state.branches", "next": "Read"},
-        "Read": {"type": "task", "activity": "get_record",
-                 "input": {"collection": "race", "key.$": "$.input.key"},
-                 "resultPath": "$.state.final", "end": True}},
-        "output": {"branches.$": "$.state.branches", "final.$": "$.state.final"}})
+    define(
+        app,
+        {
+            "name": "records-race",
+            "version": "1.0.0",
+            "startAt": "Create",
+            "states": {
+                "Create": {
+                    "type": "task",
+                    "activity": "create_record",
+                    "input": {
+                        "collection": "race",
+                        "key.$": "$.input.key",
+                        "body": {"by": "none"},
+                        **ids("Create"),
+                    },
+                    "resultPath": "$.state.created",
+                    "next": "Race",
+                },
+                "Race": {
+                    "type": "parallel",
+                    "branches": [updater("a"), updater("b")],
+                    "resultPath": "$.state.branches",
+                    "next": "Read",
+                },
+                "Read": {
+                    "type": "task",
+                    "activity": "get_record",
+                    "input": {"collection": "race", "key.$": "$.input.key"},
+                    "resultPath": "$.state.final",
+                    "end": True,
+                },
+            },
+            "output": {"branches.$": "$.state.branches", "final.$": "$.state.final"},
+        },
+    )
     for _ in range(5):
         key = uuid.uuid4().hex
-        iid = app.host.start_orchestration("workflow", {"workflow": "records-race",
-                                                        "input": {"key": key}})
+        iid = app.host.start_orchestration(
+            "workflow", {"workflow": "records-race", "input": {"key": key}}
+        )
         status = app.host.wait_for(iid)
         assert status["runtimeStatus"] == "Completed", status
         branches = status["output"]["branches"]
@@ -59,25 +103,44 @@ def test_two_concurrent_updates_at_one_version_one_wins(app: DeviceApp) -> None:
 
 
 def test_a_compensated_create_leaves_no_row(app: DeviceApp) -> None:
-    define(app, {"name": "records-undo", "version": "1.0.0", "startAt": "Create", "states": {
-        "Create": {"type": "task", "activity": "create_record",
-                   "input": {"collection": "undo", "key.$": "$.input.key", "body": {"x": 1},
-                             **ids("Create"), "at.$": "$.system.now"},
-                   "resultPath": "$.state.created",
-                   "compensate": {"activity": "revert_record", "input": ids("Create")},
-                   "next": "Broken"},
-        "Broken": {"type": "fail", "error": "Test.Broken", "cause": "after the create"}}})
+    define(
+        app,
+        {
+            "name": "records-undo",
+            "version": "1.0.0",
+            "startAt": "Create",
+            "states": {
+                "Create": {
+                    "type": "task",
+                    "activity": "create_record",
+                    "input": {
+                        "collection": "undo",
+                        "key.$": "$.input.key",
+                        "body": {"x": 1},
+                        **ids("Create"),
+                        "at.$": "$.system.now",
+                    },
+                    "resultPath": "$.state.created",
+                    "compensate": {"activity": "revert_record", "input": ids("Create")},
+                    "next": "Broken",
+                },
+                "Broken": {"type": "fail", "error": "Test.Broken", "cause": "after the create"},
+            },
+        },
+    )
     key = uuid.uuid4().hex
-    iid = app.host.start_orchestration("workflow", {"workflow": "records-undo",
-                                                    "input": {"key": key}})
+    iid = app.host.start_orchestration(
+        "workflow", {"workflow": "records-undo", "input": {"key": key}}
+    )
     status = app.host.wait_for(iid)
 
     assert status["runtimeStatus"] == "Failed"
     assert status["output"].endswith("Test.Broken: after the create")
     assert status["customStatus"]["compensation"] == [
-        {"state": "Create", "activity": "revert_record", "status": "compensated"}]
+        {"state": "Create", "activity": "revert_record", "status": "compensated"}
+    ]
     with app.db.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM records WHERE collection = 'undo' AND record_key = ?",
-            (key,)).scalar()
+            "SELECT COUNT(*) FROM records WHERE collection = 'undo' AND record_key = ?", (key,)
+        ).scalar()
     assert rows == 0

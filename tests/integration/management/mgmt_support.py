@@ -27,8 +27,9 @@ class MgmtApp:
         return self.host.http(method, "/api/" + path.lstrip("/"), **kwargs)
 
     def start(self, workflow: str, body: Any = None, **params: str) -> str:
-        answer = self.call("POST", f"workflows/{workflow}/instances", json=body,
-                           params=params or None)
+        answer = self.call(
+            "POST", f"workflows/{workflow}/instances", json=body, params=params or None
+        )
         assert answer.status == 202, answer.text
         return str(answer.json()["instanceId"])
 
@@ -51,8 +52,9 @@ def new_id(prefix: str = "t") -> str:
 
 
 @contextlib.contextmanager
-def running_mgmt_app(folder: Path, *, worker_processes: int | None | str = "default",
-                     **overrides: str) -> Iterator[MgmtApp]:
+def running_mgmt_app(
+    folder: Path, *, worker_processes: int | str | None = "default", **overrides: str
+) -> Iterator[MgmtApp]:
     examples = ROOT / "examples"
     settings = {
         "DATABASE_URL": f"sqlite:///{folder / 'app.sqlite'}",
@@ -65,8 +67,13 @@ def running_mgmt_app(folder: Path, *, worker_processes: int | None | str = "defa
     }
     runtime.reset()
     try:
-        with DevHost(APP, clock="virtual", data_dir=folder / "devhost",
-                     settings=settings, worker_processes=worker_processes) as host:
+        with DevHost(
+            APP,
+            clock="virtual",
+            data_dir=folder / "devhost",
+            settings=settings,
+            worker_processes=worker_processes,
+        ) as host:
             yield MgmtApp(host, folder)
     finally:
         runtime.reset()

@@ -31,14 +31,21 @@ def _all_pages(mgmt: MgmtApp, **params: str) -> tuple[list[str], int]:
 def test_250_instances_in_pages_of_100_and_each_filter_narrows(mgmt: MgmtApp) -> None:
     prefix = new_id("page")
     before = mgmt.host.now()
-    quick = [mgmt.host.start_orchestration("workflow", {"workflow": "quick", "input": {"n": i}},
-                                           instance_id=f"{prefix}-q-{i:03d}") for i in range(200)]
+    quick = [
+        mgmt.host.start_orchestration(
+            "workflow", {"workflow": "quick", "input": {"n": i}}, instance_id=f"{prefix}-q-{i:03d}"
+        )
+        for i in range(200)
+    ]
     mgmt.host.wait_idle()
     mgmt.host.advance(duration="PT1H")
     middle = mgmt.host.now()
-    waiting = [mgmt.host.start_orchestration("workflow", {"workflow": "waiter", "input": {}},
-                                             instance_id=f"{prefix}-w-{i:03d}")
-               for i in range(50)]
+    waiting = [
+        mgmt.host.start_orchestration(
+            "workflow", {"workflow": "waiter", "input": {}}, instance_id=f"{prefix}-w-{i:03d}"
+        )
+        for i in range(50)
+    ]
     mgmt.host.wait_idle()
 
     ids, pages = _all_pages(mgmt, instanceIdPrefix=prefix, top="100")
@@ -51,17 +58,24 @@ def test_250_instances_in_pages_of_100_and_each_filter_narrows(mgmt: MgmtApp) ->
     assert sorted(running) == sorted(waiting)
     completed, _ = _all_pages(mgmt, instanceIdPrefix=prefix, status="Completed,Failed")
     assert sorted(completed) == sorted(quick)
-    early, _ = _all_pages(mgmt, instanceIdPrefix=prefix,
-                          createdFrom=(before - timedelta(seconds=1)).isoformat(),
-                          createdTo=(middle - timedelta(minutes=1)).isoformat())
+    early, _ = _all_pages(
+        mgmt,
+        instanceIdPrefix=prefix,
+        createdFrom=(before - timedelta(seconds=1)).isoformat(),
+        createdTo=(middle - timedelta(minutes=1)).isoformat(),
+    )
     assert sorted(early) == sorted(quick)
     late, _ = _all_pages(mgmt, instanceIdPrefix=prefix, createdFrom=middle.isoformat())
     assert sorted(late) == sorted(waiting)
     one, _ = _all_pages(mgmt, instanceIdPrefix=f"{prefix}-w-04")
     assert sorted(one) == sorted(waiting[40:50])
 
-    bulk = mgmt.call("POST", "instances/terminate", params={"instanceIdPrefix": prefix},
-                     json={"reason": "cleaning up"})
+    bulk = mgmt.call(
+        "POST",
+        "instances/terminate",
+        params={"instanceIdPrefix": prefix},
+        json={"reason": "cleaning up"},
+    )
     assert bulk.status == 200, bulk.text
     assert sorted(bulk.json()["terminated"]) == sorted(waiting)
     mgmt.host.wait_idle()
@@ -71,9 +85,12 @@ def test_250_instances_in_pages_of_100_and_each_filter_narrows(mgmt: MgmtApp) ->
 
 
 def test_listing_refuses_bad_parameters_naming_them(mgmt: MgmtApp) -> None:
-    for params, field in (({"top": "0"}, "top"), ({"status": "Sleeping"}, "status"),
-                          ({"createdFrom": "yesterday"}, "createdFrom"),
-                          ({"continuationToken": "garbage"}, "continuationToken")):
+    for params, field in (
+        ({"top": "0"}, "top"),
+        ({"status": "Sleeping"}, "status"),
+        ({"createdFrom": "yesterday"}, "createdFrom"),
+        ({"continuationToken": "garbage"}, "continuationToken"),
+    ):
         answer = mgmt.call("GET", "instances", params=params)
         assert (answer.status, answer.json()["field"]) == (400, field), answer.text
     assert mgmt.call("DELETE", "instances").status == 400  # a bulk purge needs a filter
@@ -90,14 +107,22 @@ def test_raise_event_moves_a_waiting_instance_and_refuses_the_rest(mgmt: MgmtApp
     assert mgmt.call("POST", f"instances/{waiting}/events/go", json={}).status == 410
     assert mgmt.call("POST", f"instances/{new_id('none')}/events/go", json={}).status == 404
     other = mgmt.start("waiter", {})
-    not_json = mgmt.call("POST", f"instances/{other}/events/go", data=b"{nope",
-                         headers={"Content-Type": "application/json"})
+    not_json = mgmt.call(
+        "POST",
+        f"instances/{other}/events/go",
+        data=b"{nope",
+        headers={"Content-Type": "application/json"},
+    )
     assert (not_json.status, not_json.json()["field"]) == (400, "body")
 
 
 def _control(mgmt: MgmtApp, instance_id: str, action: str, **params: str) -> Any:
-    answer = mgmt.call("POST", f"instances/{instance_id}/{action}",
-                       json={"reason": f"test {action}"}, params=params or None)
+    answer = mgmt.call(
+        "POST",
+        f"instances/{instance_id}/{action}",
+        json={"reason": f"test {action}"},
+        params=params or None,
+    )
     mgmt.host.wait_idle()
     return answer
 
@@ -144,7 +169,8 @@ def test_terminate_suspend_resume_restart_rewind_purge(mgmt: MgmtApp) -> None:
 
 
 def test_an_input_that_breaks_the_activity_schema_is_not_retried_and_is_caught(
-        mgmt: MgmtApp) -> None:
+    mgmt: MgmtApp,
+) -> None:
     instance_id = mgmt.start("bad-activity-input", {"documentId": 5, "at": "now"})
     mgmt.host.wait_idle()
     view = mgmt.instance(instance_id)
@@ -152,8 +178,11 @@ def test_an_input_that_breaks_the_activity_schema_is_not_retried_and_is_caught(
     caught = view["output"]["caught"]
     assert caught["error"] == "Activity.InputInvalid"
     assert "documentId: 5 is not of type 'string'" in caught["cause"]
-    scheduled = [e for e in mgmt.host.history(instance_id)
-                 if e["EventType"] == 4 and e["Name"] == "remove_draft"]
+    scheduled = [
+        e
+        for e in mgmt.host.history(instance_id)
+        if e["EventType"] == 4 and e["Name"] == "remove_draft"
+    ]
     assert len(scheduled) == 1  # retry errors ["*"], yet not retried
     entries = mgmt.call("GET", f"instances/{instance_id}/timeline").json()["entries"]
     failed = [e for e in entries if e["kind"] == "activity" and e["name"] == "remove_draft"]
@@ -162,14 +191,21 @@ def test_an_input_that_breaks_the_activity_schema_is_not_retried_and_is_caught(
 
 def test_entities_are_listed_in_pages_and_read_one_by_one(mgmt: MgmtApp) -> None:
     for key in range(7):
-        answer = mgmt.host.http("POST", f"/runtime/webhooks/durabletask/entities/counter/k{key}",
-                                params={"op": "add"}, json=key + 1)
+        answer = mgmt.host.http(
+            "POST",
+            f"/runtime/webhooks/durabletask/entities/counter/k{key}",
+            params={"op": "add"},
+            json=key + 1,
+        )
         assert answer.status == 202
     mgmt.host.wait_idle()
     keys, token = [], None
     while True:
-        params = {"top": "3", "fetchState": "true", **({"continuationToken": token}
-                                                       if token else {})}
+        params = {
+            "top": "3",
+            "fetchState": "true",
+            **({"continuationToken": token} if token else {}),
+        }
         page = mgmt.call("GET", "entities/counter", params=params).json()
         keys.extend((item["key"], item["state"]) for item in page["items"])
         token = page["continuationToken"]
@@ -192,11 +228,13 @@ def test_the_activity_registry_is_listed(mgmt: MgmtApp) -> None:
 
 
 def test_with_easy_auth_trusted_routes_need_their_app_role(
-        mgmt: MgmtApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    mgmt: MgmtApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TRUST_EASY_AUTH", "true")  # the in-process host reads settings per call
     assert mgmt.call("GET", "instances").status == 401
     reader = {"X-MS-CLIENT-PRINCIPAL": principal(READER)}
     assert mgmt.call("GET", "instances", headers=reader).status == 200
-    refused = mgmt.call("POST", "instances/terminate", headers=reader,
-                        params={"workflow": "forever"})
+    refused = mgmt.call(
+        "POST", "instances/terminate", headers=reader, params={"workflow": "forever"}
+    )
     assert refused.status == 403 and "Workflows.Operator" in refused.json()["detail"]

@@ -22,12 +22,15 @@ def mgmt(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MgmtApp]:
 
 
 def test_the_monitor_reports_late_deadlines_and_old_waits_but_not_future_deadlines(
-        mgmt: MgmtApp) -> None:
+    mgmt: MgmtApp,
+) -> None:
     future = mgmt.start("waiter", {})  # its deadline is 10 days away
     no_deadline = mgmt.start("forever", {})
     late = mgmt.host.start_orchestration(
-        "stalled", {"deadline": format_timestamp(mgmt.host.now() + timedelta(hours=1))},
-        instance_id=new_id("stalled"))
+        "stalled",
+        {"deadline": format_timestamp(mgmt.host.now() + timedelta(hours=1))},
+        instance_id=new_id("stalled"),
+    )
     mgmt.host.wait_idle()
 
     mgmt.host.advance(duration="PT51H")  # the hourly monitor ticks on the way
@@ -50,10 +53,10 @@ def test_counters_move_when_workflows_end_and_a_message_is_quarantined(mgmt: Mgm
     def snapshot() -> dict[str, float]:
         return {
             "started": mgmt.metric("workflows_started_total", workflow="quick"),
-            "completed": mgmt.metric("workflows_ended_total", workflow="quick",
-                                     outcome="Completed"),
-            "failed": mgmt.metric("workflows_ended_total", workflow="failing",
-                                  outcome="Failed"),
+            "completed": mgmt.metric(
+                "workflows_ended_total", workflow="quick", outcome="Completed"
+            ),
+            "failed": mgmt.metric("workflows_ended_total", workflow="failing", outcome="Failed"),
             "durations": mgmt.metric("workflows_duration_seconds_count", workflow="quick"),
             "quarantined": mgmt.metric("messages_quarantined_total", reason="not-json"),
             "activity": mgmt.metric("activities_failed_total", activity="remove_draft"),
@@ -63,16 +66,25 @@ def test_counters_move_when_workflows_end_and_a_message_is_quarantined(mgmt: Mgm
     mgmt.start("quick", {"x": 1})
     mgmt.start("failing", {})
     mgmt.start("bad-activity-input", {"documentId": 1, "at": "now"})
-    sent = mgmt.host.http("POST", "/admin/devhost/queues/schema-changes/messages",
-                          data=b"{not json", params={"messageId": new_id("bad")},
-                          headers={"Content-Type": "application/json"})
+    sent = mgmt.host.http(
+        "POST",
+        "/admin/devhost/queues/schema-changes/messages",
+        data=b"{not json",
+        params={"messageId": new_id("bad")},
+        headers={"Content-Type": "application/json"},
+    )
     assert sent.status == 201, sent.text
     mgmt.host.wait_idle()
     after = snapshot()
 
     assert {k: after[k] - before[k] for k in before} == {
-        "started": 1, "completed": 1, "failed": 1, "durations": 1, "quarantined": 1,
-        "activity": 1}
+        "started": 1,
+        "completed": 1,
+        "failed": 1,
+        "durations": 1,
+        "quarantined": 1,
+        "activity": 1,
+    }
     text = mgmt.call("GET", "operations/metrics")
     assert text.status == 200
     assert "# TYPE workflows_ended_total counter" in text.text

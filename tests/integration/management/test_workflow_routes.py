@@ -12,16 +12,32 @@ REVIEW: dict[str, Any] = {
     "name": "review",
     "version": "1.0.0",
     "description": "An uploaded workflow: checks its input, waits for a verdict.",
-    "input": {"type": "object", "required": ["title", "pages"], "additionalProperties": False,
-              "properties": {"title": {"type": "string", "minLength": 1},
-                             "pages": {"type": "integer", "minimum": 1}}},
+    "input": {
+        "type": "object",
+        "required": ["title", "pages"],
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string", "minLength": 1},
+            "pages": {"type": "integer", "minimum": 1},
+        },
+    },
     "startAt": "Await",
     "states": {
-        "Await": {"type": "wait", "event": "verdict", "timeout": {"duration": "P1D"},
-                  "timeoutNext": "TooLate", "resultPath": "$.state.verdict", "next": "Decide"},
-        "Decide": {"type": "choice", "choices": [
-            {"when": {"path": "$.state.verdict.ok", "equals": True}, "next": "Accepted"}],
-            "default": "Refused"},
+        "Await": {
+            "type": "wait",
+            "event": "verdict",
+            "timeout": {"duration": "P1D"},
+            "timeoutNext": "TooLate",
+            "resultPath": "$.state.verdict",
+            "next": "Decide",
+        },
+        "Decide": {
+            "type": "choice",
+            "choices": [
+                {"when": {"path": "$.state.verdict.ok", "equals": True}, "next": "Accepted"}
+            ],
+            "default": "Refused",
+        },
         "Accepted": {"type": "succeed", "output": {"title.$": "$.input.title", "ok": True}},
         "Refused": {"type": "succeed", "output": {"ok": False}},
         "TooLate": {"type": "fail", "error": "Review.Late", "cause": "no verdict in a day"},
@@ -30,8 +46,12 @@ REVIEW: dict[str, Any] = {
 
 
 def _upload(mgmt: MgmtApp, document: dict[str, Any], name: str = "review") -> Any:
-    return mgmt.call("POST", f"workflows/{name}/versions", data=json.dumps(document),
-                     headers={"Content-Type": "application/json"})
+    return mgmt.call(
+        "POST",
+        f"workflows/{name}/versions",
+        data=json.dumps(document),
+        headers={"Content-Type": "application/json"},
+    )
 
 
 def test_upload_then_start_with_bad_then_good_input_runs_to_completed(mgmt: MgmtApp) -> None:
@@ -44,19 +64,27 @@ def test_upload_then_start_with_bad_then_good_input_runs_to_completed(mgmt: Mgmt
     assert bad.status == 400, bad.text
     assert header(bad, "Content-Type").startswith("application/problem+json")
     assert {(e["field"], e["message"]) for e in bad.json()["errors"]} == {
-        ("pages", "is required"), ("title", "'' should be non-empty"),
-        ("(input)", "Additional properties are not allowed ('extra' was unexpected)")}
+        ("pages", "is required"),
+        ("title", "'' should be non-empty"),
+        ("(input)", "Additional properties are not allowed ('extra' was unexpected)"),
+    }
 
-    answer = mgmt.call("POST", "workflows/review/instances", json={"title": "T", "pages": 3},
-                       params={"instanceId": new_id("review")})
+    answer = mgmt.call(
+        "POST",
+        "workflows/review/instances",
+        json={"title": "T", "pages": 3},
+        params={"instanceId": new_id("review")},
+    )
     assert answer.status == 202, answer.text
     started = answer.json()
     instance_id = started["instanceId"]
     assert started["version"] == "1.0.0" and started["hash"].startswith("sha256:")
     assert started["links"]["status"].endswith(f"/api/instances/{instance_id}")
     assert header(answer, "Location") == started["links"]["status"]
-    assert all("/runtime/webhooks" not in link and "durabletask" not in link
-               for link in started["links"].values())
+    assert all(
+        "/runtime/webhooks" not in link and "durabletask" not in link
+        for link in started["links"].values()
+    )
     mgmt.host.wait_idle()
     view = mgmt.instance(instance_id)
     assert (view["workflow"], view["state"], view["waitingFor"]) == ("review", "Await", "verdict")
@@ -89,7 +117,7 @@ def test_a_definition_with_three_errors_gets_all_three_in_one_422(mgmt: MgmtApp)
     broken["name"] = "review-broken"
     broken["states"]["Await"]["resultPath"] = "$.input.verdict"  # resultPath.outside-state
     broken["states"]["Accepted"]["output"] = {"title.$": "$$["}  # path.invalid
-    broken["states"]["Orphan"] = {"type": "succeed"}            # state.unreachable
+    broken["states"]["Orphan"] = {"type": "succeed"}  # state.unreachable
     answer = _upload(mgmt, broken, "review-broken")
 
     assert answer.status == 422, answer.text
@@ -100,10 +128,20 @@ def test_a_definition_with_three_errors_gets_all_three_in_one_422(mgmt: MgmtApp)
 
 
 def test_upload_checks_the_name_unknown_activities_and_constant_inputs(mgmt: MgmtApp) -> None:
-    document = {"name": "uses-activities", "version": "1.0.0", "startAt": "A", "states": {
-        "A": {"type": "task", "activity": "remove_drafts", "input": {}, "next": "B"},
-        "B": {"type": "task", "activity": "remove_draft", "input": {"documentId": 1},
-              "end": True}}}
+    document = {
+        "name": "uses-activities",
+        "version": "1.0.0",
+        "startAt": "A",
+        "states": {
+            "A": {"type": "task", "activity": "remove_drafts", "input": {}, "next": "B"},
+            "B": {
+                "type": "task",
+                "activity": "remove_draft",
+                "input": {"documentId": 1},
+                "end": True,
+            },
+        },
+    }
     answer = _upload(mgmt, document, "other-name")
     assert answer.status == 422
     found = {(d["code"], d["pointer"]) for d in answer.json()["diagnostics"]}
@@ -134,7 +172,9 @@ def test_list_and_read_definitions_with_their_graph(mgmt: MgmtApp) -> None:
     assert graph["startAt"] == "Wait"
     assert {n["id"] for n in graph["nodes"]} == {"Wait", "Late", "Done"}
     assert {(e["from"], e["to"], e["kind"]) for e in graph["edges"]} == {
-        ("Wait", "Done", "next"), ("Wait", "Late", "timeout")}
+        ("Wait", "Done", "next"),
+        ("Wait", "Late", "timeout"),
+    }
     assert mgmt.call("GET", "workflows/waiter", params={"version": "9.9.9"}).status == 404
     assert mgmt.call("GET", "workflows/no-such-workflow").status == 404
 
@@ -143,11 +183,11 @@ def test_start_refuses_unknown_workflows_and_running_ids(mgmt: MgmtApp) -> None:
     assert mgmt.call("POST", "workflows/no-such/instances", json={}).status == 404
     instance_id = new_id("dup")
     mgmt.start("forever", {}, instanceId=instance_id)
-    again = mgmt.call("POST", "workflows/forever/instances", json={},
-                      params={"instanceId": instance_id})
+    again = mgmt.call(
+        "POST", "workflows/forever/instances", json={}, params={"instanceId": instance_id}
+    )
     assert again.status == 409, again.text
-    bad_id = mgmt.call("POST", "workflows/forever/instances", json={},
-                       params={"instanceId": "a/b"})
+    bad_id = mgmt.call("POST", "workflows/forever/instances", json={}, params={"instanceId": "a/b"})
     assert (bad_id.status, bad_id.json()["field"]) == (400, "instanceId")
     not_json = mgmt.call("POST", "workflows/quick/instances", data=b"{oops")
     assert (not_json.status, not_json.json()["field"]) == (400, "body")

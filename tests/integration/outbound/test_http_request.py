@@ -15,16 +15,30 @@ from tests.support.activity_schemas import assert_matches
 from tests.support.app_host import ProductHost, product_host
 from tests.support.recording_server import RecordedRequest, RecordingServer, Reply
 
-CALL = {"name": "call-api", "version": "1.0.0", "startAt": "Call", "states": {
-    "Call": {"type": "task", "activity": "http_request",
-             "input": {"instanceId.$": "$.system.instanceId", "step": "Call", "method": "POST",
-                       "url.$": "$.input.url", "body": {"hello": "world"}},
-             # "*" retries everything that may be retried: a refusal never is.
-             "retry": {"maxAttempts": 4, "interval": "PT1S", "backoffRate": 2.0,
-                       "errors": ["*"]},
-             "catch": [{"errors": ["*"], "next": "Refused", "resultPath": "$.state.error"}],
-             "resultPath": "$.state.answer", "end": True},
-    "Refused": {"type": "succeed", "output": {"error.$": "$.state.error"}}}}
+CALL = {
+    "name": "call-api",
+    "version": "1.0.0",
+    "startAt": "Call",
+    "states": {
+        "Call": {
+            "type": "task",
+            "activity": "http_request",
+            "input": {
+                "instanceId.$": "$.system.instanceId",
+                "step": "Call",
+                "method": "POST",
+                "url.$": "$.input.url",
+                "body": {"hello": "world"},
+            },
+            # "*" retries everything that may be retried: a refusal never is.
+            "retry": {"maxAttempts": 4, "interval": "PT1S", "backoffRate": 2.0, "errors": ["*"]},
+            "catch": [{"errors": ["*"], "next": "Refused", "resultPath": "$.state.error"}],
+            "resultPath": "$.state.answer",
+            "end": True,
+        },
+        "Refused": {"type": "succeed", "output": {"error.$": "$.state.error"}},
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +48,9 @@ def running_servers() -> Iterator[tuple[RecordingServer, RecordingServer]]:
 
 
 @pytest.fixture
-def servers(running_servers: tuple[RecordingServer, RecordingServer]
-            ) -> tuple[RecordingServer, RecordingServer]:
+def servers(
+    running_servers: tuple[RecordingServer, RecordingServer],
+) -> tuple[RecordingServer, RecordingServer]:
     """The module's two servers, with what earlier tests sent them forgotten."""
     for server in running_servers:
         server.requests.clear()
@@ -43,29 +58,38 @@ def servers(running_servers: tuple[RecordingServer, RecordingServer]
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory,
-        running_servers: tuple[RecordingServer, RecordingServer]) -> Iterator[ProductHost]:
+def app(
+    tmp_path_factory: pytest.TempPathFactory,
+    running_servers: tuple[RecordingServer, RecordingServer],
+) -> Iterator[ProductHost]:
     allowed, _ = running_servers
     port = allowed.url.rsplit(":", 1)[1]
-    with product_host(tmp_path_factory.mktemp("outbound"), SCHEDULES_FILE="",
-                      OUTBOUND_HTTP_ALLOWED_HOSTS=f"127.0.0.1:{port}") as running:
-        runtime().adapters.blobs.put("workflow-definitions", "call-api/1.0.0.json",
-                                     json.dumps(CALL).encode())
+    with product_host(
+        tmp_path_factory.mktemp("outbound"),
+        SCHEDULES_FILE="",
+        OUTBOUND_HTTP_ALLOWED_HOSTS=f"127.0.0.1:{port}",
+    ) as running:
+        runtime().adapters.blobs.put(
+            "workflow-definitions", "call-api/1.0.0.json", json.dumps(CALL).encode()
+        )
         yield running
 
 
 def _call(app: ProductHost, url: str) -> str:
-    return app.host.start_orchestration("workflow", {"workflow": "call-api",
-                                                     "input": {"url": url}})
+    return app.host.start_orchestration("workflow", {"workflow": "call-api", "input": {"url": url}})
 
 
 def _attempts(app: ProductHost, instance_id: str) -> int:
-    return sum(1 for e in app.host.history(instance_id)
-               if e["EventType"] == 4 and e.get("Name") == "http_request")  # TaskScheduled
+    return sum(
+        1
+        for e in app.host.history(instance_id)
+        if e["EventType"] == 4 and e.get("Name") == "http_request"
+    )  # TaskScheduled
 
 
 def test_a_503_is_retried_after_its_retry_after_then_succeeds(
-        app: ProductHost, servers: tuple[RecordingServer, RecordingServer]) -> None:
+    app: ProductHost, servers: tuple[RecordingServer, RecordingServer]
+) -> None:
     allowed, _ = servers
     answers = [Reply(503, b"busy", {"Retry-After": "5"}), Reply.json({"accepted": 42}, 201)]
 
@@ -90,16 +114,26 @@ def test_a_503_is_retried_after_its_retry_after_then_succeeds(
     assert key and second.header("idempotency-key") == key  # one key for every attempt
 
 
-@pytest.mark.parametrize("target", ["other-loopback-port", "http://169.254.169.254/latest/",
-                                    "http://10.0.0.1/", "file:///etc/passwd",
-                                    "redirect-to-other"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "other-loopback-port",
+        "http://169.254.169.254/latest/",
+        "http://10.0.0.1/",
+        "file:///etc/passwd",
+        "redirect-to-other",
+    ],
+)
 def test_refused_destinations_fail_at_once_and_are_never_contacted(
-        app: ProductHost, servers: tuple[RecordingServer, RecordingServer], target: str) -> None:
+    app: ProductHost, servers: tuple[RecordingServer, RecordingServer], target: str
+) -> None:
     allowed, other = servers
     other.reply("POST", ".*", Reply.json({"stolen": True}))
     allowed.reply("POST", "/redirect", Reply(307, headers={"Location": f"{other.url}/in"}))
-    url = {"other-loopback-port": f"{other.url}/in",
-           "redirect-to-other": f"{allowed.url}/redirect"}.get(target, target)
+    url = {
+        "other-loopback-port": f"{other.url}/in",
+        "redirect-to-other": f"{allowed.url}/redirect",
+    }.get(target, target)
     iid = _call(app, url)
     status = app.host.wait_for(iid)
     assert status["runtimeStatus"] == "Completed"
@@ -107,4 +141,5 @@ def test_refused_destinations_fail_at_once_and_are_never_contacted(
     assert _attempts(app, iid) == 1
     assert other.requests == []
     assert [r.path for r in allowed.requests] == (
-        ["/redirect"] if target == "redirect-to-other" else [])
+        ["/redirect"] if target == "redirect-to-other" else []
+    )

@@ -25,9 +25,14 @@ DOC = "5d1f5a2e-4c1b-4f0e-8a43-1c2d3e4f5a6b"
 @pytest.fixture
 def engine(tmp_path: Path) -> sa.Engine:
     engine = fresh_database(tmp_path / "app.sqlite")
-    details: dict[str, Any] = {"document_id": DOC, "instance_id": DOC,
-                               "database_name": "warehouse", "physical_name": "sales.customers",
-                               "change_type": "Altered", "requested_by": "ann@example.com"}
+    details: dict[str, Any] = {
+        "document_id": DOC,
+        "instance_id": DOC,
+        "database_name": "warehouse",
+        "physical_name": "sales.customers",
+        "change_type": "Altered",
+        "requested_by": "ann@example.com",
+    }
     register_document(engine, now=T0, **details)
     start_revision(engine, run_id="run-1", now=T0, **details)
     return engine
@@ -74,7 +79,8 @@ def test_a_change_that_fails_leaves_no_event(engine: sa.Engine) -> None:
 
 
 def test_another_services_write_that_fails_undoes_the_change_and_the_event(
-        engine: sa.Engine) -> None:
+    engine: sa.Engine,
+) -> None:
     before = types(engine)
 
     def breaks(conn: sa.Connection) -> None:

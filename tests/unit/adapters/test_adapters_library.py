@@ -65,8 +65,15 @@ def test_folder_remove_current_version_restores_the_previous(tmp_path: Path) -> 
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.binary(min_size=1, max_size=3).map(lambda b: ("upload", b)),
-                          st.integers(0, 5).map(lambda i: ("remove", i))), max_size=25))
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(min_size=1, max_size=3).map(lambda b: ("upload", b)),
+            st.integers(0, 5).map(lambda i: ("remove", i)),
+        ),
+        max_size=25,
+    )
+)
 def test_folder_version_ids_are_never_reused(operations: list[tuple[str, Any]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         library = FolderDocumentLibrary(folder)
@@ -113,8 +120,9 @@ def test_folder_remove_the_only_version_removes_the_file(tmp_path: Path) -> None
 
 def test_folder_concurrent_uploads_each_get_their_own_version(tmp_path: Path) -> None:
     library = FolderDocumentLibrary(tmp_path)
-    threads = [threading.Thread(target=library.upload, args=(PATH, f"v{i}".encode()))
-               for i in range(8)]
+    threads = [
+        threading.Thread(target=library.upload, args=(PATH, f"v{i}".encode())) for i in range(8)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -122,7 +130,8 @@ def test_folder_concurrent_uploads_each_get_their_own_version(tmp_path: Path) ->
     versions = library.versions(PATH)
     assert [v.version_id for v in versions] == [f"{i}.0" for i in range(1, 9)]
     assert {library.download(PATH, v.version_id) for v in versions} == {
-        f"v{i}".encode() for i in range(8)}
+        f"v{i}".encode() for i in range(8)
+    }
 
 
 @pytest.mark.parametrize("bad", ["", "/abs/file.docx", "a/../b.docx", "a//b.docx", "a\\b.docx"])
@@ -148,8 +157,13 @@ class FakeDrive:
         server.reply("DELETE", item, self.delete_item)
 
     def item(self) -> Reply:
-        return Reply.json({"id": "ITEM1", "name": "sales.customers.docx",
-                           "webUrl": "https://contoso.sharepoint.com/Docs/sales.customers.docx"})
+        return Reply.json(
+            {
+                "id": "ITEM1",
+                "name": "sales.customers.docx",
+                "webUrl": "https://contoso.sharepoint.com/Docs/sales.customers.docx",
+            }
+        )
 
     def get_item(self, _r: RecordedRequest, _m: re.Match[str]) -> Reply:
         if not self.versions:
@@ -162,15 +176,17 @@ class FakeDrive:
         return self.item()
 
     def list_versions(self, _r: RecordedRequest, _m: re.Match[str]) -> Reply:
-        return Reply.json({"value": [{"id": v, "size": len(b)}
-                                     for v, b in reversed(self.versions)]})
+        return Reply.json(
+            {"value": [{"id": v, "size": len(b)} for v, b in reversed(self.versions)]}
+        )
 
     def version_content(self, _r: RecordedRequest, match: re.Match[str]) -> Reply:
         return Reply(200, dict(self.versions)[match.group(1)])
 
     def restore(self, _r: RecordedRequest, match: re.Match[str]) -> Reply:
-        self.put_content(RecordedRequest("PUT", "", "", {}, {}, dict(self.versions)[
-            match.group(1)]), match)
+        self.put_content(
+            RecordedRequest("PUT", "", "", {}, {}, dict(self.versions)[match.group(1)]), match
+        )
         return Reply(204)
 
     def delete_version(self, _r: RecordedRequest, match: re.Match[str]) -> Reply:
@@ -189,8 +205,11 @@ def server() -> Iterator[RecordingServer]:
 
 
 def graph_library(server: RecordingServer, **ids: str) -> GraphDocumentLibrary:
-    return GraphDocumentLibrary(credential=StaticTokenCredential("graph-token"),
-                                base_url=f"{server.url}/v1.0", **(ids or {"drive_id": "DRIVE1"}))
+    return GraphDocumentLibrary(
+        credential=StaticTokenCredential("graph-token"),
+        base_url=f"{server.url}/v1.0",
+        **(ids or {"drive_id": "DRIVE1"}),
+    )
 
 
 def calls(server: RecordingServer) -> list[tuple[str, str]]:
@@ -241,7 +260,8 @@ def test_graph_versions_are_listed_oldest_first(server: RecordingServer) -> None
 
 
 def test_graph_remove_current_version_restores_the_previous_then_deletes(
-        server: RecordingServer) -> None:
+    server: RecordingServer,
+) -> None:
     drive = FakeDrive(server)
     library = graph_library(server)
     library.upload(PATH, b"one")
@@ -251,8 +271,10 @@ def test_graph_remove_current_version_restores_the_previous_then_deletes(
     assert library.remove_version(PATH, "2.0") is True
 
     item = "/v1.0/drives/DRIVE1/items/ITEM1"
-    assert calls(server)[-2:] == [("POST", f"{item}/versions/1.0/restoreVersion"),
-                                  ("DELETE", f"{item}/versions/2.0")]
+    assert calls(server)[-2:] == [
+        ("POST", f"{item}/versions/1.0/restoreVersion"),
+        ("DELETE", f"{item}/versions/2.0"),
+    ]
     assert drive.versions[-1][1] == b"one"
     assert library.remove_version(PATH, "2.0") is False
 
@@ -269,19 +291,22 @@ def test_graph_remove_the_only_version_deletes_the_file(server: RecordingServer)
     assert library.versions(PATH) == []
 
 
-def test_graph_without_drive_id_uses_the_sites_default_library(
-        server: RecordingServer) -> None:
+def test_graph_without_drive_id_uses_the_sites_default_library(server: RecordingServer) -> None:
     FakeDrive(server)
-    server.reply("GET", "/v1.0/sites/contoso.sharepoint.com,site-guid/drive",
-                 Reply.json({"id": "DRIVE1"}))
+    server.reply(
+        "GET", "/v1.0/sites/contoso.sharepoint.com,site-guid/drive", Reply.json({"id": "DRIVE1"})
+    )
     library = graph_library(server, site_id="contoso.sharepoint.com,site-guid")
     assert library.upload(PATH, b"one").version_id == "1.0"
     assert calls(server)[0] == ("GET", "/v1.0/sites/contoso.sharepoint.com,site-guid/drive")
 
 
 def test_graph_errors_carry_the_status(server: RecordingServer) -> None:
-    server.reply("GET", "/v1.0/drives/DRIVE1/root:/(.+)",
-                 Reply.json({"error": {"code": "accessDenied", "message": "no"}}, 403))
+    server.reply(
+        "GET",
+        "/v1.0/drives/DRIVE1/root:/(.+)",
+        Reply.json({"error": {"code": "accessDenied", "message": "no"}}, 403),
+    )
     with pytest.raises(RemoteServiceError, match="403") as caught:
         graph_library(server).upload(PATH, b"x")
     assert caught.value.status == 403

@@ -58,8 +58,9 @@ def test_bad_urls_are_named() -> None:
     with pytest.raises(AdapterConfigurationError, match="not a SQLAlchemy URL"):
         create_sql_engine("not a url")
     with pytest.raises(AdapterConfigurationError, match="credential"):
-        create_sql_engine("mssql+pyodbc://server.database.windows.net/db"
-                          "?driver=ODBC+Driver+18+for+SQL+Server")
+        create_sql_engine(
+            "mssql+pyodbc://server.database.windows.net/db?driver=ODBC+Driver+18+for+SQL+Server"
+        )
 
 
 def test_access_token_struct_is_length_prefixed_utf16() -> None:
@@ -90,12 +91,15 @@ def test_source_databases_from_setting(tmp_path: Path) -> None:
     sources.dispose()
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("{not json", "not JSON"),
-    ('["a"]', "JSON object"),
-    ('{"w": 3}', "JSON object"),
-    ('{"w": "nonsense url"}', r"SOURCE_DATABASES\['w'\]"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("{not json", "not JSON"),
+        ('["a"]', "JSON object"),
+        ('{"w": 3}', "JSON object"),
+        ('{"w": "nonsense url"}', r"SOURCE_DATABASES\['w'\]"),
+    ],
+)
 def test_bad_source_database_settings_are_named(value: str, message: str) -> None:
     with pytest.raises(AdapterConfigurationError, match=message):
         SourceDatabases.from_setting(value)

@@ -163,8 +163,11 @@ def test_a_closed_connection_lets_go_of_the_lock(db: Path) -> None:
 
 def test_a_writer_that_waits_too_long_is_told_the_database_is_locked(db: Path) -> None:
     engine = impatient_engine(db, lock_timeout=0.2)
-    with writer_holding_the_lock(engine, 1), \
-            pytest.raises(OperationalError, match="database is locked"), engine.begin():
+    with (
+        writer_holding_the_lock(engine, 1),
+        pytest.raises(OperationalError, match="database is locked"),
+        engine.begin(),
+    ):
         pass
     with engine.begin() as conn:  # and nothing was left held by the refused one
         conn.execute(sa.text("UPDATE counter SET n = n + 1"))

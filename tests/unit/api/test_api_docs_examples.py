@@ -24,10 +24,35 @@ from api.openapi import OPENAPI_FILE
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "api.md"
 METHODS = ("get", "post", "put", "patch", "delete", "head")
 # The options that take a value, so that value is not taken for the URL.
-_VALUED = {"-X", "--request", "-H", "--header", "-d", "--data", "--data-raw", "--data-binary",
-           "--data-urlencode", "-F", "--form", "-o", "--output", "-u", "--user", "-T",
-           "--upload-file", "-w", "--write-out", "-A", "--user-agent", "-e", "--referer",
-           "-b", "--cookie", "-m", "--max-time"}
+_VALUED = {
+    "-X",
+    "--request",
+    "-H",
+    "--header",
+    "-d",
+    "--data",
+    "--data-raw",
+    "--data-binary",
+    "--data-urlencode",
+    "-F",
+    "--form",
+    "-o",
+    "--output",
+    "-u",
+    "--user",
+    "-T",
+    "--upload-file",
+    "-w",
+    "--write-out",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-b",
+    "--cookie",
+    "-m",
+    "--max-time",
+}
 _SENDS_DATA = {"-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "-F", "--form"}
 
 
@@ -62,13 +87,21 @@ def spec_operations(spec: dict[str, object]) -> list[Operation]:
             if method not in METHODS:
                 continue
             params = shared + operation.get("parameters", [])
-            pattern = re.compile("".join(
-                "[^/?#]+" if part.startswith("{") else re.escape(part)
-                for part in re.split(r"({\w+})", template)))
-            found.append(Operation(
-                method.upper(), template, pattern,
-                sum(1 for s in template.split("/") if s and "{" not in s),
-                frozenset(p["name"] for p in params if p["in"] == "query")))
+            pattern = re.compile(
+                "".join(
+                    "[^/?#]+" if part.startswith("{") else re.escape(part)
+                    for part in re.split(r"({\w+})", template)
+                )
+            )
+            found.append(
+                Operation(
+                    method.upper(),
+                    template,
+                    pattern,
+                    sum(1 for s in template.split("/") if s and "{" not in s),
+                    frozenset(p["name"] for p in params if p["in"] == "query"),
+                )
+            )
     return found
 
 
@@ -93,7 +126,7 @@ def _api_path(url: str) -> str | None:
     """The part of ``url`` after ``/api`` (with its query), or None if it is not an API URL."""
     for base in ("${B}", "$B"):
         if url.startswith(base + "/"):
-            return url[len(base):]
+            return url[len(base) :]
     match = re.search(r"/api(/.*)$", url)
     return match.group(1) if match else None
 
@@ -124,8 +157,13 @@ def parse_example(line: int, command: str) -> Example | None:
         return None
     assert len(paths) == 1, f"docs/api.md:{line}: one URL per curl example: {command}"
     path, _, query = paths[0].partition("?")
-    return Example(line, command.strip(), method or ("POST" if sends_data else "GET"), path,
-                   frozenset(name for name, _ in parse_qsl(query, keep_blank_values=True)))
+    return Example(
+        line,
+        command.strip(),
+        method or ("POST" if sends_data else "GET"),
+        path,
+        frozenset(name for name, _ in parse_qsl(query, keep_blank_values=True)),
+    )
 
 
 def doc_examples(markdown: str) -> list[Example]:
@@ -133,8 +171,8 @@ def doc_examples(markdown: str) -> list[Example]:
     found = []
     for number, line in _logical_lines(markdown):
         for match in re.finditer(r"(?<![\w-])curl\s", line):
-            command = line[match.start():]
-            before = line[:match.start()]
+            command = line[match.start() :]
+            before = line[: match.start()]
             if before.count("`") % 2 == 1:  # an inline code span: it ends at the next backtick
                 command = command.split("`", 1)[0]
             example = parse_example(number, command)
@@ -145,8 +183,11 @@ def doc_examples(markdown: str) -> list[Example]:
 
 def operation_of(example: Example, operations: list[Operation]) -> Operation | None:
     """The most specific operation the example calls (literal segments win over parameters)."""
-    matching = [op for op in operations
-                if op.method == example.method and op.pattern.fullmatch(example.path)]
+    matching = [
+        op
+        for op in operations
+        if op.method == example.method and op.pattern.fullmatch(example.path)
+    ]
     return max(matching, key=lambda op: op.literal_segments, default=None)
 
 
@@ -163,7 +204,8 @@ def test_the_docs_and_the_spec_are_read() -> None:
 @pytest.mark.parametrize("operation", OPERATIONS, ids=str)
 def test_every_operation_has_a_curl_example(operation: Operation) -> None:
     assert any(operation_of(e, OPERATIONS) == operation for e in EXAMPLES), (
-        f"docs/api.md has no curl example of {operation}")
+        f"docs/api.md has no curl example of {operation}"
+    )
 
 
 def test_every_curl_example_calls_an_operation_with_its_query_parameters() -> None:
@@ -171,38 +213,54 @@ def test_every_curl_example_calls_an_operation_with_its_query_parameters() -> No
     for example in EXAMPLES:
         operation = operation_of(example, OPERATIONS)
         if operation is None:
-            wrong.append(f"docs/api.md:{example.line}: no operation {example.method} "
-                         f"/api{example.path}: {example.text}")
+            wrong.append(
+                f"docs/api.md:{example.line}: no operation {example.method} "
+                f"/api{example.path}: {example.text}"
+            )
         elif not example.query <= operation.query:
-            wrong.append(f"docs/api.md:{example.line}: {operation} has no query parameter "
-                         f"{sorted(example.query - operation.query)}: {example.text}")
+            wrong.append(
+                f"docs/api.md:{example.line}: {operation} has no query parameter "
+                f"{sorted(example.query - operation.query)}: {example.text}"
+            )
     assert not wrong, "\n".join(wrong)
 
 
-@pytest.mark.parametrize(("command", "expected"), [
-    ("curl -s $B/instances/doc-42", ("GET", "/instances/doc-42", set())),
-    ('curl -s "$B/instances?top=5&status=Running"', ("GET", "/instances", {"top", "status"})),
-    ("curl -s -d '{}' http://127.0.0.1:7071/api/workflows/validate",
-     ("POST", "/workflows/validate", set())),
-    ("curl -s -X DELETE ${B}/instances/x -H 'Accept: application/json'  # purge",
-     ("DELETE", "/instances/x", set())),
-    ("curl -s http://127.0.0.1:7071/runtime/webhooks/durabletask/instances", None),
-])
-def test_a_curl_line_is_read_as_a_shell_would(command: str,
-                                              expected: tuple[str, str, set[str]] | None) -> None:
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ("curl -s $B/instances/doc-42", ("GET", "/instances/doc-42", set())),
+        ('curl -s "$B/instances?top=5&status=Running"', ("GET", "/instances", {"top", "status"})),
+        (
+            "curl -s -d '{}' http://127.0.0.1:7071/api/workflows/validate",
+            ("POST", "/workflows/validate", set()),
+        ),
+        (
+            "curl -s -X DELETE ${B}/instances/x -H 'Accept: application/json'  # purge",
+            ("DELETE", "/instances/x", set()),
+        ),
+        ("curl -s http://127.0.0.1:7071/runtime/webhooks/durabletask/instances", None),
+    ],
+)
+def test_a_curl_line_is_read_as_a_shell_would(
+    command: str, expected: tuple[str, str, set[str]] | None
+) -> None:
     example = parse_example(1, command)
     got = None if example is None else (example.method, example.path, set(example.query))
     assert got == expected
 
 
 def test_inline_and_continued_examples_are_found_and_the_bulk_route_wins() -> None:
-    markdown = ("Run `curl $B/activities` first.\n"
-                "```bash\n"
-                "curl -s -X POST \"$B/instances/terminate?workflow=w\" \\\n"
-                "  -H 'Content-Type: application/json' -d '{\"reason\": \"r\"}'\n"
-                "```\n")
+    markdown = (
+        "Run `curl $B/activities` first.\n"
+        "```bash\n"
+        'curl -s -X POST "$B/instances/terminate?workflow=w" \\\n'
+        "  -H 'Content-Type: application/json' -d '{\"reason\": \"r\"}'\n"
+        "```\n"
+    )
     found = doc_examples(markdown)
     assert [(e.line, e.method, e.path) for e in found] == [
-        (1, "GET", "/activities"), (3, "POST", "/instances/terminate")]
+        (1, "GET", "/activities"),
+        (3, "POST", "/instances/terminate"),
+    ]
     bulk = operation_of(found[1], OPERATIONS)
     assert bulk is not None and bulk.template == "/instances/terminate"

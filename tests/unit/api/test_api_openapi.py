@@ -33,8 +33,12 @@ ROUTES = blueprint_routes()
 
 
 def operations() -> dict[tuple[str, str], dict[str, Any]]:
-    return {(path, method): op for path, item in SPEC["paths"].items()
-            for method, op in item.items() if method != "parameters"}
+    return {
+        (path, method): op
+        for path, item in SPEC["paths"].items()
+        for method, op in item.items()
+        if method != "parameters"
+    }
 
 
 def test_it_is_an_openapi_3_1_document_served_under_api() -> None:
@@ -54,8 +58,7 @@ def test_each_operation_names_its_function_params_and_auth(key: tuple[str, str])
     path = key[0]
     operation = operations()[key]
     assert operation["operationId"] == function.get_function_name()
-    declared = {p["name"] for p in SPEC["paths"][path].get("parameters", [])
-                if p["in"] == "path"}
+    declared = {p["name"] for p in SPEC["paths"][path].get("parameters", []) if p["in"] == "path"}
     assert declared == set(re.findall(r"{(\w+)}", path))
     anonymous = str(trigger.auth_level.value).lower() == "anonymous"
     assert (operation.get("security") == []) == anonymous

@@ -16,16 +16,23 @@ def request(url: str = "http://h/api/things/1?x=1", **params: str) -> func.HttpR
     return func.HttpRequest("GET", url, params=params, body=b"")
 
 
-@pytest.mark.parametrize(("error", "status", "code"), [
-    (NotFound("no document 'x'"), 404, "NotFound"),
-    (Gone("ended"), 410, "Gone"),
-    (DecisionConflict("already approved"), 409, "DecisionConflict"),
-])
-def test_service_errors_keep_their_status_and_name(error: Exception, status: int,
-                                                   code: str) -> None:
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (NotFound("no document 'x'"), 404, "NotFound"),
+        (Gone("ended"), 410, "Gone"),
+        (DecisionConflict("already approved"), 409, "DecisionConflict"),
+    ],
+)
+def test_service_errors_keep_their_status_and_name(
+    error: Exception, status: int, code: str
+) -> None:
     problem = problem_for(error, "/api/things/1")
     assert (problem["status"], problem["type"], problem["instance"]) == (
-        status, f"urn:problem:{code}", "/api/things/1")
+        status,
+        f"urn:problem:{code}",
+        "/api/things/1",
+    )
     assert "field" not in problem
 
 
@@ -36,7 +43,8 @@ def test_invalid_input_names_the_field() -> None:
 
 
 def test_unexpected_errors_are_logged_and_say_nothing_of_internals(
-        caplog: pytest.LogCaptureFixture) -> None:
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with caplog.at_level(logging.ERROR, logger="api.problems"):
         problem = problem_for(RuntimeError("password=hunter2 at db.internal"), "/api/x")
     assert problem["status"] == 500
@@ -54,7 +62,10 @@ def test_answer_json_turns_what_was_raised_into_a_problem_response() -> None:
     assert json.loads(answer.get_body())["instance"] == "/api/things/1"
     ok = answer_json(request(), lambda: {"a": 1})
     assert (ok.status_code, ok.mimetype, json.loads(ok.get_body())) == (
-        200, "application/json", {"a": 1})
+        200,
+        "application/json",
+        {"a": 1},
+    )
 
 
 @pytest.mark.parametrize(("text", "expected"), [(None, 50), ("", 50), ("7", 7), ("500", 500)])

@@ -32,7 +32,8 @@ def test_readers_read_operators_do_both_others_are_refused() -> None:
 
 
 def test_without_easy_auth_the_headers_are_not_trusted_and_routes_are_open(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("TRUST_EASY_AUTH", "false")
     require_role({}, "write")
     require_role({"X-MS-CLIENT-PRINCIPAL": principal()}, "write")

@@ -23,8 +23,10 @@ from services.text import xml_text
 from tests.support.python_docx_writer import PythonDocxWriter
 from tests.support.rendering_samples import AT, FIXTURES, RICH, RICH_FINAL
 
-SAMPLES = [pytest.param(None, "rich-draft.docx", id="draft"),
-           pytest.param(RICH_FINAL, "rich-final.docx", id="final")]
+SAMPLES = [
+    pytest.param(None, "rich-draft.docx", id="draft"),
+    pytest.param(RICH_FINAL, "rich-final.docx", id="final"),
+]
 
 
 def parts(data: bytes) -> list[tuple[str, bytes]]:
@@ -39,11 +41,26 @@ def described(data: bytes) -> dict[str, Any]:
     core = document.core_properties
     return {
         "paragraphs": [(p.style.name, p.text) for p in document.paragraphs],
-        "tables": [(t.style.name, [[(c.text, [r.bold for r in c.paragraphs[0].runs])
-                                    for c in row.cells] for row in t.rows])
-                   for t in document.tables],
-        "properties": (core.title, core.subject, core.author, core.last_modified_by,
-                       core.identifier, core.revision, core.created, core.modified),
+        "tables": [
+            (
+                t.style.name,
+                [
+                    [(c.text, [r.bold for r in c.paragraphs[0].runs]) for c in row.cells]
+                    for row in t.rows
+                ],
+            )
+            for t in document.tables
+        ],
+        "properties": (
+            core.title,
+            core.subject,
+            core.author,
+            core.last_modified_by,
+            core.identifier,
+            core.revision,
+            core.created,
+            core.modified,
+        ),
     }
 
 
@@ -73,17 +90,24 @@ def test_the_rich_sample_exercises_every_section() -> None:
 
 # Any text at all: markup, every control character, lone surrogates, astral characters.
 TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=30) | st.sampled_from(
-    ["", " ", "\t", "\r\n", "a\rb", " x ", "\u00a0", "&lt;", "]]>", "\x00", "\ud800", "\ufffe"])
-ROWS = st.integers(1, 4).flatmap(lambda n: st.tuples(
-    st.lists(TEXT, min_size=n, max_size=n),
-    st.lists(st.lists(TEXT, min_size=n, max_size=n), max_size=3)))
+    ["", " ", "\t", "\r\n", "a\rb", " x ", "\u00a0", "&lt;", "]]>", "\x00", "\ud800", "\ufffe"]
+)
+ROWS = st.integers(1, 4).flatmap(
+    lambda n: st.tuples(
+        st.lists(TEXT, min_size=n, max_size=n),
+        st.lists(st.lists(TEXT, min_size=n, max_size=n), max_size=3),
+    )
+)
 STEP = st.one_of(
     st.tuples(st.just("heading"), TEXT, st.integers(0, 3)),
-    st.tuples(st.just("paragraph"), TEXT,
-              st.sampled_from([None, "Intense Quote", "Title", "Heading 1"])),
-    st.tuples(st.just("table"), ROWS))
-MOMENT = st.datetimes(min_value=datetime(1980, 1, 1), max_value=datetime(2999, 12, 31),
-                      timezones=st.just(UTC))
+    st.tuples(
+        st.just("paragraph"), TEXT, st.sampled_from([None, "Intense Quote", "Title", "Heading 1"])
+    ),
+    st.tuples(st.just("table"), ROWS),
+)
+MOMENT = st.datetimes(
+    min_value=datetime(1980, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(UTC)
+)
 
 
 def build(writer: Any, steps: list[tuple[Any, ...]], props: DocumentProperties) -> bytes:
@@ -100,11 +124,19 @@ def build(writer: Any, steps: list[tuple[Any, ...]], props: DocumentProperties) 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.lists(STEP, max_size=6), title=TEXT, identifier=TEXT, moment=MOMENT)
-def test_any_document_is_python_docx_byte_for_byte(steps: list[tuple[Any, ...]], title: str,
-                                                   identifier: str, moment: datetime) -> None:
-    props = DocumentProperties(title=title, subject="s", author="a", last_modified_by=title,
-                               identifier=identifier, revision=1, created=moment,
-                               modified=moment + timedelta(seconds=1))
+def test_any_document_is_python_docx_byte_for_byte(
+    steps: list[tuple[Any, ...]], title: str, identifier: str, moment: datetime
+) -> None:
+    props = DocumentProperties(
+        title=title,
+        subject="s",
+        author="a",
+        last_modified_by=title,
+        identifier=identifier,
+        revision=1,
+        created=moment,
+        modified=moment + timedelta(seconds=1),
+    )
     assert build(DocxWriter(), steps, props) == build(PythonDocxWriter(), steps, props)
 
 
@@ -113,11 +145,20 @@ def test_characters_xml_cannot_hold_show_as_replacement_characters() -> None:
     writer = DocxWriter()
     writer.paragraph("bell\x07 nul\x00 vt\x0b surrogate\ud83d nonchar\uffff ok\x7f\x85")
     writer.table(["h\x01"], [["cell\x1f"]])
-    props = DocumentProperties(title="t\x02", subject="", author="", last_modified_by="",
-                               identifier="", revision=1, created=AT, modified=AT)
+    props = DocumentProperties(
+        title="t\x02",
+        subject="",
+        author="",
+        last_modified_by="",
+        identifier="",
+        revision=1,
+        created=AT,
+        modified=AT,
+    )
     seen = described(writer.save(props))
     assert seen["paragraphs"] == [
-        ("Normal", "bell\ufffd nul\ufffd vt\ufffd surrogate\ufffd nonchar\ufffd ok\x7f\x85")]
+        ("Normal", "bell\ufffd nul\ufffd vt\ufffd surrogate\ufffd nonchar\ufffd ok\x7f\x85")
+    ]
     assert seen["tables"][0][1] == [[("h\ufffd", [True])], [("cell\ufffd", [None])]]
     assert seen["properties"][0] == "t\ufffd"
     assert xml_text("tab\tLF\nCR\r fine") == "tab\tLF\nCR\r fine"

@@ -39,16 +39,29 @@ def warehouse(sources: SourceDatabases) -> Engine:
 def test_build_is_idempotent_and_complete(tmp_path: Path) -> None:
     first = build_databases(tmp_path)
     second = build_databases(tmp_path)
-    assert first == second == {"warehouse": tmp_path / "warehouse.sqlite",
-                               "finance": tmp_path / "finance.sqlite"}
+    assert (
+        first
+        == second
+        == {"warehouse": tmp_path / "warehouse.sqlite", "finance": tmp_path / "finance.sqlite"}
+    )
     with sqlite3.connect(second["warehouse"]) as connection:
-        tables = {r[0] for r in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+        tables = {
+            r[0]
+            for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+            )
+        }
         assert connection.execute("SELECT COUNT(*) FROM _object_kinds").fetchone() == (2,)
     connection.close()
-    assert {"sales__customers", "sales__orders", "sales__invoices", "sales__products",
-            "sales__invoice_number_seq", "sales__daily_order_counts",
-            "_data_dictionary"} <= tables
+    assert {
+        "sales__customers",
+        "sales__orders",
+        "sales__invoices",
+        "sales__products",
+        "sales__invoice_number_seq",
+        "sales__daily_order_counts",
+        "_data_dictionary",
+    } <= tables
     assert not list(tmp_path.glob(".*.sqlite"))  # no temporary files left behind
 
 
@@ -63,27 +76,40 @@ def test_table_is_reflected_with_keys_indexes_and_descriptions(warehouse: Engine
     customers = reflect_object(warehouse, "warehouse", "sales.customers")
     assert customers.kind == "table"
     assert customers.exists is True
-    assert customers.description == \
-        "People and companies who buy from us, one row per customer."
+    assert customers.description == "People and companies who buy from us, one row per customer."
     assert [c.name for c in customers.columns][:4] == [
-        "customer_id", "first_name", "last_name", "email"]
+        "customer_id",
+        "first_name",
+        "last_name",
+        "email",
+    ]
     assert customers.columns[3] == ColumnDescription(
-        name="email", type="TEXT", nullable=False, default=None,
-        description="E-mail address used for order confirmations.")
+        name="email",
+        type="TEXT",
+        nullable=False,
+        default=None,
+        description="E-mail address used for order confirmations.",
+    )
     segment = next(c for c in customers.columns if c.name == "segment")
     assert segment.default == "'retail'"
     assert customers.primary_key == ("customer_id",)
-    assert IndexDescription("ix_customers_name", ("last_name", "first_name"), False) in \
-        customers.indexes
+    assert (
+        IndexDescription("ix_customers_name", ("last_name", "first_name"), False)
+        in customers.indexes
+    )
     assert IndexDescription(None, ("email",), True) in customers.indexes
 
 
-def test_foreign_keys_name_the_referred_object_by_its_physical_name(
-        warehouse: Engine) -> None:
+def test_foreign_keys_name_the_referred_object_by_its_physical_name(warehouse: Engine) -> None:
     orders = reflect_object(warehouse, "warehouse", "sales.orders")
-    assert orders.foreign_keys == (ForeignKeyDescription(
-        name=None, columns=("customer_id",), referred_object="sales.customers",
-        referred_columns=("customer_id",)),)
+    assert orders.foreign_keys == (
+        ForeignKeyDescription(
+            name=None,
+            columns=("customer_id",),
+            referred_object="sales.customers",
+            referred_columns=("customer_id",),
+        ),
+    )
     described = [c.name for c in orders.columns if c.description]
     assert described == ["order_id", "customer_id", "order_date"]
 
@@ -112,7 +138,9 @@ def test_a_dropped_object_is_described_from_the_dictionary(warehouse: Engine) ->
     assert dropped.kind == "table"
     assert dropped.description == "Promotion codes of the 2019 campaigns, now retired."
     assert [(c.name, c.type) for c in dropped.columns] == [
-        ("promo_code", "unknown"), ("valid_until", "unknown")]
+        ("promo_code", "unknown"),
+        ("valid_until", "unknown"),
+    ]
     assert "no longer exists in warehouse" in dropped.notes[0]
 
 

@@ -30,11 +30,20 @@ from services.drafting.rendering import APPROVALS_HEADING
 from services.text import xml_text
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-REQUEST = DraftRequest.from_json({
-    "documentId": "2A9C3F0E-5B1D-4C7E-9A21-000000000003", "physicalName": "sales.customers",
-    "databaseName": "warehouse", "changeType": "Altered", "requestedBy": "rita@example.com"})
+REQUEST = DraftRequest.from_json(
+    {
+        "documentId": "2A9C3F0E-5B1D-4C7E-9A21-000000000003",
+        "physicalName": "sales.customers",
+        "databaseName": "warehouse",
+        "changeType": "Altered",
+        "requestedBy": "rita@example.com",
+    }
+)
 DESCRIPTION = ObjectDescription(
-    database="warehouse", physical_name="sales.customers", kind="table", exists=True,
+    database="warehouse",
+    physical_name="sales.customers",
+    kind="table",
+    exists=True,
     description="People who buy from us.",
     columns=(
         ColumnDescription("customer_id", "INTEGER", False, description="Surrogate key."),
@@ -42,16 +51,29 @@ DESCRIPTION = ObjectDescription(
         ColumnDescription("segment", "TEXT", False, default="'retail'"),
     ),
     primary_key=("customer_id",),
-    foreign_keys=(ForeignKeyDescription("fk_region", ("segment",), "sales.segments",
-                                        ("code",)),),
-    indexes=(IndexDescription("ix_email", ("email",), True),))
-CONTENT = DocumentContent(REQUEST, DESCRIPTION, classify(DESCRIPTION),
-                          score_documentation(DESCRIPTION))
-APPROVAL = ApprovalRecord.from_json({
-    "status": "Approved", "decidedAt": "2026-11-23T10:00:00Z", "tier": 3,
-    "votes": [{"role": "Data Steward", "approver": "dana@example.com", "decision": "approve",
-               "decidedAt": "2026-11-23T09:00:00Z", "comment": "fine"},
-              {"role": "Compliance", "approver": "casey@example.com", "decision": "approve"}]})
+    foreign_keys=(ForeignKeyDescription("fk_region", ("segment",), "sales.segments", ("code",)),),
+    indexes=(IndexDescription("ix_email", ("email",), True),),
+)
+CONTENT = DocumentContent(
+    REQUEST, DESCRIPTION, classify(DESCRIPTION), score_documentation(DESCRIPTION)
+)
+APPROVAL = ApprovalRecord.from_json(
+    {
+        "status": "Approved",
+        "decidedAt": "2026-11-23T10:00:00Z",
+        "tier": 3,
+        "votes": [
+            {
+                "role": "Data Steward",
+                "approver": "dana@example.com",
+                "decision": "approve",
+                "decidedAt": "2026-11-23T09:00:00Z",
+                "comment": "fine",
+            },
+            {"role": "Compliance", "approver": "casey@example.com", "decision": "approve"},
+        ],
+    }
+)
 
 
 def open_docx(data: bytes) -> Any:
@@ -70,7 +92,7 @@ def section(document: Any, heading: str) -> list[str]:
     texts = [(p.style.name, p.text) for p in document.paragraphs]
     start = texts.index(("Heading 1", heading))
     following = []
-    for style, text in texts[start + 1:]:
+    for style, text in texts[start + 1 :]:
         if style.startswith("Heading"):
             break
         following.append(text)
@@ -90,15 +112,23 @@ def test_draft_has_title_summary_columns_keys_and_pending_approvals() -> None:
     assert "Personal data: yes. Financial data: no." in text
     columns = next(t for t in document.tables if t.rows[0].cells[1].text == "Column")
     assert [c.text for c in columns.rows[2].cells] == [
-        "2", "email", "TEXT", "no", "", "", "personal", "Address for order mail."]
+        "2",
+        "email",
+        "TEXT",
+        "no",
+        "",
+        "",
+        "personal",
+        "Address for order mail.",
+    ]
     assert [c.text for c in columns.rows[1].cells][5] == "PK"
     assert "Primary key: customer_id" in text
     assert "fk_region | segment | sales.segments (code)" in text
     assert "ix_email | email | yes" in text
     assert "Columns without a description: segment." in text
     assert section(document, APPROVALS_HEADING) == [
-        "Pending: this section is completed with the approval record when the document is "
-        "approved."]
+        "Pending: this section is completed with the approval record when the document is approved."
+    ]
     assert document.core_properties.title == "sales.customers (warehouse)"
     assert document.core_properties.created == AT
 
@@ -120,14 +150,17 @@ def test_final_carries_the_approval_record_and_hashes() -> None:
 
 def test_rendering_is_repeatable_byte_for_byte() -> None:
     assert render_document(CONTENT, AT) == render_document(CONTENT, AT)
-    assert render_document(CONTENT, AT) != render_document(
-        CONTENT, AT.replace(hour=10))
+    assert render_document(CONTENT, AT) != render_document(CONTENT, AT.replace(hour=10))
 
 
 def test_a_retirement_record_says_so() -> None:
     dropped = ObjectDescription(
-        database="warehouse", physical_name="sales.promotions_2019", kind="unknown",
-        exists=False, notes=("The object no longer exists in warehouse.",))
+        database="warehouse",
+        physical_name="sales.promotions_2019",
+        kind="unknown",
+        exists=False,
+        notes=("The object no longer exists in warehouse.",),
+    )
     request = DraftRequest.from_json({**REQUEST.to_json(), "changeType": "Dropped"})
     content = DocumentContent(request, dropped, classify(dropped), score_documentation(dropped))
     text = text_of(open_docx(render_document(content, AT)))
@@ -137,65 +170,103 @@ def test_a_retirement_record_says_so() -> None:
     assert "No description is recorded." in text
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"documentId": "nope"}, "documentId 'nope' is not a UUID"),
-    ({"physicalName": "a.b.c"}, "physicalName 'a.b.c'"),
-    ({"physicalName": ""}, "physicalName is required"),
-    ({"changeType": "Renamed"}, "changeType 'Renamed' is not one of"),
-    ({"databaseName": None}, "databaseName is required"),
-    ({"requestedBy": 7}, "requestedBy is required"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"documentId": "nope"}, "documentId 'nope' is not a UUID"),
+        ({"physicalName": "a.b.c"}, "physicalName 'a.b.c'"),
+        ({"physicalName": ""}, "physicalName is required"),
+        ({"changeType": "Renamed"}, "changeType 'Renamed' is not one of"),
+        ({"databaseName": None}, "databaseName is required"),
+        ({"requestedBy": 7}, "requestedBy is required"),
+    ],
+)
 def test_bad_requests_name_the_field(change: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidDraftRequest, match=message):
         DraftRequest.from_json({**REQUEST.to_json(), **change})
 
 
-@pytest.mark.parametrize(("record", "message"), [
-    ([], "approval must be a JSON object"),
-    ({"votes": []}, "approval.status is required"),
-    ({"status": "Approved", "votes": []}, "at least one vote unless autoApproved"),
-    ({"status": "Approved", "votes": [{"role": "DBA"}]}, r"approval.votes\[0\].approver"),
-    ({"status": "Approved", "votes": "x"}, "approval.votes must be a list"),
-    ({"status": "Approved", "autoApproved": "yes"}, "autoApproved must be true or false"),
-    ({"status": "Approved", "autoApproved": True, "tier": "1"}, "tier must be an integer"),
-])
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ([], "approval must be a JSON object"),
+        ({"votes": []}, "approval.status is required"),
+        ({"status": "Approved", "votes": []}, "at least one vote unless autoApproved"),
+        ({"status": "Approved", "votes": [{"role": "DBA"}]}, r"approval.votes\[0\].approver"),
+        ({"status": "Approved", "votes": "x"}, "approval.votes must be a list"),
+        ({"status": "Approved", "autoApproved": "yes"}, "autoApproved must be true or false"),
+        ({"status": "Approved", "autoApproved": True, "tier": "1"}, "tier must be an integer"),
+    ],
+)
 def test_bad_approval_records_name_the_field(record: Any, message: str) -> None:
     with pytest.raises(InvalidDraftRequest, match=message):
         ApprovalRecord.from_json(record)
 
 
 def test_auto_approval_needs_no_votes() -> None:
-    record = ApprovalRecord.from_json({"status": "Approved", "autoApproved": True, "tier": 1,
-                                       "reason": "Tier 1, score 1.00, nothing sensitive."})
+    record = ApprovalRecord.from_json(
+        {
+            "status": "Approved",
+            "autoApproved": True,
+            "tier": 1,
+            "reason": "Tier 1, score 1.00, nothing sensitive.",
+        }
+    )
     assert record.votes == ()
-    text = text_of(open_docx(render_document(
-        CONTENT, AT, FinalRecord(record, "c" * 64, "d" * 64))))
+    text = text_of(open_docx(render_document(CONTENT, AT, FinalRecord(record, "c" * 64, "d" * 64))))
     assert "Auto-approved | yes" in text
     assert "Tier 1, score 1.00, nothing sensitive." in text
 
 
-_OUTSIDE_TEXT = st.lists(st.one_of(
-    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF,
-                                   exclude_categories=()), max_size=40),
-    st.sampled_from(["\f", "\x00", "\x0b", "\r\n", "\ud800", "\ufffe", "<w:t>", "&amp;"])),
-    min_size=1, max_size=4).map("".join)
+_OUTSIDE_TEXT = st.lists(
+    st.one_of(
+        st.text(
+            alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()),
+            max_size=40,
+        ),
+        st.sampled_from(["\f", "\x00", "\x0b", "\r\n", "\ud800", "\ufffe", "<w:t>", "&amp;"]),
+    ),
+    min_size=1,
+    max_size=4,
+).map("".join)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(description=_OUTSIDE_TEXT, column_comment=_OUTSIDE_TEXT, comment=_OUTSIDE_TEXT,
-       approver=_OUTSIDE_TEXT.map(lambda text: "approver " + text))
-def test_any_outside_text_renders_into_both_documents(description: str, column_comment: str,
-                                                      comment: str, approver: str) -> None:
+@given(
+    description=_OUTSIDE_TEXT,
+    column_comment=_OUTSIDE_TEXT,
+    comment=_OUTSIDE_TEXT,
+    approver=_OUTSIDE_TEXT.map(lambda text: "approver " + text),
+)
+def test_any_outside_text_renders_into_both_documents(
+    description: str, column_comment: str, comment: str, approver: str
+) -> None:
     """Column comments come from the source database and comments from approvers: whatever
     they hold, the draft and the final document render (and say it, XML-safe)."""
-    described = dataclasses.replace(DESCRIPTION, description=description, columns=(
-        ColumnDescription("customer_id", "INTEGER", False, description=column_comment),))
-    content = DocumentContent(REQUEST, described, classify(described),
-                              score_documentation(described))
-    record = ApprovalRecord.from_json({
-        "status": "Approved", "decidedAt": "2026-11-23T10:00:00Z", "tier": 2,
-        "votes": [{"role": "DBA", "approver": approver, "decision": "approve",
-                   "decidedAt": "2026-11-23T09:00:00Z", "comment": comment}]})
+    described = dataclasses.replace(
+        DESCRIPTION,
+        description=description,
+        columns=(ColumnDescription("customer_id", "INTEGER", False, description=column_comment),),
+    )
+    content = DocumentContent(
+        REQUEST, described, classify(described), score_documentation(described)
+    )
+    record = ApprovalRecord.from_json(
+        {
+            "status": "Approved",
+            "decidedAt": "2026-11-23T10:00:00Z",
+            "tier": 2,
+            "votes": [
+                {
+                    "role": "DBA",
+                    "approver": approver,
+                    "decision": "approve",
+                    "decidedAt": "2026-11-23T09:00:00Z",
+                    "comment": comment,
+                }
+            ],
+        }
+    )
     draft = open_docx(render_document(content, AT))
     final = open_docx(render_document(content, AT, FinalRecord(record, "h" * 64, "d" * 64)))
     shown = text_of(final)

@@ -18,17 +18,26 @@ from entities import device_log
 
 
 def event(event_id: str, n: int = 0, **extra: Any) -> dict[str, Any]:
-    return {"eventId": event_id, "type": "t", "occurredAt": f"2026-01-05T09:00:{n % 60:02d}Z",
-            "receivedAt": f"2026-01-05T09:01:{n % 60:02d}Z", "data": {"n": n}, **extra}
+    return {
+        "eventId": event_id,
+        "type": "t",
+        "occurredAt": f"2026-01-05T09:00:{n % 60:02d}Z",
+        "receivedAt": f"2026-01-05T09:01:{n % 60:02d}Z",
+        "data": {"n": n},
+        **extra,
+    }
 
 
 # --- the log against a model --------------------------------------------------------------
 
-operations = st.lists(st.one_of(
-    st.tuples(st.just("record"), st.sampled_from("abcdefghij")),
-    st.tuples(st.just("clear_up_to"), st.sampled_from("abcdefghij")),
-    st.tuples(st.just("clear_all"), st.none()),
-), max_size=60)
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("record"), st.sampled_from("abcdefghij")),
+        st.tuples(st.just("clear_up_to"), st.sampled_from("abcdefghij")),
+        st.tuples(st.just("clear_all"), st.none()),
+    ),
+    max_size=60,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -62,7 +71,10 @@ def test_the_log_matches_a_model_of_its_rules(steps: list[tuple[str, Any]], limi
         assert [e["eventId"] for e in state["events"]] == held
         assert len(state["events"]) <= limit
         assert (state["totalReceived"], state["duplicates"], state["dropped"]) == (
-            total, duplicates, dropped)
+            total,
+            duplicates,
+            dropped,
+        )
         assert len(state["recentEventIds"]) <= limit
 
 
@@ -81,17 +93,27 @@ def test_first_and_last_activity_are_the_received_times() -> None:
     for n, event_id in enumerate("abc"):
         state = device_log.record_event(state, event(event_id, n), 10).state
     assert (state["firstActivity"], state["lastActivity"]) == (
-        "2026-01-05T09:01:00Z", "2026-01-05T09:01:02Z")
+        "2026-01-05T09:01:00Z",
+        "2026-01-05T09:01:02Z",
+    )
 
 
-@pytest.mark.parametrize(("value", "field"), [
-    (None, "(input)"), ("a", "(input)"), ({**event("a"), "eventId": ""}, "eventId"),
-    ({**event("a"), "type": 3}, "type"), ({**event("a"), "receivedAt": None}, "receivedAt"),
-    ({**event("a"), "data": [1]}, "data"),
-])
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        (None, "(input)"),
+        ("a", "(input)"),
+        ({**event("a"), "eventId": ""}, "eventId"),
+        ({**event("a"), "type": 3}, "type"),
+        ({**event("a"), "receivedAt": None}, "receivedAt"),
+        ({**event("a"), "data": [1]}, "data"),
+    ],
+)
 def test_a_bad_event_names_its_field(value: Any, field: str) -> None:
-    with pytest.raises(device_log.DeviceInputInvalid,
-                       match=rf"^Device\.InputInvalid: record_event: {re.escape(field)}:"):
+    with pytest.raises(
+        device_log.DeviceInputInvalid,
+        match=rf"^Device\.InputInvalid: record_event: {re.escape(field)}:",
+    ):
         device_log.record_event(device_log.new_state("d"), value, 10)
 
 
@@ -107,8 +129,9 @@ def host(monkeypatch: pytest.MonkeyPatch) -> SimulatedHost:
 
 
 def op(host: SimulatedHost, operation: str, value: Any = None, key: str = "dev-1") -> Any:
-    response = host.run_entity_operation(f"@device@{key}", operation, json.dumps(value),
-                                         signal=False)
+    response = host.run_entity_operation(
+        f"@device@{key}", operation, json.dumps(value), signal=False
+    )
     result = json.loads(response["result"])
     if "exceptionType" in response:
         raise RuntimeError(result)
@@ -116,8 +139,11 @@ def op(host: SimulatedHost, operation: str, value: Any = None, key: str = "dev-1
 
 
 def test_each_operation_of_the_entity(host: SimulatedHost) -> None:
-    assert op(host, "record_event", event("a", 1)) == {"recorded": True, "duplicate": False,
-                                                       "held": 1}
+    assert op(host, "record_event", event("a", 1)) == {
+        "recorded": True,
+        "duplicate": False,
+        "held": 1,
+    }
     assert op(host, "record_event", event("a", 1))["duplicate"] is True
     for n, event_id in enumerate("bcde", start=2):
         op(host, "record_event", event(event_id, n))
@@ -153,7 +179,8 @@ def test_a_failed_operation_is_named_and_leaves_the_state_as_it_was(host: Simula
 
 
 def test_a_bad_limit_setting_fails_the_operation_naming_the_setting(
-        host: SimulatedHost, monkeypatch: pytest.MonkeyPatch) -> None:
+    host: SimulatedHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("DEVICE_EVENTS_LIMIT", "lots")
     with pytest.raises(RuntimeError, match="DEVICE_EVENTS_LIMIT: expected a whole number"):
         op(host, "record_event", event("a"))
@@ -161,10 +188,16 @@ def test_a_bad_limit_setting_fails_the_operation_naming_the_setting(
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
-                    lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=20),
-       st.text(min_size=1))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        ),
+        max_leaves=20,
+    ),
+    st.text(min_size=1),
+)
 def test_odd_text_and_data_survive_the_round_trip(data: Any, event_id: str) -> None:
     host = SimulatedHost.from_app(_app())
     value = {**event(event_id), "type": "\u0000<b>\r\n", "data": {"x": data}}
@@ -180,10 +213,14 @@ def _app() -> Any:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from("abcdefg"), max_size=12),
-       st.lists(st.sampled_from("abcdefghij"), max_size=12), st.integers(1, 5))
-def test_record_events_is_record_event_for_each(before: list[str], batch: list[str],
-                                                limit: int) -> None:
+@given(
+    st.lists(st.sampled_from("abcdefg"), max_size=12),
+    st.lists(st.sampled_from("abcdefghij"), max_size=12),
+    st.integers(1, 5),
+)
+def test_record_events_is_record_event_for_each(
+    before: list[str], batch: list[str], limit: int
+) -> None:
     state = device_log.new_state("d")
     for n, event_id in enumerate(before):
         state = device_log.record_event(state, event(event_id, n), limit).state
@@ -200,6 +237,9 @@ def test_record_events_checks_every_event_before_recording_any(host: SimulatedHo
         op(host, "record_events", [event("a"), {"eventId": ""}])
     assert host.entity_state("device", "dev-1") is None
     assert op(host, "record_events", [event("a"), event("b"), event("a")]) == {
-        "recorded": 2, "duplicates": 1, "held": 2}
+        "recorded": 2,
+        "duplicates": 1,
+        "held": 2,
+    }
     with pytest.raises(RuntimeError, match=r"^Device\.InputInvalid: record_events"):
         op(host, "record_events", {"not": "a list"})

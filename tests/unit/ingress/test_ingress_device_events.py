@@ -12,8 +12,13 @@ from hypothesis import strategies as st
 from ingress.device_events import DATA_LIMIT_BYTES, DeviceEvent, parse_device_event
 from ingress.schema_changes import BadMessage
 
-GOOD = {"eventId": "e-1", "deviceId": "dev-1", "type": "temperature",
-        "occurredAt": "2026-01-05T09:00:00Z", "data": {"celsius": 21.5}}
+GOOD = {
+    "eventId": "e-1",
+    "deviceId": "dev-1",
+    "type": "temperature",
+    "occurredAt": "2026-01-05T09:00:00Z",
+    "data": {"celsius": 21.5},
+}
 
 
 def refused(body: bytes | str) -> BadMessage:
@@ -36,11 +41,17 @@ def fields(bad: BadMessage) -> list[str]:
 def test_a_good_event_is_read_as_sent() -> None:
     event = parse_device_event(json.dumps(GOOD).encode())
     assert (event.event_id, event.device_id, event.type, event.occurred_at, event.data) == (
-        "e-1", "dev-1", "temperature", "2026-01-05T09:00:00Z", {"celsius": 21.5})
+        "e-1",
+        "dev-1",
+        "temperature",
+        "2026-01-05T09:00:00Z",
+        {"celsius": 21.5},
+    )
 
 
-@pytest.mark.parametrize("body", [b"", b"not json", b"\xff\xfe{}", b"{\"eventId\": ",
-                                  b"[" * 100_000 + b"]" * 100_000])
+@pytest.mark.parametrize(
+    "body", [b"", b"not json", b"\xff\xfe{}", b'{"eventId": ', b"[" * 100_000 + b"]" * 100_000]
+)
 def test_a_body_that_is_not_json_is_malformed_json(body: bytes) -> None:
     bad = refused(body)
     assert bad.reason == "MalformedJson"
@@ -48,8 +59,18 @@ def test_a_body_that_is_not_json_is_malformed_json(body: bytes) -> None:
 
 
 def test_every_bad_field_is_named_at_once() -> None:
-    bad = refused(json.dumps({"eventId": "", "deviceId": "has space", "type": "t\n",
-                              "occurredAt": "yesterday", "data": [1], "extra": 1}))
+    bad = refused(
+        json.dumps(
+            {
+                "eventId": "",
+                "deviceId": "has space",
+                "type": "t\n",
+                "occurredAt": "yesterday",
+                "data": [1],
+                "extra": 1,
+            }
+        )
+    )
     assert bad.reason == "SchemaValidationFailed"
     assert fields(bad) == ["data", "deviceId", "eventId", "extra", "occurredAt", "type"]
     messages = {e["field"]: e["message"] for e in bad.details["errors"]}
@@ -68,8 +89,9 @@ def test_a_body_that_is_not_an_object_is_schema_invalid(value: Any) -> None:
     assert fields(refused(json.dumps(value))) == ["(message)"]
 
 
-@pytest.mark.parametrize("occurred", ["2026-01-05", "2026-01-05T09:00:00", "09:00:00Z",
-                                      "2026-13-05T09:00:00Z", "x" * 41])
+@pytest.mark.parametrize(
+    "occurred", ["2026-01-05", "2026-01-05T09:00:00", "09:00:00Z", "2026-13-05T09:00:00Z", "x" * 41]
+)
 def test_occurred_at_needs_a_date_time_with_a_zone(occurred: str) -> None:
     assert fields(refused(json.dumps({**GOOD, "occurredAt": occurred}))) == ["occurredAt"]
 
@@ -93,11 +115,13 @@ def test_data_is_bounded_in_size() -> None:
 @pytest.mark.parametrize("device", ["a", "A-1.b_c-d", "x" * 128])
 def test_device_ids_that_are_accepted(device: str) -> None:
     assert parse_device_event(json.dumps({**GOOD, "deviceId": device}).encode()).device_id == (
-        device)
+        device
+    )
 
 
-@pytest.mark.parametrize("device", ["", "-a", "a/b", "a@b", "a#b", "a?b", "x" * 129, "é", "a\n",
-                                    "a:Process:1"])
+@pytest.mark.parametrize(
+    "device", ["", "-a", "a/b", "a@b", "a#b", "a?b", "x" * 129, "é", "a\n", "a:Process:1"]
+)
 def test_device_ids_that_would_break_a_session_instance_or_entity_id(device: str) -> None:
     assert fields(refused(json.dumps({**GOOD, "deviceId": device}))) == ["deviceId"]
 
@@ -112,10 +136,13 @@ def test_any_body_is_either_an_event_or_refused_with_a_known_reason(body: bytes)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from([*GOOD, "other"]),
-                       st.none() | st.integers() | st.text() | st.dictionaries(st.text(),
-                                                                               st.text()),
-                       max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from([*GOOD, "other"]),
+        st.none() | st.integers() | st.text() | st.dictionaries(st.text(), st.text()),
+        max_size=6,
+    )
+)
 def test_any_object_is_an_event_or_refused_naming_fields(message: dict[str, Any]) -> None:
     result = parsed(json.dumps(message).encode())
     if isinstance(result, BadMessage):

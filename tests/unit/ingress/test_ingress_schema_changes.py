@@ -16,9 +16,13 @@ from ingress.schema_changes import (
 )
 
 MESSAGES = Path(__file__).resolve().parents[3] / "examples" / "messages"
-VALID = {"documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000002", "physicalName": "sales.orders",
-         "databaseName": "warehouse", "changeType": "Altered",
-         "requestedBy": "rita.requester@example.com"}
+VALID = {
+    "documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000002",
+    "physicalName": "sales.orders",
+    "databaseName": "warehouse",
+    "changeType": "Altered",
+    "requestedBy": "rita.requester@example.com",
+}
 
 
 def errors_of(body: Any) -> list[dict[str, str]]:
@@ -30,15 +34,22 @@ def errors_of(body: Any) -> list[dict[str, str]]:
 
 
 def test_a_valid_message_parses_with_a_lower_case_document_id() -> None:
-    change = parse_schema_change(json.dumps(
-        {**VALID, "documentId": VALID["documentId"].upper()}).encode())
-    assert change == SchemaChange("2a9c3f0e-5b1d-4c7e-9a21-000000000002", "sales.orders",
-                                  "warehouse", "Altered", "rita.requester@example.com")
+    change = parse_schema_change(
+        json.dumps({**VALID, "documentId": VALID["documentId"].upper()}).encode()
+    )
+    assert change == SchemaChange(
+        "2a9c3f0e-5b1d-4c7e-9a21-000000000002",
+        "sales.orders",
+        "warehouse",
+        "Altered",
+        "rita.requester@example.com",
+    )
     assert change.to_json() == VALID
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in MESSAGES.glob("*.json")
-                                        if p.stem != "malformed"))
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in MESSAGES.glob("*.json") if p.stem != "malformed")
+)
 def test_every_example_message_but_the_malformed_one_is_valid(name: str) -> None:
     parse_schema_change((MESSAGES / f"{name}.json").read_bytes())
 
@@ -46,24 +57,28 @@ def test_every_example_message_but_the_malformed_one_is_valid(name: str) -> None
 def test_the_malformed_example_reports_each_of_its_problems() -> None:
     errors = errors_of((MESSAGES / "malformed.json").read_bytes())
     assert [e["field"] for e in errors] == ["changeType", "databaseName", "documentId"]
-    assert "expected one of Created, Altered, Dropped, got \"Renamed\"" in errors[0]["message"]
+    assert 'expected one of Created, Altered, Dropped, got "Renamed"' in errors[0]["message"]
     assert errors[1]["message"].startswith("databaseName: is required")
     assert "expected a UUID" in errors[2]["message"]
 
 
-@pytest.mark.parametrize(("change", "field", "says"), [
-    ({"physicalName": "orders"}, "physicalName", "schema.name"),
-    ({"physicalName": "a.b.c"}, "physicalName", "schema.name"),
-    ({"physicalName": 5}, "physicalName", "got 5"),
-    ({"databaseName": ""}, "databaseName", "configured source database"),
-    ({"databaseName": "   "}, "databaseName", "configured source database"),
-    ({"requestedBy": "ab"}, "requestedBy", "3 to 254 characters"),
-    ({"changeType": "altered"}, "changeType", "Created, Altered, Dropped"),
-    ({"documentId": "2a9c3f0e5b1d4c7e9a21000000000002x"}, "documentId", "UUID"),
-    ({"Database": "warehouse"}, "Database", "not a field of a schema-change message"),
-])
-def test_each_bad_field_is_named_with_what_was_expected(change: dict[str, Any], field: str,
-                                                        says: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        ({"physicalName": "orders"}, "physicalName", "schema.name"),
+        ({"physicalName": "a.b.c"}, "physicalName", "schema.name"),
+        ({"physicalName": 5}, "physicalName", "got 5"),
+        ({"databaseName": ""}, "databaseName", "configured source database"),
+        ({"databaseName": "   "}, "databaseName", "configured source database"),
+        ({"requestedBy": "ab"}, "requestedBy", "3 to 254 characters"),
+        ({"changeType": "altered"}, "changeType", "Created, Altered, Dropped"),
+        ({"documentId": "2a9c3f0e5b1d4c7e9a21000000000002x"}, "documentId", "UUID"),
+        ({"Database": "warehouse"}, "Database", "not a field of a schema-change message"),
+    ],
+)
+def test_each_bad_field_is_named_with_what_was_expected(
+    change: dict[str, Any], field: str, says: str
+) -> None:
     errors = errors_of({**VALID, **change})
     assert [e["field"] for e in errors] == [field]
     assert errors[0]["message"].startswith(f"{field}: ")
@@ -77,12 +92,14 @@ def test_every_missing_and_every_unknown_field_is_named_once() -> None:
 
 
 def test_a_message_that_is_not_an_object_is_schema_invalid() -> None:
-    assert errors_of([VALID]) == [{"field": "(message)",
-                                   "message": "(message): expected a JSON object"}]
+    assert errors_of([VALID]) == [
+        {"field": "(message)", "message": "(message): expected a JSON object"}
+    ]
 
 
-@pytest.mark.parametrize(("body", "says"), [(b"{", "not JSON"), (b"\xff\xfe{}", "not UTF-8"),
-                                            (b"", "not JSON")])
+@pytest.mark.parametrize(
+    ("body", "says"), [(b"{", "not JSON"), (b"\xff\xfe{}", "not UTF-8"), (b"", "not JSON")]
+)
 def test_bodies_that_are_not_json_are_not_json(body: bytes, says: str) -> None:
     with pytest.raises(BadMessage) as caught:
         parse_schema_change(body)

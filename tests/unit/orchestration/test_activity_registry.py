@@ -47,14 +47,18 @@ def test_every_schema_file_has_a_description_and_valid_input_and_output_schemas(
         assert entry.input.get("required"), f"{entry.name}: an input without required fields"
 
 
-@pytest.mark.parametrize(("content", "problem"), [
-    ("not json", "not readable JSON"),
-    ('{"description": "x", "input": {}}', "expected exactly the keys"),
-    ('{"description": "", "input": {}, "output": {}}', "non-empty string"),
-    ('{"description": "x", "input": {"type": 5}, "output": {}}', "'input' is not a valid"),
-])
-def test_a_malformed_schema_file_is_refused_naming_the_file(tmp_path: Path, content: str,
-                                                            problem: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        ("not json", "not readable JSON"),
+        ('{"description": "x", "input": {}}', "expected exactly the keys"),
+        ('{"description": "", "input": {}, "output": {}}', "non-empty string"),
+        ('{"description": "x", "input": {"type": 5}, "output": {}}', "'input' is not a valid"),
+    ],
+)
+def test_a_malformed_schema_file_is_refused_naming_the_file(
+    tmp_path: Path, content: str, problem: str
+) -> None:
     (tmp_path / "broken.json").write_text(content, encoding="utf-8")
     with pytest.raises(RegistryError, match=problem) as raised:
         ActivityRegistry.from_folder(tmp_path)
@@ -63,8 +67,7 @@ def test_a_malformed_schema_file_is_refused_naming_the_file(tmp_path: Path, cont
 
 def test_the_input_check_names_every_field_at_fault() -> None:
     with pytest.raises(ActivityInputInvalid) as raised:
-        default_registry().check_input("escalate", {"documentId": 7, "deadline": "",
-                                                    "revision": 1})
+        default_registry().check_input("escalate", {"documentId": 7, "deadline": "", "revision": 1})
     assert raised.value.errors == [
         ("at", "is required"),
         ("deadline", "'' should be non-empty"),
@@ -89,8 +92,7 @@ def test_the_error_name_in_a_workflow_is_activity_input_invalid_and_is_never_ret
     assert RetryPolicy(errors=("*",)).retries("Task.Failed") is True
 
 
-def test_a_checked_blueprint_checks_before_the_body_runs_with_the_same_name_and_signature(
-) -> None:
+def test_a_checked_blueprint_checks_before_the_body_runs_with_the_same_name_and_signature() -> None:
     ran: list[Any] = []
     blueprint = CheckedBlueprint()
 
@@ -110,14 +112,16 @@ def test_a_checked_blueprint_checks_before_the_body_runs_with_the_same_name_and_
     with pytest.raises(ActivityInputInvalid):
         function({"documentId": "d"})  # positional, as test benches call it
     assert ran == []
-    assert function(draft={"documentId": "d", "at": "2026-01-01T00:00:00Z",
-                           "revision": 1}) == "done"
+    assert (
+        function(draft={"documentId": "d", "at": "2026-01-01T00:00:00Z", "revision": 1}) == "done"
+    )
 
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=12), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=6)
+    ),
     max_leaves=30,
 )
 
@@ -143,22 +147,34 @@ def test_a_huge_input_gives_a_short_message() -> None:
 
 # --- the validator ------------------------------------------------------------------------
 
+
 def _definition(states: dict[str, Any]) -> dict[str, Any]:
-    return {"name": "checked", "version": "1.0.0", "startAt": next(iter(states)),
-            "states": states}
+    return {"name": "checked", "version": "1.0.0", "startAt": next(iter(states)), "states": states}
 
 
 def _input_diagnostics(document: dict[str, Any]) -> list[tuple[str, str]]:
     registry = default_registry()
     found = validate_document(document, activities=registry.names, registry=registry)
-    return [(d.pointer, d.message) for d in found
-            if d.code in ("activity.input-invalid", "activity.unknown")]
+    return [
+        (d.pointer, d.message)
+        for d in found
+        if d.code in ("activity.input-invalid", "activity.unknown")
+    ]
 
 
 def test_a_constant_input_that_breaks_the_schema_is_reported_field_by_field() -> None:
-    found = _input_diagnostics(_definition({
-        "Undo": {"type": "task", "activity": "remove_draft", "input": {"documentId": 42},
-                 "end": True}}))
+    found = _input_diagnostics(
+        _definition(
+            {
+                "Undo": {
+                    "type": "task",
+                    "activity": "remove_draft",
+                    "input": {"documentId": 42},
+                    "end": True,
+                }
+            }
+        )
+    )
     assert found == [
         ("/states/Undo/input", "activity 'remove_draft': at: is required"),
         ("/states/Undo/input", "activity 'remove_draft': revision: is required"),
@@ -167,28 +183,48 @@ def test_a_constant_input_that_breaks_the_schema_is_reported_field_by_field() ->
 
 
 def test_a_template_is_checked_for_the_fields_it_will_have() -> None:
-    found = _input_diagnostics(_definition({
-        "Load": {"type": "task", "activity": "load_workflow_definition",
-                 "input": {"name.$": "$.input.name", "version": 3}, "next": "Undo"},
-        "Undo": {"type": "task", "activity": "remove_draft",
-                 "input": {"documentId.$": "$.input.id", "at.$": "$.system.now",
-                           "revision": 1},
-                 "compensate": {"activity": "restore_index",
-                                "input": {"at": "now", "revision": 1}},
-                 "end": True}}))
+    found = _input_diagnostics(
+        _definition(
+            {
+                "Load": {
+                    "type": "task",
+                    "activity": "load_workflow_definition",
+                    "input": {"name.$": "$.input.name", "version": 3},
+                    "next": "Undo",
+                },
+                "Undo": {
+                    "type": "task",
+                    "activity": "remove_draft",
+                    "input": {"documentId.$": "$.input.id", "at.$": "$.system.now", "revision": 1},
+                    "compensate": {
+                        "activity": "restore_index",
+                        "input": {"at": "now", "revision": 1},
+                    },
+                    "end": True,
+                },
+            }
+        )
+    )
     assert found == [
         ("/states/Load/input", "activity 'load_workflow_definition': workflow: is required"),
-        ("/states/Load/input/name.$", "activity 'load_workflow_definition' takes no field "
-                                      "'name' (fields: version, workflow)"),
-        ("/states/Load/input/version", "activity 'load_workflow_definition': version: 3 is not "
-                                       "of type 'string', 'null'"),
+        (
+            "/states/Load/input/name.$",
+            "activity 'load_workflow_definition' takes no field 'name' (fields: version, workflow)",
+        ),
+        (
+            "/states/Load/input/version",
+            "activity 'load_workflow_definition': version: 3 is not of type 'string', 'null'",
+        ),
         ("/states/Undo/compensate/input", "activity 'restore_index': documentId: is required"),
     ]
 
 
 def test_unknown_activities_are_reported_by_the_registry() -> None:
-    found = _input_diagnostics(_definition({
-        "Typo": {"type": "task", "activity": "remove_drafts", "input": {}, "end": True}}))
+    found = _input_diagnostics(
+        _definition(
+            {"Typo": {"type": "task", "activity": "remove_drafts", "input": {}, "end": True}}
+        )
+    )
     assert len(found) == 1
     assert found[0][0] == "/states/Typo/activity"
     assert "'remove_drafts' is not registered" in found[0][1]
@@ -200,13 +236,28 @@ def test_the_repository_workflows_pass_the_registry_checks() -> None:
 
 
 def test_the_cli_reports_a_constant_input_that_breaks_the_schema(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     definition = tmp_path / "bad.json"
-    definition.write_text(json.dumps(_definition({
-        "Undo": {"type": "task", "activity": "remove_draft", "input": {"documentId": "d"},
-                 "end": True}})), encoding="utf-8")
+    definition.write_text(
+        json.dumps(
+            _definition(
+                {
+                    "Undo": {
+                        "type": "task",
+                        "activity": "remove_draft",
+                        "input": {"documentId": "d"},
+                        "end": True,
+                    }
+                }
+            )
+        ),
+        encoding="utf-8",
+    )
 
     assert validate_main(["validate", "--app-dir", str(REPO), str(definition)]) == 1
     out = capsys.readouterr().out
-    assert "activity.input-invalid at /states/Undo/input: activity 'remove_draft': at: is " \
-           "required" in out
+    assert (
+        "activity.input-invalid at /states/Undo/input: activity 'remove_draft': at: is "
+        "required" in out
+    )

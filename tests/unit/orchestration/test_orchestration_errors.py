@@ -129,13 +129,21 @@ def _conflict() -> type[Exception]:
     return error
 
 
-@pytest.mark.parametrize(("errors", "attempts"), [(["*"], 1),
-                                                 (["*", "Record.VersionConflict"], 3)])
+@pytest.mark.parametrize(("errors", "attempts"), [(["*"], 1), (["*", "Record.VersionConflict"], 3)])
 def test_the_wildcard_does_not_retry_a_permanent_error(
-        bench: Any, errors: list[str], attempts: int) -> None:
-    definition = workflow("p", {"Call": {"type": "task", "activity": "write", "end": True,
-                                         "retry": {"maxAttempts": 3, "interval": "PT1S",
-                                                   "errors": errors}}})
+    bench: Any, errors: list[str], attempts: int
+) -> None:
+    definition = workflow(
+        "p",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "write",
+                "end": True,
+                "retry": {"maxAttempts": 3, "interval": "PT1S", "errors": errors},
+            }
+        },
+    )
     b = bench([definition], {"write": _failing(9, _conflict())})
     iid = b.start("p", {})
     b.advance(minutes=1)
@@ -468,13 +476,35 @@ def _answers(*failures: Exception) -> Any:
 
 
 def test_a_retry_waits_as_long_as_the_error_asks_up_to_max_interval(bench: Any) -> None:
-    retry = {"maxAttempts": 4, "interval": "PT2S", "backoffRate": 1.0, "maxInterval": "PT1M",
-             "errors": ["Http.TooManyRequests"]}
-    definition = workflow("r", {"Call": {"type": "task", "activity": "call", "end": True,
-                                         "resultPath": "$.state.r", "retry": retry}})
-    b = bench([definition], {"call": _answers(_Busy("answered 429 [retry-after 30s]"),
-                                              _Busy("answered 429"),
-                                              _Busy("answered 429 [retry-after 3600s]"))})
+    retry = {
+        "maxAttempts": 4,
+        "interval": "PT2S",
+        "backoffRate": 1.0,
+        "maxInterval": "PT1M",
+        "errors": ["Http.TooManyRequests"],
+    }
+    definition = workflow(
+        "r",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "call",
+                "end": True,
+                "resultPath": "$.state.r",
+                "retry": retry,
+            }
+        },
+    )
+    b = bench(
+        [definition],
+        {
+            "call": _answers(
+                _Busy("answered 429 [retry-after 30s]"),
+                _Busy("answered 429"),
+                _Busy("answered 429 [retry-after 3600s]"),
+            )
+        },
+    )
     iid = b.start("r", {})
     b.advance(minutes=5)
     # 30 s as asked (more than the policy's 2 s); then the policy's 2 s; then the hour asked
@@ -484,11 +514,19 @@ def test_a_retry_waits_as_long_as_the_error_asks_up_to_max_interval(bench: Any) 
 
 
 def test_a_refused_destination_is_never_retried_even_by_a_star(bench: Any) -> None:
-    definition = workflow("r", {"Call": {"type": "task", "activity": "call", "end": True,
-                                         "retry": {"maxAttempts": 5, "errors": ["*"]},
-                                         "catch": [{"errors": ["Http.DestinationNotAllowed"],
-                                                    "next": "Refused"}]},
-                                "Refused": {"type": "succeed", "output": "refused"}})
+    definition = workflow(
+        "r",
+        {
+            "Call": {
+                "type": "task",
+                "activity": "call",
+                "end": True,
+                "retry": {"maxAttempts": 5, "errors": ["*"]},
+                "catch": [{"errors": ["Http.DestinationNotAllowed"], "next": "Refused"}],
+            },
+            "Refused": {"type": "succeed", "output": "refused"},
+        },
+    )
     b = bench([definition], {"call": _answers(_Refused("10.0.0.1:80 is not allowed"))})
     iid = b.start("r", {})
     b.advance(minutes=5)

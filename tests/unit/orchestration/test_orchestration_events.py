@@ -149,12 +149,22 @@ def test_long_deadlines_on_a_backend_that_splits_long_timers(bench: Any) -> None
 
 
 def batch(count: Any = 3, **extra: Any) -> dict[str, Any]:
-    wait = {"type": "wait", "event": "reading", "resultPath": "$.state.got", "next": "Done",
-            **({"count.$": count} if isinstance(count, str) else {"count": count}), **extra}
+    wait = {
+        "type": "wait",
+        "event": "reading",
+        "resultPath": "$.state.got",
+        "next": "Done",
+        **({"count.$": count} if isinstance(count, str) else {"count": count}),
+        **extra,
+    }
     states: dict[str, Any] = {"Collect": wait, "Done": {"type": "succeed"}}
     if "timeoutNext" in extra:
-        states["Late"] = {"type": "pass", "result": "late", "resultPath": "$.state.late",
-                          "next": "Done"}
+        states["Late"] = {
+            "type": "pass",
+            "result": "late",
+            "resultPath": "$.state.late",
+            "next": "Done",
+        }
     return workflow("batch", states)
 
 
@@ -171,10 +181,19 @@ def test_a_count_wait_ends_when_that_many_events_arrived_in_arrival_order(bench:
 
 
 def test_events_that_arrived_before_a_count_wait_come_first(bench: Any) -> None:
-    definition = workflow("early", {
-        "Slow": {"type": "task", "activity": "slow", "next": "Collect"},
-        "Collect": {"type": "wait", "event": "reading", "count": 3, "resultPath": "$.state.got",
-                    "end": True}})
+    definition = workflow(
+        "early",
+        {
+            "Slow": {"type": "task", "activity": "slow", "next": "Collect"},
+            "Collect": {
+                "type": "wait",
+                "event": "reading",
+                "count": 3,
+                "resultPath": "$.state.got",
+                "end": True,
+            },
+        },
+    )
     b = bench([definition], {"slow": lambda x: None})
     b.host.latency["slow"] = __import__("datetime").timedelta(minutes=1)
     iid = b.start("early", {})
@@ -200,11 +219,25 @@ def test_a_count_wait_without_timeout_next_goes_on_at_the_deadline(bench: Any) -
 
 
 def test_waits_abandoned_at_the_deadline_do_not_swallow_later_events(bench: Any) -> None:
-    definition = workflow("again", {
-        "First": {"type": "wait", "event": "reading", "count": 3, "timeout": {"duration": "PT1M"},
-                  "resultPath": "$.state.first", "next": "Second"},
-        "Second": {"type": "wait", "event": "reading", "resultPath": "$.state.second",
-                   "end": True}})
+    definition = workflow(
+        "again",
+        {
+            "First": {
+                "type": "wait",
+                "event": "reading",
+                "count": 3,
+                "timeout": {"duration": "PT1M"},
+                "resultPath": "$.state.first",
+                "next": "Second",
+            },
+            "Second": {
+                "type": "wait",
+                "event": "reading",
+                "resultPath": "$.state.second",
+                "end": True,
+            },
+        },
+    )
     b = bench([definition])
     iid = b.start("again", {})
     b.raise_events(iid, "reading", [1])
@@ -232,12 +265,12 @@ def test_count_is_validated_with_its_wait() -> None:
     assert "schema.violation" in codes({"duration": "PT1M", "count": 2})  # count needs event
     assert "schema.violation" in codes({"event": "e", "count": 2, "count.$": "$.input.n"})
     assert "schema.violation" in codes({"event": "e", "count": 0})
-    assert "path.invalid" in codes({"event": "e", "count.$": "$.[",
-                                    "timeout": {"duration": "PT1M"}})
+    assert "path.invalid" in codes(
+        {"event": "e", "count.$": "$.[", "timeout": {"duration": "PT1M"}}
+    )
 
 
-def test_a_count_beyond_the_waits_open_at_once_still_gets_every_event_in_order(
-        bench: Any) -> None:
+def test_a_count_beyond_the_waits_open_at_once_still_gets_every_event_in_order(bench: Any) -> None:
     from orchestration.interpreter import WAITS_AT_ONCE
 
     total = WAITS_AT_ONCE * 2 + 50

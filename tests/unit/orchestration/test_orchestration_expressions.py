@@ -176,8 +176,12 @@ def test_intrinsic_runtime_errors_are_named() -> None:
     assert raised.value.name == "Intrinsic.Failed"
     with pytest.raises(WorkflowError, match="placeholders"):
         ev("format('{} {}', 1)")
-    for text in ("add($.input.n, 'one')", "add($.state.flag, 1)", "add($.input.tags, 1)",
-                 "add(1e308, 1e308)"):
+    for text in (
+        "add($.input.n, 'one')",
+        "add($.state.flag, 1)",
+        "add($.input.tags, 1)",
+        "add(1e308, 1e308)",
+    ):
         with pytest.raises(WorkflowError) as raised:
             ev(text)
         assert raised.value.name == "Intrinsic.Failed", text

@@ -28,8 +28,13 @@ from schedules.cursor import take_tick
 from services.testing import fresh_database
 
 T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=UTC)
-GOOD = {"id": "1", "name": "products", "schedule": "*/15 * * * * *",
-        "workflow": "scheduled-sync", "input": {"database": "warehouse"}}
+GOOD = {
+    "id": "1",
+    "name": "products",
+    "schedule": "*/15 * * * * *",
+    "workflow": "scheduled-sync",
+    "input": {"database": "warehouse"},
+}
 
 
 def schedule(**changes: Any) -> Any:
@@ -40,44 +45,73 @@ def schedule(**changes: Any) -> Any:
 
 # ---- entries ---------------------------------------------------------------------------------
 
+
 def test_a_good_entry_reads_with_its_defaults() -> None:
     parsed = schedule(id=1)
-    assert (parsed.id, parsed.name, parsed.cron.text, parsed.workflow, parsed.version,
-            parsed.enabled) == ("1", "products", "*/15 * * * * *", "scheduled-sync", None, True)
+    assert (
+        parsed.id,
+        parsed.name,
+        parsed.cron.text,
+        parsed.workflow,
+        parsed.version,
+        parsed.enabled,
+    ) == ("1", "products", "*/15 * * * * *", "scheduled-sync", None, True)
     assert schedule(version="latest").version is None
     assert schedule(version="1.2.0-rc.1").version == "1.2.0-rc.1"
 
 
 def test_every_bad_field_of_an_entry_is_named_at_once() -> None:
-    parsed, problems = parse_entry({"id": "a/b", "name": "", "schedule": "* * * * *",
-                                    "workflow": "Sync", "version": "v1", "input": [1],
-                                    "enabled": 1, "cron": "x"})
+    parsed, problems = parse_entry(
+        {
+            "id": "a/b",
+            "name": "",
+            "schedule": "* * * * *",
+            "workflow": "Sync",
+            "version": "v1",
+            "input": [1],
+            "enabled": 1,
+            "cron": "x",
+        }
+    )
     assert parsed is None
-    assert [name for name, _ in problems] == ["cron", "id", "name", "schedule", "workflow",
-                                               "version", "input", "enabled"]
+    assert [name for name, _ in problems] == [
+        "cron",
+        "id",
+        "name",
+        "schedule",
+        "workflow",
+        "version",
+        "input",
+        "enabled",
+    ]
     messages = dict(problems)
     assert "expected 1-64 letters" in messages["id"] and '"a/b"' in messages["id"]
     assert "has 5 field(s); expected six" in messages["schedule"]
     assert "is not a field here" in messages["cron"]
 
 
-@pytest.mark.parametrize("value", ["Workflow\n1", "a b", "x#y", "x?y", "\udcff", "-a", "a-",
-                                   "a" * 65, "", None, True, -1, 1.5])
+@pytest.mark.parametrize(
+    "value",
+    ["Workflow\n1", "a b", "x#y", "x?y", "\udcff", "-a", "a-", "a" * 65, "", None, True, -1, 1.5],
+)
 def test_ids_that_cannot_be_part_of_an_instance_id_are_refused(value: Any) -> None:
     _, problems = parse_entry({**GOOD, "id": value})
     assert [name for name, _ in problems] == ["id"]
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("0 0 0 L * *", "day field 'L'"),
-    ("0 0 0 ? * *", "day field '?'"),
-    ("0 0 0 * * 1#2", "day-of-week field '1#2'"),
-    ("@daily", "1 field(s)"),
-    ("61 * * * * *", "out of range"),
-    ("0 0 0 31 4 *", "never fires"),
-    ("0 0 0 * * FRIDAY", "three-letter names"),
-    ("", "six-field"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("0 0 0 L * *", "day field 'L'"),
+        ("0 0 0 ? * *", "day field '?'"),
+        ("0 0 0 * * 1#2", "day-of-week field '1#2'"),
+        ("@daily", "1 field(s)"),
+        ("61 * * * * *", "out of range"),
+        ("0 0 0 31 4 *", "never fires"),
+        ("0 0 0 * * FRIDAY", "three-letter names"),
+        ("", "six-field"),
+    ],
+)
 def test_schedules_outside_ncrontab_are_refused(text: str, needle: str) -> None:
     _, problems = parse_entry({**GOOD, "schedule": text})
     assert len(problems) == 1 and needle in problems[0][1]
@@ -86,7 +120,8 @@ def test_schedules_outside_ncrontab_are_refused(text: str, needle: str) -> None:
 def test_names_and_lists_are_ncrontab() -> None:
     cron = parse_cron("0 30 9 * JAN-MAR MON-FRI")
     assert cron.latest_at_or_before(datetime(2026, 1, 5, 9, 30, 0, tzinfo=UTC)) == datetime(
-        2026, 1, 5, 9, 30, 0, tzinfo=UTC)  # a Monday in January
+        2026, 1, 5, 9, 30, 0, tzinfo=UTC
+    )  # a Monday in January
     # Day of month and day of week must both match (Friday the 13th).
     friday_13 = parse_cron("0 0 0 13 * FRI")
     assert friday_13.next_after(T0) == datetime(2026, 11, 13, tzinfo=UTC)
@@ -106,23 +141,33 @@ def test_a_document_keeps_the_good_entries_and_rejects_the_bad() -> None:
     assert [str(r) for r in bad] == [
         "file.json schedules[1] (id '2'): schedule: 'nope' has 1 field(s); expected six: "
         "'{second} {minute} {hour} {day} {month} {day-of-week}', e.g. '0 0 2 * * *'",
-        "file.json schedules[2]: (entry): expected a JSON object, got 5"]
+        "file.json schedules[2]: (entry): expected a JSON object, got 5",
+    ]
 
 
-@pytest.mark.parametrize(("text", "field"), [
-    ("not json", "(document)"), ('{"schedules": {}}', "schedules"), ("[]", "schedules"),
-    ('{"schedules": [], "extra": 1}', "extra"), (b"\xff\xfe{", "(document)"),
-    ("[" * 100_000, "(document)"), (" " * (1024 * 1024 + 1), "(document)"),
-])
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("not json", "(document)"),
+        ('{"schedules": {}}', "schedules"),
+        ("[]", "schedules"),
+        ('{"schedules": [], "extra": 1}', "extra"),
+        (b"\xff\xfe{", "(document)"),
+        ("[" * 100_000, "(document)"),
+        (" " * (1024 * 1024 + 1), "(document)"),
+    ],
+)
 def test_a_bad_document_is_one_rejection_of_its_source(text: str | bytes, field: str) -> None:
     good, bad = parse_schedules_document(text, "f")
     assert good == [] and [(r.source, r.field) for r in bad] == [("f", field)]
 
 
 FIELD_NAMES = st.sampled_from([*GOOD, "enabled", "version", "x"]) | st.text(max_size=5)
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
-                    lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(FIELD_NAMES, inner, max_size=6), max_leaves=30)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(FIELD_NAMES, inner, max_size=6),
+    max_leaves=30,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -148,10 +193,13 @@ def test_sources_merge_the_file_and_blobs_and_reject_duplicate_ids(tmp_path: Pat
 
     loaded = load_schedules(file=file, blobs=Blobs(), container="workflow-schedules")
     assert [(s.id, s.source) for s in loaded.schedules] == [
-        ("1", str(file)), ("2", "blob container workflow-schedules/a.json")]
+        ("1", str(file)),
+        ("2", "blob container workflow-schedules/a.json"),
+    ]
     assert [str(r) for r in loaded.rejections] == [
         f"blob container workflow-schedules/b.json schedules[0] (id '1'): id: '1' is already "
-        f"defined in {file}"]
+        f"defined in {file}"
+    ]
     assert load_schedules(file=tmp_path / "missing.json").schedules == []
 
 
@@ -169,15 +217,18 @@ def test_an_unreachable_container_is_reported_and_the_file_still_runs(tmp_path: 
     loaded = load_schedules(file=file, blobs=Down(), container="workflow-schedules")
     assert [s.id for s in loaded.schedules] == ["1"]
     assert [(r.field, r.message) for r in loaded.rejections] == [
-        ("(source)", "cannot be listed: ConnectionError")]
+        ("(source)", "cannot be listed: ConnectionError")
+    ]
 
 
 # ---- ticks -----------------------------------------------------------------------------------
 
+
 def test_each_tick_gives_the_occurrences_since_the_previous_one() -> None:
     every_15 = schedule()
     assert due_items([every_15], T0, T0 + timedelta(seconds=15)) == [
-        every_15.item_at(T0 + timedelta(seconds=15))]
+        every_15.item_at(T0 + timedelta(seconds=15))
+    ]
     assert due_items([every_15], T0 + timedelta(seconds=15), T0 + timedelta(seconds=15)) == []
     # Ten minutes missed: one item, the latest occurrence.
     items = due_items([every_15], T0, T0 + timedelta(minutes=10, seconds=7))
@@ -191,15 +242,24 @@ def test_the_first_tick_ever_fires_only_what_is_due_that_second() -> None:
     assert due_items([schedule()], None, T0) == [schedule().item_at(T0)]
 
 
-CRONS = ["*/15 * * * * *", "0 * * * * *", "30 */2 * * * *", "0 0 * * * *", "7,8,9 * * * * *",
-         "0 0 2 * * MON-FRI"]
+CRONS = [
+    "*/15 * * * * *",
+    "0 * * * * *",
+    "30 */2 * * * *",
+    "0 0 * * * *",
+    "7,8,9 * * * * *",
+    "0 0 2 * * MON-FRI",
+]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(CRONS), st.lists(st.integers(min_value=1, max_value=4000), min_size=1,
-                                        max_size=40))
+@given(
+    st.sampled_from(CRONS),
+    st.lists(st.integers(min_value=1, max_value=4000), min_size=1, max_size=40),
+)
 def test_ticks_give_each_occurrence_at_most_once_and_never_miss_a_window(
-        text: str, gaps: list[int]) -> None:
+    text: str, gaps: list[int]
+) -> None:
     entry = schedule(schedule=text)
     ticks, moment = [], T0
     for gap in gaps:
@@ -231,52 +291,83 @@ def test_ticking_on_every_occurrence_fires_every_occurrence() -> None:
     assert fired == [T0 + timedelta(seconds=15 * n) for n in range(1, 41)]
 
 
-@pytest.mark.parametrize(("status", "now", "expected"), [
-    ({"Next": "2026-06-01T08:00:15+00:00"}, T0, T0 + timedelta(seconds=15)),
-    ({"Next": "2026-06-01T08:00:15Z", "Last": "x"}, T0, T0 + timedelta(seconds=15)),
-    ({"Next": "2026-06-01T08:00:15"}, T0, T0 + timedelta(seconds=15)),  # host local time
-    ({}, T0 + timedelta(seconds=14, milliseconds=998), T0 + timedelta(seconds=15)),
-    ({}, T0 + timedelta(seconds=15, milliseconds=3), T0 + timedelta(seconds=15)),
-    (None, T0 + timedelta(milliseconds=400), T0),
-    ({"Next": "0001-01-01T00:00:00"}, T0, T0),
-    ({"Next": "garbage"}, T0, T0),
-    ({"Next": 5}, T0, T0),
-])
+@pytest.mark.parametrize(
+    ("status", "now", "expected"),
+    [
+        ({"Next": "2026-06-01T08:00:15+00:00"}, T0, T0 + timedelta(seconds=15)),
+        ({"Next": "2026-06-01T08:00:15Z", "Last": "x"}, T0, T0 + timedelta(seconds=15)),
+        ({"Next": "2026-06-01T08:00:15"}, T0, T0 + timedelta(seconds=15)),  # host local time
+        ({}, T0 + timedelta(seconds=14, milliseconds=998), T0 + timedelta(seconds=15)),
+        ({}, T0 + timedelta(seconds=15, milliseconds=3), T0 + timedelta(seconds=15)),
+        (None, T0 + timedelta(milliseconds=400), T0),
+        ({"Next": "0001-01-01T00:00:00"}, T0, T0),
+        ({"Next": "garbage"}, T0, T0),
+        ({"Next": 5}, T0, T0),
+    ],
+)
 def test_the_tick_is_the_status_next_else_now_to_the_second(
-        status: Any, now: datetime, expected: datetime) -> None:
+    status: Any, now: datetime, expected: datetime
+) -> None:
     assert tick_time(status, now) == expected
 
 
 # ---- sync items ------------------------------------------------------------------------------
 
+
 def test_an_item_names_its_instance_by_id_sync_name_and_date() -> None:
     item = schedule().item_at(T0 + timedelta(seconds=15))
     assert item.instance_id == "Workflow-1-products-20260601T080015Z"
     body = json.dumps(item.to_json()).encode()
-    assert json.loads(body) == {"id": "1", "syncName": "products",
-                                "triggerDateUtc": "2026-06-01T08:00:15Z",
-                                "workflow": "scheduled-sync",
-                                "input": {"database": "warehouse"}}
+    assert json.loads(body) == {
+        "id": "1",
+        "syncName": "products",
+        "triggerDateUtc": "2026-06-01T08:00:15Z",
+        "workflow": "scheduled-sync",
+        "input": {"database": "warehouse"},
+    }
     assert parse_sync_item(body) == item
     pinned = SyncItem("1", "p", T0, "w", "1.0.0", {})
     assert parse_sync_item(json.dumps(pinned.to_json()).encode()) == pinned
     assert pinned.orchestrator_input() == {"workflow": "w", "version": "1.0.0", "input": {}}
 
 
-@pytest.mark.parametrize(("body", "reason", "fields"), [
-    (b"\xff", "not-json", []),
-    (b"{", "not-json", []),
-    (b"[]", "schema-invalid", ["(message)"]),
-    (json.dumps({"id": "1"}).encode(), "schema-invalid",
-     ["syncName", "triggerDateUtc", "workflow"]),
-    (json.dumps({"id": "1", "syncName": "a\r\nb", "triggerDateUtc": "2026-06-01T08:00:15",
-                 "workflow": "w", "input": "x", "more": 1}).encode(), "schema-invalid",
-     ["more", "syncName", "triggerDateUtc", "input"]),
-    (json.dumps({"id": "1", "syncName": "a", "triggerDateUtc": "yesterday",
-                 "workflow": "w"}).encode(), "schema-invalid", ["triggerDateUtc"]),
-])
+@pytest.mark.parametrize(
+    ("body", "reason", "fields"),
+    [
+        (b"\xff", "not-json", []),
+        (b"{", "not-json", []),
+        (b"[]", "schema-invalid", ["(message)"]),
+        (
+            json.dumps({"id": "1"}).encode(),
+            "schema-invalid",
+            ["syncName", "triggerDateUtc", "workflow"],
+        ),
+        (
+            json.dumps(
+                {
+                    "id": "1",
+                    "syncName": "a\r\nb",
+                    "triggerDateUtc": "2026-06-01T08:00:15",
+                    "workflow": "w",
+                    "input": "x",
+                    "more": 1,
+                }
+            ).encode(),
+            "schema-invalid",
+            ["more", "syncName", "triggerDateUtc", "input"],
+        ),
+        (
+            json.dumps(
+                {"id": "1", "syncName": "a", "triggerDateUtc": "yesterday", "workflow": "w"}
+            ).encode(),
+            "schema-invalid",
+            ["triggerDateUtc"],
+        ),
+    ],
+)
 def test_a_message_that_is_not_a_sync_item_names_every_bad_field(
-        body: bytes, reason: str, fields: list[str]) -> None:
+    body: bytes, reason: str, fields: list[str]
+) -> None:
     with pytest.raises(BadSyncItem) as caught:
         parse_sync_item(body)
     assert caught.value.reason == reason
@@ -284,6 +375,7 @@ def test_a_message_that_is_not_a_sync_item_names_every_bad_field(
 
 
 # ---- the tick cursor -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def engine(tmp_path: Path) -> sa.Engine:
@@ -307,8 +399,9 @@ def test_of_hosts_racing_for_a_tick_exactly_one_wins(engine: sa.Engine) -> None:
         won: list[object] = []
         barrier = threading.Barrier(4)
 
-        def race(tick: datetime = tick, won: list[object] = won,
-                 barrier: threading.Barrier = barrier) -> None:
+        def race(
+            tick: datetime = tick, won: list[object] = won, barrier: threading.Barrier = barrier
+        ) -> None:
             barrier.wait()
             try:
                 taken = take_tick(engine, "timer", tick, tick)
@@ -325,8 +418,9 @@ def test_of_hosts_racing_for_a_tick_exactly_one_wins(engine: sa.Engine) -> None:
         assert len(won) == 1
 
 
-def test_the_validate_command_prints_every_rejection(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_validate_command_prints_every_rejection(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from schedules.cli import main
 
     good = tmp_path / "good.json"
@@ -342,14 +436,18 @@ def test_the_validate_command_prints_every_rejection(tmp_path: Path,
         f"{bad} schedules[0] (id '1'): x: is not a field here; expected only id, name, "
         "schedule, workflow, version, input, enabled",
         f"{bad} schedules[0] (id '1'): schedule: '0 0 0 30 2 *' never fires (no occurrence "
-        "within 28 years)"]
+        "within 28 years)",
+    ]
     assert "none.json: (source): no such file" in out.err
     assert main(["validate", "--json", str(bad)]) == 1
     assert [json.loads(line)["field"] for line in capsys.readouterr().out.splitlines()] == [
-        "x", "schedule"]
+        "x",
+        "schedule",
+    ]
 
 
 # ---- the queue trigger's start-or-skip -------------------------------------------------------
+
 
 class _Client:
     """The durable client's two calls, with a twin that starts the instance between this
@@ -363,8 +461,9 @@ class _Client:
     async def get_status(self, instance_id: str) -> Any:
         return type("Status", (), {"runtime_status": self.status})()
 
-    async def start_new(self, name: str, instance_id: str | None = None,
-                        client_input: Any = None) -> str:
+    async def start_new(
+        self, name: str, instance_id: str | None = None, client_input: Any = None
+    ) -> str:
         if self.twin:
             self.status = "Running"
             raise RuntimeError("An orchestration instance with this ID is already running")
@@ -381,24 +480,61 @@ def test_a_start_refused_because_a_twin_started_it_is_a_duplicate(engine: sa.Eng
 
     body = json.dumps(schedule().item_at(T0).to_json()).encode()
     twin = _Client(twin=True)
-    outcome = asyncio.run(accept_sync_item(ReceivedItem("m-1", body), engine=engine,
-                                           client=twin, now=T0))
-    assert (outcome.action, outcome.instance_id) == ("duplicate-ignored",
-                                                     "Workflow-1-products-20260601T080000Z")
+    outcome = asyncio.run(
+        accept_sync_item(ReceivedItem("m-1", body), engine=engine, client=twin, now=T0)
+    )
+    assert (outcome.action, outcome.instance_id) == (
+        "duplicate-ignored",
+        "Workflow-1-products-20260601T080000Z",
+    )
     plain = _Client(twin=False)
-    outcome = asyncio.run(accept_sync_item(ReceivedItem("m-2", body), engine=engine,
-                                           client=plain, now=T0))
+    outcome = asyncio.run(
+        accept_sync_item(ReceivedItem("m-2", body), engine=engine, client=plain, now=T0)
+    )
     assert outcome.action == "started"
-    assert plain.started == [("Workflow-1-products-20260601T080000Z",
-                              {"workflow": "scheduled-sync", "input": {"database": "warehouse"}})]
+    assert plain.started == [
+        (
+            "Workflow-1-products-20260601T080000Z",
+            {"workflow": "scheduled-sync", "input": {"database": "warehouse"}},
+        )
+    ]
     with pytest.raises(ConnectionError):  # anything else is retried by the queue
-        asyncio.run(accept_sync_item(ReceivedItem("m-3", body), engine=engine,
-                                     client=_Client(twin=False, fails=True), now=T0))
+        asyncio.run(
+            accept_sync_item(
+                ReceivedItem("m-3", body),
+                engine=engine,
+                client=_Client(twin=False, fails=True),
+                now=T0,
+            )
+        )
 
 
-CRON_TEXT = st.lists(st.sampled_from(["*", "*/15", "0", "59", "1-5", "MON", "JAN-MAR", "7",
-                                      "99", "*/0", "L", "?", "1,2,3", "-", "/", "**", "0-6/2"])
-                     | st.text(max_size=6), min_size=0, max_size=8).map(" ".join)
+CRON_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "*",
+            "*/15",
+            "0",
+            "59",
+            "1-5",
+            "MON",
+            "JAN-MAR",
+            "7",
+            "99",
+            "*/0",
+            "L",
+            "?",
+            "1,2,3",
+            "-",
+            "/",
+            "**",
+            "0-6/2",
+        ]
+    )
+    | st.text(max_size=6),
+    min_size=0,
+    max_size=8,
+).map(" ".join)
 
 
 @settings(max_examples=400, deadline=None)

@@ -26,29 +26,47 @@ from services.errors import IdempotencyMismatch, PolicyInvalid
 from services.testing import fresh_database
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
-CLAIM = {"claimId": "C-1", "claimant": "ana@example.com", "amount": 120.5, "currency": "EUR",
-         "description": " Taxi "}
+CLAIM = {
+    "claimId": "C-1",
+    "claimant": "ana@example.com",
+    "amount": 120.5,
+    "currency": "EUR",
+    "description": " Taxi ",
+}
 
 
 # ---- claims ----------------------------------------------------------------------------------
 
+
 def test_a_claim_reads_as_exact_minor_units() -> None:
     claim = parse_claim(CLAIM)
-    assert (claim.amount, claim.amount_minor, claim.description) == (Decimal("120.5"), 12050,
-                                                                     "Taxi")
+    assert (claim.amount, claim.amount_minor, claim.description) == (
+        Decimal("120.5"),
+        12050,
+        "Taxi",
+    )
     assert claim.to_json()["amount"] == "120.50"
     assert parse_claim({**CLAIM, "amount": 0.1}).amount_minor == 10  # no float error
     assert parse_claim({**CLAIM, "amount": "7", "currency": "JPY"}).to_json()["amount"] == "7"
     assert parse_claim({**CLAIM, "amount": "1.234", "currency": "KWD"}).amount_minor == 1234
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"claimId": "a/b"}, "claimId"), ({"claimant": "ana@example.com\r\nBcc: x@y.z"}, "claimant"),
-    ({"currency": "eur"}, "currency"), ({"amount": True}, "amount"), ({"amount": "NaN"}, "amount"),
-    ({"amount": "1e400"}, "amount"), ({"amount": 0}, "amount"), ({"amount": 1e13}, "amount"),
-    ({"amount": "12.345"}, "amount"), ({"description": "x" * 2001}, "description"),
-    ({"extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"claimId": "a/b"}, "claimId"),
+        ({"claimant": "ana@example.com\r\nBcc: x@y.z"}, "claimant"),
+        ({"currency": "eur"}, "currency"),
+        ({"amount": True}, "amount"),
+        ({"amount": "NaN"}, "amount"),
+        ({"amount": "1e400"}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"amount": 1e13}, "amount"),
+        ({"amount": "12.345"}, "amount"),
+        ({"description": "x" * 2001}, "description"),
+        ({"extra": 1}, "extra"),
+    ],
+)
 def test_a_bad_claim_names_its_field(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(ClaimInvalid) as caught:
         parse_claim({**CLAIM, **changes})
@@ -81,16 +99,25 @@ def test_a_bad_limit_setting_is_named(text: str | None) -> None:
 
 # ---- payments --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def engine(tmp_path: Path) -> sa.Engine:
     return fresh_database(tmp_path / "app.sqlite")
 
 
-def pay(engine: sa.Engine, payment_id: str = "p-1", claim_id: str = "C-1",
-        amount_minor: int = 12050) -> dict[str, Any]:
-    return record_payment(engine, payment_id=payment_id, claim_id=claim_id, instance_id="i-1",
-                          payee="ana@example.com", amount_minor=amount_minor, currency="EUR",
-                          now=NOW)
+def pay(
+    engine: sa.Engine, payment_id: str = "p-1", claim_id: str = "C-1", amount_minor: int = 12050
+) -> dict[str, Any]:
+    return record_payment(
+        engine,
+        payment_id=payment_id,
+        claim_id=claim_id,
+        instance_id="i-1",
+        payee="ana@example.com",
+        amount_minor=amount_minor,
+        currency="EUR",
+        now=NOW,
+    )
 
 
 def test_a_payment_is_recorded_once_per_key(engine: sa.Engine) -> None:
@@ -140,10 +167,11 @@ def test_two_workflows_racing_for_one_claim_pay_it_once(engine: sa.Engine) -> No
     assert sorted(outcomes) == ["paid", "refused", "refused", "refused"]
 
 
-def test_a_reversal_is_idempotent_frees_the_claim_and_is_never_undone(
-        engine: sa.Engine) -> None:
+def test_a_reversal_is_idempotent_frees_the_claim_and_is_never_undone(engine: sa.Engine) -> None:
     assert reverse_payment(engine, payment_id="p-1", reason="x", now=NOW) == {
-        "paymentId": "p-1", "status": "absent"}
+        "paymentId": "p-1",
+        "status": "absent",
+    }
     pay(engine)
     reversed_ = reverse_payment(engine, payment_id="p-1", reason="compensated", now=NOW)
     assert reversed_["status"] == "reversed" and reversed_["reversedAt"] == "2026-06-01T09:00:00Z"

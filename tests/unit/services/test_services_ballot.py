@@ -29,22 +29,34 @@ DOC = "doc-ballot"
 
 
 def vote(decision: str, *roles: str) -> Vote:
-    return Vote("v", "r", "d", "approver", roles, {"name": "n", "email": "e",
-                                                   "principalId": "p"}, decision, "", T0)
+    return Vote(
+        "v",
+        "r",
+        "d",
+        "approver",
+        roles,
+        {"name": "n", "email": "e", "principalId": "p"},
+        decision,
+        "",
+        T0,
+    )
 
 
-@pytest.mark.parametrize(("votes", "expected"), [
-    ([], ("pending", [])),
-    ([vote("approve", "A")], ("pending", ["A"])),
-    ([vote("approve", "A"), vote("approve", "A")], ("pending", ["A"])),
-    ([vote("approve", "B"), vote("approve", "A")], ("approved", ["A", "B"])),
-    ([vote("approve", "A", "B")], ("approved", ["A", "B"])),
-    ([vote("approve", "A"), vote("reject", "B")], ("rejected", ["A"])),
-    ([vote("reject", "A"), vote("approve", "A", "B")], ("rejected", [])),
-    # The first decision stands: a rejection recorded after approval does not flip it.
-    ([vote("approve", "A", "B"), vote("reject", "A")], ("approved", ["A", "B"])),
-    ([vote("approve", "X")], ("pending", [])),  # a role that is not required counts for nothing
-])
+@pytest.mark.parametrize(
+    ("votes", "expected"),
+    [
+        ([], ("pending", [])),
+        ([vote("approve", "A")], ("pending", ["A"])),
+        ([vote("approve", "A"), vote("approve", "A")], ("pending", ["A"])),
+        ([vote("approve", "B"), vote("approve", "A")], ("approved", ["A", "B"])),
+        ([vote("approve", "A", "B")], ("approved", ["A", "B"])),
+        ([vote("approve", "A"), vote("reject", "B")], ("rejected", ["A"])),
+        ([vote("reject", "A"), vote("approve", "A", "B")], ("rejected", [])),
+        # The first decision stands: a rejection recorded after approval does not flip it.
+        ([vote("approve", "A", "B"), vote("reject", "A")], ("approved", ["A", "B"])),
+        ([vote("approve", "X")], ("pending", [])),  # a role that is not required counts for nothing
+    ],
+)
 def test_tally(votes: list[Vote], expected: tuple[str, list[str]]) -> None:
     assert tally(["A", "B"], votes) == expected
 
@@ -54,28 +66,41 @@ def engine(tmp_path: Path) -> sa.Engine:
     return fresh_database(tmp_path / "app.sqlite")
 
 
-def open_doc(engine: sa.Engine, score: float = 0.5, kind: str = "table",
-             extra_steward: bool = False, document_id: str = DOC) -> dict[str, Any]:
-    assessed = assess(load_policy(engine), DraftSummary.from_json({
-        "databaseName": "warehouse", "objectKind": kind, "qualityScore": score})).to_json()
+def open_doc(
+    engine: sa.Engine,
+    score: float = 0.5,
+    kind: str = "table",
+    extra_steward: bool = False,
+    document_id: str = DOC,
+) -> dict[str, Any]:
+    assessed = assess(
+        load_policy(engine),
+        DraftSummary.from_json(
+            {"databaseName": "warehouse", "objectKind": kind, "qualityScore": score}
+        ),
+    ).to_json()
     if extra_steward:
         assessed["approvers"][0]["members"].append(
-            {"name": "Sam", "email": "sam@example.com", "principalId": "sam@example.com"})
-    return open_approval(engine, KEYS, document_id=document_id, instance_id=document_id,
-                         assessment=assessed, now=T0)
+            {"name": "Sam", "email": "sam@example.com", "principalId": "sam@example.com"}
+        )
+    return open_approval(
+        engine, KEYS, document_id=document_id, instance_id=document_id, assessment=assessed, now=T0
+    )
 
 
 def request_id(opened: dict[str, Any], email: str) -> str:
-    return next(str(r["requestId"]) for r in opened["requests"]
-                if r["approver"]["email"] == email)
+    return next(str(r["requestId"]) for r in opened["requests"] if r["approver"]["email"] == email)
 
 
 def test_single_route_needs_one_approval(engine: sa.Engine) -> None:
     opened = open_doc(engine, score=0.85)
     assert opened["route"] == "single"
-    result = record_vote(engine, DOC, {"requestId": request_id(opened,
-                                                               "dana.steward@example.com"),
-                                       "decision": "approve"}, T0)
+    result = record_vote(
+        engine,
+        DOC,
+        {"requestId": request_id(opened, "dana.steward@example.com"), "decision": "approve"},
+        T0,
+    )
     assert result["decision"] == "approved"
     assert result["approvedBy"][0]["email"] == "dana.steward@example.com"
 
@@ -87,7 +112,10 @@ def test_all_route_needs_every_role_and_one_member_per_role_suffices(engine: sa.
     dev = request_id(opened, "dev.dba@example.com")
     first = record_vote(engine, DOC, {"requestId": sam, "decision": "approve"}, T0)
     assert (first["decision"], first["approvedRoles"], first["pendingRoles"]) == (
-        "pending", ["Data Steward"], ["DBA"])
+        "pending",
+        ["Data Steward"],
+        ["DBA"],
+    )
     done = record_vote(engine, DOC, {"requestId": dev, "decision": "approve"}, T0)
     assert done["decision"] == "approved"
     assert [v["requestId"] for v in done["votes"]] == [sam, dev]
@@ -116,10 +144,22 @@ def test_record_vote_is_idempotent_on_the_vote(engine: sa.Engine) -> None:
 
 def test_one_rejection_rejects(engine: sa.Engine) -> None:
     opened = open_doc(engine)
-    record_vote(engine, DOC, {"requestId": request_id(opened, "dana.steward@example.com"),
-                              "decision": "approve"}, T0)
-    result = record_vote(engine, DOC, {"requestId": request_id(opened, "dev.dba@example.com"),
-                                       "decision": "reject", "comment": "no"}, T0)
+    record_vote(
+        engine,
+        DOC,
+        {"requestId": request_id(opened, "dana.steward@example.com"), "decision": "approve"},
+        T0,
+    )
+    result = record_vote(
+        engine,
+        DOC,
+        {
+            "requestId": request_id(opened, "dev.dba@example.com"),
+            "decision": "reject",
+            "comment": "no",
+        },
+        T0,
+    )
     assert result["decision"] == "rejected"
     assert result["rejectedBy"]["email"] == "dev.dba@example.com"
     assert result["rejectedBy"]["comment"] == "no"
@@ -133,8 +173,10 @@ def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
         ("approve", "vote"),
         ({"decision": "approve"}, "vote.requestId"),
         ({"requestId": opened["requests"][0]["requestId"], "decision": "ok"}, "vote.decision"),
-        ({"requestId": opened["requests"][0]["requestId"], "decision": "approve",
-          "comment": 5}, "vote.comment"),
+        (
+            {"requestId": opened["requests"][0]["requestId"], "decision": "approve", "comment": 5},
+            "vote.comment",
+        ),
         ({"requestId": "unknown", "decision": "approve"}, "vote.requestId"),
     ]
     for payload, field in cases:
@@ -142,8 +184,12 @@ def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
             record_vote(engine, DOC, payload, T0)
         assert info.value.field == field
     with pytest.raises(InvalidInput, match="other"):
-        record_vote(engine, "other", {"requestId": opened["requests"][0]["requestId"],
-                                      "decision": "approve"}, T0)
+        record_vote(
+            engine,
+            "other",
+            {"requestId": opened["requests"][0]["requestId"], "decision": "approve"},
+            T0,
+        )
     with pytest.raises(NotFound):
         current_ballot(engine, "nobody")
     with pytest.raises(NotFound):
@@ -171,8 +217,7 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
         with lock:
             outcomes.append(outcome)
 
-    threads = [threading.Thread(target=decide, args=(d,))
-               for d in ["approve", "reject"] * 3]
+    threads = [threading.Thread(target=decide, args=(d,)) for d in ["approve", "reject"] * 3]
     for t in threads:
         t.start()
     for t in threads:
@@ -181,8 +226,9 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
     recorded = [o for o in outcomes if o.endswith(":recorded")]
     assert len(recorded) == 1, outcomes
     winner = recorded[0].split(":")[0]
-    assert all(o.endswith(":replay") for o in outcomes if o.startswith(winner)
-               and o not in recorded)
+    assert all(
+        o.endswith(":replay") for o in outcomes if o.startswith(winner) and o not in recorded
+    )
     assert all(o.endswith(":conflict") for o in outcomes if not o.startswith(winner))
     with sqlite_engine(path).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 1
@@ -191,15 +237,23 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
 def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> None:
     path = tmp_path / "decisive.sqlite"
     engine = fresh_database(path)
-    assessed = assess(load_policy(engine), DraftSummary.from_json({
-        "databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5})).to_json()
+    assessed = assess(
+        load_policy(engine),
+        DraftSummary.from_json(
+            {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5}
+        ),
+    ).to_json()
     assessed["approvers"][1]["members"].append(
-        {"name": "Other Dba", "email": "other.dba@example.com", "principalId": "other"})
-    opened = open_approval(engine, KEYS, document_id=DOC, instance_id=DOC,
-                           assessment=assessed, now=T0)
+        {"name": "Other Dba", "email": "other.dba@example.com", "principalId": "other"}
+    )
+    opened = open_approval(
+        engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessed, now=T0
+    )
     cast_vote(engine, request_id(opened, "dana.steward@example.com"), "approve", "", T0)
-    contenders = {"approve": request_id(opened, "dev.dba@example.com"),
-                  "reject": request_id(opened, "other.dba@example.com")}
+    contenders = {
+        "approve": request_id(opened, "dev.dba@example.com"),
+        "reject": request_id(opened, "other.dba@example.com"),
+    }
     barrier = threading.Barrier(2)
     outcomes: dict[str, str] = {}
 
@@ -227,30 +281,65 @@ def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> 
 def test_a_decided_ballot_carries_the_approval_record(engine: sa.Engine) -> None:
     opened = open_doc(engine)
     assert opened["ballot"]["record"] is None
-    record_vote(engine, DOC, {"requestId": request_id(opened, "dana.steward@example.com"),
-                              "decision": "approve", "comment": "ok"}, T0)
-    done = record_vote(engine, DOC, {"requestId": request_id(opened, "dev.dba@example.com"),
-                                     "decision": "approve"}, T0 + timedelta(hours=1))
+    record_vote(
+        engine,
+        DOC,
+        {
+            "requestId": request_id(opened, "dana.steward@example.com"),
+            "decision": "approve",
+            "comment": "ok",
+        },
+        T0,
+    )
+    done = record_vote(
+        engine,
+        DOC,
+        {"requestId": request_id(opened, "dev.dba@example.com"), "decision": "approve"},
+        T0 + timedelta(hours=1),
+    )
     assert done["record"] == {
-        "status": "Approved", "decidedAt": "2026-03-02T10:00:00Z", "tier": 2,
+        "status": "Approved",
+        "decidedAt": "2026-03-02T10:00:00Z",
+        "tier": 2,
         "autoApproved": False,
         "votes": [
-            {"role": "Data Steward", "approver": "dana.steward@example.com",
-             "decision": "approve", "decidedAt": "2026-03-02T09:00:00Z", "comment": "ok"},
-            {"role": "DBA", "approver": "dev.dba@example.com", "decision": "approve",
-             "decidedAt": "2026-03-02T10:00:00Z", "comment": ""}]}
+            {
+                "role": "Data Steward",
+                "approver": "dana.steward@example.com",
+                "decision": "approve",
+                "decidedAt": "2026-03-02T09:00:00Z",
+                "comment": "ok",
+            },
+            {
+                "role": "DBA",
+                "approver": "dev.dba@example.com",
+                "decision": "approve",
+                "decidedAt": "2026-03-02T10:00:00Z",
+                "comment": "",
+            },
+        ],
+    }
 
 
 def test_an_auto_approval_record(engine: sa.Engine) -> None:
     record = open_doc(engine, score=0.99, kind="function")["ballot"]["record"]
-    assert record == {"status": "Approved", "decidedAt": "2026-03-02T09:00:00Z", "tier": 1,
-                      "autoApproved": True, "votes": []}
+    assert record == {
+        "status": "Approved",
+        "decidedAt": "2026-03-02T09:00:00Z",
+        "tier": 1,
+        "autoApproved": True,
+        "votes": [],
+    }
 
 
 _ROLES = ["A", "B", "C"]
-_votes = st.lists(st.tuples(st.sampled_from(DECISIONS_),
-                            st.lists(st.sampled_from([*_ROLES, "X"]), min_size=1, max_size=3)),
-                  max_size=8)
+_votes = st.lists(
+    st.tuples(
+        st.sampled_from(DECISIONS_),
+        st.lists(st.sampled_from([*_ROLES, "X"]), min_size=1, max_size=3),
+    ),
+    max_size=8,
+)
 
 
 @given(_votes, st.integers(min_value=1, max_value=3))

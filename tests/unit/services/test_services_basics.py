@@ -23,17 +23,20 @@ from services.errors import (
 from services.ids import derive_id
 
 
-@pytest.mark.parametrize(("error", "status"), [
-    (InvalidInput("vote.decision", "expected approve"), 400),
-    (TokenInvalid("bad"), 400),
-    (Forbidden("not you"), 403),
-    (NotFound("none"), 404),
-    (DecisionConflict("other"), 409),
-    (ConcurrencyConflict("stale", expected=1, actual=2), 409),
-    (IdempotencyMismatch("differs"), 409),
-    (Gone("late"), 410),
-    (PolicyInvalid("broken"), 500),
-])
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (InvalidInput("vote.decision", "expected approve"), 400),
+        (TokenInvalid("bad"), 400),
+        (Forbidden("not you"), 403),
+        (NotFound("none"), 404),
+        (DecisionConflict("other"), 409),
+        (ConcurrencyConflict("stale", expected=1, actual=2), 409),
+        (IdempotencyMismatch("differs"), 409),
+        (Gone("late"), 410),
+        (PolicyInvalid("broken"), 500),
+    ],
+)
 def test_every_error_maps_to_a_status_and_a_problem(error: ServiceError, status: int) -> None:
     assert isinstance(error, ServiceError)
     assert error.status == status
@@ -47,8 +50,11 @@ def test_every_error_maps_to_a_status_and_a_problem(error: ServiceError, status:
 
 
 def test_conflicts_share_a_base() -> None:
-    for error in (DecisionConflict("x"), ConcurrencyConflict("x", expected=0, actual=1),
-                  IdempotencyMismatch("x")):
+    for error in (
+        DecisionConflict("x"),
+        ConcurrencyConflict("x", expected=0, actual=1),
+        IdempotencyMismatch("x"),
+    ):
         assert isinstance(error, Conflict)
 
 

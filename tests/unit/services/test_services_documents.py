@@ -30,9 +30,15 @@ def engine(tmp_path: Path) -> sa.Engine:
 
 
 def register(engine: sa.Engine, **change: str) -> dict[str, object]:
-    args = {"document_id": DOC, "instance_id": DOC, "database_name": "warehouse",
-            "physical_name": "sales.customers", "change_type": "Altered",
-            "requested_by": "ann@example.com", **change}
+    args = {
+        "document_id": DOC,
+        "instance_id": DOC,
+        "database_name": "warehouse",
+        "physical_name": "sales.customers",
+        "change_type": "Altered",
+        "requested_by": "ann@example.com",
+        **change,
+    }
     return register_document(engine, now=T0, **args)
 
 
@@ -40,9 +46,12 @@ def test_a_submitted_document(engine: sa.Engine) -> None:
     view = document_view(engine, DOC, T0, base_url="http://127.0.0.1:7071/")
     assert view["status"] == "submitted"
     assert view["links"] == {
-        "draft": None, "final": None, "library": None,
+        "draft": None,
+        "final": None,
+        "library": None,
         "self": f"http://127.0.0.1:7071/api/documents/{DOC}",
-        "events": f"http://127.0.0.1:7071/api/documents/{DOC}/events"}
+        "events": f"http://127.0.0.1:7071/api/documents/{DOC}/events",
+    }
     assert view["approval"] is None
     assert view["waitingFor"] == []
     assert view["votes"] == []
@@ -57,25 +66,33 @@ def test_registering_again_is_a_no_op_but_other_details_are_refused(engine: sa.E
 
 
 def test_updates_set_status_and_links(engine: sa.Engine) -> None:
-    record = update_document(engine, DOC, {"status": "drafted",
-                                           "draftUrl": "http://blob/drafts/x.docx"},
-                             T0 + timedelta(minutes=1))
+    record = update_document(
+        engine,
+        DOC,
+        {"status": "drafted", "draftUrl": "http://blob/drafts/x.docx"},
+        T0 + timedelta(minutes=1),
+    )
     assert record["links"]["draft"] == "http://blob/drafts/x.docx"
     assert record["updatedAt"] == "2026-03-02T09:01:00Z"
-    record = update_document(engine, DOC, {"draftUrl": None, "status": "rejected",
-                                           "reason": "rejected by DBA"}, T0)
+    record = update_document(
+        engine, DOC, {"draftUrl": None, "status": "rejected", "reason": "rejected by DBA"}, T0
+    )
     assert record["links"]["draft"] is None
     assert (record["status"], record["reason"]) == ("rejected", "rejected by DBA")
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({}, "changes"),
-    ({"status": "lost"}, "changes.status"),
-    ({"owner": "x"}, "changes.owner"),
-    ({"draftUrl": 5}, "changes.draftUrl"),
-])
-def test_bad_updates_name_the_field(engine: sa.Engine, changes: dict[str, object],
-                                    field: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({}, "changes"),
+        ({"status": "lost"}, "changes.status"),
+        ({"owner": "x"}, "changes.owner"),
+        ({"draftUrl": 5}, "changes.draftUrl"),
+    ],
+)
+def test_bad_updates_name_the_field(
+    engine: sa.Engine, changes: dict[str, object], field: str
+) -> None:
     with pytest.raises(InvalidInput) as info:
         update_document(engine, DOC, changes, T0)
     assert info.value.field == field
@@ -93,23 +110,40 @@ def test_unknown_documents(engine: sa.Engine) -> None:
 
 def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
     policy = load_policy(engine)
-    assessed = assess(policy, DraftSummary.from_json({
-        "databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5})).to_json()
-    opened = open_approval(engine, KEYS, document_id=DOC, instance_id=DOC,
-                           assessment=assessed, now=T0)
+    assessed = assess(
+        policy,
+        DraftSummary.from_json(
+            {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5}
+        ),
+    ).to_json()
+    opened = open_approval(
+        engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessed, now=T0
+    )
     update_document(engine, DOC, {"status": "awaiting-approval"}, T0)
     steward = next(r["token"] for r in opened["requests"] if r["role"] == "Data Steward")
     redeem_token(engine, KEYS, steward, decision="approve", now=T0 + timedelta(hours=1))
     view = document_view(engine, DOC, T0 + timedelta(hours=2))
     assert view["approval"] == {
-        "tier": 2, "tierName": "Table, view or procedure", "route": "all", "slaHours": 48,
-        "score": 0.5, "deadline": "2026-03-04T09:00:00Z", "escalations": 0, "status": "open",
-        "decision": "pending", "requiredRoles": ["Data Steward", "DBA"],
-        "approvedRoles": ["Data Steward"], "pendingRoles": ["DBA"]}
-    assert view["waitingFor"] == [{"role": "DBA", "deadline": "2026-03-04T09:00:00Z",
-                                   "approvers": [{"name": "Dev Dba",
-                                                  "email": "dev.dba@example.com",
-                                                  "kind": "approver"}]}]
+        "tier": 2,
+        "tierName": "Table, view or procedure",
+        "route": "all",
+        "slaHours": 48,
+        "score": 0.5,
+        "deadline": "2026-03-04T09:00:00Z",
+        "escalations": 0,
+        "status": "open",
+        "decision": "pending",
+        "requiredRoles": ["Data Steward", "DBA"],
+        "approvedRoles": ["Data Steward"],
+        "pendingRoles": ["DBA"],
+    }
+    assert view["waitingFor"] == [
+        {
+            "role": "DBA",
+            "deadline": "2026-03-04T09:00:00Z",
+            "approvers": [{"name": "Dev Dba", "email": "dev.dba@example.com", "kind": "approver"}],
+        }
+    ]
     assert [v["approver"]["email"] for v in view["votes"]] == ["dana.steward@example.com"]
 
     deadline = datetime.fromisoformat(opened["deadline"])
@@ -118,13 +152,28 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
     assert escalated["approval"]["escalations"] == 1
     # Seen from a clock that lags the workflow's, the escalated requests are still gone.
     assert document_view(engine, DOC, T0)["waitingFor"] == escalated["waitingFor"]
-    assert escalated["waitingFor"] == [{"role": "DBA", "deadline": "2026-03-05T09:00:00Z",
-                                        "approvers": [{"name": "Erin Escalation",
-                                                       "email": "erin.escalation@example.com",
-                                                       "kind": "escalation"}]}]
+    assert escalated["waitingFor"] == [
+        {
+            "role": "DBA",
+            "deadline": "2026-03-05T09:00:00Z",
+            "approvers": [
+                {
+                    "name": "Erin Escalation",
+                    "email": "erin.escalation@example.com",
+                    "kind": "escalation",
+                }
+            ],
+        }
+    ]
 
-    update_master_index(engine, document_id=DOC, database_name="warehouse",
-                        physical_name="sales.customers", entry={"libraryUrl": "u"}, now=T0)
+    update_master_index(
+        engine,
+        document_id=DOC,
+        database_name="warehouse",
+        physical_name="sales.customers",
+        entry={"libraryUrl": "u"},
+        now=T0,
+    )
     indexed = document_view(engine, DOC, T0)
     assert indexed["masterIndex"]["currentVersion"] == 1
     assert indexed["masterIndex"]["current"]["documentId"] == DOC

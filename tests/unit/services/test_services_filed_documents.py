@@ -25,8 +25,14 @@ def engine(tmp_path: Path) -> sa.Engine:
 
 
 def record(engine: sa.Engine, kind: str, revision: int, version: str, n: int) -> None:
-    append_next(engine, DOC, event_id=f"e{n}", event_type=kind, now=T0,
-                data={"revision": revision, "libraryPath": PATH, "versionId": version})
+    append_next(
+        engine,
+        DOC,
+        event_id=f"e{n}",
+        event_type=kind,
+        now=T0,
+        data={"revision": revision, "libraryPath": PATH, "versionId": version},
+    )
 
 
 def test_the_newest_filing_is_chosen_and_a_revision_picks_its_own(engine: sa.Engine) -> None:

@@ -38,43 +38,71 @@ KEYS = SigningKeys.parse("journey-key")
 def audit(engine: sa.Engine, document_id: str, step: str, data: dict[str, Any]) -> None:
     """What the record_event activity does; retried here to prove it is idempotent."""
     for _ in range(2):
-        append_next(engine, document_id, event_id=derive_id(document_id, step),
-                    event_type=step.split(":", maxsplit=1)[0], data=data, now=T0)
+        append_next(
+            engine,
+            document_id,
+            event_id=derive_id(document_id, step),
+            event_type=step.split(":", maxsplit=1)[0],
+            data=data,
+            now=T0,
+        )
 
 
-def submit_and_assess(engine: sa.Engine, document_id: str, summary: dict[str, Any],
-                      name: str = "sales.customers") -> dict[str, Any]:
-    register_document(engine, document_id=document_id, instance_id=document_id,
-                      database_name=summary["databaseName"], physical_name=name,
-                      change_type="Altered", requested_by="ann@example.com", now=T0)
+def submit_and_assess(
+    engine: sa.Engine, document_id: str, summary: dict[str, Any], name: str = "sales.customers"
+) -> dict[str, Any]:
+    register_document(
+        engine,
+        document_id=document_id,
+        instance_id=document_id,
+        database_name=summary["databaseName"],
+        physical_name=name,
+        change_type="Altered",
+        requested_by="ann@example.com",
+        now=T0,
+    )
     audit(engine, document_id, "submitted", {"physicalName": name})
-    update_document(engine, document_id, {"status": "drafted",
-                                          "draftUrl": f"http://blob/drafts/{document_id}"}, T0)
+    update_document(
+        engine,
+        document_id,
+        {"status": "drafted", "draftUrl": f"http://blob/drafts/{document_id}"},
+        T0,
+    )
     audit(engine, document_id, "drafted", {})
     assessed = assess_draft(engine, summary)
-    audit(engine, document_id, "assessed", {"tier": assessed["tier"],
-                                            "score": assessed["score"]})
+    audit(engine, document_id, "assessed", {"tier": assessed["tier"], "score": assessed["score"]})
     opened = {}
     for _ in range(2):  # notify_approvers retried: same deadline, same links
-        again = open_approval(engine, KEYS, document_id=document_id, instance_id=document_id,
-                              assessment=assessed, now=T0)
+        again = open_approval(
+            engine,
+            KEYS,
+            document_id=document_id,
+            instance_id=document_id,
+            assessment=assessed,
+            now=T0,
+        )
         assert not opened or again == opened
         opened = again
     audit(engine, document_id, "notified", {"requests": len(opened["requests"])})
     return opened
 
 
-def file_and_index(engine: sa.Engine, document_id: str, ballot: dict[str, Any],
-                   name: str = "sales.customers") -> dict[str, Any]:
+def file_and_index(
+    engine: sa.Engine, document_id: str, ballot: dict[str, Any], name: str = "sales.customers"
+) -> dict[str, Any]:
     url = f"http://library/Documentation/warehouse/{name}.docx"
     update_document(engine, document_id, {"status": "filed", "libraryUrl": url}, T0)
     audit(engine, document_id, "filed", {"libraryUrl": url})
     indexed = {}
     for _ in range(2):
         indexed = update_master_index(
-            engine, document_id=document_id, database_name="warehouse", physical_name=name,
+            engine,
+            document_id=document_id,
+            database_name="warehouse",
+            physical_name=name,
             entry={"libraryUrl": url, "approvedBy": [a["email"] for a in ballot["approvedBy"]]},
-            now=T0)
+            now=T0,
+        )
     audit(engine, document_id, "indexed", {"version": indexed["version"]})
     update_document(engine, document_id, {"status": "completed"}, T0)
     return indexed
@@ -87,13 +115,15 @@ def engine(tmp_path: Path) -> sa.Engine:
 
 def test_tier_two_full_chain(engine: sa.Engine) -> None:
     doc = "doc-tier2"
-    opened = submit_and_assess(engine, doc, {"databaseName": "warehouse",
-                                             "objectKind": "table", "qualityScore": 0.6})
+    opened = submit_and_assess(
+        engine, doc, {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.6}
+    )
     assert [r["role"] for r in opened["requests"]] == ["Data Steward", "DBA"]
     ballot: dict[str, Any] = {}
     for request in opened["requests"]:
-        vote = redeem_token(engine, KEYS, request["token"], decision="approve",
-                            now=T0 + timedelta(hours=1)).vote.to_json()
+        vote = redeem_token(
+            engine, KEYS, request["token"], decision="approve", now=T0 + timedelta(hours=1)
+        ).vote.to_json()
         for _ in range(2):  # the approval event delivered twice
             ballot = record_vote(engine, doc, vote, T0 + timedelta(hours=1))
     assert ballot["decision"] == "approved"
@@ -102,22 +132,40 @@ def test_tier_two_full_chain(engine: sa.Engine) -> None:
     view = document_view(engine, doc, T0 + timedelta(hours=2))
     assert view["status"] == "completed"
     assert view["masterIndex"]["current"]["entry"]["approvedBy"] == [
-        "dana.steward@example.com", "dev.dba@example.com"]
+        "dana.steward@example.com",
+        "dev.dba@example.com",
+    ]
     trail = audit_trail(engine, doc)
     assert trail["verification"]["ok"]
     assert [e["type"] for e in trail["events"]] == [
-        "submitted", "drafted", "assessed", "notified", "voted", "voted", "filed", "indexed"]
+        "submitted",
+        "drafted",
+        "assessed",
+        "notified",
+        "voted",
+        "voted",
+        "filed",
+        "indexed",
+    ]
     voted = [e["data"] for e in trail["events"] if e["type"] == "voted"]
     assert [v["decision"] for v in voted] == ["pending", "approved"]  # casting records each
 
 
 def test_tier_three_rejection_leaves_the_index_alone(engine: sa.Engine) -> None:
-    opened = submit_and_assess(engine, "doc-tier3", {
-        "databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.99,
-        "sensitiveData": ["personal"]})
+    opened = submit_and_assess(
+        engine,
+        "doc-tier3",
+        {
+            "databaseName": "warehouse",
+            "objectKind": "table",
+            "qualityScore": 0.99,
+            "sensitiveData": ["personal"],
+        },
+    )
     compliance = next(r for r in opened["requests"] if r["role"] == "Compliance")
-    vote = redeem_token(engine, KEYS, compliance["token"], decision="reject",
-                        comment="masking missing", now=T0).vote.to_json()
+    vote = redeem_token(
+        engine, KEYS, compliance["token"], decision="reject", comment="masking missing", now=T0
+    ).vote.to_json()
     assert record_vote(engine, "doc-tier3", vote, T0)["decision"] == "rejected"
     update_document(engine, "doc-tier3", {"status": "rejected", "draftUrl": None}, T0)
     with pytest.raises(NotFound, match="not in the master index"):
@@ -125,27 +173,34 @@ def test_tier_three_rejection_leaves_the_index_alone(engine: sa.Engine) -> None:
 
 
 def test_auto_approval_records_the_score(engine: sa.Engine) -> None:
-    opened = submit_and_assess(engine, "doc-auto", {"databaseName": "warehouse",
-                                                    "objectKind": "function",
-                                                    "qualityScore": 0.97}, name="dbo.fn")
+    opened = submit_and_assess(
+        engine,
+        "doc-auto",
+        {"databaseName": "warehouse", "objectKind": "function", "qualityScore": 0.97},
+        name="dbo.fn",
+    )
     assert opened["requests"] == []
     assert opened["ballot"]["decision"] == "approved"
-    assessed = next(e for e in audit_trail(engine, "doc-auto")["events"]
-                    if e["type"] == "assessed")
+    assessed = next(e for e in audit_trail(engine, "doc-auto")["events"] if e["type"] == "assessed")
     assert assessed["data"] == {"tier": 1, "score": 0.97}
 
 
 def test_escalation_then_contact_approves(engine: sa.Engine) -> None:
     doc = "doc-late"
-    opened = submit_and_assess(engine, doc, {"databaseName": "finance",
-                                             "objectKind": "table", "qualityScore": 0.9})
+    opened = submit_and_assess(
+        engine, doc, {"databaseName": "finance", "objectKind": "table", "qualityScore": 0.9}
+    )
     assert len(opened["requests"]) == 4
     deadline = datetime.fromisoformat(opened["deadline"])
     assert deadline - T0 == timedelta(hours=120)
-    escalated = handle_deadline(engine, KEYS, document_id=doc,
-                                deadline=deadline, now=deadline)
-    vote = redeem_token(engine, KEYS, escalated["requests"][0]["token"], decision="approve",
-                        now=deadline + timedelta(hours=1)).vote.to_json()
+    escalated = handle_deadline(engine, KEYS, document_id=doc, deadline=deadline, now=deadline)
+    vote = redeem_token(
+        engine,
+        KEYS,
+        escalated["requests"][0]["token"],
+        decision="approve",
+        now=deadline + timedelta(hours=1),
+    ).vote.to_json()
     ballot = record_vote(engine, doc, vote, deadline + timedelta(hours=1))
     assert ballot["decision"] == "approved"
     assert ballot["approvedRoles"] == ["Data Steward", "DBA", "Compliance", "Governance Lead"]
@@ -153,10 +208,12 @@ def test_escalation_then_contact_approves(engine: sa.Engine) -> None:
 
 def test_a_failure_after_indexing_restores_version_one(engine: sa.Engine) -> None:
     for doc in ("doc-v1", "doc-v2"):
-        opened = submit_and_assess(engine, doc, {"databaseName": "warehouse",
-                                                 "objectKind": "table", "qualityScore": 0.85})
-        vote = redeem_token(engine, KEYS, opened["requests"][0]["token"], decision="approve",
-                            now=T0).vote.to_json()
+        opened = submit_and_assess(
+            engine, doc, {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.85}
+        )
+        vote = redeem_token(
+            engine, KEYS, opened["requests"][0]["token"], decision="approve", now=T0
+        ).vote.to_json()
         file_and_index(engine, doc, record_vote(engine, doc, vote, T0))
     assert index_entry(engine, "warehouse", "sales.customers")["currentVersion"] == 2
     for _ in range(2):  # the compensation retried
@@ -176,13 +233,17 @@ def test_many_documents_in_flight_at_once(tmp_path: Path) -> None:
         engine = sqlite_engine(path)
         doc = f"doc-{n:02d}"
         try:
-            opened = submit_and_assess(engine, doc, {
-                "databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.6},
-                name=f"sales.t{n % 4}")  # four documents per object: versions race too
+            opened = submit_and_assess(
+                engine,
+                doc,
+                {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.6},
+                name=f"sales.t{n % 4}",
+            )  # four documents per object: versions race too
             ballot: dict[str, Any] = {}
             for request in opened["requests"]:
-                vote = redeem_token(engine, KEYS, request["token"], decision="approve",
-                                    now=T0).vote.to_json()
+                vote = redeem_token(
+                    engine, KEYS, request["token"], decision="approve", now=T0
+                ).vote.to_json()
                 ballot = record_vote(engine, doc, vote, T0)
             file_and_index(engine, doc, ballot, name=f"sales.t{n % 4}")
         except Exception as exc:  # collected, asserted empty below

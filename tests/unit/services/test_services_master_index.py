@@ -21,13 +21,22 @@ def engine(tmp_path: Path) -> sa.Engine:
     return fresh_database(tmp_path / "app.sqlite")
 
 
-def index(engine: sa.Engine, document_id: str, name: str = "sales.customers",
-          minutes: int = 0) -> dict[str, object]:
+def index(
+    engine: sa.Engine, document_id: str, name: str = "sales.customers", minutes: int = 0
+) -> dict[str, object]:
     return update_master_index(
-        engine, document_id=document_id, database_name="warehouse", physical_name=name,
-        entry={"libraryUrl": f"https://lib/{document_id}.docx", "contentHash": document_id,
-               "tier": 2, "approvedBy": ["dana.steward@example.com"]},
-        now=T0 + timedelta(minutes=minutes))
+        engine,
+        document_id=document_id,
+        database_name="warehouse",
+        physical_name=name,
+        entry={
+            "libraryUrl": f"https://lib/{document_id}.docx",
+            "contentHash": document_id,
+            "tier": 2,
+            "approvedBy": ["dana.steward@example.com"],
+        },
+        now=T0 + timedelta(minutes=minutes),
+    )
 
 
 def test_a_second_change_makes_version_two_and_keeps_one(engine: sa.Engine) -> None:
@@ -40,7 +49,9 @@ def test_a_second_change_makes_version_two_and_keeps_one(engine: sa.Engine) -> N
     assert entry["current"]["documentId"] == "doc-2"
     assert entry["current"]["entry"]["libraryUrl"] == "https://lib/doc-2.docx"
     assert [(v["version"], v["documentId"], v["current"]) for v in entry["versions"]] == [
-        (1, "doc-1", False), (2, "doc-2", True)]
+        (1, "doc-1", False),
+        (2, "doc-2", True),
+    ]
 
 
 def test_updating_again_for_the_same_document_changes_nothing(engine: sa.Engine) -> None:
@@ -56,9 +67,15 @@ def test_compensation_restores_the_previous_version_once(engine: sa.Engine) -> N
     index(engine, "doc-1")
     index(engine, "doc-2")
     undone = restore_previous(engine, document_id="doc-2", now=T0 + timedelta(hours=1))
-    assert undone == {"restored": True, "documentId": "doc-2", "revision": 1,
-                      "databaseName": "warehouse", "physicalName": "sales.customers",
-                      "withdrawnVersion": 2, "currentVersion": 1}
+    assert undone == {
+        "restored": True,
+        "documentId": "doc-2",
+        "revision": 1,
+        "databaseName": "warehouse",
+        "physicalName": "sales.customers",
+        "withdrawnVersion": 2,
+        "currentVersion": 1,
+    }
     again = restore_previous(engine, document_id="doc-2", now=T0 + timedelta(hours=2))
     assert again == {**undone, "restored": False}
     entry = index_entry(engine, "warehouse", "sales.customers")
@@ -90,7 +107,10 @@ def test_undoing_an_older_version_keeps_the_newer_one_current(engine: sa.Engine)
 
 def test_compensating_what_was_never_indexed_does_nothing(engine: sa.Engine) -> None:
     assert restore_previous(engine, document_id="never", now=T0) == {
-        "restored": False, "documentId": "never", "revision": 1}
+        "restored": False,
+        "documentId": "never",
+        "revision": 1,
+    }
 
 
 def test_reading_an_unindexed_object(engine: sa.Engine) -> None:
@@ -100,17 +120,30 @@ def test_reading_an_unindexed_object(engine: sa.Engine) -> None:
 
 def test_objects_are_keyed_by_database_and_name(engine: sa.Engine) -> None:
     index(engine, "doc-1", name="sales.customers")
-    other = update_master_index(engine, document_id="doc-2", database_name="finance",
-                                physical_name="sales.customers", entry={}, now=T0)
+    other = update_master_index(
+        engine,
+        document_id="doc-2",
+        database_name="finance",
+        physical_name="sales.customers",
+        entry={},
+        now=T0,
+    )
     assert other["version"] == 1
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("database_name", ""), ("physical_name", " "), ("document_id", ""), ("entry", [1])])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("database_name", ""), ("physical_name", " "), ("document_id", ""), ("entry", [1])],
+)
 def test_bad_input_names_the_field(engine: sa.Engine, field: str, value: object) -> None:
-    args: dict[str, object] = {"document_id": "d", "database_name": "warehouse",
-                               "physical_name": "sales.customers", "entry": {}, "now": T0,
-                               field: value}
+    args: dict[str, object] = {
+        "document_id": "d",
+        "database_name": "warehouse",
+        "physical_name": "sales.customers",
+        "entry": {},
+        "now": T0,
+        field: value,
+    }
     with pytest.raises(InvalidInput):
         update_master_index(engine, **args)  # type: ignore[arg-type]
 

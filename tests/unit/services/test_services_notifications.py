@@ -13,15 +13,26 @@ HOSTILE = "<img src=x onerror=alert(1)>\u0007\r\nBcc: x@evil.test"
 
 
 def document(**changes: Any) -> dict[str, Any]:
-    return {"documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000012", "databaseName": "warehouse",
-            "physicalName": "sales.products", "changeType": "Altered", "tier": 2,
-            "requestedBy": "rita.requester@example.com", **changes}
+    return {
+        "documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000012",
+        "databaseName": "warehouse",
+        "physicalName": "sales.products",
+        "changeType": "Altered",
+        "tier": 2,
+        "requestedBy": "rita.requester@example.com",
+        **changes,
+    }
 
 
 def request(**changes: Any) -> dict[str, Any]:
-    return {"token": "tok.en", "role": "DBA", "kind": "approver",
-            "deadline": "2026-12-05T11:22:00Z",
-            "approver": {"name": "Dev Dba", "email": "dev.dba@example.com"}, **changes}
+    return {
+        "token": "tok.en",
+        "role": "DBA",
+        "kind": "approver",
+        "deadline": "2026-12-05T11:22:00Z",
+        "approver": {"name": "Dev Dba", "email": "dev.dba@example.com"},
+        **changes,
+    }
 
 
 def test_the_request_mail_names_the_requester_and_the_deadline_in_words() -> None:
@@ -37,8 +48,11 @@ def test_the_request_mail_names_the_requester_and_the_deadline_in_words() -> Non
 
 @given(st.text(min_size=1, max_size=60) | st.just(HOSTILE))
 def test_no_value_opens_a_tag_in_the_html_or_a_line_in_a_header(value: str) -> None:
-    mail = request_message(request(approver={"name": value, "email": "a@example.com"}),
-                           document(physicalName=value, requestedBy=value), "http://h")
+    mail = request_message(
+        request(approver={"name": value, "email": "a@example.com"}),
+        document(physicalName=value, requestedBy=value),
+        "http://h",
+    )
     assert mail.html is not None
     assert "<img" not in mail.html and "<script" not in mail.html.lower()
     assert "\n" not in mail.subject and "\r" not in mail.subject
@@ -46,17 +60,27 @@ def test_no_value_opens_a_tag_in_the_html_or_a_line_in_a_header(value: str) -> N
 
 
 def test_the_outcome_mail_links_the_filed_document_and_the_trail_on_the_app() -> None:
-    approved = outcome_message(document(status="approved"), "Approved",
-                               "Approved and filed in the document library.",
-                               "rita.requester@example.com", "https://app.example.test", 3)
+    approved = outcome_message(
+        document(status="approved"),
+        "Approved",
+        "Approved and filed in the document library.",
+        "rita.requester@example.com",
+        "https://app.example.test",
+        3,
+    )
     doc = "2a9c3f0e-5b1d-4c7e-9a21-000000000012"
-    assert (f"https://app.example.test/api/documents/{doc}/file?revision=3"
-            in approved.text)
+    assert f"https://app.example.test/api/documents/{doc}/file?revision=3" in approved.text
     assert f"https://app.example.test/api/dashboard/documents/{doc}" in approved.text
     assert "file://" not in approved.text
     assert approved.html is not None and "Open the filed document</a>" in approved.html
 
-    rejected = outcome_message(document(status="rejected"), "Rejected", "wrong owner",
-                               "rita.requester@example.com", "https://app.example.test", 3)
+    rejected = outcome_message(
+        document(status="rejected"),
+        "Rejected",
+        "wrong owner",
+        "rita.requester@example.com",
+        "https://app.example.test",
+        3,
+    )
     assert "/file" not in rejected.text  # nothing was filed
     assert f"/api/dashboard/documents/{doc}" in rejected.text

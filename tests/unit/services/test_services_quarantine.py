@@ -21,20 +21,37 @@ def engine(tmp_path: Path) -> sa.Engine:
     return fresh_database(tmp_path / "app.sqlite")
 
 
-def put(engine: sa.Engine, message_id: str, reason: str = "schema-invalid",
-        body: str | bytes = '{"documentId": 5}', minutes: int = 0) -> dict[str, object]:
-    return quarantine_message(engine, message_id=message_id, source="schema-changes",
-                              reason=reason, details={"field": "documentId",
-                                                      "expected": "a uuid string"},
-                              body=body, now=T0 + timedelta(minutes=minutes))
+def put(
+    engine: sa.Engine,
+    message_id: str,
+    reason: str = "schema-invalid",
+    body: str | bytes = '{"documentId": 5}',
+    minutes: int = 0,
+) -> dict[str, object]:
+    return quarantine_message(
+        engine,
+        message_id=message_id,
+        source="schema-changes",
+        reason=reason,
+        details={"field": "documentId", "expected": "a uuid string"},
+        body=body,
+        now=T0 + timedelta(minutes=minutes),
+    )
 
 
 def test_a_message_is_recorded_once(engine: sa.Engine) -> None:
     first = put(engine, "m-1")
-    assert first == {"messageId": "m-1", "source": "schema-changes", "reason": "schema-invalid",
-                     "details": {"field": "documentId", "expected": "a uuid string"},
-                     "quarantinedAt": "2026-03-02T09:00:00Z", "bodyEncoding": "utf-8",
-                     "bodyLength": 17, "body": '{"documentId": 5}', "duplicate": False}
+    assert first == {
+        "messageId": "m-1",
+        "source": "schema-changes",
+        "reason": "schema-invalid",
+        "details": {"field": "documentId", "expected": "a uuid string"},
+        "quarantinedAt": "2026-03-02T09:00:00Z",
+        "bodyEncoding": "utf-8",
+        "bodyLength": 17,
+        "body": '{"documentId": 5}',
+        "duplicate": False,
+    }
     again = put(engine, "m-1", reason="unknown-database", minutes=3)  # redelivered
     assert again == {**first, "duplicate": True}
     assert list_quarantined(engine)["total"] == 1
@@ -47,8 +64,10 @@ def test_listing_newest_first_with_filter_and_paging(engine: sa.Engine) -> None:
     page = list_quarantined(engine)
     assert [m["messageId"] for m in page["items"]] == ["m-3", "m-2", "m-1"]
     assert "body" not in page["items"][0]
-    assert [m["messageId"] for m in list_quarantined(engine, reason="schema-invalid")["items"]
-            ] == ["m-3", "m-1"]
+    assert [m["messageId"] for m in list_quarantined(engine, reason="schema-invalid")["items"]] == [
+        "m-3",
+        "m-1",
+    ]
     second = list_quarantined(engine, limit=2, offset=2)
     assert [m["messageId"] for m in second["items"]] == ["m-1"]
     assert second["total"] == 3
@@ -72,12 +91,27 @@ def test_unknown_message(engine: sa.Engine) -> None:
         get_quarantined(engine, "nope")
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("message_id", ""), ("message_id", "x" * 300), ("source", ""), ("reason", "Bad Reason"),
-    ("reason", ""), ("body", 42)])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("message_id", ""),
+        ("message_id", "x" * 300),
+        ("source", ""),
+        ("reason", "Bad Reason"),
+        ("reason", ""),
+        ("body", 42),
+    ],
+)
 def test_bad_input_names_the_field(engine: sa.Engine, field: str, value: object) -> None:
-    args: dict[str, object] = {"message_id": "m", "source": "q", "reason": "schema-invalid",
-                               "details": {}, "body": "{}", "now": T0, field: value}
+    args: dict[str, object] = {
+        "message_id": "m",
+        "source": "q",
+        "reason": "schema-invalid",
+        "details": {},
+        "body": "{}",
+        "now": T0,
+        field: value,
+    }
     with pytest.raises(InvalidInput) as info:
         quarantine_message(engine, **args)  # type: ignore[arg-type]
     assert info.value.field == {"message_id": "messageId"}.get(field, field)

@@ -32,55 +32,95 @@ def op(step: str, instance: str = "wf-1") -> str:
     return store.operation_id(instance, step)
 
 
-def create(engine: sa.Engine, step: str = "Create", key: str = "k", body: Any = None,
-           **extra: Any) -> dict[str, Any]:
-    return store.create_record(engine, op_id=op(step), collection="things", key=key,
-                               body={"n": 1} if body is None else body, now=T0, **extra)
+def create(
+    engine: sa.Engine, step: str = "Create", key: str = "k", body: Any = None, **extra: Any
+) -> dict[str, Any]:
+    return store.create_record(
+        engine,
+        op_id=op(step),
+        collection="things",
+        key=key,
+        body={"n": 1} if body is None else body,
+        now=T0,
+        **extra,
+    )
 
 
 def rows(engine: sa.Engine) -> list[tuple[Any, ...]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(
-            "SELECT collection, record_key, body, version FROM records ORDER BY 1, 2"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.text("SELECT collection, record_key, body, version FROM records ORDER BY 1, 2")
+            )
+        ]
 
 
 def test_create_get_update_delete(engine: sa.Engine) -> None:
     created = create(engine)
-    assert created == {"collection": "things", "key": "k", "body": {"n": 1}, "version": 1,
-                       "createdAt": "2026-01-05T09:00:00Z", "updatedAt": "2026-01-05T09:00:00Z",
-                       "created": True}
+    assert created == {
+        "collection": "things",
+        "key": "k",
+        "body": {"n": 1},
+        "version": 1,
+        "createdAt": "2026-01-05T09:00:00Z",
+        "updatedAt": "2026-01-05T09:00:00Z",
+        "created": True,
+    }
     assert store.get_record(engine, "things", "k") == {
-        k: v for k, v in created.items() if k != "created"}
+        k: v for k, v in created.items() if k != "created"
+    }
     later = T0 + timedelta(minutes=1)
-    updated = store.update_record(engine, op_id=op("Update"), collection="things", key="k",
-                                  merge={"m": {"x": 1}}, increment={"n": 2, "count": 1},
-                                  expected_version=1, now=later)
+    updated = store.update_record(
+        engine,
+        op_id=op("Update"),
+        collection="things",
+        key="k",
+        merge={"m": {"x": 1}},
+        increment={"n": 2, "count": 1},
+        expected_version=1,
+        now=later,
+    )
     assert (updated["body"], updated["version"], updated["previousVersion"]) == (
-        {"n": 3, "m": {"x": 1}, "count": 1}, 2, 1)
+        {"n": 3, "m": {"x": 1}, "count": 1},
+        2,
+        1,
+    )
     assert updated["updatedAt"] == "2026-01-05T09:01:00Z"
-    replaced = store.update_record(engine, op_id=op("Replace"), collection="things", key="k",
-                                   body={"only": True}, now=later)
+    replaced = store.update_record(
+        engine, op_id=op("Replace"), collection="things", key="k", body={"only": True}, now=later
+    )
     assert (replaced["body"], replaced["version"]) == ({"only": True}, 3)
-    deleted = store.delete_record(engine, op_id=op("Delete"), collection="things", key="k",
-                                  expected_version=3, now=later)
+    deleted = store.delete_record(
+        engine, op_id=op("Delete"), collection="things", key="k", expected_version=3, now=later
+    )
     assert deleted == {"collection": "things", "key": "k", "deleted": True, "version": 3}
     assert store.get_record(engine, "things", "k") is None
-    again = store.delete_record(engine, op_id=op("Delete2"), collection="things", key="k",
-                                now=later)
+    again = store.delete_record(
+        engine, op_id=op("Delete2"), collection="things", key="k", now=later
+    )
     assert again["deleted"] is False
 
 
 def test_a_repeated_operation_writes_once_and_answers_the_same(engine: sa.Engine) -> None:
     create(engine)
-    first = store.update_record(engine, op_id=op("Bump"), collection="things", key="k",
-                                increment={"n": 1}, now=T0)
-    second = store.update_record(engine, op_id=op("Bump"), collection="things", key="k",
-                                 increment={"n": 1}, now=T0 + timedelta(hours=1))
+    first = store.update_record(
+        engine, op_id=op("Bump"), collection="things", key="k", increment={"n": 1}, now=T0
+    )
+    second = store.update_record(
+        engine,
+        op_id=op("Bump"),
+        collection="things",
+        key="k",
+        increment={"n": 1},
+        now=T0 + timedelta(hours=1),
+    )
     assert first == second
     assert rows(engine) == [("things", "k", '{"n":2}', 2)]
     with pytest.raises(IdempotencyMismatch):  # the same step writing another record
-        store.update_record(engine, op_id=op("Bump"), collection="things", key="other",
-                            increment={"n": 1}, now=T0)
+        store.update_record(
+            engine, op_id=op("Bump"), collection="things", key="other", increment={"n": 1}, now=T0
+        )
 
 
 def test_if_exists_decides_what_a_second_create_does(engine: sa.Engine) -> None:
@@ -98,18 +138,35 @@ def test_if_exists_decides_what_a_second_create_does(engine: sa.Engine) -> None:
 
 def test_a_stale_expected_version_is_a_version_conflict(engine: sa.Engine) -> None:
     create(engine)
-    store.update_record(engine, op_id=op("U1"), collection="things", key="k", body={"v": 2},
-                        expected_version=1, now=T0)
-    with pytest.raises(store.RecordVersionConflict, match="expected version 1, but the record "
-                                                          "is at version 2"):
-        store.update_record(engine, op_id=op("U2"), collection="things", key="k",
-                            body={"v": 3}, expected_version=1, now=T0)
+    store.update_record(
+        engine,
+        op_id=op("U1"),
+        collection="things",
+        key="k",
+        body={"v": 2},
+        expected_version=1,
+        now=T0,
+    )
+    with pytest.raises(
+        store.RecordVersionConflict, match="expected version 1, but the record is at version 2"
+    ):
+        store.update_record(
+            engine,
+            op_id=op("U2"),
+            collection="things",
+            key="k",
+            body={"v": 3},
+            expected_version=1,
+            now=T0,
+        )
     with pytest.raises(store.RecordVersionConflict):
-        store.delete_record(engine, op_id=op("D"), collection="things", key="k",
-                            expected_version=1, now=T0)
+        store.delete_record(
+            engine, op_id=op("D"), collection="things", key="k", expected_version=1, now=T0
+        )
     with pytest.raises(store.RecordNotFound):
-        store.update_record(engine, op_id=op("U3"), collection="things", key="nosuch",
-                            body={}, now=T0)
+        store.update_record(
+            engine, op_id=op("U3"), collection="things", key="nosuch", body={}, now=T0
+        )
     assert rows(engine) == [("things", "k", '{"v":2}', 2)]
 
 
@@ -121,9 +178,17 @@ def race(engine: sa.Engine, round_number: int, version: int) -> list[Any]:
     def update(writer: int) -> None:
         barrier.wait()
         try:
-            outcomes.append(store.update_record(
-                engine, op_id=op(f"R{round_number}W{writer}"), collection="things", key="k",
-                body={"by": writer}, expected_version=version, now=T0))
+            outcomes.append(
+                store.update_record(
+                    engine,
+                    op_id=op(f"R{round_number}W{writer}"),
+                    collection="things",
+                    key="k",
+                    body={"by": writer},
+                    expected_version=version,
+                    now=T0,
+                )
+            )
         except ServiceError as error:
             outcomes.append(error)
 
@@ -155,7 +220,8 @@ def test_the_host_sees_the_dotted_error_name() -> None:
     error = store.RecordVersionConflict("things/k: expected version 1")
     assert type(error).__name__ == "Record.VersionConflict"
     assert f"{type(error).__name__}: {error}" == (
-        "Record.VersionConflict: things/k: expected version 1")
+        "Record.VersionConflict: things/k: expected version 1"
+    )
 
 
 # --- reverts: the compensation -----------------------------------------------------------------
@@ -164,8 +230,7 @@ def test_the_host_sees_the_dotted_error_name() -> None:
 def test_reverting_a_create_leaves_no_row(engine: sa.Engine) -> None:
     create(engine)
     reverted = store.revert_operation(engine, op_id=op("Create"), now=T0)
-    assert (reverted["reverted"], reverted["action"], reverted["record"]) == (
-        True, "created", None)
+    assert (reverted["reverted"], reverted["action"], reverted["record"]) == (True, "created", None)
     assert rows(engine) == []
     assert store.revert_operation(engine, op_id=op("Create"), now=T0) == reverted  # again
     assert store.revert_operation(engine, op_id=op("NeverRan"), now=T0)["reverted"] is False
@@ -173,8 +238,7 @@ def test_reverting_a_create_leaves_no_row(engine: sa.Engine) -> None:
 
 def test_reverting_an_update_restores_the_body_as_a_new_version(engine: sa.Engine) -> None:
     create(engine, body={"v": 1})
-    store.update_record(engine, op_id=op("U"), collection="things", key="k", body={"v": 2},
-                        now=T0)
+    store.update_record(engine, op_id=op("U"), collection="things", key="k", body={"v": 2}, now=T0)
     reverted = store.revert_operation(engine, op_id=op("U"), now=T0)
     assert (reverted["record"]["body"], reverted["record"]["version"]) == ({"v": 1}, 3)
     assert rows(engine) == [("things", "k", '{"v":1}', 3)]
@@ -190,8 +254,9 @@ def test_reverting_a_delete_brings_the_record_back(engine: sa.Engine) -> None:
 
 def test_a_revert_never_overwrites_a_later_write(engine: sa.Engine) -> None:
     create(engine, body={"v": 1})
-    store.update_record(engine, op_id=op("Later"), collection="things", key="k",
-                        body={"v": 2}, now=T0)
+    store.update_record(
+        engine, op_id=op("Later"), collection="things", key="k", body={"v": 2}, now=T0
+    )
     with pytest.raises(store.RecordVersionConflict, match="cannot revert created things/k"):
         store.revert_operation(engine, op_id=op("Create"), now=T0)
     assert rows(engine) == [("things", "k", '{"v":2}', 2)]
@@ -207,26 +272,53 @@ def test_reverting_a_kept_create_changes_nothing(engine: sa.Engine) -> None:
 # --- bad input ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("call", "field"), [
-    (lambda e: create(e, key=""), "key"),
-    (lambda e: create(e, key="a\nb"), "key"),
-    (lambda e: create(e, key="x" * 201), "key"),
-    (lambda e: create(e, body=[1]), "body"),
-    (lambda e: create(e, body={"s": "\ud800"}), "body"),
-    (lambda e: create(e, body={"f": float("nan")}), "body"),
-    (lambda e: create(e, body={"s": "x" * store.BODY_LIMIT_BYTES}), "body"),
-    (lambda e: create(e, if_exists="overwrite"), "ifExists"),
-    (lambda e: store.create_record(e, op_id=op("C"), collection="Bad Name", key="k", body={},
-                                   now=T0), "collection"),
-    (lambda e: store.update_record(e, op_id=op("U"), collection="things", key="k",
-                                   now=T0), "body"),
-    (lambda e: store.update_record(e, op_id=op("U"), collection="things", key="k", body={},
-                                   merge={}, now=T0), "body"),
-    (lambda e: store.update_record(e, op_id=op("U"), collection="things", key="k", body={},
-                                   expected_version=True, now=T0), "expectedVersion"),
-    (lambda e: store.update_record(e, op_id=op("U"), collection="things", key="k",
-                                   increment={"n": "1"}, now=T0), "increment"),
-])
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda e: create(e, key=""), "key"),
+        (lambda e: create(e, key="a\nb"), "key"),
+        (lambda e: create(e, key="x" * 201), "key"),
+        (lambda e: create(e, body=[1]), "body"),
+        (lambda e: create(e, body={"s": "\ud800"}), "body"),
+        (lambda e: create(e, body={"f": float("nan")}), "body"),
+        (lambda e: create(e, body={"s": "x" * store.BODY_LIMIT_BYTES}), "body"),
+        (lambda e: create(e, if_exists="overwrite"), "ifExists"),
+        (
+            lambda e: store.create_record(
+                e, op_id=op("C"), collection="Bad Name", key="k", body={}, now=T0
+            ),
+            "collection",
+        ),
+        (
+            lambda e: store.update_record(e, op_id=op("U"), collection="things", key="k", now=T0),
+            "body",
+        ),
+        (
+            lambda e: store.update_record(
+                e, op_id=op("U"), collection="things", key="k", body={}, merge={}, now=T0
+            ),
+            "body",
+        ),
+        (
+            lambda e: store.update_record(
+                e,
+                op_id=op("U"),
+                collection="things",
+                key="k",
+                body={},
+                expected_version=True,
+                now=T0,
+            ),
+            "expectedVersion",
+        ),
+        (
+            lambda e: store.update_record(
+                e, op_id=op("U"), collection="things", key="k", increment={"n": "1"}, now=T0
+            ),
+            "increment",
+        ),
+    ],
+)
 def test_bad_input_names_the_field(engine: sa.Engine, call: Any, field: str) -> None:
     with pytest.raises(store.RecordInvalid) as caught:
         call(engine)
@@ -237,13 +329,16 @@ def test_bad_input_names_the_field(engine: sa.Engine, call: Any, field: str) -> 
 def test_incrementing_a_field_that_is_not_a_number_is_refused(engine: sa.Engine) -> None:
     create(engine, body={"n": "one"})
     with pytest.raises(store.RecordInvalid, match="n: the record's value is not a number"):
-        store.update_record(engine, op_id=op("I"), collection="things", key="k",
-                            increment={"n": 1}, now=T0)
+        store.update_record(
+            engine, op_id=op("I"), collection="things", key="k", increment={"n": 1}, now=T0
+        )
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                           lambda inner: st.dictionaries(st.text(max_size=3), inner,
-                                                         max_size=3), max_leaves=10)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=10,
+)
 
 
 @settings(max_examples=200)

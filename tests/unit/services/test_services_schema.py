@@ -43,8 +43,9 @@ def test_keys_and_indexes_use_bounded_columns() -> None:
             if isinstance(column.type, sa.String):
                 assert column.type.length, f"{table.name}.{column.name} needs a length"
             else:
-                assert isinstance(column.type, sa.Integer | db.UtcDateTime), \
+                assert isinstance(column.type, sa.Integer | db.UtcDateTime), (
                     f"{table.name}.{column.name}: {column.type!r} as a key"
+                )
 
 
 def _key_bytes(columns: list[sa.Column[object]]) -> int:

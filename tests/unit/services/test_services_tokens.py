@@ -32,8 +32,10 @@ def test_round_trip_and_determinism() -> None:
 
 def test_expiry_is_signed_in_whole_seconds() -> None:
     claims = TokenClaims("r", "a@example.com", "DBA", "d", DEADLINE + timedelta(microseconds=9))
-    assert verify_token(SigningKeys.parse("k"), sign_token(SigningKeys.parse("k"), claims)
-                        ).expires_at == DEADLINE
+    assert (
+        verify_token(SigningKeys.parse("k"), sign_token(SigningKeys.parse("k"), claims)).expires_at
+        == DEADLINE
+    )
 
 
 def test_rotation_signs_with_the_newest_and_accepts_any() -> None:
@@ -56,7 +58,7 @@ def test_any_changed_character_is_detected() -> None:
         if char == ".":
             continue
         swapped = "A" if char != "A" else "B"
-        tampered = token[:i] + swapped + token[i + 1:]
+        tampered = token[:i] + swapped + token[i + 1 :]
         with pytest.raises(TokenInvalid):
             verify_token(keys, tampered)
 
@@ -70,18 +72,32 @@ def test_a_forged_payload_with_the_old_signature_is_refused() -> None:
         verify_token(keys, f"{_b64(json.dumps(claims).encode())}.{signature}")
 
 
-@pytest.mark.parametrize("garbage", [
-    "", ".", "abc", "a.b.c", "!!!.???", "x" * 5000, "eyJ9.", "%%.%%",
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        ".",
+        "abc",
+        "a.b.c",
+        "!!!.???",
+        "x" * 5000,
+        "eyJ9.",
+        "%%.%%",
+    ],
+)
 def test_garbage_is_invalid(garbage: str) -> None:
     with pytest.raises(TokenInvalid):
         verify_token(SigningKeys.parse("k"), garbage)
 
 
 def test_a_signed_but_malformed_payload_is_invalid() -> None:
-    for payload in (b"[]", b"{\"v\":1}", b"not json", b"{\"v\":2,\"r\":\"x\",\"a\":\"a\","
-                    b"\"o\":\"o\",\"d\":\"d\",\"e\":1}", b"{\"v\":1,\"r\":\"\",\"a\":\"a\","
-                    b"\"o\":\"o\",\"d\":\"d\",\"e\":1}"):
+    for payload in (
+        b"[]",
+        b'{"v":1}',
+        b"not json",
+        b'{"v":2,"r":"x","a":"a","o":"o","d":"d","e":1}',
+        b'{"v":1,"r":"","a":"a","o":"o","d":"d","e":1}',
+    ):
         mac = hmac.new(b"k", payload, hashlib.sha256).digest()
         with pytest.raises(TokenInvalid):
             verify_token(SigningKeys.parse("k"), f"{_b64(payload)}.{_b64(mac)}")
@@ -102,7 +118,7 @@ def _variants(token: str) -> list[str]:
         alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
         last = alphabet.index(part[-1])
         unused_bits = {2: 4, 3: 2}.get(len(part) % 4, 0)
-        for flip in range(1, 2 ** unused_bits):  # the last character's unused low bits
+        for flip in range(1, 2**unused_bits):  # the last character's unused low bits
             out.append(rebuild(part[:-1] + alphabet[last ^ flip]))
         out.append(rebuild(part + "=" * (-len(part) % 4 or 4)))  # padding added
         out.append(rebuild(part[:3] + "!" + part[3:]))  # a character the decoder skips

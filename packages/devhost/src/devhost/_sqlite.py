@@ -15,8 +15,9 @@ def connect(path: Path, busy_timeout_ms: int = 30000) -> sqlite3.Connection:
     BEGIN/COMMIT. WAL lets readers go on while one writer commits; ``synchronous=NORMAL`` in
     WAL mode keeps every commit across a process crash (kill -9), not across a power cut."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, isolation_level=None,
-                         check_same_thread=False)
+    db = sqlite3.connect(
+        path, timeout=busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+    )
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

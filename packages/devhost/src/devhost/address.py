@@ -15,8 +15,16 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_DATA_DIR", "DEFAULT_URL", "ENV_URL", "RUNNING_FILE", "forget", "record",
-           "recorded_url", "resolve_url"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_URL",
+    "ENV_URL",
+    "RUNNING_FILE",
+    "forget",
+    "record",
+    "recorded_url",
+    "resolve_url",
+]
 
 RUNNING_FILE = "running.json"
 ENV_URL = "DEVHOST_URL"
@@ -57,8 +65,9 @@ def recorded_url(data_dir: Path) -> str | None:
     return url
 
 
-def resolve_url(url: str | None, port: int | None, data_dir: str | None,
-                environ: dict[str, str] | None = None) -> str:
+def resolve_url(
+    url: str | None, port: int | None, data_dir: str | None, environ: dict[str, str] | None = None
+) -> str:
     """The base URL a CLI command talks to (see the module docstring for the order); raises
     ValueError naming the option or variable whose value is not an http URL or a port."""
     env = os.environ if environ is None else environ

@@ -33,8 +33,10 @@ def find_azurite(app_dir: Path, configured: str | None = None) -> Path | None:
     if configured:
         found = shutil.which(os.path.expanduser(configured))
         if found is None:
-            raise ValueError(f"{AZURITE_SETTING}={configured!r}: expected the path of an"
-                             " executable azurite, or a command on PATH")
+            raise ValueError(
+                f"{AZURITE_SETTING}={configured!r}: expected the path of an"
+                " executable azurite, or a command on PATH"
+            )
         return Path(found)
     for folder in [app_dir.resolve(), *app_dir.resolve().parents]:
         candidate = folder / "node_modules" / ".bin" / "azurite"

@@ -30,8 +30,13 @@ def _start(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        host = Host(args.app_dir, data_dir=args.data_dir, port=args.port, clock=args.clock,
-                    worker_processes=0 if args.in_process else None)
+        host = Host(
+            args.app_dir,
+            data_dir=args.data_dir,
+            port=args.port,
+            clock=args.clock,
+            worker_processes=0 if args.in_process else None,
+        )
     except (ConfigError, ValueError) as exc:
         print(f"devhost: {exc}", file=sys.stderr)
         return 2
@@ -75,16 +80,24 @@ def _clock(args: argparse.Namespace) -> int:
             if args.advance.replace(".", "", 1).isdigit()
             else {"duration": args.advance}
         )
-        return _show(*call("POST", f"{base}/admin/devhost/clock/advance", json.dumps(body).encode(),
-                           {"Content-Type": "application/json"}, timeout=600))
+        return _show(
+            *call(
+                "POST",
+                f"{base}/admin/devhost/clock/advance",
+                json.dumps(body).encode(),
+                {"Content-Type": "application/json"},
+                timeout=600,
+            )
+        )
     return _show(*call("GET", f"{base}/admin/devhost/clock"))
 
 
 def _idle(args: argparse.Namespace) -> int:
     base = target(args)
     query = urllib.parse.urlencode({"timeout": args.timeout})
-    return _show(*call("POST", f"{base}/admin/devhost/idle?{query}",
-                       timeout=min(args.timeout, 86400) + 30))
+    return _show(
+        *call("POST", f"{base}/admin/devhost/idle?{query}", timeout=min(args.timeout, 86400) + 30)
+    )
 
 
 def _url(args: argparse.Namespace) -> int:
@@ -92,8 +105,11 @@ def _url(args: argparse.Namespace) -> int:
     base = target(args)
     status, answer = call("GET", f"{base}/admin/host/status", timeout=10)
     if status != 200 or not isinstance(answer, dict) or answer.get("id") != "devhost":
-        raise refused(status, answer) if status >= 400 else CliError(
-            f"{base} answers, but not as a devhost")
+        raise (
+            refused(status, answer)
+            if status >= 400
+            else CliError(f"{base} answers, but not as a devhost")
+        )
     print(base)
     return 0
 
@@ -113,8 +129,10 @@ def _replay(args: argparse.Namespace) -> int:
         for key, value in load_config(app_dir).settings.items():
             os.environ.setdefault(key, value)  # the app reads its settings at import
         orchestrators = load_app(app_dir).by_trigger("orchestrationTrigger")
-        records = [(path, read_history(Path(path).read_text(encoding="utf-8"), path))
-                   for path in args.histories]
+        records = [
+            (path, read_history(Path(path).read_text(encoding="utf-8"), path))
+            for path in args.histories
+        ]
     except (ConfigError, AppLoadError, OSError, ValueError) as exc:
         print(f"devhost: {exc}", file=sys.stderr)
         return 2
@@ -125,8 +143,9 @@ def _replay(args: argparse.Namespace) -> int:
             print(f"{path}: the app has no orchestrator {record.orchestrator!r}")
             failed += 1
             continue
-        report = check_replay(function.func, record.events, record.instance_id,
-                              record.parent_instance_id)
+        report = check_replay(
+            function.func, record.events, record.instance_id, record.parent_instance_id
+        )
         print(f"{path}: {'replays without a difference' if report.ok else 'DIFFERS'}")
         for mismatch in report.mismatches:
             print(f"  {mismatch}")
@@ -144,9 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=7071)
     start.add_argument("--data-dir", default=None, help="state folder (default APP/.devhost)")
     start.add_argument("--clock", choices=("real", "virtual"), default="real")
-    start.add_argument("--in-process", action="store_true",
-                       help="run orchestrators and activities in the host process, not in"
-                       " FUNCTIONS_WORKER_PROCESS_COUNT worker processes (for a debugger)")
+    start.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run orchestrators and activities in the host process, not in"
+        " FUNCTIONS_WORKER_PROCESS_COUNT worker processes (for a debugger)",
+    )
     start.add_argument("--verbose", "-v", action="store_true", help="log what the host does")
     start.set_defaults(handler=_start)
     clock = sub.add_parser("clock", help="show or advance the virtual clock")
@@ -160,10 +182,17 @@ def build_parser() -> argparse.ArgumentParser:
     url = sub.add_parser("url", help="print the running host's URL (exit 1 if none answers)")
     add_target_options(url)
     url.set_defaults(handler=_url)
-    replay = sub.add_parser("replay", help="replay recorded histories through the app's"
-                            " orchestrators and report every difference (exit 1)")
-    replay.add_argument("histories", nargs="+", metavar="HISTORY.json",
-                        help="an event list, or an object with history (and instanceId)")
+    replay = sub.add_parser(
+        "replay",
+        help="replay recorded histories through the app's"
+        " orchestrators and report every difference (exit 1)",
+    )
+    replay.add_argument(
+        "histories",
+        nargs="+",
+        metavar="HISTORY.json",
+        help="an event list, or an object with history (and instanceId)",
+    )
     replay.add_argument("--app-dir", default=".", help="folder with function_app.py (default .)")
     replay.set_defaults(handler=_replay)
     # Part of devhost, not optional: a broken messaging module fails every command (main).
@@ -177,8 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
     except ImportError as exc:
-        print(f"devhost: cannot start: the trigger extensions (devhost.messaging) cannot be"
-              f" imported: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"devhost: cannot start: the trigger extensions (devhost.messaging) cannot be"
+            f" imported: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     args = parser.parse_args(argv)
     try:

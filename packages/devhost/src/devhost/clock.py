@@ -80,16 +80,19 @@ def _saved(path: Path) -> tuple[datetime, bool] | None:
         if moment.tzinfo is None or not isinstance(state["virtual"], bool):
             raise ValueError("expected a time with an offset and a boolean 'virtual'")
     except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: cannot read the clock's state ({error}); delete the file to"
-                         " start the clock at the real time") from None
+        raise ValueError(
+            f"{path}: cannot read the clock's state ({error}); delete the file to"
+            " start the clock at the real time"
+        ) from None
     return moment.astimezone(UTC), state["virtual"]
 
 
 def _save(path: Path, moment: datetime, virtual: bool) -> None:
     # Replaced whole, so a kill at any moment leaves the old state or the new, never half.
     scratch = path.with_name(path.name + ".tmp")
-    scratch.write_text(json.dumps({"now": moment.isoformat(), "virtual": virtual}),
-                       encoding="utf-8")
+    scratch.write_text(
+        json.dumps({"now": moment.isoformat(), "virtual": virtual}), encoding="utf-8"
+    )
     os.replace(scratch, path)
 
 
@@ -101,8 +104,11 @@ class RealClock(Clock):
         saved = _saved(path)
         now = self.now()
         if saved is not None and saved[0] > now:
-            log.warning("the virtual clock of this data dir stood at %s, ahead of the real time;"
-                        " what was due before then is due now", saved[0].isoformat())
+            log.warning(
+                "the virtual clock of this data dir stood at %s, ahead of the real time;"
+                " what was due before then is due now",
+                saved[0].isoformat(),
+            )
         _save(path, max(now, saved[0]) if saved else now, virtual=False)
 
     async def sleep_until(self, when: datetime) -> None:

@@ -72,8 +72,9 @@ class Host:
     ) -> None:
         self.app_dir = Path(app_dir).resolve()
         if not self.app_dir.is_dir():
-            raise ValueError(f"app dir {self.app_dir}: not a folder (expected one with"
-                             " function_app.py)")
+            raise ValueError(
+                f"app dir {self.app_dir}: not a folder (expected one with function_app.py)"
+            )
         self.data_dir = Path(data_dir).resolve() if data_dir else self.app_dir / ".devhost"
         self.port = port
         if isinstance(clock, Clock):
@@ -190,22 +191,29 @@ class Host:
             orch = self.engine.orch
             self._episode_workers = EpisodeWorkers(
                 WorkerSpec(
-                    app_dir=str(self.app_dir), environ=dict(os.environ),
-                    store_path=str(store.path), default_version=orch.default_version,
-                    version_match=orch.version_match, version_failure=orch.version_failure,
+                    app_dir=str(self.app_dir),
+                    environ=dict(os.environ),
+                    store_path=str(store.path),
+                    default_version=orch.default_version,
+                    version_match=orch.version_match,
+                    version_failure=orch.version_failure,
                     virtual_clock=self.clock.is_virtual,
                     max_episodes=self.engine.max_orchestrations,
                     log_level=logging.getLogger().getEffectiveLevel(),
                     max_activities=self.engine.max_activities,
-                    output_types=tuple(self.invoker.output_types())),
-                workers, self.engine.workers_ran)
+                    output_types=tuple(self.invoker.output_types()),
+                ),
+                workers,
+                self.engine.workers_ran,
+            )
             await self._episode_workers.start()
             self.engine.episode_workers = self._episode_workers
         self.api = DurableApi(self.engine, self.base_url, self.config.hub_name)
         prefix = str(self.config.extension("http").get("routePrefix", "api"))
         self.http = HttpTriggers(self.functions, self.invoke, prefix)
-        web_app = web.Application(client_max_size=100 * 1024 * 1024,
-                                  middlewares=[problem_middleware])
+        web_app = web.Application(
+            client_max_size=100 * 1024 * 1024, middlewares=[problem_middleware]
+        )
         web_app.add_routes(
             [*admin_routes(self), *self.api.routes(), *self._routes, *self.http.web_routes()]
         )
@@ -275,8 +283,10 @@ class Host:
         except OSError as error:
             sock.close()
             if error.errno == errno.EADDRINUSE:
-                raise OSError(f"port {self.port} on 127.0.0.1 is in use (another devhost or"
-                              " func start?); stop it or choose another --port") from None
+                raise OSError(
+                    f"port {self.port} on 127.0.0.1 is in use (another devhost or"
+                    " func start?); stop it or choose another --port"
+                ) from None
             raise
         return sock
 
@@ -294,15 +304,15 @@ class Host:
         """How many processes run orchestrator episodes: 0 means this one."""
         if self.worker_processes is not None:
             if not 0 <= self.worker_processes <= 10:
-                raise ValueError(f"worker_processes: expected 0 to 10, got"
-                                 f" {self.worker_processes}")
+                raise ValueError(f"worker_processes: expected 0 to 10, got {self.worker_processes}")
             return self.worker_processes
         raw = self.settings.get("FUNCTIONS_WORKER_PROCESS_COUNT", "1") or "1"
         try:
             count = int(raw)
         except ValueError:
-            raise ValueError(f"FUNCTIONS_WORKER_PROCESS_COUNT: expected a whole number from 1"
-                             f" to 10, got {raw!r}") from None
+            raise ValueError(
+                f"FUNCTIONS_WORKER_PROCESS_COUNT: expected a whole number from 1 to 10, got {raw!r}"
+            ) from None
         if not 1 <= count <= 10:
             raise ValueError(f"FUNCTIONS_WORKER_PROCESS_COUNT: expected 1 to 10, got {count}")
         return count
@@ -316,8 +326,10 @@ class Host:
         try:
             from . import messaging
         except ImportError as exc:
-            raise RuntimeError(f"the trigger extensions (devhost.messaging) cannot be"
-                               f" imported: {type(exc).__name__}: {exc}") from exc
+            raise RuntimeError(
+                f"the trigger extensions (devhost.messaging) cannot be"
+                f" imported: {type(exc).__name__}: {exc}"
+            ) from exc
         messaging.install(self)
 
     def _export_settings(self) -> None:
@@ -340,9 +352,13 @@ class Host:
         hostname = f"127.0.0.1:{self.port}"
         given = self.settings.get(_HOSTNAME)
         if given and given != hostname:
-            log.warning("%s=%s in the settings is replaced by %s, this host's address; set"
-                        " the app's own public URL setting for another one", _HOSTNAME, given,
-                        hostname)
+            log.warning(
+                "%s=%s in the settings is replaced by %s, this host's address; set"
+                " the app's own public URL setting for another one",
+                _HOSTNAME,
+                given,
+                hostname,
+            )
         self.settings[_HOSTNAME] = hostname
         for key, value in self.settings.items():
             self._saved_env.setdefault(key, os.environ.get(key))

@@ -119,9 +119,15 @@ def _plan(fn: FunctionInfo) -> _Plan:
     plan = []
     for param in inspect.signature(fn.func).parameters.values():
         binding = fn.binding(param.name)
-        plan.append((param.name, param.name == trigger_name,
-                     binding is not None and binding.get("direction") == "OUT",
-                     _is_context_param(param), param.default is not inspect.Parameter.empty))
+        plan.append(
+            (
+                param.name,
+                param.name == trigger_name,
+                binding is not None and binding.get("direction") == "OUT",
+                _is_context_param(param),
+                param.default is not inspect.Parameter.empty,
+            )
+        )
     _plans[fn.func] = (fn.bindings, tuple(plan))
     return tuple(plan)
 
@@ -184,9 +190,9 @@ class Invoker:
                 result.outputs["$return"] = await self._deliver(ret, value)
         return result
 
-    def invoke_here(self, fn: FunctionInfo, trigger: meta.Datum,
-                    split: Collection[str] = ()) -> tuple[Any, list[tuple[dict[str, Any],
-                                                                        meta.Datum]]]:
+    def invoke_here(
+        self, fn: FunctionInfo, trigger: meta.Datum, split: Collection[str] = ()
+    ) -> tuple[Any, list[tuple[dict[str, Any], meta.Datum]]]:
         """Call the sync function ``fn`` on this thread, as ``invoke`` would on the pool; its
         return value and its output values, encoded but not delivered (a worker process
         hands them to the host, whose sinks deliver them). A list for a binding type in
@@ -202,9 +208,13 @@ class Invoker:
             outputs += [(ret, datum) for datum in _encoded(ret, value, split)]
         return value, outputs
 
-    def _arguments(self, fn: FunctionInfo, trigger: meta.Datum | None,
-                   trigger_metadata: dict[str, meta.Datum] | None,
-                   given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, _Out]]:
+    def _arguments(
+        self,
+        fn: FunctionInfo,
+        trigger: meta.Datum | None,
+        trigger_metadata: dict[str, meta.Datum] | None,
+        given: dict[str, Any],
+    ) -> tuple[dict[str, Any], dict[str, _Out]]:
         """The keyword arguments of a call, and the ``func.Out`` objects among them."""
         kwargs: dict[str, Any] = {}
         outs: dict[str, _Out] = {}

@@ -75,8 +75,11 @@ def _modules_under(app_dir: Path, names: set[str]) -> list[str]:
 def _installed(path: str) -> bool:
     """A file of an installed distribution (site-packages, dist-packages, the venv)."""
     parts = Path(path).parts
-    return "site-packages" in parts or "dist-packages" in parts or path.startswith(
-        str(Path(sys.prefix).resolve()) + "/")
+    return (
+        "site-packages" in parts
+        or "dist-packages" in parts
+        or path.startswith(str(Path(sys.prefix).resolve()) + "/")
+    )
 
 
 def unload_app(app: LoadedApp | Path) -> None:

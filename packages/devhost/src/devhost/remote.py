@@ -25,12 +25,17 @@ class CliError(Exception):
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", help=f"the running devhost (default: ${ENV_URL}, else the one"
-                                      f" recorded in --data-dir, else http://127.0.0.1:7071)")
+    parser.add_argument(
+        "--url",
+        help=f"the running devhost (default: ${ENV_URL}, else the one"
+        f" recorded in --data-dir, else http://127.0.0.1:7071)",
+    )
     parser.add_argument("--port", type=int, help="the running devhost's port on 127.0.0.1")
-    parser.add_argument("--data-dir", default=None,
-                        help=f"where to look for a running host's record (default"
-                             f" ./{DEFAULT_DATA_DIR})")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help=f"where to look for a running host's record (default ./{DEFAULT_DATA_DIR})",
+    )
 
 
 def target(args: argparse.Namespace) -> str:
@@ -41,8 +46,13 @@ def target(args: argparse.Namespace) -> str:
         raise CliError(str(error)) from None
 
 
-def call(method: str, url: str, body: bytes | None = None,
-         headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, Any]:
+def call(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, Any]:
     """``(status, parsed JSON body)`` of a request; an answer that is not JSON comes back as
     ``{"detail": text}``. No answer at all raises ``CliError``."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
@@ -83,5 +93,7 @@ def _parsed(raw: bytes) -> Any:
 
 def _unreachable(url: str, reason: object) -> str:
     base = url.split("/admin/", 1)[0]
-    return (f"no devhost answers at {base} ({reason}); start one with `make run` or"
-            f" `python -m devhost start`, or point --url, --port or {ENV_URL} at it")
+    return (
+        f"no devhost answers at {base} ({reason}); start one with `make run` or"
+        f" `python -m devhost start`, or point --url, --port or {ENV_URL} at it"
+    )

@@ -251,7 +251,8 @@ def read_history(text: str, where: str = "history") -> RecordedHistory:
     record = data if isinstance(data, dict) else {"history": data}
     events = record.get("history")
     if not isinstance(events, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("EventType"), int) for e in events):
+        isinstance(e, dict) and isinstance(e.get("EventType"), int) for e in events
+    ):
         raise ValueError(f"{where}: history: expected a list of events with an EventType")
     started = next((e for e in events if e["EventType"] == EXECUTION_STARTED), None)
     if started is None or not isinstance(started.get("Name"), str):
@@ -259,10 +260,13 @@ def read_history(text: str, where: str = "history") -> RecordedHistory:
     instance = (started.get("OrchestrationInstance") or {}).get("InstanceId")
     instance_id = record.get("instanceId") or instance
     if not isinstance(instance_id, str) or not instance_id:
-        raise ValueError(f"{where}: instanceId: expected the instance's id (or an"
-                         " ExecutionStarted that names it)")
+        raise ValueError(
+            f"{where}: instanceId: expected the instance's id (or an"
+            " ExecutionStarted that names it)"
+        )
     parent = ((started.get("ParentInstance") or {}).get("OrchestrationInstance") or {}).get(
-        "InstanceId")
+        "InstanceId"
+    )
     return RecordedHistory(events, instance_id, parent, started["Name"])
 
 
@@ -544,14 +548,25 @@ class SimulatedHost:
     ) -> None:
         target = str(action.get("instanceId"))
         request_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{instance.instance_id}/{task_id}"))
-        message = {"id": request_id, "op": action.get("operation"), "signal": signal,
-                   "input": action.get("input")}
+        message = {
+            "id": request_id,
+            "op": action.get("operation"),
+            "signal": signal,
+            "input": action.get("input"),
+        }
         instance.history.append(
-            event(EVENT_SENT, self.clock, task_id, InstanceId=target, Name="op",
-                  Input=json.dumps(message))
+            event(
+                EVENT_SENT,
+                self.clock,
+                task_id,
+                InstanceId=target,
+                Name="op",
+                Input=json.dumps(message),
+            )
         )
-        result = self.run_entity_operation(target, str(action.get("operation")),
-                                           action.get("input"), signal=signal)
+        result = self.run_entity_operation(
+            target, str(action.get("operation")), action.get("input"), signal=signal
+        )
         if not signal:
             instance.inbox.append(
                 event(EVENT_RAISED, self.clock, Name=request_id, Input=json.dumps(result))
@@ -572,8 +587,13 @@ class SimulatedHost:
             "self": {"name": name, "key": key},
             "state": state,
             "exists": entity_id in self.entity_states,
-            "batch": [{"name": operation, "input": json.dumps(operation_input or "null"),
-                       "isSignal": signal}],
+            "batch": [
+                {
+                    "name": operation,
+                    "input": json.dumps(operation_input or "null"),
+                    "isSignal": signal,
+                }
+            ],
         }
         outcome = json.loads(handle(json.dumps(context)))
         if outcome.get("entityExists"):

@@ -17,8 +17,9 @@ COUNT, STEPS = 200, 5
 
 def _request(url: str, method: str = "GET", body: object = None) -> tuple[int, object]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as answer:
             text = answer.read().decode()

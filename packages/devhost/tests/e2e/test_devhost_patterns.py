@@ -28,8 +28,11 @@ def test_status_is_running_and_functions_are_listed(devhost, devhost_process):
     assert status["state"] == "Running"
     assert {"start", "chain", "hello", "counter"} <= set(status["functions"])
     printed = devhost_process.output()
-    assert re.search(rf"start: \[POST\] {re.escape(devhost.base_url)}/api/start/\{{name\}}/"
-                     r"\{id\?\}", printed), printed
+    assert re.search(
+        rf"start: \[POST\] {re.escape(devhost.base_url)}/api/start/\{{name\}}/"
+        r"\{id\?\}",
+        printed,
+    ), printed
     assert "hello: activityTrigger" in printed
 
 
@@ -47,7 +50,8 @@ def test_function_chaining(devhost):
 
 def test_fan_out_fan_in(devhost):
     assert devhost.wait_for(start(devhost, "fan_out", 12))["output"] == sum(
-        2 * i for i in range(12))
+        2 * i for i in range(12)
+    )
 
 
 def test_five_day_timer_completes_after_one_advance(devhost):
@@ -68,8 +72,9 @@ def test_human_interaction_with_raise_event_and_custom_status(devhost):
     waiting = devhost.status(iid)
     assert waiting["runtimeStatus"] == "Running"
     assert waiting["customStatus"] == {"stage": "waiting"}
-    answer = devhost.http("POST", f"{API}/instances/{iid}/raiseEvent/approval",
-                          json={"approved": True, "by": "alice"})
+    answer = devhost.http(
+        "POST", f"{API}/instances/{iid}/raiseEvent/approval", json={"approved": True, "by": "alice"}
+    )
     assert answer.status == 202
     status = devhost.wait_for(iid)
     assert status["output"] == {"decision": {"approved": True, "by": "alice"}}
@@ -99,10 +104,13 @@ def test_counter_entity(devhost):
     assert devhost.http("GET", "/api/client/entity/e2e").json() == {"exists": True, "state": 6}
     assert devhost.http("GET", f"{API}/entities/counter/e2e").json() == 6
     assert devhost.wait_for(start(devhost, "use_entity", "e2e"))["output"] == {
-        "afterAdd": 21, "get": 21}
+        "afterAdd": 21,
+        "get": 21,
+    }
     listed = devhost.http("GET", f"{API}/entities/counter", params={"fetchState": "true"}).json()
     assert {"entityId": {"name": "counter", "key": "e2e"}, "state": 21} in [
-        {k: v for k, v in item.items() if k != "lastOperationTime"} for item in listed]
+        {k: v for k, v in item.items() if k != "lastOperationTime"} for item in listed
+    ]
 
 
 def test_continue_as_new(devhost):
@@ -117,8 +125,10 @@ def test_sub_orchestration(devhost):
     iid = start(devhost, "parent", instance_id="e2e-parent")
     devhost.advance(seconds=5)
     status = devhost.wait_for(iid)
-    assert status["output"] == {"child": ["Hello Tokyo!", "Hello Seattle!"],
-                                "failedChildCaught": True}
+    assert status["output"] == {
+        "child": ["Hello Tokyo!", "Hello Seattle!"],
+        "failedChildCaught": True,
+    }
     assert devhost.status("e2e-parent-child")["runtimeStatus"] == "Completed"
 
 
@@ -141,8 +151,13 @@ def test_cli_reads_and_advances_the_clock_and_waits_idle(devhost):
     before = devhost.now()
 
     def cli(*args):
-        done = subprocess.run([sys.executable, "-m", "devhost", *args, "--url", devhost.base_url],
-                              capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "devhost", *args, "--url", devhost.base_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -15,11 +15,14 @@ pytestmark = pytest.mark.e2e
 APPS = Path(__file__).resolve().parents[1] / "apps"
 
 
-@pytest.mark.parametrize(("args", "env", "workers"), [
-    ((), {}, 1),
-    ((), {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}, 2),
-    (("--in-process",), {}, 0),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "workers"),
+    [
+        ((), {}, 1),
+        ((), {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}, 2),
+        (("--in-process",), {}, 0),
+    ],
+)
 def test_orchestrators_run_where_the_settings_say(tmp_path, args, env, workers):
     with run_devhost(APPS / "patterns_app", tmp_path, args=args, env=env) as running:
         assert len(episode_workers_of(running.process.pid)) == workers

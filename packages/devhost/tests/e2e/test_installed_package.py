@@ -27,17 +27,43 @@ def test_the_installed_package_runs_an_app_outside_the_repository(tmp_path: Path
     # A real (not editable) install of the package alone, from a copy (the build writes into
     # its source folder); offline, with the dev requirements' setuptools, and without its
     # dependencies, which the test's environment already has.
-    source = shutil.copytree(PACKAGE, tmp_path / "devhost", ignore=shutil.ignore_patterns(
-        "tests", "bench", "build", "*.egg-info", "__pycache__"))
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(site), str(source)],
-                   check=True, capture_output=True, timeout=300)
+    source = shutil.copytree(
+        PACKAGE,
+        tmp_path / "devhost",
+        ignore=shutil.ignore_patterns("tests", "bench", "build", "*.egg-info", "__pycache__"),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     app = shutil.copytree(APP, tmp_path / "someone-elses-app")
-    env = {"PYTHONPATH": str(site),  # first on sys.path: before the editable checkout
-           "PATH": os.pathsep.join([str(REPO / "node_modules" / ".bin"), os.defpath])}
-    where = subprocess.run([sys.executable, "-c", "import devhost; print(devhost.__file__)"],
-                           env={**os.environ, **env}, cwd=app, capture_output=True, text=True,
-                           check=True, timeout=60).stdout.strip()
+    env = {
+        "PYTHONPATH": str(site),  # first on sys.path: before the editable checkout
+        "PATH": os.pathsep.join([str(REPO / "node_modules" / ".bin"), os.defpath]),
+    }
+    where = subprocess.run(
+        [sys.executable, "-c", "import devhost; print(devhost.__file__)"],
+        env={**os.environ, **env},
+        cwd=app,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
     assert Path(where).is_relative_to(site), where
     with DevhostProcess(app, tmp_path / "data", env=env, cwd=app) as host:
         started = host.client.http("POST", "/api/orchestrators/hello_orchestrator")

@@ -35,8 +35,12 @@ def call(method: str, url: str, body: bytes | None = None) -> tuple[int, Any]:
 
 def devhost(data_dir: Path, ledger: Path, slow: float) -> DevhostProcess:
     """devhost as a process on ``data_dir`` (start it with ``with``); always stopped."""
-    return DevhostProcess(APP, data_dir, clock="real", env={
-        "MESSAGING_LEDGER": str(ledger), "SLOW_SECONDS": str(slow)})
+    return DevhostProcess(
+        APP,
+        data_dir,
+        clock="real",
+        env={"MESSAGING_LEDGER": str(ledger), "SLOW_SECONDS": str(slow)},
+    )
 
 
 def entries(ledger: Path, kind: str) -> list[dict[str, Any]]:
@@ -53,8 +57,11 @@ def test_kill_9_loses_nothing_and_in_flight_messages_return_counted(tmp_path: Pa
         # One kept-alive connection: urllib would open one per message.
         connection = http.client.HTTPConnection("127.0.0.1", running.port)
         for n in range(MESSAGES):
-            connection.request("POST", f"/admin/devhost/queues/crash-test/messages?messageId=m{n}",
-                               body=f"message {n}".encode())
+            connection.request(
+                "POST",
+                f"/admin/devhost/queues/crash-test/messages?messageId=m{n}",
+                body=f"message {n}".encode(),
+            )
             answer = connection.getresponse()
             assert answer.status == 201, answer.read()
             answer.read()

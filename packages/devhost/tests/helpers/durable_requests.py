@@ -33,49 +33,88 @@ REQUESTS: dict[str, Request | list[Request]] = {
     "instance-id-with-slash": ("POST", f"{API}/orchestrators/chain/a%2Fb", {}),
     "instance-id-with-question-mark": ("POST", f"{API}/orchestrators/chain/a%3Fb", {}),
     "instance-id-too-long": ("POST", f"{API}/orchestrators/chain/{'x' * 257}", {}),
-    "instance-id-with-braces": [("POST", f"{API}/orchestrators/chain/{{braces}}", {}),
-                                ("POST", f"{API}/orchestrators/chain/%7Bencoded%7D", {})],
+    "instance-id-with-braces": [
+        ("POST", f"{API}/orchestrators/chain/{{braces}}", {}),
+        ("POST", f"{API}/orchestrators/chain/%7Bencoded%7D", {}),
+    ],
     "instance-id-with-line-feed": ("POST", f"{API}/orchestrators/chain/a%0Ab", {}),
     "odd-id-unknown-instance": [
         (method, f"{API}/instances/{odd}{tail}", {})
         for odd in ("{nobody}", "%7Bnobody%7D", "no%0Abody", "%0A")
-        for method, tail in (("GET", ""), ("DELETE", ""), ("POST", "/raiseEvent/approval"),
-                             *(("POST", f"/{verb}") for verb in (
-                                 "terminate", "suspend", "resume", "rewind", "restart")))],
-    "entity-with-braces": [("GET", f"{API}/entities/counter/{{k}}", {}),
-                           ("GET", f"{API}/entities/counter/%7Bk%7D", {}),
-                           ("POST", f"{API}/entities/%7Bcounter%7D/k", {"json": 1})],
+        for method, tail in (
+            ("GET", ""),
+            ("DELETE", ""),
+            ("POST", "/raiseEvent/approval"),
+            *(
+                ("POST", f"/{verb}")
+                for verb in ("terminate", "suspend", "resume", "rewind", "restart")
+            ),
+        )
+    ],
+    "entity-with-braces": [
+        ("GET", f"{API}/entities/counter/{{k}}", {}),
+        ("GET", f"{API}/entities/counter/%7Bk%7D", {}),
+        ("POST", f"{API}/entities/%7Bcounter%7D/k", {"json": 1}),
+    ],
     "instance-id-already-running": ("POST", f"{API}/orchestrators/chain/{WAITING}", {}),
-    "start-malformed-json": ("POST", f"{API}/orchestrators/chain",
-                             {"data": "{oops", "headers": JSON}),
-    "sdk-rpc-start-not-double-encoded": ("POST", "/durabletask/orchestrators/chain",
-                                         {"json": "{oops"}),
+    "start-malformed-json": (
+        "POST",
+        f"{API}/orchestrators/chain",
+        {"data": "{oops", "headers": JSON},
+    ),
+    "sdk-rpc-start-not-double-encoded": (
+        "POST",
+        "/durabletask/orchestrators/chain",
+        {"json": "{oops"},
+    ),
     "body-nested-too-deep": [
-        *[("POST", path, {"data": "[" * 100_000 + "]" * 100_000, "headers": JSON}) for path in (
-            f"{API}/orchestrators/chain", f"{API}/instances/{WAITING}/raiseEvent/approval",
-            f"{API}/entities/counter/deep")],
-        ("POST", "/durabletask/orchestrators/chain", {"json": "[" * 65 + "]" * 65})],
-    "body-not-utf-8": ("POST", f"{API}/orchestrators/chain",
-                       {"data": b'"\xff\xfe"', "headers": JSON}),
-    "raise-event-malformed-json": ("POST", f"{API}/instances/{WAITING}/raiseEvent/approval",
-                                   {"data": "[1, 2", "headers": JSON}),
+        *[
+            ("POST", path, {"data": "[" * 100_000 + "]" * 100_000, "headers": JSON})
+            for path in (
+                f"{API}/orchestrators/chain",
+                f"{API}/instances/{WAITING}/raiseEvent/approval",
+                f"{API}/entities/counter/deep",
+            )
+        ],
+        ("POST", "/durabletask/orchestrators/chain", {"json": "[" * 65 + "]" * 65}),
+    ],
+    "body-not-utf-8": (
+        "POST",
+        f"{API}/orchestrators/chain",
+        {"data": b'"\xff\xfe"', "headers": JSON},
+    ),
+    "raise-event-malformed-json": (
+        "POST",
+        f"{API}/instances/{WAITING}/raiseEvent/approval",
+        {"data": "[1, 2", "headers": JSON},
+    ),
     "status-unknown-instance": ("GET", f"{API}/instances/nobody", {}),
-    "raise-event-unknown-instance": ("POST", f"{API}/instances/nobody/raiseEvent/approval",
-                                     {"json": 1}),
-    "control-unknown-instance": [("POST", f"{API}/instances/nobody/{verb}", {})
-                                 for verb in ("terminate", "suspend", "resume", "rewind",
-                                              "restart")],
+    "raise-event-unknown-instance": (
+        "POST",
+        f"{API}/instances/nobody/raiseEvent/approval",
+        {"json": 1},
+    ),
+    "control-unknown-instance": [
+        ("POST", f"{API}/instances/nobody/{verb}", {})
+        for verb in ("terminate", "suspend", "resume", "rewind", "restart")
+    ],
     "purge-unknown-instance": ("DELETE", f"{API}/instances/nobody", {}),
-    "event-to-completed-instance": ("POST", f"{API}/instances/{DONE}/raiseEvent/approval",
-                                    {"json": 1}),
+    "event-to-completed-instance": (
+        "POST",
+        f"{API}/instances/{DONE}/raiseEvent/approval",
+        {"json": 1},
+    ),
     "terminate-completed-instance": ("POST", f"{API}/instances/{DONE}/terminate", {}),
     "rewind-completed-instance": ("POST", f"{API}/instances/{DONE}/rewind", {}),
     "signal-unknown-entity": ("POST", f"{API}/entities/no_such_entity/k", {"json": 1}),
     "read-entity-that-does-not-exist": ("GET", f"{API}/entities/counter/never-used", {}),
     "query-top-not-a-number": ("GET", f"{API}/instances", {"params": {"top": "many"}}),
     "query-bad-time": ("GET", f"{API}/instances", {"params": {"createdTimeFrom": "yesterday"}}),
-    "query-bad-continuation-token": ("GET", f"{API}/instances",
-                                     {"headers": {"x-ms-continuation-token": "??"}}),
+    "query-bad-continuation-token": (
+        "GET",
+        f"{API}/instances",
+        {"headers": {"x-ms-continuation-token": "??"}},
+    ),
     "advance-not-json": ("POST", ADVANCE, {"data": "soon"}),
     "advance-not-an-object": ("POST", ADVANCE, {"json": [60]}),
     "advance-neither-field": ("POST", ADVANCE, {"json": {}}),
@@ -87,36 +126,70 @@ REQUESTS: dict[str, Request | list[Request]] = {
     "advance-bad-duration": ("POST", ADVANCE, {"json": {"duration": "5 days"}}),
     "advance-nested-too-deep": ("POST", ADVANCE, {"data": "[" * 100_000 + "]" * 100_000}),
     "advance-past-year-9999": ("POST", ADVANCE, {"json": {"duration": "P9999999D"}}),
-    "idle-timeout-not-a-number": ("POST", "/admin/devhost/idle",
-                                  {"params": {"timeout": "soon"}}),
-    "idle-timeout-out-of-range": [("POST", "/admin/devhost/idle", {"params": {"timeout": t}})
-                                  for t in ("-1", "1e308", "inf", "nan")],
-    "query-top-out-of-range": [("GET", f"{API}/instances", {"params": {"top": top}})
-                               for top in ("0", "-1", "1.5", "2147483648",
-                                           "99999999999999999999", "\u0661\u0662")],
-    "entities-top-out-of-range": [("GET", path, {"params": {"top": "99999999999999999999"}})
-                                  for path in (f"{API}/entities", f"{API}/entities/counter")],
-    **{f"query-time-{end}-out-of-range": [
-        ("GET", f"{API}/instances", {"params": {key: moment}})
-        for moment in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00")]
-       for end, key in (("from", "createdTimeFrom"), ("to", "createdTimeTo"))},
-    "entities-bad-time": ("GET", f"{API}/entities",
-                          {"params": {"lastOperationTimeFrom": "yesterday"}}),
-    "query-unknown-status": ("GET", f"{API}/instances", {"params": {"runtimeStatus":
-                                                                    "Running,Complted"}}),
-    "purge-without-filter": [("DELETE", f"{prefix}/instances{slash}", {})
-                             for prefix in (API, "/durabletask") for slash in ("", "/")],
-    "purge-unknown-status": ("DELETE", f"{API}/instances", {"params": {
-        "createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "Complted"}}),
-    "purge-nothing-matches": ("DELETE", f"{API}/instances", {"params": {
-        "createdTimeFrom": "2000-01-01T00:00:00Z", "createdTimeTo": "2000-01-02T00:00:00Z"}}),
+    "idle-timeout-not-a-number": ("POST", "/admin/devhost/idle", {"params": {"timeout": "soon"}}),
+    "idle-timeout-out-of-range": [
+        ("POST", "/admin/devhost/idle", {"params": {"timeout": t}})
+        for t in ("-1", "1e308", "inf", "nan")
+    ],
+    "query-top-out-of-range": [
+        ("GET", f"{API}/instances", {"params": {"top": top}})
+        for top in ("0", "-1", "1.5", "2147483648", "99999999999999999999", "\u0661\u0662")
+    ],
+    "entities-top-out-of-range": [
+        ("GET", path, {"params": {"top": "99999999999999999999"}})
+        for path in (f"{API}/entities", f"{API}/entities/counter")
+    ],
+    **{
+        f"query-time-{end}-out-of-range": [
+            ("GET", f"{API}/instances", {"params": {key: moment}})
+            for moment in ("9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00")
+        ]
+        for end, key in (("from", "createdTimeFrom"), ("to", "createdTimeTo"))
+    },
+    "entities-bad-time": (
+        "GET",
+        f"{API}/entities",
+        {"params": {"lastOperationTimeFrom": "yesterday"}},
+    ),
+    "query-unknown-status": (
+        "GET",
+        f"{API}/instances",
+        {"params": {"runtimeStatus": "Running,Complted"}},
+    ),
+    "purge-without-filter": [
+        ("DELETE", f"{prefix}/instances{slash}", {})
+        for prefix in (API, "/durabletask")
+        for slash in ("", "/")
+    ],
+    "purge-unknown-status": (
+        "DELETE",
+        f"{API}/instances",
+        {"params": {"createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "Complted"}},
+    ),
+    "purge-nothing-matches": (
+        "DELETE",
+        f"{API}/instances",
+        {
+            "params": {
+                "createdTimeFrom": "2000-01-01T00:00:00Z",
+                "createdTimeTo": "2000-01-02T00:00:00Z",
+            }
+        },
+    ),
     "start-wait-bad-timeout": [
         ("POST", f"{API}/orchestrators/chain", {"params": {"timeout": t, "pollingInterval": "1"}})
-        for t in ("soon", "1e9")],
-    "start-wait-bad-interval": ("POST", f"{API}/orchestrators/chain",
-                                {"params": {"timeout": "1", "pollingInterval": "-1"}}),
-    "start-wait-interval-over-timeout": ("POST", f"{API}/orchestrators/chain",
-                                         {"params": {"timeout": "1", "pollingInterval": "5"}}),
+        for t in ("soon", "1e9")
+    ],
+    "start-wait-bad-interval": (
+        "POST",
+        f"{API}/orchestrators/chain",
+        {"params": {"timeout": "1", "pollingInterval": "-1"}},
+    ),
+    "start-wait-interval-over-timeout": (
+        "POST",
+        f"{API}/orchestrators/chain",
+        {"params": {"timeout": "1", "pollingInterval": "5"}},
+    ),
 }
 
 ROWS = rows("devhost", "test_bad_request")
@@ -154,8 +227,11 @@ def check_failures_are_reported_in_the_status(host: RemoteHost) -> None:
     failed = host.wait_for(orchestrator)
     assert failed["runtimeStatus"] == "Failed"
     assert failed["output"] == "Orchestrator function 'raises_itself' failed: orchestrator gave up"
-    answer = host.http("GET", f"{API}/instances/{orchestrator}",
-                       params={"returnInternalServerErrorOnFailure": "true"})
+    answer = host.http(
+        "GET",
+        f"{API}/instances/{orchestrator}",
+        params={"returnInternalServerErrorOnFailure": "true"},
+    )
     assert answer.status == 500
     assert answer.json()["runtimeStatus"] == "Failed"
     check_still_serving(host)
@@ -168,11 +244,12 @@ def check_a_waiting_instance_still_works_after_bad_input(host: RemoteHost) -> No
 
 
 def check_odd_text_comes_back_unchanged(host: RemoteHost) -> None:
-    odd = "\ud800 lone, \x00\x0c\u2028 controls, <script>alert(1)</script>, \"quotes\""
+    odd = '\ud800 lone, \x00\x0c\u2028 controls, <script>alert(1)</script>, "quotes"'
     iid = host.start_orchestration("approval")
     host.wait_idle()
     body = json.dumps({"text": odd})  # escapes the surrogate: "\\ud800"
-    answer = host.http("POST", f"{API}/instances/{iid}/raiseEvent/approval", data=body,
-                       headers=JSON)
+    answer = host.http(
+        "POST", f"{API}/instances/{iid}/raiseEvent/approval", data=body, headers=JSON
+    )
     assert answer.status == 202, answer.text
     assert host.wait_for(iid)["output"] == {"decision": {"text": odd}}

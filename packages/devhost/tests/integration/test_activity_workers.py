@@ -27,8 +27,13 @@ def app(apps_dir: Path) -> Path:
 @pytest.fixture(scope="module")
 def host(app: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
     folder = tmp_path_factory.mktemp("activity-workers")
-    with DevHost(app, clock="virtual", data_dir=folder / "data", worker_processes=1,
-                 settings={"RECEIVED_FILE": str(folder / "received.txt")}) as running:
+    with DevHost(
+        app,
+        clock="virtual",
+        data_dir=folder / "data",
+        worker_processes=1,
+        settings={"RECEIVED_FILE": str(folder / "received.txt")},
+    ) as running:
         yield running
 
 
@@ -46,20 +51,25 @@ def test_an_activity_runs_in_a_worker_process_not_the_host(host: DevHost) -> Non
 
 
 def test_in_process_the_activities_run_in_the_host(app: Path, tmp_path: Path) -> None:
-    with DevHost(app, clock="virtual", data_dir=tmp_path,
-                 settings={"RECEIVED_FILE": str(tmp_path / "r")}) as in_process:
+    with DevHost(
+        app, clock="virtual", data_dir=tmp_path, settings={"RECEIVED_FILE": str(tmp_path / "r")}
+    ) as in_process:
         assert in_process.host._episode_workers is None
         output = in_process.wait_for(in_process.start_orchestration("whereabouts"))["output"]
     assert [call["pid"] for call in output] == [os.getpid(), os.getpid()]
 
 
-def test_a_killed_workers_activity_runs_again_in_the_next_worker(
-        app: Path, tmp_path: Path) -> None:
+def test_a_killed_workers_activity_runs_again_in_the_next_worker(app: Path, tmp_path: Path) -> None:
     folder = tmp_path / "rendezvous"
     folder.mkdir()
     attempts = folder / "attempts"
-    with DevHost(app, clock="virtual", data_dir=tmp_path / "data", worker_processes=1,
-                 settings={"RECEIVED_FILE": str(tmp_path / "r")}) as host:
+    with DevHost(
+        app,
+        clock="virtual",
+        data_dir=tmp_path / "data",
+        worker_processes=1,
+        settings={"RECEIVED_FILE": str(tmp_path / "r")},
+    ) as host:
         [first] = worker_pids(host)
         iid = host.start_orchestration("released", str(folder))
         _wait_until(lambda: attempts.exists() and attempts.read_text().strip() != "")
@@ -79,10 +89,10 @@ def test_a_killed_workers_activity_runs_again_in_the_next_worker(
 
 
 def test_activities_run_side_by_side_up_to_the_limit_per_worker(
-        host: DevHost, tmp_path: Path) -> None:
+    host: DevHost, tmp_path: Path
+) -> None:
     # Each of the two only returns once the other runs too: one at a time would never end.
-    assert host.wait_for(host.start_orchestration("meeting", str(tmp_path)))["output"] == [
-        "a", "b"]
+    assert host.wait_for(host.start_orchestration("meeting", str(tmp_path)))["output"] == ["a", "b"]
     # 12 at once, maxConcurrentActivityFunctions 3 (host.json): never more than 3 there.
     assert 1 <= host.wait_for(host.start_orchestration("crowd"))["output"] <= 3
 
@@ -90,8 +100,13 @@ def test_activities_run_side_by_side_up_to_the_limit_per_worker(
 def test_the_limit_applies_per_worker_as_in_azure(app: Path, tmp_path: Path) -> None:
     # Two workers, maxConcurrentActivityFunctions 3 each: up to 3 in each process, and more
     # than 3 at once in all (a host-wide limit of 3 would never overlap 4).
-    with DevHost(app, clock="virtual", data_dir=tmp_path / "data", worker_processes=2,
-                 settings={"RECEIVED_FILE": str(tmp_path / "received.txt")}) as two:
+    with DevHost(
+        app,
+        clock="virtual",
+        data_dir=tmp_path / "data",
+        worker_processes=2,
+        settings={"RECEIVED_FILE": str(tmp_path / "received.txt")},
+    ) as two:
         ran = two.wait_for(two.start_orchestration("timed_crowd"), timeout=120)["output"]
     by_pid: dict[int, int] = {}
     for call in ran:
@@ -113,10 +128,12 @@ def test_an_activitys_output_binding_is_delivered_by_the_host(host: DevHost) -> 
 
 
 def test_failures_read_the_same_in_a_worker_and_in_process(
-        host: DevHost, app: Path, tmp_path: Path) -> None:
+    host: DevHost, app: Path, tmp_path: Path
+) -> None:
     in_worker = host.wait_for(host.start_orchestration("failures"))["output"]
-    with DevHost(app, clock="virtual", data_dir=tmp_path,
-                 settings={"RECEIVED_FILE": str(tmp_path / "r")}) as in_process:
+    with DevHost(
+        app, clock="virtual", data_dir=tmp_path, settings={"RECEIVED_FILE": str(tmp_path / "r")}
+    ) as in_process:
         here = in_process.wait_for(in_process.start_orchestration("failures"))["output"]
     assert in_worker == here
     assert in_worker[0].strip() == "Activity function 'boom' failed: ValueError: exploded"

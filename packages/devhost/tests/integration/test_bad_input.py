@@ -32,8 +32,9 @@ def test_every_row_has_a_request_and_every_request_a_row() -> None:
 def test_flag_that_is_not_a_boolean_keeps_its_default(host):
     iid = host.start_orchestration("chain", {"given": 1})
     host.wait_for(iid)
-    answer = host.http("GET", f"{API}/instances/{iid}",
-                       params={"showInput": "maybe", "showHistory": "1"})
+    answer = host.http(
+        "GET", f"{API}/instances/{iid}", params={"showInput": "maybe", "showHistory": "1"}
+    )
     assert answer.status == 200
     assert answer.json()["input"] == {"given": 1}
     assert "historyEvents" not in answer.json()
@@ -87,4 +88,5 @@ def test_malformed_json_is_stored_nowhere(host):
     host.http("POST", f"{API}/orchestrators/chain", data="{oops", headers=JSON)
     after = host.http("GET", f"{API}/instances").json()
     assert json.dumps(sorted(i["instanceId"] for i in after)) == json.dumps(
-        sorted(i["instanceId"] for i in before))
+        sorted(i["instanceId"] for i in before)
+    )

@@ -16,8 +16,13 @@ from devhost.testing import DevHost, free_port
 from helpers.bad_input import Row, case_id, rows
 
 ROWS = rows("devhost", "test_cli")
-COMMANDS = (["clock"], ["idle", "--timeout", "1"], ["send", "q", "--body", "x"], ["queues"],
-            ["url"])
+COMMANDS = (
+    ["clock"],
+    ["idle", "--timeout", "1"],
+    ["send", "q", "--body", "x"],
+    ["queues"],
+    ["url"],
+)
 
 
 class _NotDevhost(http.server.BaseHTTPRequestHandler):
@@ -77,30 +82,46 @@ def _cases(host: DevHost, other: str, hangs_up: str, tmp: Path) -> dict[str, lis
         "no-host-answers": [[*c, "--port", nobody] for c in COMMANDS],
         "host-hangs-up": [[*c, "--url", hangs_up] for c in COMMANDS],
         "not-a-devhost": [[*c, "--url", other] for c in COMMANDS],
-        "url-not-http": [[*c, "--url", url] for c in COMMANDS
-                         for url in ("ftp://127.0.0.1:7071", "127.0.0.1:7071", "http://")],
+        "url-not-http": [
+            [*c, "--url", url]
+            for c in COMMANDS
+            for url in ("ftp://127.0.0.1:7071", "127.0.0.1:7071", "http://")
+        ],
         "port-out-of-range": [[*c, "--port", p] for c in COMMANDS for p in ("0", "70000")],
-        "missing-file": [["send", "q", "--file", str(tmp / "missing.json"),
-                          "--url", host.base_url]],
-        "property-without-value": [["send", "fragile", "--body", "x", "--property", "rank",
-                                    "--url", host.base_url]],
+        "missing-file": [
+            ["send", "q", "--file", str(tmp / "missing.json"), "--url", host.base_url]
+        ],
+        "property-without-value": [
+            ["send", "fragile", "--body", "x", "--property", "rank", "--url", host.base_url]
+        ],
         "refused-advance": [["clock", "--advance", "soon", "--url", host.base_url]],
         "refused-idle": [["idle", "--timeout", "1e9", "--url", host.base_url]],
         "refused-send": [["send", "nowhere", "--body", "x", "--url", host.base_url]],
         "unknown-queue": [["queues", "nowhere", "--url", host.base_url]],
-        "start-on-a-port-in-use": [["start", "--app-dir", str(host.host.app_dir), "--port",
-                                    str(host.host.port), "--data-dir", str(tmp / "other")]],
+        "start-on-a-port-in-use": [
+            [
+                "start",
+                "--app-dir",
+                str(host.host.app_dir),
+                "--port",
+                str(host.host.port),
+                "--data-dir",
+                str(tmp / "other"),
+            ]
+        ],
     }
 
 
 def test_every_cli_row_has_a_case(host, other_server, hangs_up, tmp_path) -> None:
-    assert sorted(case_id(r) for r in ROWS) == sorted(_cases(host, other_server, hangs_up,
-                                                             tmp_path))
+    assert sorted(case_id(r) for r in ROWS) == sorted(
+        _cases(host, other_server, hangs_up, tmp_path)
+    )
 
 
 @pytest.mark.parametrize("row", ROWS, ids=case_id)
-def test_cli(row: Row, host, other_server, hangs_up, tmp_path, capsys,
-             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli(
+    row: Row, host, other_server, hangs_up, tmp_path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("DEVHOST_URL", raising=False)
     for argv in _cases(host, other_server, hangs_up, tmp_path)[case_id(row)]:
         assert main(argv) == row.exit_code, argv
@@ -115,4 +136,5 @@ def test_a_bad_devhost_url_variable_is_named(capsys, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("DEVHOST_URL", "not a url")
     assert main(["clock"]) == 1
     assert capsys.readouterr().err == (
-        "devhost: DEVHOST_URL: expected a URL such as http://127.0.0.1:7071, got 'not a url'\n")
+        "devhost: DEVHOST_URL: expected a URL such as http://127.0.0.1:7071, got 'not a url'\n"
+    )

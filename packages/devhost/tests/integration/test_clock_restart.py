@@ -22,15 +22,13 @@ def test_a_restart_keeps_the_virtual_clock_where_it_stood(apps_dir, tmp_path):
 
 def test_a_message_sent_after_an_advance_is_receivable_after_a_restart(apps_dir, tmp_path):
     settings = {"MESSAGING_LEDGER": str(tmp_path / "ledger.jsonl")}
-    with DevHost(apps_dir / "messaging_app", data_dir=tmp_path / "data",
-                 settings=settings) as host:
+    with DevHost(apps_dir / "messaging_app", data_dir=tmp_path / "data", settings=settings) as host:
         # Ten minutes: the app's 20-second timer ticks 30 times; a restart that fell back to
         # the real time would leave the message ten minutes in the future.
         host.advance(duration="PT10M")
         answer = host.http("POST", "/admin/devhost/queues/scheduled/messages", data="sent late")
         assert answer.status == 201, answer.text
-    with DevHost(apps_dir / "messaging_app", data_dir=tmp_path / "data",
-                 settings=settings) as host:
+    with DevHost(apps_dir / "messaging_app", data_dir=tmp_path / "data", settings=settings) as host:
         counts = host.http("GET", "/admin/devhost/queues/scheduled").json()
         assert (counts["active"], counts["scheduled"]) == (1, 0)
 
@@ -48,8 +46,7 @@ def test_a_durable_timer_set_after_an_advance_fires_on_time_after_a_restart(apps
         assert fired == started + timedelta(days=5)
 
 
-def test_a_virtual_clock_after_a_real_one_starts_no_earlier_than_the_real_time(
-        apps_dir, tmp_path):
+def test_a_virtual_clock_after_a_real_one_starts_no_earlier_than_the_real_time(apps_dir, tmp_path):
     with DevHost(apps_dir / "patterns_app", data_dir=tmp_path, clock="real"):
         pass
     saved = json.loads((tmp_path / CLOCK_FILE).read_text())

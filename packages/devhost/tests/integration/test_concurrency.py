@@ -10,8 +10,9 @@ from devhost.testing import DevHost
 
 @pytest.fixture(scope="module")
 def host(apps_dir, tmp_path_factory):
-    with DevHost(apps_dir / "concurrency_app", clock="real",
-                 data_dir=tmp_path_factory.mktemp("concurrency")) as running:
+    with DevHost(
+        apps_dir / "concurrency_app", clock="real", data_dir=tmp_path_factory.mktemp("concurrency")
+    ) as running:
         yield running
 
 
@@ -50,21 +51,28 @@ def test_writes_queued_together_share_a_commit_and_fail_alone(host):
     engine = host.host.engine
 
     def note(db, key):
-        db.execute("INSERT INTO entities (id, name, key, state, updated) VALUES (?,?,?,NULL,'')",
-                   (f"@group@{key}", "group", key))
+        db.execute(
+            "INSERT INTO entities (id, name, key, state, updated) VALUES (?,?,?,NULL,'')",
+            (f"@group@{key}", "group", key),
+        )
         if key == "bad":
             raise ValueError("this write fails")
         return key
 
     async def together():
-        return await asyncio.gather(*(engine.write(note, key) for key in ("a", "bad", "b")),
-                                    return_exceptions=True)
+        return await asyncio.gather(
+            *(engine.write(note, key) for key in ("a", "bad", "b")), return_exceptions=True
+        )
 
     first, failed, last = host._run(together())
     assert (first, last) == ("a", "b")
     assert isinstance(failed, ValueError) and str(failed) == "this write fails"
-    kept = [r[0] for r in engine.store.conn().execute(
-        "SELECT key FROM entities WHERE name='group' ORDER BY key")]
+    kept = [
+        r[0]
+        for r in engine.store.conn().execute(
+            "SELECT key FROM entities WHERE name='group' ORDER BY key"
+        )
+    ]
     assert kept == ["a", "b"]
 
 

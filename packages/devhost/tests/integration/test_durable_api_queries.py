@@ -41,8 +41,11 @@ def test_purge_by_filter_and_status_spares_the_other_statuses(host):
     ok = host.start_orchestration("chain", instance_id="ok")
     failed = host.start_orchestration("failing", instance_id="failed")
     host.wait_for(ok), host.wait_for(failed)
-    answer = host.http("DELETE", f"{API}/instances", params={
-        "createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "failed"})
+    answer = host.http(
+        "DELETE",
+        f"{API}/instances",
+        params={"createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "failed"},
+    )
     assert answer.json() == {"instancesDeleted": 1}
     assert host.status("failed") is None and host.status("ok") is not None
 
@@ -66,33 +69,43 @@ def test_paging_with_top_and_the_continuation_token(host):
 
 def test_status_names_are_case_insensitive(host):
     host.wait_for(host.start_orchestration("chain", instance_id="c"))
-    assert ids(host.http("GET", f"{API}/instances", params={"runtimeStatus": "COMPLETED"})) \
-        == ["c"]
+    assert ids(host.http("GET", f"{API}/instances", params={"runtimeStatus": "COMPLETED"})) == ["c"]
 
 
 def test_entities_are_listed_in_pages_too(host):
     for key in ("a", "b", "c"):
-        assert host.http("POST", f"{API}/entities/counter/{key}", params={"op": "add"},
-                         json=1).status == 202
+        assert (
+            host.http("POST", f"{API}/entities/counter/{key}", params={"op": "add"}, json=1).status
+            == 202
+        )
     host.wait_idle()
     first = host.http("GET", f"{API}/entities/counter", params={"top": "2"})
     assert [e["entityId"]["key"] for e in first.json()] == ["a", "b"]
-    rest = host.http("GET", f"{API}/entities/counter", params={"top": "2"}, headers={
-        "x-ms-continuation-token": first.headers["x-ms-continuation-token"]})
+    rest = host.http(
+        "GET",
+        f"{API}/entities/counter",
+        params={"top": "2"},
+        headers={"x-ms-continuation-token": first.headers["x-ms-continuation-token"]},
+    )
     assert [e["entityId"]["key"] for e in rest.json()] == ["c"]
     assert "x-ms-continuation-token" not in rest.headers
 
 
 def test_create_and_wait_returns_the_output_or_the_links(host):
-    done = host.http("POST", f"{API}/orchestrators/chain",
-                     params={"timeout": "30", "pollingInterval": "0.05"})
+    done = host.http(
+        "POST", f"{API}/orchestrators/chain", params={"timeout": "30", "pollingInterval": "0.05"}
+    )
     assert done.status == 200, done.text
     assert done.json() == ["Hello Tokyo!", "Hello Seattle!"]
-    failed = host.http("POST", f"{API}/orchestrators/failing",
-                       params={"timeout": "30", "pollingInterval": "0.05"})
+    failed = host.http(
+        "POST", f"{API}/orchestrators/failing", params={"timeout": "30", "pollingInterval": "0.05"}
+    )
     assert failed.status == 200
     assert failed.json()["runtimeStatus"] == "Failed"
-    waiting = host.http("POST", f"{API}/orchestrators/approval",
-                        params={"timeout": "0.2", "pollingInterval": "0.05"})
+    waiting = host.http(
+        "POST",
+        f"{API}/orchestrators/approval",
+        params={"timeout": "0.2", "pollingInterval": "0.05"},
+    )
     assert waiting.status == 202
     assert waiting.json()["statusQueryGetUri"].endswith(waiting.json()["id"])

@@ -48,19 +48,29 @@ def _start(engine: OrchestrationEngine, *instance_ids: str) -> None:
 
 
 def _kinds(engine: OrchestrationEngine, iid: str) -> list[int]:
-    return [json.loads(text)["EventType"] for (text,) in engine.store.conn().execute(
-        "SELECT event FROM history WHERE instance_id=? ORDER BY n", (iid,))]
+    return [
+        json.loads(text)["EventType"]
+        for (text,) in engine.store.conn().execute(
+            "SELECT event FROM history WHERE instance_id=? ORDER BY n", (iid,)
+        )
+    ]
 
 
 def _count(engine: OrchestrationEngine, table: str, iid: str) -> int:
-    row = engine.store.conn().execute(
-        f"SELECT COUNT(*) FROM {table} WHERE instance_id=?", (iid,)).fetchone()
+    row = (
+        engine.store.conn()
+        .execute(f"SELECT COUNT(*) FROM {table} WHERE instance_id=?", (iid,))
+        .fetchone()
+    )
     return int(row[0])
 
 
 def test_an_episode_whose_messages_were_taken_meanwhile_is_not_applied(
-        tmp_path: Path, orchestrators: dict[str, Any], caplog: pytest.LogCaptureFixture,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path,
+    orchestrators: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     host = _engine(tmp_path / "durable.sqlite", orchestrators)
     straggler = _engine(tmp_path / "durable.sqlite", orchestrators)
     _start(host, "twice")
@@ -83,12 +93,15 @@ def test_an_episode_whose_messages_were_taken_meanwhile_is_not_applied(
 
 
 def test_one_episode_failing_at_commit_is_undone_alone(
-        tmp_path: Path, orchestrators: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, orchestrators: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
     engine = _engine(tmp_path / "durable.sqlite", orchestrators)
     _start(engine, "fine", "refused")
     with engine.store.tx() as db:  # a real storage failure, for one instance only
-        db.execute("CREATE TRIGGER refuse BEFORE INSERT ON work WHEN NEW.instance_id='refused'"
-                   " BEGIN SELECT RAISE(ABORT, 'the disk says no'); END")
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON work WHEN NEW.instance_id='refused'"
+            " BEGIN SELECT RAISE(ABORT, 'the disk says no'); END"
+        )
 
     with caplog.at_level(logging.ERROR, "devhost.durable"):
         outcome = engine.run_episodes(["fine", "refused"], NOW)
@@ -103,12 +116,16 @@ def test_one_episode_failing_at_commit_is_undone_alone(
 
 def _corrupt(store: Store, iid: str) -> None:
     with store.tx() as db:
-        db.execute("INSERT INTO inbox (instance_id, kind, event, visible_at)"
-                   " VALUES (?, 'event', 'not json', '2000-01-01T00:00:00.000000Z')", (iid,))
+        db.execute(
+            "INSERT INTO inbox (instance_id, kind, event, visible_at)"
+            " VALUES (?, 'event', 'not json', '2000-01-01T00:00:00.000000Z')",
+            (iid,),
+        )
 
 
 def test_a_failing_episode_in_the_host_is_offered_again_after_a_pause(
-        apps_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    apps_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with DevHost(apps_dir / "patterns_app", data_dir=tmp_path) as host:
         iid = host.start_orchestration("chain")
         assert host.wait_for(iid)["runtimeStatus"] == "Completed"
@@ -127,13 +144,22 @@ def test_a_failing_episode_in_the_host_is_offered_again_after_a_pause(
 
 
 def test_a_worker_pauses_a_failing_episode_and_reports_each_wake(
-        tmp_path: Path, orchestrators: dict[str, Any]) -> None:
+    tmp_path: Path, orchestrators: dict[str, Any]
+) -> None:
     engine = _engine(tmp_path / "durable.sqlite", orchestrators)
     _start(engine, "broken")
     _corrupt(engine.store, "broken")
-    spec = WorkerSpec(app_dir=str(tmp_path), environ={}, store_path="", default_version=None,
-                      version_match="None", version_failure="Reject", virtual_clock=True,
-                      max_episodes=20, log_level=logging.WARNING)
+    spec = WorkerSpec(
+        app_dir=str(tmp_path),
+        environ={},
+        store_path="",
+        default_version=None,
+        version_match="None",
+        version_failure="Reject",
+        virtual_clock=True,
+        max_episodes=20,
+        log_level=logging.WARNING,
+    )
     host_end, worker_end = multiprocessing.Pipe(duplex=True)
     worker = threading.Thread(target=_Loop(worker_end, spec, engine).run, daemon=True)
     worker.start()
@@ -160,7 +186,8 @@ def test_a_worker_pauses_a_failing_episode_and_reports_each_wake(
 
 
 def test_an_episode_decides_as_data_and_the_store_applies_it(
-        tmp_path: Path, orchestrators: dict[str, Any]) -> None:
+    tmp_path: Path, orchestrators: dict[str, Any]
+) -> None:
     """The decision is computed without writing: the store is unchanged until ``apply``,
     which records the history and queues the activity in one transaction."""
     engine = _engine(tmp_path / "durable.sqlite", orchestrators)
@@ -171,17 +198,22 @@ def test_an_episode_decides_as_data_and_the_store_applies_it(
     assert body is not None
     [plan.result] = engine.replay([("chain", body)])
     decision = plan.decide()
-    assert [type(op) for op in decision.ops] == [
-        Consume, ScheduleWork, AppendHistory, SetStatus]
+    assert [type(op) for op in decision.ops] == [Consume, ScheduleWork, AppendHistory, SetStatus]
     assert decision.ops[1].name == "hello"
-    assert (_count(engine, "inbox", "decided"), _count(engine, "history", "decided"),
-            _count(engine, "work", "decided")) == (1, 0, 0)
+    assert (
+        _count(engine, "inbox", "decided"),
+        _count(engine, "history", "decided"),
+        _count(engine, "work", "decided"),
+    ) == (1, 0, 0)
     with engine.store.tx() as tx:
         instance_store.apply(tx, decision)
     assert (_count(engine, "inbox", "decided"), _count(engine, "work", "decided")) == (0, 1)
-    assert _kinds(engine, "decided") == [EventType.OrchestratorStarted,
-                                         EventType.ExecutionStarted, EventType.TaskScheduled,
-                                         EventType.OrchestratorCompleted]
+    assert _kinds(engine, "decided") == [
+        EventType.OrchestratorStarted,
+        EventType.ExecutionStarted,
+        EventType.TaskScheduled,
+        EventType.OrchestratorCompleted,
+    ]
     with pytest.raises(instance_store.StaleEpisode), engine.store.tx() as tx:
         instance_store.apply(tx, decision)  # its message is gone: never applied twice
     assert _count(engine, "history", "decided") == 4

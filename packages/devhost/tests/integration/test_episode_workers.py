@@ -15,8 +15,13 @@ from devhost.testing import DevHost
 @pytest.fixture(scope="module")
 def host(apps_dir, tmp_path_factory):
     settings = {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}
-    with DevHost(apps_dir / "patterns_app", clock="virtual", settings=settings,
-                 data_dir=tmp_path_factory.mktemp("workers"), worker_processes=None) as running:
+    with DevHost(
+        apps_dir / "patterns_app",
+        clock="virtual",
+        settings=settings,
+        data_dir=tmp_path_factory.mktemp("workers"),
+        worker_processes=None,
+    ) as running:
         assert running.host._episode_workers is not None
         yield running
 
@@ -44,15 +49,20 @@ def test_orchestrator_failure_in_a_worker_fails_the_instance(host):
 
 @pytest.mark.parametrize("value", ["0", "eleven", "11"])
 def test_a_bad_worker_count_is_refused_at_start(apps_dir, tmp_path, value):
-    host = DevHost(apps_dir / "patterns_app", settings={"FUNCTIONS_WORKER_PROCESS_COUNT": value},
-                   data_dir=tmp_path, worker_processes=None)
+    host = DevHost(
+        apps_dir / "patterns_app",
+        settings={"FUNCTIONS_WORKER_PROCESS_COUNT": value},
+        data_dir=tmp_path,
+        worker_processes=None,
+    )
     with pytest.raises(ValueError, match="FUNCTIONS_WORKER_PROCESS_COUNT"):
         host.start()
 
 
 def test_a_worker_that_dies_is_replaced_and_nothing_is_lost(apps_dir, tmp_path):
-    with DevHost(apps_dir / "patterns_app", clock="virtual", data_dir=tmp_path,
-                 worker_processes=1) as host:
+    with DevHost(
+        apps_dir / "patterns_app", clock="virtual", data_dir=tmp_path, worker_processes=1
+    ) as host:
         workers = host.host._episode_workers
         assert workers is not None
         [first] = workers.pids()
@@ -67,9 +77,17 @@ def test_a_worker_that_dies_is_replaced_and_nothing_is_lost(apps_dir, tmp_path):
 
 
 def test_a_worker_that_cannot_load_the_app_says_why(tmp_path):
-    spec = WorkerSpec(app_dir=str(tmp_path), environ={}, store_path=str(tmp_path / "d.sqlite"),
-                      default_version=None, version_match="None", version_failure="Reject",
-                      virtual_clock=True, max_episodes=20, log_level=logging.CRITICAL)
+    spec = WorkerSpec(
+        app_dir=str(tmp_path),
+        environ={},
+        store_path=str(tmp_path / "d.sqlite"),
+        default_version=None,
+        version_match="None",
+        version_failure="Reject",
+        virtual_clock=True,
+        max_episodes=20,
+        log_level=logging.CRITICAL,
+    )
     workers = EpisodeWorkers(spec, 1, on_ran=lambda sent: None)
     with pytest.raises(RuntimeError, match=r"episode worker did not start: .*function_app\.py"):
         asyncio.run(workers.start())

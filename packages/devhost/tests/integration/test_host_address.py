@@ -13,8 +13,7 @@ from devhost.testing import DevHost
 def test_the_app_sees_the_hosts_address_from_import_on(apps_dir, tmp_path):
     with DevHost(apps_dir / "http_app", data_dir=tmp_path) as host:
         expected = f"127.0.0.1:{host.host.port}"
-        assert host.http("GET", "/api/hostname").json() == {"now": expected,
-                                                            "atImport": expected}
+        assert host.http("GET", "/api/hostname").json() == {"now": expected, "atImport": expected}
 
 
 def test_a_hostname_in_the_settings_is_replaced_by_the_hosts_own(apps_dir, tmp_path):

@@ -42,9 +42,14 @@ def test_catch_all_segment_receives_the_rest_of_the_path(host):
 def test_type_constraints_that_do_not_match_give_404(host):
     ok = host.http("GET", "/api/typed/true/2024-02-29/ABC")
     assert ok.json()["route"] == {"flag": "true", "day": "2024-02-29", "code": "ABC"}
-    for path in ("/api/echo/five", "/api/typed/maybe/2024-02-29/ABC",
-                 "/api/typed/true/someday/ABC", "/api/typed/true/2024-02-29/ABCD",
-                 "/api/pages/11", "/api/nothing/here"):
+    for path in (
+        "/api/echo/five",
+        "/api/typed/maybe/2024-02-29/ABC",
+        "/api/typed/true/someday/ABC",
+        "/api/typed/true/2024-02-29/ABCD",
+        "/api/pages/11",
+        "/api/nothing/here",
+    ):
         body = assert_problem(host.http("GET", path), 404)
         assert path in body["detail"]
 
@@ -69,8 +74,9 @@ def test_wrong_method_gives_405_with_the_allowed_list(host):
 
 
 def test_request_headers_query_body_and_json_reach_an_async_function(host):
-    answer = host.http("PUT", "/api/submit", json={"a": [1, 2]},
-                       headers={"X-Test": "yes"}, params={"q": "v w"})
+    answer = host.http(
+        "PUT", "/api/submit", json={"a": [1, 2]}, headers={"X-Test": "yes"}, params={"q": "v w"}
+    )
     assert answer.status == 200
     seen = answer.json()
     assert seen["method"] == "PUT"
@@ -88,15 +94,17 @@ def test_async_functions_run_on_the_host_loop_and_sync_ones_on_the_pool(host):
 
 
 def test_get_json_on_a_malformed_body_raises_value_error_in_the_function(host):
-    answer = host.http("POST", "/api/submit", data="{not json",
-                       headers={"Content-Type": "application/json"})
+    answer = host.http(
+        "POST", "/api/submit", data="{not json", headers={"Content-Type": "application/json"}
+    )
     assert answer.status == 400
     assert answer.text == "body: expected JSON"
 
 
 def test_raw_body_bytes_are_passed_through(host):
-    seen = host.http("POST", "/api/echo/9", data="line1\nline2",
-                     headers={"Content-Type": "text/plain"}).json()
+    seen = host.http(
+        "POST", "/api/echo/9", data="line1\nline2", headers={"Content-Type": "text/plain"}
+    ).json()
     assert seen["body"] == "line1\nline2"
     assert seen["contentType"] == "text/plain"
 
@@ -123,14 +131,20 @@ def test_out_binding_of_http_response(host):
     assert answer.text == "via out 3"
 
 
-@pytest.mark.parametrize(("path", "detail"), [
-    ("/api/fails?why=test", "Function 'fails' failed: RuntimeError: broken on purpose (test)"),
-    ("/api/fails-async", "Function 'fails_async' failed: KeyError: 'missing-key'"),
-    ("/api/wrong-type", "Function 'wrong_type' failed: TypeError: output '$return' (http)"
-                        " cannot take a dict"),
-])
+@pytest.mark.parametrize(
+    ("path", "detail"),
+    [
+        ("/api/fails?why=test", "Function 'fails' failed: RuntimeError: broken on purpose (test)"),
+        ("/api/fails-async", "Function 'fails_async' failed: KeyError: 'missing-key'"),
+        (
+            "/api/wrong-type",
+            "Function 'wrong_type' failed: TypeError: output '$return' (http) cannot take a dict",
+        ),
+    ],
+)
 def test_a_function_that_raises_gives_500_problem_json_and_the_host_keeps_serving(
-        host, path, detail):
+    host, path, detail
+):
     body = assert_problem(host.http("GET", path), 500)
     assert body["detail"] == detail
     assert host.http("GET", "/api/plain").status == 200
@@ -139,8 +153,9 @@ def test_a_function_that_raises_gives_500_problem_json_and_the_host_keeps_servin
 def _app_with_prefix(apps_dir, folder, prefix):
     folder.mkdir()
     shutil.copy(apps_dir / "http_app" / "function_app.py", folder / "function_app.py")
-    (folder / "host.json").write_text(json.dumps(
-        {"version": "2.0", "extensions": {"http": {"routePrefix": prefix}}}))
+    (folder / "host.json").write_text(
+        json.dumps({"version": "2.0", "extensions": {"http": {"routePrefix": prefix}}})
+    )
     return folder
 
 

@@ -16,8 +16,9 @@ from devhost.testing import DevHost
 # from a path as dot segments before the request leaves.
 ODD_IDS = st.text(
     st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="/\\#?%"),
-    min_size=1, max_size=40).filter(lambda s: s.strip() == s and s.strip()
-                                    and s not in (".", ".."))
+    min_size=1,
+    max_size=40,
+).filter(lambda s: s.strip() == s and s.strip() and s not in (".", ".."))
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +53,9 @@ def test_a_start_with_an_empty_id_gets_a_new_one_as_in_the_extension(host):
     assert len(answer.json()["id"]) == 32
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(iid=ODD_IDS)
 def test_any_allowed_id_starts_and_is_found_again(host, iid):
     answer = host.http("POST", f"/api/start/chain/{urllib.parse.quote(iid, safe='')}")

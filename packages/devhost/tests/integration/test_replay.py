@@ -35,15 +35,19 @@ def finished(host: DevHost, name: str, payload: Any = None, *, event: Any = None
     return iid
 
 
-@pytest.mark.parametrize(("name", "payload", "event"), [
-    ("chain", None, None),
-    ("fan_out", 4, None),
-    ("approval", None, {"ok": True}),  # an event, and a timer cancelled
-    ("use_entity", "replayed", None),  # entity calls and signals
-    ("raises_itself", None, None),  # a recorded failure
-])
-def test_a_recorded_history_replays_without_a_difference(devhost: DevHost, name: str,
-                                                         payload: Any, event: Any) -> None:
+@pytest.mark.parametrize(
+    ("name", "payload", "event"),
+    [
+        ("chain", None, None),
+        ("fan_out", 4, None),
+        ("approval", None, {"ok": True}),  # an event, and a timer cancelled
+        ("use_entity", "replayed", None),  # entity calls and signals
+        ("raises_itself", None, None),  # a recorded failure
+    ],
+)
+def test_a_recorded_history_replays_without_a_difference(
+    devhost: DevHost, name: str, payload: Any, event: Any
+) -> None:
     iid = finished(devhost, name, payload, event=event)
     report = check_replay(handle(devhost, name), devhost.history(iid), iid)
     assert report.ok, report.mismatches
@@ -56,7 +60,8 @@ def test_a_history_that_scheduled_something_else_is_reported(devhost: DevHost) -
     scheduled[1]["Name"] = "goodbye"
     report = check_replay(handle(devhost, "chain"), history, iid)
     assert report.mismatches == [
-        "step 1: history has activity 'goodbye', code now does activity 'hello'"]
+        "step 1: history has activity 'goodbye', code now does activity 'hello'"
+    ]
     report = check_replay(handle(devhost, "fan_out"), devhost.history(iid), iid)
     assert not report.ok
 
@@ -74,9 +79,12 @@ def test_the_simulated_host_runs_the_code_as_devhost_does(devhost: DevHost) -> N
     app = devhost.host.app
     assert app is not None
     simulated = SimulatedHost(
-        *({name: f.func for name, f in app.by_trigger(trigger).items()}
-          for trigger in ("orchestrationTrigger", "activityTrigger")),
-        entities={name: f.func for name, f in app.by_trigger("entityTrigger").items()})
+        *(
+            {name: f.func for name, f in app.by_trigger(trigger).items()}
+            for trigger in ("orchestrationTrigger", "activityTrigger")
+        ),
+        entities={name: f.func for name, f in app.by_trigger("entityTrigger").items()},
+    )
     for name, payload in (("chain", None), ("raises_itself", None), ("use_entity", "simulated")):
         iid = finished(devhost, name, payload)
         ran, real = simulated.status(simulated.start(name, payload)), devhost.status(iid)
@@ -89,9 +97,13 @@ def test_the_simulated_host_runs_the_code_as_devhost_does(devhost: DevHost) -> N
 
 
 def replay_cli(app: Path, *files: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "devhost", "replay", "--app-dir", str(app),
-                           *map(str, files)], capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "devhost", "replay", "--app-dir", str(app), *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_python_m_devhost_replay_reports_each_history(devhost: DevHost, tmp_path: Path) -> None:
@@ -108,18 +120,23 @@ def test_python_m_devhost_replay_reports_each_history(devhost: DevHost, tmp_path
         f"{same}: replays without a difference",
         f"{changed}: DIFFERS",
         f"  step 0: history has timer '2000-01-01T00:00:00.000000Z', code now does timer"
-        f" {next(e for e in devhost.history(iid) if e['EventType'] == 10)['FireAt']!r}"]
+        f" {next(e for e in devhost.history(iid) if e['EventType'] == 10)['FireAt']!r}",
+    ]
     assert replay_cli(app, same).returncode == 0
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("{oops", "invalid JSON at line 1"),
-    ('{"history": 5}', "history: expected a list of events"),
-    ('[{"EventType": 12}]', "expected an ExecutionStarted event with a Name"),
-    ('[{"EventType": 0, "Name": "chain"}]', "instanceId: expected the instance's id"),
-])
-def test_python_m_devhost_replay_refuses_a_bad_file(devhost: DevHost, tmp_path: Path,
-                                                    text: str, error: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("{oops", "invalid JSON at line 1"),
+        ('{"history": 5}', "history: expected a list of events"),
+        ('[{"EventType": 12}]', "expected an ExecutionStarted event with a Name"),
+        ('[{"EventType": 0, "Name": "chain"}]', "instanceId: expected the instance's id"),
+    ],
+)
+def test_python_m_devhost_replay_refuses_a_bad_file(
+    devhost: DevHost, tmp_path: Path, text: str, error: str
+) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text(text)
     with pytest.raises(ValueError, match=re.escape(error)):
@@ -127,5 +144,7 @@ def test_python_m_devhost_replay_refuses_a_bad_file(devhost: DevHost, tmp_path: 
     if text == "{oops":  # the command says it the same way, once
         done = replay_cli(devhost.host.app_dir, bad)
         assert (done.returncode, done.stdout) == (2, "")
-        assert done.stderr == f"devhost: {bad}: invalid JSON at line 1: Expecting property name" \
-                              " enclosed in double quotes\n"
+        assert (
+            done.stderr == f"devhost: {bad}: invalid JSON at line 1: Expecting property name"
+            " enclosed in double quotes\n"
+        )

@@ -9,10 +9,22 @@ from devhost.testing import DevHost
 def test_a_newer_version_stays_pending_under_reject(tmp_path):
     app = tmp_path / "app"
     app.mkdir()
-    (app / "host.json").write_text(json.dumps({"version": "2.0", "extensions": {"durableTask": {
-        "defaultVersion": "1.0", "versionMatchStrategy": "CurrentOrOlder",
-        "versionFailureStrategy": "Reject"}}}))
-    (app / "function_app.py").write_text(textwrap.dedent("""
+    (app / "host.json").write_text(
+        json.dumps(
+            {
+                "version": "2.0",
+                "extensions": {
+                    "durableTask": {
+                        "defaultVersion": "1.0",
+                        "versionMatchStrategy": "CurrentOrOlder",
+                        "versionFailureStrategy": "Reject",
+                    }
+                },
+            }
+        )
+    )
+    (app / "function_app.py").write_text(
+        textwrap.dedent("""
         import azure.durable_functions as df
         import azure.functions as func
 
@@ -21,7 +33,8 @@ def test_a_newer_version_stays_pending_under_reject(tmp_path):
         @app.orchestration_trigger(context_name="context")
         def versioned(context: df.DurableOrchestrationContext):
             return context.version
-    """))
+    """)
+    )
     with DevHost(app, clock="virtual", data_dir=tmp_path / "data") as host:
         current = host.start_orchestration("versioned")
         newer = host.start_orchestration("versioned", version="2.0")

@@ -36,7 +36,8 @@ def test_the_setting_wins_as_a_path_or_a_command(tmp_path: Path, empty_path: Pat
 
 @pytest.mark.parametrize("configured", ["/no/such/azurite", "no-such-command", "."])
 def test_a_setting_that_names_nothing_runnable_is_an_error(
-        tmp_path: Path, empty_path: Path, configured: str) -> None:
+    tmp_path: Path, empty_path: Path, configured: str
+) -> None:
     with pytest.raises(ValueError, match=f"{AZURITE_SETTING}=.*expected the path of an"):
         find_azurite(tmp_path, configured)
 
@@ -58,10 +59,18 @@ def test_a_bad_setting_fails_the_start(tmp_path: Path) -> None:
 
     app = tmp_path / "app"
     app.mkdir()
-    (app / "function_app.py").write_text("import azure.functions as func\n"
-                                         "app = func.FunctionApp()\n")
-    with pytest.raises(ValueError, match=AZURITE_SETTING), DevHost(
-            app, data_dir=tmp_path / "data", settings={
+    (app / "function_app.py").write_text(
+        "import azure.functions as func\napp = func.FunctionApp()\n"
+    )
+    with (
+        pytest.raises(ValueError, match=AZURITE_SETTING),
+        DevHost(
+            app,
+            data_dir=tmp_path / "data",
+            settings={
                 "AzureWebJobsStorage": "UseDevelopmentStorage=true",
-                AZURITE_SETTING: str(tmp_path / "missing")}):
+                AZURITE_SETTING: str(tmp_path / "missing"),
+            },
+        ),
+    ):
         pass

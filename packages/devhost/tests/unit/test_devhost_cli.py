@@ -36,24 +36,28 @@ def test_clock_and_idle_report_an_unreachable_host(capsys):
     assert main(["idle", "--url", "http://127.0.0.1:9", "--timeout", "1"]) == 1
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
-    assert all(line.startswith("devhost: no devhost answers at http://127.0.0.1:9 (")
-               for line in lines)
+    assert all(
+        line.startswith("devhost: no devhost answers at http://127.0.0.1:9 (") for line in lines
+    )
 
 
 def test_the_host_is_found_by_option_variable_record_then_7071(tmp_path, monkeypatch):
     data = str(tmp_path)
     env = {"DEVHOST_URL": "http://127.0.0.1:7300/"}
-    (tmp_path / RUNNING_FILE).write_text(json.dumps({"url": "http://127.0.0.1:7400",
-                                                     "pid": os.getpid()}))
+    (tmp_path / RUNNING_FILE).write_text(
+        json.dumps({"url": "http://127.0.0.1:7400", "pid": os.getpid()})
+    )
     assert resolve_url("http://127.0.0.1:7100", 7200, data, env) == "http://127.0.0.1:7100"
     assert resolve_url(None, 7200, data, env) == "http://127.0.0.1:7200"
     assert resolve_url(None, None, data, env) == "http://127.0.0.1:7300"
     assert resolve_url(None, None, data, {}) == "http://127.0.0.1:7400"  # a live record
-    (tmp_path / RUNNING_FILE).write_text(json.dumps({"url": "http://127.0.0.1:7400",
-                                                     "pid": 2**22 + 7}))  # its host is gone
+    (tmp_path / RUNNING_FILE).write_text(
+        json.dumps({"url": "http://127.0.0.1:7400", "pid": 2**22 + 7})
+    )  # its host is gone
     assert resolve_url(None, None, data, {}) == "http://127.0.0.1:7071"
     monkeypatch.chdir(tmp_path)  # the default data dir is ./.devhost
     (tmp_path / ".devhost").mkdir()
-    (tmp_path / ".devhost" / RUNNING_FILE).write_text(json.dumps({"url": "http://127.0.0.1:7500",
-                                                                 "pid": os.getpid()}))
+    (tmp_path / ".devhost" / RUNNING_FILE).write_text(
+        json.dumps({"url": "http://127.0.0.1:7500", "pid": os.getpid()})
+    )
     assert resolve_url(None, None, None, {}) == "http://127.0.0.1:7500"

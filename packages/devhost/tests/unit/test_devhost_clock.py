@@ -10,20 +10,24 @@ from devhost.clock import RealClock, VirtualClock, parse_duration
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("P5D", timedelta(days=5)),
-    ("PT24H", timedelta(hours=24)),
-    ("PT1M30S", timedelta(minutes=1, seconds=30)),
-    ("P1DT2H3M4S", timedelta(days=1, hours=2, minutes=3, seconds=4)),
-    ("PT0.5S", timedelta(milliseconds=500)),
-    (" PT90M ", timedelta(minutes=90)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("P5D", timedelta(days=5)),
+        ("PT24H", timedelta(hours=24)),
+        ("PT1M30S", timedelta(minutes=1, seconds=30)),
+        ("P1DT2H3M4S", timedelta(days=1, hours=2, minutes=3, seconds=4)),
+        ("PT0.5S", timedelta(milliseconds=500)),
+        (" PT90M ", timedelta(minutes=90)),
+    ],
+)
 def test_parse_duration_reads_days_and_time(text, expected):
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "P", "PT", "P1DT", "5D", "PT-5S", "1h", "P1W", "PT5X",
-                                  "P1M", None, 60])
+@pytest.mark.parametrize(
+    "text", ["", "P", "PT", "P1DT", "5D", "PT-5S", "1h", "P1W", "PT5X", "P1M", None, 60]
+)
 def test_parse_duration_rejects_what_it_cannot_read(text):
     with pytest.raises(ValueError, match="expected an ISO 8601 duration"):
         parse_duration(text)
@@ -55,14 +59,19 @@ def test_advance_wakes_sleepers_in_time_order_each_seeing_its_own_moment():
             for _ in range(5):
                 await asyncio.sleep(0)
 
-        tasks = [asyncio.create_task(sleeper(n, h)) for n, h in
-                 (("c", 3), ("a", 1), ("b", 2), ("late", 6))]
+        tasks = [
+            asyncio.create_task(sleeper(n, h))
+            for n, h in (("c", 3), ("a", 1), ("b", 2), ("late", 6))
+        ]
         await asyncio.sleep(0)
         now = await clock.advance(timedelta(hours=5), settle)
         assert now == START + timedelta(hours=5) == clock.now()
-        assert woke == [("a", START + timedelta(hours=1)), ("b", START + timedelta(hours=2)),
-                        ("b-again", START + timedelta(hours=2, minutes=30)),
-                        ("c", START + timedelta(hours=3))]
+        assert woke == [
+            ("a", START + timedelta(hours=1)),
+            ("b", START + timedelta(hours=2)),
+            ("b-again", START + timedelta(hours=2, minutes=30)),
+            ("c", START + timedelta(hours=3)),
+        ]
         # The host settled at every stop, including the start and the end.
         assert settled[0] == START
         assert settled[-1] == START + timedelta(hours=5)

@@ -15,12 +15,26 @@ def write(folder, name, data):
 
 def test_environment_wins_over_local_settings_and_overrides_win_over_both(tmp_path):
     """Every environment variable is an app setting, as on the Functions host."""
-    write(tmp_path, "local.settings.json", {"IsEncrypted": False, "Values": {
-        "FROM_FILE": "file", "BOTH": "file", "OVERRIDDEN": "file", "EMPTY": None}})
-    config = load_config(tmp_path, overrides={"OVERRIDDEN": "override"},
-                         environ={"BOTH": "env", "OVERRIDDEN": "env", "ONLY_ENV": "env"})
-    assert config.settings == {"FROM_FILE": "file", "BOTH": "env", "OVERRIDDEN": "override",
-                               "EMPTY": "", "ONLY_ENV": "env"}
+    write(
+        tmp_path,
+        "local.settings.json",
+        {
+            "IsEncrypted": False,
+            "Values": {"FROM_FILE": "file", "BOTH": "file", "OVERRIDDEN": "file", "EMPTY": None},
+        },
+    )
+    config = load_config(
+        tmp_path,
+        overrides={"OVERRIDDEN": "override"},
+        environ={"BOTH": "env", "OVERRIDDEN": "env", "ONLY_ENV": "env"},
+    )
+    assert config.settings == {
+        "FROM_FILE": "file",
+        "BOTH": "env",
+        "OVERRIDDEN": "override",
+        "EMPTY": "",
+        "ONLY_ENV": "env",
+    }
 
 
 def test_missing_files_give_defaults(tmp_path):
@@ -33,10 +47,21 @@ def test_missing_files_give_defaults(tmp_path):
 
 def test_setting_references_in_host_json_are_resolved_env_first(tmp_path):
     write(tmp_path, "local.settings.json", {"Values": {"HUB": "fromfile", "PREFIX": "v1"}})
-    write(tmp_path, "host.json", {"version": "2.0", "extensions": {
-        "durableTask": {"hubName": "%HUB%", "defaultVersion": "%UNKNOWN%",
-                        "tags": ["%PREFIX%-a", 3]},
-        "http": {"routePrefix": "%PREFIX%/api"}}})
+    write(
+        tmp_path,
+        "host.json",
+        {
+            "version": "2.0",
+            "extensions": {
+                "durableTask": {
+                    "hubName": "%HUB%",
+                    "defaultVersion": "%UNKNOWN%",
+                    "tags": ["%PREFIX%-a", 3],
+                },
+                "http": {"routePrefix": "%PREFIX%/api"},
+            },
+        },
+    )
     config = load_config(tmp_path, environ={"HUB": "fromenv"})
     assert config.hub_name == "fromenv"
     assert config.default_version == "%UNKNOWN%"  # unknown names stay as written
@@ -65,11 +90,24 @@ def test_values_must_be_an_object(tmp_path):
 
 
 def test_durable_int_names_the_field_when_not_an_integer(tmp_path):
-    write(tmp_path, "host.json", {"extensions": {"durableTask": {
-        "maxConcurrentActivityFunctions": "ten", "maxConcurrentOrchestratorFunctions": "4"}}})
+    write(
+        tmp_path,
+        "host.json",
+        {
+            "extensions": {
+                "durableTask": {
+                    "maxConcurrentActivityFunctions": "ten",
+                    "maxConcurrentOrchestratorFunctions": "4",
+                }
+            }
+        },
+    )
     config = load_config(tmp_path, environ={})
     assert config.durable_int("maxConcurrentOrchestratorFunctions", 1) == 4
     assert config.durable_int("notSet", 7) == 7
-    with pytest.raises(ConfigError, match=r"durableTask\.maxConcurrentActivityFunctions: expected"
-                                          r" an integer, got 'ten'"):
+    with pytest.raises(
+        ConfigError,
+        match=r"durableTask\.maxConcurrentActivityFunctions: expected"
+        r" an integer, got 'ten'",
+    ):
         config.durable_int("maxConcurrentActivityFunctions", 10)

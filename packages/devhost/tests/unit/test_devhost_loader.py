@@ -20,7 +20,9 @@ def write_app(folder, source):
 
 def test_loads_functions_with_their_triggers_and_helper_modules(app_dir):
     (app_dir / "greetings.py").write_text("def greet(n):\n    return f'hi {n}'\n")
-    write_app(app_dir, """
+    write_app(
+        app_dir,
+        """
         import azure.durable_functions as df
         import azure.functions as func
         from greetings import greet
@@ -34,10 +36,13 @@ def test_loads_functions_with_their_triggers_and_helper_modules(app_dir):
         @app.activity_trigger(input_name="n")
         def act(n: str) -> str:
             return greet(n)
-    """)
+    """,
+    )
     loaded = load_app(app_dir)
     assert {f.name: f.trigger_type for f in loaded.functions} == {
-        "hello": "httpTrigger", "act": "activityTrigger"}
+        "hello": "httpTrigger",
+        "act": "activityTrigger",
+    }
     assert set(loaded.by_trigger("activityTrigger")) == {"act"}
     hello = loaded.by_trigger("httpTrigger")["hello"]
     assert hello.trigger["route"] == "hello/{name}"
@@ -48,8 +53,11 @@ def test_loads_functions_with_their_triggers_and_helper_modules(app_dir):
 
 
 def test_missing_function_app_py(app_dir):
-    with pytest.raises(AppLoadError, match=r"function_app\.py: not found; the v2 programming"
-                                           " model needs function_app.py"):
+    with pytest.raises(
+        AppLoadError,
+        match=r"function_app\.py: not found; the v2 programming"
+        " model needs function_app.py",
+    ):
         load_app(app_dir)
 
 
@@ -70,19 +78,25 @@ def test_exception_at_import_is_reported(app_dir):
         load_app(app_dir)
 
 
-@pytest.mark.parametrize(("source", "found"), [
-    ("import azure.functions as func\na = func.FunctionApp()\nb = func.FunctionApp()\n", 2),
-    ("X = 1\n", 0),
-])
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("import azure.functions as func\na = func.FunctionApp()\nb = func.FunctionApp()\n", 2),
+        ("X = 1\n", 0),
+    ],
+)
 def test_exactly_one_app_at_module_level(app_dir, source, found):
     write_app(app_dir, source)
-    with pytest.raises(AppLoadError, match=f"expected exactly one FunctionApp/DFApp at module"
-                                           f" level, found {found}"):
+    with pytest.raises(
+        AppLoadError, match=f"expected exactly one FunctionApp/DFApp at module level, found {found}"
+    ):
         load_app(app_dir)
 
 
 def test_duplicate_function_names_are_an_indexing_error(app_dir):
-    write_app(app_dir, """
+    write_app(
+        app_dir,
+        """
         import azure.functions as func
         app = func.FunctionApp()
 
@@ -95,7 +109,8 @@ def test_duplicate_function_names_are_an_indexing_error(app_dir):
         @app.route(route="b")
         def b(req):
             return "b"
-    """)
+    """,
+    )
     with pytest.raises(AppLoadError, match=r"function_app\.py: .*same"):
         load_app(app_dir)
 
@@ -107,7 +122,9 @@ def test_installed_packages_inside_the_app_folder_stay_loaded(app_dir):
     package.mkdir(parents=True)
     (package / "__init__.py").write_text("VALUE = 1\n")
     (app_dir / "helper_for_devhost.py").write_text("X = 1\n")
-    write_app(app_dir, """
+    write_app(
+        app_dir,
+        """
         import sys
         sys.path.append(str(__import__("pathlib").Path(__file__).parent / ".venv" / "lib"
                             / "python3.11" / "site-packages"))
@@ -120,7 +137,8 @@ def test_installed_packages_inside_the_app_folder_stay_loaded(app_dir):
         @app.route(route="x")
         def x(req: func.HttpRequest) -> func.HttpResponse:
             return func.HttpResponse("x")
-    """)
+    """,
+    )
     loaded = load_app(app_dir)
     library = sys.modules["lazy_lib_for_devhost"]
     try:

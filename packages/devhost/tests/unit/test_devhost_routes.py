@@ -19,7 +19,9 @@ def test_literal_segments_match_case_insensitively_and_only_whole_paths():
 
 def test_parameters_capture_one_segment_each_and_are_url_decoded():
     assert match("users/{id}/posts/{post}", "users/42/posts/hello%20world") == {
-        "id": "42", "post": "hello world"}
+        "id": "42",
+        "post": "hello world",
+    }
     assert match("users/{id}", "users/a/b") is None
     assert match("users/{id}", "users") is None
 
@@ -43,26 +45,32 @@ def test_catch_all_takes_the_rest_of_the_path_including_slashes():
     assert match("files/{**path}", "files/x/y") == {"path": "x/y"}
 
 
-@pytest.mark.parametrize(("constraint", "good", "bad"), [
-    ("int", ["42", "-7"], ["4.2", "abc"]),
-    ("long", ["9000000000"], ["x1"]),
-    ("bool", ["true", "False"], ["yes", "1"]),
-    ("guid", ["0f8fad5b-d9cb-469f-a165-70867728950e", "0f8fad5bd9cb469fa16570867728950e"],
-     ["0f8fad5b-d9cb-469f", "not-a-guid"]),
-    ("alpha", ["abcXYZ"], ["abc1", "a-b"]),
-    ("double", ["3.14", "-2", "10"], ["3.1.4", "pi"]),
-    ("datetime", ["2024-02-29", "2024-02-29T10:30:00Z"], ["yesterday", "2024-2-1"]),
-    ("minlength(3)", ["abc", "abcdef"], ["ab"]),
-    ("maxlength(3)", ["a", "abc"], ["abcd"]),
-    ("length(2)", ["ab"], ["a", "abc"]),
-    ("length(2,4)", ["ab", "abcd"], ["a", "abcde"]),
-    ("min(10)", ["10", "99"], ["9", "ten"]),
-    ("max(10)", ["10", "-5"], ["11"]),
-    ("range(1,5)", ["1", "5", "3"], ["0", "6"]),
-    ("regex(^[a-z]{{3}}$)", ["abc", "XYZ"], ["abcd", "ab1"]),
-    ("regex(^\\d+(-\\d+)?$)", ["12", "12-34"], ["12-", "a"]),
-    ("regex(ab|cd)", ["cd", "xaby"], ["ef"]),  # unanchored, as ASP.NET's IsMatch
-])
+@pytest.mark.parametrize(
+    ("constraint", "good", "bad"),
+    [
+        ("int", ["42", "-7"], ["4.2", "abc"]),
+        ("long", ["9000000000"], ["x1"]),
+        ("bool", ["true", "False"], ["yes", "1"]),
+        (
+            "guid",
+            ["0f8fad5b-d9cb-469f-a165-70867728950e", "0f8fad5bd9cb469fa16570867728950e"],
+            ["0f8fad5b-d9cb-469f", "not-a-guid"],
+        ),
+        ("alpha", ["abcXYZ"], ["abc1", "a-b"]),
+        ("double", ["3.14", "-2", "10"], ["3.1.4", "pi"]),
+        ("datetime", ["2024-02-29", "2024-02-29T10:30:00Z"], ["yesterday", "2024-2-1"]),
+        ("minlength(3)", ["abc", "abcdef"], ["ab"]),
+        ("maxlength(3)", ["a", "abc"], ["abcd"]),
+        ("length(2)", ["ab"], ["a", "abc"]),
+        ("length(2,4)", ["ab", "abcd"], ["a", "abcde"]),
+        ("min(10)", ["10", "99"], ["9", "ten"]),
+        ("max(10)", ["10", "-5"], ["11"]),
+        ("range(1,5)", ["1", "5", "3"], ["0", "6"]),
+        ("regex(^[a-z]{{3}}$)", ["abc", "XYZ"], ["abcd", "ab1"]),
+        ("regex(^\\d+(-\\d+)?$)", ["12", "12-34"], ["12-", "a"]),
+        ("regex(ab|cd)", ["cd", "xaby"], ["ef"]),  # unanchored, as ASP.NET's IsMatch
+    ],
+)
 def test_constraints_accept_and_reject(constraint, good, bad):
     template = RouteTemplate.parse(f"v/{{x:{constraint}}}")
     for value in good:
@@ -80,24 +88,29 @@ def test_constraints_combine_and_apply_to_optional_parameters():
 
 
 def test_precedence_puts_literals_first_and_loose_routes_last():
-    templates = [RouteTemplate.parse(t) for t in
-                 ("{*rest}", "items/{id?}", "items/{id}", "{a}/{b}", "items/special")]
+    templates = [
+        RouteTemplate.parse(t)
+        for t in ("{*rest}", "items/{id?}", "items/{id}", "{a}/{b}", "items/special")
+    ]
     ordered = [t.template for t in sorted(templates, key=lambda t: t.precedence)]
     assert ordered == ["items/special", "items/{id}", "items/{id?}", "{a}/{b}", "{*rest}"]
 
 
-@pytest.mark.parametrize(("template", "complaint"), [
-    ("a//b", "empty segment"),
-    ("a/{x", "cannot parse segment"),
-    ("a/x}", "cannot parse segment"),
-    ("a/{1x}", "cannot parse parameter"),
-    ("a/{}", "cannot parse parameter"),
-    ("a/{x?y}", "cannot parse parameter"),
-    ("a/{x:bogus}", "unknown constraint 'bogus'"),
-    ("a/{x:regex(()}", "bad regex"),
-    ("{*rest}/tail", "catch-all must be the last segment"),
-    ("{x}/{X}", "appears twice"),
-])
+@pytest.mark.parametrize(
+    ("template", "complaint"),
+    [
+        ("a//b", "empty segment"),
+        ("a/{x", "cannot parse segment"),
+        ("a/x}", "cannot parse segment"),
+        ("a/{1x}", "cannot parse parameter"),
+        ("a/{}", "cannot parse parameter"),
+        ("a/{x?y}", "cannot parse parameter"),
+        ("a/{x:bogus}", "unknown constraint 'bogus'"),
+        ("a/{x:regex(()}", "bad regex"),
+        ("{*rest}/tail", "catch-all must be the last segment"),
+        ("{x}/{X}", "appears twice"),
+    ],
+)
 def test_bad_templates_raise_route_error_quoting_the_template(template, complaint):
     with pytest.raises(RouteError) as caught:
         RouteTemplate.parse(template)
@@ -110,8 +123,12 @@ def _triggers(*routes: str) -> list[str]:
     from devhost.loader import FunctionInfo
     from devhost.web.http_triggers import HttpTriggers
 
-    functions = [FunctionInfo(f"f{i}", {"type": "httpTrigger", "route": r, "methods": ["GET"]},
-                              [], lambda: None) for i, r in enumerate(routes)]
+    functions = [
+        FunctionInfo(
+            f"f{i}", {"type": "httpTrigger", "route": r, "methods": ["GET"]}, [], lambda: None
+        )
+        for i, r in enumerate(routes)
+    ]
     triggers = HttpTriggers(functions, lambda *a, **k: None, "api")  # type: ignore[arg-type,return-value]
     return [route.path for route in triggers.web_routes()]  # type: ignore[attr-defined]
 

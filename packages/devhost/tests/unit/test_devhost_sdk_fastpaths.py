@@ -24,13 +24,16 @@ def test_the_devhost_form_parses_to_what_dateutil_gives(moment: datetime) -> Non
     assert fast.utcoffset() == slow.utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("text", [
-    "2026-11-22T04:40:00Z",                  # no fraction
-    "2026-11-22T04:40:00.1234567Z",          # the extension's seven digits
-    "2026-11-22T04:40:00.123456+02:00",      # an offset
-    "2026-11-22 04:40:00.123456Z",           # a space
-    "22 Nov 2026 04:40",                     # not ISO at all
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-22T04:40:00Z",  # no fraction
+        "2026-11-22T04:40:00.1234567Z",  # the extension's seven digits
+        "2026-11-22T04:40:00.123456+02:00",  # an offset
+        "2026-11-22 04:40:00.123456Z",  # a space
+        "22 Nov 2026 04:40",  # not ISO at all
+    ],
+)
 def test_every_other_form_goes_to_dateutil(text: str) -> None:
     assert sdk_fastpaths.parse_timestamp(text) == dateutil_parse(text)
 
@@ -45,8 +48,10 @@ def test_namedtuple_once_builds_one_class_per_name_and_fields() -> None:
     again = sdk_fastpaths.namedtuple_once("Payload", ("is_success", "task_id_key"))
     other = sdk_fastpaths.namedtuple_once("Payload", ("a",))
     assert first is again and first is not other
-    assert first(True, "TimerId") == (True, "TimerId") and first._fields == ("is_success",
-                                                                             "task_id_key")
+    assert first(True, "TimerId") == (True, "TimerId") and first._fields == (
+        "is_success",
+        "task_id_key",
+    )
     # Anything but a tuple of names is built afresh, exactly as collections does.
     assert sdk_fastpaths.namedtuple_once("P", "a b")._fields == ("a", "b")
 
@@ -60,8 +65,9 @@ def test_install_is_active_for_the_pinned_sdk_and_idempotent() -> None:
     ]
     from azure.durable_functions.models.history.HistoryEvent import HistoryEvent
 
-    event = HistoryEvent(EventType=12, EventId=-1, IsPlayed=True,
-                         Timestamp="2026-11-22T04:40:00.123456Z")
+    event = HistoryEvent(
+        EventType=12, EventId=-1, IsPlayed=True, Timestamp="2026-11-22T04:40:00.123456Z"
+    )
     assert event.timestamp == dateutil_parse("2026-11-22T04:40:00.123456Z")
     assert collections.namedtuple is not sdk_fastpaths.namedtuple_once  # only the SDK's name
 

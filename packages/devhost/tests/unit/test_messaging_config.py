@@ -17,37 +17,75 @@ from devhost.messaging.runtime import config_path
 
 EMULATOR_SAMPLE = {
     "UserConfig": {
-        "Namespaces": [{
-            "Name": "sbemulatorns",
-            "Queues": [{"Name": "queue.1", "Properties": {
-                "DeadLetteringOnMessageExpiration": False,
-                "DefaultMessageTimeToLive": "PT1H",
-                "DuplicateDetectionHistoryTimeWindow": "PT20S",
-                "ForwardDeadLetteredMessagesTo": "", "ForwardTo": "",
-                "LockDuration": "PT1M", "MaxDeliveryCount": 3,
-                "RequiresDuplicateDetection": False, "RequiresSession": False}}],
-            "Topics": [{
-                "Name": "topic.1",
-                "Properties": {"DefaultMessageTimeToLive": "PT1H",
-                               "DuplicateDetectionHistoryTimeWindow": "PT20S",
-                               "RequiresDuplicateDetection": True},
-                "Subscriptions": [{
-                    "Name": "subscription.1",
-                    "Properties": {"LockDuration": "PT30S", "MaxDeliveryCount": 5,
-                                   "RequiresSession": True},
-                    "Rules": [{"Name": "app-prop-filter-1", "Properties": {
-                        "FilterType": "Correlation",
-                        "CorrelationFilter": {"ContentType": "application/text",
-                                              "CorrelationId": "id1", "Label": "",
-                                              "Properties": {"prop1": "value1"}}}}],
-                }, {
-                    "Name": "subscription.2",
-                    "Rules": [{"Name": "sql", "Properties": {
-                        "FilterType": "Sql",
-                        "SqlFilter": {"SqlExpression": "sys.Label = 'hot' AND level = 3"}}}],
-                }],
-            }],
-        }],
+        "Namespaces": [
+            {
+                "Name": "sbemulatorns",
+                "Queues": [
+                    {
+                        "Name": "queue.1",
+                        "Properties": {
+                            "DeadLetteringOnMessageExpiration": False,
+                            "DefaultMessageTimeToLive": "PT1H",
+                            "DuplicateDetectionHistoryTimeWindow": "PT20S",
+                            "ForwardDeadLetteredMessagesTo": "",
+                            "ForwardTo": "",
+                            "LockDuration": "PT1M",
+                            "MaxDeliveryCount": 3,
+                            "RequiresDuplicateDetection": False,
+                            "RequiresSession": False,
+                        },
+                    }
+                ],
+                "Topics": [
+                    {
+                        "Name": "topic.1",
+                        "Properties": {
+                            "DefaultMessageTimeToLive": "PT1H",
+                            "DuplicateDetectionHistoryTimeWindow": "PT20S",
+                            "RequiresDuplicateDetection": True,
+                        },
+                        "Subscriptions": [
+                            {
+                                "Name": "subscription.1",
+                                "Properties": {
+                                    "LockDuration": "PT30S",
+                                    "MaxDeliveryCount": 5,
+                                    "RequiresSession": True,
+                                },
+                                "Rules": [
+                                    {
+                                        "Name": "app-prop-filter-1",
+                                        "Properties": {
+                                            "FilterType": "Correlation",
+                                            "CorrelationFilter": {
+                                                "ContentType": "application/text",
+                                                "CorrelationId": "id1",
+                                                "Label": "",
+                                                "Properties": {"prop1": "value1"},
+                                            },
+                                        },
+                                    }
+                                ],
+                            },
+                            {
+                                "Name": "subscription.2",
+                                "Rules": [
+                                    {
+                                        "Name": "sql",
+                                        "Properties": {
+                                            "FilterType": "Sql",
+                                            "SqlFilter": {
+                                                "SqlExpression": "sys.Label = 'hot' AND level = 3"
+                                            },
+                                        },
+                                    }
+                                ],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
         "Logging": {"Type": "File"},
     },
 }
@@ -64,7 +102,10 @@ def test_the_emulator_sample_reads_with_its_properties() -> None:
     assert topic.requires_duplicate_detection
     sub = config.entities[subscription_path("topic.1", "subscription.1")]
     assert (sub.lock_duration, sub.max_delivery_count, sub.requires_session) == (
-        timedelta(seconds=30), 5, True)
+        timedelta(seconds=30),
+        5,
+        True,
+    )
 
 
 def test_correlation_and_sql_rules_select_messages() -> None:
@@ -80,11 +121,16 @@ def test_correlation_and_sql_rules_select_messages() -> None:
 
 
 def test_defaults_when_properties_are_absent() -> None:
-    config = parse_config({"UserConfig": {"Namespaces": [{"Name": "n", "Queues": [
-        {"Name": "plain"}]}]}})
+    config = parse_config(
+        {"UserConfig": {"Namespaces": [{"Name": "n", "Queues": [{"Name": "plain"}]}]}}
+    )
     plain = config.entities["plain"]
-    assert (plain.max_delivery_count, plain.lock_duration, plain.requires_session,
-            plain.default_ttl) == (10, timedelta(minutes=1), False, None)
+    assert (
+        plain.max_delivery_count,
+        plain.lock_duration,
+        plain.requires_session,
+        plain.default_ttl,
+    ) == (10, timedelta(minutes=1), False, None)
 
 
 def test_ensure_queue_adds_missing_queues_with_defaults() -> None:
@@ -95,27 +141,114 @@ def test_ensure_queue_adds_missing_queues_with_defaults() -> None:
     assert config.topics["t2"].subscriptions == {"s": ()}
 
 
-@pytest.mark.parametrize(("document", "where"), [
-    ({}, "UserConfig"),
-    ({"UserConfig": {"Namespaces": {}}}, "UserConfig.Namespaces: expected a list"),
-    ({"UserConfig": {"Namespaces": [{"Queues": []}]}}, r"Namespaces\[0\].Name"),
-    ({"UserConfig": {"Namespaces": [{"Name": "n", "Queues": [
-        {"Name": "q", "Properties": {"MaxDeliveryCount": 0}}]}]}},
-     r"Queues\[0\].Properties.MaxDeliveryCount: expected an integer >= 1"),
-    ({"UserConfig": {"Namespaces": [{"Name": "n", "Queues": [
-        {"Name": "q", "Properties": {"LockDuration": "1 minute"}}]}]}},
-     r"Queues\[0\].Properties.LockDuration: expected an ISO 8601 duration"),
-    ({"UserConfig": {"Namespaces": [{"Name": "n", "Queues": [
-        {"Name": "q", "Properties": {"RequiresSession": "yes"}}]}]}},
-     "RequiresSession: expected true or false"),
-    ({"UserConfig": {"Namespaces": [{"Name": "n", "Topics": [{"Name": "t", "Subscriptions": [
-        {"Name": "s", "Rules": [{"Name": "r", "Properties": {"FilterType": "Sql", "SqlFilter": {
-            "SqlExpression": "a LIKE 'x%'"}}}]}]}]}]}},
-     r"Rules\[0\].Properties.SqlFilter.SqlExpression: SQL filter clause"),
-    ({"UserConfig": {"Namespaces": [{"Name": "n", "Topics": [{"Name": "t", "Subscriptions": [
-        {"Name": "s", "Rules": [{"Name": "r", "Properties": {"FilterType": "Boolean"}}]}]}]}]}},
-     "FilterType: expected 'Correlation' or 'Sql'"),
-])
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        ({}, "UserConfig"),
+        ({"UserConfig": {"Namespaces": {}}}, "UserConfig.Namespaces: expected a list"),
+        ({"UserConfig": {"Namespaces": [{"Queues": []}]}}, r"Namespaces\[0\].Name"),
+        (
+            {
+                "UserConfig": {
+                    "Namespaces": [
+                        {
+                            "Name": "n",
+                            "Queues": [{"Name": "q", "Properties": {"MaxDeliveryCount": 0}}],
+                        }
+                    ]
+                }
+            },
+            r"Queues\[0\].Properties.MaxDeliveryCount: expected an integer >= 1",
+        ),
+        (
+            {
+                "UserConfig": {
+                    "Namespaces": [
+                        {
+                            "Name": "n",
+                            "Queues": [{"Name": "q", "Properties": {"LockDuration": "1 minute"}}],
+                        }
+                    ]
+                }
+            },
+            r"Queues\[0\].Properties.LockDuration: expected an ISO 8601 duration",
+        ),
+        (
+            {
+                "UserConfig": {
+                    "Namespaces": [
+                        {
+                            "Name": "n",
+                            "Queues": [{"Name": "q", "Properties": {"RequiresSession": "yes"}}],
+                        }
+                    ]
+                }
+            },
+            "RequiresSession: expected true or false",
+        ),
+        (
+            {
+                "UserConfig": {
+                    "Namespaces": [
+                        {
+                            "Name": "n",
+                            "Topics": [
+                                {
+                                    "Name": "t",
+                                    "Subscriptions": [
+                                        {
+                                            "Name": "s",
+                                            "Rules": [
+                                                {
+                                                    "Name": "r",
+                                                    "Properties": {
+                                                        "FilterType": "Sql",
+                                                        "SqlFilter": {
+                                                            "SqlExpression": "a LIKE 'x%'"
+                                                        },
+                                                    },
+                                                }
+                                            ],
+                                        }
+                                    ],
+                                }
+                            ],
+                        }
+                    ]
+                }
+            },
+            r"Rules\[0\].Properties.SqlFilter.SqlExpression: SQL filter clause",
+        ),
+        (
+            {
+                "UserConfig": {
+                    "Namespaces": [
+                        {
+                            "Name": "n",
+                            "Topics": [
+                                {
+                                    "Name": "t",
+                                    "Subscriptions": [
+                                        {
+                                            "Name": "s",
+                                            "Rules": [
+                                                {
+                                                    "Name": "r",
+                                                    "Properties": {"FilterType": "Boolean"},
+                                                }
+                                            ],
+                                        }
+                                    ],
+                                }
+                            ],
+                        }
+                    ]
+                }
+            },
+            "FilterType: expected 'Correlation' or 'Sql'",
+        ),
+    ],
+)
 def test_bad_configs_name_the_json_path(document: object, where: str) -> None:
     with pytest.raises(ConfigError, match=where):
         parse_config(document)
@@ -132,11 +265,17 @@ def test_load_config_names_the_file(tmp_path: Path) -> None:
     assert load_config(tmp_path / "absent.json").entities == {}
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("PT1M", timedelta(minutes=1)), ("PT20S", timedelta(seconds=20)),
-    ("P14D", timedelta(days=14)), ("P1DT2H", timedelta(days=1, hours=2)),
-    ("00:05:00", timedelta(minutes=5)), ("1.00:00:00", timedelta(days=1)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT1M", timedelta(minutes=1)),
+        ("PT20S", timedelta(seconds=20)),
+        ("P14D", timedelta(days=14)),
+        ("P1DT2H", timedelta(days=1, hours=2)),
+        ("00:05:00", timedelta(minutes=5)),
+        ("1.00:00:00", timedelta(days=1)),
+    ],
+)
 def test_durations_read_iso_and_timespan(text: str, expected: timedelta) -> None:
     assert parse_duration(text, "x") == expected
 

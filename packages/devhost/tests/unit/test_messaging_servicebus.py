@@ -36,15 +36,20 @@ def make_config() -> BrokerConfig:
     config = BrokerConfig()
     config.entities["orders"] = EntityProperties(max_delivery_count=3)
     config.entities["devices"] = EntityProperties(requires_session=True)
-    config.entities["dedup"] = EntityProperties(requires_duplicate_detection=True,
-                                                duplicate_detection_window=timedelta(minutes=1))
-    config.entities["short"] = EntityProperties(default_ttl=timedelta(seconds=10),
-                                                dead_lettering_on_expiration=True)
-    topic = Topic("events", subscriptions={
-        "all": (),
-        "red": (Rule("red", application=(("colour", "red"),)),),
-        "nothing": (Rule("none", reject_all=True),),
-    })
+    config.entities["dedup"] = EntityProperties(
+        requires_duplicate_detection=True, duplicate_detection_window=timedelta(minutes=1)
+    )
+    config.entities["short"] = EntityProperties(
+        default_ttl=timedelta(seconds=10), dead_lettering_on_expiration=True
+    )
+    topic = Topic(
+        "events",
+        subscriptions={
+            "all": (),
+            "red": (Rule("red", application=(("colour", "red"),)),),
+            "nothing": (Rule("none", reject_all=True),),
+        },
+    )
     config.topics["events"] = topic
     for sub in topic.subscriptions:
         config.entities[subscription_path("events", sub)] = EntityProperties()
@@ -66,8 +71,9 @@ def body(text: str, **kwargs: object) -> OutgoingMessage:
 
 
 def test_receive_locks_and_complete_deletes(broker: ServiceBusBroker) -> None:
-    broker.send("orders", [body("a", message_id="m1", correlation_id="c1",
-                                application_properties={"k": 1})])
+    broker.send(
+        "orders", [body("a", message_id="m1", correlation_id="c1", application_properties={"k": 1})]
+    )
     [got] = broker.receive("orders")
     assert (got.message_id, got.body, got.delivery_count) == ("m1", b"a", 1)
     assert got.properties["correlation_id"] == "c1"
@@ -126,8 +132,9 @@ def test_recover_releases_locks_of_a_dead_broker(tmp_path: Path, clock: StepCloc
     assert first.complete([m.lock_token or "" for m in got]) == 0  # the old locks are gone
 
 
-def test_recover_dead_letters_a_message_on_its_last_delivery(tmp_path: Path,
-                                                             clock: StepClock) -> None:
+def test_recover_dead_letters_a_message_on_its_last_delivery(
+    tmp_path: Path, clock: StepClock
+) -> None:
     first = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
     first.send("orders", [body("x")])
     for _ in range(2):
@@ -162,8 +169,9 @@ def test_abandoned_session_message_comes_first_again(broker: ServiceBusBroker) -
     assert (again.body, again.delivery_count) == (b"1", 2)
 
 
-def test_duplicate_detection_drops_repeats_within_the_window(broker: ServiceBusBroker,
-                                                             clock: StepClock) -> None:
+def test_duplicate_detection_drops_repeats_within_the_window(
+    broker: ServiceBusBroker, clock: StepClock
+) -> None:
     assert broker.send("dedup", [body("1", message_id="same")]).duplicates == 0
     result = broker.send("dedup", [body("2", message_id="same")])
     assert (result.sequence_numbers, result.duplicates) == ([], 1)
@@ -175,8 +183,7 @@ def test_duplicate_detection_drops_repeats_within_the_window(broker: ServiceBusB
     assert len(broker.receive("orders", 10)) == 2
 
 
-def test_scheduled_messages_wait_for_their_time(broker: ServiceBusBroker,
-                                                clock: StepClock) -> None:
+def test_scheduled_messages_wait_for_their_time(broker: ServiceBusBroker, clock: StepClock) -> None:
     at = clock.now() + timedelta(minutes=5)
     broker.send("orders", [body("later", scheduled_enqueue_time=at)])
     assert broker.counts("orders")["scheduled"] == 1
@@ -187,8 +194,9 @@ def test_scheduled_messages_wait_for_their_time(broker: ServiceBusBroker,
     assert got.scheduled_at == at
 
 
-def test_expired_messages_are_dead_lettered_when_configured(broker: ServiceBusBroker,
-                                                            clock: StepClock) -> None:
+def test_expired_messages_are_dead_lettered_when_configured(
+    broker: ServiceBusBroker, clock: StepClock
+) -> None:
     broker.send("short", [body("stale")])
     clock.forward(seconds=11)
     assert broker.receive("short") == []
@@ -197,10 +205,17 @@ def test_expired_messages_are_dead_lettered_when_configured(broker: ServiceBusBr
 
 
 def test_topic_copies_to_matching_subscriptions(broker: ServiceBusBroker) -> None:
-    broker.send("events", [body("r", application_properties={"colour": "red"}),
-                           body("b", application_properties={"colour": "blue"})])
+    broker.send(
+        "events",
+        [
+            body("r", application_properties={"colour": "red"}),
+            body("b", application_properties={"colour": "blue"}),
+        ],
+    )
+
     def bodies(sub: str) -> list[bytes]:
         return [m.body for m in broker.receive(subscription_path("events", sub), 10)]
+
     assert bodies("all") == [b"r", b"b"]
     assert bodies("red") == [b"r"]
     assert bodies("nothing") == []
@@ -217,15 +232,19 @@ def test_resubmit_moves_a_dead_letter_back(broker: ServiceBusBroker) -> None:
     assert broker.counts("orders")["deadLetter"] == 0
 
 
-@pytest.mark.parametrize(("name", "message", "field"), [
-    ("nowhere", body("x"), "queue"),
-    ("orders", body("x", session_id=""), "sessionId"),
-    ("orders", body("x", session_id="s" * 129), "sessionId"),
-    ("orders", body("x", message_id="bad\nid"), "messageId"),
-    ("devices", body("x"), "sessionId"),
-])
-def test_bad_sends_are_refused_and_store_nothing(broker: ServiceBusBroker, name: str,
-                                                 message: OutgoingMessage, field: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "message", "field"),
+    [
+        ("nowhere", body("x"), "queue"),
+        ("orders", body("x", session_id=""), "sessionId"),
+        ("orders", body("x", session_id="s" * 129), "sessionId"),
+        ("orders", body("x", message_id="bad\nid"), "messageId"),
+        ("devices", body("x"), "sessionId"),
+    ],
+)
+def test_bad_sends_are_refused_and_store_nothing(
+    broker: ServiceBusBroker, name: str, message: OutgoingMessage, field: str
+) -> None:
     broker.send("orders", [body("kept")])
     with pytest.raises(SendError) as caught:
         broker.send(name, [body("first-of-batch"), message])
@@ -237,10 +256,13 @@ def test_bad_sends_are_refused_and_store_nothing(broker: ServiceBusBroker, name:
 # ---- time to live: refused where Service Bus refuses it; no stored message poisons a receive
 
 
-@pytest.mark.parametrize("ttl", [timedelta(0), timedelta(seconds=-1),
-                                 timedelta(days=10675199, seconds=2 * 3600 + 48 * 60 + 6)])
-def test_a_time_to_live_service_bus_refuses_is_refused(broker: ServiceBusBroker,
-                                                       ttl: timedelta) -> None:
+@pytest.mark.parametrize(
+    "ttl",
+    [timedelta(0), timedelta(seconds=-1), timedelta(days=10675199, seconds=2 * 3600 + 48 * 60 + 6)],
+)
+def test_a_time_to_live_service_bus_refuses_is_refused(
+    broker: ServiceBusBroker, ttl: timedelta
+) -> None:
     # ServiceBusMessage.TimeToLive must be positive and fit a .NET TimeSpan.
     with pytest.raises(SendError) as caught:
         broker.send("orders", [body("x", time_to_live=ttl)])
@@ -249,19 +271,20 @@ def test_a_time_to_live_service_bus_refuses_is_refused(broker: ServiceBusBroker,
 
 
 def test_an_expiry_past_the_last_representable_moment_never_expires(
-        broker: ServiceBusBroker, clock: StepClock) -> None:
+    broker: ServiceBusBroker, clock: StepClock
+) -> None:
     # Service Bus caps ExpiresAt at DateTimeOffset.MaxValue: such a message never expires,
     # like one without a time to live (whose expires_at is None here).
-    broker.send("orders", [body("forever", time_to_live=timedelta(days=10_000_000)),
-                           body("next")])
+    broker.send("orders", [body("forever", time_to_live=timedelta(days=10_000_000)), body("next")])
     got = broker.receive("orders", 10)
     assert [m.body for m in got] == [b"forever", b"next"]
     assert got[0].expires_at is None
     assert got[0].properties["time_to_live"] == timedelta(days=10_000_000).total_seconds()
 
 
-def test_the_entity_default_caps_a_longer_message_time_to_live(broker: ServiceBusBroker,
-                                                               clock: StepClock) -> None:
+def test_the_entity_default_caps_a_longer_message_time_to_live(
+    broker: ServiceBusBroker, clock: StepClock
+) -> None:
     # "short" has DefaultMessageTimeToLive 10 s: Service Bus applies the shorter of the two.
     broker.send("short", [body("capped", time_to_live=timedelta(hours=1))])
     clock.forward(seconds=11)
@@ -269,15 +292,19 @@ def test_the_entity_default_caps_a_longer_message_time_to_live(broker: ServiceBu
     assert [m.body for m in broker.dead_letters("short")] == [b"capped"]
 
 
-@pytest.mark.parametrize(("column", "value", "outcome"), [
-    ("expires_at", 1e15, "delivered"),   # past year 9999: never expires
-    ("expires_at", -1e15, "expired"),
-    ("enqueued_at", 1e300, "delivered"),
-    ("props", "not json", "dead-lettered"),
-    ("props", "[]", "dead-lettered"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "outcome"),
+    [
+        ("expires_at", 1e15, "delivered"),  # past year 9999: never expires
+        ("expires_at", -1e15, "expired"),
+        ("enqueued_at", 1e300, "delivered"),
+        ("props", "not json", "dead-lettered"),
+        ("props", "[]", "dead-lettered"),
+    ],
+)
 def test_a_stored_message_that_cannot_be_read_is_dead_lettered_not_a_poison(
-        tmp_path: Path, clock: StepClock, column: str, value: object, outcome: str) -> None:
+    tmp_path: Path, clock: StepClock, column: str, value: object, outcome: str
+) -> None:
     # As an older devhost may have stored it, or a hand-edited file holds it.
     db = connect(tmp_path / "broker.sqlite")
     broker = ServiceBusBroker(db, make_config(), clock.now)
@@ -293,8 +320,7 @@ def test_a_stored_message_that_cannot_be_read_is_dead_lettered_not_a_poison(
     delivered = {m.message_id for m in broker.receive("orders", 10)}
     dead = {m.message_id: m.dead_letter_reason for m in broker.dead_letters("orders")}
     assert "fine" in delivered
-    found = "delivered" if "odd" in delivered else "dead-lettered" if "odd" in dead \
-        else "expired"
+    found = "delivered" if "odd" in delivered else "dead-lettered" if "odd" in dead else "expired"
     assert found == outcome
     if outcome == "dead-lettered":
         assert dead["odd"] == "UnreadableMessage"
@@ -312,14 +338,18 @@ def dead_letter(broker: ServiceBusBroker, entity: str, text: str, **kwargs: obje
         broker.abandon([got[0].lock_token or ""])
 
 
-def test_the_dead_letter_queue_receives_with_peek_lock(broker: ServiceBusBroker,
-                                                       clock: StepClock) -> None:
+def test_the_dead_letter_queue_receives_with_peek_lock(
+    broker: ServiceBusBroker, clock: StepClock
+) -> None:
     dead_letter(broker, "orders", "poison", message_id="bad", correlation_id="c-7")
     dlq = dead_letter_path("orders")
     assert broker.has_ready(dlq)
     [got] = broker.receive(dlq)
     assert (got.message_id, got.dead_letter_reason, got.delivery_count) == (
-        "bad", "MaxDeliveryCountExceeded", 3)  # the count it was dead-lettered with
+        "bad",
+        "MaxDeliveryCountExceeded",
+        3,
+    )  # the count it was dead-lettered with
     assert got.properties["correlation_id"] == "c-7"
     assert broker.receive(dlq) == []  # locked
     broker.abandon([got.lock_token or ""])  # back in the dead-letter queue, a lock later
@@ -346,8 +376,9 @@ def test_a_session_queue_s_dead_letters_need_no_session(broker: ServiceBusBroker
 
 def test_dead_letters_do_not_expire(broker: ServiceBusBroker, clock: StepClock) -> None:
     config = make_config()
-    config.entities["brief"] = EntityProperties(default_ttl=timedelta(seconds=10),
-                                                max_delivery_count=1)
+    config.entities["brief"] = EntityProperties(
+        default_ttl=timedelta(seconds=10), max_delivery_count=1
+    )
     short = ServiceBusBroker(broker.db, config, clock.now)
     dead_letter(short, "brief", "late")
     clock.forward(hours=1)
@@ -355,7 +386,8 @@ def test_dead_letters_do_not_expire(broker: ServiceBusBroker, clock: StepClock) 
 
 
 def test_recover_releases_dead_letter_locks_without_dead_lettering_again(
-        tmp_path: Path, clock: StepClock) -> None:
+    tmp_path: Path, clock: StepClock
+) -> None:
     first = ServiceBusBroker(connect(tmp_path / "b.sqlite"), make_config(), clock.now)
     dead_letter(first, "orders", "x")
     first.receive(dead_letter_path("orders"))
@@ -369,7 +401,9 @@ def test_dead_letter_paths() -> None:
     assert split_dead_letter("orders/$deadletterqueue") == ("orders", True)
     assert split_dead_letter("orders/$DeadLetterQueue") == ("orders", True)
     assert split_dead_letter("events/Subscriptions/all/$deadletterqueue") == (
-        "events/Subscriptions/all", True)
+        "events/Subscriptions/all",
+        True,
+    )
     assert split_dead_letter("orders") == ("orders", False)
 
 

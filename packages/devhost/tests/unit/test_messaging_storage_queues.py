@@ -39,8 +39,9 @@ def test_get_hides_and_delete_removes(queues: StorageQueues) -> None:
     assert [m.body for m in queues.get("work", 5)] == [b"b"]
 
 
-def test_failed_message_returns_after_the_visibility_timeout(queues: StorageQueues,
-                                                              clock: StepClock) -> None:
+def test_failed_message_returns_after_the_visibility_timeout(
+    queues: StorageQueues, clock: StepClock
+) -> None:
     queues.put("work", [b"x"])
     [got] = queues.get("work", 1)
     assert not queues.release(got, timedelta(seconds=30), max_dequeue_count=5)

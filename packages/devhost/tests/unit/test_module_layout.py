@@ -84,11 +84,16 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 
 
 def runs_sql(path: Path) -> bool:
-    return any(isinstance(node, ast.Attribute) and node.attr in ("execute", "executemany")
-               for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))))
+    return any(
+        isinstance(node, ast.Attribute) and node.attr in ("execute", "executemany")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
 
 
 def test_only_the_instance_store_runs_the_durable_engines_sql() -> None:
-    running = {str(path.relative_to(ROOT)) for path in ROOT.rglob("*.py")
-               if runs_sql(path) and path.relative_to(ROOT).parts[0] != "messaging"}
+    running = {
+        str(path.relative_to(ROOT))
+        for path in ROOT.rglob("*.py")
+        if runs_sql(path) and path.relative_to(ROOT).parts[0] != "messaging"
+    }
     assert running == SQL_MODULES

@@ -34,7 +34,10 @@ def test_next_after_is_strictly_after_an_occurrence() -> None:
 def test_weekdays_at_half_past_nine_skip_the_weekend() -> None:
     got = ticks("0 30 9 * * 1-5", T0, 3)
     assert [d.strftime("%a %H:%M:%S") for d in got] == [
-        "Thu 09:30:00", "Fri 09:30:00", "Mon 09:30:00"]
+        "Thu 09:30:00",
+        "Fri 09:30:00",
+        "Mon 09:30:00",
+    ]
 
 
 def test_day_of_month_and_day_of_week_must_both_match() -> None:
@@ -57,15 +60,18 @@ def test_parse_timespan_reads_days() -> None:
     assert parse_timespan("2.03:04:05") == timedelta(days=2, hours=3, minutes=4, seconds=5)
 
 
-@pytest.mark.parametrize(("text", "needle"), [
-    ("", "empty"),
-    ("* * * * *", r"5 field\(s\)"),
-    ("*/15 * * * * * *", r"7 field\(s\)"),
-    ("99 * * * * *", "not a valid NCRONTAB"),
-    ("00:99:00", "minutes and seconds"),
-    ("00:00:00", "positive"),
-    ("tomorrow", "six-field"),
-])
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("", "empty"),
+        ("* * * * *", r"5 field\(s\)"),
+        ("*/15 * * * * * *", r"7 field\(s\)"),
+        ("99 * * * * *", "not a valid NCRONTAB"),
+        ("00:99:00", "minutes and seconds"),
+        ("00:00:00", "positive"),
+        ("tomorrow", "six-field"),
+    ],
+)
 def test_bad_schedules_say_what_was_expected(text: str, needle: str) -> None:
     with pytest.raises(ScheduleError, match=needle):
         parse_schedule(text)
@@ -76,17 +82,19 @@ def test_naive_times_are_rejected() -> None:
         parse_schedule("*/1 * * * * *").next_after(datetime(2026, 1, 1))
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("*/15 * * * * *", False),   # four a minute
-    ("0,30 * * * * *", False),
-    ("* * * * * *", False),
-    ("0 * * * * *", True),       # once a minute is monitored
-    ("*/15 * 9 * * *", True),    # a field above the seconds is not '*': the host monitors it
-    ("0 */5 * * * *", True),
-    ("00:00:20", False),
-    ("00:01:00", True),
-    ("1.00:00:00", True),
-])
-def test_the_host_monitors_only_schedules_of_a_minute_or_longer(text: str,
-                                                                expected: bool) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("*/15 * * * * *", False),  # four a minute
+        ("0,30 * * * * *", False),
+        ("* * * * * *", False),
+        ("0 * * * * *", True),  # once a minute is monitored
+        ("*/15 * 9 * * *", True),  # a field above the seconds is not '*': the host monitors it
+        ("0 */5 * * * *", True),
+        ("00:00:20", False),
+        ("00:01:00", True),
+        ("1.00:00:00", True),
+    ],
+)
+def test_the_host_monitors_only_schedules_of_a_minute_or_longer(text: str, expected: bool) -> None:
     assert monitored(parse_schedule(text)) is expected

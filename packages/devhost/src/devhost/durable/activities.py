@@ -63,8 +63,9 @@ def _failed(name: str, exc: BaseException) -> ActivityResult:
     return ActivityResult(False, failure_fields(exc, f"Activity function '{name}'"))
 
 
-async def run_activity(invoker: Invoker, fn: FunctionInfo,
-                       input_json: str | None) -> ActivityResult:
+async def run_activity(
+    invoker: Invoker, fn: FunctionInfo, input_json: str | None
+) -> ActivityResult:
     """Call the activity ``fn`` with its JSON input, as the Python worker would; its output
     bindings go to ``invoker``'s sinks."""
     try:
@@ -73,8 +74,9 @@ async def run_activity(invoker: Invoker, fn: FunctionInfo,
         return _failed(fn.name, exc)
 
 
-def run_activity_here(invoker: Invoker, fn: FunctionInfo, input_json: str | None,
-                      output_types: Collection[str]) -> ActivityResult:
+def run_activity_here(
+    invoker: Invoker, fn: FunctionInfo, input_json: str | None, output_types: Collection[str]
+) -> ActivityResult:
     """The same for a sync activity, on this thread; its output values come back in the
     result, for the host's sinks (``output_types``) to deliver."""
     try:
@@ -88,8 +90,9 @@ def run_activity_here(invoker: Invoker, fn: FunctionInfo, input_json: str | None
 
 # ------------------------------------------------------------------------- worker process
 # The outputs of the async invocation running in this task (set per task).
-_collected: contextvars.ContextVar[list[tuple[dict[str, Any], meta.Datum]]] = \
+_collected: contextvars.ContextVar[list[tuple[dict[str, Any], meta.Datum]]] = (
     contextvars.ContextVar("devhost_activity_outputs")
+)
 
 
 async def _collect(binding: dict[str, Any], datum: meta.Datum) -> None:
@@ -103,8 +106,14 @@ class _ActivityServer:
     thread takes the GIL once per activity, not three times (reader, pool, sender): in a
     process whose main thread replays orchestrations, every extra switch costs."""
 
-    def __init__(self, conn: Connection, app_dir: str, activities: dict[str, FunctionInfo],
-                 output_types: list[str], threads: int) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        app_dir: str,
+        activities: dict[str, FunctionInfo],
+        output_types: list[str],
+        threads: int,
+    ) -> None:
         self.conn = conn
         self.activities = activities
         self.output_types = frozenset(output_types)
@@ -118,8 +127,10 @@ class _ActivityServer:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> list[threading.Thread]:
-        threads = [threading.Thread(target=self._serve, name=f"devhost-activity-{n}",
-                                    daemon=True) for n in range(self.threads)]
+        threads = [
+            threading.Thread(target=self._serve, name=f"devhost-activity-{n}", daemon=True)
+            for n in range(self.threads)
+        ]
         for thread in threads:
             thread.start()
         return threads
@@ -135,14 +146,23 @@ class _ActivityServer:
                     return
             fn = self.activities.get(name)
             if fn is None:  # the host checked; another app here would be a devhost bug
-                self._send(work_id, name, ActivityResult(
-                    False, {"Reason": f"no activity {name!r} in this worker", "Details": ""}))
+                self._send(
+                    work_id,
+                    name,
+                    ActivityResult(
+                        False, {"Reason": f"no activity {name!r} in this worker", "Details": ""}
+                    ),
+                )
             elif inspect.iscoroutinefunction(fn.func):
-                asyncio.run_coroutine_threadsafe(self._run_async(work_id, fn, input_json),
-                                                 self._event_loop())
+                asyncio.run_coroutine_threadsafe(
+                    self._run_async(work_id, fn, input_json), self._event_loop()
+                )
             else:
-                self._send(work_id, fn.name,
-                           run_activity_here(self.invoker, fn, input_json, self.output_types))
+                self._send(
+                    work_id,
+                    fn.name,
+                    run_activity_here(self.invoker, fn, input_json, self.output_types),
+                )
 
     def _closed(self) -> None:
         with contextlib.suppress(OSError):
@@ -161,8 +181,9 @@ class _ActivityServer:
         with self._send_lock:  # two threads must not start two loops
             if self._loop is None:  # only apps with async activities need one
                 loop = self._loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="devhost-async-activities",
-                                 daemon=True).start()
+                threading.Thread(
+                    target=loop.run_forever, name="devhost-async-activities", daemon=True
+                ).start()
             return self._loop
 
     def _send(self, work_id: int, name: str, result: ActivityResult) -> None:
@@ -175,8 +196,13 @@ class _ActivityServer:
                 self.conn.send(("done", work_id, _failed(name, exc)))
 
 
-def serve_activities(conn: Connection, app_dir: str, activities: dict[str, FunctionInfo],
-                     output_types: list[str], threads: int) -> list[threading.Thread]:
+def serve_activities(
+    conn: Connection,
+    app_dir: str,
+    activities: dict[str, FunctionInfo],
+    output_types: list[str],
+    threads: int,
+) -> list[threading.Thread]:
     """In a worker process: run the activities the host sends on ``conn`` on ``threads``
     threads of their own (the main thread runs episodes), at most that many at once (the
     host sends no more). They end when the host closes the pipe."""
@@ -192,11 +218,13 @@ class ActivityChannel:
         self.limit = max(1, limit)
         self._conn: Connection | None = None
         self._waiting: OrderedDict[int, tuple[dict[str, Any], asyncio.Future[ActivityResult]]] = (
-            OrderedDict())
+            OrderedDict()
+        )
         self._sent: dict[int, tuple[dict[str, Any], asyncio.Future[ActivityResult]]] = {}
 
-    def attach(self, conn: Connection, loop: asyncio.AbstractEventLoop,
-               on_lost: Callable[[], None]) -> None:
+    def attach(
+        self, conn: Connection, loop: asyncio.AbstractEventLoop, on_lost: Callable[[], None]
+    ) -> None:
         """A (new) worker process is up: listen to it and send it what it should run."""
         self._conn = conn
         loop.add_reader(conn.fileno(), self._readable, loop, on_lost)

@@ -36,11 +36,13 @@ class DurableClient:
     def __init__(self, engine: DurableEngine) -> None:
         self.engine = engine
 
-    async def start(self, name: str, instance_id: str, input_json: str | None,
-                    version: str | None) -> Outcome:
+    async def start(
+        self, name: str, instance_id: str, input_json: str | None, version: str | None
+    ) -> Outcome:
         """Create an instance, unless one with that id is still running (CONFLICT)."""
-        result: Outcome = await self.engine.write(self._create, name, instance_id, input_json,
-                                                  version)
+        result: Outcome = await self.engine.write(
+            self._create, name, instance_id, input_json, version
+        )
         return result
 
     async def raise_event(self, instance_id: str, name: str, body: str | None) -> Outcome:
@@ -71,13 +73,15 @@ class DurableClient:
         await self.engine.write(self._signal, entity_id, operation, body)
 
     # ------------------------------------------------------------------- in the write's tx
-    def _create(self, db: Any, name: str, instance_id: str, input_json: str | None,
-                version: str | None) -> Outcome:
+    def _create(
+        self, db: Any, name: str, instance_id: str, input_json: str | None, version: str | None
+    ) -> Outcome:
         known = instance(db, instance_id)
         if known is not None and known.status in RUNNING:
             return Outcome.CONFLICT
-        self.engine.orch.create(db, name, instance_id, input_json, self.engine.clock.now(),
-                                version=version)
+        self.engine.orch.create(
+            db, name, instance_id, input_json, self.engine.clock.now(), version=version
+        )
         return Outcome.ACCEPTED
 
     def _post_event(self, db: Any, instance_id: str, name: str, body: str | None) -> Outcome:
@@ -87,9 +91,14 @@ class DurableClient:
             return Outcome.NOT_FOUND
         if known.status in TERMINAL:
             return Outcome.GONE
-        self.engine.orch.post(db, instance_id, "event",
-                              event(EventType.EventRaised, now, Name=name, Input=body), now,
-                              name=name)
+        self.engine.orch.post(
+            db,
+            instance_id,
+            "event",
+            event(EventType.EventRaised, now, Name=name, Input=body),
+            now,
+            name=name,
+        )
         return Outcome.ACCEPTED
 
     def _control(self, db: Any, instance_id: str, verb: str, reason: str) -> Outcome:
@@ -104,10 +113,12 @@ class DurableClient:
             return Outcome.ACCEPTED
         if known.status in TERMINAL:
             return Outcome.GONE
-        self.engine.orch.post(db, instance_id, verb,
-                              event(EventType.GenericEvent, now, Input=json.dumps(reason)), now)
+        self.engine.orch.post(
+            db, instance_id, verb, event(EventType.GenericEvent, now, Input=json.dumps(reason)), now
+        )
         return Outcome.ACCEPTED
 
     def _signal(self, db: Any, entity_id: str, operation: str, body: str | None) -> None:
-        post_entity_message(db, entity_id, {"op": operation, "input": body, "signal": True},
-                            self.engine.clock.now())
+        post_entity_message(
+            db, entity_id, {"op": operation, "input": body, "signal": True}, self.engine.clock.now()
+        )

@@ -11,9 +11,24 @@ from typing import Any
 
 from .rows import InstanceRow
 
-__all__ = ["AppendHistory", "CancelTimer", "Consume", "ContinueAsNew", "Decision", "Defer",
-           "DeliverEvents", "Finish", "Op", "Post", "ScheduleWork", "SendToEntity", "SetState",
-           "SetStatus", "StartChild", "WaitForEvent"]
+__all__ = [
+    "AppendHistory",
+    "CancelTimer",
+    "Consume",
+    "ContinueAsNew",
+    "Decision",
+    "Defer",
+    "DeliverEvents",
+    "Finish",
+    "Op",
+    "Post",
+    "ScheduleWork",
+    "SendToEntity",
+    "SetState",
+    "SetStatus",
+    "StartChild",
+    "WaitForEvent",
+]
 
 Event = dict[str, Any]
 KEEP = ...  # a custom status that the operation leaves as it is
@@ -138,9 +153,22 @@ class ContinueAsNew:
     started: Event
 
 
-Op = (Consume | Defer | AppendHistory | DeliverEvents | CancelTimer | WaitForEvent
-      | ScheduleWork | Post | SendToEntity | StartChild | Finish | SetState | SetStatus
-      | ContinueAsNew)
+Op = (
+    Consume
+    | Defer
+    | AppendHistory
+    | DeliverEvents
+    | CancelTimer
+    | WaitForEvent
+    | ScheduleWork
+    | Post
+    | SendToEntity
+    | StartChild
+    | Finish
+    | SetState
+    | SetStatus
+    | ContinueAsNew
+)
 
 
 @dataclass

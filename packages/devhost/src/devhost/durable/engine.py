@@ -277,11 +277,17 @@ class DurableEngine:
     async def _activity_step(self) -> None:
         while not self._stopping:
             workers = self.episode_workers
-            slots = (workers.activity_slots if workers is not None and workers.runs_activities
-                     else self.max_activities)
+            slots = (
+                workers.activity_slots
+                if workers is not None and workers.runs_activities
+                else self.max_activities
+            )
             free = slots - len(self._activities)
-            rows = (instance_store.work_after(self.store.conn(), self._activity_cursor, free)
-                    if free > 0 else [])
+            rows = (
+                instance_store.work_after(self.store.conn(), self._activity_cursor, free)
+                if free > 0
+                else []
+            )
             if not rows:
                 await self._idle_wait("work", None)
                 continue

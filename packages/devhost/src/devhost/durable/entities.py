@@ -88,15 +88,21 @@ class EntityEngine:
             response: dict[str, Any] = {"result": result.get("result") or "null"}
             if result.get("isError"):
                 response["exceptionType"] = "System.Exception"
-            responses.append(Post(
-                message["parent"],
-                "response",
-                event(EventType.EventRaised, now, Name=message["id"], Input=json.dumps(response)),
-                now,
-                execution_id=message.get("parentExecution"),
-            ))
-        state = (EntityRow(entity_id, name, key, outcome.get("entityState"), now)
-                 if outcome.get("entityExists") else None)
+            responses.append(
+                Post(
+                    message["parent"],
+                    "response",
+                    event(
+                        EventType.EventRaised, now, Name=message["id"], Input=json.dumps(response)
+                    ),
+                    now,
+                    execution_id=message.get("parentExecution"),
+                )
+            )
+        state = (
+            EntityRow(entity_id, name, key, outcome.get("entityState"), now)
+            if outcome.get("entityExists")
+            else None
+        )
         with self.store.tx() as tx:
-            instance_store.save_entity_batch(tx, state, entity_id, [i for i, _ in rows],
-                                             responses)
+            instance_store.save_entity_batch(tx, state, entity_id, [i for i, _ in rows], responses)

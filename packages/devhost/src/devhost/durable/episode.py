@@ -172,14 +172,16 @@ class Episode:
         past = instance_store.replayed_history(self.e.store.conn(), self.iid)
         self.new_events = [event(EventType.OrchestratorStarted, self.now), *self.delivered]
         history = past + [json.dumps(e) for e in self.new_events if e["EventType"] in REPLAYED]
-        rest = json.dumps({
-            "instanceId": self.iid,
-            "isReplaying": bool(past),
-            "parentInstanceId": self.inst.parent_id,
-            "input": self.inst.input,
-            "upperSchemaVersion": 2,
-            "upperSchemaVersionNew": 2,
-        })
+        rest = json.dumps(
+            {
+                "instanceId": self.iid,
+                "isReplaying": bool(past),
+                "parentInstanceId": self.inst.parent_id,
+                "input": self.inst.input,
+                "upperSchemaVersion": 2,
+                "upperSchemaVersionNew": 2,
+            }
+        )
         # The stored events are already the JSON the SDK reads: splice them in unparsed.
         return '{"history": [' + ", ".join(history) + "], " + rest[1:]
 
@@ -220,12 +222,24 @@ class Episode:
             if verb == "terminate":
                 if self.status not in TERMINAL:
                     reason = json.dumps(json.loads(detail) if detail else "")
-                    ops.append(d.Finish("Terminated", reason, self.now, (
-                        event(EventType.ExecutionTerminated, self.now, Input=reason),)))
+                    ops.append(
+                        d.Finish(
+                            "Terminated",
+                            reason,
+                            self.now,
+                            (event(EventType.ExecutionTerminated, self.now, Input=reason),),
+                        )
+                    )
                     self.status = "Terminated"
             else:
-                ops.append(d.Finish("Failed", json.dumps(detail), self.now, (
-                    event(EventType.ExecutionFailed, self.now, Reason=detail),)))
+                ops.append(
+                    d.Finish(
+                        "Failed",
+                        json.dumps(detail),
+                        self.now,
+                        (event(EventType.ExecutionFailed, self.now, Reason=detail),),
+                    )
+                )
                 self.status = "Failed"
             return decision
         if self.result is None:
@@ -270,9 +284,18 @@ class Episode:
             message = f"Orchestrator function '{self.inst.name}' failed: {error}"
             ops.append(d.AppendHistory(tuple(history)))
             ops.append(d.SetState(p.dump()))
-            ops.append(d.Finish("Failed", json.dumps(message), now, (
-                event(EventType.ExecutionFailed, now, Reason=message),
-                event(EventType.OrchestratorCompleted, now)), custom_json))
+            ops.append(
+                d.Finish(
+                    "Failed",
+                    json.dumps(message),
+                    now,
+                    (
+                        event(EventType.ExecutionFailed, now, Reason=message),
+                        event(EventType.OrchestratorCompleted, now),
+                    ),
+                    custom_json,
+                )
+            )
             self.status = "Failed"
             return
         if result.get("isDone") and continue_input is not ...:
@@ -284,9 +307,22 @@ class Episode:
         if result.get("isDone"):
             output = json.dumps(result.get("output"))
             ops.append(d.SetState(p.dump()))
-            ops.append(d.Finish("Completed", output, now, (
-                event(EventType.ExecutionCompleted, now, OrchestrationStatus="Completed",
-                      Result=output),), custom_json))
+            ops.append(
+                d.Finish(
+                    "Completed",
+                    output,
+                    now,
+                    (
+                        event(
+                            EventType.ExecutionCompleted,
+                            now,
+                            OrchestrationStatus="Completed",
+                            Result=output,
+                        ),
+                    ),
+                    custom_json,
+                )
+            )
             self.status = "Completed"
             return
         if self.status == "Pending":
@@ -307,8 +343,9 @@ class Episode:
         )
         return d.ContinueAsNew(new_input, custom_json, self.now, execution_id, started)
 
-    def _retry_step(self, ops: list[d.Op], evt: dict[str, Any],
-                    scheduled: list[dict[str, Any]]) -> None:
+    def _retry_step(
+        self, ops: list[d.Op], evt: dict[str, Any], scheduled: list[dict[str, Any]]
+    ) -> None:
         p, now = self.progress, self.now
         kind = evt["EventType"]
         if kind in (EventType.TaskFailed, EventType.SubOrchestrationInstanceFailed):
@@ -431,13 +468,15 @@ class Episode:
         """Record TimerCreated and queue its TimerFired, visible when it is due."""
         scheduled.append(event(EventType.TimerCreated, self.now, timer_id, FireAt=to_ts(fire_at)))
         if fire:
-            ops.append(d.Post(
-                self.iid,
-                "completion",
-                event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
-                fire_at,
-                execution_id=self.inst.execution_id,
-            ))
+            ops.append(
+                d.Post(
+                    self.iid,
+                    "completion",
+                    event(EventType.TimerFired, fire_at, TimerId=timer_id, FireAt=to_ts(fire_at)),
+                    fire_at,
+                    execution_id=self.inst.execution_id,
+                )
+            )
 
     def _schedule_activity(
         self,
@@ -454,7 +493,10 @@ class Episode:
         ops.append(d.ScheduleWork(self.inst.execution_id, task_id, work_kind, name, input_json))
 
     def _schedule_sub(
-        self, ops: list[d.Op], spec: dict[str, Any], task_id: int,
+        self,
+        ops: list[d.Op],
+        spec: dict[str, Any],
+        task_id: int,
         scheduled: list[dict[str, Any]],
     ) -> None:
         now = self.now
@@ -484,10 +526,18 @@ class Episode:
             now,
             execution_id=self.inst.execution_id,
         )
-        ops.append(d.StartChild(
-            spec["name"], child_id, spec.get("input"), now,
-            version if version is not None else self.e.default_version, uuid.uuid4().hex,
-            (self.iid, task_id, self.inst.name), already_running))
+        ops.append(
+            d.StartChild(
+                spec["name"],
+                child_id,
+                spec.get("input"),
+                now,
+                version if version is not None else self.e.default_version,
+                uuid.uuid4().hex,
+                (self.iid, task_id, self.inst.name),
+                already_running,
+            )
+        )
 
 
 def _parse_time(text: str) -> datetime:

@@ -79,15 +79,23 @@ def _serve(conn: Connection, activity_conn: Connection, spec: WorkerSpec) -> Non
         os.chdir(spec.app_dir)
         app = load_app(Path(spec.app_dir))
         engine = OrchestrationEngine(
-            Store(Path(spec.store_path)), app.by_trigger("orchestrationTrigger"),
-            default_version=spec.default_version, version_match=spec.version_match,
-            version_failure=spec.version_failure)
+            Store(Path(spec.store_path)),
+            app.by_trigger("orchestrationTrigger"),
+            default_version=spec.default_version,
+            version_match=spec.version_match,
+            version_failure=spec.version_failure,
+        )
     except BaseException as exc:  # the traceback goes to stderr as the process ends
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
         raise
     if spec.max_activities:
-        serve_activities(activity_conn, spec.app_dir, app.by_trigger("activityTrigger"),
-                         list(spec.output_types), threads=spec.max_activities)
+        serve_activities(
+            activity_conn,
+            spec.app_dir,
+            app.by_trigger("activityTrigger"),
+            list(spec.output_types),
+            threads=spec.max_activities,
+        )
     conn.send(("ready",))
     with contextlib.suppress(EOFError, BrokenPipeError, KeyboardInterrupt):
         _Loop(conn, spec, engine).run()
@@ -124,8 +132,9 @@ class _Loop:
             now = self._clock()
             moment = time.monotonic()
             self.paused = {i: t for i, t in self.paused.items() if t > moment}
-            ids = self.engine.runnable(now, set(self.paused), self.spec.max_episodes,
-                                       self.spec.partition)
+            ids = self.engine.runnable(
+                now, set(self.paused), self.spec.max_episodes, self.spec.partition
+            )
             if not ids:
                 break
             outcome = self.engine.run_episodes(ids, now)
@@ -176,8 +185,12 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe(duplex=True)
         activities_ours, activities_theirs = context.Pipe(duplex=True)
-        process = context.Process(target=_serve, args=(theirs, activities_theirs, self.spec),
-                                  daemon=True, name=f"devhost-worker-{self.spec.partition[0]}")
+        process = context.Process(
+            target=_serve,
+            args=(theirs, activities_theirs, self.spec),
+            daemon=True,
+            name=f"devhost-worker-{self.spec.partition[0]}",
+        )
         process.start()
         # So that the worker's exit closes the pipes for us.
         theirs.close()
@@ -264,8 +277,9 @@ class _Worker:
         if self._closing:
             return
         code = self._process.exitcode if self._process is not None else None
-        log.error("episode worker %d ended (exit code %s); starting another",
-                  self.spec.partition[0], code)
+        log.error(
+            "episode worker %d ended (exit code %s); starting another", self.spec.partition[0], code
+        )
         self._restarting = loop.create_task(self._restart(loop))
 
     async def _restart(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -323,8 +337,9 @@ class EpisodeWorkers:
         """Start every worker (loading the app takes a while) and listen to them."""
         self._loop = asyncio.get_running_loop()
         try:
-            await asyncio.gather(*(self._loop.run_in_executor(None, w.start)
-                                   for w in self._workers))
+            await asyncio.gather(
+                *(self._loop.run_in_executor(None, w.start) for w in self._workers)
+            )
         except BaseException:
             self.close()
             raise
@@ -358,5 +373,3 @@ class EpisodeWorkers:
     def close(self) -> None:
         for worker in self._workers:
             worker.close(self._loop)
-
-

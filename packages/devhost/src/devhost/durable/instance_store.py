@@ -23,12 +23,41 @@ from .protocol import HTTP_ACTIVITY, REPLAYED, TERMINAL
 from .rows import EntityRow, InstanceRow, Progress
 from .store import from_ts, to_ts
 
-__all__ = ["INSTANCE_TABLES", "EntityRow", "InstanceFilter", "InstanceRow", "StaleEpisode",
-           "append_history", "apply", "create", "drop_messages", "due_messages", "entities",
-           "entity", "entity_messages", "finish", "has_work_after", "history", "instance",
-           "instance_ids", "instances", "next_due", "post", "post_entity_message", "purge",
-           "replayed_history", "rewind", "runnable", "runnable_entities", "save_entity_batch",
-           "savepoint", "take_work", "upgrade_history", "waiting_counts", "work_after"]
+__all__ = [
+    "INSTANCE_TABLES",
+    "EntityRow",
+    "InstanceFilter",
+    "InstanceRow",
+    "StaleEpisode",
+    "append_history",
+    "apply",
+    "create",
+    "drop_messages",
+    "due_messages",
+    "entities",
+    "entity",
+    "entity_messages",
+    "finish",
+    "has_work_after",
+    "history",
+    "instance",
+    "instance_ids",
+    "instances",
+    "next_due",
+    "post",
+    "post_entity_message",
+    "purge",
+    "replayed_history",
+    "rewind",
+    "runnable",
+    "runnable_entities",
+    "save_entity_batch",
+    "savepoint",
+    "take_work",
+    "upgrade_history",
+    "waiting_counts",
+    "work_after",
+]
 
 # The tables whose rows belong to one instance (by instance_id), besides ``instances``.
 INSTANCE_TABLES = ("history", "inbox", "waiting", "work")
@@ -70,17 +99,19 @@ def instance(conn: Any, instance_id: str) -> InstanceRow | None:
 
 def history(conn: Any, instance_id: str) -> list[dict[str, Any]]:
     """The instance's raw history, in order, exactly as the SDK receives it."""
-    rows = conn.execute("SELECT event FROM history WHERE instance_id=? ORDER BY n",
-                        (instance_id,))
+    rows = conn.execute("SELECT event FROM history WHERE instance_id=? ORDER BY n", (instance_id,))
     return [json.loads(r[0]) for r in rows]
 
 
-def instances(conn: Any, where: InstanceFilter, offset: int = 0,
-              limit: int | None = None) -> list[InstanceRow]:
+def instances(
+    conn: Any, where: InstanceFilter, offset: int = 0, limit: int | None = None
+) -> list[InstanceRow]:
     """The instances that match, in creation order, ``limit`` of them from ``offset``."""
     clause, args = where.where()
-    rows = conn.execute(f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
-                        [*args, _limit(limit), offset])
+    rows = conn.execute(
+        f"SELECT * FROM instances{clause} ORDER BY created, id LIMIT ? OFFSET ?",
+        [*args, _limit(limit), offset],
+    )
     return [InstanceRow.of(r) for r in rows]
 
 
@@ -112,9 +143,14 @@ def entity(conn: Any, entity_id: str) -> EntityRow | None:
     return None if row is None else _entity(row)
 
 
-def entities(conn: Any, name: str | None = None, updated_from: datetime | None = None,
-             updated_to: datetime | None = None, offset: int = 0,
-             limit: int | None = None) -> list[EntityRow]:
+def entities(
+    conn: Any,
+    name: str | None = None,
+    updated_from: datetime | None = None,
+    updated_to: datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[EntityRow]:
     """The entities (of one entity function, when ``name`` is given) in id order."""
     where, args = [], []
     if name:
@@ -125,8 +161,10 @@ def entities(conn: Any, name: str | None = None, updated_from: datetime | None =
             where.append(f"updated {op} ?")
             args.append(to_ts(moment))
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    rows = conn.execute(f"SELECT * FROM entities{clause} ORDER BY id LIMIT ? OFFSET ?",
-                        [*args, _limit(limit), offset])
+    rows = conn.execute(
+        f"SELECT * FROM entities{clause} ORDER BY id LIMIT ? OFFSET ?",
+        [*args, _limit(limit), offset],
+    )
     return [_entity(r) for r in rows]
 
 
@@ -147,9 +185,16 @@ def upgrade_history(store: Any) -> None:
         )
 
 
-def create(db: Any, name: str, instance_id: str, input_json: str | None, now: datetime,
-           version: str | None, execution_id: str,
-           parent: tuple[str, int, str] | None = None) -> None:
+def create(
+    db: Any,
+    name: str,
+    instance_id: str,
+    input_json: str | None,
+    now: datetime,
+    version: str | None,
+    execution_id: str,
+    parent: tuple[str, int, str] | None = None,
+) -> None:
     """Create (or replace) an instance and queue its ExecutionStarted."""
     if db.execute("SELECT 1 FROM instances WHERE id=?", (instance_id,)).fetchone():
         for table in INSTANCE_TABLES:  # what the old one left
@@ -158,8 +203,18 @@ def create(db: Any, name: str, instance_id: str, input_json: str | None, now: da
         "INSERT OR REPLACE INTO instances (id, name, version, status, input, output,"
         " custom_status, created, updated, parent_id, parent_task, execution_id, state)"
         " VALUES (?,?,?,?,?,NULL,NULL,?,?,?,?,?,'{}')",
-        (instance_id, name, version, "Pending", input_json, to_ts(now), to_ts(now),
-         parent[0] if parent else None, parent[1] if parent else None, execution_id),
+        (
+            instance_id,
+            name,
+            version,
+            "Pending",
+            input_json,
+            to_ts(now),
+            to_ts(now),
+            parent[0] if parent else None,
+            parent[1] if parent else None,
+            execution_id,
+        ),
     )
     started = event(
         EventType.ExecutionStarted,
@@ -181,8 +236,15 @@ def create(db: Any, name: str, instance_id: str, input_json: str | None, now: da
     post(db, instance_id, "start", started, now, execution_id=execution_id)
 
 
-def post(db: Any, instance_id: str, kind: str, evt: dict[str, Any], visible_at: datetime,
-         execution_id: str | None = None, name: str | None = None) -> None:
+def post(
+    db: Any,
+    instance_id: str,
+    kind: str,
+    evt: dict[str, Any],
+    visible_at: datetime,
+    execution_id: str | None = None,
+    name: str | None = None,
+) -> None:
     """Queue a message in an instance's inbox, visible from ``visible_at``."""
     db.execute(
         "INSERT INTO inbox (instance_id, execution_id, kind, name, event, visible_at)"
@@ -201,15 +263,26 @@ def append_history(db: Any, instance_id: str, events: list[dict[str, Any]]) -> N
     db.executemany(
         "INSERT INTO history (instance_id, n, event, replayed) VALUES (?,?,?,?)",
         [
-            (instance_id, start + i, json.dumps({**e, "IsPlayed": True}),
-             e["EventType"] in REPLAYED)
+            (
+                instance_id,
+                start + i,
+                json.dumps({**e, "IsPlayed": True}),
+                e["EventType"] in REPLAYED,
+            )
             for i, e in enumerate(events)
         ],
     )
 
 
-def finish(db: Any, inst: InstanceRow, status: str, output_json: str | None, now: datetime,
-           events: list[dict[str, Any]], custom_status: Any = d.KEEP) -> None:
+def finish(
+    db: Any,
+    inst: InstanceRow,
+    status: str,
+    output_json: str | None,
+    now: datetime,
+    events: list[dict[str, Any]],
+    custom_status: Any = d.KEEP,
+) -> None:
     """End the execution, drop its pending work and tell the parent orchestration."""
     iid = inst.id
     append_history(db, iid, events)
@@ -234,8 +307,12 @@ def finish(db: Any, inst: InstanceRow, status: str, output_json: str | None, now
     if parent is None:
         return
     if status == "Completed":
-        evt = event(EventType.SubOrchestrationInstanceCompleted, now,
-                    TaskScheduledId=inst.parent_task, Result=output_json)
+        evt = event(
+            EventType.SubOrchestrationInstanceCompleted,
+            now,
+            TaskScheduledId=inst.parent_task,
+            Result=output_json,
+        )
     else:
         reason = json.loads(output_json) if output_json else status
         evt = event(
@@ -281,10 +358,7 @@ def rewind(db: Any, inst: InstanceRow, reason: str, now: datetime) -> None:
                 " VALUES (?,?,?,?,?,?)",
                 (iid, inst.execution_id, e["EventId"], kind, e["Name"], e.get("Input")),
             )
-        elif (
-            e["EventType"] == EventType.SubOrchestrationInstanceCreated
-            and e["EventId"] in failed
-        ):
+        elif e["EventType"] == EventType.SubOrchestrationInstanceCreated and e["EventId"] in failed:
             child = instance(db, e["InstanceId"])
             if child is not None and child.status == "Failed":
                 rewind(db, child, reason, now)
@@ -298,8 +372,9 @@ def rewind(db: Any, inst: InstanceRow, reason: str, now: datetime) -> None:
     )
 
 
-def runnable(conn: Any, now: datetime, exclude: set[str], limit: int,
-             partition: tuple[int, int] = (0, 1)) -> list[str]:
+def runnable(
+    conn: Any, now: datetime, exclude: set[str], limit: int, partition: tuple[int, int] = (0, 1)
+) -> list[str]:
     """Instances with a message due now, oldest first; ``partition`` (k, n) keeps those
     that episode worker k of n runs."""
     mine, partitions = partition
@@ -342,14 +417,20 @@ def drop_messages(db: Any, instance_id: str) -> None:
 
 def waiting_counts(conn: Any, instance_id: str) -> dict[str, int]:
     """How many waits for each external event name the instance has open."""
-    return {r[0]: r[1] for r in conn.execute(
-        "SELECT name, count FROM waiting WHERE instance_id=?", (instance_id,))}
+    return {
+        r[0]: r[1]
+        for r in conn.execute("SELECT name, count FROM waiting WHERE instance_id=?", (instance_id,))
+    }
 
 
 def replayed_history(conn: Any, instance_id: str) -> list[str]:
     """The stored events a replay reads, as the JSON text the SDK gets (not parsed)."""
-    return [text for (text,) in conn.execute(
-        "SELECT event FROM history WHERE instance_id=? AND replayed ORDER BY n", (instance_id,))]
+    return [
+        text
+        for (text,) in conn.execute(
+            "SELECT event FROM history WHERE instance_id=? AND replayed ORDER BY n", (instance_id,)
+        )
+    ]
 
 
 def post_entity_message(db: Any, entity_id: str, message: dict[str, Any], at: datetime) -> None:
@@ -376,34 +457,47 @@ def apply(db: Any, decision: d.Decision) -> None:
             case d.Consume(ids):
                 taken = db.executemany("DELETE FROM inbox WHERE id=?", [(i,) for i in ids])
                 if taken.rowcount != len(ids):
-                    raise StaleEpisode(f"{len(ids) - taken.rowcount} of its {len(ids)}"
-                                       " messages were no longer queued")
+                    raise StaleEpisode(
+                        f"{len(ids) - taken.rowcount} of its {len(ids)}"
+                        " messages were no longer queued"
+                    )
             case d.Defer(ids, until):
-                db.executemany("UPDATE inbox SET visible_at=? WHERE id=?",
-                               [(to_ts(until), i) for i in ids])
+                db.executemany(
+                    "UPDATE inbox SET visible_at=? WHERE id=?", [(to_ts(until), i) for i in ids]
+                )
             case d.AppendHistory(events):
                 append_history(db, iid, list(events))
             case d.DeliverEvents(counts):
                 for name, count in counts.items():
-                    db.execute("UPDATE waiting SET count = count - ? WHERE instance_id=?"
-                               " AND name=?", (count, iid, name))
+                    db.execute(
+                        "UPDATE waiting SET count = count - ? WHERE instance_id=? AND name=?",
+                        (count, iid, name),
+                    )
             case d.CancelTimer(timer_id):
-                db.execute("DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
-                           " AND json_extract(event, '$.TimerId')=?", (iid, timer_id))
+                db.execute(
+                    "DELETE FROM inbox WHERE instance_id=? AND kind='completion'"
+                    " AND json_extract(event, '$.TimerId')=?",
+                    (iid, timer_id),
+                )
             case d.WaitForEvent(name):
-                db.execute("INSERT INTO waiting (instance_id, name, count) VALUES (?,?,1)"
-                           " ON CONFLICT(instance_id, name) DO UPDATE SET count = count + 1",
-                           (iid, name))
+                db.execute(
+                    "INSERT INTO waiting (instance_id, name, count) VALUES (?,?,1)"
+                    " ON CONFLICT(instance_id, name) DO UPDATE SET count = count + 1",
+                    (iid, name),
+                )
             case d.ScheduleWork(execution_id, task_id, kind, name, work_input):
-                db.execute("INSERT INTO work (instance_id, execution_id, task_id, kind, name,"
-                           " input) VALUES (?,?,?,?,?,?)",
-                           (iid, execution_id, task_id, kind, name, work_input))
+                db.execute(
+                    "INSERT INTO work (instance_id, execution_id, task_id, kind, name,"
+                    " input) VALUES (?,?,?,?,?,?)",
+                    (iid, execution_id, task_id, kind, name, work_input),
+                )
             case d.Post(instance_id, kind, evt, visible_at, execution_id, name):
                 post(db, instance_id, kind, evt, visible_at, execution_id, name)
             case d.SendToEntity(entity_id, message, at):
                 post_entity_message(db, entity_id, message, at)
-            case d.StartChild(name, child_id, child_input, at, version, execution_id, parent,
-                              if_running):
+            case d.StartChild(
+                name, child_id, child_input, at, version, execution_id, parent, if_running
+            ):
                 existing = instance(db, child_id)
                 if existing is not None and existing.status not in TERMINAL:
                     apply(db, d.Decision(inst, [if_running]))
@@ -415,12 +509,16 @@ def apply(db: Any, decision: d.Decision) -> None:
                 db.execute("UPDATE instances SET state=? WHERE id=?", (state, iid))
             case d.SetStatus(status, at, custom_status, state):
                 if custom_status is d.KEEP:
-                    db.execute("UPDATE instances SET status=?, updated=? WHERE id=?",
-                               (status, to_ts(at), iid))
+                    db.execute(
+                        "UPDATE instances SET status=?, updated=? WHERE id=?",
+                        (status, to_ts(at), iid),
+                    )
                 else:
-                    db.execute("UPDATE instances SET status=?, custom_status=?, updated=?,"
-                               " state=? WHERE id=?",
-                               (status, custom_status, to_ts(at), state, iid))
+                    db.execute(
+                        "UPDATE instances SET status=?, custom_status=?, updated=?,"
+                        " state=? WHERE id=?",
+                        (status, custom_status, to_ts(at), state, iid),
+                    )
             case d.ContinueAsNew(new_input, custom_json, at, execution_id, started):
                 for table in ("history", "waiting", "work"):
                     db.execute(f"DELETE FROM {table} WHERE instance_id=?", (iid,))
@@ -431,7 +529,6 @@ def apply(db: Any, decision: d.Decision) -> None:
                     (new_input, custom_json, to_ts(at), execution_id, iid),
                 )
                 post(db, iid, "start", started, at, execution_id=execution_id)
-
 
 
 # ------------------------------------------------------------------------ transactions
@@ -479,17 +576,21 @@ def runnable_entities(conn: Any, now: datetime, exclude: set[str], limit: int) -
     return [r[0] for r in rows if r[0] not in exclude][:limit]
 
 
-def entity_messages(conn: Any, entity_id: str, now: datetime,
-                    limit: int) -> list[tuple[int, dict[str, Any]]]:
+def entity_messages(
+    conn: Any, entity_id: str, now: datetime, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
     """The entity's due operations, in arrival order: (message id, message)."""
     rows = conn.execute(
         "SELECT id, message FROM entity_inbox WHERE entity_id=? AND visible_at<=?"
-        " ORDER BY id LIMIT ?", (entity_id, to_ts(now), limit))
+        " ORDER BY id LIMIT ?",
+        (entity_id, to_ts(now), limit),
+    )
     return [(r[0], json.loads(r[1])) for r in rows]
 
 
-def save_entity_batch(db: Any, entity: EntityRow | None, entity_id: str, handled: list[int],
-                      responses: list[d.Post]) -> None:
+def save_entity_batch(
+    db: Any, entity: EntityRow | None, entity_id: str, handled: list[int], responses: list[d.Post]
+) -> None:
     """Commit an entity's batch: its messages taken, its new state (None: it no longer
     exists), and the responses to the orchestrations that called it."""
     db.executemany("DELETE FROM entity_inbox WHERE id=?", [(i,) for i in handled])
@@ -502,5 +603,12 @@ def save_entity_batch(db: Any, entity: EntityRow | None, entity_id: str, handled
     else:
         db.execute("DELETE FROM entities WHERE id=?", (entity_id,))
     for response in responses:
-        post(db, response.instance_id, response.kind, response.event, response.visible_at,
-             response.execution_id, response.name)
+        post(
+            db,
+            response.instance_id,
+            response.kind,
+            response.event,
+            response.visible_at,
+            response.execution_id,
+            response.name,
+        )

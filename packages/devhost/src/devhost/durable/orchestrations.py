@@ -73,8 +73,9 @@ class OrchestrationEngine:
     ) -> None:
         """Create (or replace) an instance and queue its ExecutionStarted; caller holds a tx."""
         version = version if version is not None else self.default_version
-        instance_store.create(db, name, instance_id, input_json, now, version, uuid.uuid4().hex,
-                              parent)
+        instance_store.create(
+            db, name, instance_id, input_json, now, version, uuid.uuid4().hex, parent
+        )
 
     post = staticmethod(instance_store.post)
 

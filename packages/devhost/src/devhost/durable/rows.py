@@ -30,9 +30,21 @@ class InstanceRow:
 
     @classmethod
     def of(cls, row: Any) -> InstanceRow:
-        return cls(row["id"], row["name"], row["version"], row["status"], row["input"],
-                   row["output"], row["custom_status"], row["created"], row["updated"],
-                   row["execution_id"], row["state"], row["parent_id"], row["parent_task"])
+        return cls(
+            row["id"],
+            row["name"],
+            row["version"],
+            row["status"],
+            row["input"],
+            row["output"],
+            row["custom_status"],
+            row["created"],
+            row["updated"],
+            row["execution_id"],
+            row["state"],
+            row["parent_id"],
+            row["parent_task"],
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,8 +36,15 @@ _ZONE = dateutil_parse("2000-01-01T00:00:00.000000Z").tzinfo
 
 
 def parse_timestamp(text: Any, *args: Any, **kwargs: Any) -> datetime:
-    if (not args and not kwargs and type(text) is str and len(text) == 27
-            and text[10] == "T" and text[19] == "." and text[26] == "Z"):
+    if (
+        not args
+        and not kwargs
+        and type(text) is str
+        and len(text) == 27
+        and text[10] == "T"
+        and text[19] == "."
+        and text[26] == "Z"
+    ):
         try:
             return datetime.fromisoformat(text[:26]).replace(tzinfo=_ZONE)
         except ValueError:
@@ -59,10 +66,18 @@ def namedtuple_once(typename: str, field_names: Any, **kwargs: Any) -> type:
 
 # (module, global name the SDK calls, the original it must still be, the replacement)
 _PATCHES = (
-    ("azure.durable_functions.models.history.HistoryEvent", "dt_parse", dateutil_parse,
-     parse_timestamp),
-    ("azure.durable_functions.models.TaskOrchestrationExecutor", "namedtuple",
-     collections.namedtuple, namedtuple_once),
+    (
+        "azure.durable_functions.models.history.HistoryEvent",
+        "dt_parse",
+        dateutil_parse,
+        parse_timestamp,
+    ),
+    (
+        "azure.durable_functions.models.TaskOrchestrationExecutor",
+        "namedtuple",
+        collections.namedtuple,
+        namedtuple_once,
+    ),
 )
 
 
@@ -84,5 +99,8 @@ def uninstall() -> None:
 
 def installed() -> list[str]:
     """``module.attribute`` of each fast path active in this process."""
-    return [f"{module_name}.{attribute}" for module_name, attribute, _, replacement in _PATCHES
-            if getattr(importlib.import_module(module_name), attribute, None) is replacement]
+    return [
+        f"{module_name}.{attribute}"
+        for module_name, attribute, _, replacement in _PATCHES
+        if getattr(importlib.import_module(module_name), attribute, None) is replacement
+    ]

@@ -101,8 +101,10 @@ def to_ts(value: datetime) -> str:
     # batch shares its "now"; the virtual clock stands still): cached, and hand formatted,
     # which is several times faster than strftime.
     v = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return (f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
-            f"{v.second:02d}.{v.microsecond:06d}Z")
+    return (
+        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
+        f"{v.second:02d}.{v.microsecond:06d}Z"
+    )
 
 
 def partition_of(instance_id: str, partitions: int) -> int:

@@ -42,11 +42,16 @@ class HostLike(Protocol):
     clock: Any  # ClockLike; the lead's Clock class satisfies it
     functions: list[Any]  # FunctionLike
 
-    async def invoke(self, fn: Any, trigger: Datum | None = None,
-                     trigger_metadata: dict[str, Datum] | None = None) -> Any: ...
+    async def invoke(
+        self,
+        fn: Any,
+        trigger: Datum | None = None,
+        trigger_metadata: dict[str, Datum] | None = None,
+    ) -> Any: ...
 
-    def register_output(self, binding_type: str,
-                        sink: Callable[[dict[str, Any], Datum], Awaitable[None]]) -> None: ...
+    def register_output(
+        self, binding_type: str, sink: Callable[[dict[str, Any], Datum], Awaitable[None]]
+    ) -> None: ...
 
     def register_trigger(self, binding_type: str, factory: Callable[[Any, Any], Any]) -> None: ...
 
@@ -57,8 +62,9 @@ class HostLike(Protocol):
     def add_stop_hook(self, hook: Callable[[], Awaitable[None] | None]) -> None: ...
 
 
-async def invoke(host: HostLike, fn: Any, data: Datum | None,
-                 metadata: dict[str, Datum] | None = None) -> Any:
+async def invoke(
+    host: HostLike, fn: Any, data: Datum | None, metadata: dict[str, Datum] | None = None
+) -> Any:
     """Call ``fn`` through the host (which also fills its ``durableClient`` inputs)."""
     return await host.invoke(fn, data, metadata)
 
@@ -91,8 +97,9 @@ class Extension:
     def integer(self, key: str, default: int, minimum: int = 1) -> int:
         value = self.section.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ConfigError(f"{self.where}.{key}: expected an integer >= {minimum}, "
-                              f"got {value!r}")
+            raise ConfigError(
+                f"{self.where}.{key}: expected an integer >= {minimum}, got {value!r}"
+            )
         return value
 
     def duration(self, key: str, default: str) -> timedelta:

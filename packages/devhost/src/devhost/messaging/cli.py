@@ -28,6 +28,7 @@ from devhost.remote import CliError, add_target_options, call, refused, target
 
 __all__ = ["add_commands", "queues_command", "send_command"]
 
+
 def _checked(status: int, answer: Any, expected: int) -> Any:
     if status != expected:
         raise refused(status, answer)
@@ -59,10 +60,17 @@ def send_command(args: argparse.Namespace) -> int:
         url = f"{base}/storage-queues/{name}/messages"
         headers: dict[str, str] = {"Content-Type": args.content_type or "text/plain"}
     else:
-        query = {key: value for key, value in (
-            ("sessionId", args.session_id), ("messageId", args.message_id),
-            ("correlationId", args.correlation_id), ("scheduledEnqueueTime", args.scheduled),
-            ("subject", args.subject)) if value is not None}
+        query = {
+            key: value
+            for key, value in (
+                ("sessionId", args.session_id),
+                ("messageId", args.message_id),
+                ("correlationId", args.correlation_id),
+                ("scheduledEnqueueTime", args.scheduled),
+                ("subject", args.subject),
+            )
+            if value is not None
+        }
         kind = "topics" if args.topic else "queues"
         url = f"{base}/{kind}/{name}/messages"
         if query:
@@ -79,8 +87,10 @@ def send_command(args: argparse.Namespace) -> int:
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     widths = [max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=True))
-              for r in rows]
+    lines += [
+        "  ".join(str(r.get(c, "")).ljust(w) for c, w in zip(columns, widths, strict=True))
+        for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -92,23 +102,46 @@ def queues_command(args: argparse.Namespace) -> int:
         if args.storage:
             print(_table(answer["queues"], ["name", "visible", "invisible", "poison"]))
         else:
-            print(_table(answer["entities"], ["name", "active", "locked", "scheduled",
-                                              "deadLetter", "requiresSession"]))
+            print(
+                _table(
+                    answer["entities"],
+                    ["name", "active", "locked", "scheduled", "deadLetter", "requiresSession"],
+                )
+            )
         return 0
     # Subscriptions are named topic/Subscriptions/sub, as Service Bus does.
     topic, _, sub = args.name.partition("/Subscriptions/")
-    path = (f"topics/{urllib.parse.quote(topic, safe='')}/subscriptions/"
-            f"{urllib.parse.quote(sub, safe='')}") if sub else \
-        f"{kind}/{urllib.parse.quote(args.name, safe='')}"
+    path = (
+        (
+            f"topics/{urllib.parse.quote(topic, safe='')}/subscriptions/"
+            f"{urllib.parse.quote(sub, safe='')}"
+        )
+        if sub
+        else f"{kind}/{urllib.parse.quote(args.name, safe='')}"
+    )
     if args.resubmit:
-        answer = _checked(*call(
-            "POST", f"{base}/{path}/deadletter/{urllib.parse.quote(args.resubmit, safe='')}"
-                    "/resubmit"), expected=200)
+        answer = _checked(
+            *call(
+                "POST",
+                f"{base}/{path}/deadletter/{urllib.parse.quote(args.resubmit, safe='')}/resubmit",
+            ),
+            expected=200,
+        )
     elif args.deadletter:
         answer = _checked(*call("GET", f"{base}/{path}/deadletter"), expected=200)
-        print(_table(answer["messages"], ["sequenceNumber", "messageId", "sessionId",
-                                          "deliveryCount", "deadLetterReason",
-                                          "deadLetterErrorDescription"]))
+        print(
+            _table(
+                answer["messages"],
+                [
+                    "sequenceNumber",
+                    "messageId",
+                    "sessionId",
+                    "deliveryCount",
+                    "deadLetterReason",
+                    "deadLetterErrorDescription",
+                ],
+            )
+        )
         return 0
     else:
         answer = _checked(*call("GET", f"{base}/{path}"), expected=200)
@@ -131,8 +164,13 @@ def add_commands(subparsers: Any) -> None:
     send.add_argument("--subject")
     send.add_argument("--content-type")
     send.add_argument("--scheduled", help="scheduled enqueue time, ISO 8601 with offset")
-    send.add_argument("--property", action="append", default=[], metavar="NAME=VALUE",
-                      help="application property (repeatable)")
+    send.add_argument(
+        "--property",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="application property (repeatable)",
+    )
     add_target_options(send)
     send.set_defaults(handler=send_command)
 
@@ -140,7 +178,8 @@ def add_commands(subparsers: Any) -> None:
     queues.add_argument("name", nargs="?", help="a queue, or topic/Subscriptions/sub")
     queues.add_argument("--storage", action="store_true", help="storage queues")
     queues.add_argument("--deadletter", action="store_true", help="list dead-lettered messages")
-    queues.add_argument("--resubmit", metavar="MESSAGE_ID",
-                        help="move a dead-lettered message back to its queue")
+    queues.add_argument(
+        "--resubmit", metavar="MESSAGE_ID", help="move a dead-lettered message back to its queue"
+    )
     add_target_options(queues)
     queues.set_defaults(handler=queues_command)

@@ -72,7 +72,11 @@ class BrokerConfig:
         return self.entities[name]
 
     def ensure_subscription(
-        self, topic: str, subscription: str, *, requires_session: bool,
+        self,
+        topic: str,
+        subscription: str,
+        *,
+        requires_session: bool,
     ) -> EntityProperties:
         """Add a topic subscription a trigger uses but the file lacks (a catch-all rule)."""
         known = self.topics.setdefault(topic, Topic(topic))
@@ -80,7 +84,8 @@ class BrokerConfig:
             known.subscriptions[subscription] = ()
         return self.entities.setdefault(
             subscription_path(topic, subscription),
-            EntityProperties(requires_session=requires_session))
+            EntityProperties(requires_session=requires_session),
+        )
 
 
 def subscription_path(topic: str, subscription: str) -> str:
@@ -90,7 +95,8 @@ def subscription_path(topic: str, subscription: str) -> str:
 
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$")
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
 _TIMESPAN = re.compile(r"^(?:(?P<d>\d+)\.)?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2}(?:\.\d+)?)$")
 
 
@@ -101,13 +107,18 @@ def parse_duration(text: object, where: str) -> timedelta:
         if match and any(match.groupdict().values()) and text.strip() not in ("P", "PT"):
             parts = {k: float(v or 0) for k, v in match.groupdict().items()}
             try:
-                return timedelta(days=parts["d"], hours=parts["h"], minutes=parts["m"],
-                                 seconds=parts["s"])
+                return timedelta(
+                    days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
+                )
             except OverflowError:
-                raise ConfigError(f"{where}: {text!r} is longer than any duration can be "
-                                  "(a .NET TimeSpan holds 10675199 days)") from None
-    raise ConfigError(f"{where}: expected an ISO 8601 duration such as 'PT1M' or a TimeSpan "
-                      f"'00:01:00', got {text!r}")
+                raise ConfigError(
+                    f"{where}: {text!r} is longer than any duration can be "
+                    "(a .NET TimeSpan holds 10675199 days)"
+                ) from None
+    raise ConfigError(
+        f"{where}: expected an ISO 8601 duration such as 'PT1M' or a TimeSpan "
+        f"'00:01:00', got {text!r}"
+    )
 
 
 def _bool(props: dict[str, Any], key: str, where: str, default: bool) -> bool:
@@ -128,8 +139,9 @@ def _receive_properties(props: dict[str, Any], where: str) -> EntityProperties:
     defaults = EntityProperties()
     max_delivery = props.get("MaxDeliveryCount", defaults.max_delivery_count)
     if not isinstance(max_delivery, int) or isinstance(max_delivery, bool) or max_delivery < 1:
-        raise ConfigError(f"{where}.MaxDeliveryCount: expected an integer >= 1, "
-                          f"got {max_delivery!r}")
+        raise ConfigError(
+            f"{where}.MaxDeliveryCount: expected an integer >= 1, got {max_delivery!r}"
+        )
     return EntityProperties(
         lock_duration=parse_duration(props.get("LockDuration", "PT1M"), f"{where}.LockDuration"),
         max_delivery_count=max_delivery,
@@ -137,10 +149,10 @@ def _receive_properties(props: dict[str, Any], where: str) -> EntityProperties:
         requires_duplicate_detection=_bool(props, "RequiresDuplicateDetection", where, False),
         duplicate_detection_window=parse_duration(
             props.get("DuplicateDetectionHistoryTimeWindow", "PT10M"),
-            f"{where}.DuplicateDetectionHistoryTimeWindow"),
+            f"{where}.DuplicateDetectionHistoryTimeWindow",
+        ),
         default_ttl=_ttl(props, where),
-        dead_lettering_on_expiration=_bool(props, "DeadLetteringOnMessageExpiration", where,
-                                           False),
+        dead_lettering_on_expiration=_bool(props, "DeadLetteringOnMessageExpiration", where, False),
     )
 
 
@@ -152,8 +164,7 @@ def _objects(parent: dict[str, Any], key: str, where: str) -> list[tuple[str, di
     out = []
     for i, item in enumerate(items):
         path = f"{where}.{key}[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("Name"), str) \
-                or not item["Name"]:
+        if not isinstance(item, dict) or not isinstance(item.get("Name"), str) or not item["Name"]:
             raise ConfigError(f"{path}.Name: expected a non-empty string")
         props = item.get("Properties", {})
         if not isinstance(props, dict):
@@ -170,22 +181,38 @@ def parse_config(document: object, source: Path | None = None) -> BrokerConfig:
     for ns_path, namespace in _objects(document["UserConfig"], "Namespaces", "UserConfig"):
         for path, queue in _objects(namespace, "Queues", ns_path):
             config.entities[queue["Name"]] = _receive_properties(
-                queue.get("Properties", {}), f"{path}.Properties")
+                queue.get("Properties", {}), f"{path}.Properties"
+            )
         for path, topic in _objects(namespace, "Topics", ns_path):
             props = topic.get("Properties", {})
             base = _receive_properties(
-                {k: v for k, v in props.items()
-                 if k in ("RequiresDuplicateDetection", "DuplicateDetectionHistoryTimeWindow",
-                          "DefaultMessageTimeToLive")},
-                f"{path}.Properties")
-            known = Topic(topic["Name"], base.requires_duplicate_detection,
-                          base.duplicate_detection_window, base.default_ttl)
+                {
+                    k: v
+                    for k, v in props.items()
+                    if k
+                    in (
+                        "RequiresDuplicateDetection",
+                        "DuplicateDetectionHistoryTimeWindow",
+                        "DefaultMessageTimeToLive",
+                    )
+                },
+                f"{path}.Properties",
+            )
+            known = Topic(
+                topic["Name"],
+                base.requires_duplicate_detection,
+                base.duplicate_detection_window,
+                base.default_ttl,
+            )
             for sub_path, sub in _objects(topic, "Subscriptions", path):
-                rules = tuple(parse_rule(rule, f"{sub_path}.Rules[{i}]")
-                              for i, rule in enumerate(sub.get("Rules", [])))
+                rules = tuple(
+                    parse_rule(rule, f"{sub_path}.Rules[{i}]")
+                    for i, rule in enumerate(sub.get("Rules", []))
+                )
                 known.subscriptions[sub["Name"]] = rules
-                config.entities[subscription_path(topic["Name"], sub["Name"])] = \
+                config.entities[subscription_path(topic["Name"], sub["Name"])] = (
                     _receive_properties(sub.get("Properties", {}), f"{sub_path}.Properties")
+                )
             config.topics[topic["Name"]] = known
     return config
 

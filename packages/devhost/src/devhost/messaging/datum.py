@@ -92,8 +92,9 @@ def servicebus_single(m: ReceivedMessage) -> tuple[Datum, dict[str, Datum]]:
 def servicebus_batch(messages: list[ReceivedMessage]) -> tuple[Datum, dict[str, Datum]]:
     """Data and metadata of a batch (``cardinality: many``): bodies and per-field arrays."""
     rows = [_fields(m) for m in messages]
-    metadata = {f"{name}Array": Datum(json.dumps([row[name] for row in rows]), "json")
-                for name in rows[0]}
+    metadata = {
+        f"{name}Array": Datum(json.dumps([row[name] for row in rows]), "json") for name in rows[0]
+    }
     properties = json.dumps([m.application_properties for m in messages])
     metadata["UserPropertiesArray"] = Datum(properties, "json")
     metadata["ApplicationPropertiesArray"] = Datum(properties, "json")
@@ -115,8 +116,9 @@ def queue_trigger(m: QueueMessage) -> tuple[Datum, dict[str, Datum]]:
     return _text_or_bytes(m.body), metadata
 
 
-def timer_trigger(*, past_due: bool, last: datetime | None, occurrence: datetime,
-                  updated: datetime) -> Datum:
+def timer_trigger(
+    *, past_due: bool, last: datetime | None, occurrence: datetime, updated: datetime
+) -> Datum:
     """A timer tick. ``ScheduleStatus.Next`` is the occurrence being fired and ``Last`` the one
     before it, as the host's status reads at the moment it invokes the function."""
     status = {
@@ -124,5 +126,9 @@ def timer_trigger(*, past_due: bool, last: datetime | None, occurrence: datetime
         "Next": _moment(occurrence),
         "LastUpdated": _moment(updated),
     }
-    return Datum(json.dumps({"Schedule": {"AdjustForDST": True}, "ScheduleStatus": status,
-                             "IsPastDue": past_due}), "json")
+    return Datum(
+        json.dumps(
+            {"Schedule": {"AdjustForDST": True}, "ScheduleStatus": status, "IsPastDue": past_due}
+        ),
+        "json",
+    )

@@ -55,11 +55,14 @@ class Rule:
         if self.reject_all:
             return False
         return all(system.get(k) == v for k, v in self.system) and all(
-            k in application and application[k] == v for k, v in self.application)
+            k in application and application[k] == v for k, v in self.application
+        )
 
 
 def subscription_accepts(
-    rules: tuple[Rule, ...], system: Mapping[str, Any], application: Mapping[str, Any],
+    rules: tuple[Rule, ...],
+    system: Mapping[str, Any],
+    application: Mapping[str, Any],
 ) -> bool:
     """True when a subscription with ``rules`` takes a copy of the message."""
     return not rules or any(rule.matches(system, application) for rule in rules)
@@ -69,11 +72,14 @@ _TRUE = re.compile(r"^\s*(?:TRUE|1\s*=\s*1)\s*$", re.IGNORECASE)
 _FALSE = re.compile(r"^\s*(?:FALSE|1\s*=\s*0)\s*$", re.IGNORECASE)
 _EQUALITY = re.compile(
     r"^\s*(?P<name>(?:sys\.|user\.)?[A-Za-z_][\w.-]*)\s*=\s*"
-    r"(?:'(?P<text>(?:[^']|'')*)'|(?P<number>-?\d+(?:\.\d+)?))\s*$", re.IGNORECASE)
+    r"(?:'(?P<text>(?:[^']|'')*)'|(?P<number>-?\d+(?:\.\d+)?))\s*$",
+    re.IGNORECASE,
+)
 
 
-def _parse_sql(expression: str, where: str) -> tuple[list[tuple[str, Any]],
-                                                     list[tuple[str, Any]], bool]:
+def _parse_sql(
+    expression: str, where: str
+) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]], bool]:
     if _TRUE.match(expression):
         return [], [], False
     if _FALSE.match(expression):
@@ -85,7 +91,8 @@ def _parse_sql(expression: str, where: str) -> tuple[list[tuple[str, Any]],
         if not match:
             raise ValueError(
                 f"{where}: SQL filter clause {clause!r} is not supported by devhost; expected "
-                "TRUE, FALSE, 1=1, 1=0 or equalities name = 'text' / name = 42 joined by AND")
+                "TRUE, FALSE, 1=1, 1=0 or equalities name = 'text' / name = 42 joined by AND"
+            )
         name = match["name"]
         if match["text"] is not None:
             value: Any = match["text"].replace("''", "'")
@@ -118,14 +125,18 @@ def parse_rule(document: object, where: str) -> Rule:
                 continue
             mapped = _SYSTEM_PROPERTIES.get(key.lower())
             if mapped is None:
-                raise ConfigError(f"{where}.Properties.CorrelationFilter.{key}: unknown field; "
-                                  f"expected one of {sorted(_SYSTEM_PROPERTIES)}")
+                raise ConfigError(
+                    f"{where}.Properties.CorrelationFilter.{key}: unknown field; "
+                    f"expected one of {sorted(_SYSTEM_PROPERTIES)}"
+                )
             if value not in ("", None):
                 system.append((mapped, value))
         application = spec.get("Properties", {}) or {}
         if not isinstance(application, dict):
-            raise ConfigError(f"{where}.Properties.CorrelationFilter.Properties: expected an "
-                              "object of application properties")
+            raise ConfigError(
+                f"{where}.Properties.CorrelationFilter.Properties: expected an "
+                "object of application properties"
+            )
         return Rule(document["Name"], tuple(system), tuple(application.items()))
     if filter_type == "sql":
         spec = props.get("SqlFilter", {})
@@ -134,7 +145,8 @@ def parse_rule(document: object, where: str) -> Rule:
             raise ConfigError(f"{where}.Properties.SqlFilter.SqlExpression: expected a string")
         try:
             system_eq, application_eq, reject = _parse_sql(
-                expression, f"{where}.Properties.SqlFilter.SqlExpression")
+                expression, f"{where}.Properties.SqlFilter.SqlExpression"
+            )
         except ValueError as error:
             raise ConfigError(str(error)) from error
         return Rule(document["Name"], tuple(system_eq), tuple(application_eq), reject)

@@ -31,10 +31,14 @@ def _bodies(value: Datum, *, unwrap_queue_message: bool) -> list[bytes]:
         items = parsed if isinstance(parsed, list) else [parsed]
         out = []
         for item in items:
-            body = item["body"] if unwrap_queue_message and isinstance(item, dict) \
-                and set(item) == {"id", "body"} else item
-            out.append(body.encode("utf-8") if isinstance(body, str)
-                       else json.dumps(body).encode("utf-8"))
+            body = (
+                item["body"]
+                if unwrap_queue_message and isinstance(item, dict) and set(item) == {"id", "body"}
+                else item
+            )
+            out.append(
+                body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+            )
         return out
     raise TypeError(f"output binding value of type {value.type!r} is not a message body")
 
@@ -42,16 +46,25 @@ def _bodies(value: Datum, *, unwrap_queue_message: bool) -> list[bytes]:
 def servicebus_sink(host: HostLike, broker: ServiceBusBroker) -> Any:
     async def sink(binding: dict[str, Any], value: Datum) -> None:
         key = "topicName" if binding.get("topicName") else "queueName"
-        name = resolve(binding.get(key), host.settings,
-                       f"serviceBus output binding {binding.get('name')!r} {key}")
-        broker.send(name, [OutgoingMessage(body=b) for b in
-                           _bodies(value, unwrap_queue_message=False)])
+        name = resolve(
+            binding.get(key),
+            host.settings,
+            f"serviceBus output binding {binding.get('name')!r} {key}",
+        )
+        broker.send(
+            name, [OutgoingMessage(body=b) for b in _bodies(value, unwrap_queue_message=False)]
+        )
+
     return sink
 
 
 def queue_sink(host: HostLike, queues: StorageQueues) -> Any:
     async def sink(binding: dict[str, Any], value: Datum) -> None:
-        name = resolve(binding.get("queueName"), host.settings,
-                       f"queue output binding {binding.get('name')!r} queueName")
+        name = resolve(
+            binding.get("queueName"),
+            host.settings,
+            f"queue output binding {binding.get('name')!r} queueName",
+        )
         queues.put(name, _bodies(value, unwrap_queue_message=True))
+
     return sink

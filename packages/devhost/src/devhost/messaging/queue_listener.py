@@ -65,9 +65,14 @@ class QueueListener(Dispatcher):
             await invoke(self.host, self.fn, data, metadata)
         except Exception as error:  # the user's exception: retry later or poison
             poisoned = self.queues.release(message, self.visibility, self.max_dequeue)
-            log.warning("function %s failed on queue message %s (dequeue %d)%s: %s",
-                        self.fn.name, message.id, message.dequeue_count,
-                        "; moved to the poison queue" if poisoned else "", error)
+            log.warning(
+                "function %s failed on queue message %s (dequeue %d)%s: %s",
+                self.fn.name,
+                message.id,
+                message.dequeue_count,
+                "; moved to the poison queue" if poisoned else "",
+                error,
+            )
         else:
             self.queues.delete(message)
         finally:

@@ -48,6 +48,7 @@ class MessagingLike(Protocol):
 
     def prepare(self) -> None: ...
 
+
 __all__ = ["admin_routes", "problem"]
 
 PREFIX = "/admin/devhost"
@@ -57,8 +58,9 @@ PROPERTIES_HEADER = "X-Application-Properties"
 def problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:
     """An RFC 9457 problem response."""
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.Response(status=status, text=json.dumps(body),
-                        content_type="application/problem+json")
+    return web.Response(
+        status=status, text=json.dumps(body), content_type="application/problem+json"
+    )
 
 
 def _bad(error: SendError) -> web.Response:
@@ -73,8 +75,11 @@ def _scheduled(text: str | None) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise SendError("scheduledEnqueueTime", f"expected an ISO 8601 time with a UTC offset "
-                                                f"such as 2026-01-01T09:00:00Z, got {text!r}")
+        raise SendError(
+            "scheduledEnqueueTime",
+            f"expected an ISO 8601 time with a UTC offset "
+            f"such as 2026-01-01T09:00:00Z, got {text!r}",
+        )
     return moment
 
 
@@ -86,9 +91,11 @@ def _application_properties(request: web.Request) -> dict[str, Any]:
     if error is not None:
         raise SendError(PROPERTIES_HEADER, error)
     if not isinstance(value, dict) or not all(
-            isinstance(v, str | int | float | bool) or v is None for v in value.values()):
-        raise SendError(PROPERTIES_HEADER, "expected a JSON object of string, number or boolean "
-                                           "values")
+        isinstance(v, str | int | float | bool) or v is None for v in value.values()
+    ):
+        raise SendError(
+            PROPERTIES_HEADER, "expected a JSON object of string, number or boolean values"
+        )
     return value
 
 
@@ -140,9 +147,13 @@ def _message_json(m: ReceivedMessage) -> dict[str, Any]:
 
 
 def _queue_message_json(m: QueueMessage) -> dict[str, Any]:
-    return {"id": m.id, "body": m.body.decode("utf-8", errors="replace"),
-            "dequeueCount": m.dequeue_count, "insertionTime": m.inserted_at.isoformat(),
-            "nextVisibleTime": m.visible_at.isoformat()}
+    return {
+        "id": m.id,
+        "body": m.body.decode("utf-8", errors="replace"),
+        "dequeueCount": m.dequeue_count,
+        "insertionTime": m.inserted_at.isoformat(),
+        "nextVisibleTime": m.visible_at.isoformat(),
+    }
 
 
 def _storage_queue(request: web.Request) -> str | web.Response:
@@ -163,11 +174,9 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
     def entity_of(request: web.Request) -> str | web.Response:
         messaging.prepare()
         info = request.match_info
-        entity = subscription_path(info["topic"], info["sub"]) if "sub" in info \
-            else info["queue"]
+        entity = subscription_path(info["topic"], info["sub"]) if "sub" in info else info["queue"]
         if entity not in broker.config.entities:
-            return problem(404, "Not Found", f"no queue or subscription {entity!r}",
-                           field="queue")
+            return problem(404, "Not Found", f"no queue or subscription {entity!r}", field="queue")
         return entity
 
     async def send(request: web.Request) -> web.Response:
@@ -180,15 +189,30 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
             result = broker.send(name, [message])
         except SendError as error:
             return _bad(error)
-        return web.json_response({"entity": name, "sequenceNumbers": result.sequence_numbers,
-                                  "duplicates": result.duplicates}, status=201)
+        return web.json_response(
+            {
+                "entity": name,
+                "sequenceNumbers": result.sequence_numbers,
+                "duplicates": result.duplicates,
+            },
+            status=201,
+        )
 
     async def list_entities(request: web.Request) -> web.Response:
         messaging.prepare()
-        return web.json_response({"entities": [
-            {"name": name, "requiresSession": props.requires_session,
-             "maxDeliveryCount": props.max_delivery_count, **broker.counts(name)}
-            for name, props in sorted(broker.config.entities.items())]})
+        return web.json_response(
+            {
+                "entities": [
+                    {
+                        "name": name,
+                        "requiresSession": props.requires_session,
+                        "maxDeliveryCount": props.max_delivery_count,
+                        **broker.counts(name),
+                    }
+                    for name, props in sorted(broker.config.entities.items())
+                ]
+            }
+        )
 
     async def counts(request: web.Request) -> web.Response:
         entity = entity_of(request)
@@ -200,8 +224,9 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
         entity = entity_of(request)
         if isinstance(entity, web.Response):
             return entity
-        return web.json_response({"name": entity, "messages": [
-            _message_json(m) for m in broker.dead_letters(entity)]})
+        return web.json_response(
+            {"name": entity, "messages": [_message_json(m) for m in broker.dead_letters(entity)]}
+        )
 
     async def resubmit(request: web.Request) -> web.Response:
         entity = entity_of(request)
@@ -210,8 +235,12 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
         message_id = request.match_info["message_id"]
         moved = broker.resubmit(entity, message_id)
         if not moved:
-            return problem(404, "Not Found", f"no dead-lettered message {message_id!r} in "
-                                             f"{entity!r}", field="messageId")
+            return problem(
+                404,
+                "Not Found",
+                f"no dead-lettered message {message_id!r} in {entity!r}",
+                field="messageId",
+            )
         return web.json_response({"name": entity, "resubmitted": moved})
 
     async def storage_send(request: web.Request) -> web.Response:
@@ -222,16 +251,18 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
             if not body:
                 raise SendError("body", "a message body is required (the request body is empty)")
             # Azure Storage takes 0 seconds to 7 days.
-            delay = whole_number(request.query, "visibilityTimeout", low=0, high=7 * 24 * 3600,
-                                 default=0)
+            delay = whole_number(
+                request.query, "visibilityTimeout", low=0, high=7 * 24 * 3600, default=0
+            )
             ids = queues.put(name, [body], timedelta(seconds=delay or 0))
         except SendError as error:
             return _bad(error)
         return web.json_response({"queue": name, "ids": ids}, status=201)
 
     async def storage_list(request: web.Request) -> web.Response:
-        return web.json_response({"queues": [{"name": q, **queues.counts(q)}
-                                             for q in queues.queues()]})
+        return web.json_response(
+            {"queues": [{"name": q, **queues.counts(q)} for q in queues.queues()]}
+        )
 
     async def storage_counts(request: web.Request) -> web.Response:
         name = _storage_queue(request)
@@ -243,8 +274,9 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
         name = _storage_queue(request)
         if isinstance(name, web.Response):
             return name
-        return web.json_response({"name": name, "messages": [
-            _queue_message_json(m) for m in queues.peek(name)]})
+        return web.json_response(
+            {"name": name, "messages": [_queue_message_json(m) for m in queues.peek(name)]}
+        )
 
     sub = "/topics/{topic}/subscriptions/{sub}"
     resubmit_path = "/deadletter/{message_id:[^/]+}/resubmit"  # a message id may hold braces

@@ -68,8 +68,11 @@ class Messaging:
                 self._ensure(fn, binding)
         in_flight = self.servicebus.recover() + self.queues.recover()
         if in_flight:
-            log.info("messaging: %d message(s) in flight at the last stop are back in their "
-                     "queues (their delivery counted)", in_flight)
+            log.info(
+                "messaging: %d message(s) in flight at the last stop are back in their "
+                "queues (their delivery counted)",
+                in_flight,
+            )
 
     def _ensure(self, fn: Any, binding: dict[str, Any]) -> None:
         where = f"function {fn.name}: binding {binding.get('name')!r}"
@@ -78,8 +81,9 @@ class Messaging:
         if kind == "serviceBusTrigger":
             self.servicebus_entity(fn)
         elif kind in ("queue", "queueTrigger"):
-            self.queues.declare(resolve(binding.get("queueName"), self.host.settings,
-                                        f"{where} queueName"))
+            self.queues.declare(
+                resolve(binding.get("queueName"), self.host.settings, f"{where} queueName")
+            )
         elif kind == "serviceBus" and binding.get("queueName"):
             name = resolve(binding["queueName"], self.host.settings, f"{where} queueName")
             if name not in self.config.topics:
@@ -96,8 +100,9 @@ class Messaging:
         sessions = bool(trigger.get("isSessionsEnabled", False))
         if trigger.get("topicName"):
             topic = resolve(trigger["topicName"], self.host.settings, f"{where} topicName")
-            sub = resolve(trigger.get("subscriptionName"), self.host.settings,
-                          f"{where} subscriptionName")
+            sub = resolve(
+                trigger.get("subscriptionName"), self.host.settings, f"{where} subscriptionName"
+            )
             sub, dead = split_dead_letter(sub)  # "<sub>/$deadletterqueue"
             self.config.ensure_subscription(topic, sub, requires_session=sessions and not dead)
             path = subscription_path(topic, sub)
@@ -120,8 +125,11 @@ class Messaging:
 
     def queue_listener(self, host: HostLike, fn: Any) -> QueueListener:
         self.prepare()
-        queue = resolve(fn.trigger.get("queueName"), host.settings,
-                        f"function {fn.name}: queueTrigger queueName")
+        queue = resolve(
+            fn.trigger.get("queueName"),
+            host.settings,
+            f"function {fn.name}: queueTrigger queueName",
+        )
         listener = QueueListener(host, fn, self.queues, queue)
         self.listeners.append(listener)
         return listener

@@ -31,8 +31,15 @@ from devhost.messaging.config import BrokerConfig, EntityProperties, subscriptio
 from devhost.messaging.errors import SendError
 from devhost.messaging.filters import subscription_accepts
 
-__all__ = ["DEAD_LETTER_SUFFIX", "OutgoingMessage", "ReceivedMessage", "SendResult",
-           "ServiceBusBroker", "dead_letter_path", "split_dead_letter"]
+__all__ = [
+    "DEAD_LETTER_SUFFIX",
+    "OutgoingMessage",
+    "ReceivedMessage",
+    "SendResult",
+    "ServiceBusBroker",
+    "dead_letter_path",
+    "split_dead_letter",
+]
 
 _MAX_ID = 128  # Service Bus limit for MessageId and SessionId
 # ServiceBusMessage.TimeToLive must be positive and is a .NET TimeSpan (at most
@@ -55,8 +62,17 @@ def split_dead_letter(entity: str) -> tuple[str, bool]:
     if entity.lower().endswith(DEAD_LETTER_SUFFIX.lower()):
         return entity[: -len(DEAD_LETTER_SUFFIX)], True
     return entity, False
-_SYSTEM_FIELDS = ("content_type", "correlation_id", "subject", "to", "reply_to",
-                  "reply_to_session_id", "partition_key")
+
+
+_SYSTEM_FIELDS = (
+    "content_type",
+    "correlation_id",
+    "subject",
+    "to",
+    "reply_to",
+    "reply_to_session_id",
+    "partition_key",
+)
 
 
 @dataclass(frozen=True)
@@ -112,16 +128,17 @@ class ReceivedMessage:
         return props
 
 
-_COLUMNS = ("seq, entity, message_id, session_id, body, props, enqueued_at, scheduled_at, "
-            "expires_at, delivery_count, lock_token, locked_until, dl_reason, dl_description, "
-            "dl_source")
+_COLUMNS = (
+    "seq, entity, message_id, session_id, body, props, enqueued_at, scheduled_at, "
+    "expires_at, delivery_count, lock_token, locked_until, dl_reason, dl_description, "
+    "dl_source"
+)
 
 
 def _properties(text: object) -> dict[str, Any]:
     """A stored ``props`` column: a JSON object, or ValueError saying what it is instead."""
     value = json.loads(text) if isinstance(text, str | bytes) else text
-    if not isinstance(value, dict) or not isinstance(value.get("application_properties", {}),
-                                                     dict):
+    if not isinstance(value, dict) or not isinstance(value.get("application_properties", {}), dict):
         raise ValueError(f"props: expected a JSON object, got {str(text)[:80]!r}")
     return value
 
@@ -129,6 +146,7 @@ def _properties(text: object) -> dict[str, Any]:
 def _row_to_message(row: tuple[Any, ...], lenient: bool = False) -> ReceivedMessage:
     """The message of one stored row. Times outside what a datetime holds read as its ends;
     unreadable properties raise ValueError (or read as none, with ``lenient``)."""
+
     def moment(value: float | None) -> datetime | None:
         return None if value is None else from_epoch(value)
 
@@ -139,11 +157,22 @@ def _row_to_message(row: tuple[Any, ...], lenient: bool = False) -> ReceivedMess
             raise
         properties = {"application_properties": {}}
     return ReceivedMessage(
-        sequence_number=row[0], entity=row[1], message_id=row[2], session_id=row[3],
-        body=bytes(row[4]), properties=properties, enqueued_at=from_epoch(row[6]),
-        scheduled_at=moment(row[7]), expires_at=moment(row[8]), delivery_count=row[9],
-        lock_token=row[10], locked_until=moment(row[11]), dead_letter_reason=row[12],
-        dead_letter_description=row[13], dead_letter_source=row[14])
+        sequence_number=row[0],
+        entity=row[1],
+        message_id=row[2],
+        session_id=row[3],
+        body=bytes(row[4]),
+        properties=properties,
+        enqueued_at=from_epoch(row[6]),
+        scheduled_at=moment(row[7]),
+        expires_at=moment(row[8]),
+        delivery_count=row[9],
+        lock_token=row[10],
+        locked_until=moment(row[11]),
+        dead_letter_reason=row[12],
+        dead_letter_description=row[13],
+        dead_letter_source=row[14],
+    )
 
 
 def _check_time_to_live(ttl: timedelta | None) -> None:
@@ -152,8 +181,10 @@ def _check_time_to_live(ttl: timedelta | None) -> None:
     if ttl <= timedelta(0):
         raise SendError("timeToLive", f"expected a positive duration, got {ttl}")
     if ttl > MAX_TIME_TO_LIVE:
-        raise SendError("timeToLive", f"expected at most {MAX_TIME_TO_LIVE.days} days (a .NET "
-                                      f"TimeSpan), got {ttl.days} days")
+        raise SendError(
+            "timeToLive",
+            f"expected at most {MAX_TIME_TO_LIVE.days} days (a .NET TimeSpan), got {ttl.days} days",
+        )
 
 
 def _check_id(value: str | None, name: str) -> None:
@@ -166,8 +197,9 @@ def _check_id(value: str | None, name: str) -> None:
 class ServiceBusBroker:
     """Queues and subscriptions of one devhost, stored in ``db`` (see ``_db``)."""
 
-    def __init__(self, db: sqlite3.Connection, config: BrokerConfig,
-                 now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, config: BrokerConfig, now: Callable[[], datetime]
+    ) -> None:
         self.db = db
         self.config = config
         self._now = now
@@ -200,15 +232,20 @@ class ServiceBusBroker:
         """The entities a send to queue or topic ``name`` lands in (raises for unknown names)."""
         if name in self.config.topics:
             topic = self.config.topics[name]
-            system = {k: getattr(message, k) for k in (*_SYSTEM_FIELDS, "message_id",
-                                                       "session_id")}
-            return [subscription_path(name, sub) for sub, rules in topic.subscriptions.items()
-                    if subscription_accepts(rules, system, message.application_properties)]
+            system = {k: getattr(message, k) for k in (*_SYSTEM_FIELDS, "message_id", "session_id")}
+            return [
+                subscription_path(name, sub)
+                for sub, rules in topic.subscriptions.items()
+                if subscription_accepts(rules, system, message.application_properties)
+            ]
         if name in self.config.entities and "/" not in name:
             return [name]
         source = self.config.source.name if self.config.source else "no Service Bus config file"
-        raise SendError("queue", f"unknown queue or topic {name!r}: it is not in {source} and no "
-                                 "trigger or output binding uses it")
+        raise SendError(
+            "queue",
+            f"unknown queue or topic {name!r}: it is not in {source} and no "
+            "trigger or output binding uses it",
+        )
 
     def send(self, name: str, messages: list[OutgoingMessage]) -> SendResult:
         """Validate then store ``messages`` sent to queue or topic ``name``, all or none.
@@ -227,8 +264,10 @@ class ServiceBusBroker:
             targets = self.targets(name, message)
             for entity in targets:
                 if self.properties(entity).requires_session and message.session_id is None:
-                    raise SendError("sessionId", f"{entity!r} requires sessions: every message "
-                                                 "needs a session id")
+                    raise SendError(
+                        "sessionId",
+                        f"{entity!r} requires sessions: every message needs a session id",
+                    )
             plans.append((message, targets))
         stored: list[int] = []
         duplicates = 0
@@ -246,8 +285,7 @@ class ServiceBusBroker:
     def _dedup_window(self, name: str) -> timedelta | None:
         if name in self.config.topics:
             topic = self.config.topics[name]
-            return topic.duplicate_detection_window if topic.requires_duplicate_detection \
-                else None
+            return topic.duplicate_detection_window if topic.requires_duplicate_detection else None
         props = self.config.entities[name]
         return props.duplicate_detection_window if props.requires_duplicate_detection else None
 
@@ -257,20 +295,26 @@ class ServiceBusBroker:
             return False
         seen = self.db.execute(
             "SELECT 1 FROM sb_duplicate WHERE entity = ? AND message_id = ? AND expires_at > ?",
-            (name, message_id, now)).fetchone()
+            (name, message_id, now),
+        ).fetchone()
         if seen:
             return True
-        self.db.execute("INSERT OR REPLACE INTO sb_duplicate VALUES (?, ?, ?)",
-                        (name, message_id, now + window.total_seconds()))
+        self.db.execute(
+            "INSERT OR REPLACE INTO sb_duplicate VALUES (?, ?, ?)",
+            (name, message_id, now + window.total_seconds()),
+        )
         return False
 
-    def _insert(self, entity: str, message: OutgoingMessage, message_id: str,
-                now: float) -> int:
-        props: dict[str, Any] = {k: getattr(message, k) for k in _SYSTEM_FIELDS
-                                 if getattr(message, k) is not None}
+    def _insert(self, entity: str, message: OutgoingMessage, message_id: str, now: float) -> int:
+        props: dict[str, Any] = {
+            k: getattr(message, k) for k in _SYSTEM_FIELDS if getattr(message, k) is not None
+        }
         props["application_properties"] = message.application_properties
-        scheduled = None if message.scheduled_enqueue_time is None \
+        scheduled = (
+            None
+            if message.scheduled_enqueue_time is None
             else to_epoch(message.scheduled_enqueue_time)
+        )
         # Service Bus applies the shorter of the message's and the entity's time to live.
         ttls = [t for t in (message.time_to_live, self.properties(entity).default_ttl) if t]
         ttl = min(ttls) if ttls else None
@@ -283,17 +327,33 @@ class ServiceBusBroker:
         cursor = self.db.execute(
             "INSERT INTO sb_message (entity, message_id, session_id, body, props, enqueued_at,"
             " scheduled_at, visible_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entity, message_id, message.session_id, message.body, json.dumps(props), now,
-             scheduled, visible, expires))
+            (
+                entity,
+                message_id,
+                message.session_id,
+                message.body,
+                json.dumps(props),
+                now,
+                scheduled,
+                visible,
+                expires,
+            ),
+        )
         return int(cursor.lastrowid or 0)
 
     # -- receiving -----------------------------------------------------------------------
 
-    _READY = ("entity = ? AND dead_letter = ? AND visible_at <= ? "
-              "AND (lock_token IS NULL OR locked_until <= ?)")
+    _READY = (
+        "entity = ? AND dead_letter = ? AND visible_at <= ? "
+        "AND (lock_token IS NULL OR locked_until <= ?)"
+    )
 
-    def receive(self, entity: str, max_count: int = 1, session_id: str | None = None,
-                ) -> list[ReceivedMessage]:
+    def receive(
+        self,
+        entity: str,
+        max_count: int = 1,
+        session_id: str | None = None,
+    ) -> list[ReceivedMessage]:
         """Lock up to ``max_count`` receivable messages in sequence order (of one session when
         ``session_id`` is given); each lock counts a delivery."""
         props = self.properties(entity)
@@ -303,14 +363,17 @@ class ServiceBusBroker:
         index = "sb_message_session" if session_id is not None else "sb_message_order"
         session_clause = " AND session_id = ?" if session_id is not None else ""
         params: tuple[Any, ...] = (parent, int(dead), now, now) + (
-            (session_id,) if session_id is not None else ())
+            (session_id,) if session_id is not None else ()
+        )
         with transaction(self.db):
             if not dead:  # dead letters do not expire
                 self._expire(entity, now, props)
             rows = self.db.execute(
                 f"SELECT seq, lock_token, delivery_count FROM sb_message INDEXED BY {index}"
                 f" WHERE {self._READY}"
-                f"{session_clause} ORDER BY seq LIMIT ?", (*params, max_count)).fetchall()
+                f"{session_clause} ORDER BY seq LIMIT ?",
+                (*params, max_count),
+            ).fetchall()
             taken: list[int] = []
             for seq, stale_lock, deliveries in rows:
                 if not dead and stale_lock is not None and deliveries >= props.max_delivery_count:
@@ -320,8 +383,14 @@ class ServiceBusBroker:
                 self.db.execute(
                     "UPDATE sb_message SET lock_token = ?, locked_until = ?, lock_owner = ?,"
                     " delivery_count = delivery_count + ? WHERE seq = ?",
-                    (uuid.uuid4().hex, now + props.lock_duration.total_seconds(), self.owner,
-                     int(not dead), seq))
+                    (
+                        uuid.uuid4().hex,
+                        now + props.lock_duration.total_seconds(),
+                        self.owner,
+                        int(not dead),
+                        seq,
+                    ),
+                )
                 taken.append(seq)
             return self._load(taken)
 
@@ -332,8 +401,8 @@ class ServiceBusBroker:
             return []
         marks = ",".join("?" * len(seqs))
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM sb_message WHERE seq IN ({marks}) ORDER BY seq",
-            seqs).fetchall()
+            f"SELECT {_COLUMNS} FROM sb_message WHERE seq IN ({marks}) ORDER BY seq", seqs
+        ).fetchall()
         messages = []
         for row in rows:
             try:
@@ -342,18 +411,23 @@ class ServiceBusBroker:
                 self.db.execute(
                     "UPDATE sb_message SET dead_letter = 1, lock_token = NULL, locked_until = NULL,"
                     " lock_owner = NULL, dl_reason = ?, dl_description = ? WHERE seq = ?",
-                    (UNREADABLE, f"devhost cannot read the stored message: {error}", row[0]))
+                    (UNREADABLE, f"devhost cannot read the stored message: {error}", row[0]),
+                )
         return messages
 
     def _expire(self, entity: str, now: float, props: EntityProperties) -> None:
         """Drop (or dead-letter) unlocked messages whose time to live has passed."""
-        where = ("entity = ? AND dead_letter = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
-                 "AND (lock_token IS NULL OR locked_until <= ?)")
+        where = (
+            "entity = ? AND dead_letter = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
+            "AND (lock_token IS NULL OR locked_until <= ?)"
+        )
         if props.dead_lettering_on_expiration:
             self.db.execute(
                 "UPDATE sb_message SET dead_letter = 1, lock_token = NULL, locked_until = NULL,"
                 " dl_reason = 'TTLExpiredException', dl_description = 'The message expired and "
-                f"was dead lettered.' WHERE {where}", (entity, now, now))
+                f"was dead lettered.' WHERE {where}",
+                (entity, now, now),
+            )
         else:
             self.db.execute(f"DELETE FROM sb_message WHERE {where}", (entity, now, now))
 
@@ -365,7 +439,9 @@ class ServiceBusBroker:
         row = self.db.execute(
             "SELECT session_id FROM sb_message INDEXED BY sb_message_order"
             f" WHERE {self._READY} AND session_id IS NOT NULL"
-            f"{exclude} ORDER BY seq LIMIT 1", (entity, 0, now, now, *held)).fetchone()
+            f"{exclude} ORDER BY seq LIMIT 1",
+            (entity, 0, now, now, *held),
+        ).fetchone()
         return None if row is None else str(row[0])
 
     def has_ready(self, entity: str, held_sessions: Iterable[str] = ()) -> bool:
@@ -373,12 +449,19 @@ class ServiceBusBroker:
         held = list(held_sessions)
         parent, dead = split_dead_letter(entity)
         now = self.now()
-        exclude = f" AND (session_id IS NULL OR session_id NOT IN " \
-                  f"({','.join('?' * len(held))}))" if held else ""
-        return self.db.execute(
-            f"SELECT 1 FROM sb_message INDEXED BY sb_message_order WHERE {self._READY}{exclude}"
-            " LIMIT 1",
-            (parent, int(dead), now, now, *held)).fetchone() is not None
+        exclude = (
+            f" AND (session_id IS NULL OR session_id NOT IN ({','.join('?' * len(held))}))"
+            if held
+            else ""
+        )
+        return (
+            self.db.execute(
+                f"SELECT 1 FROM sb_message INDEXED BY sb_message_order WHERE {self._READY}{exclude}"
+                " LIMIT 1",
+                (parent, int(dead), now, now, *held),
+            ).fetchone()
+            is not None
+        )
 
     def next_visible(self, entity: str) -> datetime | None:
         """When the next scheduled (or lock-expiring) message of ``entity`` becomes receivable."""
@@ -386,11 +469,14 @@ class ServiceBusBroker:
         now = self.now()
         scheduled = self.db.execute(
             "SELECT MIN(visible_at) FROM sb_message WHERE entity = ? AND dead_letter = ? AND"
-            " visible_at > ? AND lock_token IS NULL", (parent, int(dead), now)).fetchone()[0]
+            " visible_at > ? AND lock_token IS NULL",
+            (parent, int(dead), now),
+        ).fetchone()[0]
         lock_expiry = self.db.execute(
             "SELECT MIN(locked_until) FROM sb_message WHERE lock_token IS NOT NULL AND"
             " entity = ? AND dead_letter = ? AND locked_until > ?",
-            (parent, int(dead), now)).fetchone()[0]
+            (parent, int(dead), now),
+        ).fetchone()[0]
         moments = [m for m in (scheduled, lock_expiry) if m is not None]
         return from_epoch(min(moments)) if moments else None
 
@@ -404,8 +490,7 @@ class ServiceBusBroker:
         """Delete the messages locked by ``tokens``; returns how many locks were still held."""
         where, params = self._owned(tokens)
         with transaction(self.db):
-            return int(self.db.execute(f"DELETE FROM sb_message WHERE {where}",
-                                       params).rowcount)
+            return int(self.db.execute(f"DELETE FROM sb_message WHERE {where}", params).rowcount)
 
     def abandon(self, tokens: list[str]) -> None:
         """Release the locks; a message on its last allowed delivery is dead-lettered."""
@@ -413,7 +498,8 @@ class ServiceBusBroker:
         with transaction(self.db):
             rows = self.db.execute(
                 f"SELECT seq, entity, delivery_count, dead_letter FROM sb_message WHERE {where}",
-                params).fetchall()
+                params,
+            ).fetchall()
             entities = set()
             for seq, entity, deliveries, dead in rows:
                 props = self.properties(entity)
@@ -424,12 +510,16 @@ class ServiceBusBroker:
                     self.db.execute(
                         "UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
                         " lock_owner = NULL, visible_at = ? WHERE seq = ?",
-                        (self.now() + props.lock_duration.total_seconds(), seq))
+                        (self.now() + props.lock_duration.total_seconds(), seq),
+                    )
                 elif deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)
                 else:
-                    self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
-                                    " lock_owner = NULL WHERE seq = ?", (seq,))
+                    self.db.execute(
+                        "UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
+                        " lock_owner = NULL WHERE seq = ?",
+                        (seq,),
+                    )
         self._notify(entities)
 
     def renew(self, tokens: list[str], entity: str) -> datetime:
@@ -437,8 +527,9 @@ class ServiceBusBroker:
         until = self.now() + self.properties(entity).lock_duration.total_seconds()
         where, params = self._owned(tokens)
         with transaction(self.db):
-            self.db.execute(f"UPDATE sb_message SET locked_until = ? WHERE {where}",
-                            [until, *params])
+            self.db.execute(
+                f"UPDATE sb_message SET locked_until = ? WHERE {where}", [until, *params]
+            )
         return from_epoch(until)
 
     def _dead_letter_max(self, seq: int, props: EntityProperties) -> None:
@@ -446,8 +537,12 @@ class ServiceBusBroker:
             "UPDATE sb_message SET dead_letter = 1, lock_token = NULL, locked_until = NULL, "
             "lock_owner = NULL, dl_reason = 'MaxDeliveryCountExceeded', dl_description = ? "
             "WHERE seq = ?",
-            (f"Message could not be consumed after {props.max_delivery_count} delivery "
-             "attempts.", seq))
+            (
+                f"Message could not be consumed after {props.max_delivery_count} delivery "
+                "attempts.",
+                seq,
+            ),
+        )
 
     def recover(self) -> int:
         """Release every lock held by another (dead) broker instance, as a lock expiry would.
@@ -457,14 +552,19 @@ class ServiceBusBroker:
         with transaction(self.db):
             rows = self.db.execute(
                 "SELECT seq, entity, delivery_count, dead_letter FROM sb_message WHERE"
-                " lock_token IS NOT NULL AND lock_owner IS NOT ?", (self.owner,)).fetchall()
+                " lock_token IS NOT NULL AND lock_owner IS NOT ?",
+                (self.owner,),
+            ).fetchall()
             for seq, entity, deliveries, dead in rows:
                 props = self.config.entities.get(entity, EntityProperties())
                 if not dead and deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)
                 else:
-                    self.db.execute("UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
-                                    " lock_owner = NULL WHERE seq = ?", (seq,))
+                    self.db.execute(
+                        "UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
+                        " lock_owner = NULL WHERE seq = ?",
+                        (seq,),
+                    )
         self._notify(entity for _, entity, _, _ in rows)
         return len(rows)
 
@@ -479,13 +579,16 @@ class ServiceBusBroker:
             " COALESCE(SUM(dead_letter = 0 AND lock_token IS NOT NULL AND locked_until > ?), 0),"
             " COALESCE(SUM(dead_letter = 0 AND visible_at > ?), 0),"
             " COALESCE(SUM(dead_letter = 1), 0)"
-            " FROM sb_message WHERE entity = ?", (now, now, now, entity)).fetchone()
+            " FROM sb_message WHERE entity = ?",
+            (now, now, now, entity),
+        ).fetchone()
         return {"active": row[0], "locked": row[1], "scheduled": row[2], "deadLetter": row[3]}
 
     def dead_letters(self, entity: str) -> list[ReceivedMessage]:
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM sb_message WHERE entity = ? AND dead_letter = 1 "
-            "ORDER BY seq", (entity,)).fetchall()
+            f"SELECT {_COLUMNS} FROM sb_message WHERE entity = ? AND dead_letter = 1 ORDER BY seq",
+            (entity,),
+        ).fetchall()
         return [_row_to_message(r, lenient=True) for r in rows]
 
     def resubmit(self, entity: str, message_id: str) -> int:
@@ -497,7 +600,9 @@ class ServiceBusBroker:
         with transaction(self.db):
             rows = self.db.execute(
                 "SELECT seq, session_id, body, props FROM sb_message WHERE entity = ? AND"
-                " dead_letter = 1 AND message_id = ? ORDER BY seq", (entity, message_id)).fetchall()
+                " dead_letter = 1 AND message_id = ? ORDER BY seq",
+                (entity, message_id),
+            ).fetchall()
             for seq, session_id, body, props in rows:
                 try:
                     ttl = _properties(props).get("time_to_live")
@@ -506,8 +611,17 @@ class ServiceBusBroker:
                 self.db.execute(
                     "INSERT INTO sb_message (entity, message_id, session_id, body, props,"
                     " enqueued_at, visible_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (entity, message_id, session_id, body, props, now, now,
-                     None if ttl is None else now + ttl))
+                    (
+                        entity,
+                        message_id,
+                        session_id,
+                        body,
+                        props,
+                        now,
+                        now,
+                        None if ttl is None else now + ttl,
+                    ),
+                )
                 self.db.execute("DELETE FROM sb_message WHERE seq = ?", (seq,))
             moved = len(rows)
         self._notify([entity])

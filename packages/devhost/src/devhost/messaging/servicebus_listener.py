@@ -46,9 +46,14 @@ class ServiceBusListener(Dispatcher):
         self.misconfigured = broker.properties(entity).requires_session != self.sessions
         if self.misconfigured:
             need = "requires" if broker.properties(entity).requires_session else "does not use"
-            log.error("function %s: %r %s sessions but the trigger sets isSessionsEnabled=%s; "
-                      "the function will not receive messages", fn.name, entity, need,
-                      self.sessions)
+            log.error(
+                "function %s: %r %s sessions but the trigger sets isSessionsEnabled=%s; "
+                "the function will not receive messages",
+                fn.name,
+                entity,
+                need,
+                self.sessions,
+            )
         broker.on_change(self._changed)
 
     def _changed(self, entity: str) -> None:
@@ -106,13 +111,22 @@ class ServiceBusListener(Dispatcher):
         try:
             await invoke(self.host, self.fn, data, metadata)
         except Exception as error:  # the user's exception: abandon, as the host does
-            log.warning("function %s failed on message %s (delivery %d): %s", self.fn.name,
-                        messages[0].message_id, messages[0].delivery_count, error)
+            log.warning(
+                "function %s failed on message %s (delivery %d): %s",
+                self.fn.name,
+                messages[0].message_id,
+                messages[0].delivery_count,
+                error,
+            )
             self.broker.abandon(tokens)
         else:
             if self.broker.complete(tokens) < len(tokens):
-                log.warning("function %s: lock lost on %s before completion; the message will "
-                            "be delivered again", self.fn.name, self.entity)
+                log.warning(
+                    "function %s: lock lost on %s before completion; the message will "
+                    "be delivered again",
+                    self.fn.name,
+                    self.entity,
+                )
         finally:
             renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):

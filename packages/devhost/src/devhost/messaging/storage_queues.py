@@ -28,9 +28,12 @@ PROCESSING = timedelta(minutes=10)  # how long a message stays invisible while a
 def check_queue_name(name: str) -> None:
     """Azure's rule: 3-63 lowercase letters, digits and single hyphens, not at the ends."""
     if not _NAME.match(name):
-        raise SendError("queue", f"{name!r} is not a storage queue name: expected 3-63 lowercase "
-                                 "letters, digits and single hyphens, starting and ending with "
-                                 "a letter or digit")
+        raise SendError(
+            "queue",
+            f"{name!r} is not a storage queue name: expected 3-63 lowercase "
+            "letters, digits and single hyphens, starting and ending with "
+            "a letter or digit",
+        )
 
 
 def poison_queue(name: str) -> str:
@@ -77,8 +80,12 @@ class StorageQueues:
     def now(self) -> float:
         return to_epoch(self._now())
 
-    def put(self, queue: str, bodies: list[bytes], visibility_delay: timedelta | None = None,
-            ) -> list[str]:
+    def put(
+        self,
+        queue: str,
+        bodies: list[bytes],
+        visibility_delay: timedelta | None = None,
+    ) -> list[str]:
         """Add messages (all or none); returns their ids."""
         check_queue_name(queue)
         now = self.now()
@@ -88,8 +95,11 @@ class StorageQueues:
             self.db.executemany(
                 "INSERT INTO sq_message (id, queue, body, inserted_at, expires_at, visible_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [(i, queue, body, now, now + _DEFAULT_TTL.total_seconds(), visible)
-                 for i, body in zip(ids, bodies, strict=True)])
+                [
+                    (i, queue, body, now, now + _DEFAULT_TTL.total_seconds(), visible)
+                    for i, body in zip(ids, bodies, strict=True)
+                ],
+            )
         self._notify([queue])
         return ids
 
@@ -97,17 +107,21 @@ class StorageQueues:
         """Take up to ``max_count`` visible messages, oldest first, counting a dequeue each."""
         now = self.now()
         with transaction(self.db):
-            self.db.execute("DELETE FROM sq_message WHERE queue = ? AND expires_at <= ?",
-                            (queue, now))
+            self.db.execute(
+                "DELETE FROM sq_message WHERE queue = ? AND expires_at <= ?", (queue, now)
+            )
             rows = self.db.execute(
                 "SELECT seq FROM sq_message INDEXED BY sq_message_order WHERE queue = ? AND"
                 " visible_at <= ? ORDER BY seq"
-                " LIMIT ?", (queue, now, max_count)).fetchall()
+                " LIMIT ?",
+                (queue, now, max_count),
+            ).fetchall()
             for (seq,) in rows:
                 self.db.execute(
                     "UPDATE sq_message SET dequeue_count = dequeue_count + 1, pop_receipt = ?,"
                     " visible_at = ?, lock_owner = ? WHERE seq = ?",
-                    (uuid.uuid4().hex, now + PROCESSING.total_seconds(), self.owner, seq))
+                    (uuid.uuid4().hex, now + PROCESSING.total_seconds(), self.owner, seq),
+                )
             return self._load([seq for (seq,) in rows])
 
     def _load(self, seqs: list[int]) -> list[QueueMessage]:
@@ -116,25 +130,43 @@ class StorageQueues:
         rows = self.db.execute(
             "SELECT id, queue, body, inserted_at, expires_at, visible_at, dequeue_count,"
             f" pop_receipt FROM sq_message WHERE seq IN ({','.join('?' * len(seqs))})"
-            " ORDER BY seq", seqs).fetchall()
-        return [QueueMessage(r[0], r[1], bytes(r[2]), from_epoch(r[3]), from_epoch(r[4]),
-                             from_epoch(r[5]), r[6], r[7]) for r in rows]
+            " ORDER BY seq",
+            seqs,
+        ).fetchall()
+        return [
+            QueueMessage(
+                r[0],
+                r[1],
+                bytes(r[2]),
+                from_epoch(r[3]),
+                from_epoch(r[4]),
+                from_epoch(r[5]),
+                r[6],
+                r[7],
+            )
+            for r in rows
+        ]
 
     def delete(self, message: QueueMessage) -> None:
         with transaction(self.db):
-            self.db.execute("DELETE FROM sq_message WHERE id = ? AND pop_receipt = ?",
-                            (message.id, message.pop_receipt))
+            self.db.execute(
+                "DELETE FROM sq_message WHERE id = ? AND pop_receipt = ?",
+                (message.id, message.pop_receipt),
+            )
 
     def extend(self, message: QueueMessage) -> datetime:
         """Keep a message that is still being handled invisible for another processing span."""
         until = self.now() + PROCESSING.total_seconds()
         with transaction(self.db):
-            self.db.execute("UPDATE sq_message SET visible_at = ? WHERE id = ? AND pop_receipt = ?",
-                            (until, message.id, message.pop_receipt))
+            self.db.execute(
+                "UPDATE sq_message SET visible_at = ? WHERE id = ? AND pop_receipt = ?",
+                (until, message.id, message.pop_receipt),
+            )
         return from_epoch(until)
 
-    def release(self, message: QueueMessage, visibility_timeout: timedelta,
-                max_dequeue_count: int) -> bool:
+    def release(
+        self, message: QueueMessage, visibility_timeout: timedelta, max_dequeue_count: int
+    ) -> bool:
         """After a failure: back to the queue after ``visibility_timeout``, or to the poison
         queue when this was its last allowed dequeue. Returns True when it was poisoned."""
         now = self.now()
@@ -145,13 +177,21 @@ class StorageQueues:
                 self.db.execute(
                     "INSERT INTO sq_message (id, queue, body, inserted_at, expires_at, visible_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (uuid.uuid4().hex, poison_queue(message.queue), message.body, now,
-                     now + _DEFAULT_TTL.total_seconds(), now))
+                    (
+                        uuid.uuid4().hex,
+                        poison_queue(message.queue),
+                        message.body,
+                        now,
+                        now + _DEFAULT_TTL.total_seconds(),
+                        now,
+                    ),
+                )
             else:
                 self.db.execute(
                     "UPDATE sq_message SET visible_at = ?, lock_owner = NULL WHERE id = ? AND"
-                    " pop_receipt = ?", (now + visibility_timeout.total_seconds(), message.id,
-                                         message.pop_receipt))
+                    " pop_receipt = ?",
+                    (now + visibility_timeout.total_seconds(), message.id, message.pop_receipt),
+                )
         self._notify([poison_queue(message.queue) if poisoned else message.queue])
         return poisoned
 
@@ -161,35 +201,49 @@ class StorageQueues:
         with transaction(self.db):
             rows = self.db.execute(
                 "SELECT DISTINCT queue FROM sq_message WHERE lock_owner IS NOT NULL AND"
-                " lock_owner IS NOT ? AND visible_at > ?", (self.owner, now)).fetchall()
+                " lock_owner IS NOT ? AND visible_at > ?",
+                (self.owner, now),
+            ).fetchall()
             count = self.db.execute(
                 "UPDATE sq_message SET visible_at = ?, lock_owner = NULL WHERE lock_owner IS NOT"
                 " NULL AND lock_owner IS NOT ? AND visible_at > ?",
-                (now, self.owner, now)).rowcount
+                (now, self.owner, now),
+            ).rowcount
         self._notify(q for (q,) in rows)
         return int(count)
 
     def has_ready(self, queue: str) -> bool:
-        return self.db.execute("SELECT 1 FROM sq_message WHERE queue = ? AND visible_at <= ?"
-                               " LIMIT 1", (queue, self.now())).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM sq_message WHERE queue = ? AND visible_at <= ? LIMIT 1",
+                (queue, self.now()),
+            ).fetchone()
+            is not None
+        )
 
     def next_visible(self, queue: str) -> datetime | None:
-        row = self.db.execute("SELECT MIN(visible_at) FROM sq_message WHERE queue = ? AND"
-                              " visible_at > ?", (queue, self.now())).fetchone()
+        row = self.db.execute(
+            "SELECT MIN(visible_at) FROM sq_message WHERE queue = ? AND visible_at > ?",
+            (queue, self.now()),
+        ).fetchone()
         return None if row[0] is None else from_epoch(row[0])
 
     def counts(self, queue: str) -> dict[str, int]:
         now = self.now()
         row = self.db.execute(
             "SELECT COALESCE(SUM(visible_at <= ?), 0), COALESCE(SUM(visible_at > ?), 0)"
-            " FROM sq_message WHERE queue = ?", (now, now, queue)).fetchone()
-        poison = self.db.execute("SELECT COUNT(*) FROM sq_message WHERE queue = ?",
-                                 (poison_queue(queue),)).fetchone()[0]
+            " FROM sq_message WHERE queue = ?",
+            (now, now, queue),
+        ).fetchone()
+        poison = self.db.execute(
+            "SELECT COUNT(*) FROM sq_message WHERE queue = ?", (poison_queue(queue),)
+        ).fetchone()[0]
         return {"visible": row[0], "invisible": row[1], "poison": poison}
 
     def peek(self, queue: str, limit: int = 100) -> list[QueueMessage]:
-        rows = self.db.execute("SELECT seq FROM sq_message WHERE queue = ? ORDER BY seq LIMIT ?",
-                               (queue, limit)).fetchall()
+        rows = self.db.execute(
+            "SELECT seq FROM sq_message WHERE queue = ? ORDER BY seq LIMIT ?", (queue, limit)
+        ).fetchall()
         return self._load([seq for (seq,) in rows])
 
     def queues(self) -> list[str]:

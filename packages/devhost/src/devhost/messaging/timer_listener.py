@@ -45,13 +45,15 @@ class TimerListener:
         self.clock = host.clock
         where = f"function {fn.name}: timer trigger schedule"
         try:
-            self.schedule = parse_schedule(resolve(fn.trigger.get("schedule"), host.settings,
-                                                   where))
+            self.schedule = parse_schedule(
+                resolve(fn.trigger.get("schedule"), host.settings, where)
+            )
         except ScheduleError as error:
             raise ConfigError(f"{where}: {error}") from error
         self.run_on_startup = bool(fn.trigger.get("runOnStartup", False))
-        self.use_monitor = (fn.trigger.get("useMonitor", True) is not False
-                            and monitored(self.schedule))
+        self.use_monitor = fn.trigger.get("useMonitor", True) is not False and monitored(
+            self.schedule
+        )
         self.next: datetime | None = None
         self.firing = False
         self._task: asyncio.Task[None] | None = None
@@ -70,8 +72,9 @@ class TimerListener:
         self.next = None
 
     def _status(self) -> tuple[datetime | None, datetime | None]:
-        row = self.db.execute("SELECT last, next FROM timer_status WHERE function = ?",
-                              (self.fn.name,)).fetchone()
+        row = self.db.execute(
+            "SELECT last, next FROM timer_status WHERE function = ?", (self.fn.name,)
+        ).fetchone()
         return (None, None) if row is None else (_parse_iso(row[0]), _parse_iso(row[1]))
 
     def _record(self, last: datetime | None, following: datetime) -> None:
@@ -80,22 +83,40 @@ class TimerListener:
         with transaction(self.db):
             self.db.execute(
                 "INSERT OR REPLACE INTO timer_status (function, last, next, last_updated)"
-                " VALUES (?, ?, ?, ?)", (self.fn.name, last and iso(to_epoch(last)),
-                                         iso(to_epoch(following)),
-                                         iso(to_epoch(self.clock.now()))))
+                " VALUES (?, ?, ?, ?)",
+                (
+                    self.fn.name,
+                    last and iso(to_epoch(last)),
+                    iso(to_epoch(following)),
+                    iso(to_epoch(self.clock.now())),
+                ),
+            )
 
-    async def _fire(self, occurrence: datetime, last: datetime | None, past_due: bool,
-                    scheduled: datetime | None = None) -> None:
+    async def _fire(
+        self,
+        occurrence: datetime,
+        last: datetime | None,
+        past_due: bool,
+        scheduled: datetime | None = None,
+    ) -> None:
         """Invoke at ``occurrence``; ``scheduled`` is the status's ``Next`` when it differs
         (a past-due run reports the occurrence it missed)."""
         self.firing = True
         try:
-            await invoke(self.host, self.fn, timer_trigger(
-                past_due=past_due, last=last, occurrence=scheduled or occurrence,
-                updated=self.clock.now()))
+            await invoke(
+                self.host,
+                self.fn,
+                timer_trigger(
+                    past_due=past_due,
+                    last=last,
+                    occurrence=scheduled or occurrence,
+                    updated=self.clock.now(),
+                ),
+            )
         except Exception as error:  # a failed tick is logged; the schedule goes on
-            log.warning("timer function %s failed at %s: %s", self.fn.name,
-                        occurrence.isoformat(), error)
+            log.warning(
+                "timer function %s failed at %s: %s", self.fn.name, occurrence.isoformat(), error
+            )
         finally:
             self.firing = False
 

@@ -21,11 +21,13 @@ def devhost_app_dir(request: pytest.FixtureRequest) -> Path:
     if name is None:
         raise pytest.UsageError(
             f"{request.module.__name__}: set DEVHOST_APP to the folder of the app to host"
-            " (relative to the test module), or override the devhost_app_dir fixture")
+            " (relative to the test module), or override the devhost_app_dir fixture"
+        )
     folder = Path(request.module.__file__).parent / name
     if not (folder / "function_app.py").is_file():
-        raise pytest.UsageError(f"{request.module.__name__}: DEVHOST_APP={name!r}: no"
-                                f" function_app.py in {folder}")
+        raise pytest.UsageError(
+            f"{request.module.__name__}: DEVHOST_APP={name!r}: no function_app.py in {folder}"
+        )
     return folder.resolve()
 
 
@@ -36,19 +38,26 @@ def devhost_settings(request: pytest.FixtureRequest) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def devhost(devhost_app_dir: Path, devhost_settings: dict[str, str],
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
+def devhost(
+    devhost_app_dir: Path,
+    devhost_settings: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DevHost]:
     """The module's app on a devhost in this process, with a virtual clock and a fresh data
     dir; stopped after the module's last test."""
     data = tmp_path_factory.mktemp(f"devhost-{devhost_app_dir.name}")
-    with DevHost(devhost_app_dir, clock="virtual", data_dir=data,
-                 settings=devhost_settings) as host:
+    with DevHost(
+        devhost_app_dir, clock="virtual", data_dir=data, settings=devhost_settings
+    ) as host:
         yield host
 
 
 @pytest.fixture(scope="module")
-def devhost_process(devhost_app_dir: Path, devhost_settings: dict[str, str],
-                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevhostProcess]:
+def devhost_process(
+    devhost_app_dir: Path,
+    devhost_settings: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DevhostProcess]:
     """The module's app served by ``python -m devhost start`` with a virtual clock on a free
     loopback port; always stopped after the module, with SIGKILL if SIGTERM is not enough."""
     data = tmp_path_factory.mktemp(f"devhost-process-{devhost_app_dir.name}")

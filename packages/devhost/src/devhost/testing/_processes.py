@@ -12,8 +12,17 @@ import socket
 import subprocess
 from pathlib import Path
 
-__all__ = ["alive", "children_cpu", "children_of", "command_line", "descendants_of",
-           "episode_workers_of", "free_port", "process_cpu", "stop_group"]
+__all__ = [
+    "alive",
+    "children_cpu",
+    "children_of",
+    "command_line",
+    "descendants_of",
+    "episode_workers_of",
+    "free_port",
+    "process_cpu",
+    "stop_group",
+]
 
 
 def free_port() -> int:
@@ -25,8 +34,11 @@ def free_port() -> int:
 def episode_workers_of(pid: int) -> list[int]:
     """A devhost's episode worker processes (its other child is multiprocessing's resource
     tracker)."""
-    return [child for child in children_of(pid) if "spawn_main" in command_line(child)
-            and "resource_tracker" not in command_line(child)]
+    return [
+        child
+        for child in children_of(pid)
+        if "spawn_main" in command_line(child) and "resource_tracker" not in command_line(child)
+    ]
 
 
 def command_line(pid: int) -> str:

@@ -137,8 +137,9 @@ class Catalogue:
                 section = line[3:].strip()
             elif line.startswith("|") and section:
                 cells = _cells(line)
-                if cells == ["input", "route", "answer", "test"] or \
-                        set("".join(cells)) <= set("-: "):
+                if cells == ["input", "route", "answer", "test"] or set("".join(cells)) <= set(
+                    "-: "
+                ):
                     continue
                 if len(cells) != 4:
                     raise ValueError(f"{name}:{number}: expected 4 cells, got {cells}")
@@ -160,15 +161,22 @@ class Catalogue:
         path = self.root / row.path
         assert path.is_file(), f"{row}: no file {row.path}"
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        functions = {node.name for node in ast.walk(tree)
-                     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+        functions = {
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
         assert row.function in functions, f"{row}: no {row.function} in {row.path}"
         if row.case is not None:
-            kinds = [row.status, row.exit_code,
-                     row.quarantine_reason if row.answer.startswith("quarantine") else None]
-            assert sum(k is not None for k in kinds) == 1, \
-                f"{row}: the answer must start with a status code, 'exit N' or 'quarantine " \
+            kinds = [
+                row.status,
+                row.exit_code,
+                row.quarantine_reason if row.answer.startswith("quarantine") else None,
+            ]
+            assert sum(k is not None for k in kinds) == 1, (
+                f"{row}: the answer must start with a status code, 'exit N' or 'quarantine "
                 f"`reason`', not {row.answer!r}"
+            )
         if row.dead_letter_reason is not None:  # a test of its own must check that reason
             assert row.dead_letter_reason in path.read_text(encoding="utf-8"), row
 
@@ -190,8 +198,9 @@ def check_problem(answer: _Response, row: Row) -> None:
         assert got == row.allow, f"{row}: Allow is {headers.get('allow')!r}"
     if answer.status < 400:
         return
-    assert headers.get("content-type", "").startswith("application/problem+json"), \
+    assert headers.get("content-type", "").startswith("application/problem+json"), (
         f"{row}: content type {headers.get('content-type')!r}"
+    )
     body = answer.json()
     assert body["status"] == answer.status, row
     assert isinstance(body["detail"], str), row

@@ -151,8 +151,7 @@ class RemoteHost:
         while True:
             # Short slices: another instance may keep the host busy (even hang) meanwhile.
             remaining = (deadline - datetime.now()).total_seconds()
-            idle = self.wait_idle(timeout=max(0.05, min(0.5, remaining)),
-                                  raise_on_timeout=False)
+            idle = self.wait_idle(timeout=max(0.05, min(0.5, remaining)), raise_on_timeout=False)
             status = self.status(instance_id)
             if status is not None and status["runtimeStatus"] in TERMINAL:
                 return status
@@ -210,10 +209,15 @@ class DevHost(RemoteHost):
             worker_processes = _default_workers()
         elif isinstance(worker_processes, str):
             raise ValueError(
-                f"worker_processes: expected a count or None, got {worker_processes!r}")
+                f"worker_processes: expected a count or None, got {worker_processes!r}"
+            )
         self._options: dict[str, Any] = {
-            "app_dir": app_dir, "data_dir": data_dir, "clock": clock,
-            "settings": dict(settings or {}), "worker_processes": worker_processes}
+            "app_dir": app_dir,
+            "data_dir": data_dir,
+            "clock": clock,
+            "settings": dict(settings or {}),
+            "worker_processes": worker_processes,
+        }
         self.host = Host(port=port, **self._options)
         self.restarts = 0
         self._azurite: Azurite | None = None
@@ -254,8 +258,9 @@ class DevHost(RemoteHost):
         app = None if reload_app else old.detach_app()
         try:
             self._run(old.stop(), timeout=60)
-            clock = old.clock if isinstance(self._options["clock"], Clock) else \
-                self._options["clock"]
+            clock = (
+                old.clock if isinstance(self._options["clock"], Clock) else self._options["clock"]
+            )
             self.host = Host(port=old.port, app=app, **{**self._options, "clock": clock})
             self._run(self.host.start(), timeout=120)
         except BaseException:
@@ -298,8 +303,12 @@ class DevHost(RemoteHost):
             raise TimeoutError(f"devhost still busy after {timeout} s")
         return idle
 
-    def advance(self, seconds: float | None = None, duration: str | None = None,
-                settle_timeout: float = 60.0) -> datetime:
+    def advance(
+        self,
+        seconds: float | None = None,
+        duration: str | None = None,
+        settle_timeout: float = 60.0,
+    ) -> datetime:
         """Advance the virtual clock; see ``Host.advance`` for ``settle_timeout``."""
         delta = parse_duration(duration) if duration else timedelta(seconds=seconds or 0)
         return self._run(self.host.advance(delta, settle_timeout), timeout=600)

@@ -38,10 +38,18 @@ class DevhostNotRunning(RuntimeError):
 class DevhostProcess:
     """One ``python -m devhost start`` on a fixed port and data dir, restartable."""
 
-    def __init__(self, app_dir: Path, data_dir: Path, *, clock: str = "virtual",
-                 env: dict[str, str] | None = None, args: tuple[str, ...] = (),
-                 port: int | None = None, ready_timeout: float = 90,
-                 cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        app_dir: Path,
+        data_dir: Path,
+        *,
+        clock: str = "virtual",
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        port: int | None = None,
+        ready_timeout: float = 90,
+        cwd: Path | None = None,
+    ) -> None:
         self.app_dir, self.data_dir = Path(app_dir), Path(data_dir)
         self.port = port or free_port()
         self.clock, self.args, self.cwd = clock, args, cwd
@@ -58,13 +66,31 @@ class DevhostProcess:
         if self.running:
             raise RuntimeError("devhost is already running")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "devhost", "start", "--app-dir", str(self.app_dir),
-                   "--port", str(self.port), "--data-dir", str(self.data_dir),
-                   "--clock", self.clock, *self.args]
+        command = [
+            sys.executable,
+            "-m",
+            "devhost",
+            "start",
+            "--app-dir",
+            str(self.app_dir),
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--clock",
+            self.clock,
+            *self.args,
+        ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=self.env, start_new_session=True)
+                command,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
+                start_new_session=True,
+            )
         self.starts += 1
         try:
             self._wait_until_running()
@@ -103,8 +129,12 @@ class DevhostProcess:
     def __enter__(self) -> DevhostProcess:
         return self.start() if not self.running else self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
         self.stop()
 
     # --------------------------------------------------------------------------- queries
@@ -134,24 +164,32 @@ class DevhostProcess:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise DevhostNotRunning(
-                    f"devhost exited with {process.returncode}:\n{self.output()}")
+                    f"devhost exited with {process.returncode}:\n{self.output()}"
+                )
             try:
                 answer = self.client.http("GET", "/admin/host/status", timeout=2)
             except OSError:
                 answer = None
-            if answer is not None and answer.status == 200 \
-                    and answer.json()["state"] == "Running":
+            if answer is not None and answer.status == 200 and answer.json()["state"] == "Running":
                 return
             time.sleep(0.1)
-        raise DevhostNotRunning(f"devhost not Running after {self.ready_timeout} s:\n"
-                                f"{self.output()}")
+        raise DevhostNotRunning(
+            f"devhost not Running after {self.ready_timeout} s:\n{self.output()}"
+        )
 
 
 @contextlib.contextmanager
-def run_devhost(app_dir: Path, data_dir: Path, *, clock: str = "virtual",
-                env: dict[str, str] | None = None, ready_timeout: float = 90,
-                args: tuple[str, ...] = ()) -> Iterator[DevhostProcess]:
+def run_devhost(
+    app_dir: Path,
+    data_dir: Path,
+    *,
+    clock: str = "virtual",
+    env: dict[str, str] | None = None,
+    ready_timeout: float = 90,
+    args: tuple[str, ...] = (),
+) -> Iterator[DevhostProcess]:
     """Start devhost on a free loopback port, wait until it reports Running, always stop it."""
-    with DevhostProcess(app_dir, data_dir, clock=clock, env=env, args=args,
-                        ready_timeout=ready_timeout) as running:
+    with DevhostProcess(
+        app_dir, data_dir, clock=clock, env=env, args=args, ready_timeout=ready_timeout
+    ) as running:
         yield running

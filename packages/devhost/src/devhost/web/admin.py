@@ -27,6 +27,7 @@ class AdminHost(Protocol):
 
     async def advance(self, delta: timedelta, settle_timeout: float = ...) -> datetime: ...
 
+
 __all__ = ["MAX_IDLE_WAIT", "admin_routes"]
 
 MAX_IDLE_WAIT = 24 * 3600.0  # a day: longer is a mistake, not a wait

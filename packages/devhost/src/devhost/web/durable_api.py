@@ -129,8 +129,9 @@ class DurableApi:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return None, problem(400, f"request body: expected UTF-8 text, byte {exc.start} is"
-                                      f" not ({exc.reason})")
+            return None, problem(
+                400, f"request body: expected UTF-8 text, byte {exc.start} is not ({exc.reason})"
+            )
         value, error = parse_json(text, "request body")
         if error is not None:
             return None, problem(400, error)
@@ -142,7 +143,10 @@ class DurableApi:
         return text, None
 
     def status_json(
-        self, row: InstanceRow, history: bool = False, history_output: bool = False,
+        self,
+        row: InstanceRow,
+        history: bool = False,
+        history_output: bool = False,
         show_input: bool = True,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -206,8 +210,9 @@ class DurableApi:
             links, status=202, headers={"Location": links["statusQueryGetUri"], "Retry-After": "10"}
         )
 
-    async def _wait_until_done(self, instance_id: str, timeout: float,
-                               interval: float) -> InstanceRow | None:
+    async def _wait_until_done(
+        self, instance_id: str, timeout: float, interval: float
+    ) -> InstanceRow | None:
         """The instance's row once it ended, or None after ``timeout`` seconds (wall clock)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -245,17 +250,21 @@ class DurableApi:
             created_from=moment(q, "createdTimeFrom"),
             created_to=moment(q, "createdTimeTo", default=created_to_default),
             statuses=tuple(_statuses(q.get("runtimeStatus", ""))),
-            id_prefix=q.get("instanceIdPrefix") or None)
+            id_prefix=q.get("instanceIdPrefix") or None,
+        )
 
     async def query(self, request: web.Request) -> web.Response:
         q = request.query
         where = self._filtered(q)
         offset, limit = _page(request)
-        rows = instance_store.instances(self.engine.store.conn(), where, offset,
-                                        None if limit is None else limit + 1)
+        rows = instance_store.instances(
+            self.engine.store.conn(), where, offset, None if limit is None else limit + 1
+        )
         show_input = _flag(q.get("showInput"), False)
-        return web.json_response([self.status_json(r, show_input=show_input)
-                                  for r in rows[:limit]], headers=_next_page(rows, offset, limit))
+        return web.json_response(
+            [self.status_json(r, show_input=show_input) for r in rows[:limit]],
+            headers=_next_page(rows, offset, limit),
+        )
 
     # ------------------------------------------------------------------------------- purge
     async def purge_one(self, request: web.Request) -> web.Response:
@@ -272,8 +281,11 @@ class DurableApi:
         # As the extension: createdTimeFrom is required, createdTimeTo defaults to now, so a
         # DELETE without a filter never purges everything.
         if not request.query.get("createdTimeFrom"):
-            return problem(400, "Please provide value for 'createdTimeFrom' parameter.",
-                           field="createdTimeFrom")
+            return problem(
+                400,
+                "Please provide value for 'createdTimeFrom' parameter.",
+                field="createdTimeFrom",
+            )
         where = self._filtered(request.query, created_to_default=self.engine.clock.now())
         deleted = await self.client.purge_matching(where)
         if not deleted:
@@ -347,11 +359,19 @@ class DurableApi:
         name = request.match_info.get("name")
         q = request.query
         fetch_state = _flag(q.get("fetchState"))
-        updated_from, updated_to = moment(q, "lastOperationTimeFrom"), moment(
-            q, "lastOperationTimeTo")
+        updated_from, updated_to = (
+            moment(q, "lastOperationTimeFrom"),
+            moment(q, "lastOperationTimeTo"),
+        )
         offset, limit = _page(request)
-        rows = instance_store.entities(self.engine.store.conn(), name, updated_from, updated_to,
-                                       offset, None if limit is None else limit + 1)
+        rows = instance_store.entities(
+            self.engine.store.conn(),
+            name,
+            updated_from,
+            updated_to,
+            offset,
+            None if limit is None else limit + 1,
+        )
         out = []
         for row in rows[:limit]:
             item: dict[str, Any] = {
@@ -364,9 +384,19 @@ class DurableApi:
         return web.json_response(out, headers=_next_page(rows, offset, limit))
 
 
-_STATUSES = {s.lower(): s for s in (
-    "Pending", "Running", "Suspended", "Completed", "Failed", "Terminated",
-    "ContinuedAsNew", "Canceled")}
+_STATUSES = {
+    s.lower(): s
+    for s in (
+        "Pending",
+        "Running",
+        "Suspended",
+        "Completed",
+        "Failed",
+        "Terminated",
+        "ContinuedAsNew",
+        "Canceled",
+    )
+}
 _TOKEN = "x-ms-continuation-token"
 _MAX_OFFSET = 2**62  # far more rows than a store holds, and still an SQLite integer
 
@@ -382,8 +412,9 @@ def _wait_for_completion(query: Any) -> tuple[float, float] | None:
     if timeout is None or interval is None:
         return None
     if interval > timeout:
-        raise BadParameter("pollingInterval", f"expected at most the timeout ({timeout:g} s),"
-                                              f" got {interval:g}")
+        raise BadParameter(
+            "pollingInterval", f"expected at most the timeout ({timeout:g} s), got {interval:g}"
+        )
     return timeout, interval
 
 
@@ -393,8 +424,10 @@ def _statuses(raw: str) -> list[str]:
     names = [s.strip() for s in raw.split(",") if s.strip()]
     unknown = [n for n in names if n.lower() not in _STATUSES]
     if unknown:
-        raise BadParameter("runtimeStatus", f"unknown status {unknown[0]!r}; expected any of"
-                                            f" {', '.join(_STATUSES.values())}")
+        raise BadParameter(
+            "runtimeStatus",
+            f"unknown status {unknown[0]!r}; expected any of {', '.join(_STATUSES.values())}",
+        )
     return [_STATUSES[n.lower()] for n in names]
 
 

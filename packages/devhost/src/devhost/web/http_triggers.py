@@ -27,11 +27,17 @@ __all__ = ["HttpRoute", "HttpTriggers", "Invoke"]
 
 log = logging.getLogger("devhost.http")
 
+
 class Invoke(Protocol):
     """``Host.invoke``: how HTTP triggers call their function."""
 
-    def __call__(self, fn: FunctionInfo, trigger: Any = None, trigger_metadata: Any = None,
-                 inputs: dict[str, Any] | None = None) -> Awaitable[Invocation]: ...
+    def __call__(
+        self,
+        fn: FunctionInfo,
+        trigger: Any = None,
+        trigger_metadata: Any = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> Awaitable[Invocation]: ...
 
 
 _ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -65,8 +71,9 @@ class HttpTriggers:
             return []
         path = f"{self.prefix}/{{tail:.*}}" if self.prefix else "/{tail:.*}"
         routes = [web.route("*", path, self.handle)]
-        if self.prefix and any(r.template.match("") is not None and "GET" in r.methods
-                               for r in self.routes):
+        if self.prefix and any(
+            r.template.match("") is not None and "GET" in r.methods for r in self.routes
+        ):
             # Where the Functions host shows its home page, an app with a route of its own
             # at the prefix's root (``/api/``) gets the visitor there instead.
             routes.append(web.get("/", self._home))

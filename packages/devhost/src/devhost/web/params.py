@@ -15,8 +15,15 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["INT32_MAX", "MAX_JSON_DEPTH", "BadParameter", "moment", "parse_json", "seconds",
-           "whole_number"]
+__all__ = [
+    "INT32_MAX",
+    "MAX_JSON_DEPTH",
+    "BadParameter",
+    "moment",
+    "parse_json",
+    "seconds",
+    "whole_number",
+]
 
 INT32_MAX = 2**31 - 1  # the extension reads counts such as ``top`` as a .NET int
 
@@ -29,21 +36,26 @@ class BadParameter(ValueError):
         self.field = field
 
 
-def whole_number(query: Mapping[str, str], name: str, *, low: int, high: int,
-                 default: int | None = None) -> int | None:
+def whole_number(
+    query: Mapping[str, str], name: str, *, low: int, high: int, default: int | None = None
+) -> int | None:
     """A whole number from ``low`` to ``high``; absent or empty gives ``default``."""
     raw = query.get(name, "")
     if not raw:
         return default
     text = raw.strip()
-    if not (text.isascii() and text.lstrip("+-").isdigit()) or len(text) > 20 \
-            or not low <= int(text) <= high:
+    if (
+        not (text.isascii() and text.lstrip("+-").isdigit())
+        or len(text) > 20
+        or not low <= int(text) <= high
+    ):
         raise BadParameter(name, f"expected a whole number from {low} to {high}, got {raw!r}")
     return int(text)
 
 
-def seconds(query: Mapping[str, str], name: str, *, high: float,
-            default: float | None = None) -> float | None:
+def seconds(
+    query: Mapping[str, str], name: str, *, high: float, default: float | None = None
+) -> float | None:
     """A number of seconds from 0 to ``high``; absent or empty gives ``default``."""
     raw = query.get(name, "")
     if not raw:
@@ -57,8 +69,12 @@ def seconds(query: Mapping[str, str], name: str, *, high: float,
     return value
 
 
-def moment(query: Mapping[str, str], name: str, *, default: datetime | None = None,
-           ) -> datetime | None:
+def moment(
+    query: Mapping[str, str],
+    name: str,
+    *,
+    default: datetime | None = None,
+) -> datetime | None:
     """An ISO 8601 time, in UTC; one without an offset is local time (as the extension's
     ``DateTime.TryParse`` reads it). Absent or empty gives ``default``."""
     raw = query.get(name, "")
@@ -70,8 +86,11 @@ def moment(query: Mapping[str, str], name: str, *, default: datetime | None = No
             value = value.astimezone()
         return value.astimezone(UTC)
     except (ValueError, OverflowError, OSError):
-        raise BadParameter(name, f"expected an ISO 8601 timestamp from 0001-01-01 to 9999-12-31"
-                                 f" such as 2026-01-01T00:00:00Z, got {raw!r}") from None
+        raise BadParameter(
+            name,
+            f"expected an ISO 8601 timestamp from 0001-01-01 to 9999-12-31"
+            f" such as 2026-01-01T00:00:00Z, got {raw!r}",
+        ) from None
 
 
 # Json.NET, which the extension parses bodies with, refuses JSON nested deeper than this by
@@ -99,10 +118,10 @@ def parse_json(text: str, what: str) -> tuple[Any, str | None]:
     """``(value, None)``, or ``(None, why)`` for text that is not JSON or nests too deeply."""
     depth = _nesting(text)
     if depth > MAX_JSON_DEPTH:
-        return None, (f"{what}: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are"
-                      " taken")
+        return None, (
+            f"{what}: JSON nested {depth} levels deep; at most {MAX_JSON_DEPTH} are taken"
+        )
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
-        return None, (f"{what}: expected JSON ({exc.msg} at line {exc.lineno} column"
-                      f" {exc.colno})")
+        return None, (f"{what}: expected JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")

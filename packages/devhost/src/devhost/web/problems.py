@@ -27,22 +27,31 @@ log = logging.getLogger("devhost.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def problem(status: int, detail: str, *, headers: dict[str, str] | None = None,
-            **extra: Any) -> web.Response:
+def problem(
+    status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> web.Response:
     try:
         title = HTTPStatus(status).phrase
     except ValueError:
         title = "Error"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.Response(status=status, text=json.dumps(body), headers=headers,
-                        content_type="application/problem+json")
+    return web.Response(
+        status=status,
+        text=json.dumps(body),
+        headers=headers,
+        content_type="application/problem+json",
+    )
 
 
 def method_not_allowed(method: str, allowed: Iterable[str]) -> web.Response:
     """405 with the ``Allow`` header RFC 9110 requires (and the methods in the body too)."""
     methods = sorted(set(allowed))
-    return problem(405, f"{method} is not allowed here; use one of {', '.join(methods)}",
-                   headers={"Allow": ", ".join(methods)}, allow=methods)
+    return problem(
+        405,
+        f"{method} is not allowed here; use one of {', '.join(methods)}",
+        headers={"Allow": ", ".join(methods)},
+        allow=methods,
+    )
 
 
 @web.middleware
@@ -56,12 +65,17 @@ async def problem_middleware(request: web.Request, handler: Handler) -> web.Stre
     except web.HTTPException as error:
         if error.status < 400:
             raise
-        detail = (f"No route matches {request.method} {request.path}" if error.status == 404
-                  else error.text or error.reason)
+        detail = (
+            f"No route matches {request.method} {request.path}"
+            if error.status == 404
+            else error.text or error.reason
+        )
         return problem(error.status, detail)
     except (asyncio.CancelledError, ConnectionError):
         raise
     except Exception as error:
         log.exception("devhost failed on %s %s", request.method, request.path)
-        return problem(500, f"devhost failed on {request.method} {request.path}:"
-                            f" {type(error).__name__}: {error}")
+        return problem(
+            500,
+            f"devhost failed on {request.method} {request.path}: {type(error).__name__}: {error}",
+        )

@@ -83,15 +83,17 @@ def timed_peak(seconds: float) -> dict[str, float]:
 
 
 @app.activity_trigger(input_name="text")
-@app.service_bus_queue_output(arg_name="out", queue_name="from-activity",
-                              connection="ServiceBusConnection")
+@app.service_bus_queue_output(
+    arg_name="out", queue_name="from-activity", connection="ServiceBusConnection"
+)
 def to_queue(text: str, out: func.Out[str]) -> str:
     out.set(f"sent by {text}")
     return text
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="from-activity",
-                               connection="ServiceBusConnection")
+@app.service_bus_queue_trigger(
+    arg_name="msg", queue_name="from-activity", connection="ServiceBusConnection"
+)
 def received(msg: func.ServiceBusMessage) -> None:
     with Path(os.environ["RECEIVED_FILE"]).open("a", encoding="utf-8") as out:
         out.write(msg.get_body().decode("utf-8") + "\n")
@@ -112,9 +114,14 @@ def released(context: df.DurableOrchestrationContext):
 @app.orchestration_trigger(context_name="context")
 def meeting(context: df.DurableOrchestrationContext):
     folder = context.get_input()
-    return (yield context.task_all([
-        context.call_activity("meet", {"folder": folder, "me": "a", "partner": "b"}),
-        context.call_activity("meet", {"folder": folder, "me": "b", "partner": "a"})]))
+    return (
+        yield context.task_all(
+            [
+                context.call_activity("meet", {"folder": folder, "me": "a", "partner": "b"}),
+                context.call_activity("meet", {"folder": folder, "me": "b", "partner": "a"}),
+            ]
+        )
+    )
 
 
 @app.orchestration_trigger(context_name="context")
@@ -125,8 +132,7 @@ def crowd(context: df.DurableOrchestrationContext):
 
 @app.orchestration_trigger(context_name="context")
 def timed_crowd(context: df.DurableOrchestrationContext):
-    return (yield context.task_all([context.call_activity("timed_peak", 0.5)
-                                    for _ in range(12)]))
+    return (yield context.task_all([context.call_activity("timed_peak", 0.5) for _ in range(12)]))
 
 
 @app.orchestration_trigger(context_name="context")

@@ -70,9 +70,13 @@ async def submit(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="made", methods=["GET"])
 def made(req: func.HttpRequest) -> func.HttpResponse:
     """A response with every part set by hand."""
-    return func.HttpResponse(body=b"a,b\n1,2\n", status_code=201, mimetype="text/csv",
-                             charset="utf-8", headers={"X-Made-By": "http_app",
-                                                       "Cache-Control": "no-store"})
+    return func.HttpResponse(
+        body=b"a,b\n1,2\n",
+        status_code=201,
+        mimetype="text/csv",
+        charset="utf-8",
+        headers={"X-Made-By": "http_app", "Cache-Control": "no-store"},
+    )
 
 
 @app.route(route="plain")
@@ -106,6 +110,7 @@ def wrong_type(req: func.HttpRequest) -> func.HttpResponse:
 @app.route(route="hostname", methods=["GET"])
 def hostname(req: func.HttpRequest) -> func.HttpResponse:
     """The address the host gave the app, now and when the app was imported."""
-    return func.HttpResponse(json.dumps({"now": os.environ.get("WEBSITE_HOSTNAME"),
-                                         "atImport": HOSTNAME_AT_IMPORT}),
-                             mimetype="application/json")
+    return func.HttpResponse(
+        json.dumps({"now": os.environ.get("WEBSITE_HOSTNAME"), "atImport": HOSTNAME_AT_IMPORT}),
+        mimetype="application/json",
+    )

@@ -32,23 +32,33 @@ def record(kind: str, **fields: Any) -> None:
 
 
 def describe(msg: func.ServiceBusMessage) -> dict[str, Any]:
-    return {"messageId": msg.message_id, "sessionId": msg.session_id,
-            "deliveryCount": msg.delivery_count, "body": msg.get_body().decode("utf-8"),
-            "correlationId": msg.correlation_id, "contentType": msg.content_type,
-            "properties": msg.application_properties,
-            "enqueued": msg.enqueued_time_utc.isoformat() if msg.enqueued_time_utc else None}
+    return {
+        "messageId": msg.message_id,
+        "sessionId": msg.session_id,
+        "deliveryCount": msg.delivery_count,
+        "body": msg.get_body().decode("utf-8"),
+        "correlationId": msg.correlation_id,
+        "contentType": msg.content_type,
+        "properties": msg.application_properties,
+        "enqueued": msg.enqueued_time_utc.isoformat() if msg.enqueued_time_utc else None,
+    }
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="fragile",
-                               connection="ServiceBusConnection")
+@app.service_bus_queue_trigger(
+    arg_name="msg", queue_name="fragile", connection="ServiceBusConnection"
+)
 def always_fails(msg: func.ServiceBusMessage) -> None:
     record("fragile", **describe(msg))
     if msg.get_body() != b"fine":
         raise RuntimeError(f"cannot handle {msg.message_id}")
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="device-events",
-                               connection="ServiceBusConnection", is_sessions_enabled=True)
+@app.service_bus_queue_trigger(
+    arg_name="msg",
+    queue_name="device-events",
+    connection="ServiceBusConnection",
+    is_sessions_enabled=True,
+)
 def ordered(msg: func.ServiceBusMessage) -> None:
     session = str(msg.session_id)
     with _lock:
@@ -63,16 +73,19 @@ def ordered(msg: func.ServiceBusMessage) -> None:
             _active_sessions.discard(session)
 
 
-@app.service_bus_queue_trigger(arg_name="msgs", queue_name="bulk",
-                               connection="ServiceBusConnection", cardinality="many")
+@app.service_bus_queue_trigger(
+    arg_name="msgs", queue_name="bulk", connection="ServiceBusConnection", cardinality="many"
+)
 def batch(msgs: list[func.ServiceBusMessage]) -> None:
     record("batch", size=len(msgs), bodies=[m.get_body().decode() for m in msgs])
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="relay-in",
-                               connection="ServiceBusConnection")
-@app.service_bus_queue_output(arg_name="out", queue_name="relay-out",
-                              connection="ServiceBusConnection")
+@app.service_bus_queue_trigger(
+    arg_name="msg", queue_name="relay-in", connection="ServiceBusConnection"
+)
+@app.service_bus_queue_output(
+    arg_name="out", queue_name="relay-out", connection="ServiceBusConnection"
+)
 @app.queue_output(arg_name="work", queue_name="relay-work", connection="AzureWebJobsStorage")
 def relay(msg: func.ServiceBusMessage, out: func.Out[list[str]], work: func.Out[str]) -> None:
     text = msg.get_body().decode()
@@ -80,14 +93,19 @@ def relay(msg: func.ServiceBusMessage, out: func.Out[list[str]], work: func.Out[
     work.set(text)
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="relay-out",
-                               connection="ServiceBusConnection")
+@app.service_bus_queue_trigger(
+    arg_name="msg", queue_name="relay-out", connection="ServiceBusConnection"
+)
 def relayed(msg: func.ServiceBusMessage) -> None:
     record("relayed", **describe(msg))
 
 
-@app.service_bus_topic_trigger(arg_name="msg", topic_name="alerts", subscription_name="critical",
-                               connection="ServiceBusConnection")
+@app.service_bus_topic_trigger(
+    arg_name="msg",
+    topic_name="alerts",
+    subscription_name="critical",
+    connection="ServiceBusConnection",
+)
 def critical_alerts(msg: func.ServiceBusMessage) -> None:
     record("critical", **describe(msg))
 
@@ -116,8 +134,9 @@ def at_startup(timer: func.TimerRequest) -> None:
     record("startup", pastDue=timer.past_due)
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="long-lock",
-                               connection="ServiceBusConnection")
+@app.service_bus_queue_trigger(
+    arg_name="msg", queue_name="long-lock", connection="ServiceBusConnection"
+)
 def outlives_its_lock(msg: func.ServiceBusMessage) -> None:
     """Runs for the number of seconds in the body, longer than the queue's 1 s lock."""
     record("long-start", deliveryCount=msg.delivery_count)
@@ -125,8 +144,9 @@ def outlives_its_lock(msg: func.ServiceBusMessage) -> None:
     record("long-done", deliveryCount=msg.delivery_count)
 
 
-@app.service_bus_queue_trigger(arg_name="msg", queue_name="crash-test",
-                               connection="ServiceBusConnection")
+@app.service_bus_queue_trigger(
+    arg_name="msg", queue_name="crash-test", connection="ServiceBusConnection"
+)
 def slow(msg: func.ServiceBusMessage) -> None:
     """Takes ``SLOW_SECONDS`` per message, so a kill -9 finds messages in flight."""
     record("slow-start", messageId=msg.message_id, deliveryCount=msg.delivery_count)

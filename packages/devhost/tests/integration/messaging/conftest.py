@@ -18,6 +18,10 @@ def ledger(tmp_path: Path) -> Ledger:
 
 @pytest.fixture
 def messaging_host(apps_dir: Path, tmp_path: Path, ledger: Ledger) -> Iterator[DevHost]:
-    with DevHost(apps_dir / "messaging_app", clock="virtual", data_dir=tmp_path / "data",
-                 settings={"MESSAGING_LEDGER": str(ledger.path)}) as host:
+    with DevHost(
+        apps_dir / "messaging_app",
+        clock="virtual",
+        data_dir=tmp_path / "data",
+        settings={"MESSAGING_LEDGER": str(ledger.path)},
+    ) as host:
         yield host

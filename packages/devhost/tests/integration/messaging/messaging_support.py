@@ -24,12 +24,24 @@ class Ledger:
         return [e for e in lines if kind is None or e.get("kind") == kind]
 
 
-def send(host: DevHost, queue: str, body: str | bytes, *, topic: bool = False,
-         headers: dict[str, str] | None = None, **params: str) -> Any:
+def send(
+    host: DevHost,
+    queue: str,
+    body: str | bytes,
+    *,
+    topic: bool = False,
+    headers: dict[str, str] | None = None,
+    **params: str,
+) -> Any:
     """POST a message through the admin route; fails the test unless it was accepted."""
     kind = "topics" if topic else "queues"
-    answer = host.http("POST", f"/admin/devhost/{kind}/{queue}/messages", data=body,
-                       headers=headers, params=params or None)
+    answer = host.http(
+        "POST",
+        f"/admin/devhost/{kind}/{queue}/messages",
+        data=body,
+        headers=headers,
+        params=params or None,
+    )
     assert answer.status == 201, answer.text
     return answer.json()
 
@@ -46,8 +58,9 @@ class KeepAliveSender:
 
     def __init__(self, host: DevHost) -> None:
         parsed = urllib.parse.urlsplit(host.base_url)
-        self.connection = http.client.HTTPConnection(parsed.hostname or "127.0.0.1",
-                                                     parsed.port, timeout=30)
+        self.connection = http.client.HTTPConnection(
+            parsed.hostname or "127.0.0.1", parsed.port, timeout=30
+        )
 
     def send(self, queue: str, body: str, **params: str) -> None:
         path = f"/admin/devhost/queues/{queue}/messages?{urllib.parse.urlencode(params)}"

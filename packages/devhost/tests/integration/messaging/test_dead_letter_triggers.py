@@ -22,25 +22,36 @@ def ledger(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def host(apps_dir: Path, tmp_path: Path, ledger: Path) -> Iterator[DevHost]:
-    with DevHost(apps_dir / "deadletter_app", clock="virtual", data_dir=tmp_path / "data",
-                 settings={"DEADLETTER_LEDGER": str(ledger),
-                           "Bus": "Endpoint=sb://localhost;UseDevelopmentEmulator=true"}) as h:
+    with DevHost(
+        apps_dir / "deadletter_app",
+        clock="virtual",
+        data_dir=tmp_path / "data",
+        settings={
+            "DEADLETTER_LEDGER": str(ledger),
+            "Bus": "Endpoint=sb://localhost;UseDevelopmentEmulator=true",
+        },
+    ) as h:
         yield h
 
 
 def entries(ledger: Path, kind: str) -> list[dict[str, Any]]:
-    lines = [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() \
-        else []
+    lines = (
+        [json.loads(line) for line in ledger.read_text().splitlines()] if ledger.exists() else []
+    )
     return [e for e in lines if e["kind"] == kind]
 
 
-@pytest.mark.parametrize(("path", "params", "kind"), [
-    ("queues/work", {}, "work"),
-    ("queues/sessions", {"sessionId": "s-1"}, "sessions"),
-    ("topics/news", {}, "reader"),
-])
+@pytest.mark.parametrize(
+    ("path", "params", "kind"),
+    [
+        ("queues/work", {}, "work"),
+        ("queues/sessions", {"sessionId": "s-1"}, "sessions"),
+        ("topics/news", {}, "reader"),
+    ],
+)
 def test_a_dead_letter_reaches_the_dead_letter_trigger_once(
-        host: DevHost, ledger: Path, path: str, params: dict[str, str], kind: str) -> None:
+    host: DevHost, ledger: Path, path: str, params: dict[str, str], kind: str
+) -> None:
     name = path.split("/", 1)[1]
     send(host, name, "poison", topic=path.startswith("topics"), messageId="m-1", **params)
     host.wait_idle()
@@ -48,7 +59,10 @@ def test_a_dead_letter_reaches_the_dead_letter_trigger_once(
     assert [e["deliveryCount"] for e in entries(ledger, kind)] == list(range(1, 11))
     [dead] = entries(ledger, f"{kind}-dead")
     assert (dead["messageId"], dead["body"], dead["reason"]) == (
-        "m-1", "poison", "MaxDeliveryCountExceeded")
+        "m-1",
+        "poison",
+        "MaxDeliveryCountExceeded",
+    )
     assert "10 delivery attempts" in dead["description"]
     assert dead["sessionId"] == params.get("sessionId")
     entity = "topics/news/subscriptions/reader" if kind == "reader" else path

@@ -8,10 +8,15 @@ from devhost.testing import DevHost
 from messaging_support import Ledger, counts, send
 
 
-def test_a_long_call_keeps_its_lock_by_renewal(apps_dir: Path, tmp_path: Path,
-                                               ledger: Ledger) -> None:
-    with DevHost(apps_dir / "messaging_app", clock="real", data_dir=tmp_path / "data",
-                 settings={"MESSAGING_LEDGER": str(ledger.path)}) as host:
+def test_a_long_call_keeps_its_lock_by_renewal(
+    apps_dir: Path, tmp_path: Path, ledger: Ledger
+) -> None:
+    with DevHost(
+        apps_dir / "messaging_app",
+        clock="real",
+        data_dir=tmp_path / "data",
+        settings={"MESSAGING_LEDGER": str(ledger.path)},
+    ) as host:
         send(host, "long-lock", "2.5")  # the queue's LockDuration is PT1S
         host.wait_idle()
         assert [e["deliveryCount"] for e in ledger.entries("long-start")] == [1]

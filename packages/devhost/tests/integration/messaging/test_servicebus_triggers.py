@@ -12,42 +12,49 @@ from messaging_support import KeepAliveSender, Ledger, counts, send
 
 
 def test_a_failing_handler_sees_the_message_max_delivery_count_times(
-        messaging_host: DevHost, ledger: Ledger) -> None:
+    messaging_host: DevHost, ledger: Ledger
+) -> None:
     send(messaging_host, "fragile", "boom", messageId="bad")
     send(messaging_host, "fragile", "fine", messageId="good")
     messaging_host.wait_idle()
-    deliveries = [e["deliveryCount"] for e in ledger.entries("fragile")
-                  if e["messageId"] == "bad"]
+    deliveries = [e["deliveryCount"] for e in ledger.entries("fragile") if e["messageId"] == "bad"]
     assert deliveries == list(range(1, 11))  # fragile is not in the config: default 10
-    assert [e["deliveryCount"] for e in ledger.entries("fragile")
-            if e["messageId"] == "good"] == [1]
+    assert [e["deliveryCount"] for e in ledger.entries("fragile") if e["messageId"] == "good"] == [
+        1
+    ]
     assert counts(messaging_host, "queues/fragile") == {
-        "name": "fragile", "active": 0, "locked": 0, "scheduled": 0, "deadLetter": 1}
+        "name": "fragile",
+        "active": 0,
+        "locked": 0,
+        "scheduled": 0,
+        "deadLetter": 1,
+    }
     [dead] = counts(messaging_host, "queues/fragile/deadletter")["messages"]
     assert dead["messageId"] == "bad"
     assert dead["deadLetterReason"] == "MaxDeliveryCountExceeded"
     assert dead["deadLetterErrorDescription"] == (
-        "Message could not be consumed after 10 delivery attempts.")
+        "Message could not be consumed after 10 delivery attempts."
+    )
     assert dead["body"] == "boom"
 
 
-def test_resubmit_from_dead_letter_delivers_again(messaging_host: DevHost,
-                                                  ledger: Ledger) -> None:
+def test_resubmit_from_dead_letter_delivers_again(messaging_host: DevHost, ledger: Ledger) -> None:
     send(messaging_host, "fragile", "boom", messageId="again")
     messaging_host.wait_idle()
-    answer = messaging_host.http(
-        "POST", "/admin/devhost/queues/fragile/deadletter/again/resubmit")
+    answer = messaging_host.http("POST", "/admin/devhost/queues/fragile/deadletter/again/resubmit")
     assert answer.status == 200, answer.text
     messaging_host.wait_idle()
     assert len(ledger.entries("fragile")) == 20
     assert ledger.entries("fragile")[10]["deliveryCount"] == 1
     missing = messaging_host.http(
-        "POST", "/admin/devhost/queues/fragile/deadletter/nothing/resubmit")
+        "POST", "/admin/devhost/queues/fragile/deadletter/nothing/resubmit"
+    )
     assert missing.status == 404
 
 
-def test_sessions_are_fifo_exclusive_and_concurrent(messaging_host: DevHost,
-                                                    ledger: Ledger) -> None:
+def test_sessions_are_fifo_exclusive_and_concurrent(
+    messaging_host: DevHost, ledger: Ledger
+) -> None:
     plan = [(f"device-{s}", n) for s in range(10) for n in range(100)]
     random.Random(7).shuffle(plan)
     sent: dict[str, list[int]] = defaultdict(list)
@@ -57,8 +64,9 @@ def test_sessions_are_fifo_exclusive_and_concurrent(messaging_host: DevHost,
     for session, _ in plan:
         number = len(sent[session])  # send order within the session
         sent[session].append(number)
-        sender.send("device-events", json.dumps({"n": number}), sessionId=session,
-                    scheduledEnqueueTime=when)
+        sender.send(
+            "device-events", json.dumps({"n": number}), sessionId=session, scheduledEnqueueTime=when
+        )
     sender.close()
     messaging_host.advance(seconds=60)
     seen: dict[str, list[int]] = defaultdict(list)
@@ -76,15 +84,22 @@ def test_batches_carry_many_messages(messaging_host: DevHost, ledger: Ledger) ->
         send(messaging_host, "bulk", f"item-{n}")
     messaging_host.wait_idle()
     batches = ledger.entries("batch")
-    assert sorted(b for e in batches for b in e["bodies"]) == sorted(
-        f"item-{n}" for n in range(25))
+    assert sorted(b for e in batches for b in e["bodies"]) == sorted(f"item-{n}" for n in range(25))
     assert sum(e["size"] for e in batches) == 25
 
 
 def test_metadata_reaches_the_function(messaging_host: DevHost, ledger: Ledger) -> None:
-    send(messaging_host, "fragile", "fine", messageId="m-1", correlationId="corr-9",
-         headers={"Content-Type": "application/json",
-                  "X-Application-Properties": '{"source": "warehouse", "rank": 3}'})
+    send(
+        messaging_host,
+        "fragile",
+        "fine",
+        messageId="m-1",
+        correlationId="corr-9",
+        headers={
+            "Content-Type": "application/json",
+            "X-Application-Properties": '{"source": "warehouse", "rank": 3}',
+        },
+    )
     messaging_host.wait_idle()
     [entry] = ledger.entries("fragile")
     assert entry["messageId"] == "m-1"
@@ -94,8 +109,9 @@ def test_metadata_reaches_the_function(messaging_host: DevHost, ledger: Ledger) 
     assert entry["enqueued"] == messaging_host.now().isoformat()
 
 
-def test_output_bindings_send_lists_and_storage_messages(messaging_host: DevHost,
-                                                         ledger: Ledger) -> None:
+def test_output_bindings_send_lists_and_storage_messages(
+    messaging_host: DevHost, ledger: Ledger
+) -> None:
     send(messaging_host, "relay-in", "ping")
     messaging_host.wait_idle()
     assert sorted(e["body"] for e in ledger.entries("relayed")) == ["ping-1", "ping-2"]
@@ -111,8 +127,7 @@ def test_topic_subscriptions_filter_and_copy(messaging_host: DevHost, ledger: Le
     assert everything["active"] == 2  # no trigger reads "all": both copies wait there
 
 
-def test_scheduled_messages_arrive_at_their_time(messaging_host: DevHost,
-                                                 ledger: Ledger) -> None:
+def test_scheduled_messages_arrive_at_their_time(messaging_host: DevHost, ledger: Ledger) -> None:
     when = messaging_host.now() + timedelta(seconds=300)
     send(messaging_host, "fragile", "fine", scheduledEnqueueTime=when.isoformat())
     messaging_host.wait_idle()

@@ -13,9 +13,11 @@ T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=UTC)
 
 
 def test_poison_message_is_retried_after_the_visibility_timeout_then_moved(
-        messaging_host: DevHost, ledger: Ledger) -> None:
-    answer = messaging_host.http("POST", "/admin/devhost/storage-queues/relay-work/messages",
-                                 data="poison-1")
+    messaging_host: DevHost, ledger: Ledger
+) -> None:
+    answer = messaging_host.http(
+        "POST", "/admin/devhost/storage-queues/relay-work/messages", data="poison-1"
+    )
     assert answer.status == 201
     messaging_host.wait_idle()
     assert [e["dequeueCount"] for e in ledger.entries("storage")] == [1]
@@ -26,22 +28,22 @@ def test_poison_message_is_retried_after_the_visibility_timeout_then_moved(
     state = messaging_host.http("GET", "/admin/devhost/storage-queues/relay-work").json()
     assert state == {"name": "relay-work", "visible": 0, "invisible": 0, "poison": 1}
     [poisoned] = messaging_host.http(
-        "GET", "/admin/devhost/storage-queues/relay-work-poison/messages").json()["messages"]
+        "GET", "/admin/devhost/storage-queues/relay-work-poison/messages"
+    ).json()["messages"]
     assert poisoned["body"] == "poison-1"
 
 
-def test_good_storage_messages_are_handled_once(messaging_host: DevHost,
-                                                ledger: Ledger) -> None:
+def test_good_storage_messages_are_handled_once(messaging_host: DevHost, ledger: Ledger) -> None:
     for n in range(5):
-        messaging_host.http("POST", "/admin/devhost/storage-queues/relay-work/messages",
-                            data=f"job-{n}")
+        messaging_host.http(
+            "POST", "/admin/devhost/storage-queues/relay-work/messages", data=f"job-{n}"
+        )
     messaging_host.wait_idle()
     assert sorted(e["body"] for e in ledger.entries("storage")) == [f"job-{n}" for n in range(5)]
     assert {e["dequeueCount"] for e in ledger.entries("storage")} == {1}
 
 
-def test_timespan_timer_ticks_on_the_virtual_clock(messaging_host: DevHost,
-                                                   ledger: Ledger) -> None:
+def test_timespan_timer_ticks_on_the_virtual_clock(messaging_host: DevHost, ledger: Ledger) -> None:
     start = messaging_host.now()
     messaging_host.advance(seconds=60)
     ticks = ledger.entries("timer")
@@ -54,12 +56,17 @@ def test_timespan_timer_ticks_on_the_virtual_clock(messaging_host: DevHost,
 
 def _host_at(apps_dir: Path, tmp_path: Path, ledger: Ledger, at: datetime) -> DevHost:
     """The messaging app on a virtual clock starting at ``at``, its state kept in tmp_path."""
-    return DevHost(apps_dir / "messaging_app", clock=VirtualClock(at),  # type: ignore[arg-type]
-                   data_dir=tmp_path / "data", settings={"MESSAGING_LEDGER": str(ledger.path)})
+    return DevHost(
+        apps_dir / "messaging_app",
+        clock=VirtualClock(at),  # type: ignore[arg-type]
+        data_dir=tmp_path / "data",
+        settings={"MESSAGING_LEDGER": str(ledger.path)},
+    )
 
 
 def test_a_tick_missed_while_down_runs_once_at_start_as_past_due(
-        apps_dir: Path, tmp_path: Path, ledger: Ledger) -> None:
+    apps_dir: Path, tmp_path: Path, ledger: Ledger
+) -> None:
     with _host_at(apps_dir, tmp_path, ledger, T0) as host:
         host.advance(seconds=330)
     assert len(ledger.entries("monitored")) == 1  # 08:05:00
@@ -76,7 +83,8 @@ def test_a_tick_missed_while_down_runs_once_at_start_as_past_due(
 
 
 def test_a_schedule_more_often_than_a_minute_is_not_monitored(
-        apps_dir: Path, tmp_path: Path, ledger: Ledger) -> None:
+    apps_dir: Path, tmp_path: Path, ledger: Ledger
+) -> None:
     """The Functions host keeps no status for such schedules: no past-due run after a restart,
     and a fresh run's first tick has no Last."""
     with _host_at(apps_dir, tmp_path, ledger, T0) as host:
@@ -92,12 +100,17 @@ def test_a_schedule_more_often_than_a_minute_is_not_monitored(
         assert ticks[1]["status"]["Next"].startswith("2026-06-01T09:00:20")
 
 
-def test_run_on_startup_fires_once_at_each_start(apps_dir: Path, tmp_path: Path,
-                                                 ledger: Ledger) -> None:
+def test_run_on_startup_fires_once_at_each_start(
+    apps_dir: Path, tmp_path: Path, ledger: Ledger
+) -> None:
     settings = {"MESSAGING_LEDGER": str(ledger.path)}
     for _ in range(2):
-        with DevHost(apps_dir / "messaging_app", clock="virtual", data_dir=tmp_path / "data",
-                     settings=settings) as host:
+        with DevHost(
+            apps_dir / "messaging_app",
+            clock="virtual",
+            data_dir=tmp_path / "data",
+            settings=settings,
+        ) as host:
             host.wait_idle()
             host.advance(seconds=60)
     assert [e["pastDue"] for e in ledger.entries("startup")] == [False, False]

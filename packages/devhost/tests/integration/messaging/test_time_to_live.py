@@ -12,13 +12,14 @@ from devhost.testing import DevHost
 from messaging_support import Ledger, counts, send
 
 
-@pytest.mark.parametrize("ttl", ["P99999999D", "P9999999999D", "PT0S", "P0D", "-PT1S",
-                                 "soon"])
+@pytest.mark.parametrize("ttl", ["P99999999D", "P9999999999D", "PT0S", "P0D", "-PT1S", "soon"])
 def test_a_time_to_live_service_bus_refuses_gets_a_400_and_stores_nothing(
-        messaging_host: DevHost, ttl: str) -> None:
+    messaging_host: DevHost, ttl: str
+) -> None:
     before = counts(messaging_host, "queues/relay-in")
-    answer = messaging_host.http("POST", "/admin/devhost/queues/relay-in/messages",
-                                 data="x", params={"timeToLive": ttl})
+    answer = messaging_host.http(
+        "POST", "/admin/devhost/queues/relay-in/messages", data="x", params={"timeToLive": ttl}
+    )
     assert answer.status == 400, answer.text
     problem = answer.json()
     assert problem["field"] == "timeToLive"
@@ -27,16 +28,22 @@ def test_a_time_to_live_service_bus_refuses_gets_a_400_and_stores_nothing(
 
 
 def test_a_time_to_live_past_the_year_9999_is_delivered_and_the_queue_keeps_flowing(
-        messaging_host: DevHost, ledger: Ledger) -> None:
+    messaging_host: DevHost, ledger: Ledger
+) -> None:
     send(messaging_host, "relay-in", "long", timeToLive="P10000000D")
     send(messaging_host, "relay-in", "next")
     messaging_host.wait_idle()
     assert sorted(e["body"] for e in ledger.entries("relayed")) == [
-        "long-1", "long-2", "next-1", "next-2"]
+        "long-1",
+        "long-2",
+        "next-1",
+        "next-2",
+    ]
 
 
 def test_a_message_an_older_devhost_stored_with_an_impossible_expiry_is_delivered(
-        apps_dir: Path, tmp_path: Path, ledger: Ledger) -> None:
+    apps_dir: Path, tmp_path: Path, ledger: Ledger
+) -> None:
     data, settings = tmp_path / "data", {"MESSAGING_LEDGER": str(ledger.path)}
     with DevHost(apps_dir / "messaging_app", data_dir=data, settings=settings) as host:
         send(host, "alerts", "parked", topic=True)  # "all" has no function: it stays
@@ -49,4 +56,10 @@ def test_a_message_an_older_devhost_stored_with_an_impossible_expiry_is_delivere
             host.wait_idle()
             assert counts(host, "queues/relay-in")["active"] == 0
     assert sorted(e["body"] for e in ledger.entries("relayed")) == [
-        "after-1", "after-1", "after-2", "after-2", "parked-1", "parked-2"]
+        "after-1",
+        "after-1",
+        "after-2",
+        "after-2",
+        "parked-1",
+        "parked-2",
+    ]
