@@ -1,4 +1,10 @@
-"""Composition root: the Durable Functions app and its blueprints."""
+"""Composition root: the Durable Functions app and its blueprints.
+
+What the functions share is wired in ``runtime.py``: on first use in each worker process it
+reads ``settings.py`` and builds the adapters (``adapters.build_adapters``: blob store, mail,
+library, source databases, the app database), the signing keys and the policy. Everything
+below it takes those as arguments (docs/architecture.md).
+"""
 
 import azure.durable_functions as df
 import azure.functions as func

@@ -14,7 +14,11 @@ from devhost.testing import DevHost
 
 @pytest.fixture(scope="module")
 def host(apps_dir, tmp_path_factory):
-    settings = {"FUNCTIONS_WORKER_PROCESS_COUNT": "2"}
+    # Activities go to whichever worker is free: the retry counts its attempts in a file.
+    settings = {
+        "FUNCTIONS_WORKER_PROCESS_COUNT": "2",
+        "PATTERNS_STATE_DIR": str(tmp_path_factory.mktemp("attempts")),
+    }
     with DevHost(
         apps_dir / "patterns_app",
         clock="virtual",

@@ -1,13 +1,28 @@
 """Durable patterns used by devhost's own tests (our code, written for these tests)."""
 
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import azure.durable_functions as df
 import azure.functions as func
 
 app = df.DFApp(http_auth_level=func.AuthLevel.ANONYMOUS)
 ATTEMPTS: dict[str, int] = {}
+
+
+def _attempt(key: str) -> int:
+    """Count a call of ``key``: in this process, or (``PATTERNS_STATE_DIR`` set) in a file, so
+    worker processes that share the calls of one instance share the count."""
+    folder = os.environ.get("PATTERNS_STATE_DIR")
+    if not folder:
+        ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
+        return ATTEMPTS[key]
+    with (Path(folder) / f"attempts-{key}").open("a+", encoding="utf-8") as counter:
+        counter.write(".")
+        counter.seek(0)
+        return len(counter.read())
 
 
 @app.route(route="start/{name}/{id?}", methods=["POST"])
@@ -88,16 +103,15 @@ async def double(n: int) -> int:
 
 @app.activity_trigger(input_name="key")
 def flaky(key: str) -> str:
-    ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
-    if ATTEMPTS[key] < 3:
-        raise ValueError(f"attempt {ATTEMPTS[key]} of {key} fails")
-    return f"{key} ok after {ATTEMPTS[key]}"
+    attempt = _attempt(key)
+    if attempt < 3:
+        raise ValueError(f"attempt {attempt} of {key} fails")
+    return f"{key} ok after {attempt}"
 
 
 @app.activity_trigger(input_name="key")
 def fail_first(key: str) -> str:
-    ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
-    if ATTEMPTS[key] == 1:
+    if _attempt(key) == 1:
         raise ValueError("first call fails")
     return f"{key} ok"
 
