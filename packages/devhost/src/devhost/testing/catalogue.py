@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -183,6 +184,22 @@ class Catalogue:
     def repeated_tests(self) -> list[str]:
         """Tests that two rows name (each case must be one row)."""
         return [t for t, n in Counter(r.test for r in self.all_rows()).items() if n > 1]
+
+    def page_tests(self) -> tuple[Callable[..., None], Callable[[], None]]:
+        """The two tests that keep the page a catalogue of tests, for a test module to bind:
+        ``test_each_row_is_a_test, test_no_two_rows_are_one_test = CATALOGUE.page_tests()``
+        (each row names a test that exists and an answer it can check; no repeats)."""
+        import pytest  # only where a test module asks for the tests
+
+        @pytest.mark.parametrize("row", self.all_rows(), ids=str)
+        def each_row(row: Row) -> None:
+            self.check_row(row)
+
+        def no_repeats() -> None:
+            assert len(self.all_rows()) > 0, f"{self.page.name} has no rows"
+            assert not self.repeated_tests()
+
+        return each_row, no_repeats
 
 
 def case_id(row: Row) -> str:
