@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from devhost.clock import parse_duration as clock_duration
 from devhost.messaging.errors import ConfigError
 from devhost.messaging.filters import Rule, parse_rule
 
@@ -93,31 +94,36 @@ def subscription_path(topic: str, subscription: str) -> str:
     return f"{topic}/Subscriptions/{subscription}"
 
 
-_ISO_DURATION = re.compile(
-    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?"
-    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
-)
 _TIMESPAN = re.compile(r"^(?:(?P<d>\d+)\.)?(?P<h>\d+):(?P<m>\d{2}):(?P<s>\d{2}(?:\.\d+)?)$")
 
 
 def parse_duration(text: object, where: str) -> timedelta:
-    """Read an ISO 8601 duration (``PT1M``) or a .NET TimeSpan (``00:01:00``)."""
+    """Read an ISO 8601 duration (``PT1M``, as the clock reads it) or a .NET TimeSpan
+    (``00:01:00``, as Service Bus's own settings write it)."""
     if isinstance(text, str):
-        match = _ISO_DURATION.match(text.strip()) or _TIMESPAN.match(text.strip())
-        if match and any(match.groupdict().values()) and text.strip() not in ("P", "PT"):
-            parts = {k: float(v or 0) for k, v in match.groupdict().items()}
-            try:
-                return timedelta(
-                    days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
-                )
-            except OverflowError:
-                raise ConfigError(
-                    f"{where}: {text!r} is longer than any duration can be "
-                    "(a .NET TimeSpan holds 10675199 days)"
-                ) from None
+        timespan = _TIMESPAN.match(text.strip())
+        try:
+            if timespan is None:
+                return clock_duration(text)
+            parts = {k: float(v or 0) for k, v in timespan.groupdict().items()}
+            return timedelta(
+                days=parts["d"], hours=parts["h"], minutes=parts["m"], seconds=parts["s"]
+            )
+        except OverflowError:
+            raise ConfigError(_too_long(where, text)) from None
+        except ValueError as exc:
+            if "longer than" in str(exc):
+                raise ConfigError(_too_long(where, text)) from None
     raise ConfigError(
         f"{where}: expected an ISO 8601 duration such as 'PT1M' or a TimeSpan "
         f"'00:01:00', got {text!r}"
+    )
+
+
+def _too_long(where: str, text: str) -> str:
+    return (
+        f"{where}: {text!r} is longer than any duration can be "
+        "(a .NET TimeSpan holds 10675199 days)"
     )
 
 

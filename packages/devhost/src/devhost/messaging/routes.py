@@ -27,7 +27,6 @@ is stored then.
 from __future__ import annotations
 
 import base64
-import json
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -38,6 +37,7 @@ from devhost.messaging.errors import ConfigError, SendError
 from devhost.messaging.servicebus import OutgoingMessage, ReceivedMessage, ServiceBusBroker
 from devhost.messaging.storage_queues import QueueMessage, StorageQueues, check_queue_name
 from devhost.web.params import parse_json, whole_number
+from devhost.web.problems import problem
 
 
 class MessagingLike(Protocol):
@@ -49,22 +49,14 @@ class MessagingLike(Protocol):
     def prepare(self) -> None: ...
 
 
-__all__ = ["admin_routes", "problem"]
+__all__ = ["admin_routes"]
 
 PREFIX = "/admin/devhost"
 PROPERTIES_HEADER = "X-Application-Properties"
 
 
-def problem(status: int, title: str, detail: str, **extra: Any) -> web.Response:
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return web.Response(
-        status=status, text=json.dumps(body), content_type="application/problem+json"
-    )
-
-
 def _bad(error: SendError) -> web.Response:
-    return problem(400, "Bad Request", str(error), field=error.field)
+    return problem(400, str(error), field=error.field)
 
 
 def _scheduled(text: str | None) -> datetime | None:
@@ -176,7 +168,7 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
         info = request.match_info
         entity = subscription_path(info["topic"], info["sub"]) if "sub" in info else info["queue"]
         if entity not in broker.config.entities:
-            return problem(404, "Not Found", f"no queue or subscription {entity!r}", field="queue")
+            return problem(404, f"no queue or subscription {entity!r}", field="queue")
         return entity
 
     async def send(request: web.Request) -> web.Response:
@@ -237,7 +229,6 @@ def admin_routes(messaging: MessagingLike) -> list[web.RouteDef]:
         if not moved:
             return problem(
                 404,
-                "Not Found",
                 f"no dead-lettered message {message_id!r} in {entity!r}",
                 field="messageId",
             )
