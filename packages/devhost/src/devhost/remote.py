@@ -17,7 +17,7 @@ from typing import Any
 
 from .address import DEFAULT_DATA_DIR, ENV_URL, resolve_url
 
-__all__ = ["CliError", "add_target_options", "call", "refused", "target"]
+__all__ = ["CliError", "add_target_options", "call", "exchange", "refused", "target"]
 
 
 class CliError(Exception):
@@ -55,18 +55,33 @@ def call(
 ) -> tuple[int, Any]:
     """``(status, parsed JSON body)`` of a request; an answer that is not JSON comes back as
     ``{"detail": text}``. No answer at all raises ``CliError``."""
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            return answer.status, _parsed(answer.read())
-    except urllib.error.HTTPError as error:
-        return error.code, _parsed(error.read())
+        status, _headers, content = exchange(method, url, body, headers, timeout)
+        return status, _parsed(content)
     except urllib.error.URLError as error:
         raise CliError(_unreachable(url, error.reason)) from None
     except (TimeoutError, OSError) as error:  # a host that accepted and then went silent
         raise CliError(_unreachable(url, error)) from None
     except ValueError as error:  # urllib's "unknown url type" and friends
         raise CliError(f"cannot call {url}: {error}") from None
+
+
+def exchange(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request: ``(status, headers, body)``, an error status included (urllib raises
+    those). No answer raises urllib's ``URLError`` or ``OSError``: the CLI (``call``) and the
+    test client (``devhost.testing.RemoteHost``) each say that in their own way."""
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.status, dict(answer.headers.items()), answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items()), error.read()
 
 
 def refused(status: int, answer: Any) -> CliError:

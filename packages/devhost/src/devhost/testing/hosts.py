@@ -19,9 +19,7 @@ import asyncio
 import json as jsonlib
 import os
 import threading
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +30,7 @@ from ..azurite import Azurite
 from ..clock import Clock, parse_duration
 from ..durable import instance_store
 from ..host import Host
+from ..remote import exchange
 
 __all__ = ["DevHost", "RemoteHost", "Response"]
 
@@ -94,20 +93,8 @@ class RemoteHost:
             sent_headers.setdefault("Content-Type", "application/json")
         elif data is not None:
             body = data.encode() if isinstance(data, str) else data
-        request = urllib.request.Request(
-            url, data=body, method=method.upper(), headers=sent_headers
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return Response(
-                    answer.status,
-                    dict(answer.headers.items()),
-                    answer.read().decode("utf-8", errors="replace"),
-                )
-        except urllib.error.HTTPError as err:
-            return Response(
-                err.code, dict(err.headers.items()), err.read().decode("utf-8", errors="replace")
-            )
+        status, answer_headers, content = exchange(method.upper(), url, body, sent_headers, timeout)
+        return Response(status, answer_headers, content.decode("utf-8", errors="replace"))
 
     # ---------------------------------------------------------------------------- durable
     def start_orchestration(
