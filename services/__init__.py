@@ -1,5 +1,7 @@
-"""The approval domain as plain services over SQLAlchemy: policy, assessment, approval requests
-and signed tokens, ballots, the audit trail, the master index, quarantine and document records.
+"""The app's domains as plain services over SQLAlchemy: ``approval`` (policy, assessment,
+approval requests and signed tokens, ballots, documents, the master index, mail), ``records``
+(the audit trail, generic records, quarantine, dead letters, devices, sync runs), ``claims``
+and ``drafting``; this package re-exports what the activities and the API use most.
 
 Every function takes an ``Engine`` (and any adapter it needs) plus ``now``: no settings, no wall
 clock, so activities, the API and tests pass what they have. ``initialize`` runs once at start.
