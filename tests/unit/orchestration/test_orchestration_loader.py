@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
+import settings
 from adapters.blob import AzureBlobStore
 from orchestration.definition import content_hash, semver_key
 from orchestration.sources import (
@@ -115,6 +116,26 @@ def test_an_unreachable_blob_store_does_not_hide_the_folder(tmp_path: Path) -> N
     unreachable = BlobSource(AzureBlobStore(service, create_containers=False), "defs")
     loaded = load_definition("doc", None, [FolderSource(tmp_path), unreachable])
     assert loaded.version == "1.0.0"
+
+
+@pytest.mark.parametrize("setting", ["AzureWebJobsStorage", "DOCUMENTS_STORAGE"])
+def test_the_loaders_blob_store_fails_fast_and_creates_nothing(
+    tmp_path: Path, setting: str
+) -> None:
+    """The loader is on the path of every workflow start: it reads the definitions container
+    through the app's own blob adapter, with two retries instead of the SDK's default, and it
+    never creates the container (a reader must not)."""
+    connection = (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;"
+        "BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;"
+    )
+    overrides = {"WORKFLOWS_PATH": str(tmp_path), "DOCUMENTS_STORAGE": "", setting: connection}
+    folder, blobs = sources_from_settings(settings.load(overrides))
+    assert isinstance(folder, FolderSource) and isinstance(blobs, BlobSource)
+    store = blobs.store
+    assert isinstance(store, AzureBlobStore)
+    assert store._service._config.retry_policy.total_retries == 2
+    assert store._create_containers is False
 
 
 def test_blob_container_definitions_on_azurite(tmp_path: Path) -> None:
