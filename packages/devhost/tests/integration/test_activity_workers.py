@@ -24,16 +24,21 @@ def app(apps_dir: Path) -> Path:
     return apps_dir / "activity_workers_app"
 
 
-@pytest.fixture(scope="module")
-def host(app: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
-    folder = tmp_path_factory.mktemp("activity-workers")
-    with DevHost(
+def with_workers(app: Path, folder: Path, workers: int = 1) -> DevHost:
+    """The test app on the virtual clock, its state under ``folder``, ``workers`` worker
+    processes (0: in this process), whatever ``DEVHOST_TEST_WORKERS`` says."""
+    return DevHost(
         app,
         clock="virtual",
         data_dir=folder / "data",
-        worker_processes=1,
+        worker_processes=workers,
         settings={"RECEIVED_FILE": str(folder / "received.txt")},
-    ) as running:
+    )
+
+
+@pytest.fixture(scope="module")
+def host(app: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevHost]:
+    with with_workers(app, tmp_path_factory.mktemp("activity-workers")) as running:
         yield running
 
 
@@ -51,9 +56,7 @@ def test_an_activity_runs_in_a_worker_process_not_the_host(host: DevHost) -> Non
 
 
 def test_in_process_the_activities_run_in_the_host(app: Path, tmp_path: Path) -> None:
-    with DevHost(
-        app, clock="virtual", data_dir=tmp_path, settings={"RECEIVED_FILE": str(tmp_path / "r")}
-    ) as in_process:
+    with with_workers(app, tmp_path, workers=0) as in_process:
         assert in_process.host._episode_workers is None
         output = in_process.wait_for(in_process.start_orchestration("whereabouts"))["output"]
     assert [call["pid"] for call in output] == [os.getpid(), os.getpid()]
@@ -63,13 +66,7 @@ def test_a_killed_workers_activity_runs_again_in_the_next_worker(app: Path, tmp_
     folder = tmp_path / "rendezvous"
     folder.mkdir()
     attempts = folder / "attempts"
-    with DevHost(
-        app,
-        clock="virtual",
-        data_dir=tmp_path / "data",
-        worker_processes=1,
-        settings={"RECEIVED_FILE": str(tmp_path / "r")},
-    ) as host:
+    with with_workers(app, tmp_path) as host:
         [first] = worker_pids(host)
         iid = host.start_orchestration("released", str(folder))
         _wait_until(lambda: attempts.exists() and attempts.read_text().strip() != "")
@@ -100,13 +97,7 @@ def test_activities_run_side_by_side_up_to_the_limit_per_worker(
 def test_the_limit_applies_per_worker_as_in_azure(app: Path, tmp_path: Path) -> None:
     # Two workers, maxConcurrentActivityFunctions 3 each: up to 3 in each process, and more
     # than 3 at once in all (a host-wide limit of 3 would never overlap 4).
-    with DevHost(
-        app,
-        clock="virtual",
-        data_dir=tmp_path / "data",
-        worker_processes=2,
-        settings={"RECEIVED_FILE": str(tmp_path / "received.txt")},
-    ) as two:
+    with with_workers(app, tmp_path, workers=2) as two:
         ran = two.wait_for(two.start_orchestration("timed_crowd"), timeout=120)["output"]
     by_pid: dict[int, int] = {}
     for call in ran:
@@ -131,9 +122,7 @@ def test_failures_read_the_same_in_a_worker_and_in_process(
     host: DevHost, app: Path, tmp_path: Path
 ) -> None:
     in_worker = host.wait_for(host.start_orchestration("failures"))["output"]
-    with DevHost(
-        app, clock="virtual", data_dir=tmp_path, settings={"RECEIVED_FILE": str(tmp_path / "r")}
-    ) as in_process:
+    with with_workers(app, tmp_path, workers=0) as in_process:
         here = in_process.wait_for(in_process.start_orchestration("failures"))["output"]
     assert in_worker == here
     assert in_worker[0].strip() == "Activity function 'boom' failed: ValueError: exploded"
