@@ -175,8 +175,8 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
         now=T0,
     )
     indexed = document_view(engine, DOC, T0)
-    assert indexed["masterIndex"]["currentVersion"] == 1
-    assert indexed["masterIndex"]["current"]["documentId"] == DOC
+    assert indexed["masterIndex"].current_version == 1
+    assert indexed["masterIndex"].current.document_id == DOC
 
 
 def test_values_longer_than_their_columns_are_refused(engine: sa.Engine) -> None:
