@@ -6,6 +6,7 @@ from typing import Any
 
 from services import assess_draft
 from services.drafting import DraftRequest, delete_draft, delete_final, draft_document, render_final
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -44,7 +45,9 @@ def remove_draft(draft: Any) -> dict[str, Any]:
 def assess_document(summary: Any) -> dict[str, Any]:
     """Tier, SLA, route and approvers from the policy tables (event ``assessed``)."""
     step = Step.of(summary)
-    assessment = assess_draft(step.db, {k: v for k, v in step.data.items() if k != "revision"})
+    assessment = to_json(
+        assess_draft(step.db, {k: v for k, v in step.data.items() if k != "revision"})
+    )
     step.record("assessed", assessment)
     return assessment
 

@@ -31,6 +31,7 @@ from services import (
     update_master_index,
 )
 from services.testing import fresh_database, sqlite_engine
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 KEYS = SigningKeys.parse("journey-key")
@@ -70,7 +71,7 @@ def submit_and_assess(
         T0,
     )
     audit(engine, document_id, "drafted", {})
-    assessed = assess_draft(engine, summary)
+    assessed = to_json(assess_draft(engine, summary))
     audit(engine, document_id, "assessed", {"tier": assessed["tier"], "score": assessed["score"]})
     opened = {}
     for _ in range(2):  # notify_approvers retried: same deadline, same links
