@@ -6,6 +6,7 @@ from typing import Any
 
 from services import assess_draft
 from services.drafting import DraftRequest, delete_draft, delete_final, draft_document, render_final
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -17,11 +18,13 @@ _FINALIZED = ("sha256", "contentHash", "draftSha256", "blobName")
 def generate_draft(request: Any) -> dict[str, Any]:
     """Reflect the object, render the .docx, store it (event ``drafted``)."""
     step = Step.of(request)
-    summary = draft_document(
-        DraftRequest.from_json(dict(step.data)),
-        sources=step.adapters.sources,
-        blobs=step.adapters.blobs,
-        generated_at=step.at,
+    summary = to_json(
+        draft_document(
+            DraftRequest.from_json(dict(step.data)),
+            sources=step.adapters.sources,
+            blobs=step.adapters.blobs,
+            generated_at=step.at,
+        )
     )
     step.commit(
         {"status": "drafted", "draftUrl": summary["draftUrl"]},
@@ -35,7 +38,9 @@ def generate_draft(request: Any) -> dict[str, Any]:
 def remove_draft(draft: Any) -> dict[str, Any]:
     """Compensation of ``generate_draft``: delete the draft (event ``draft-removed``)."""
     step = Step.of(draft)
-    result = delete_draft(step.document_id, blobs=step.adapters.blobs, revision=step.revision)
+    result = to_json(
+        delete_draft(step.document_id, blobs=step.adapters.blobs, revision=step.revision)
+    )
     step.commit({"draftUrl": None}, "draft-removed", result)
     return result
 
@@ -44,7 +49,9 @@ def remove_draft(draft: Any) -> dict[str, Any]:
 def assess_document(summary: Any) -> dict[str, Any]:
     """Tier, SLA, route and approvers from the policy tables (event ``assessed``)."""
     step = Step.of(summary)
-    assessment = assess_draft(step.db, {k: v for k, v in step.data.items() if k != "revision"})
+    assessment = to_json(
+        assess_draft(step.db, {k: v for k, v in step.data.items() if k != "revision"})
+    )
     step.record("assessed", assessment)
     return assessment
 
@@ -53,12 +60,14 @@ def assess_document(summary: Any) -> dict[str, Any]:
 def generate_final(approval: Any) -> dict[str, Any]:
     """Render the approved document with its approval record and hash (event ``finalized``)."""
     step = Step.of(approval)
-    final = render_final(
-        step.document_id,
-        step.data.get("record"),
-        blobs=step.adapters.blobs,
-        generated_at=step.at,
-        revision=step.revision,
+    final = to_json(
+        render_final(
+            step.document_id,
+            step.data.get("record"),
+            blobs=step.adapters.blobs,
+            generated_at=step.at,
+            revision=step.revision,
+        )
     )
     url = step.adapters.blobs.url(final["container"], final["blobName"])
     step.commit({"finalUrl": url}, "finalized", {k: final[k] for k in _FINALIZED})
@@ -69,6 +78,8 @@ def generate_final(approval: Any) -> dict[str, Any]:
 def remove_final(final: Any) -> dict[str, Any]:
     """Compensation of ``generate_final`` (event ``final-removed``)."""
     step = Step.of(final)
-    result = delete_final(step.document_id, blobs=step.adapters.blobs, revision=step.revision)
+    result = to_json(
+        delete_final(step.document_id, blobs=step.adapters.blobs, revision=step.revision)
+    )
     step.commit({"finalUrl": None}, "final-removed", result)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.drafting import file_document, unfile_document
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -13,11 +14,13 @@ from ._blueprint import Step, blueprint
 def file_to_library(document: Any) -> dict[str, Any]:
     """Upload the final document as a new version (event ``filed``)."""
     step = Step.of(document)
-    filed = file_document(
-        step.document_id,
-        blobs=step.adapters.blobs,
-        library=step.adapters.library,
-        revision=step.revision,
+    filed = to_json(
+        file_document(
+            step.document_id,
+            blobs=step.adapters.blobs,
+            library=step.adapters.library,
+            revision=step.revision,
+        )
     )
     step.commit({"status": "filed", "libraryUrl": filed["libraryUrl"]}, "filed", filed)
     return filed
@@ -28,6 +31,6 @@ def unfile_from_library(filed: Any) -> dict[str, Any]:
     """Compensation of ``file_to_library``: remove the version it made (event ``unfiled``).
     The document keeps its library link while an earlier revision's version remains."""
     step = Step.of(filed)
-    result = unfile_document(dict(step.data), library=step.adapters.library)
+    result = to_json(unfile_document(dict(step.data), library=step.adapters.library))
     step.commit({"libraryUrl": result["currentUrl"]}, "unfiled", result)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services import restore_previous, update_master_index
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -26,9 +27,9 @@ def index_document(entry: Any) -> dict[str, Any]:
     step.commit(
         {"status": "indexed"},
         "indexed",
-        {"version": result["version"], "previousVersion": result["previousVersion"]},
+        {"version": result.version, "previousVersion": result.previous_version},
     )
-    return result
+    return to_json(result)
 
 
 @blueprint.activity_trigger(input_name="indexed")
@@ -39,5 +40,6 @@ def restore_index(indexed: Any) -> dict[str, Any]:
     result = restore_previous(
         step.db, document_id=step.document_id, now=step.at, revision=step.revision
     )
-    step.record("index-restored", result)
-    return result
+    restored = to_json(result)
+    step.record("index-restored", restored)
+    return restored

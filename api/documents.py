@@ -16,14 +16,17 @@ from runtime import runtime
 from services import NotFound, document_record, document_view
 from services.approval.filed_documents import filed_version
 from services.ids import canonical_document_id
+from wire import to_json
 
 __all__ = ["document_draft", "document_file", "document_status"]
 
 
 def _status(document_id: str) -> dict[str, Any]:
     current = runtime()
-    view = document_view(
-        current.adapters.database, document_id, datetime.now(UTC), current.public_base_url
+    view: dict[str, Any] = to_json(
+        document_view(
+            current.adapters.database, document_id, datetime.now(UTC), current.public_base_url
+        )
     )
     # links.draft is the blob's own URL (not readable without storage rights); this one is.
     view["links"]["draftDownload"] = (

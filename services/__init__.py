@@ -34,7 +34,15 @@ from services.approval.documents import (
     start_revision,
     update_document,
 )
-from services.approval.master_index import index_entry, restore_previous, update_master_index
+from services.approval.master_index import (
+    IndexEntry,
+    IndexRestoration,
+    IndexUpdate,
+    IndexVersion,
+    index_entry,
+    restore_previous,
+    update_master_index,
+)
 from services.approval.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
 from services.approval.tokens import SigningKeys
 from services.db import init_schema, metadata
@@ -76,6 +84,10 @@ __all__ = [
     "Forbidden",
     "Gone",
     "IdempotencyMismatch",
+    "IndexEntry",
+    "IndexRestoration",
+    "IndexUpdate",
+    "IndexVersion",
     "InvalidInput",
     "NotFound",
     "PolicyInvalid",

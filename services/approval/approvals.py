@@ -378,7 +378,10 @@ def _handle_deadline(
             kind="escalation",
             round_=round_,
             role=ALL_OPEN_ROLES,
-            people=[p.to_json() for p in policy.escalation_contacts],
+            people=[
+                {"name": p.name, "email": p.email, "principalId": p.principal_id}
+                for p in policy.escalation_contacts
+            ],
             field="policy.escalation.contacts",
             deadline=extended,
             now=now,

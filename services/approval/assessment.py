@@ -2,7 +2,7 @@
 
 ``assess`` is pure: it takes a loaded ``ApprovalPolicy`` and the drafting summary and returns
 the decision as data, so the rules live in the policy tables and its tests need no database.
-``assess_draft`` is the activity's entry: JSON in, policy from the tables, JSON out.
+``assess_draft`` is the activity's entry: the summary's JSON in, policy from the tables.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from services._input import required_text
-from services.approval.policy import ApprovalPolicy, TierRule, load_policy
+from services.approval.policy import ApprovalPolicy, Person, TierRule, load_policy
 from services.errors import InvalidInput, PolicyInvalid
 
-__all__ = ["Assessment", "DraftSummary", "assess", "assess_draft"]
+__all__ = ["Assessment", "DraftSummary", "RoleApprovers", "assess", "assess_draft"]
 
 
 @dataclass(frozen=True)
@@ -76,36 +76,33 @@ def _categories(value: object) -> tuple[str, ...]:
     return tuple(sorted({n.strip().lower() for n in names}))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class RoleApprovers:
+    """A required role and the people who may decide for it."""
+
+    role: str
+    members: tuple[Person, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Assessment:
-    tier: TierRule
+    """The tier that applies and why, its SLA, the route, the approvers, and the facts of the
+    draft it was decided from (``score`` is the drafting summary's quality score)."""
+
+    tier: int
+    tier_name: str
     reason: str
+    sla_hours: int
     route: str
     required_roles: tuple[str, ...]
     tier_roles: tuple[str, ...]
-    approvers: tuple[tuple[str, tuple[dict[str, str], ...]], ...]
-    escalation_contacts: tuple[dict[str, str], ...]
-    summary: DraftSummary
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "tier": self.tier.tier,
-            "tierName": self.tier.name,
-            "reason": self.reason,
-            "slaHours": self.tier.sla_hours,
-            "route": self.route,
-            "requiredRoles": list(self.required_roles),
-            "tierRoles": list(self.tier_roles),
-            "approvers": [
-                {"role": role, "members": list(members)} for role, members in self.approvers
-            ],
-            "escalationContacts": list(self.escalation_contacts),
-            "score": self.summary.quality_score,
-            "sensitiveData": list(self.summary.sensitive_data),
-            "databaseName": self.summary.database_name,
-            "objectKind": self.summary.object_kind,
-            "physicalName": self.summary.physical_name,
-        }
+    approvers: tuple[RoleApprovers, ...]
+    escalation_contacts: tuple[Person, ...]
+    score: float
+    sensitive_data: tuple[str, ...]
+    database_name: str
+    object_kind: str
+    physical_name: str | None
 
 
 def _applies(rule: TierRule, policy: ApprovalPolicy, summary: DraftSummary) -> str | None:
@@ -141,17 +138,23 @@ def assess(policy: ApprovalPolicy, summary: DraftSummary) -> Assessment:
         raise PolicyInvalid(f"tier {rule.tier} requires no role: a role must start at tier 1")
     required = {"auto": (), "single": tier_roles[:1]}.get(route, tier_roles)
     return Assessment(
-        tier=rule,
+        tier=rule.tier,
+        tier_name=rule.name,
         reason=reason,
+        sla_hours=rule.sla_hours,
         route=route,
         required_roles=tuple(r.name for r in required),
         tier_roles=tuple(r.name for r in tier_roles),
-        approvers=tuple((r.name, tuple(m.to_json() for m in r.members)) for r in required),
-        escalation_contacts=tuple(c.to_json() for c in policy.escalation_contacts),
-        summary=summary,
+        approvers=tuple(RoleApprovers(r.name, r.members) for r in required),
+        escalation_contacts=policy.escalation_contacts,
+        score=summary.quality_score,
+        sensitive_data=summary.sensitive_data,
+        database_name=summary.database_name,
+        object_kind=summary.object_kind,
+        physical_name=summary.physical_name,
     )
 
 
-def assess_draft(engine: Engine, summary: object) -> dict[str, Any]:
-    """Assess a drafting summary (JSON) against the policy tables: the assessment JSON."""
-    return assess(load_policy(engine), DraftSummary.from_json(summary)).to_json()
+def assess_draft(engine: Engine, summary: object) -> Assessment:
+    """Assess a drafting summary (JSON) against the policy tables."""
+    return assess(load_policy(engine), DraftSummary.from_json(summary))

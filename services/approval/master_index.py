@@ -10,6 +10,7 @@ never reused.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,25 +18,96 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from services._input import required_text
-from services._time import iso, utc
+from services._time import utc
 from services._transaction import in_transaction
 from services.approval import tables
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 
-__all__ = ["index_entry", "restore_previous", "update_master_index"]
+__all__ = [
+    "IndexEntry",
+    "IndexRestoration",
+    "IndexUpdate",
+    "IndexVersion",
+    "WithdrawnVersion",
+    "index_entry",
+    "restore_previous",
+    "update_master_index",
+]
 
 
-def _version_json(row: RowMapping, current: int | None) -> dict[str, Any]:
-    return {
-        "version": row["version"],
-        "documentId": row["document_id"],
-        "revision": row["revision"],
-        "entry": row["entry"],
-        "recordedAt": iso(row["recorded_at"]),
-        "withdrawnAt": None if row["withdrawn_at"] is None else iso(row["withdrawn_at"]),
-        "withdrawnReason": row["withdrawn_reason"],
-        "current": row["version"] == current,
-    }
+@dataclass(frozen=True, slots=True)
+class IndexVersion:
+    """One version of an object's index entry; a withdrawn one stays, marked."""
+
+    version: int
+    document_id: str
+    revision: int
+    entry: dict[str, Any]  # what the workflow recorded (library URL, hash, approvers...)
+    recorded_at: datetime
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """An object's master-index entry: its current version and every version, oldest first."""
+
+    database_name: str
+    physical_name: str
+    current_version: int | None  # None once every version is withdrawn
+    current: IndexVersion | None
+    versions: tuple[IndexVersion, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndexUpdate:
+    """The version ``update_master_index`` recorded (or found, on a retry)."""
+
+    database_name: str
+    physical_name: str
+    version: int
+    previous_version: int | None
+    document_id: str
+    revision: int
+    entry: dict[str, Any]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnVersion:
+    """The version a document's revision added, now withdrawn, and what is current instead."""
+
+    database_name: str
+    physical_name: str
+    withdrawn_version: int
+    current_version: int | None  # None: the object has no live version left
+
+
+@dataclass(frozen=True, slots=True)
+class IndexRestoration:
+    """What ``restore_previous`` did; ``withdrawn`` is None when the revision was never
+    indexed (its keys are then absent from the JSON, not null)."""
+
+    restored: bool
+    document_id: str
+    revision: int
+    withdrawn: WithdrawnVersion | None = field(
+        default=None, metadata={"wire.omit_none": True, "wire.inline": True}
+    )
+
+
+def _version(row: RowMapping, current: int | None) -> IndexVersion:
+    return IndexVersion(
+        version=row["version"],
+        document_id=row["document_id"],
+        revision=row["revision"],
+        entry=row["entry"],
+        recorded_at=utc(row["recorded_at"]),
+        withdrawn_at=None if row["withdrawn_at"] is None else utc(row["withdrawn_at"]),
+        withdrawn_reason=row["withdrawn_reason"],
+        current=row["version"] == current,
+    )
 
 
 def _by_document(conn: Connection, document_id: str, revision: int) -> RowMapping | None:
@@ -65,12 +137,11 @@ def update_master_index(
     entry: Mapping[str, Any],
     now: datetime,
     revision: int = 1,
-) -> dict[str, Any]:
+) -> IndexUpdate:
     """Record ``entry`` (library URL, content hash, approvers, ...) as the object's next version.
 
-    Returns ``{"databaseName", "physicalName", "version", "previousVersion", "documentId",
-    "revision", "entry", "recordedAt"}``; the same document revision again returns its
-    version unchanged. Each revision of a document that is approved adds its own version.
+    The same document revision again returns its version unchanged. Each revision of a
+    document that is approved adds its own version.
     """
     v = tables.master_index_versions
     database_name = required_text(database_name, "databaseName", v.c.database_name)
@@ -104,7 +175,7 @@ def _update(
     physical_name: str,
     entry: dict[str, Any],
     now: datetime,
-) -> dict[str, Any]:
+) -> IndexUpdate:
     v, m = tables.master_index_versions, tables.master_index
     existing = _by_document(conn, document_id, revision)
     if existing is not None:
@@ -161,17 +232,17 @@ def _previous_live(conn: Connection, row: RowMapping) -> int | None:
     ).scalar()
 
 
-def _update_result(row: RowMapping, previous: int | None) -> dict[str, Any]:
-    return {
-        "databaseName": row["database_name"],
-        "physicalName": row["physical_name"],
-        "version": row["version"],
-        "previousVersion": previous,
-        "documentId": row["document_id"],
-        "revision": row["revision"],
-        "entry": row["entry"],
-        "recordedAt": iso(row["recorded_at"]),
-    }
+def _update_result(row: RowMapping, previous: int | None) -> IndexUpdate:
+    return IndexUpdate(
+        database_name=row["database_name"],
+        physical_name=row["physical_name"],
+        version=row["version"],
+        previous_version=previous,
+        document_id=row["document_id"],
+        revision=row["revision"],
+        entry=row["entry"],
+        recorded_at=utc(row["recorded_at"]),
+    )
 
 
 def restore_previous(
@@ -181,13 +252,12 @@ def restore_previous(
     now: datetime,
     reason: str = "compensation",
     revision: int = 1,
-) -> dict[str, Any]:
+) -> IndexRestoration:
     """Withdraw the version the document's ``revision`` added and make the newest remaining
     one current.
 
-    Returns ``{"restored": bool, "documentId", "databaseName"?, "physicalName"?,
-    "withdrawnVersion"?, "currentVersion"?}``; ``restored`` is False when there was nothing to
-    undo (never indexed, or already withdrawn by an earlier run of this compensation).
+    ``restored`` is False when there was nothing to undo (never indexed: ``withdrawn`` is
+    None; or already withdrawn by an earlier run of this compensation).
     """
     document_id = required_text(document_id, "documentId")
     now = utc(now)
@@ -195,12 +265,7 @@ def restore_previous(
     with engine.begin() as conn:
         row = _by_document(conn, document_id, revision)
         if row is None:
-            return {"restored": False, "documentId": document_id, "revision": revision}
-        key = {
-            "databaseName": row["database_name"],
-            "physicalName": row["physical_name"],
-            "withdrawnVersion": row["version"],
-        }
+            return IndexRestoration(restored=False, document_id=document_id, revision=revision)
         if row["withdrawn_at"] is None:
             conn.execute(
                 sa.update(v)
@@ -226,18 +291,22 @@ def restore_previous(
         else:
             restored = False
         current = _current(conn, row["database_name"], row["physical_name"])
-    return {
-        "restored": restored,
-        "documentId": document_id,
-        "revision": revision,
-        **key,
-        "currentVersion": current,
-    }
+    return IndexRestoration(
+        restored=restored,
+        document_id=document_id,
+        revision=revision,
+        withdrawn=WithdrawnVersion(
+            database_name=row["database_name"],
+            physical_name=row["physical_name"],
+            withdrawn_version=row["version"],
+            current_version=current,
+        ),
+    )
 
 
-def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[str, Any]:
-    """``{"databaseName", "physicalName", "currentVersion", "current", "versions"}`` (versions
-    oldest first, withdrawn ones included and marked); ``NotFound`` for an unindexed object."""
+def index_entry(engine: Engine, database_name: str, physical_name: str) -> IndexEntry:
+    """The object's entry (versions oldest first, withdrawn ones included and marked);
+    ``NotFound`` for an unindexed object."""
     v = tables.master_index_versions
     with engine.connect() as conn:
         if (
@@ -260,11 +329,11 @@ def index_entry(engine: Engine, database_name: str, physical_name: str) -> dict[
             .mappings()
             .all()
         )
-    versions = [_version_json(r, current) for r in rows]
-    return {
-        "databaseName": database_name,
-        "physicalName": physical_name,
-        "currentVersion": current,
-        "current": next((x for x in versions if x["current"]), None),
-        "versions": versions,
-    }
+    versions = tuple(_version(r, current) for r in rows)
+    return IndexEntry(
+        database_name=database_name,
+        physical_name=physical_name,
+        current_version=current,
+        current=next((x for x in versions if x.current), None),
+        versions=versions,
+    )

@@ -156,9 +156,6 @@ class Person:
     email: str
     principal_id: str  # Entra object id or UPN, matched against the signed-in principal
 
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "email": self.email, "principalId": self.principal_id}
-
 
 @dataclass(frozen=True)
 class TierRule:
@@ -276,7 +273,12 @@ def _twice(people: list[dict[str, str]], pointer: str) -> list[str]:
 
 
 def read_policy_file(path: Path) -> dict[str, Any]:
-    """Read and validate a policy file; errors name the file and the field."""
+    """Read and validate a policy file; errors name the file and the field.
+
+    The result is the policy document itself, as its author wrote it (camelCase keys of the
+    file's schema), and stays a plain dict: it is input, checked against ``POLICY_SCHEMA``
+    and handed to ``seed_policy``; ``load_policy`` gives the typed ``ApprovalPolicy``.
+    """
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

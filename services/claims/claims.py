@@ -16,7 +16,14 @@ from typing import Any
 
 from services.errors import InvalidInput, PolicyInvalid
 
-__all__ = ["MINOR_UNITS", "AutoApproveLimit", "Claim", "ClaimInvalid", "parse_claim"]
+__all__ = [
+    "MINOR_UNITS",
+    "AutoApproveLimit",
+    "Claim",
+    "ClaimInvalid",
+    "format_amount",
+    "parse_claim",
+]
 
 # ISO 4217 currencies whose minor unit is not the cents of most (0: no decimals).
 MINOR_UNITS = {
@@ -67,16 +74,6 @@ class Claim:
     @property
     def amount_minor(self) -> int:
         return int(self.amount.scaleb(MINOR_UNITS.get(self.currency, 2)))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "claimId": self.claim_id,
-            "claimant": self.claimant,
-            "amount": format_amount(self.amount, self.currency),
-            "currency": self.currency,
-            "amountMinor": self.amount_minor,
-            "description": self.description,
-        }
 
 
 def format_amount(amount: Decimal, currency: str) -> str:

@@ -11,21 +11,23 @@ payment is never made again under its key (``PaymentReversed``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services._time import iso, utc
+from services._time import utc
 from services.claims import tables
 from services.claims.claims import MINOR_UNITS
 from services.errors import Conflict, IdempotencyMismatch, NotFound
 
 __all__ = [
     "ClaimAlreadyPaid",
+    "NoPayment",
+    "Payment",
     "PaymentReversed",
     "get_payment",
     "record_payment",
@@ -46,21 +48,45 @@ class PaymentReversed(Conflict):
     title = "Payment reversed"
 
 
-def _json(row: RowMapping, duplicate: bool = False) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A recorded (or reversed) payment of a claim."""
+
+    payment_id: str  # the step's key
+    claim_id: str
+    payee: str
+    amount: str  # decimal text in the currency's minor units ("120.50", "7"), never a float
+    amount_minor: int
+    currency: str
+    status: str  # "recorded" or "reversed"
+    recorded_at: datetime
+    reversed_at: datetime | None
+    duplicate: bool  # True: an earlier run of the step recorded it; nothing was paid again
+
+
+@dataclass(frozen=True, slots=True)
+class NoPayment:
+    """``reverse_payment`` of a payment that was never made: nothing to reverse."""
+
+    payment_id: str
+    status: str = "absent"
+
+
+def _payment(row: RowMapping, duplicate: bool = False) -> Payment:
     places = MINOR_UNITS.get(row["currency"], 2)
     amount = Decimal(row["amount_minor"]).scaleb(-places)
-    return {
-        "paymentId": row["payment_id"],
-        "claimId": row["claim_id"],
-        "payee": row["payee"],
-        "amount": f"{amount:.{places}f}",
-        "amountMinor": row["amount_minor"],
-        "currency": row["currency"],
-        "status": row["status"],
-        "recordedAt": iso(row["recorded_at"]),
-        "reversedAt": iso(row["reversed_at"]) if row["reversed_at"] else None,
-        "duplicate": duplicate,
-    }
+    return Payment(
+        payment_id=row["payment_id"],
+        claim_id=row["claim_id"],
+        payee=row["payee"],
+        amount=f"{amount:.{places}f}",
+        amount_minor=row["amount_minor"],
+        currency=row["currency"],
+        status=row["status"],
+        recorded_at=utc(row["recorded_at"]),
+        reversed_at=utc(row["reversed_at"]) if row["reversed_at"] else None,
+        duplicate=duplicate,
+    )
 
 
 def _row(conn: Connection, payment_id: str) -> RowMapping | None:
@@ -68,12 +94,13 @@ def _row(conn: Connection, payment_id: str) -> RowMapping | None:
     return conn.execute(sa.select(table).where(table.c.payment_id == payment_id)).mappings().first()
 
 
-def get_payment(engine: Engine, payment_id: str) -> dict[str, Any]:
+def get_payment(engine: Engine, payment_id: str) -> Payment:
+    """The payment under ``payment_id``; ``NotFound`` when there is none."""
     with engine.connect() as conn:
         row = _row(conn, payment_id)
     if row is None:
         raise NotFound(f"no payment {payment_id!r}")
-    return _json(row)
+    return _payment(row)
 
 
 def record_payment(
@@ -86,7 +113,7 @@ def record_payment(
     amount_minor: int,
     currency: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> Payment:
     """Record the payment under ``payment_id`` (the step's key), once."""
     values = {
         "payment_id": payment_id,
@@ -102,7 +129,7 @@ def record_payment(
         with engine.begin() as conn:
             if _row(conn, payment_id) is None:
                 conn.execute(sa.insert(tables.payments).values(**values))
-                return _json(_stored(conn, payment_id))
+                return _payment(_stored(conn, payment_id))
     except IntegrityError:
         pass  # a twin attempt inserted first, or the claim is paid elsewhere: look below
     with engine.connect() as conn:
@@ -124,7 +151,7 @@ def record_payment(
             f"payment {payment_id!r} of claim {claim_id!r} was reversed; "
             "start a new workflow to pay the claim again"
         )
-    return _json(row, duplicate=True)
+    return _payment(row, duplicate=True)
 
 
 def _stored(conn: Connection, payment_id: str) -> RowMapping:
@@ -135,7 +162,7 @@ def _stored(conn: Connection, payment_id: str) -> RowMapping:
 
 def reverse_payment(
     engine: Engine, *, payment_id: str, reason: str, now: datetime
-) -> dict[str, Any]:
+) -> Payment | NoPayment:
     """Reverse a recorded payment; again, or for a payment never made, changes nothing."""
     table = tables.payments
     with engine.begin() as conn:
@@ -146,5 +173,5 @@ def reverse_payment(
         )
         row = _row(conn, payment_id)
     if row is None:
-        return {"paymentId": payment_id, "status": "absent"}
-    return _json(row)
+        return NoPayment(payment_id)
+    return _payment(row)

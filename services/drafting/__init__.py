@@ -25,7 +25,7 @@ from services.drafting.errors import (
     UnknownDatabase,
     UnknownObject,
 )
-from services.drafting.filing import file_document, unfile_document
+from services.drafting.filing import FiledDocument, UnfiledVersion, file_document, unfile_document
 from services.drafting.model import (
     ColumnDescription,
     DraftRequest,
@@ -38,6 +38,9 @@ from services.drafting.reflection import describe_from_dictionary, reflect_objec
 from services.drafting.rendering import DocumentContent, FinalRecord, render_document
 from services.drafting.service import (
     DOCUMENTS_CONTAINER,
+    DeletedBlobs,
+    Draft,
+    FinalDocument,
     delete_draft,
     delete_final,
     draft_blob_name,
@@ -48,6 +51,7 @@ from services.drafting.service import (
     render_final,
     snapshot_blob_name,
 )
+from services.drafting.snapshot import Snapshot
 
 __all__ = [
     "DOCUMENTS_CONTAINER",
@@ -57,16 +61,22 @@ __all__ = [
     "Classification",
     "ColumnDescription",
     "ColumnFinding",
+    "DeletedBlobs",
     "DocumentContent",
+    "Draft",
     "DraftNotFound",
     "DraftRequest",
     "DraftingError",
+    "FiledDocument",
+    "FinalDocument",
     "FinalRecord",
     "ForeignKeyDescription",
     "IndexDescription",
     "InvalidDraftRequest",
     "ObjectDescription",
     "QualityScore",
+    "Snapshot",
+    "UnfiledVersion",
     "UnknownDatabase",
     "UnknownObject",
     "Vote",

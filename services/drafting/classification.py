@@ -182,16 +182,6 @@ class Classification:
     def of_column(self, column: str) -> tuple[ColumnFinding, ...]:
         return tuple(f for f in self.findings if f.column == column)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "personalData": self.personal_data,
-            "financialData": self.financial_data,
-            "findings": [
-                {"column": f.column, "category": f.category, "reason": f.reason}
-                for f in self.findings
-            ],
-        }
-
 
 def words(identifier: str) -> tuple[str, ...]:
     """``customerEmail_2`` -> ("customer", "email", "2"); ``IBANCode`` -> ("iban", "code")."""

@@ -8,6 +8,7 @@ compensation: it removes exactly the version filing made.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from adapters.blob import BlobStore
@@ -21,7 +22,28 @@ from services.drafting.service import (
     read_snapshot,
 )
 
-__all__ = ["file_document", "unfile_document"]
+__all__ = ["FiledDocument", "UnfiledVersion", "file_document", "unfile_document"]
+
+
+@dataclass(frozen=True, slots=True)
+class FiledDocument:
+    """The library version filing made (or found, on a retry) for a document."""
+
+    document_id: str
+    library_path: str
+    version_id: str
+    library_url: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnfiledVersion:
+    """What ``unfile_document`` removed, and the file's URL while an earlier version is left."""
+
+    library_path: str
+    version_id: str
+    removed: bool  # False: already removed by an earlier run of the compensation
+    current_url: str | None
 
 
 def file_document(
@@ -31,9 +53,9 @@ def file_document(
     library: DocumentLibrary,
     container: str = DOCUMENTS_CONTAINER,
     revision: int = 1,
-) -> dict[str, Any]:
-    """Upload the final document; returns the library path, version id and URL."""
-    request = read_snapshot(blobs, container, document_id, revision)["request"]
+) -> FiledDocument:
+    """Upload the final document as the library file's next version."""
+    request = read_snapshot(blobs, container, document_id, revision).content.request
     name = final_blob_name(document_id, revision)
     try:
         final = blobs.get(container, name)
@@ -41,23 +63,22 @@ def file_document(
         raise DraftNotFound(
             f"document {document_id} has no final rendering ({container}/{name}): render it first"
         ) from error
-    path = library_path(request["databaseName"], request["physicalName"])
+    path = library_path(request.database_name, request.physical_name)
     version = library.upload(path, final.content, content_type=DOCX_CONTENT_TYPE)
-    return {
-        "documentId": document_id,
-        "libraryPath": path,
-        "versionId": version.version_id,
-        "libraryUrl": version.url,
-        "size": version.size,
-    }
+    return FiledDocument(
+        document_id=document_id,
+        library_path=path,
+        version_id=version.version_id,
+        library_url=version.url,
+        size=version.size,
+    )
 
 
-def unfile_document(filed: Any, *, library: DocumentLibrary) -> dict[str, Any]:
+def unfile_document(filed: Any, *, library: DocumentLibrary) -> UnfiledVersion:
     """Compensation of ``file_document``: remove the version it made (idempotent).
 
-    ``filed`` is ``file_document``'s result (``libraryPath`` and ``versionId`` are used).
-    Returns what was removed and ``currentUrl``: the file's URL while an earlier version is
-    left (it is current again), else None.
+    ``filed`` is ``file_document``'s result as JSON, as the workflow passes it on
+    (``libraryPath`` and ``versionId`` are used).
     """
     if not isinstance(filed, dict) or not all(
         isinstance(filed.get(k), str) and filed.get(k) for k in ("libraryPath", "versionId")
@@ -67,9 +88,9 @@ def unfile_document(filed: Any, *, library: DocumentLibrary) -> dict[str, Any]:
         )
     removed = library.remove_version(filed["libraryPath"], filed["versionId"])
     left = library.versions(filed["libraryPath"])
-    return {
-        "libraryPath": filed["libraryPath"],
-        "versionId": filed["versionId"],
-        "removed": removed,
-        "currentUrl": left[-1].url if left else None,
-    }
+    return UnfiledVersion(
+        library_path=filed["libraryPath"],
+        version_id=filed["versionId"],
+        removed=removed,
+        current_url=left[-1].url if left else None,
+    )

@@ -1,14 +1,15 @@
-"""What drafting knows about a database object, as plain frozen data with a JSON form.
+"""What drafting knows about a database object, as plain frozen data.
 
-The JSON form is the snapshot stored beside the draft, so the final document is rendered
-from exactly what the approvers saw even if the object changes again meanwhile.
+``DraftRequest.from_json`` checks the schema-change message; ``ObjectDescription.from_json``
+reads a description back from the draft's snapshot (``snapshot``), which stores it so the
+final document is rendered from exactly what the approvers saw.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from services.drafting.errors import InvalidDraftRequest
@@ -70,16 +71,6 @@ class DraftRequest:
             revision=revision,
         )
 
-    def to_json(self) -> dict[str, str | int]:
-        return {
-            "documentId": self.document_id,
-            "physicalName": self.physical_name,
-            "databaseName": self.database_name,
-            "changeType": self.change_type,
-            "requestedBy": self.requested_by,
-            "revision": self.revision,
-        }
-
 
 @dataclass(frozen=True)
 class ColumnDescription:
@@ -120,9 +111,6 @@ class ObjectDescription:
     foreign_keys: tuple[ForeignKeyDescription, ...] = ()
     indexes: tuple[IndexDescription, ...] = ()
     notes: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ObjectDescription:

@@ -43,15 +43,6 @@ class QualityScore:
     columns: int
     undescribed_columns: tuple[str, ...]
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "score": self.score,
-            "objectDescribed": self.object_described,
-            "columnsDescribed": self.columns_described,
-            "columns": self.columns,
-            "undescribedColumns": list(self.undescribed_columns),
-        }
-
 
 def is_meaningful(description: str | None, identifier: str) -> bool:
     """True when ``description`` documents something beyond the identifier's own name."""

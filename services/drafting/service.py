@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,15 +19,19 @@ from adapters.errors import NotFoundError
 from adapters.library import DOCX_CONTENT_TYPE
 from adapters.sources import SourceDatabases
 from services.drafting.approval_record import ApprovalRecord
-from services.drafting.classification import Classification, ColumnFinding, classify
-from services.drafting.errors import DraftNotFound, InvalidDraftRequest, UnknownObject
+from services.drafting.classification import classify
+from services.drafting.errors import DraftNotFound, UnknownObject
 from services.drafting.model import DraftRequest, ObjectDescription
 from services.drafting.quality import QualityScore, score_documentation
 from services.drafting.reflection import describe_from_dictionary, reflect_object
 from services.drafting.rendering import DocumentContent, FinalRecord, render_document
+from services.drafting.snapshot import Snapshot, content_hash, decode_snapshot, encode_snapshot
 
 __all__ = [
     "DOCUMENTS_CONTAINER",
+    "DeletedBlobs",
+    "Draft",
+    "FinalDocument",
     "delete_draft",
     "delete_final",
     "draft_blob_name",
@@ -40,7 +44,55 @@ __all__ = [
 ]
 
 DOCUMENTS_CONTAINER = "documents"
-_SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """The stored draft: the request it answers, what drafting found, and where it is."""
+
+    # The request's fields are the draft's own (documentId, physicalName, ...), not nested.
+    request: DraftRequest = field(metadata={"wire.inline": True})
+    object_kind: str
+    exists: bool
+    retired: bool  # the change dropped the object: the document records its retirement
+    column_count: int
+    sensitive_data: tuple[str, ...]
+    personal_data: bool
+    financial_data: bool
+    quality_score: float
+    quality: QualityScore
+    container: str
+    blob_name: str
+    snapshot_blob_name: str
+    sha256: str
+    size: int
+    content_hash: str
+    draft_url: str
+    library_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class FinalDocument:
+    """The stored final rendering and the hashes that tie it to the approved draft."""
+
+    document_id: str
+    database_name: str
+    physical_name: str
+    container: str
+    blob_name: str
+    sha256: str
+    size: int
+    content_hash: str
+    draft_sha256: str
+    library_path: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedBlobs:
+    """What a compensation removed: the blob names that were there (none on a retry)."""
+
+    document_id: str
+    deleted: tuple[str, ...]
 
 
 def draft_blob_name(document_id: str, revision: int = 1) -> str:
@@ -67,7 +119,7 @@ def draft_document(
     blobs: BlobStore,
     generated_at: datetime,
     container: str = DOCUMENTS_CONTAINER,
-) -> dict[str, Any]:
+) -> Draft:
     """Describe the object, render the draft and store it with its snapshot.
 
     Raises ``UnknownDatabase`` or ``UnknownObject`` (a drop of a missing object is fine: the
@@ -83,23 +135,14 @@ def draft_document(
     )
     document = render_document(content, generated_at)
     draft_sha256 = hashlib.sha256(document).hexdigest()
-    content_hash = _content_hash(content)
-    snapshot = {
-        "snapshotVersion": _SNAPSHOT_VERSION,
-        "request": request.to_json(),
-        "description": description.to_json(),
-        "classification": content.classification.to_json(),
-        "quality": content.quality.to_json(),
-        "generatedAt": generated_at.isoformat(),
-        "draftSha256": draft_sha256,
-        "contentHash": content_hash,
-    }
+    facts_hash = content_hash(content)
+    snapshot = Snapshot(content, generated_at, draft_sha256, facts_hash)
     metadata = {"documentId": request.document_id, "stage": "draft", "sha256": draft_sha256}
     revision = request.revision
     blobs.put(
         container,
         snapshot_blob_name(request.document_id, revision),
-        json.dumps(snapshot, indent=2, sort_keys=True).encode("utf-8"),
+        encode_snapshot(snapshot),
         content_type="application/json",
         metadata=metadata,
     )
@@ -111,26 +154,26 @@ def draft_document(
         content_type=DOCX_CONTENT_TYPE,
         metadata=metadata,
     )
-    return {
-        **request.to_json(),
-        "objectKind": description.kind,
-        "exists": description.exists,
-        "retired": request.change_type == "Dropped",
-        "columnCount": len(description.columns),
-        "sensitiveData": list(content.classification.categories),
-        "personalData": content.classification.personal_data,
-        "financialData": content.classification.financial_data,
-        "qualityScore": content.quality.score,
-        "quality": content.quality.to_json(),
-        "container": container,
-        "blobName": draft_blob_name(request.document_id, revision),
-        "snapshotBlobName": snapshot_blob_name(request.document_id, revision),
-        "sha256": draft_sha256,
-        "size": len(document),
-        "contentHash": content_hash,
-        "draftUrl": blobs.url(container, draft_blob_name(request.document_id, revision)),
-        "libraryPath": library_path(request.database_name, request.physical_name),
-    }
+    return Draft(
+        request=request,
+        object_kind=description.kind,
+        exists=description.exists,
+        retired=request.change_type == "Dropped",
+        column_count=len(description.columns),
+        sensitive_data=content.classification.categories,
+        personal_data=content.classification.personal_data,
+        financial_data=content.classification.financial_data,
+        quality_score=content.quality.score,
+        quality=content.quality,
+        container=container,
+        blob_name=draft_blob_name(request.document_id, revision),
+        snapshot_blob_name=snapshot_blob_name(request.document_id, revision),
+        sha256=draft_sha256,
+        size=len(document),
+        content_hash=facts_hash,
+        draft_url=blobs.url(container, draft_blob_name(request.document_id, revision)),
+        library_path=library_path(request.database_name, request.physical_name),
+    )
 
 
 def render_final(
@@ -141,7 +184,7 @@ def render_final(
     generated_at: datetime,
     container: str = DOCUMENTS_CONTAINER,
     revision: int = 1,
-) -> dict[str, Any]:
+) -> FinalDocument:
     """Render the approved document from the draft's snapshot and store it as ``final.docx``.
 
     ``approval`` is the approval record (see ``ApprovalRecord``); the document carries it
@@ -149,11 +192,10 @@ def render_final(
     """
     record = ApprovalRecord.from_json(approval)
     snapshot = read_snapshot(blobs, container, document_id, revision)
-    content = _content_from_snapshot(snapshot)
     final = FinalRecord(
-        approval=record, content_hash=snapshot["contentHash"], draft_sha256=snapshot["draftSha256"]
+        approval=record, content_hash=snapshot.content_hash, draft_sha256=snapshot.draft_sha256
     )
-    document = render_document(content, generated_at, final)
+    document = render_document(snapshot.content, generated_at, final)
     sha256 = hashlib.sha256(document).hexdigest()
     blobs.put(
         container,
@@ -162,36 +204,35 @@ def render_final(
         content_type=DOCX_CONTENT_TYPE,
         metadata={"documentId": document_id, "stage": "final", "sha256": sha256},
     )
-    request = content.request
-    return {
-        "documentId": document_id,
-        "databaseName": request.database_name,
-        "physicalName": request.physical_name,
-        "container": container,
-        "blobName": final_blob_name(document_id, revision),
-        "sha256": sha256,
-        "size": len(document),
-        "contentHash": snapshot["contentHash"],
-        "draftSha256": snapshot["draftSha256"],
-        "libraryPath": library_path(request.database_name, request.physical_name),
-    }
+    request = snapshot.content.request
+    return FinalDocument(
+        document_id=document_id,
+        database_name=request.database_name,
+        physical_name=request.physical_name,
+        container=container,
+        blob_name=final_blob_name(document_id, revision),
+        sha256=sha256,
+        size=len(document),
+        content_hash=snapshot.content_hash,
+        draft_sha256=snapshot.draft_sha256,
+        library_path=library_path(request.database_name, request.physical_name),
+    )
 
 
 def delete_draft(
     document_id: str, *, blobs: BlobStore, container: str = DOCUMENTS_CONTAINER, revision: int = 1
-) -> dict[str, Any]:
+) -> DeletedBlobs:
     """Compensation of ``draft_document``: remove the draft and its snapshot (idempotent)."""
     names = [draft_blob_name(document_id, revision), snapshot_blob_name(document_id, revision)]
-    deleted = [name for name in names if blobs.delete(container, name)]
-    return {"documentId": document_id, "deleted": deleted}
+    return DeletedBlobs(document_id, tuple(name for name in names if blobs.delete(container, name)))
 
 
 def delete_final(
     document_id: str, *, blobs: BlobStore, container: str = DOCUMENTS_CONTAINER, revision: int = 1
-) -> dict[str, Any]:
+) -> DeletedBlobs:
     """Compensation of ``render_final`` (idempotent)."""
-    deleted = [n for n in [final_blob_name(document_id, revision)] if blobs.delete(container, n)]
-    return {"documentId": document_id, "deleted": deleted}
+    name = final_blob_name(document_id, revision)
+    return DeletedBlobs(document_id, (name,) if blobs.delete(container, name) else ())
 
 
 def _describe(request: DraftRequest, engine: Any) -> ObjectDescription:
@@ -210,21 +251,9 @@ def _describe(request: DraftRequest, engine: Any) -> ObjectDescription:
     return description
 
 
-def _content_hash(content: DocumentContent) -> str:
-    """SHA-256 of the documented facts in canonical JSON, independent of the .docx bytes."""
-    facts = {
-        "request": content.request.to_json(),
-        "description": content.description.to_json(),
-        "classification": content.classification.to_json(),
-        "quality": content.quality.to_json(),
-    }
-    canonical = json.dumps(facts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def read_snapshot(
     blobs: BlobStore, container: str, document_id: str, revision: int = 1
-) -> dict[str, Any]:
+) -> Snapshot:
     """The draft's snapshot: request, description, classification, quality and hashes."""
     name = snapshot_blob_name(document_id, revision)
     try:
@@ -233,31 +262,4 @@ def read_snapshot(
         raise DraftNotFound(
             f"document {document_id} has no draft snapshot ({container}/{name}): draft it first"
         ) from error
-    snapshot: dict[str, Any] = json.loads(stored.content)
-    if snapshot.get("snapshotVersion") != _SNAPSHOT_VERSION:
-        raise InvalidDraftRequest(
-            f"draft snapshot of {document_id} has version {snapshot.get('snapshotVersion')!r}; "
-            f"expected {_SNAPSHOT_VERSION}"
-        )
-    return snapshot
-
-
-def _content_from_snapshot(snapshot: dict[str, Any]) -> DocumentContent:
-    quality = snapshot["quality"]
-    return DocumentContent(
-        request=DraftRequest.from_json(snapshot["request"]),
-        description=ObjectDescription.from_json(snapshot["description"]),
-        classification=Classification(
-            tuple(
-                ColumnFinding(f["column"], f["category"], f["reason"])
-                for f in snapshot["classification"]["findings"]
-            )
-        ),
-        quality=QualityScore(
-            score=quality["score"],
-            object_described=quality["objectDescribed"],
-            columns_described=quality["columnsDescribed"],
-            columns=quality["columns"],
-            undescribed_columns=tuple(quality["undescribedColumns"]),
-        ),
-    )
+    return decode_snapshot(stored.content, document_id)

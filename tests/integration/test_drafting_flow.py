@@ -29,6 +29,7 @@ from services.drafting import (
     unfile_document,
 )
 from tests.support.azurite import run_azurite
+from wire import to_json
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "messages"
 AT = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
@@ -62,7 +63,8 @@ def docx_text(data: bytes) -> str:
 
 def test_draft_is_stored_and_summarised(blobs: AzureBlobStore, sources: SourceDatabases) -> None:
     request = message("tier3-personal")
-    summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    draft = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    summary = to_json(draft)
 
     stored = blobs.get(DOCUMENTS_CONTAINER, f"{request.document_id}/1/draft.docx")
     assert hashlib.sha256(stored.content).hexdigest() == summary["sha256"]
@@ -83,6 +85,37 @@ def test_draft_is_stored_and_summarised(blobs: AzureBlobStore, sources: SourceDa
     assert summary["libraryPath"] == "Documentation/warehouse/sales.customers.docx"
     assert summary["draftUrl"].endswith(f"/documents/{request.document_id}/1/draft.docx")
     assert json.loads(json.dumps(summary)) == summary  # what the workflow stores
+    assert summary == {
+        "documentId": request.document_id,
+        "physicalName": "sales.customers",
+        "databaseName": "warehouse",
+        "changeType": request.change_type,
+        "requestedBy": request.requested_by,
+        "revision": 1,
+        "objectKind": "table",
+        "exists": True,
+        "retired": False,
+        "columnCount": 11,
+        "sensitiveData": ["personal"],
+        "personalData": True,
+        "financialData": False,
+        "qualityScore": 1.0,
+        "quality": {
+            "score": 1.0,
+            "objectDescribed": True,
+            "columnsDescribed": 11,
+            "columns": 11,
+            "undescribedColumns": [],
+        },
+        "container": DOCUMENTS_CONTAINER,
+        "blobName": draft.blob_name,
+        "snapshotBlobName": f"{request.document_id}/1/draft.json",
+        "sha256": draft.sha256,
+        "size": len(stored.content),
+        "contentHash": draft.content_hash,
+        "draftUrl": draft.draft_url,
+        "libraryPath": "Documentation/warehouse/sales.customers.docx",
+    }  # the activity's result, key for key (workflows and recorded histories read it)
 
 
 @pytest.mark.parametrize(
@@ -102,7 +135,7 @@ def test_every_sample_message_drafts_what_its_name_promises(
     name: str,
     expected: tuple[str, list[str], float],
 ) -> None:
-    summary = draft_document(message(name), sources=sources, blobs=blobs, generated_at=AT)
+    summary = to_json(draft_document(message(name), sources=sources, blobs=blobs, generated_at=AT))
     assert (summary["objectKind"], summary["sensitiveData"], summary["qualityScore"]) == expected
 
 
@@ -123,7 +156,7 @@ def test_final_is_rendered_from_the_snapshot_with_the_approval(
     blobs: AzureBlobStore, sources: SourceDatabases
 ) -> None:
     request = message("tier2-single-approver")
-    draft = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
+    draft = to_json(draft_document(request, sources=sources, blobs=blobs, generated_at=AT))
     approval = {
         "status": "Approved",
         "decidedAt": "2026-11-22T09:00:00+00:00",
@@ -138,8 +171,8 @@ def test_final_is_rendered_from_the_snapshot_with_the_approval(
         ],
     }
 
-    final = render_final(
-        request.document_id, approval, blobs=blobs, generated_at=AT.replace(hour=9)
+    final = to_json(
+        render_final(request.document_id, approval, blobs=blobs, generated_at=AT.replace(hour=9))
     )
 
     stored = blobs.get(DOCUMENTS_CONTAINER, final["blobName"])
@@ -148,14 +181,29 @@ def test_final_is_rendered_from_the_snapshot_with_the_approval(
     assert final["contentHash"] == draft["contentHash"]
     assert final["draftSha256"] == draft["sha256"]
     assert final["libraryPath"] == "Documentation/warehouse/sales.products.docx"
+    assert set(final) == {
+        "documentId",
+        "databaseName",
+        "physicalName",
+        "container",
+        "blobName",
+        "sha256",
+        "size",
+        "contentHash",
+        "draftSha256",
+        "libraryPath",
+    }
     text = docx_text(stored.content)
     assert "FINAL, approved" in text
     assert "Data Steward | dana@example.com | approve" in text
     assert f"Content hash (SHA-256) | {draft['contentHash']}" in text
     assert f"Approved draft (SHA-256) | {draft['sha256']}" in text
 
-    assert delete_final(request.document_id, blobs=blobs)["deleted"] == [final["blobName"]]
-    assert delete_final(request.document_id, blobs=blobs)["deleted"] == []
+    assert to_json(delete_final(request.document_id, blobs=blobs)) == {
+        "documentId": request.document_id,
+        "deleted": [final["blobName"]],
+    }
+    assert delete_final(request.document_id, blobs=blobs).deleted == ()
 
 
 def test_delete_draft_undoes_the_draft_and_can_be_retried(
@@ -163,11 +211,11 @@ def test_delete_draft_undoes_the_draft_and_can_be_retried(
 ) -> None:
     request = message("tier2-view")
     draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
-    assert delete_draft(request.document_id, blobs=blobs)["deleted"] == [
-        f"{request.document_id}/1/draft.docx",
-        f"{request.document_id}/1/draft.json",
-    ]
-    assert delete_draft(request.document_id, blobs=blobs)["deleted"] == []
+    assert to_json(delete_draft(request.document_id, blobs=blobs)) == {
+        "documentId": request.document_id,
+        "deleted": [f"{request.document_id}/1/draft.docx", f"{request.document_id}/1/draft.json"],
+    }
+    assert delete_draft(request.document_id, blobs=blobs).deleted == ()
     assert blobs.list_names(DOCUMENTS_CONTAINER, prefix=f"{request.document_id}/") == []
     with pytest.raises(DraftNotFound, match="draft it first"):
         render_final(
@@ -183,10 +231,10 @@ def test_a_dropped_object_gets_a_retirement_record(
 ) -> None:
     request = message("dropped")
     summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
-    assert summary["exists"] is False
-    assert summary["retired"] is True
-    assert summary["objectKind"] == "table"
-    text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary["blobName"]).content)
+    assert summary.exists is False
+    assert summary.retired is True
+    assert summary.object_kind == "table"
+    text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary.blob_name).content)
     assert "Retirement record - DRAFT" in text
     assert "no longer exists in warehouse" in text
 
@@ -196,14 +244,14 @@ def test_dropping_an_object_that_still_exists_says_so(
 ) -> None:
     request = DraftRequest.from_json(
         {
-            **message("tier2-table").to_json(),
+            **to_json(message("tier2-table")),
             "documentId": "9e0b2c1a-0000-4000-8000-000000000001",
             "changeType": "Dropped",
         }
     )
     summary = draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
-    assert summary["exists"] is True
-    text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary["blobName"]).content)
+    assert summary.exists is True
+    text = docx_text(blobs.get(DOCUMENTS_CONTAINER, summary.blob_name).content)
     assert "still existed in warehouse" in text
 
 
@@ -215,7 +263,7 @@ def test_unknown_database_and_object_are_typed_errors_and_store_nothing(
         draft_document(unknown_database, sources=sources, blobs=blobs, generated_at=AT)
     unknown_object = DraftRequest.from_json(
         {
-            **message("tier2-table").to_json(),
+            **to_json(message("tier2-table")),
             "documentId": "9e0b2c1a-0000-4000-8000-0000000000ff",
             "physicalName": "sales.nothing",
         }
@@ -234,7 +282,7 @@ def test_filing_adds_a_library_version_and_unfiling_removes_it(
         message("tier1-auto"),
         DraftRequest.from_json(
             {
-                **message("tier1-auto").to_json(),
+                **to_json(message("tier1-auto")),
                 "documentId": "9e0b2c1a-0000-4000-8000-000000000002",
             }
         ),
@@ -244,21 +292,33 @@ def test_filing_adds_a_library_version_and_unfiling_removes_it(
     for request in (first, second):
         draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
         render_final(request.document_id, approval, blobs=blobs, generated_at=AT)
-        filed.append(file_document(request.document_id, blobs=blobs, library=library))
-    retried = file_document(second.document_id, blobs=blobs, library=library)
+        filed.append(to_json(file_document(request.document_id, blobs=blobs, library=library)))
+    retried = to_json(file_document(second.document_id, blobs=blobs, library=library))
 
     path = "Documentation/warehouse/sales.invoice_number_seq.docx"
     assert [f["versionId"] for f in filed] == ["1.0", "2.0"]
     assert retried == filed[1]  # a retried filing adds no version
     assert filed[1]["libraryPath"] == path
     assert filed[1]["libraryUrl"] == (tmp_path / "library" / path).resolve().as_uri()
+    assert filed[1] == {
+        "documentId": second.document_id,
+        "libraryPath": path,
+        "versionId": "2.0",
+        "libraryUrl": filed[1]["libraryUrl"],
+        "size": len(library.download(path)),
+    }
     assert (
         library.download(path)
         == blobs.get(DOCUMENTS_CONTAINER, f"{second.document_id}/1/final.docx").content
     )
 
-    assert unfile_document(filed[1], library=library)["removed"] is True
-    assert unfile_document(filed[1], library=library)["removed"] is False
+    assert to_json(unfile_document(filed[1], library=library)) == {
+        "libraryPath": path,
+        "versionId": "2.0",
+        "removed": True,
+        "currentUrl": filed[0]["libraryUrl"],
+    }
+    assert unfile_document(filed[1], library=library).removed is False
     with pytest.raises(InvalidDraftRequest, match="libraryPath and versionId"):
         unfile_document({"libraryPath": path}, library=library)
     assert [v.version_id for v in library.versions(path)] == ["1.0"]
@@ -272,7 +332,7 @@ def test_filing_before_the_final_rendering_is_refused(
     blobs: AzureBlobStore, sources: SourceDatabases, tmp_path: Path
 ) -> None:
     request = DraftRequest.from_json(
-        {**message("tier2-table").to_json(), "documentId": "9e0b2c1a-0000-4000-8000-000000000003"}
+        {**to_json(message("tier2-table")), "documentId": "9e0b2c1a-0000-4000-8000-000000000003"}
     )
     draft_document(request, sources=sources, blobs=blobs, generated_at=AT)
     with pytest.raises(DraftNotFound, match="render it first"):

@@ -33,7 +33,8 @@ def test_tier2_table_full_chain(journey):
     filed = journey.library / "Documentation" / "warehouse" / "sales.orders.docx"
     assert filed.is_file()
     entry = index_entry(journey.db, "warehouse", "sales.orders")
-    assert entry["current"]["documentId"] == doc
+    assert entry.current is not None
+    assert entry.current.document_id == doc
     trail = audit_trail(journey.db, doc)
     assert trail["verification"]["ok"] is True
     types = [e["type"] for e in trail["events"]]
@@ -146,15 +147,16 @@ def test_second_change_makes_version_two_and_a_failed_notice_keeps_the_document(
     doc1 = journey.submit(first)
     journey.vote(doc1, DANA)
     assert journey.host.wait_for(doc1)["output"]["status"] == "Approved"
-    v1 = index_entry(journey.db, "warehouse", "sales.products")["currentVersion"]
+    v1 = index_entry(journey.db, "warehouse", "sales.products").current_version
 
     second = journey.message("tier2-single-approver")
     doc2 = journey.submit(second)
     journey.vote(doc2, DANA)
     out = journey.host.wait_for(doc2)["output"]
     entry = index_entry(journey.db, "warehouse", "sales.products")
-    assert out["indexVersion"] == v1 + 1 == entry["currentVersion"]
-    assert [v["version"] for v in entry["versions"]][-2:] == [v1, v1 + 1]
+    assert v1 is not None
+    assert out["indexVersion"] == v1 + 1 == entry.current_version
+    assert [v.version for v in entry.versions][-2:] == [v1, v1 + 1]
 
     third = journey.message("tier2-single-approver")
     doc3 = journey.submit(third)
@@ -174,7 +176,7 @@ def test_second_change_makes_version_two_and_a_failed_notice_keeps_the_document(
     assert status["output"]["status"] == "Approved"
     assert status["output"]["requesterMailed"] is None
     entry = index_entry(journey.db, "warehouse", "sales.products")
-    assert entry["currentVersion"] == v1 + 2
+    assert entry.current_version == v1 + 2
     types = journey.audit_types(doc3)
     assert types[-2:] == ["approved", "requester-not-notified"]
     assert "index-restored" not in types and "unfiled" not in types

@@ -74,7 +74,8 @@ def test_a_requester_nobody_can_mail_never_undoes_the_approved_document(journey)
         assert types[-2:] == ["approved", "requester-not-notified"]
         assert "unfiled" not in types and "index-restored" not in types
         entry = index_entry(journey.db, "warehouse", "sales.products")
-        assert entry["current"]["documentId"] == doc
+        assert entry.current is not None
+        assert entry.current.document_id == doc
 
 
 def test_control_characters_in_a_comment_render_into_the_filed_document(journey):
@@ -99,7 +100,7 @@ def test_a_second_change_of_a_finished_document_is_its_next_revision(journey):
     journey.vote(doc, DANA)
     first = journey.host.wait_for(doc)
     assert first["output"]["status"] == "Approved" and first["output"]["revision"] == 1
-    index_before = index_entry(journey.db, "warehouse", "sales.products")["currentVersion"]
+    index_before = index_entry(journey.db, "warehouse", "sales.products").current_version
 
     send(journey, {**message, "changeType": "Altered"})  # the same change, a new message
     assert journey.host.status(doc)["runtimeStatus"] == "Running"
@@ -109,8 +110,9 @@ def test_a_second_change_of_a_finished_document_is_its_next_revision(journey):
     assert second["output"]["status"] == "Approved", second
     assert second["output"]["revision"] == 2
     entry = index_entry(journey.db, "warehouse", "sales.products")
-    assert entry["currentVersion"] == index_before + 1
-    assert [(v["documentId"], v["revision"]) for v in entry["versions"]][-2:] == [
+    assert index_before is not None
+    assert entry.current_version == index_before + 1
+    assert [(v.document_id, v.revision) for v in entry.versions][-2:] == [
         (doc, 1),
         (doc, 2),
     ]
@@ -178,6 +180,8 @@ def test_a_removed_library_version_number_is_never_filed_again(journey):
     journey.vote(again, DANA)
     assert journey.host.wait_for(again)["output"]["status"] == "Approved"
     versions = library_versions(journey, name)
-    filed = index_entry(journey.db, "warehouse", name)["current"]["entry"]["libraryVersion"]
+    current = index_entry(journey.db, "warehouse", name).current
+    assert current is not None
+    filed = current.entry["libraryVersion"]
     assert filed == versions[-1]
     assert int(float(filed)) == len(before) + 2  # the withdrawn number was skipped

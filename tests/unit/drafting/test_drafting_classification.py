@@ -15,6 +15,7 @@ from services.drafting import (
 )
 from services.drafting.classification import words
 from services.drafting.quality import is_meaningful
+from wire import to_json
 
 
 def column(name: str, type_: str = "TEXT", description: str | None = None) -> ColumnDescription:
@@ -145,7 +146,7 @@ def test_classify_collects_categories_in_a_fixed_order() -> None:
     assert result.personal_data
     assert result.financial_data
     assert [f.column for f in result.of_column("email")] == ["email"]
-    assert result.to_json()["findings"] == [
+    assert to_json(result)["findings"] == [
         {"column": "total_amount", "category": "financial", "reason": "monetary amount"},
         {"column": "email", "category": "personal", "reason": "email address"},
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,4 +167,5 @@ def test_a_database_without_side_tables_reflects_plainly(tmp_path: Path) -> None
 
 def test_description_round_trips_through_json(warehouse: Engine) -> None:
     orders = reflect_object(warehouse, "warehouse", "sales.orders")
-    assert ObjectDescription.from_json(orders.to_json()) == orders
+    stored = json.loads(json.dumps(dataclasses.asdict(orders)))  # as the snapshot stores it
+    assert ObjectDescription.from_json(stored) == orders

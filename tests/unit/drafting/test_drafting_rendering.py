@@ -28,6 +28,7 @@ from services.drafting import (
 )
 from services.drafting.rendering import APPROVALS_HEADING
 from services.text import xml_text
+from wire import to_json
 
 AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 REQUEST = DraftRequest.from_json(
@@ -161,7 +162,7 @@ def test_a_retirement_record_says_so() -> None:
         exists=False,
         notes=("The object no longer exists in warehouse.",),
     )
-    request = DraftRequest.from_json({**REQUEST.to_json(), "changeType": "Dropped"})
+    request = DraftRequest.from_json({**to_json(REQUEST), "changeType": "Dropped"})
     content = DocumentContent(request, dropped, classify(dropped), score_documentation(dropped))
     text = text_of(open_docx(render_document(content, AT)))
     assert "Retirement record - DRAFT awaiting approval." in text
@@ -183,7 +184,7 @@ def test_a_retirement_record_says_so() -> None:
 )
 def test_bad_requests_name_the_field(change: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidDraftRequest, match=message):
-        DraftRequest.from_json({**REQUEST.to_json(), **change})
+        DraftRequest.from_json({**to_json(REQUEST), **change})
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ reversible)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,9 +15,10 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.claims.claims import AutoApproveLimit, ClaimInvalid, parse_claim
+from services.claims.claims import AutoApproveLimit, ClaimInvalid, format_amount, parse_claim
 from services.claims.payments import (
     ClaimAlreadyPaid,
+    Payment,
     PaymentReversed,
     get_payment,
     record_payment,
@@ -24,6 +26,7 @@ from services.claims.payments import (
 )
 from services.errors import IdempotencyMismatch, PolicyInvalid
 from services.testing import fresh_database
+from wire import to_json
 
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 CLAIM = {
@@ -45,9 +48,10 @@ def test_a_claim_reads_as_exact_minor_units() -> None:
         12050,
         "Taxi",
     )
-    assert claim.to_json()["amount"] == "120.50"
+    assert format_amount(claim.amount, claim.currency) == "120.50"
     assert parse_claim({**CLAIM, "amount": 0.1}).amount_minor == 10  # no float error
-    assert parse_claim({**CLAIM, "amount": "7", "currency": "JPY"}).to_json()["amount"] == "7"
+    yen = parse_claim({**CLAIM, "amount": "7", "currency": "JPY"})
+    assert format_amount(yen.amount, yen.currency) == "7"
     assert parse_claim({**CLAIM, "amount": "1.234", "currency": "KWD"}).amount_minor == 1234
 
 
@@ -78,7 +82,7 @@ def test_a_bad_claim_names_its_field(changes: dict[str, Any], field: str) -> Non
 def test_any_two_decimal_amount_round_trips_exactly(amount: Decimal) -> None:
     claim = parse_claim({**CLAIM, "amount": str(amount)})
     assert claim.amount_minor == int(amount * 100)
-    assert Decimal(claim.to_json()["amount"]) == amount
+    assert Decimal(format_amount(claim.amount, claim.currency)) == amount
 
 
 def test_the_limit_approves_up_to_and_including_it_in_its_currency() -> None:
@@ -107,7 +111,7 @@ def engine(tmp_path: Path) -> sa.Engine:
 
 def pay(
     engine: sa.Engine, payment_id: str = "p-1", claim_id: str = "C-1", amount_minor: int = 12050
-) -> dict[str, Any]:
+) -> Payment:
     return record_payment(
         engine,
         payment_id=payment_id,
@@ -122,15 +126,27 @@ def pay(
 
 def test_a_payment_is_recorded_once_per_key(engine: sa.Engine) -> None:
     first = pay(engine)
-    assert (first["amount"], first["status"], first["duplicate"]) == ("120.50", "recorded", False)
-    assert pay(engine) == {**first, "duplicate": True}
+    assert (first.amount, first.status, first.duplicate) == ("120.50", "recorded", False)
+    assert to_json(first) == {
+        "paymentId": "p-1",
+        "claimId": "C-1",
+        "payee": "ana@example.com",
+        "amount": "120.50",
+        "amountMinor": 12050,
+        "currency": "EUR",
+        "status": "recorded",
+        "recordedAt": "2026-06-01T09:00:00Z",
+        "reversedAt": None,
+        "duplicate": False,
+    }
+    assert pay(engine) == dataclasses.replace(first, duplicate=True)
     with pytest.raises(IdempotencyMismatch):
         pay(engine, amount_minor=99)
     assert get_payment(engine, "p-1") == first
 
 
 def test_twin_attempts_at_once_record_one_payment(engine: sa.Engine) -> None:
-    results: list[dict[str, Any]] = []
+    results: list[Payment] = []
     barrier = threading.Barrier(6)
 
     def attempt() -> None:
@@ -142,7 +158,7 @@ def test_twin_attempts_at_once_record_one_payment(engine: sa.Engine) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(r["duplicate"] for r in results) == [False] + [True] * 5
+    assert sorted(r.duplicate for r in results) == [False] + [True] * 5
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT COUNT(*) FROM payments")).scalar_one() == 1
 
@@ -168,14 +184,14 @@ def test_two_workflows_racing_for_one_claim_pay_it_once(engine: sa.Engine) -> No
 
 
 def test_a_reversal_is_idempotent_frees_the_claim_and_is_never_undone(engine: sa.Engine) -> None:
-    assert reverse_payment(engine, payment_id="p-1", reason="x", now=NOW) == {
+    assert to_json(reverse_payment(engine, payment_id="p-1", reason="x", now=NOW)) == {
         "paymentId": "p-1",
         "status": "absent",
     }
     pay(engine)
-    reversed_ = reverse_payment(engine, payment_id="p-1", reason="compensated", now=NOW)
+    reversed_ = to_json(reverse_payment(engine, payment_id="p-1", reason="compensated", now=NOW))
     assert reversed_["status"] == "reversed" and reversed_["reversedAt"] == "2026-06-01T09:00:00Z"
-    assert reverse_payment(engine, payment_id="p-1", reason="again", now=NOW) == reversed_
+    assert to_json(reverse_payment(engine, payment_id="p-1", reason="again", now=NOW)) == reversed_
     with pytest.raises(PaymentReversed):
         pay(engine)  # a late duplicate of the step must not pay what was taken back
-    assert pay(engine, payment_id="p-2")["status"] == "recorded"  # a new workflow may
+    assert pay(engine, payment_id="p-2").status == "recorded"  # a new workflow may

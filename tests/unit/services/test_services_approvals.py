@@ -31,6 +31,7 @@ from services.errors import (
     TokenInvalid,
 )
 from services.testing import fresh_database
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 30, 15, 123456, tzinfo=UTC)
 KEYS = SigningKeys.parse("key-2026,key-2025")
@@ -54,7 +55,7 @@ def assessment(
     sensitive: tuple[str, ...] = (),
     database: str = "warehouse",
 ) -> dict[str, Any]:
-    return assess(
+    assessed = assess(
         policy,
         DraftSummary.from_json(
             {
@@ -64,7 +65,8 @@ def assessment(
                 "sensitiveData": list(sensitive),
             }
         ),
-    ).to_json()
+    )
+    return to_json(assessed)
 
 
 def open_tier2(engine: sa.Engine, policy: ApprovalPolicy) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from services.approval.assessment import DraftSummary, assess, assess_draft
 from services.approval.policy import ApprovalPolicy, load_policy, read_policy_file, seed_policy
 from services.errors import InvalidInput
 from services.testing import EXAMPLE_POLICY_FILE, fresh_database
+from wire import to_json
 
 ALL_ROLES = ["Data Steward", "DBA", "Compliance", "Governance Lead"]
 
@@ -57,11 +58,11 @@ def test_the_highest_applicable_tier_wins(
     policy: ApprovalPolicy, case: tuple[str, str, Any], expected: tuple[int, int]
 ) -> None:
     kind, database, sensitive = case
-    result = assess(policy, summary(kind, database, 0.1, sensitive)).to_json()
-    assert (result["tier"], result["slaHours"]) == expected
-    assert result["route"] == "all"  # a low score asks every role of the tier
-    assert result["requiredRoles"] == ALL_ROLES[: expected[0]]
-    assert result["tierRoles"] == ALL_ROLES[: expected[0]]
+    result = assess(policy, summary(kind, database, 0.1, sensitive))
+    assert (result.tier, result.sla_hours) == expected
+    assert result.route == "all"  # a low score asks every role of the tier
+    assert result.required_roles == tuple(ALL_ROLES[: expected[0]])
+    assert result.tier_roles == tuple(ALL_ROLES[: expected[0]])
 
 
 @pytest.mark.parametrize(
@@ -83,23 +84,23 @@ def test_routing_by_quality_score(
     policy: ApprovalPolicy, case: tuple[str, Any, float], route: str, roles: list[str]
 ) -> None:
     kind, sensitive, score = case
-    result = assess(policy, summary(kind, "warehouse", score, sensitive)).to_json()
-    assert result["route"] == route
-    assert result["requiredRoles"] == roles
-    assert [a["role"] for a in result["approvers"]] == roles
-    assert result["score"] == score
+    result = assess(policy, summary(kind, "warehouse", score, sensitive))
+    assert result.route == route
+    assert result.required_roles == tuple(roles)
+    assert [a.role for a in result.approvers] == roles
+    assert result.score == score
 
 
 def test_critical_database_at_full_score_still_asks_every_role(policy: ApprovalPolicy) -> None:
-    result = assess(policy, summary("table", "finance", 1.0)).to_json()
-    assert result["route"] == "all"
-    assert result["requiredRoles"] == ALL_ROLES
-    assert result["reason"] == "critical database 'finance'"
+    result = assess(policy, summary("table", "finance", 1.0))
+    assert result.route == "all"
+    assert result.required_roles == tuple(ALL_ROLES)
+    assert result.reason == "critical database 'finance'"
 
 
 def test_the_output_carries_approvers_and_escalation_contacts(policy: ApprovalPolicy) -> None:
-    result = assess(policy, summary("table", "warehouse", 0.5, ["personal"])).to_json()
-    assert result == {
+    result = assess(policy, summary("table", "warehouse", 0.5, ["personal"]))
+    assert to_json(result) == {
         "tier": 3,
         "tierName": "Personal or financial data",
         "reason": "personal data",
@@ -164,7 +165,7 @@ def test_sensitive_flags_may_be_an_object_of_booleans(policy: ApprovalPolicy) ->
         }
     )
     assert flagged.sensitive_data == ("financial",)
-    assert assess(policy, flagged).tier.tier == 3
+    assert assess(policy, flagged).tier == 3
     clean = DraftSummary.from_json(
         {
             "databaseName": "warehouse",
@@ -173,7 +174,7 @@ def test_sensitive_flags_may_be_an_object_of_booleans(policy: ApprovalPolicy) ->
             "sensitiveData": {"personal": False},
         }
     )
-    assert assess(policy, clean).tier.tier == 2
+    assert assess(policy, clean).tier == 2
 
 
 def test_rules_and_thresholds_are_data(tmp_path: Path) -> None:
@@ -184,9 +185,9 @@ def test_rules_and_thresholds_are_data(tmp_path: Path) -> None:
     document["tiers"][0]["slaHours"] = 8
     seed_policy(engine, document)
     changed = load_policy(engine)
-    assert assess(changed, summary("table", "warehouse", 0.9)).tier.tier == 4
+    assert assess(changed, summary("table", "warehouse", 0.9)).tier == 4
     assert assess(changed, summary("function", "elsewhere", 0.6)).route == "single"
-    assert assess(changed, summary("function", "elsewhere", 0.6)).tier.sla_hours == 8
+    assert assess(changed, summary("function", "elsewhere", 0.6)).sla_hours == 8
 
 
 @pytest.mark.parametrize(
@@ -256,6 +257,7 @@ def test_assess_draft_reads_the_policy_tables(tmp_path: Path) -> None:
         "columnCount": 7,
     }  # the drafting step's output carries more than we read
     result = assess_draft(engine, drafted)
-    assert (result["tier"], result["slaHours"], result["route"]) == (4, 120, "all")
+    assert (result.tier, result.sla_hours, result.route) == (4, 120, "all")
+    assert to_json(result)["physicalName"] == "gl.entries"
     with pytest.raises(InvalidInput):
         assess_draft(engine, {**drafted, "qualityScore": None})

@@ -22,6 +22,7 @@ from services.approval.policy import load_policy
 from services.approval.tokens import SigningKeys
 from services.errors import DecisionConflict, InvalidInput, NotFound
 from services.testing import fresh_database, sqlite_engine
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 KEYS = SigningKeys.parse("k")
@@ -73,12 +74,14 @@ def open_doc(
     extra_steward: bool = False,
     document_id: str = DOC,
 ) -> dict[str, Any]:
-    assessed = assess(
-        load_policy(engine),
-        DraftSummary.from_json(
-            {"databaseName": "warehouse", "objectKind": kind, "qualityScore": score}
-        ),
-    ).to_json()
+    assessed = to_json(
+        assess(
+            load_policy(engine),
+            DraftSummary.from_json(
+                {"databaseName": "warehouse", "objectKind": kind, "qualityScore": score}
+            ),
+        )
+    )
     if extra_steward:
         assessed["approvers"][0]["members"].append(
             {"name": "Sam", "email": "sam@example.com", "principalId": "sam@example.com"}
@@ -237,12 +240,14 @@ def test_racing_decisions_on_one_request_record_exactly_one(tmp_path: Path) -> N
 def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> None:
     path = tmp_path / "decisive.sqlite"
     engine = fresh_database(path)
-    assessed = assess(
-        load_policy(engine),
-        DraftSummary.from_json(
-            {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5}
-        ),
-    ).to_json()
+    assessed = to_json(
+        assess(
+            load_policy(engine),
+            DraftSummary.from_json(
+                {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5}
+            ),
+        )
+    )
     assessed["approvers"][1]["members"].append(
         {"name": "Other Dba", "email": "other.dba@example.com", "principalId": "other"}
     )

@@ -16,6 +16,7 @@ from services.approval.policy import load_policy
 from services.approval.tokens import SigningKeys
 from services.errors import IdempotencyMismatch, InvalidInput, NotFound
 from services.testing import fresh_database
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 DOC = "5d1f5a2e-4c1b-4f0e-8a43-1c2d3e4f5a6b"
@@ -110,12 +111,14 @@ def test_unknown_documents(engine: sa.Engine) -> None:
 
 def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
     policy = load_policy(engine)
-    assessed = assess(
-        policy,
-        DraftSummary.from_json(
-            {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5}
-        ),
-    ).to_json()
+    assessed = to_json(
+        assess(
+            policy,
+            DraftSummary.from_json(
+                {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.5}
+            ),
+        )
+    )
     opened = open_approval(
         engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessed, now=T0
     )
@@ -175,8 +178,8 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
         now=T0,
     )
     indexed = document_view(engine, DOC, T0)
-    assert indexed["masterIndex"]["currentVersion"] == 1
-    assert indexed["masterIndex"]["current"]["documentId"] == DOC
+    assert indexed["masterIndex"].current_version == 1
+    assert indexed["masterIndex"].current.document_id == DOC
 
 
 def test_values_longer_than_their_columns_are_refused(engine: sa.Engine) -> None:

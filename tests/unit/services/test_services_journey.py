@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from services import (
+    IndexUpdate,
     NotFound,
     SigningKeys,
     append_next,
@@ -30,6 +31,7 @@ from services import (
     update_master_index,
 )
 from services.testing import fresh_database, sqlite_engine
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 KEYS = SigningKeys.parse("journey-key")
@@ -69,7 +71,7 @@ def submit_and_assess(
         T0,
     )
     audit(engine, document_id, "drafted", {})
-    assessed = assess_draft(engine, summary)
+    assessed = to_json(assess_draft(engine, summary))
     audit(engine, document_id, "assessed", {"tier": assessed["tier"], "score": assessed["score"]})
     opened = {}
     for _ in range(2):  # notify_approvers retried: same deadline, same links
@@ -89,11 +91,11 @@ def submit_and_assess(
 
 def file_and_index(
     engine: sa.Engine, document_id: str, ballot: dict[str, Any], name: str = "sales.customers"
-) -> dict[str, Any]:
+) -> IndexUpdate:
     url = f"http://library/Documentation/warehouse/{name}.docx"
     update_document(engine, document_id, {"status": "filed", "libraryUrl": url}, T0)
     audit(engine, document_id, "filed", {"libraryUrl": url})
-    indexed = {}
+    indexed = None
     for _ in range(2):
         indexed = update_master_index(
             engine,
@@ -103,7 +105,8 @@ def file_and_index(
             entry={"libraryUrl": url, "approvedBy": [a["email"] for a in ballot["approvedBy"]]},
             now=T0,
         )
-    audit(engine, document_id, "indexed", {"version": indexed["version"]})
+    assert indexed is not None
+    audit(engine, document_id, "indexed", {"version": indexed.version})
     update_document(engine, document_id, {"status": "completed"}, T0)
     return indexed
 
@@ -128,10 +131,10 @@ def test_tier_two_full_chain(engine: sa.Engine) -> None:
             ballot = record_vote(engine, doc, vote, T0 + timedelta(hours=1))
     assert ballot["decision"] == "approved"
     indexed = file_and_index(engine, doc, ballot)
-    assert indexed["version"] == 1
+    assert indexed.version == 1
     view = document_view(engine, doc, T0 + timedelta(hours=2))
     assert view["status"] == "completed"
-    assert view["masterIndex"]["current"]["entry"]["approvedBy"] == [
+    assert view["masterIndex"].current.entry["approvedBy"] == [
         "dana.steward@example.com",
         "dev.dba@example.com",
     ]
@@ -215,12 +218,12 @@ def test_a_failure_after_indexing_restores_version_one(engine: sa.Engine) -> Non
             engine, KEYS, opened["requests"][0]["token"], decision="approve", now=T0
         ).vote.to_json()
         file_and_index(engine, doc, record_vote(engine, doc, vote, T0))
-    assert index_entry(engine, "warehouse", "sales.customers")["currentVersion"] == 2
+    assert index_entry(engine, "warehouse", "sales.customers").current_version == 2
     for _ in range(2):  # the compensation retried
         restore_previous(engine, document_id="doc-v2", now=T0)
     audit(engine, "doc-v2", "compensated:index", {"restoredVersion": 1})
     entry = index_entry(engine, "warehouse", "sales.customers")
-    assert (entry["currentVersion"], len(entry["versions"])) == (1, 2)
+    assert (entry.current_version, len(entry.versions)) == (1, 2)
     assert audit_trail(engine, "doc-v2")["verification"]["ok"]
 
 
@@ -260,5 +263,5 @@ def test_many_documents_in_flight_at_once(tmp_path: Path) -> None:
         assert document_view(engine, f"doc-{n:02d}", T0)["status"] == "completed"
         assert audit_trail(engine, f"doc-{n:02d}")["verification"]["ok"]
     for table in range(4):
-        versions = index_entry(engine, "warehouse", f"sales.t{table}")["versions"]
-        assert [v["version"] for v in versions] == [1, 2, 3, 4]
+        versions = index_entry(engine, "warehouse", f"sales.t{table}").versions
+        assert [v.version for v in versions] == [1, 2, 3, 4]
