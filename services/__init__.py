@@ -54,6 +54,7 @@ from services.errors import (
 from services.ids import derive_id
 from services.records.audit import (
     AuditEvent,
+    AuditTrail,
     ChainVerification,
     append,
     append_in,
@@ -68,6 +69,7 @@ __all__ = [
     "ApprovalPolicy",
     "Assessment",
     "AuditEvent",
+    "AuditTrail",
     "ChainVerification",
     "ConcurrencyConflict",
     "Conflict",
