@@ -63,7 +63,14 @@ from services.records.audit import (
     list_events,
     verify_chain,
 )
-from services.records.quarantine import get_quarantined, list_quarantined, quarantine_message
+from services.records.quarantine import (
+    QuarantinedMessage,
+    QuarantinePage,
+    QuarantineReceipt,
+    get_quarantined,
+    list_quarantined,
+    quarantine_message,
+)
 
 __all__ = [
     "ApprovalPolicy",
@@ -82,6 +89,9 @@ __all__ = [
     "NotFound",
     "PolicyInvalid",
     "Principal",
+    "QuarantinePage",
+    "QuarantineReceipt",
+    "QuarantinedMessage",
     "Redemption",
     "ServiceError",
     "SigningKeys",
