@@ -16,6 +16,7 @@ from adapters.sql import create_sql_engine
 from services import init_schema
 from services.records import records_store as store
 from services.records.devices import remove_batch, store_events
+from wire import to_json
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "activities" / "schemas"
 MINE = [
@@ -128,12 +129,14 @@ def test_device_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check(
         "process_device_events",
         given,
-        store_events(engine, device_id="d", batch_id="b", events=[event], totals=None, now=T0),
+        to_json(
+            store_events(engine, device_id="d", batch_id="b", events=[event], totals=None, now=T0)
+        ),
     )
     check(
         "remove_device_events",
         {"deviceId": "d", "batchId": "b"},
-        remove_batch(engine, device_id="d", batch_id="b"),
+        to_json(remove_batch(engine, device_id="d", batch_id="b")),
     )
     check(
         "open_device_window",
