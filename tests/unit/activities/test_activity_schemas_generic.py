@@ -64,7 +64,9 @@ def test_record_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check(
         "create_record",
         given,
-        store.create_record(engine, op_id="1", collection="c", key="k", body={"a": 1}, now=T0),
+        to_json(
+            store.create_record(engine, op_id="1", collection="c", key="k", body={"a": 1}, now=T0)
+        ),
     )
     given = {
         "collection": "c",
@@ -78,28 +80,36 @@ def test_record_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check(
         "update_record",
         given,
-        store.update_record(
-            engine,
-            op_id="2",
-            collection="c",
-            key="k",
-            merge={"b": 2},
-            increment={"n": 1},
-            expected_version=1,
-            now=T0,
+        to_json(
+            store.update_record(
+                engine,
+                op_id="2",
+                collection="c",
+                key="k",
+                merge={"b": 2},
+                increment={"n": 1},
+                expected_version=1,
+                now=T0,
+            )
         ),
     )
-    check("get_record", {"collection": "c", "key": "k"}, store.get_record(engine, "c", "k"))
+    check(
+        "get_record", {"collection": "c", "key": "k"}, to_json(store.get_record(engine, "c", "k"))
+    )
     check(
         "get_record",
         {"collection": "c", "key": "no", "missingOk": True},
         store.get_record(engine, "c", "no"),
     )
-    check("revert_record", {"step": "U", **IDS}, store.revert_operation(engine, op_id="2", now=T0))
+    check(
+        "revert_record",
+        {"step": "U", **IDS},
+        to_json(store.revert_operation(engine, op_id="2", now=T0)),
+    )
     check(
         "delete_record",
         {"collection": "c", "key": "k", "step": "D", **IDS},
-        store.delete_record(engine, op_id="3", collection="c", key="k", now=T0),
+        to_json(store.delete_record(engine, op_id="3", collection="c", key="k", now=T0)),
     )
 
 
