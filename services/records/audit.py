@@ -24,7 +24,7 @@ from services._fields import omit_none
 from services._input import required_text
 from services._time import iso, parse_timestamp, utc
 from services._transaction import in_transaction
-from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput, ServiceError
 from services.records import tables
 
 __all__ = [
@@ -109,13 +109,22 @@ def event_hash(
 
 
 def _event(row: Any) -> AuditEvent:
+    try:
+        recorded_at = parse_timestamp(row.recorded_at, "recordedAt")
+    except InvalidInput:
+        # Only an edit behind the app's back writes this (the chain no longer verifies there):
+        # the store is damaged, not the request.
+        raise ServiceError(
+            f"audit event {row.version} of stream {row.stream_id}: the stored recordedAt "
+            f"{row.recorded_at!r} is not a timestamp"
+        ) from None
     return AuditEvent(
         row.stream_id,
         row.version,
         row.event_id,
         row.event_type,
         json.loads(row.data),
-        parse_timestamp(row.recorded_at, "recordedAt"),
+        recorded_at,
         row.previous_hash,
         row.hash,
     )
@@ -276,9 +285,9 @@ def _rows(engine: Engine, stream_id: str) -> list[Any]:
         )
 
 
-def list_events(engine: Engine, stream_id: str) -> list[AuditEvent]:
+def list_events(engine: Engine, stream_id: str) -> tuple[AuditEvent, ...]:
     """The stream's events in order (version 1 first)."""
-    return [_event(r) for r in _rows(engine, stream_id)]
+    return tuple(_event(r) for r in _rows(engine, stream_id))
 
 
 def verify_chain(engine: Engine, stream_id: str) -> ChainVerification:

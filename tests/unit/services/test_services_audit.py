@@ -11,7 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from services._time import iso
-from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+from services.errors import (
+    ConcurrencyConflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    ServiceError,
+)
 from services.ids import derive_id
 from services.records.audit import (
     GENESIS_HASH,
@@ -71,7 +76,7 @@ def test_events_chain_in_order(engine: sa.Engine) -> None:
         recorded_at="2026-03-02T09:00:00Z",
     )
     assert [e.type for e in list_events(engine, STREAM)] == ["submitted", "drafted", "assessed"]
-    assert list_events(engine, STREAM) == [first, second, third]
+    assert list_events(engine, STREAM) == (first, second, third)
     result = verify_chain(engine, STREAM)
     assert result.ok
     assert result.length == 3
@@ -250,6 +255,20 @@ def test_rehashing_an_edited_event_still_breaks_the_next_link(engine: sa.Engine)
     result = verify_chain(engine, STREAM)
     assert (result.ok, result.broken_at) == (False, 3)
     assert result.reason == "previous hash does not match the event before it"
+
+
+def test_a_garbled_time_breaks_the_chain_and_is_named(engine: sa.Engine) -> None:
+    for i, name in enumerate(["submitted", "drafted"]):
+        add(engine, i, name)
+    with engine.begin() as conn:  # hashed as stored text: an edit of the time breaks it too
+        conn.execute(sa.text("UPDATE audit_events SET recorded_at = 'soon' WHERE version = 2"))
+    result = verify_chain(engine, STREAM)
+    assert (result.ok, result.broken_at) == (False, 2)
+    assert result.reason == "hash does not match the event's content"
+    # No time to give a reader of the event: the store is damaged (500), not the request.
+    with pytest.raises(ServiceError, match="'soon' is not a timestamp") as caught:
+        list_events(engine, STREAM)
+    assert caught.value.status == 500
 
 
 def test_deleting_an_event_is_detected(engine: sa.Engine) -> None:
