@@ -9,7 +9,8 @@ service:
   (``decided_at`` -> ``decidedAt``), or the name given with ``field(metadata=json_name("self"))``;
 - a field marked ``omit_none()`` is left out while it is ``None`` (a key that a reader tests for
   presence, such as a ballot's ``ignoredVote``);
-- a field marked ``inline()`` (a mapping) has its keys merged into the object;
+- a field marked ``inline()`` (a mapping, or a dataclass such as the record a receipt carries)
+  has its keys merged into the object;
 - a ``datetime`` becomes ISO 8601 UTC with ``Z``; a tuple a list; an ``Enum`` its value;
 - a mapping keeps its keys as they are: data that came from outside (an event's payload, a
   record) is never renamed.
