@@ -11,6 +11,7 @@ from runtime import runtime
 from services import iso, parse_timestamp
 from services.errors import InvalidInput
 from services.records.devices import device_settings, remove_batch, store_events
+from wire import to_json
 
 from ._blueprint import blueprint
 
@@ -65,7 +66,7 @@ def process_device_events(batch: Any) -> dict[str, Any]:
     if not isinstance(events, list):
         raise InvalidInput("events", "expected the list of events read from the entity")
     totals = data.get("totals")
-    return store_events(
+    stored = store_events(
         runtime().adapters.database,
         device_id=_text(data, "deviceId"),
         batch_id=_text(data, "batchId"),
@@ -73,14 +74,16 @@ def process_device_events(batch: Any) -> dict[str, Any]:
         totals=totals if isinstance(totals, Mapping) else None,
         now=_at(data),
     )
+    return to_json(stored)
 
 
 @blueprint.activity_trigger(input_name="batch")
 def remove_device_events(batch: Any) -> dict[str, Any]:
     """Compensation of ``process_device_events``: remove exactly the rows the batch stored."""
     data = _input(batch)
-    return remove_batch(
+    removed = remove_batch(
         runtime().adapters.database,
         device_id=_text(data, "deviceId"),
         batch_id=_text(data, "batchId"),
     )
+    return to_json(removed)

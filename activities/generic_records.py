@@ -17,6 +17,7 @@ from runtime import runtime
 from services import parse_timestamp
 from services.records import records_store as store
 from services.records.records_store import RecordInvalid, RecordNotFound
+from wire import to_json
 
 from ._blueprint import blueprint
 
@@ -50,7 +51,7 @@ def _at(data: Mapping[str, Any]) -> datetime:
 def create_record(request: Any) -> dict[str, Any]:
     """Create a record at version 1 (``ifExists``: fail, keep, replace or merge)."""
     data = _input(request)
-    return store.create_record(
+    written = store.create_record(
         runtime().adapters.database,
         op_id=_op_id(data),
         collection=data.get("collection"),
@@ -59,6 +60,7 @@ def create_record(request: Any) -> dict[str, Any]:
         if_exists=data.get("ifExists", "fail"),
         now=_at(data),
     )
+    return to_json(written)
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -66,7 +68,7 @@ def update_record(request: Any) -> dict[str, Any]:
     """Write a record's next version (``body``, or ``merge`` and ``increment``), optionally
     only at ``expectedVersion``."""
     data = _input(request)
-    return store.update_record(
+    written = store.update_record(
         runtime().adapters.database,
         op_id=_op_id(data),
         collection=data.get("collection"),
@@ -77,6 +79,7 @@ def update_record(request: Any) -> dict[str, Any]:
         expected_version=data.get("expectedVersion"),
         now=_at(data),
     )
+    return to_json(written)
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -86,14 +89,14 @@ def get_record(request: Any) -> dict[str, Any] | None:
     found = store.get_record(runtime().adapters.database, data.get("collection"), data.get("key"))
     if found is None and data.get("missingOk") is not True:
         raise RecordNotFound(f"no record {data.get('collection')}/{data.get('key')}")
-    return found
+    return None if found is None else to_json(found)
 
 
 @blueprint.activity_trigger(input_name="request")
 def delete_record(request: Any) -> dict[str, Any]:
     """Delete a record (optionally only at ``expectedVersion``); a missing one is no error."""
     data = _input(request)
-    return store.delete_record(
+    written = store.delete_record(
         runtime().adapters.database,
         op_id=_op_id(data),
         collection=data.get("collection"),
@@ -101,6 +104,7 @@ def delete_record(request: Any) -> dict[str, Any]:
         expected_version=data.get("expectedVersion"),
         now=_at(data),
     )
+    return to_json(written)
 
 
 @blueprint.activity_trigger(input_name="request")
@@ -108,4 +112,7 @@ def revert_record(request: Any) -> dict[str, Any]:
     """Compensation of create/update/delete_record: undo the write made by ``instanceId`` +
     ``step``, unless the record was written since (Record.VersionConflict)."""
     data = _input(request)
-    return store.revert_operation(runtime().adapters.database, op_id=_op_id(data), now=_at(data))
+    reverted = store.revert_operation(
+        runtime().adapters.database, op_id=_op_id(data), now=_at(data)
+    )
+    return to_json(reverted)

@@ -8,6 +8,7 @@ from typing import Any
 from runtime import runtime
 from services.errors import InvalidInput
 from services.records import sync_runs
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -35,7 +36,7 @@ def read_sync_source(source: Any) -> dict[str, Any]:
 def record_sync_run(run: Any) -> dict[str, Any]:
     """Record the run once per instance and say how the row count moved since the last run."""
     step = Step.of(run)
-    return sync_runs.record_sync_run(
+    recorded = sync_runs.record_sync_run(
         step.db,
         instance_id=step.text("instanceId"),
         database=step.text("database"),
@@ -43,3 +44,4 @@ def record_sync_run(run: Any) -> dict[str, Any]:
         row_count=step.data.get("rowCount"),
         at=step.at,
     )
+    return to_json(recorded)

@@ -11,6 +11,7 @@ from api.problems import answer_json
 from runtime import runtime
 from services import audit_trail, document_record
 from services.ids import canonical_document_id
+from wire import to_json
 
 __all__ = ["document_events"]
 
@@ -18,9 +19,9 @@ __all__ = ["document_events"]
 def _trail(document_id: str) -> dict[str, Any]:
     engine = runtime().adapters.database
     trail = audit_trail(engine, document_id)
-    if not trail["events"]:
+    if not trail.events:
         document_record(engine, document_id)  # NotFound (404) for a document we never saw
-    return trail
+    return to_json(trail)
 
 
 @blueprint.route(route="documents/{documentId}/events", methods=["GET"])

@@ -10,17 +10,19 @@ from api._blueprint import blueprint
 from api.problems import answer_json, query_int
 from runtime import runtime
 from services import get_quarantined, list_quarantined
+from wire import to_json
 
 __all__ = ["quarantined_message", "quarantined_messages"]
 
 
-def _listing(req: func.HttpRequest) -> dict[str, Any]:
-    return list_quarantined(
+def _listing(req: func.HttpRequest) -> Any:
+    page = list_quarantined(
         runtime().adapters.database,
         reason=req.params.get("reason") or None,
         limit=query_int(req, "limit", 50, 1, 500),
         offset=query_int(req, "offset", 0, 0, 10**9),
     )
+    return to_json(page)
 
 
 @blueprint.route(route="quarantine", methods=["GET"])
@@ -33,5 +35,8 @@ def quarantined_messages(req: func.HttpRequest) -> func.HttpResponse:
 def quarantined_message(req: func.HttpRequest) -> func.HttpResponse:
     """One message with its body; 404 if it was never quarantined."""
     return answer_json(
-        req, lambda: get_quarantined(runtime().adapters.database, req.route_params["messageId"])
+        req,
+        lambda: to_json(
+            get_quarantined(runtime().adapters.database, req.route_params["messageId"])
+        ),
     )

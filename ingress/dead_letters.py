@@ -23,8 +23,10 @@ from sqlalchemy.engine import Engine
 
 from ingress import device_events, schema_changes
 from ingress._messages import ReceivedMessage
-from services import InvalidInput, parse_timestamp
+from services import InvalidInput
 from services.records.dead_letters import (
+    DeadLetter,
+    DeadLetterReceipt,
     abort_resubmission,
     finish_resubmission,
     record_dead_letter,
@@ -71,7 +73,7 @@ def _text(value: Any) -> str | None:
 
 def accept_dead_letter(
     message: DeadLetterMessage, *, engine: Engine, now: datetime
-) -> dict[str, Any]:
+) -> DeadLetterReceipt:
     """Record and log one dead letter (once, however often it is delivered)."""
     recorded = record_dead_letter(
         engine,
@@ -92,24 +94,25 @@ def accept_dead_letter(
         },
         now=now,
     )
-    if not recorded["duplicate"]:
-        record_dead_lettered(message.queue, recorded["reason"] or "unknown")
+    if not recorded.duplicate:
+        stored = recorded.dead_letter
+        record_dead_lettered(message.queue, stored.reason or "unknown")
         # %r: the ids, reason and description come from outside; a CR/LF in one must not
         # start a forged log line.
         log.error(
             "dead letter from %s: message %r (correlation %r, session %r) %r: %r; recorded as %s",
             message.queue,
-            recorded["messageId"],
+            stored.message_id,
             message.correlation_id,
             message.session_id,
-            recorded["reason"],
-            recorded["description"],
-            recorded["id"],
+            stored.reason,
+            stored.description,
+            stored.id,
             extra={
-                "deadLetterId": recorded["id"],
-                "messageId": recorded["messageId"],
+                "deadLetterId": stored.id,
+                "messageId": stored.message_id,
                 "correlationId": message.correlation_id,
-                "deadLetterReason": recorded["reason"],
+                "deadLetterReason": stored.reason,
             },
         )
     return recorded
@@ -117,33 +120,28 @@ def accept_dead_letter(
 
 async def resubmit_dead_letter(
     dead_letter_id: str, *, engine: Engine, client: Any, databases: Container[str], now: datetime
-) -> dict[str, Any]:
+) -> DeadLetter:
     """Hand a recorded dead letter back to the ingress of its queue, once; returns the record
-    with ``resubmitOutcome`` (what the ingress did: started, routed, quarantined, ...)."""
+    with its ``resubmit_outcome`` (what the ingress did: started, routed, quarantined, ...)."""
     found = start_resubmission(engine, dead_letter_id, now)
     try:
-        if found["source"] not in QUEUES:
+        if found.source not in QUEUES:
             raise InvalidInput(
                 "source",
-                f"{found['source']!r} has no ingress to resubmit to; "
+                f"{found.source!r} has no ingress to resubmit to; "
                 f"expected one of {', '.join(QUEUES)}",
             )
-        body = (
-            base64.b64decode(found["body"])
-            if found["bodyEncoding"] == "base64"
-            else found["body"].encode("utf-8")
-        )
+        text = found.body or ""
+        body = base64.b64decode(text) if found.body_encoding == "base64" else text.encode("utf-8")
         message = ReceivedMessage(
-            found["messageId"],
+            found.message_id,
             body,
             1,
-            queue=found["source"],
-            session_id=found["sessionId"],
-            enqueued_at=(
-                parse_timestamp(found["enqueuedAt"], "enqueuedAt") if found["enqueuedAt"] else None
-            ),
+            queue=found.source,
+            session_id=found.session_id,
+            enqueued_at=found.enqueued_at,
         )
-        if found["source"] == device_events.QUEUE:
+        if found.source == device_events.QUEUE:
             outcome = await device_events.accept_device_event(
                 message, engine=engine, client=client, now=now
             )
@@ -154,9 +152,7 @@ async def resubmit_dead_letter(
     except BaseException:
         abort_resubmission(engine, dead_letter_id)
         raise
-    log.info(
-        "dead letter %s resubmitted to %s: %s", dead_letter_id, found["source"], outcome.action
-    )
+    log.info("dead letter %s resubmitted to %s: %s", dead_letter_id, found.source, outcome.action)
     return finish_resubmission(
         engine,
         dead_letter_id,

@@ -62,6 +62,7 @@ from services.errors import (
 from services.ids import derive_id
 from services.records.audit import (
     AuditEvent,
+    AuditTrail,
     ChainVerification,
     append,
     append_in,
@@ -70,12 +71,20 @@ from services.records.audit import (
     list_events,
     verify_chain,
 )
-from services.records.quarantine import get_quarantined, list_quarantined, quarantine_message
+from services.records.quarantine import (
+    QuarantinedMessage,
+    QuarantinePage,
+    QuarantineReceipt,
+    get_quarantined,
+    list_quarantined,
+    quarantine_message,
+)
 
 __all__ = [
     "ApprovalPolicy",
     "Assessment",
     "AuditEvent",
+    "AuditTrail",
     "ChainVerification",
     "ConcurrencyConflict",
     "Conflict",
@@ -92,6 +101,9 @@ __all__ = [
     "NotFound",
     "PolicyInvalid",
     "Principal",
+    "QuarantinePage",
+    "QuarantineReceipt",
+    "QuarantinedMessage",
     "Redemption",
     "ServiceError",
     "SigningKeys",

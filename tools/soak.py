@@ -188,7 +188,7 @@ class Soak:
             if runtime not in ENDED:
                 lost.append(document_id)
             outputs[document_id] = status.json().get("output") if status.status == 200 else None
-            if not audit_trail(self.db, document_id)["verification"]["ok"]:
+            if not audit_trail(self.db, document_id).verification.ok:
                 chains += 1
         with self.db.connect() as conn:
             revisions = Counter(

@@ -9,7 +9,8 @@ service:
   (``decided_at`` -> ``decidedAt``), or the name given with ``field(metadata=json_name("self"))``;
 - a field marked ``omit_none()`` is left out while it is ``None`` (a key that a reader tests for
   presence, such as a ballot's ``ignoredVote``);
-- a field marked ``inline()`` (a mapping) has its keys merged into the object;
+- a field marked ``inline()`` (a mapping, or a dataclass such as the record a receipt carries)
+  has its keys merged into the object;
 - a ``datetime`` becomes ISO 8601 UTC with ``Z``; a tuple a list; an ``Enum`` its value;
 - a mapping keeps its keys as they are: data that came from outside (an event's payload, a
   record) is never renamed.
@@ -18,6 +19,8 @@ Activity results written this way land in orchestration histories, so a change o
 is a change of what running workflows read: the recorded histories under ``tests/`` replay
 against it. Why by hand: cattrs could unstructure with a camelCase rename, but configured with
 these switches it is no shorter than this and adds a dependency to what Azure installs.
+The switches are declared in ``services._fields`` (a service declares its dataclasses, and
+services may not import ``wire``) and re-exported here for the edges.
 """
 
 from __future__ import annotations
@@ -30,27 +33,12 @@ from functools import cache
 from typing import Any
 
 from services import iso
+from services._fields import INLINE as _INLINE
+from services._fields import NAME as _NAME
+from services._fields import OMIT_NONE as _OMIT_NONE
+from services._fields import inline, json_name, omit_none
 
 __all__ = ["camel", "inline", "json_name", "omit_none", "to_json"]
-
-_NAME = "wire.name"
-_OMIT_NONE = "wire.omit_none"
-_INLINE = "wire.inline"
-
-
-def json_name(name: str) -> dict[str, Any]:
-    """Field metadata: write the field under ``name`` instead of its camelCase name."""
-    return {_NAME: name}
-
-
-def omit_none() -> dict[str, Any]:
-    """Field metadata: leave the key out while the value is ``None``."""
-    return {_OMIT_NONE: True}
-
-
-def inline() -> dict[str, Any]:
-    """Field metadata: merge the field's mapping into the enclosing object."""
-    return {_INLINE: True}
 
 
 def camel(name: str) -> str:

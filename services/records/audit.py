@@ -12,7 +12,7 @@ Appending the same event id again returns the stored event (activities run at le
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,15 +20,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from services._canonical import canonical_json, sha256_hex
+from services._fields import omit_none
 from services._input import required_text
-from services._time import iso, utc
+from services._time import iso, parse_timestamp, utc
 from services._transaction import in_transaction
-from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput, ServiceError
 from services.records import tables
 
 __all__ = [
     "GENESIS_HASH",
     "AuditEvent",
+    "AuditTrail",
     "ChainVerification",
     "append",
     "append_in",
@@ -42,44 +44,40 @@ __all__ = [
 GENESIS_HASH = "0" * 64  # the "previous hash" of a stream's first event
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuditEvent:
+    """One event of a stream; ``data`` is what the caller recorded, as JSON."""
+
     stream_id: str
     version: int
     event_id: str
     type: str
     data: Any
-    recorded_at: str
+    recorded_at: datetime  # hashed as the ISO text stored (``iso`` of this)
     previous_hash: str
     hash: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "streamId": self.stream_id,
-            "version": self.version,
-            "eventId": self.event_id,
-            "type": self.type,
-            "data": self.data,
-            "recordedAt": self.recorded_at,
-            "previousHash": self.previous_hash,
-            "hash": self.hash,
-        }
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChainVerification:
+    """Whether a stream's hash chain holds, and where it breaks when it does not."""
+
     ok: bool
     length: int
     head: str  # hash of the last event that verified (GENESIS_HASH for none)
-    broken_at: int | None = None  # version of the first event that does not verify
-    event_id: str | None = None
-    reason: str | None = None
+    # Where the chain breaks: all three are set when not ok, and absent from the JSON when ok.
+    broken_at: int | None = field(default=None, metadata=omit_none())
+    event_id: str | None = field(default=None, metadata=omit_none())
+    reason: str | None = field(default=None, metadata=omit_none())
 
-    def to_json(self) -> dict[str, Any]:
-        result: dict[str, Any] = {"ok": self.ok, "length": self.length, "head": self.head}
-        if not self.ok:
-            result.update(brokenAt=self.broken_at, eventId=self.event_id, reason=self.reason)
-        return result
+
+@dataclass(frozen=True, slots=True)
+class AuditTrail:
+    """A document's events in order, with the verification of their chain."""
+
+    stream_id: str
+    events: tuple[AuditEvent, ...]
+    verification: ChainVerification
 
 
 def event_hash(
@@ -111,13 +109,22 @@ def event_hash(
 
 
 def _event(row: Any) -> AuditEvent:
+    try:
+        recorded_at = parse_timestamp(row.recorded_at, "recordedAt")
+    except InvalidInput:
+        # Only an edit behind the app's back writes this (the chain no longer verifies there):
+        # the store is damaged, not the request.
+        raise ServiceError(
+            f"audit event {row.version} of stream {row.stream_id}: the stored recordedAt "
+            f"{row.recorded_at!r} is not a timestamp"
+        ) from None
     return AuditEvent(
         row.stream_id,
         row.version,
         row.event_id,
         row.event_type,
         json.loads(row.data),
-        row.recorded_at,
+        recorded_at,
         row.previous_hash,
         row.hash,
     )
@@ -145,13 +152,13 @@ def _checked(stream_id: str, event_id: str, event_type: str, data: Any) -> tuple
     """The event's canonical data text and what a reader will get back from it."""
     a = tables.audit_events
     # Ids are compared as given (no trimming): check them, keep them.
-    for value, field, column in (
+    for value, name, column in (
         (stream_id, "streamId", a.c.stream_id),
         (event_id, "eventId", a.c.event_id),
         (event_type, "type", a.c.event_type),
     ):
-        if required_text(value, field, column) != value:
-            raise InvalidInput(field, "expected no leading or trailing spaces")
+        if required_text(value, name, column) != value:
+            raise InvalidInput(name, "expected no leading or trailing spaces")
     try:
         data_text = canonical_json(data)
     except (TypeError, ValueError) as exc:
@@ -222,9 +229,7 @@ def append_in(
             hash=digest,
         )
     )
-    return AuditEvent(
-        stream_id, new, event_id, event_type, data, recorded_at, previous_hash, digest
-    )
+    return AuditEvent(stream_id, new, event_id, event_type, data, utc(now), previous_hash, digest)
 
 
 def append(
@@ -272,52 +277,50 @@ def append_next(
     )
 
 
-def list_events(engine: Engine, stream_id: str) -> list[AuditEvent]:
-    """The stream's events in order (version 1 first)."""
+def _rows(engine: Engine, stream_id: str) -> list[Any]:
     a = tables.audit_events
     with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(a).where(a.c.stream_id == stream_id).order_by(a.c.version)
-        ).all()
-    return [_event(r) for r in rows]
+        return list(
+            conn.execute(sa.select(a).where(a.c.stream_id == stream_id).order_by(a.c.version))
+        )
+
+
+def list_events(engine: Engine, stream_id: str) -> tuple[AuditEvent, ...]:
+    """The stream's events in order (version 1 first)."""
+    return tuple(_event(r) for r in _rows(engine, stream_id))
 
 
 def verify_chain(engine: Engine, stream_id: str) -> ChainVerification:
     """Recompute the chain: ok, or the first event whose position, link or hash is wrong."""
-    return _verify(list_events(engine, stream_id))
+    return _verify(_rows(engine, stream_id))
 
 
-def _verify(events: list[AuditEvent]) -> ChainVerification:
+def _verify(rows: list[Any]) -> ChainVerification:
+    """Over the stored rows, so each hash is recomputed from the text as it was hashed."""
     previous = GENESIS_HASH
-    for expected_version, event in enumerate(events, start=1):
+    for expected_version, row in enumerate(rows, start=1):
         reason = None
-        if event.version != expected_version:
+        if row.version != expected_version:
             reason = f"expected version {expected_version}: an event is missing"
-        elif event.previous_hash != previous:
+        elif row.previous_hash != previous:
             reason = "previous hash does not match the event before it"
-        elif event.hash != event_hash(
+        elif row.hash != event_hash(
             previous,
-            stream_id=event.stream_id,
-            version=event.version,
-            event_id=event.event_id,
-            event_type=event.type,
-            data=event.data,
-            recorded_at=event.recorded_at,
+            stream_id=row.stream_id,
+            version=row.version,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            data=json.loads(row.data),
+            recorded_at=row.recorded_at,
         ):
             reason = "hash does not match the event's content"
         if reason is not None:
-            return ChainVerification(
-                False, len(events), previous, event.version, event.event_id, reason
-            )
-        previous = event.hash
-    return ChainVerification(True, len(events), previous)
+            return ChainVerification(False, len(rows), previous, row.version, row.event_id, reason)
+        previous = row.hash
+    return ChainVerification(True, len(rows), previous)
 
 
-def audit_trail(engine: Engine, stream_id: str) -> dict[str, Any]:
-    """``{"streamId", "events": [...], "verification": {...}}`` for the events endpoint."""
-    events = list_events(engine, stream_id)
-    return {
-        "streamId": stream_id,
-        "events": [e.to_json() for e in events],
-        "verification": _verify(events).to_json(),
-    }
+def audit_trail(engine: Engine, stream_id: str) -> AuditTrail:
+    """The stream's events and the verification of their chain, for the events endpoint."""
+    rows = _rows(engine, stream_id)
+    return AuditTrail(stream_id, tuple(_event(r) for r in rows), _verify(rows))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -18,12 +19,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
+from services._fields import inline, omit_none
 from services._time import iso, utc
 from services.errors import Conflict, InvalidInput, NotFound
 from services.ids import derive_id
 from services.records import tables
 
 __all__ = [
+    "DeadLetter",
+    "DeadLetterCount",
+    "DeadLetterPage",
+    "DeadLetterReceipt",
     "abort_resubmission",
     "finish_resubmission",
     "get_dead_letter",
@@ -42,28 +48,83 @@ def _text(body: bytes | str) -> tuple[str, str]:
         return base64.b64encode(body).decode("ascii"), "base64"
 
 
-def _json(row: RowMapping, with_body: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "id": row["dead_letter_id"],
-        "source": row["source"],
-        "messageId": row["message_id"],
-        "sequenceNumber": row["sequence_number"],
-        "sessionId": row["session_id"],
-        "correlationId": row["correlation_id"],
-        "reason": row["reason"],
-        "description": row["description"],
-        "deliveryCount": row["delivery_count"],
-        "enqueuedAt": None if row["enqueued_at"] is None else iso(row["enqueued_at"]),
-        "recordedAt": iso(row["recorded_at"]),
-        "applicationProperties": row["properties"],
-        "bodyEncoding": row["body_encoding"],
-        "bodyLength": len(row["body"]),
-        "resubmittedAt": None if row["resubmitted_at"] is None else iso(row["resubmitted_at"]),
-        "resubmitOutcome": row["resubmit_outcome"],
-    }
-    if with_body:
-        result["body"] = row["body"]
-    return result
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A message Service Bus gave up on, as the processor recorded it, and its resubmission.
+
+    ``application_properties`` and ``resubmit_outcome`` are JSON as they came (the message's
+    properties; what the ingress did with the resubmitted message, ``{"action": "in-progress"}``
+    while it runs). The body (text, or base64 when it was not UTF-8) is None in listings.
+    """
+
+    id: str
+    source: str
+    message_id: str
+    sequence_number: int | None
+    session_id: str | None
+    correlation_id: str | None
+    reason: str
+    description: str
+    delivery_count: int
+    enqueued_at: datetime | None
+    recorded_at: datetime
+    application_properties: dict[str, Any]
+    body_encoding: str  # utf-8 | base64
+    body_length: int
+    resubmitted_at: datetime | None
+    resubmit_outcome: dict[str, Any] | None
+    body: str | None = field(default=None, metadata=omit_none())
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterReceipt:
+    """What :func:`record_dead_letter` kept, and whether it was already recorded."""
+
+    dead_letter: DeadLetter = field(metadata=inline())
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterCount:
+    """How many dead letters there are of one source and reason."""
+
+    source: str
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetterPage:
+    """One page of dead letters, newest first; ``total`` counts the filtered ones, ``counts``
+    all of them by source and reason (not only the page's)."""
+
+    items: tuple[DeadLetter, ...]
+    total: int
+    counts: tuple[DeadLetterCount, ...]
+    limit: int
+    offset: int
+
+
+def _dead_letter(row: RowMapping, with_body: bool) -> DeadLetter:
+    return DeadLetter(
+        id=row["dead_letter_id"],
+        source=row["source"],
+        message_id=row["message_id"],
+        sequence_number=row["sequence_number"],
+        session_id=row["session_id"],
+        correlation_id=row["correlation_id"],
+        reason=row["reason"],
+        description=row["description"],
+        delivery_count=row["delivery_count"],
+        enqueued_at=row["enqueued_at"],
+        recorded_at=row["recorded_at"],
+        application_properties=row["properties"],
+        body_encoding=row["body_encoding"],
+        body_length=len(row["body"]),
+        resubmitted_at=row["resubmitted_at"],
+        resubmit_outcome=row["resubmit_outcome"],
+        body=row["body"] if with_body else None,
+    )
 
 
 def record_dead_letter(
@@ -81,9 +142,9 @@ def record_dead_letter(
     body: bytes | str,
     properties: Mapping[str, Any],
     now: datetime,
-) -> dict[str, Any]:
-    """Record one dead letter; returns it with ``"duplicate": true`` when it was already here
-    (the processor's own redelivery)."""
+) -> DeadLetterReceipt:
+    """Record one dead letter; returns it, with ``duplicate`` when it was already here (the
+    processor's own redelivery)."""
     if not isinstance(source, str) or not source:
         raise InvalidInput("source", "expected the queue the message was dead-lettered from")
     if not isinstance(message_id, str) or not message_id:
@@ -124,12 +185,10 @@ def record_dead_letter(
                 )
     except IntegrityError:
         duplicate = True  # the same dead letter recorded concurrently
-    return {**get_dead_letter(engine, key, with_body=False), "duplicate": duplicate}
+    return DeadLetterReceipt(get_dead_letter(engine, key, with_body=False), duplicate)
 
 
-def get_dead_letter(
-    engine: Engine, dead_letter_id: str, *, with_body: bool = True
-) -> dict[str, Any]:
+def get_dead_letter(engine: Engine, dead_letter_id: str, *, with_body: bool = True) -> DeadLetter:
     """One dead letter (with its body); ``NotFound`` if there is none."""
     table = tables.dead_letters
     with engine.connect() as conn:
@@ -140,7 +199,7 @@ def get_dead_letter(
         )
     if row is None:
         raise NotFound(f"no dead letter {dead_letter_id!r}")
-    return _json(row, with_body)
+    return _dead_letter(row, with_body)
 
 
 def list_dead_letters(
@@ -150,9 +209,9 @@ def list_dead_letters(
     reason: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> dict[str, Any]:
-    """Newest first, without bodies: ``{"items", "total", "counts", "limit", "offset"}``;
-    ``counts`` is how many of each source and reason there are (all of them, not the page)."""
+) -> DeadLetterPage:
+    """Newest first, without bodies; ``counts`` is how many of each source and reason there
+    are (all of them, not the page)."""
     if not 1 <= limit <= 500:
         raise InvalidInput("limit", "expected 1 to 500")
     if offset < 0:
@@ -184,16 +243,16 @@ def list_dead_letters(
             .group_by(table.c.source, table.c.reason)
             .order_by(table.c.source, table.c.reason)
         ).all()
-    return {
-        "items": [_json(r, with_body=False) for r in rows],
-        "total": total,
-        "counts": [{"source": s, "reason": r, "count": n} for s, r, n in grouped],
-        "limit": limit,
-        "offset": offset,
-    }
+    return DeadLetterPage(
+        items=tuple(_dead_letter(r, with_body=False) for r in rows),
+        total=int(total or 0),
+        counts=tuple(DeadLetterCount(s, r, n) for s, r, n in grouped),
+        limit=limit,
+        offset=offset,
+    )
 
 
-def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> dict[str, Any]:
+def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> DeadLetter:
     """Claim the dead letter for one resubmission and return it with its body. Only one
     resubmission ever claims it (a second is a ``Conflict``: it would deliver the message
     again), until :func:`abort_resubmission` gives it back."""
@@ -206,13 +265,14 @@ def start_resubmission(engine: Engine, dead_letter_id: str, now: datetime) -> di
         ).rowcount
     found = get_dead_letter(engine, dead_letter_id)  # NotFound if there is none
     if claimed != 1:
-        raise Conflict(f"dead letter {dead_letter_id} was resubmitted at {found['resubmittedAt']}")
+        at = "?" if found.resubmitted_at is None else iso(found.resubmitted_at)
+        raise Conflict(f"dead letter {dead_letter_id} was resubmitted at {at}")
     return found
 
 
 def finish_resubmission(
     engine: Engine, dead_letter_id: str, outcome: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> DeadLetter:
     """Record what the ingress did with the resubmitted message."""
     table = tables.dead_letters
     with engine.begin() as conn:

@@ -8,7 +8,7 @@ removes exactly the rows it stored, never an event an earlier batch had already 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,13 +17,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from orchestration.timeutil import parse_duration  # the workflow language's durations
-from services._time import iso, parse_timestamp, utc
+from services._fields import inline
+from services._time import parse_timestamp, utc
 from services.errors import InvalidInput
 from services.records import tables
 from settings import Settings
 
 __all__ = [
+    "BatchSummary",
     "DeviceSettings",
+    "RemovedBatch",
+    "StoredBatch",
+    "StoredDeviceEvent",
     "add_summaries",
     "device_settings",
     "remove_batch",
@@ -68,6 +73,52 @@ def device_settings(settings: Settings) -> DeviceSettings:
 # --- storing a batch ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class BatchSummary:
+    """How many events, of which types, and when the first and last occurred (their
+    ``occurredAt`` as the device sent it; None without events). A batch's summary, and the
+    run's totals so far (which the workflow carries in its state and hands back in)."""
+
+    device_id: str
+    processed: int
+    by_type: dict[str, int]  # event type (the device's own text) -> count
+    first_at: str | None
+    last_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBatch:
+    """What :func:`store_events` did with a batch: its summary, how many of its events the
+    batch owns (``stored``), its last event id and the run's totals with it added."""
+
+    summary: BatchSummary = field(metadata=inline())
+    batch_id: str
+    stored: int
+    last_event_id: str | None
+    totals: BatchSummary
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedBatch:
+    """How many rows undoing a batch removed."""
+
+    device_id: str
+    batch_id: str
+    removed: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDeviceEvent:
+    """A stored device event; ``occurred_at`` as the device sent it, ``data`` its payload."""
+
+    event_id: str
+    type: str
+    occurred_at: str
+    received_at: datetime
+    data: dict[str, Any]
+    batch_id: str
+
+
 def store_events(
     engine: Engine,
     *,
@@ -76,13 +127,12 @@ def store_events(
     events: Sequence[Mapping[str, Any]],
     totals: Mapping[str, Any] | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> StoredBatch:
     """Store the batch's events (one row per event id; an id already stored, by this batch or
     an earlier one, is left as it is) and summarise them.
 
-    Returns ``{"deviceId", "batchId", "processed", "stored", "byType", "firstAt", "lastAt",
-    "lastEventId", "totals"}``: ``processed`` counts the batch's distinct events, ``stored``
-    those this batch owns, ``totals`` adds the batch to ``totals`` (the run's so far).
+    The summary's ``processed`` counts the batch's distinct events, ``stored`` those this batch
+    owns; ``totals`` adds the batch to ``totals`` (the run's so far, as the workflow kept them).
     """
     unique: dict[str, dict[str, Any]] = {}
     for position, event in enumerate(events):
@@ -99,13 +149,13 @@ def store_events(
                 raise
     owned = len(fresh) + sum(1 for b in known.values() if b == batch_id)
     summary = summarise(device_id, list(unique.values()))
-    return {
-        **summary,
-        "batchId": batch_id,
-        "stored": owned,
-        "lastEventId": ids[-1] if ids else None,
-        "totals": add_summaries(totals, summary),
-    }
+    return StoredBatch(
+        summary=summary,
+        batch_id=batch_id,
+        stored=owned,
+        last_event_id=ids[-1] if ids else None,
+        totals=add_summaries(totals, summary),
+    )
 
 
 def _insert_new(
@@ -149,17 +199,17 @@ def _insert_new(
     return known, fresh
 
 
-def remove_batch(engine: Engine, *, device_id: str, batch_id: str) -> dict[str, Any]:
+def remove_batch(engine: Engine, *, device_id: str, batch_id: str) -> RemovedBatch:
     """Remove exactly the rows the batch stored (the compensation of ``store_events``)."""
     table = tables.device_events
     with engine.begin() as conn:
         removed = conn.execute(
             sa.delete(table).where(table.c.batch_id == batch_id, table.c.device_id == device_id)
         ).rowcount
-    return {"deviceId": device_id, "batchId": batch_id, "removed": removed}
+    return RemovedBatch(device_id, batch_id, removed)
 
 
-def stored_events(engine: Engine, device_id: str) -> list[dict[str, Any]]:
+def stored_events(engine: Engine, device_id: str) -> tuple[StoredDeviceEvent, ...]:
     """The device's stored events, in the order they were received."""
     table = tables.device_events
     with engine.connect() as conn:
@@ -172,53 +222,54 @@ def stored_events(engine: Engine, device_id: str) -> list[dict[str, Any]]:
             .mappings()
             .all()
         )
-    return [
-        {
-            "eventId": r["event_id"],
-            "type": r["event_type"],
-            "occurredAt": r["occurred_at"],
-            "receivedAt": iso(r["received_at"]),
-            "data": r["data"],
-            "batchId": r["batch_id"],
-        }
+    return tuple(
+        StoredDeviceEvent(
+            event_id=r["event_id"],
+            type=r["event_type"],
+            occurred_at=r["occurred_at"],
+            received_at=r["received_at"],
+            data=r["data"],
+            batch_id=r["batch_id"],
+        )
         for r in rows
-    ]
+    )
 
 
-def summarise(device_id: str, events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """``{"deviceId", "processed", "byType", "firstAt", "lastAt"}`` of checked events: the
-    first and last times are when the events occurred."""
+def summarise(device_id: str, events: Sequence[Mapping[str, Any]]) -> BatchSummary:
+    """The summary of checked events: the first and last times are when the events
+    occurred."""
     by_type: dict[str, int] = {}
     for event in events:
         by_type[event["type"]] = by_type.get(event["type"], 0) + 1
     moments = sorted((e["occurredAtTime"], e["occurredAt"]) for e in events)
-    return {
-        "deviceId": device_id,
-        "processed": len(events),
-        "byType": by_type,
-        "firstAt": moments[0][1] if moments else None,
-        "lastAt": moments[-1][1] if moments else None,
-    }
+    return BatchSummary(
+        device_id=device_id,
+        processed=len(events),
+        by_type=by_type,
+        first_at=moments[0][1] if moments else None,
+        last_at=moments[-1][1] if moments else None,
+    )
 
 
-def add_summaries(totals: Mapping[str, Any] | None, batch: Mapping[str, Any]) -> dict[str, Any]:
-    """The run's totals after one more batch."""
+def add_summaries(totals: Mapping[str, Any] | None, batch: BatchSummary) -> BatchSummary:
+    """The run's totals after one more batch. ``totals`` is the workflow's own JSON (the
+    ``totals`` of the previous batch's result, carried in its state), read here as it is."""
     if not totals:
-        return {k: batch[k] for k in ("deviceId", "processed", "byType", "firstAt", "lastAt")}
+        return batch
     if not isinstance(totals, Mapping) or not isinstance(totals.get("byType"), Mapping):
         raise InvalidInput("totals", "expected the summary of the run so far")
     by_type = dict(totals["byType"])
-    for name, count in batch["byType"].items():
+    for name, count in batch.by_type.items():
         by_type[name] = by_type.get(name, 0) + count
-    firsts = [t for t in (totals.get("firstAt"), batch["firstAt"]) if t]
-    lasts = [t for t in (totals.get("lastAt"), batch["lastAt"]) if t]
-    return {
-        "deviceId": batch["deviceId"],
-        "processed": int(totals.get("processed", 0)) + batch["processed"],
-        "byType": by_type,
-        "firstAt": min(firsts, key=_moment) if firsts else None,
-        "lastAt": max(lasts, key=_moment) if lasts else None,
-    }
+    firsts = [t for t in (totals.get("firstAt"), batch.first_at) if t]
+    lasts = [t for t in (totals.get("lastAt"), batch.last_at) if t]
+    return BatchSummary(
+        device_id=batch.device_id,
+        processed=int(totals.get("processed", 0)) + batch.processed,
+        by_type=by_type,
+        first_at=min(firsts, key=_moment) if firsts else None,
+        last_at=max(lasts, key=_moment) if lasts else None,
+    )
 
 
 def _moment(text: str) -> datetime:

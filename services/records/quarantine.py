@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +17,22 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
+from services._fields import inline, omit_none
 from services._input import required_text
-from services._time import iso, utc
+from services._time import utc
 from services.errors import InvalidInput, NotFound
 from services.records import tables
 from telemetry import record_quarantined
 
-__all__ = ["REASONS", "get_quarantined", "list_quarantined", "quarantine_message"]
+__all__ = [
+    "REASONS",
+    "QuarantinePage",
+    "QuarantineReceipt",
+    "QuarantinedMessage",
+    "get_quarantined",
+    "list_quarantined",
+    "quarantine_message",
+]
 
 # The codes ingress uses today; other codes of the same shape are accepted for new checks.
 # schema-changes speaks kebab-case; device-events the PascalCase codes of its contract.
@@ -38,19 +48,50 @@ REASONS = {
 _REASON_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 
 
-def _row_json(row: RowMapping, with_body: bool) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "messageId": row["message_id"],
-        "source": row["source"],
-        "reason": row["reason"],
-        "details": row["details"],
-        "quarantinedAt": iso(row["quarantined_at"]),
-        "bodyEncoding": row["body_encoding"],
-        "bodyLength": len(row["body"]),
-    }
-    if with_body:
-        result["body"] = row["body"]
-    return result
+@dataclass(frozen=True, slots=True)
+class QuarantinedMessage:
+    """A message ingress refused, why (``details`` as ingress described it), and its body as it
+    arrived (text, or base64 when it was not UTF-8); listings leave the body out (None)."""
+
+    message_id: str
+    source: str
+    reason: str
+    details: Any
+    quarantined_at: datetime
+    body_encoding: str  # utf-8 | base64
+    body_length: int
+    body: str | None = field(default=None, metadata=omit_none())
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineReceipt:
+    """What :func:`quarantine_message` kept, and whether the message was already here."""
+
+    message: QuarantinedMessage = field(metadata=inline())
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantinePage:
+    """One page of quarantined messages, newest first, and how many there are in all."""
+
+    items: tuple[QuarantinedMessage, ...]
+    total: int
+    limit: int
+    offset: int
+
+
+def _message(row: RowMapping, with_body: bool) -> QuarantinedMessage:
+    return QuarantinedMessage(
+        message_id=row["message_id"],
+        source=row["source"],
+        reason=row["reason"],
+        details=row["details"],
+        quarantined_at=row["quarantined_at"],
+        body_encoding=row["body_encoding"],
+        body_length=len(row["body"]),
+        body=row["body"] if with_body else None,
+    )
 
 
 def quarantine_message(
@@ -62,8 +103,8 @@ def quarantine_message(
     details: Mapping[str, Any] | list[Any] | str,
     body: str | bytes,
     now: datetime,
-) -> dict[str, Any]:
-    """Record a bad message; returns it with ``"duplicate": true`` if it was already here.
+) -> QuarantineReceipt:
+    """Record a bad message; returns it, with ``duplicate`` if it was already here.
 
     ``body`` is kept as sent: text as is, bytes that are not UTF-8 as base64.
     """
@@ -107,23 +148,23 @@ def quarantine_message(
         duplicate = True  # the same delivery was quarantined concurrently
     if not duplicate:
         record_quarantined(source, reason)
-    return {**get_quarantined(engine, message_id), "duplicate": duplicate}
+    return QuarantineReceipt(get_quarantined(engine, message_id), duplicate)
 
 
-def get_quarantined(engine: Engine, message_id: str) -> dict[str, Any]:
+def get_quarantined(engine: Engine, message_id: str) -> QuarantinedMessage:
     """One quarantined message with its body; ``NotFound`` if there is none."""
     q = tables.quarantined_messages
     with engine.connect() as conn:
         row = conn.execute(sa.select(q).where(q.c.message_id == message_id)).mappings().first()
     if row is None:
         raise NotFound(f"no quarantined message {message_id!r}")
-    return _row_json(row, with_body=True)
+    return _message(row, with_body=True)
 
 
 def list_quarantined(
     engine: Engine, *, reason: str | None = None, limit: int = 50, offset: int = 0
-) -> dict[str, Any]:
-    """Newest first, without bodies: ``{"items": [...], "total", "limit", "offset"}``."""
+) -> QuarantinePage:
+    """Newest first, without bodies; ``total`` counts all of them (with ``reason``, of it)."""
     if not 1 <= limit <= 500:
         raise InvalidInput("limit", "expected 1 to 500")
     if offset < 0:
@@ -143,9 +184,6 @@ def list_quarantined(
             .mappings()
             .all()
         )
-    return {
-        "items": [_row_json(r, with_body=False) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-    }
+    return QuarantinePage(
+        tuple(_message(r, with_body=False) for r in rows), int(total or 0), limit, offset
+    )

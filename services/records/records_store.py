@@ -25,16 +25,17 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from services._canonical import canonical_json
-from services._time import iso, utc
+from services._fields import inline
+from services._time import iso, parse_timestamp, utc
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 from services.ids import derive_id
 from services.records.tables import record_operations, records
@@ -42,10 +43,16 @@ from services.records.tables import record_operations, records
 __all__ = [
     "BODY_LIMIT_BYTES",
     "IF_EXISTS",
+    "CreatedRecord",
+    "DeletedRecord",
     "RecordAlreadyExists",
     "RecordInvalid",
     "RecordNotFound",
     "RecordVersionConflict",
+    "RecordWrite",
+    "RevertedOperation",
+    "StoredRecord",
+    "UpdatedRecord",
     "create_record",
     "delete_record",
     "get_record",
@@ -155,15 +162,137 @@ def _increments(value: object) -> dict[str, int | float]:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _record_json(row: Mapping[Any, Any]) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A record as stored: ``body`` is the workflow's JSON object as it wrote it."""
+
+    collection: str
+    key: str
+    body: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedRecord:
+    """What :func:`create_record` left: the record, and whether this write created it."""
+
+    record: StoredRecord = field(metadata=inline())
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatedRecord:
+    """What :func:`update_record` left: the record's new version, and the one it replaced."""
+
+    record: StoredRecord = field(metadata=inline())
+    previous_version: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeletedRecord:
+    """What :func:`delete_record` did: ``version`` is the deleted one (None: no record)."""
+
+    collection: str
+    key: str
+    deleted: bool
+    version: int | None
+
+
+RecordWrite = CreatedRecord | UpdatedRecord | DeletedRecord
+
+
+@dataclass(frozen=True, slots=True)
+class RevertedOperation:
+    """What :func:`revert_operation` did: ``action`` is the write undone (None: the operation
+    never ran), ``record`` the record after the revert (None: there is none)."""
+
+    operation: str
+    reverted: bool
+    action: str | None
+    record: StoredRecord | None
+
+
+def _record(row: Mapping[Any, Any]) -> StoredRecord:
+    return StoredRecord(
+        collection=row["collection"],
+        key=row["record_key"],
+        body=row["body"],
+        version=row["version"],
+        created_at=utc(row["created_at"]),
+        updated_at=utc(row["updated_at"]),
+    )
+
+
+# --- the operation log's own JSON ---------------------------------------------------------------
+# The log keeps what each write answered, to answer a repeated write the same way; the JSON is
+# the log's stored format (what it has held since it was introduced), kept apart from the
+# wire's conventions so that rows written by an earlier version stay readable.
+
+
+def _record_log(record: StoredRecord) -> dict[str, Any]:
     return {
-        "collection": row["collection"],
-        "key": row["record_key"],
-        "body": row["body"],
-        "version": row["version"],
-        "createdAt": iso(row["created_at"]),
-        "updatedAt": iso(row["updated_at"]),
+        "collection": record.collection,
+        "key": record.key,
+        "body": record.body,
+        "version": record.version,
+        "createdAt": iso(record.created_at),
+        "updatedAt": iso(record.updated_at),
     }
+
+
+def _record_unlog(logged: Mapping[str, Any]) -> StoredRecord:
+    return StoredRecord(
+        collection=logged["collection"],
+        key=logged["key"],
+        body=logged["body"],
+        version=logged["version"],
+        created_at=parse_timestamp(logged["createdAt"], "createdAt"),
+        updated_at=parse_timestamp(logged["updatedAt"], "updatedAt"),
+    )
+
+
+def _write_log(done: RecordWrite) -> dict[str, Any]:
+    if isinstance(done, DeletedRecord):
+        return {
+            "collection": done.collection,
+            "key": done.key,
+            "deleted": done.deleted,
+            "version": done.version,
+        }
+    if isinstance(done, UpdatedRecord):
+        return {**_record_log(done.record), "previousVersion": done.previous_version}
+    return {**_record_log(done.record), "created": done.created}
+
+
+def _write_unlog(logged: Mapping[str, Any]) -> RecordWrite:
+    if "deleted" in logged:
+        return DeletedRecord(
+            logged["collection"], logged["key"], logged["deleted"], logged["version"]
+        )
+    if "previousVersion" in logged:
+        return UpdatedRecord(_record_unlog(logged), logged["previousVersion"])
+    return CreatedRecord(_record_unlog(logged), logged["created"])
+
+
+def _revert_log(done: RevertedOperation) -> dict[str, Any]:
+    return {
+        "operation": done.operation,
+        "reverted": done.reverted,
+        "action": done.action,
+        "record": None if done.record is None else _record_log(done.record),
+    }
+
+
+def _revert_unlog(logged: Mapping[str, Any]) -> RevertedOperation:
+    record = logged["record"]
+    return RevertedOperation(
+        logged["operation"],
+        logged["reverted"],
+        logged["action"],
+        None if record is None else _record_unlog(record),
+    )
 
 
 def _where(collection: str, key: str) -> list[Any]:
@@ -174,11 +303,11 @@ def _read(conn: Connection, collection: str, key: str) -> RowMapping | None:
     return conn.execute(sa.select(records).where(*_where(collection, key))).mappings().first()
 
 
-def get_record(engine: Engine, collection: object, key: object) -> dict[str, Any] | None:
+def get_record(engine: Engine, collection: object, key: object) -> StoredRecord | None:
     """The record, or None when there is none."""
     with engine.connect() as conn:
         row = _read(conn, _collection(collection), _key(key))
-    return None if row is None else _record_json(row)
+    return None if row is None else _record(row)
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -189,9 +318,12 @@ class _Done:
     """What one write did, as the operation log keeps it."""
 
     action: str  # created | updated | deleted | unchanged
-    before: dict[str, Any] | None
+    before: StoredRecord | None
     after_version: int | None
-    result: dict[str, Any]
+    result: RecordWrite
+
+
+_Write = TypeVar("_Write", CreatedRecord, UpdatedRecord, DeletedRecord)
 
 
 def _operate(
@@ -200,9 +332,12 @@ def _operate(
     collection: str,
     key: str,
     now: datetime,
+    kind: type[_Write],
     write: Callable[[Connection, RowMapping | None], _Done],
-) -> dict[str, Any]:
-    """Run ``write`` once per operation id, in one transaction with its log entry."""
+) -> _Write:
+    """Run ``write`` once per operation id, in one transaction with its log entry; a repeated
+    operation answers what the first one did (a write of another kind with the same id is an
+    ``IdempotencyMismatch``)."""
     for attempt in range(1, _ATTEMPTS + 1):
         try:
             with engine.begin() as conn:
@@ -221,18 +356,24 @@ def _operate(
                             f"operation {op_id} already wrote {logged['collection']}/"
                             f"{logged['record_key']}, not {collection}/{key}"
                         )
-                    result: dict[str, Any] = logged["result"]
-                    return result
+                    answered = _write_unlog(logged["result"])
+                    if not isinstance(answered, kind):
+                        raise IdempotencyMismatch(
+                            f"operation {op_id} already made another kind of write "
+                            f"({logged['action']}) to {collection}/{key}"
+                        )
+                    return answered
                 done = write(conn, _read(conn, collection, key))
+                assert isinstance(done.result, kind)
                 conn.execute(
                     sa.insert(record_operations).values(
                         operation_id=op_id,
                         collection=collection,
                         record_key=key,
                         action=done.action,
-                        before=done.before,
+                        before=None if done.before is None else _record_log(done.before),
                         after_version=done.after_version,
-                        result=done.result,
+                        result=_write_log(done.result),
                         recorded_at=utc(now),
                     )
                 )
@@ -252,7 +393,7 @@ def _insert(
     version: int,
     now: datetime,
     created_at: datetime | None = None,
-) -> dict[str, Any]:
+) -> StoredRecord:
     values = {
         "collection": collection,
         "record_key": key,
@@ -262,7 +403,7 @@ def _insert(
         "updated_at": utc(now),
     }
     conn.execute(sa.insert(records).values(**values))
-    return _record_json(values)
+    return _record(values)
 
 
 def _replace(
@@ -271,7 +412,7 @@ def _replace(
     body: dict[str, Any],
     now: datetime,
     expected: int | None = None,
-) -> dict[str, Any]:
+) -> StoredRecord:
     """Write ``body`` as the next version, if the record is (still) at ``expected``."""
     at = row["version"] if expected is None else expected
     changed = conn.execute(
@@ -286,14 +427,14 @@ def _replace(
             f"{row['collection']}/{row['record_key']}: expected "
             f"version {at}, but the record {found}"
         )
-    return {
-        "collection": row["collection"],
-        "key": row["record_key"],
-        "body": body,
-        "version": at + 1,
-        "createdAt": iso(row["created_at"]),
-        "updatedAt": iso(now),
-    }
+    return StoredRecord(
+        collection=row["collection"],
+        key=row["record_key"],
+        body=body,
+        version=at + 1,
+        created_at=utc(row["created_at"]),
+        updated_at=utc(now),
+    )
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
@@ -319,10 +460,10 @@ def create_record(
     body: object,
     if_exists: object = "fail",
     now: datetime,
-) -> dict[str, Any]:
+) -> CreatedRecord:
     """Create the record at version 1. When it exists, ``if_exists`` says what happens:
     ``fail`` (``Record.AlreadyExists``), ``keep`` it as it is, ``replace`` its body, or
-    ``merge`` ``body`` into it (RFC 7396). The result is the record plus ``created``."""
+    ``merge`` ``body`` into it (RFC 7396). The result is the record and ``created``."""
     collection, key, body = _collection(collection), _key(key), _body(body)
     if if_exists not in IF_EXISTS:
         raise RecordInvalid("ifExists", f"expected one of {', '.join(IF_EXISTS)}")
@@ -330,17 +471,17 @@ def create_record(
     def write(conn: Connection, row: RowMapping | None) -> _Done:
         if row is None:
             record = _insert(conn, collection, key, body, 1, now)
-            return _Done("created", None, 1, {**record, "created": True})
+            return _Done("created", None, 1, CreatedRecord(record, created=True))
         if if_exists == "fail":
             raise RecordAlreadyExists(f"{collection}/{key} exists (version {row['version']})")
-        before = _record_json(row)
+        before = _record(row)
         if if_exists == "keep":
-            return _Done("unchanged", before, row["version"], {**before, "created": False})
+            return _Done("unchanged", before, row["version"], CreatedRecord(before, created=False))
         new_body = body if if_exists == "replace" else _body(merge_patch(row["body"], body))
         record = _replace(conn, row, new_body, now)
-        return _Done("updated", before, record["version"], {**record, "created": False})
+        return _Done("updated", before, record.version, CreatedRecord(record, created=False))
 
-    return _operate(engine, op_id, collection, key, now, write)
+    return _operate(engine, op_id, collection, key, now, CreatedRecord, write)
 
 
 def update_record(
@@ -354,7 +495,7 @@ def update_record(
     increment: object = None,
     expected_version: object = None,
     now: datetime,
-) -> dict[str, Any]:
+) -> UpdatedRecord:
     """Write the next version: ``body`` replaces the body, or ``merge`` (RFC 7396) and
     ``increment`` (numbers added to top-level fields, missing ones counting as 0) change it.
     With ``expected_version`` the write happens only at that version."""
@@ -387,14 +528,9 @@ def update_record(
                 new_body[name] = current + amount
             new_body = _body(new_body)
         record = _replace(conn, row, new_body, now, expected)
-        return _Done(
-            "updated",
-            _record_json(row),
-            record["version"],
-            {**record, "previousVersion": row["version"]},
-        )
+        return _Done("updated", _record(row), record.version, UpdatedRecord(record, row["version"]))
 
-    return _operate(engine, op_id, collection, key, now, write)
+    return _operate(engine, op_id, collection, key, now, UpdatedRecord, write)
 
 
 def delete_record(
@@ -405,20 +541,15 @@ def delete_record(
     key: object,
     expected_version: object = None,
     now: datetime,
-) -> dict[str, Any]:
+) -> DeletedRecord:
     """Delete the record (at ``expected_version`` when given). A missing record is not an
-    error: ``{"deleted": false}``."""
+    error: ``deleted`` is false."""
     collection, key = _collection(collection), _key(key)
     expected = _version(expected_version)
 
     def write(conn: Connection, row: RowMapping | None) -> _Done:
         if row is None:
-            return _Done(
-                "unchanged",
-                None,
-                None,
-                {"collection": collection, "key": key, "deleted": False, "version": None},
-            )
+            return _Done("unchanged", None, None, DeletedRecord(collection, key, False, None))
         at = row["version"] if expected is None else expected
         gone = conn.execute(
             sa.delete(records).where(*_where(collection, key), records.c.version == at)
@@ -428,17 +559,12 @@ def delete_record(
                 f"{collection}/{key}: expected version {at}, but the "
                 f"record is at version {row['version']}"
             )
-        return _Done(
-            "deleted",
-            _record_json(row),
-            None,
-            {"collection": collection, "key": key, "deleted": True, "version": at},
-        )
+        return _Done("deleted", _record(row), None, DeletedRecord(collection, key, True, at))
 
-    return _operate(engine, op_id, collection, key, now, write)
+    return _operate(engine, op_id, collection, key, now, DeletedRecord, write)
 
 
-def revert_operation(engine: Engine, *, op_id: str, now: datetime) -> dict[str, Any]:
+def revert_operation(engine: Engine, *, op_id: str, now: datetime) -> RevertedOperation:
     """Undo the write of operation ``op_id`` (the compensation of every write): a created
     record is deleted, an updated one gets its previous body back (as a new version), a deleted
     one comes back. Only if nobody wrote the record since: else ``Record.VersionConflict``, and
@@ -453,17 +579,16 @@ def revert_operation(engine: Engine, *, op_id: str, now: datetime) -> dict[str, 
     raise AssertionError("unreachable")
 
 
-def _revert(conn: Connection, op_id: str, now: datetime) -> dict[str, Any]:
+def _revert(conn: Connection, op_id: str, now: datetime) -> RevertedOperation:
     logged = (
         conn.execute(sa.select(record_operations).where(record_operations.c.operation_id == op_id))
         .mappings()
         .first()
     )
     if logged is None:
-        return {"operation": op_id, "reverted": False, "action": None, "record": None}
+        return RevertedOperation(op_id, reverted=False, action=None, record=None)
     if logged["reverted"] is not None:
-        reverted: dict[str, Any] = logged["reverted"]
-        return reverted
+        return _revert_unlog(logged["reverted"])
     collection, key, action = logged["collection"], logged["record_key"], logged["action"]
     before: dict[str, Any] | None = logged["before"]
     row = _read(conn, collection, key)
@@ -475,7 +600,7 @@ def _revert(conn: Connection, op_id: str, now: datetime) -> dict[str, Any]:
             f"cannot revert {action} {where}: it {since}, and the record {found}"
         )
 
-    record: dict[str, Any] | None = None
+    record: StoredRecord | None = None
     if action == "created":
         if row is not None and row["version"] != logged["after_version"]:
             raise moved_on(f"was created at version {logged['after_version']}")
@@ -501,23 +626,14 @@ def _revert(conn: Connection, op_id: str, now: datetime) -> dict[str, Any]:
             before["body"],
             before["version"] + 1,
             now,
-            created_at=_parse(before["createdAt"]),
+            created_at=parse_timestamp(before["createdAt"], "createdAt"),
         )
     else:  # unchanged: nothing was written, nothing to undo
-        record = None if row is None else _record_json(row)
-    result = {
-        "operation": op_id,
-        "reverted": action != "unchanged",
-        "action": action,
-        "record": record,
-    }
+        record = None if row is None else _record(row)
+    result = RevertedOperation(op_id, reverted=action != "unchanged", action=action, record=record)
     conn.execute(
         sa.update(record_operations)
         .where(record_operations.c.operation_id == op_id)
-        .values(reverted=result)
+        .values(reverted=_revert_log(result))
     )
     return result
-
-
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))

@@ -7,6 +7,7 @@ run on the same table.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,13 +16,26 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, NoSuchTableError
 
 from services._input import required_text
-from services._time import iso, utc
+from services._time import utc
 from services.drafting.errors import UnknownObject
 from services.drafting.reflection import local_name
 from services.errors import IdempotencyMismatch, InvalidInput
 from services.records import tables
 
-__all__ = ["count_rows", "record_sync_run"]
+__all__ = ["SyncRun", "count_rows", "record_sync_run"]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncRun:
+    """One recorded run and how the table's row count moved since the run before it (None for
+    the first run on the table)."""
+
+    database: str
+    physical_name: str
+    row_count: int
+    previous_row_count: int | None
+    change: int | None
+    run_at: datetime
 
 
 def count_rows(engine: Engine, database: str, physical_name: str) -> int:
@@ -44,7 +58,7 @@ def record_sync_run(
     physical_name: str,
     row_count: Any,
     at: datetime,
-) -> dict[str, Any]:
+) -> SyncRun:
     """Record one run (once per instance id) and compare it with the previous one."""
     runs = tables.sync_runs
     instance_id = required_text(instance_id, "instanceId", runs.c.instance_id)
@@ -84,11 +98,11 @@ def record_sync_run(
         raise IdempotencyMismatch(
             f"instanceId {instance_id!r}: this run was recorded with other values"
         )
-    return {
-        "database": database,
-        "physicalName": physical_name,
-        "rowCount": row_count,
-        "previousRowCount": previous,
-        "change": None if previous is None else row_count - previous,
-        "runAt": iso(stored.run_at),
-    }
+    return SyncRun(
+        database=database,
+        physical_name=physical_name,
+        row_count=row_count,
+        previous_row_count=previous,
+        change=None if previous is None else row_count - previous,
+        run_at=stored.run_at,
+    )

@@ -65,6 +65,28 @@ def test_a_dataclass_is_written_in_camel_case_with_its_switches() -> None:
     assert to_json(with_vote)["ignoredVote"] == "closed"
 
 
+@dataclass(frozen=True)
+class Receipt:
+    inner: Inner = field(metadata=inline())
+    duplicate: bool
+
+
+def test_an_inlined_dataclass_has_its_fields_merged_into_the_object() -> None:
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert to_json(Receipt(Inner(at, ("dba",)), duplicate=True)) == {
+        "decidedAt": "2026-01-02T03:04:05Z",
+        "roles": ["dba"],
+        "duplicate": True,
+    }
+
+
+def test_the_field_marks_are_the_ones_services_declare() -> None:
+    # Services may not import wire; they mark fields with services._fields, which wire reads.
+    from services import _fields
+
+    assert (json_name, omit_none, inline) == (_fields.json_name, _fields.omit_none, _fields.inline)
+
+
 def test_a_value_that_is_not_json_is_refused_by_name() -> None:
     with pytest.raises(TypeError, match="cannot write set"):
         to_json({"a": {1, 2}})

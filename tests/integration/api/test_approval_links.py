@@ -212,7 +212,7 @@ def test_a_vote_whose_workflow_is_gone_is_recorded_and_says_the_event_was_not_ra
     assert answer.json()["eventRaised"] is False
     assert len(app.votes(document_id)) == 1
     # The vote and its audit event were committed together, whatever became of the event.
-    assert [e["type"] for e in audit_trail(app.engine, document_id)["events"]] == ["voted"]
+    assert [e.type for e in audit_trail(app.engine, document_id).events] == ["voted"]
 
 
 def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open_roles(

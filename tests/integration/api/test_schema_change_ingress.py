@@ -97,10 +97,8 @@ def test_a_duplicate_for_a_running_workflow_starts_nothing(app: ApiApp) -> None:
 
     assert app.host.history(document_id) == history  # not restarted, not touched
     assert app.host.status(document_id)["runtimeStatus"] == "Running"
-    events = audit_trail(app.engine, document_id)["events"]
-    assert [(e["type"], e["data"]["messageId"]) for e in events] == [
-        ("duplicate-ignored", duplicate_id)
-    ]
+    events = audit_trail(app.engine, document_id).events
+    assert [(e.type, e.data["messageId"]) for e in events] == [("duplicate-ignored", duplicate_id)]
     assert app.host.http("GET", f"/api/quarantine/{duplicate_id}").status == 404
     assert_settled(app)
 
@@ -135,7 +133,7 @@ def test_another_object_under_a_running_document_id_is_a_conflict_not_a_duplicat
     assert quarantined["reason"] == "document-conflict"
     assert "sales.invoices" in quarantined["details"]["message"]
     assert app.host.history(first["documentId"]) == history
-    assert audit_trail(app.engine, first["documentId"])["events"] == []  # no duplicate event
+    assert audit_trail(app.engine, first["documentId"]).events == ()  # no duplicate event
     assert_settled(app)
 
 
@@ -148,7 +146,7 @@ def test_a_redelivered_message_that_started_the_run_starts_and_records_nothing(a
     app.send(json.dumps(message), message_id=started_by)  # the lost completion's redelivery
 
     assert app.host.history(document_id) == history
-    assert audit_trail(app.engine, document_id)["events"] == []
+    assert audit_trail(app.engine, document_id).events == ()
     assert_settled(app)
 
 

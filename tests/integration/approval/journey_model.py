@@ -268,10 +268,8 @@ class ApprovalJourney(RuleBasedStateMachine):
     def every_vote_has_one_voted_event_and_every_chain_verifies(self) -> None:
         for document_id in self.tracked:
             trail = audit_trail(self.journey.db, document_id)
-            assert trail["verification"]["ok"], (document_id, trail["verification"])
-            voted = [
-                e["data"]["vote"]["requestId"] for e in trail["events"] if e["type"] == "voted"
-            ]
+            assert trail.verification.ok, (document_id, trail.verification)
+            voted = [e.data["vote"]["requestId"] for e in trail.events if e.type == "voted"]
             assert len(voted) == len(set(voted)), (document_id, voted)
             assert set(voted) == self.votes(document_id), document_id
 
@@ -297,7 +295,7 @@ class ApprovalJourney(RuleBasedStateMachine):
                 runtime,
                 status.get("output"),
             )
-            trail = [e["type"] for e in audit_trail(self.journey.db, document_id)["events"]]
+            trail = [e.type for e in audit_trail(self.journey.db, document_id).events]
             assert trail[-1] in ("requester-notified", "requester-not-notified"), trail
             if runtime == "Failed":
                 self.seen["ended Failed"] += 1

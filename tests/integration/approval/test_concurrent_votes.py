@@ -35,8 +35,8 @@ def _post_at_once(journey: Any, document_id: str, decisions: dict[str, str]) -> 
 
 def _voted_request_ids(journey: Any, document_id: str) -> Counter[str]:
     trail = audit_trail(journey.db, document_id)
-    assert trail["verification"]["ok"] is True, trail["verification"]
-    return Counter(e["data"]["vote"]["requestId"] for e in trail["events"] if e["type"] == "voted")
+    assert trail.verification.ok is True, trail.verification
+    return Counter(e.data["vote"]["requestId"] for e in trail.events if e.type == "voted")
 
 
 def _recorded_votes(journey: Any, document_id: str) -> set[str]:
@@ -69,7 +69,7 @@ def test_approve_and_reject_at_once_audit_the_deciding_reject(journey):
         recorded = _recorded_votes(journey, doc)
         voted = _voted_request_ids(journey, doc)
         assert set(voted) == recorded and set(voted.values()) == {1}
-        trail = audit_trail(journey.db, doc)["events"]
-        decisive = [e for e in trail if e["type"] == "voted" and e["data"]["decision"] != "pending"]
+        trail = audit_trail(journey.db, doc).events
+        decisive = [e for e in trail if e.type == "voted" and e.data["decision"] != "pending"]
         assert len(decisive) == 1  # exactly one vote decided, and its event says so
-        assert decisive[0]["data"]["decision"] == output["status"].lower()
+        assert decisive[0].data["decision"] == output["status"].lower()

@@ -36,8 +36,8 @@ def test_tier2_table_full_chain(journey):
     assert entry.current is not None
     assert entry.current.document_id == doc
     trail = audit_trail(journey.db, doc)
-    assert trail["verification"]["ok"] is True
-    types = [e["type"] for e in trail["events"]]
+    assert trail.verification.ok is True
+    types = [e.type for e in trail.events]
     assert types == [
         "submitted",
         "drafted",
@@ -115,8 +115,8 @@ def test_auto_approval_mails_no_approver_and_audits_the_score(journey):
     mailed = list(journey.outbox.glob("*.eml"))
     assert len(mailed) == before + 1  # only the requester's "approved" notice
     trail = audit_trail(journey.db, doc)
-    auto = next(e for e in trail["events"] if e["type"] == "auto-approved")
-    assert auto["data"]["qualityScore"] >= 0.95
+    auto = next(e for e in trail.events if e.type == "auto-approved")
+    assert auto.data["qualityScore"] >= 0.95
 
 
 def test_failure_while_filing_compensates_newest_first(journey):

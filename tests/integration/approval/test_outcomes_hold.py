@@ -34,8 +34,8 @@ def send(journey: Any, message: dict[str, Any]) -> str:
 
 def trail_types(journey: Any, document_id: str) -> list[str]:
     trail = audit_trail(journey.db, document_id)
-    assert trail["verification"]["ok"] is True, trail["verification"]
-    return [e["type"] for e in trail["events"]]
+    assert trail.verification.ok is True, trail.verification
+    return [e.type for e in trail.events]
 
 
 def library_versions(journey: Any, physical_name: str) -> list[str]:

@@ -16,6 +16,7 @@ from adapters.sql import create_sql_engine
 from services import init_schema
 from services.records import records_store as store
 from services.records.devices import remove_batch, store_events
+from wire import to_json
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "activities" / "schemas"
 MINE = [
@@ -63,7 +64,9 @@ def test_record_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check(
         "create_record",
         given,
-        store.create_record(engine, op_id="1", collection="c", key="k", body={"a": 1}, now=T0),
+        to_json(
+            store.create_record(engine, op_id="1", collection="c", key="k", body={"a": 1}, now=T0)
+        ),
     )
     given = {
         "collection": "c",
@@ -77,28 +80,36 @@ def test_record_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check(
         "update_record",
         given,
-        store.update_record(
-            engine,
-            op_id="2",
-            collection="c",
-            key="k",
-            merge={"b": 2},
-            increment={"n": 1},
-            expected_version=1,
-            now=T0,
+        to_json(
+            store.update_record(
+                engine,
+                op_id="2",
+                collection="c",
+                key="k",
+                merge={"b": 2},
+                increment={"n": 1},
+                expected_version=1,
+                now=T0,
+            )
         ),
     )
-    check("get_record", {"collection": "c", "key": "k"}, store.get_record(engine, "c", "k"))
+    check(
+        "get_record", {"collection": "c", "key": "k"}, to_json(store.get_record(engine, "c", "k"))
+    )
     check(
         "get_record",
         {"collection": "c", "key": "no", "missingOk": True},
         store.get_record(engine, "c", "no"),
     )
-    check("revert_record", {"step": "U", **IDS}, store.revert_operation(engine, op_id="2", now=T0))
+    check(
+        "revert_record",
+        {"step": "U", **IDS},
+        to_json(store.revert_operation(engine, op_id="2", now=T0)),
+    )
     check(
         "delete_record",
         {"collection": "c", "key": "k", "step": "D", **IDS},
-        store.delete_record(engine, op_id="3", collection="c", key="k", now=T0),
+        to_json(store.delete_record(engine, op_id="3", collection="c", key="k", now=T0)),
     )
 
 
@@ -128,12 +139,14 @@ def test_device_activities_inputs_and_outputs_match(engine: sa.Engine) -> None:
     check(
         "process_device_events",
         given,
-        store_events(engine, device_id="d", batch_id="b", events=[event], totals=None, now=T0),
+        to_json(
+            store_events(engine, device_id="d", batch_id="b", events=[event], totals=None, now=T0)
+        ),
     )
     check(
         "remove_device_events",
         {"deviceId": "d", "batchId": "b"},
-        remove_batch(engine, device_id="d", batch_id="b"),
+        to_json(remove_batch(engine, device_id="d", batch_id="b")),
     )
     check(
         "open_device_window",

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.errors import ConcurrencyConflict, IdempotencyMismatch, InvalidInput
+from services._time import iso
+from services.errors import (
+    ConcurrencyConflict,
+    IdempotencyMismatch,
+    InvalidInput,
+    ServiceError,
+)
 from services.ids import derive_id
 from services.records.audit import (
     GENESIS_HASH,
@@ -22,6 +28,7 @@ from services.records.audit import (
     verify_chain,
 )
 from services.testing import fresh_database, sqlite_engine
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 STREAM = "doc-audit"
@@ -69,12 +76,12 @@ def test_events_chain_in_order(engine: sa.Engine) -> None:
         recorded_at="2026-03-02T09:00:00Z",
     )
     assert [e.type for e in list_events(engine, STREAM)] == ["submitted", "drafted", "assessed"]
-    assert list_events(engine, STREAM) == [first, second, third]
+    assert list_events(engine, STREAM) == (first, second, third)
     result = verify_chain(engine, STREAM)
     assert result.ok
     assert result.length == 3
     assert result.head == third.hash
-    assert verify_chain(engine, "empty").to_json() == {
+    assert to_json(verify_chain(engine, "empty")) == {
         "ok": True,
         "length": 0,
         "head": GENESIS_HASH,
@@ -222,7 +229,8 @@ def test_editing_an_event_breaks_the_chain_there(engine: sa.Engine) -> None:
     assert not result.ok
     assert result.broken_at == 3
     assert result.reason == "hash does not match the event's content"
-    assert result.to_json()["brokenAt"] == 3
+    assert to_json(result)["brokenAt"] == 3
+    assert set(to_json(result)) == {"ok", "length", "head", "brokenAt", "eventId", "reason"}
     assert result.event_id == derive_id(STREAM, "assessed")
 
 
@@ -237,7 +245,7 @@ def test_rehashing_an_edited_event_still_breaks_the_next_link(engine: sa.Engine)
         event_id=second.event_id,
         event_type="drafted",
         data={"step": "forged"},
-        recorded_at=second.recorded_at,
+        recorded_at=iso(second.recorded_at),
     )
     with engine.begin() as conn:
         conn.execute(
@@ -247,6 +255,20 @@ def test_rehashing_an_edited_event_still_breaks_the_next_link(engine: sa.Engine)
     result = verify_chain(engine, STREAM)
     assert (result.ok, result.broken_at) == (False, 3)
     assert result.reason == "previous hash does not match the event before it"
+
+
+def test_a_garbled_time_breaks_the_chain_and_is_named(engine: sa.Engine) -> None:
+    for i, name in enumerate(["submitted", "drafted"]):
+        add(engine, i, name)
+    with engine.begin() as conn:  # hashed as stored text: an edit of the time breaks it too
+        conn.execute(sa.text("UPDATE audit_events SET recorded_at = 'soon' WHERE version = 2"))
+    result = verify_chain(engine, STREAM)
+    assert (result.ok, result.broken_at) == (False, 2)
+    assert result.reason == "hash does not match the event's content"
+    # No time to give a reader of the event: the store is damaged (500), not the request.
+    with pytest.raises(ServiceError, match="'soon' is not a timestamp") as caught:
+        list_events(engine, STREAM)
+    assert caught.value.status == 500
 
 
 def test_deleting_an_event_is_detected(engine: sa.Engine) -> None:
@@ -262,9 +284,12 @@ def test_deleting_an_event_is_detected(engine: sa.Engine) -> None:
 def test_audit_trail_lists_events_with_the_verification(engine: sa.Engine) -> None:
     add(engine, 0, "submitted")
     trail = audit_trail(engine, STREAM)
-    assert trail["streamId"] == STREAM
-    assert [e["type"] for e in trail["events"]] == ["submitted"]
-    assert set(trail["events"][0]) == {
+    assert trail.stream_id == STREAM
+    assert [e.type for e in trail.events] == ["submitted"]
+    assert trail.events[0].recorded_at == T0
+    written = to_json(trail)
+    assert written["streamId"] == STREAM
+    assert set(written["events"][0]) == {
         "streamId",
         "version",
         "eventId",
@@ -274,7 +299,9 @@ def test_audit_trail_lists_events_with_the_verification(engine: sa.Engine) -> No
         "previousHash",
         "hash",
     }
-    assert trail["verification"]["ok"] is True
+    assert written["events"][0]["recordedAt"] == "2026-03-02T09:00:00Z"
+    assert trail.verification.ok is True
+    assert written["verification"] == {"ok": True, "length": 1, "head": trail.events[0].hash}
 
 
 @pytest.mark.parametrize(

@@ -139,8 +139,8 @@ def test_tier_two_full_chain(engine: sa.Engine) -> None:
         "dev.dba@example.com",
     ]
     trail = audit_trail(engine, doc)
-    assert trail["verification"]["ok"]
-    assert [e["type"] for e in trail["events"]] == [
+    assert trail.verification.ok
+    assert [e.type for e in trail.events] == [
         "submitted",
         "drafted",
         "assessed",
@@ -150,7 +150,7 @@ def test_tier_two_full_chain(engine: sa.Engine) -> None:
         "filed",
         "indexed",
     ]
-    voted = [e["data"] for e in trail["events"] if e["type"] == "voted"]
+    voted = [e.data for e in trail.events if e.type == "voted"]
     assert [v["decision"] for v in voted] == ["pending", "approved"]  # casting records each
 
 
@@ -184,8 +184,8 @@ def test_auto_approval_records_the_score(engine: sa.Engine) -> None:
     )
     assert opened["requests"] == []
     assert opened["ballot"]["decision"] == "approved"
-    assessed = next(e for e in audit_trail(engine, "doc-auto")["events"] if e["type"] == "assessed")
-    assert assessed["data"] == {"tier": 1, "score": 0.97}
+    assessed = next(e for e in audit_trail(engine, "doc-auto").events if e.type == "assessed")
+    assert assessed.data == {"tier": 1, "score": 0.97}
 
 
 def test_escalation_then_contact_approves(engine: sa.Engine) -> None:
@@ -224,7 +224,7 @@ def test_a_failure_after_indexing_restores_version_one(engine: sa.Engine) -> Non
     audit(engine, "doc-v2", "compensated:index", {"restoredVersion": 1})
     entry = index_entry(engine, "warehouse", "sales.customers")
     assert (entry.current_version, len(entry.versions)) == (1, 2)
-    assert audit_trail(engine, "doc-v2")["verification"]["ok"]
+    assert audit_trail(engine, "doc-v2").verification.ok
 
 
 def test_many_documents_in_flight_at_once(tmp_path: Path) -> None:
@@ -261,7 +261,7 @@ def test_many_documents_in_flight_at_once(tmp_path: Path) -> None:
     engine = sqlite_engine(path)
     for n in range(documents):
         assert document_view(engine, f"doc-{n:02d}", T0)["status"] == "completed"
-        assert audit_trail(engine, f"doc-{n:02d}")["verification"]["ok"]
+        assert audit_trail(engine, f"doc-{n:02d}").verification.ok
     for table in range(4):
         versions = index_entry(engine, "warehouse", f"sales.t{table}").versions
         assert [v.version for v in versions] == [1, 2, 3, 4]

@@ -10,8 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from services.errors import InvalidInput, NotFound
-from services.records.quarantine import get_quarantined, list_quarantined, quarantine_message
+from services.records.quarantine import (
+    QuarantineReceipt,
+    get_quarantined,
+    list_quarantined,
+    quarantine_message,
+)
 from services.testing import fresh_database
+from wire import to_json
 
 T0 = datetime(2026, 3, 2, 9, 0, 0, tzinfo=UTC)
 
@@ -27,7 +33,7 @@ def put(
     reason: str = "schema-invalid",
     body: str | bytes = '{"documentId": 5}',
     minutes: int = 0,
-) -> dict[str, object]:
+) -> QuarantineReceipt:
     return quarantine_message(
         engine,
         message_id=message_id,
@@ -41,7 +47,8 @@ def put(
 
 def test_a_message_is_recorded_once(engine: sa.Engine) -> None:
     first = put(engine, "m-1")
-    assert first == {
+    assert first.message.quarantined_at == T0
+    assert to_json(first) == {
         "messageId": "m-1",
         "source": "schema-changes",
         "reason": "schema-invalid",
@@ -53,8 +60,8 @@ def test_a_message_is_recorded_once(engine: sa.Engine) -> None:
         "duplicate": False,
     }
     again = put(engine, "m-1", reason="unknown-database", minutes=3)  # redelivered
-    assert again == {**first, "duplicate": True}
-    assert list_quarantined(engine)["total"] == 1
+    assert to_json(again) == {**to_json(first), "duplicate": True}
+    assert list_quarantined(engine).total == 1
 
 
 def test_listing_newest_first_with_filter_and_paging(engine: sa.Engine) -> None:
@@ -62,15 +69,17 @@ def test_listing_newest_first_with_filter_and_paging(engine: sa.Engine) -> None:
     put(engine, "m-2", reason="unknown-database", minutes=2)
     put(engine, "m-3", minutes=3)
     page = list_quarantined(engine)
-    assert [m["messageId"] for m in page["items"]] == ["m-3", "m-2", "m-1"]
-    assert "body" not in page["items"][0]
-    assert [m["messageId"] for m in list_quarantined(engine, reason="schema-invalid")["items"]] == [
+    assert [m.message_id for m in page.items] == ["m-3", "m-2", "m-1"]
+    assert page.items[0].body is None
+    assert "body" not in to_json(page)["items"][0]
+    assert [m.message_id for m in list_quarantined(engine, reason="schema-invalid").items] == [
         "m-3",
         "m-1",
     ]
     second = list_quarantined(engine, limit=2, offset=2)
-    assert [m["messageId"] for m in second["items"]] == ["m-1"]
-    assert second["total"] == 3
+    assert [m.message_id for m in second.items] == ["m-1"]
+    assert second.total == 3
+    assert set(to_json(second)) == {"items", "total", "limit", "offset"}
     with pytest.raises(InvalidInput):
         list_quarantined(engine, limit=0)
     with pytest.raises(InvalidInput):
@@ -78,12 +87,12 @@ def test_listing_newest_first_with_filter_and_paging(engine: sa.Engine) -> None:
 
 
 def test_bodies_are_kept_as_sent(engine: sa.Engine) -> None:
-    assert put(engine, "text", body=b"caf\xc3\xa9")["body"] == "café"
+    assert put(engine, "text", body=b"caf\xc3\xa9").message.body == "café"
     raw = b"\xff\xfe not utf-8"
-    binary = put(engine, "binary", reason="not-json", body=raw)
-    assert binary["bodyEncoding"] == "base64"
-    assert base64.b64decode(str(binary["body"])) == raw
-    assert get_quarantined(engine, "binary")["body"] == binary["body"]
+    binary = put(engine, "binary", reason="not-json", body=raw).message
+    assert binary.body_encoding == "base64"
+    assert base64.b64decode(str(binary.body)) == raw
+    assert get_quarantined(engine, "binary").body == binary.body
 
 
 def test_unknown_message(engine: sa.Engine) -> None:

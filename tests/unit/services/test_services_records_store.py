@@ -17,6 +17,7 @@ from adapters.sql import create_sql_engine
 from services import init_schema
 from services.errors import IdempotencyMismatch, ServiceError
 from services.records import records_store as store
+from wire import to_json
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -34,7 +35,7 @@ def op(step: str, instance: str = "wf-1") -> str:
 
 def create(
     engine: sa.Engine, step: str = "Create", key: str = "k", body: Any = None, **extra: Any
-) -> dict[str, Any]:
+) -> store.CreatedRecord:
     return store.create_record(
         engine,
         op_id=op(step),
@@ -58,7 +59,8 @@ def rows(engine: sa.Engine) -> list[tuple[Any, ...]]:
 
 def test_create_get_update_delete(engine: sa.Engine) -> None:
     created = create(engine)
-    assert created == {
+    assert created.record.created_at == T0
+    assert to_json(created) == {
         "collection": "things",
         "key": "k",
         "body": {"n": 1},
@@ -67,8 +69,9 @@ def test_create_get_update_delete(engine: sa.Engine) -> None:
         "updatedAt": "2026-01-05T09:00:00Z",
         "created": True,
     }
-    assert store.get_record(engine, "things", "k") == {
-        k: v for k, v in created.items() if k != "created"
+    assert store.get_record(engine, "things", "k") == created.record
+    assert to_json(store.get_record(engine, "things", "k")) == {
+        k: v for k, v in to_json(created).items() if k != "created"
     }
     later = T0 + timedelta(minutes=1)
     updated = store.update_record(
@@ -81,25 +84,27 @@ def test_create_get_update_delete(engine: sa.Engine) -> None:
         expected_version=1,
         now=later,
     )
-    assert (updated["body"], updated["version"], updated["previousVersion"]) == (
+    assert (updated.record.body, updated.record.version, updated.previous_version) == (
         {"n": 3, "m": {"x": 1}, "count": 1},
         2,
         1,
     )
-    assert updated["updatedAt"] == "2026-01-05T09:01:00Z"
+    assert to_json(updated)["updatedAt"] == "2026-01-05T09:01:00Z"
+    assert to_json(updated)["previousVersion"] == 1
     replaced = store.update_record(
         engine, op_id=op("Replace"), collection="things", key="k", body={"only": True}, now=later
     )
-    assert (replaced["body"], replaced["version"]) == ({"only": True}, 3)
+    assert (replaced.record.body, replaced.record.version) == ({"only": True}, 3)
     deleted = store.delete_record(
         engine, op_id=op("Delete"), collection="things", key="k", expected_version=3, now=later
     )
-    assert deleted == {"collection": "things", "key": "k", "deleted": True, "version": 3}
+    assert to_json(deleted) == {"collection": "things", "key": "k", "deleted": True, "version": 3}
     assert store.get_record(engine, "things", "k") is None
     again = store.delete_record(
         engine, op_id=op("Delete2"), collection="things", key="k", now=later
     )
-    assert again["deleted"] is False
+    assert again.deleted is False
+    assert to_json(again) == {"collection": "things", "key": "k", "deleted": False, "version": None}
 
 
 def test_a_repeated_operation_writes_once_and_answers_the_same(engine: sa.Engine) -> None:
@@ -116,11 +121,19 @@ def test_a_repeated_operation_writes_once_and_answers_the_same(engine: sa.Engine
         now=T0 + timedelta(hours=1),
     )
     assert first == second
+    assert to_json(first) == to_json(second)
     assert rows(engine) == [("things", "k", '{"n":2}', 2)]
     with pytest.raises(IdempotencyMismatch):  # the same step writing another record
         store.update_record(
             engine, op_id=op("Bump"), collection="things", key="other", increment={"n": 1}, now=T0
         )
+
+
+def test_one_operation_id_for_two_kinds_of_write_is_a_mismatch(engine: sa.Engine) -> None:
+    create(engine, step="Same")
+    with pytest.raises(IdempotencyMismatch, match="another kind of write"):
+        store.delete_record(engine, op_id=op("Same"), collection="things", key="k", now=T0)
+    assert rows(engine) == [("things", "k", '{"n":1}', 1)]
 
 
 def test_if_exists_decides_what_a_second_create_does(engine: sa.Engine) -> None:
@@ -129,11 +142,12 @@ def test_if_exists_decides_what_a_second_create_does(engine: sa.Engine) -> None:
         create(engine, step="Again")
     assert caught.value.code == "Record.AlreadyExists"
     kept = create(engine, step="Keep", body={"z": 0}, if_exists="keep")
-    assert (kept["body"], kept["version"], kept["created"]) == ({"a": 1, "b": 2}, 1, False)
+    assert (kept.record.body, kept.record.version, kept.created) == ({"a": 1, "b": 2}, 1, False)
     merged = create(engine, step="Merge", body={"b": None, "c": 3}, if_exists="merge")
-    assert (merged["body"], merged["version"]) == ({"a": 1, "c": 3}, 2)
+    assert (merged.record.body, merged.record.version) == ({"a": 1, "c": 3}, 2)
     replaced = create(engine, step="Replace", body={"z": 9}, if_exists="replace")
-    assert (replaced["body"], replaced["version"]) == ({"z": 9}, 3)
+    assert (replaced.record.body, replaced.record.version) == ({"z": 9}, 3)
+    assert create(engine, step="Replace", body={"z": 9}, if_exists="replace") == replaced
 
 
 def test_a_stale_expected_version_is_a_version_conflict(engine: sa.Engine) -> None:
@@ -205,15 +219,15 @@ def test_two_concurrent_updates_at_one_version_one_wins(engine: sa.Engine) -> No
     for round_number in range(20):
         current = store.get_record(engine, "things", "k")
         assert current is not None
-        outcomes = race(engine, round_number, current["version"])
-        won = [o for o in outcomes if isinstance(o, dict)]
-        lost = [o for o in outcomes if not isinstance(o, dict)]
+        outcomes = race(engine, round_number, current.version)
+        won = [o for o in outcomes if isinstance(o, store.UpdatedRecord)]
+        lost = [o for o in outcomes if not isinstance(o, store.UpdatedRecord)]
         assert len(won) == 1, outcomes
         assert [e.code for e in lost] == ["Record.VersionConflict"]
-        assert won[0]["version"] == current["version"] + 1
+        assert won[0].record.version == current.version + 1
         after = store.get_record(engine, "things", "k")
         assert after is not None
-        assert after["body"] == won[0]["body"]
+        assert after.body == won[0].record.body
 
 
 def test_the_host_sees_the_dotted_error_name() -> None:
@@ -230,17 +244,26 @@ def test_the_host_sees_the_dotted_error_name() -> None:
 def test_reverting_a_create_leaves_no_row(engine: sa.Engine) -> None:
     create(engine)
     reverted = store.revert_operation(engine, op_id=op("Create"), now=T0)
-    assert (reverted["reverted"], reverted["action"], reverted["record"]) == (True, "created", None)
+    assert (reverted.reverted, reverted.action, reverted.record) == (True, "created", None)
     assert rows(engine) == []
     assert store.revert_operation(engine, op_id=op("Create"), now=T0) == reverted  # again
-    assert store.revert_operation(engine, op_id=op("NeverRan"), now=T0)["reverted"] is False
+    never = store.revert_operation(engine, op_id=op("NeverRan"), now=T0)
+    assert never.reverted is False
+    assert to_json(never) == {
+        "operation": op("NeverRan"),
+        "reverted": False,
+        "action": None,
+        "record": None,
+    }
 
 
 def test_reverting_an_update_restores_the_body_as_a_new_version(engine: sa.Engine) -> None:
     create(engine, body={"v": 1})
     store.update_record(engine, op_id=op("U"), collection="things", key="k", body={"v": 2}, now=T0)
     reverted = store.revert_operation(engine, op_id=op("U"), now=T0)
-    assert (reverted["record"]["body"], reverted["record"]["version"]) == ({"v": 1}, 3)
+    assert reverted.record is not None
+    assert (reverted.record.body, reverted.record.version) == ({"v": 1}, 3)
+    assert store.revert_operation(engine, op_id=op("U"), now=T0) == reverted  # from the log
     assert rows(engine) == [("things", "k", '{"v":1}', 3)]
 
 
@@ -248,7 +271,7 @@ def test_reverting_a_delete_brings_the_record_back(engine: sa.Engine) -> None:
     create(engine, body={"v": 1})
     store.delete_record(engine, op_id=op("D"), collection="things", key="k", now=T0)
     reverted = store.revert_operation(engine, op_id=op("D"), now=T0)
-    assert reverted["record"]["createdAt"] == "2026-01-05T09:00:00Z"
+    assert to_json(reverted)["record"]["createdAt"] == "2026-01-05T09:00:00Z"
     assert rows(engine) == [("things", "k", '{"v":1}', 2)]
 
 
@@ -265,7 +288,7 @@ def test_a_revert_never_overwrites_a_later_write(engine: sa.Engine) -> None:
 def test_reverting_a_kept_create_changes_nothing(engine: sa.Engine) -> None:
     create(engine)
     create(engine, step="Keep", if_exists="keep")
-    assert store.revert_operation(engine, op_id=op("Keep"), now=T0)["reverted"] is False
+    assert store.revert_operation(engine, op_id=op("Keep"), now=T0).reverted is False
     assert rows(engine) == [("things", "k", '{"n":1}', 1)]
 
 
