@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from services._fields import inline, omit_none
 from services._input import required_text
 from services._time import utc
 from services._transaction import in_transaction
@@ -92,9 +93,7 @@ class IndexRestoration:
     restored: bool
     document_id: str
     revision: int
-    withdrawn: WithdrawnVersion | None = field(
-        default=None, metadata={"wire.omit_none": True, "wire.inline": True}
-    )
+    withdrawn: WithdrawnVersion | None = field(default=None, metadata={**omit_none(), **inline()})
 
 
 def _version(row: RowMapping, current: int | None) -> IndexVersion:

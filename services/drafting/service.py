@@ -18,6 +18,7 @@ from adapters.blob import BlobStore
 from adapters.errors import NotFoundError
 from adapters.library import DOCX_CONTENT_TYPE
 from adapters.sources import SourceDatabases
+from services._fields import inline
 from services.drafting.approval_record import ApprovalRecord
 from services.drafting.classification import classify
 from services.drafting.errors import DraftNotFound, UnknownObject
@@ -51,7 +52,7 @@ class Draft:
     """The stored draft: the request it answers, what drafting found, and where it is."""
 
     # The request's fields are the draft's own (documentId, physicalName, ...), not nested.
-    request: DraftRequest = field(metadata={"wire.inline": True})
+    request: DraftRequest = field(metadata=inline())
     object_kind: str
     exists: bool
     retired: bool  # the change dropped the object: the document records its retirement
