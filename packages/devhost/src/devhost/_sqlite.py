@@ -54,13 +54,10 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def to_ts(value: datetime) -> str:
     """A fixed-width UTC timestamp, so that text order is time order in SQL."""
     # This runs for every event and row written, mostly with the same few moments (an episode
-    # batch shares its "now"; the virtual clock stands still): cached, and hand formatted,
-    # which is several times faster than strftime.
-    v = as_utc(value)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
-        f"{v.second:02d}.{v.microsecond:06d}Z"
-    )
+    # batch shares its "now"; the virtual clock stands still): cached, and isoformat (C, with
+    # the "+00:00" of UTC made a "Z"), twice as fast as formatting the fields by hand and
+    # several times faster than strftime.
+    return as_utc(value).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def from_ts(text: str) -> datetime:
