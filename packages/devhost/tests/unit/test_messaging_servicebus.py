@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from devhost.messaging.servicebus import (
     dead_letter_path,
     split_dead_letter,
 )
+from helpers.broker_v0 import epoch, sb_row, write_v0
 
 
 class StepClock:
@@ -293,22 +295,34 @@ def test_the_entity_default_caps_a_longer_message_time_to_live(
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "outcome"),
+    ("layout", "column", "value", "outcome"),
     [
-        ("expires_at", 1e15, "delivered"),  # past year 9999: never expires
-        ("expires_at", -1e15, "expired"),
-        ("enqueued_at", 1e300, "delivered"),
-        ("props", "not json", "dead-lettered"),
-        ("props", "[]", "dead-lettered"),
+        # Times an older devhost stored (epoch seconds, upgraded at open) that no datetime holds
+        # read as the nearest one, as they did before the upgrade.
+        ("v0", "expires_at", 1e15, "delivered"),  # past year 9999: never expires
+        ("v0", "expires_at", -1e15, "expired"),
+        ("v0", "enqueued_at", 1e300, "delivered"),
+        ("v0", "props", "not json", "dead-lettered"),
+        ("current", "props", "not json", "dead-lettered"),
+        ("current", "props", "[]", "dead-lettered"),
+        ("current", "enqueued_at", "2026-01-01", "dead-lettered"),
+        ("current", "expires_at", "not a time", "dead-lettered"),
+        ("current", "scheduled_at", "2026-01-01T00:00:00+00:00", "dead-lettered"),
     ],
 )
 def test_a_stored_message_that_cannot_be_read_is_dead_lettered_not_a_poison(
-    tmp_path: Path, clock: StepClock, column: str, value: object, outcome: str
+    tmp_path: Path, clock: StepClock, layout: str, column: str, value: object, outcome: str
 ) -> None:
     # As an older devhost may have stored it, or a hand-edited file holds it.
-    db = connect(tmp_path / "broker.sqlite")
-    broker = ServiceBusBroker(db, make_config(), clock.now)
-    broker.send("orders", [body("odd", message_id="odd"), body("fine", message_id="fine")])
+    path = tmp_path / "broker.sqlite"
+    if layout == "v0":
+        at = epoch(clock.now())
+        write_v0(path, sb=[sb_row(1, "orders", "odd", at), sb_row(2, "orders", "fine", at)])
+        db = sqlite3.connect(path)
+    else:
+        db = connect(path)
+        broker = ServiceBusBroker(db, make_config(), clock.now)
+        broker.send("orders", [body("odd", message_id="odd"), body("fine", message_id="fine")])
     with db:
         db.execute(f"UPDATE sb_message SET {column} = ? WHERE message_id = 'odd'", (value,))
     for _ in range(2):  # and again after a restart: a new broker on the same file
