@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from devhost._sqlite import LAST, from_ts, to_ts
 from devhost.messaging import _db
 from devhost.messaging._db import SCHEMA_VERSION, connect
-from devhost.messaging.config import BrokerConfig, EntityProperties
 from devhost.messaging.errors import BrokerFileError
 from devhost.messaging.servicebus import OutgoingMessage, ServiceBusBroker
 from devhost.messaging.storage_queues import StorageQueues
+from helpers.broker import StepClock, make_config
 from helpers.broker_v0 import epoch, sb_row, sq_row, write_v0
 
 T = datetime(2026, 1, 1, tzinfo=UTC)
@@ -36,24 +36,6 @@ PROPS = {
     "application_properties": {"n": 1, "colour": "red"},
     "time_to_live": 3600.0,
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.moment = T
-
-    def now(self) -> datetime:
-        return self.moment
-
-
-def config() -> BrokerConfig:
-    broker = BrokerConfig()
-    broker.entities["orders"] = EntityProperties(max_delivery_count=3)
-    broker.entities["devices"] = EntityProperties(requires_session=True)
-    broker.entities["dedup"] = EntityProperties(
-        requires_duplicate_detection=True, duplicate_detection_window=timedelta(minutes=1)
-    )
-    return broker
 
 
 def write_old_file(path: Path) -> None:
@@ -125,9 +107,9 @@ def test_an_old_broker_file_gives_every_message_back_in_order_with_its_propertie
 ) -> None:
     path = tmp_path / "broker.sqlite"
     write_old_file(path)
-    clock = Clock()
+    clock = StepClock()
     db = connect(path)
-    broker = ServiceBusBroker(db, config(), clock.now)
+    broker = ServiceBusBroker(db, make_config(), clock.now)
     queues = StorageQueues(db, clock.now)
 
     got = broker.receive("orders", 10)  # "locked" is still locked, "later" not yet due
@@ -263,11 +245,8 @@ def test_a_failed_upgrade_leaves_the_old_file_as_it_was_and_the_next_open_upgrad
     assert list(sqlite3.connect(path).iterdump()) == before
     monkeypatch.setattr(_db, "_epoch_to_ts", convert)
     db = connect(path)
-    assert [m.body for m in ServiceBusBroker(db, config(), Clock().now).receive("orders", 10)] == [
-        b"first",
-        b"second",
-        b"forever",
-    ]
+    broker = ServiceBusBroker(db, make_config(), StepClock().now)
+    assert [m.body for m in broker.receive("orders", 10)] == [b"first", b"second", b"forever"]
     db.close()
 
 
@@ -374,8 +353,8 @@ def test_no_statement_of_the_hot_path_scans_a_whole_table(tmp_path: Path) -> Non
     path = tmp_path / "broker.sqlite"
     write_old_file(path)
     db = connect(path)
-    clock = Clock()
-    broker = ServiceBusBroker(db, config(), clock.now)
+    clock = StepClock()
+    broker = ServiceBusBroker(db, make_config(), clock.now)
     queues = StorageQueues(db, clock.now)
     statements: list[str] = []
     db.set_trace_callback(statements.append)
@@ -411,9 +390,9 @@ def test_no_statement_of_the_hot_path_scans_a_whole_table(tmp_path: Path) -> Non
 def _steps_of_next_visible(tmp_path: Path, waiting: int) -> int:
     """SQLite VM steps (in tens) of one next_visible with ``waiting`` locked and ``waiting``
     scheduled messages in the queue."""
-    clock = Clock()
+    clock = StepClock()
     db = connect(tmp_path / f"broker-{waiting}.sqlite")
-    broker = ServiceBusBroker(db, config(), clock.now)
+    broker = ServiceBusBroker(db, make_config(), clock.now)
     later = [OutgoingMessage(b"s", scheduled_enqueue_time=T + timedelta(hours=1))] * waiting
     broker.send("orders", [OutgoingMessage(b"m")] * waiting + later)
     assert len(broker.receive("orders", waiting)) == waiting
