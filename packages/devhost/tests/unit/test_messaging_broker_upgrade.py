@@ -290,6 +290,13 @@ def test_a_file_of_a_newer_devhost_is_refused_naming_the_file(tmp_path: Path) ->
     assert after.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
 
 
+def test_a_file_that_is_not_a_database_is_refused_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broker.sqlite"
+    path.write_bytes(b"not a database, but long enough to have a header" * 40)
+    with pytest.raises(BrokerFileError, match=re.escape(str(path))):
+        connect(path)
+
+
 def test_a_new_file_starts_at_the_current_version(tmp_path: Path) -> None:
     connect(tmp_path / "broker.sqlite").close()
     db = sqlite3.connect(tmp_path / "broker.sqlite")

@@ -104,9 +104,13 @@ _EPOCH_COLUMNS = {
 def connect(path: Path) -> sqlite3.Connection:
     """Open (and create) the broker file with its schema, upgrading a file of an older devhost.
 
-    Raises BrokerFileError, naming the file, for a file of a newer devhost.
+    Raises BrokerFileError, naming the file, for a file of a newer devhost or one that is not
+    a SQLite database.
     """
-    db = open_database(path, busy_timeout_ms=5000)
+    try:
+        db = open_database(path, busy_timeout_ms=5000)
+    except sqlite3.DatabaseError as error:
+        raise BrokerFileError(f"{path}: cannot be opened as the broker file: {error}") from error
     try:
         if _version(db) != SCHEMA_VERSION:  # a current file is opened without a write
             with transaction(db):
