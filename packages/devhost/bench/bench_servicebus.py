@@ -7,6 +7,10 @@ Messages are sent over the admin route scheduled a minute ahead on the virtual c
 is consumed while sending; the clock is then advanced past that minute and the timer stops when
 devhost is idle again (every message completed, every orchestration finished). Every receive,
 complete and orchestration episode is committed to SQLite (WAL), as in normal runs.
+
+The last row is the broker alone, without the host: the SQL that stores, locks and completes
+messages (one transaction per send, receive and complete), where its time format matters; a
+scheduled message and an expiring one sit in the queue the whole time, as in normal use.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import platform
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from devhost.messaging._db import connect
+from devhost.messaging.config import BrokerConfig, EntityProperties
+from devhost.messaging.servicebus import OutgoingMessage, ServiceBusBroker
 from devhost.testing import DevHost
 
 APP = Path(__file__).resolve().parents[1] / "tests" / "apps" / "messaging_bench_app"
@@ -59,6 +66,41 @@ def run(queue: str, count: int) -> dict[str, float]:
     }
 
 
+def run_broker(count: int) -> dict[str, float]:
+    """Send, receive and complete ``count`` messages one at a time on the broker alone."""
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def now() -> datetime:
+        return moment
+
+    config = BrokerConfig()
+    config.entities["bench"] = EntityProperties(default_ttl=timedelta(days=1))
+    with tempfile.TemporaryDirectory() as data:
+        db = connect(Path(data) / "broker.sqlite")
+        broker = ServiceBusBroker(db, config, now)
+        later = OutgoingMessage(b"later", scheduled_enqueue_time=moment.replace(year=2027))
+        broker.send("bench", [later])
+        began = time.perf_counter()
+        for n in range(count):
+            broker.send("bench", [OutgoingMessage(f"message {n}".encode(), message_id=f"b{n}")])
+            moment += timedelta(microseconds=7)
+        sent = time.perf_counter()
+        for _ in range(count):
+            [message] = broker.receive("bench")
+            broker.complete([message.lock_token or ""])
+            broker.next_visible("bench")
+            moment += timedelta(microseconds=7)
+        done = time.perf_counter()
+        assert broker.counts("bench")["active"] == 0
+        db.close()
+    return {
+        "count": count,
+        "send_per_s": count / (sent - began),
+        "handled_per_s": count / (done - sent),
+        "handle_s": done - sent,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
@@ -66,6 +108,7 @@ def main() -> None:
     rows = [
         ("no-op trigger", run("bench-noop", args.count)),
         ("start an orchestration per message", run("bench-orchestrate", args.count)),
+        ("broker alone (no host)", run_broker(args.count * 5)),
     ]
     print(
         f"devhost Service Bus, {args.count} messages, Python {platform.python_version()}, "

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ._sqlite import to_ts as timestamp
 from .durable.history import EventType, event
 from .durable.protocol import (
     CALL_ACTIVITY,
@@ -37,7 +38,6 @@ from .durable.protocol import (
     WAIT_EVENT,
     flatten_actions,
 )
-from .durable.store import to_ts as timestamp
 
 __all__ = [
     "EpisodeResult",

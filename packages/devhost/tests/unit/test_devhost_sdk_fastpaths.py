@@ -11,8 +11,8 @@ from dateutil.parser import parse as dateutil_parse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devhost._sqlite import to_ts
 from devhost.durable import sdk_fastpaths
-from devhost.durable.store import to_ts
 
 
 @given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)))

@@ -2,58 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from devhost.messaging._db import connect
-from devhost.messaging.config import BrokerConfig, EntityProperties, Topic, subscription_path
+from devhost.messaging.config import EntityProperties, subscription_path
 from devhost.messaging.errors import SendError
-from devhost.messaging.filters import Rule
 from devhost.messaging.servicebus import (
     OutgoingMessage,
     ServiceBusBroker,
     dead_letter_path,
     split_dead_letter,
 )
-
-
-class StepClock:
-    """The time source the broker reads; tests move it by hand."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 1, 1, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.moment
-
-    def forward(self, **kwargs: float) -> None:
-        self.moment += timedelta(**kwargs)
-
-
-def make_config() -> BrokerConfig:
-    config = BrokerConfig()
-    config.entities["orders"] = EntityProperties(max_delivery_count=3)
-    config.entities["devices"] = EntityProperties(requires_session=True)
-    config.entities["dedup"] = EntityProperties(
-        requires_duplicate_detection=True, duplicate_detection_window=timedelta(minutes=1)
-    )
-    config.entities["short"] = EntityProperties(
-        default_ttl=timedelta(seconds=10), dead_lettering_on_expiration=True
-    )
-    topic = Topic(
-        "events",
-        subscriptions={
-            "all": (),
-            "red": (Rule("red", application=(("colour", "red"),)),),
-            "nothing": (Rule("none", reject_all=True),),
-        },
-    )
-    config.topics["events"] = topic
-    for sub in topic.subscriptions:
-        config.entities[subscription_path("events", sub)] = EntityProperties()
-    return config
+from helpers.broker import StepClock, make_config
+from helpers.broker_v0 import epoch, sb_row, write_v0
 
 
 @pytest.fixture
@@ -293,22 +258,34 @@ def test_the_entity_default_caps_a_longer_message_time_to_live(
 
 
 @pytest.mark.parametrize(
-    ("column", "value", "outcome"),
+    ("layout", "column", "value", "outcome"),
     [
-        ("expires_at", 1e15, "delivered"),  # past year 9999: never expires
-        ("expires_at", -1e15, "expired"),
-        ("enqueued_at", 1e300, "delivered"),
-        ("props", "not json", "dead-lettered"),
-        ("props", "[]", "dead-lettered"),
+        # Times an older devhost stored (epoch seconds, upgraded at open) that no datetime holds
+        # read as the nearest one, as they did before the upgrade.
+        ("v0", "expires_at", 1e15, "delivered"),  # past year 9999: never expires
+        ("v0", "expires_at", -1e15, "expired"),
+        ("v0", "enqueued_at", 1e300, "delivered"),
+        ("v0", "props", "not json", "dead-lettered"),
+        ("current", "props", "not json", "dead-lettered"),
+        ("current", "props", "[]", "dead-lettered"),
+        ("current", "enqueued_at", "2026-01-01", "dead-lettered"),
+        ("current", "expires_at", "not a time", "dead-lettered"),
+        ("current", "scheduled_at", "2026-01-01T00:00:00+00:00", "dead-lettered"),
     ],
 )
 def test_a_stored_message_that_cannot_be_read_is_dead_lettered_not_a_poison(
-    tmp_path: Path, clock: StepClock, column: str, value: object, outcome: str
+    tmp_path: Path, clock: StepClock, layout: str, column: str, value: object, outcome: str
 ) -> None:
     # As an older devhost may have stored it, or a hand-edited file holds it.
-    db = connect(tmp_path / "broker.sqlite")
-    broker = ServiceBusBroker(db, make_config(), clock.now)
-    broker.send("orders", [body("odd", message_id="odd"), body("fine", message_id="fine")])
+    path = tmp_path / "broker.sqlite"
+    if layout == "v0":
+        at = epoch(clock.now())
+        write_v0(path, sb=[sb_row(1, "orders", "odd", at), sb_row(2, "orders", "fine", at)])
+        db = sqlite3.connect(path)
+    else:
+        db = connect(path)
+        broker = ServiceBusBroker(db, make_config(), clock.now)
+        broker.send("orders", [body("odd", message_id="odd"), body("fine", message_id="fine")])
     with db:
         db.execute(f"UPDATE sb_message SET {column} = ? WHERE message_id = 'odd'", (value,))
     for _ in range(2):  # and again after a restart: a new broker on the same file

@@ -17,6 +17,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from .._sqlite import from_ts, to_ts
 from . import decision as d
 from . import instance_store
 from .history import EventType, event
@@ -38,7 +39,7 @@ from .protocol import (
     flatten_actions,
 )
 from .rows import InstanceRow, Progress
-from .store import Store, from_ts, to_ts
+from .store import Store
 
 __all__ = ["Episode", "EpisodeHost", "Progress", "StaleEpisode"]
 

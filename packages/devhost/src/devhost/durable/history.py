@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
-from .store import to_ts
+from .._sqlite import to_ts
 
 __all__ = ["EventType", "event"]
 

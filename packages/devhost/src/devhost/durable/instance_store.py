@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .._sqlite import from_ts, to_ts
 from . import decision as d
 from .history import EventType, event
 from .protocol import HTTP_ACTIVITY, REPLAYED, TERMINAL
 from .rows import EntityRow, InstanceRow, Progress
-from .store import from_ts, to_ts
 
 __all__ = [
     "INSTANCE_TABLES",

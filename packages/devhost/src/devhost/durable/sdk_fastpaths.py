@@ -5,7 +5,7 @@ steps cost more than everything else in a replay of a small orchestration:
 
 * ``HistoryEvent`` parses each event's ``Timestamp`` with ``dateutil.parser.parse`` (about two
   thirds of a replay). devhost writes one fixed form (``YYYY-MM-DDTHH:MM:SS.ffffffZ``, see
-  ``store.to_ts``) that ``datetime.fromisoformat`` reads thirty times faster;
+  ``_sqlite.to_ts``) that ``datetime.fromisoformat`` reads thirty times faster;
   :func:`parse_timestamp` returns the very value dateutil would for that form (same instant,
   and the same zone object: dateutil picks ``tzlocal()`` or ``tzutc()`` for "Z" depending on
   the machine's zone, so the zone is taken from dateutil itself) and hands every other input

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import functools
 import os
 import sqlite3
 import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from .._sqlite import connect, transaction
 
-__all__ = ["Store", "from_ts", "partition_of", "to_ts"]
+__all__ = ["Store", "partition_of"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS instances (
@@ -94,26 +92,9 @@ CREATE INDEX IF NOT EXISTS entity_inbox_entity ON entity_inbox(entity_id, id);
 """
 
 
-@functools.lru_cache(maxsize=4096)
-def to_ts(value: datetime) -> str:
-    """A fixed-width UTC timestamp, so that text order is time order in SQL."""
-    # This runs for every event and row written, mostly with the same few moments (an episode
-    # batch shares its "now"; the virtual clock stands still): cached, and hand formatted,
-    # which is several times faster than strftime.
-    v = value if value.tzinfo is UTC else value.astimezone(UTC)
-    return (
-        f"{v.year:04d}-{v.month:02d}-{v.day:02d}T{v.hour:02d}:{v.minute:02d}:"
-        f"{v.second:02d}.{v.microsecond:06d}Z"
-    )
-
-
 def partition_of(instance_id: str, partitions: int) -> int:
     """Which of ``partitions`` episode workers runs an instance (stable across restarts)."""
     return zlib.crc32(instance_id.encode()) % partitions
-
-
-def from_ts(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 class Store:

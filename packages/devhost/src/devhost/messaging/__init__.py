@@ -7,7 +7,7 @@ host's data dir. See docs/devhost-messaging.md.
 """
 
 from devhost.messaging.config import BrokerConfig, EntityProperties, Topic, load_config
-from devhost.messaging.errors import ConfigError, MessagingError, SendError
+from devhost.messaging.errors import BrokerFileError, ConfigError, MessagingError, SendError
 from devhost.messaging.runtime import Messaging, install
 from devhost.messaging.servicebus import (
     OutgoingMessage,
@@ -19,6 +19,7 @@ from devhost.messaging.storage_queues import QueueMessage, StorageQueues
 
 __all__ = [
     "BrokerConfig",
+    "BrokerFileError",
     "ConfigError",
     "EntityProperties",
     "Messaging",

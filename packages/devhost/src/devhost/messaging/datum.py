@@ -16,7 +16,7 @@ from typing import Any
 
 from azure.functions.meta import Datum
 
-from devhost.messaging._db import iso, to_epoch
+from devhost._sqlite import to_ts
 from devhost.messaging.servicebus import ReceivedMessage
 from devhost.messaging.storage_queues import QueueMessage
 
@@ -33,7 +33,8 @@ def _text_or_bytes(body: bytes) -> Datum:
 
 
 def _moment(value: datetime | None) -> str | None:
-    return None if value is None else iso(to_epoch(value))
+    """UTC ISO 8601 with a ``Z``, a form azure.functions parses in the timer's status."""
+    return None if value is None else to_ts(value)
 
 
 def _metadata_time(value: datetime | None) -> str | None:

@@ -3,13 +3,14 @@
 ::
 
     MessagingError
+    ├ BrokerFileError  the broker file is not one this devhost can open (names the file)
     ├ ConfigError   the Service Bus config file is malformed (names the JSON path)
     └ SendError     a send was refused (names the field); admin routes answer 400
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "MessagingError", "SendError"]
+__all__ = ["BrokerFileError", "ConfigError", "MessagingError", "SendError"]
 
 
 class MessagingError(ValueError):
@@ -27,3 +28,7 @@ class SendError(MessagingError):
         super().__init__(f"{field}: {detail}")
         self.field = field
         self.detail = detail
+
+
+class BrokerFileError(MessagingError):
+    """The broker file cannot be opened by this devhost (it names the file and why)."""

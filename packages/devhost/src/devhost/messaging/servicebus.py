@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from devhost.messaging._db import LAST_EPOCH, from_epoch, to_epoch, transaction
+from devhost._sqlite import FIRST, LAST, as_utc, from_ts, later, to_ts
+from devhost.messaging._db import transaction
 from devhost.messaging.config import BrokerConfig, EntityProperties, subscription_path
 from devhost.messaging.errors import SendError
 from devhost.messaging.filters import subscription_accepts
@@ -144,11 +145,18 @@ def _properties(text: object) -> dict[str, Any]:
 
 
 def _row_to_message(row: tuple[Any, ...], lenient: bool = False) -> ReceivedMessage:
-    """The message of one stored row. Times outside what a datetime holds read as its ends;
-    unreadable properties raise ValueError (or read as none, with ``lenient``)."""
+    """The message of one stored row. Unreadable properties raise ValueError (or read as
+    none, with ``lenient``); so does an unreadable time (or it reads as none)."""
 
-    def moment(value: float | None) -> datetime | None:
-        return None if value is None else from_epoch(value)
+    def moment(value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        try:
+            return from_ts(value)
+        except ValueError:
+            if not lenient:
+                raise
+            return None
 
     try:
         properties = _properties(row[5])
@@ -163,7 +171,7 @@ def _row_to_message(row: tuple[Any, ...], lenient: bool = False) -> ReceivedMess
         session_id=row[3],
         body=bytes(row[4]),
         properties=properties,
-        enqueued_at=from_epoch(row[6]),
+        enqueued_at=moment(row[6]) or FIRST,
         scheduled_at=moment(row[7]),
         expires_at=moment(row[8]),
         delivery_count=row[9],
@@ -173,6 +181,18 @@ def _row_to_message(row: tuple[Any, ...], lenient: bool = False) -> ReceivedMess
         dead_letter_description=row[13],
         dead_letter_source=row[14],
     )
+
+
+def _expiry(now: datetime, ttl: object) -> str | None:
+    """The stored expiry of a resubmitted message whose stored time to live (seconds) is
+    ``ttl``: none without one, or past the last moment a datetime holds."""
+    if not isinstance(ttl, int | float) or isinstance(ttl, bool):
+        return None
+    try:
+        expires = later(now, timedelta(seconds=ttl))
+    except OverflowError:  # more days than a timedelta holds
+        return None
+    return None if expires >= LAST else to_ts(expires)
 
 
 def _check_time_to_live(ttl: timedelta | None) -> None:
@@ -217,8 +237,8 @@ class ServiceBusBroker:
             for callback in self._listeners:
                 callback(entity)
 
-    def now(self) -> float:
-        return to_epoch(self._now())
+    def now(self) -> datetime:
+        return self._now()
 
     # -- sending -------------------------------------------------------------------------
 
@@ -289,40 +309,37 @@ class ServiceBusBroker:
         props = self.config.entities[name]
         return props.duplicate_detection_window if props.requires_duplicate_detection else None
 
-    def _is_duplicate(self, name: str, message_id: str, now: float) -> bool:
+    def _is_duplicate(self, name: str, message_id: str, now: datetime) -> bool:
         window = self._dedup_window(name)
         if window is None:
             return False
         seen = self.db.execute(
             "SELECT 1 FROM sb_duplicate WHERE entity = ? AND message_id = ? AND expires_at > ?",
-            (name, message_id, now),
+            (name, message_id, to_ts(now)),
         ).fetchone()
         if seen:
             return True
         self.db.execute(
             "INSERT OR REPLACE INTO sb_duplicate VALUES (?, ?, ?)",
-            (name, message_id, now + window.total_seconds()),
+            (name, message_id, to_ts(later(now, window))),
         )
         return False
 
-    def _insert(self, entity: str, message: OutgoingMessage, message_id: str, now: float) -> int:
+    def _insert(self, entity: str, message: OutgoingMessage, message_id: str, now: datetime) -> int:
         props: dict[str, Any] = {
             k: getattr(message, k) for k in _SYSTEM_FIELDS if getattr(message, k) is not None
         }
         props["application_properties"] = message.application_properties
-        scheduled = (
-            None
-            if message.scheduled_enqueue_time is None
-            else to_epoch(message.scheduled_enqueue_time)
-        )
+        scheduled = message.scheduled_enqueue_time
+        scheduled = None if scheduled is None else as_utc(scheduled)
         # Service Bus applies the shorter of the message's and the entity's time to live.
         ttls = [t for t in (message.time_to_live, self.properties(entity).default_ttl) if t]
         ttl = min(ttls) if ttls else None
         if ttl is not None:
             props["time_to_live"] = ttl.total_seconds()
         visible = max(now, scheduled) if scheduled is not None else now
-        expires = None if ttl is None else visible + ttl.total_seconds()
-        if expires is not None and expires >= LAST_EPOCH:
+        expires = None if ttl is None else later(visible, ttl)
+        if expires is not None and expires >= LAST:
             expires = None  # past DateTimeOffset.MaxValue, where Service Bus caps ExpiresAt
         cursor = self.db.execute(
             "INSERT INTO sb_message (entity, message_id, session_id, body, props, enqueued_at,"
@@ -333,10 +350,10 @@ class ServiceBusBroker:
                 message.session_id,
                 message.body,
                 json.dumps(props),
-                now,
-                scheduled,
-                visible,
-                expires,
+                to_ts(now),
+                None if scheduled is None else to_ts(scheduled),
+                to_ts(visible),
+                None if expires is None else to_ts(expires),
             ),
         )
         return int(cursor.lastrowid or 0)
@@ -358,7 +375,8 @@ class ServiceBusBroker:
         ``session_id`` is given); each lock counts a delivery."""
         props = self.properties(entity)
         parent, dead = split_dead_letter(entity)
-        now = self.now()
+        moment = self.now()
+        now = to_ts(moment)
         # Walk in sequence order; the planner would otherwise sort every visible message.
         index = "sb_message_session" if session_id is not None else "sb_message_order"
         session_clause = " AND session_id = ?" if session_id is not None else ""
@@ -385,7 +403,7 @@ class ServiceBusBroker:
                     " delivery_count = delivery_count + ? WHERE seq = ?",
                     (
                         uuid.uuid4().hex,
-                        now + props.lock_duration.total_seconds(),
+                        to_ts(later(moment, props.lock_duration)),
                         self.owner,
                         int(not dead),
                         seq,
@@ -415,7 +433,7 @@ class ServiceBusBroker:
                 )
         return messages
 
-    def _expire(self, entity: str, now: float, props: EntityProperties) -> None:
+    def _expire(self, entity: str, now: str, props: EntityProperties) -> None:
         """Drop (or dead-letter) unlocked messages whose time to live has passed."""
         where = (
             "entity = ? AND dead_letter = 0 AND expires_at IS NOT NULL AND expires_at <= ? "
@@ -434,7 +452,7 @@ class ServiceBusBroker:
     def next_session(self, entity: str, held: Iterable[str]) -> str | None:
         """The session of the oldest receivable message, skipping sessions in ``held``."""
         held = list(held)
-        now = self.now()
+        now = to_ts(self.now())
         exclude = f" AND session_id NOT IN ({','.join('?' * len(held))})" if held else ""
         row = self.db.execute(
             "SELECT session_id FROM sb_message INDEXED BY sb_message_order"
@@ -448,7 +466,7 @@ class ServiceBusBroker:
         """True when a receive would get a message now (outside ``held_sessions``)."""
         held = list(held_sessions)
         parent, dead = split_dead_letter(entity)
-        now = self.now()
+        now = to_ts(self.now())
         exclude = (
             f" AND (session_id IS NULL OR session_id NOT IN ({','.join('?' * len(held))}))"
             if held
@@ -466,7 +484,7 @@ class ServiceBusBroker:
     def next_visible(self, entity: str) -> datetime | None:
         """When the next scheduled (or lock-expiring) message of ``entity`` becomes receivable."""
         parent, dead = split_dead_letter(entity)
-        now = self.now()
+        now = to_ts(self.now())
         scheduled = self.db.execute(
             "SELECT MIN(visible_at) FROM sb_message WHERE entity = ? AND dead_letter = ? AND"
             " visible_at > ? AND lock_token IS NULL",
@@ -478,7 +496,10 @@ class ServiceBusBroker:
             (parent, int(dead), now),
         ).fetchone()[0]
         moments = [m for m in (scheduled, lock_expiry) if m is not None]
-        return from_epoch(min(moments)) if moments else None
+        try:
+            return from_ts(min(moments)) if moments else None
+        except ValueError:  # a hand-edited time: that message never comes, the others do
+            return None
 
     # -- settling ------------------------------------------------------------------------
 
@@ -510,7 +531,7 @@ class ServiceBusBroker:
                     self.db.execute(
                         "UPDATE sb_message SET lock_token = NULL, locked_until = NULL,"
                         " lock_owner = NULL, visible_at = ? WHERE seq = ?",
-                        (self.now() + props.lock_duration.total_seconds(), seq),
+                        (to_ts(later(self.now(), props.lock_duration)), seq),
                     )
                 elif deliveries >= props.max_delivery_count:
                     self._dead_letter_max(seq, props)
@@ -524,13 +545,13 @@ class ServiceBusBroker:
 
     def renew(self, tokens: list[str], entity: str) -> datetime:
         """Extend the locks by the entity's lock duration from now; returns the new expiry."""
-        until = self.now() + self.properties(entity).lock_duration.total_seconds()
+        until = later(self.now(), self.properties(entity).lock_duration)
         where, params = self._owned(tokens)
         with transaction(self.db):
             self.db.execute(
-                f"UPDATE sb_message SET locked_until = ? WHERE {where}", [until, *params]
+                f"UPDATE sb_message SET locked_until = ? WHERE {where}", [to_ts(until), *params]
             )
-        return from_epoch(until)
+        return until
 
     def _dead_letter_max(self, seq: int, props: EntityProperties) -> None:
         self.db.execute(
@@ -572,7 +593,7 @@ class ServiceBusBroker:
 
     def counts(self, entity: str) -> dict[str, int]:
         """Active (including locked), locked, scheduled and dead-letter message counts."""
-        now = self.now()
+        now = to_ts(self.now())
         row = self.db.execute(
             "SELECT"
             " COALESCE(SUM(dead_letter = 0 AND visible_at <= ?), 0),"
@@ -597,6 +618,7 @@ class ServiceBusBroker:
         Returns how many were moved (0 when none matched). Their delivery count restarts.
         """
         now = self.now()
+        stamp = to_ts(now)
         with transaction(self.db):
             rows = self.db.execute(
                 "SELECT seq, session_id, body, props FROM sb_message WHERE entity = ? AND"
@@ -617,9 +639,9 @@ class ServiceBusBroker:
                         session_id,
                         body,
                         props,
-                        now,
-                        now,
-                        None if ttl is None else now + ttl,
+                        stamp,
+                        stamp,
+                        _expiry(now, ttl),
                     ),
                 )
                 self.db.execute("DELETE FROM sb_message WHERE seq = ?", (seq,))

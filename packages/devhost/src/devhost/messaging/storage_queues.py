@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from devhost.messaging._db import from_epoch, to_epoch, transaction
+from devhost._sqlite import from_ts, later, to_ts
+from devhost.messaging._db import transaction
 from devhost.messaging.errors import SendError
 
 __all__ = ["PROCESSING", "QueueMessage", "StorageQueues", "check_queue_name", "poison_queue"]
@@ -77,8 +78,8 @@ class StorageQueues:
             for callback in self._listeners:
                 callback(queue)
 
-    def now(self) -> float:
-        return to_epoch(self._now())
+    def now(self) -> datetime:
+        return self._now()
 
     def put(
         self,
@@ -89,14 +90,15 @@ class StorageQueues:
         """Add messages (all or none); returns their ids."""
         check_queue_name(queue)
         now = self.now()
-        visible = now + (visibility_delay.total_seconds() if visibility_delay else 0.0)
+        stamp, expires = to_ts(now), to_ts(later(now, _DEFAULT_TTL))
+        visible = to_ts(later(now, visibility_delay)) if visibility_delay else stamp
         ids = [uuid.uuid4().hex for _ in bodies]
         with transaction(self.db):
             self.db.executemany(
                 "INSERT INTO sq_message (id, queue, body, inserted_at, expires_at, visible_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (i, queue, body, now, now + _DEFAULT_TTL.total_seconds(), visible)
+                    (i, queue, body, stamp, expires, visible)
                     for i, body in zip(ids, bodies, strict=True)
                 ],
             )
@@ -105,7 +107,8 @@ class StorageQueues:
 
     def get(self, queue: str, max_count: int) -> list[QueueMessage]:
         """Take up to ``max_count`` visible messages, oldest first, counting a dequeue each."""
-        now = self.now()
+        moment = self.now()
+        now, until = to_ts(moment), to_ts(later(moment, PROCESSING))
         with transaction(self.db):
             self.db.execute(
                 "DELETE FROM sq_message WHERE queue = ? AND expires_at <= ?", (queue, now)
@@ -120,7 +123,7 @@ class StorageQueues:
                 self.db.execute(
                     "UPDATE sq_message SET dequeue_count = dequeue_count + 1, pop_receipt = ?,"
                     " visible_at = ?, lock_owner = ? WHERE seq = ?",
-                    (uuid.uuid4().hex, now + PROCESSING.total_seconds(), self.owner, seq),
+                    (uuid.uuid4().hex, until, self.owner, seq),
                 )
             return self._load([seq for (seq,) in rows])
 
@@ -138,9 +141,9 @@ class StorageQueues:
                 r[0],
                 r[1],
                 bytes(r[2]),
-                from_epoch(r[3]),
-                from_epoch(r[4]),
-                from_epoch(r[5]),
+                from_ts(r[3]),
+                from_ts(r[4]),
+                from_ts(r[5]),
                 r[6],
                 r[7],
             )
@@ -156,20 +159,21 @@ class StorageQueues:
 
     def extend(self, message: QueueMessage) -> datetime:
         """Keep a message that is still being handled invisible for another processing span."""
-        until = self.now() + PROCESSING.total_seconds()
+        until = later(self.now(), PROCESSING)
         with transaction(self.db):
             self.db.execute(
                 "UPDATE sq_message SET visible_at = ? WHERE id = ? AND pop_receipt = ?",
-                (until, message.id, message.pop_receipt),
+                (to_ts(until), message.id, message.pop_receipt),
             )
-        return from_epoch(until)
+        return until
 
     def release(
         self, message: QueueMessage, visibility_timeout: timedelta, max_dequeue_count: int
     ) -> bool:
         """After a failure: back to the queue after ``visibility_timeout``, or to the poison
         queue when this was its last allowed dequeue. Returns True when it was poisoned."""
-        now = self.now()
+        moment = self.now()
+        now = to_ts(moment)
         poisoned = message.dequeue_count >= max_dequeue_count
         with transaction(self.db):
             if poisoned:
@@ -182,7 +186,7 @@ class StorageQueues:
                         poison_queue(message.queue),
                         message.body,
                         now,
-                        now + _DEFAULT_TTL.total_seconds(),
+                        to_ts(later(moment, _DEFAULT_TTL)),
                         now,
                     ),
                 )
@@ -190,14 +194,14 @@ class StorageQueues:
                 self.db.execute(
                     "UPDATE sq_message SET visible_at = ?, lock_owner = NULL WHERE id = ? AND"
                     " pop_receipt = ?",
-                    (now + visibility_timeout.total_seconds(), message.id, message.pop_receipt),
+                    (to_ts(later(moment, visibility_timeout)), message.id, message.pop_receipt),
                 )
         self._notify([poison_queue(message.queue) if poisoned else message.queue])
         return poisoned
 
     def recover(self) -> int:
         """Make messages held by a dead devhost visible now (their dequeue stays counted)."""
-        now = self.now()
+        now = to_ts(self.now())
         with transaction(self.db):
             rows = self.db.execute(
                 "SELECT DISTINCT queue FROM sq_message WHERE lock_owner IS NOT NULL AND"
@@ -216,7 +220,7 @@ class StorageQueues:
         return (
             self.db.execute(
                 "SELECT 1 FROM sq_message WHERE queue = ? AND visible_at <= ? LIMIT 1",
-                (queue, self.now()),
+                (queue, to_ts(self.now())),
             ).fetchone()
             is not None
         )
@@ -224,12 +228,15 @@ class StorageQueues:
     def next_visible(self, queue: str) -> datetime | None:
         row = self.db.execute(
             "SELECT MIN(visible_at) FROM sq_message WHERE queue = ? AND visible_at > ?",
-            (queue, self.now()),
+            (queue, to_ts(self.now())),
         ).fetchone()
-        return None if row[0] is None else from_epoch(row[0])
+        try:
+            return None if row[0] is None else from_ts(row[0])
+        except ValueError:  # a hand-edited time: that message never comes, the others do
+            return None
 
     def counts(self, queue: str) -> dict[str, int]:
-        now = self.now()
+        now = to_ts(self.now())
         row = self.db.execute(
             "SELECT COALESCE(SUM(visible_at <= ?), 0), COALESCE(SUM(visible_at > ?), 0)"
             " FROM sq_message WHERE queue = ?",

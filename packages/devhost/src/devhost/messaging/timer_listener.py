@@ -20,7 +20,8 @@ import sqlite3
 from datetime import datetime
 from typing import Any
 
-from devhost.messaging._db import iso, to_epoch, transaction
+from devhost._sqlite import from_ts, to_ts
+from devhost.messaging._db import transaction
 from devhost.messaging._host import HostLike, invoke, resolve
 from devhost.messaging.datum import timer_trigger
 from devhost.messaging.errors import ConfigError
@@ -32,7 +33,12 @@ log = logging.getLogger("devhost.messaging")
 
 
 def _parse_iso(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """A recorded status time; one that cannot be read (a hand-edited row) counts as none,
+    so the schedule starts afresh instead of the timer failing."""
+    try:
+        return None if text is None else from_ts(text)
+    except ValueError:
+        return None
 
 
 class TimerListener:
@@ -86,9 +92,9 @@ class TimerListener:
                 " VALUES (?, ?, ?, ?)",
                 (
                     self.fn.name,
-                    last and iso(to_epoch(last)),
-                    iso(to_epoch(following)),
-                    iso(to_epoch(self.clock.now())),
+                    last and to_ts(last),
+                    to_ts(following),
+                    to_ts(self.clock.now()),
                 ),
             )
 

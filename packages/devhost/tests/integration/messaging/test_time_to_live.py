@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from devhost.testing import DevHost
+from helpers.broker_v0 import sb_row, write_v0
 from messaging_support import Ledger, counts, send
 
 
@@ -45,10 +45,11 @@ def test_a_message_an_older_devhost_stored_with_an_impossible_expiry_is_delivere
     apps_dir: Path, tmp_path: Path, ledger: Ledger
 ) -> None:
     data, settings = tmp_path / "data", {"MESSAGING_LEDGER": str(ledger.path)}
-    with DevHost(apps_dir / "messaging_app", data_dir=data, settings=settings) as host:
-        send(host, "alerts", "parked", topic=True)  # "all" has no function: it stays
-    with sqlite3.connect(data / "broker.sqlite") as db:  # what the old code stored
-        db.execute("UPDATE sb_message SET entity = 'relay-in', expires_at = 1e15")
+    # What the old code stored (epoch seconds, a time to live past the year 9999), in the
+    # broker file's old layout, which devhost upgrades when it opens the file. Sent in 2000:
+    # due whatever time the host's clock starts at.
+    parked = sb_row(1, "relay-in", "parked", 946684800.0, expires_at=1e15)
+    write_v0(data / "broker.sqlite", sb=[parked])
     for _ in range(2):  # and it stays fixed over a restart
         with DevHost(apps_dir / "messaging_app", data_dir=data, settings=settings) as host:
             host.wait_idle()
