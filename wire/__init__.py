@@ -18,6 +18,8 @@ Activity results written this way land in orchestration histories, so a change o
 is a change of what running workflows read: the recorded histories under ``tests/`` replay
 against it. Why by hand: cattrs could unstructure with a camelCase rename, but configured with
 these switches it is no shorter than this and adds a dependency to what Azure installs.
+The switches themselves are defined in ``services.json_fields`` (services declare their fields
+and may not import this package) and re-exported here.
 """
 
 from __future__ import annotations
@@ -30,27 +32,9 @@ from functools import cache
 from typing import Any
 
 from services import iso
+from services.json_fields import INLINE, NAME, OMIT_NONE, inline, json_name, omit_none
 
 __all__ = ["camel", "inline", "json_name", "omit_none", "to_json"]
-
-_NAME = "wire.name"
-_OMIT_NONE = "wire.omit_none"
-_INLINE = "wire.inline"
-
-
-def json_name(name: str) -> dict[str, Any]:
-    """Field metadata: write the field under ``name`` instead of its camelCase name."""
-    return {_NAME: name}
-
-
-def omit_none() -> dict[str, Any]:
-    """Field metadata: leave the key out while the value is ``None``."""
-    return {_OMIT_NONE: True}
-
-
-def inline() -> dict[str, Any]:
-    """Field metadata: merge the field's mapping into the enclosing object."""
-    return {_INLINE: True}
 
 
 def camel(name: str) -> str:
@@ -65,9 +49,9 @@ def _plan(cls: type) -> tuple[tuple[str, str, bool, bool], ...]:
     return tuple(
         (
             f.name,
-            f.metadata.get(_NAME, camel(f.name)),
-            bool(f.metadata.get(_OMIT_NONE)),
-            bool(f.metadata.get(_INLINE)),
+            f.metadata.get(NAME, camel(f.name)),
+            bool(f.metadata.get(OMIT_NONE)),
+            bool(f.metadata.get(INLINE)),
         )
         for f in dataclasses.fields(cls)
     )
