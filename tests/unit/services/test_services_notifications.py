@@ -2,41 +2,59 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from services.approval.approvals import ApprovalRequest
+from services.approval.documents import DocumentLinks, DocumentRecord
 from services.approval.notifications import outcome_message, request_message
 
 HOSTILE = "<img src=x onerror=alert(1)>\u0007\r\nBcc: x@evil.test"
 
 
-def document(**changes: Any) -> dict[str, Any]:
-    return {
-        "documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000012",
-        "databaseName": "warehouse",
-        "physicalName": "sales.products",
-        "changeType": "Altered",
-        "tier": 2,
-        "requestedBy": "rita.requester@example.com",
-        **changes,
-    }
+def document(**changes: Any) -> DocumentRecord:
+    at = datetime(2026, 12, 3, 11, 22, tzinfo=UTC)
+    record = DocumentRecord(
+        document_id="2a9c3f0e-5b1d-4c7e-9a21-000000000012",
+        instance_id="2a9c3f0e-5b1d-4c7e-9a21-000000000012",
+        database_name="warehouse",
+        physical_name="sales.products",
+        change_type="Altered",
+        requested_by="rita.requester@example.com",
+        revision=1,
+        status="awaiting-approval",
+        reason=None,
+        created_at=at,
+        updated_at=at,
+        links=DocumentLinks(draft=None, final=None, library=None),
+    )
+    return replace(record, **changes)
 
 
-def request(**changes: Any) -> dict[str, Any]:
-    return {
-        "token": "tok.en",
-        "role": "DBA",
-        "kind": "approver",
-        "deadline": "2026-12-05T11:22:00Z",
-        "approver": {"name": "Dev Dba", "email": "dev.dba@example.com"},
+def request(**changes: Any) -> ApprovalRequest:
+    return replace(
+        ApprovalRequest(
+            request_id="req-1",
+            document_id="2a9c3f0e-5b1d-4c7e-9a21-000000000012",
+            revision=1,
+            kind="approver",
+            role="DBA",
+            round=0,
+            approver={"name": "Dev Dba", "email": "dev.dba@example.com", "principalId": "dev"},
+            deadline=datetime(2026, 12, 5, 11, 22, tzinfo=UTC),
+            token="tok.en",
+        ),
         **changes,
-    }
+    )
 
 
 def test_the_request_mail_names_the_requester_and_the_deadline_in_words() -> None:
-    mail = request_message(request(), document(), "https://approvals.example.test/")
+    mail = request_message(request(), document(), "https://approvals.example.test/", tier=2)
+    assert mail.subject == "Approval requested: warehouse.sales.products (tier 2)"
     assert "rita.requester@example.com asks you to approve" in mail.text
     assert "Decide by Saturday 5 December 2026, 11:22 UTC." in mail.text
     assert "https://approvals.example.test/api/approvals/tok.en" in mail.text
@@ -50,7 +68,7 @@ def test_the_request_mail_names_the_requester_and_the_deadline_in_words() -> Non
 def test_no_value_opens_a_tag_in_the_html_or_a_line_in_a_header(value: str) -> None:
     mail = request_message(
         request(approver={"name": value, "email": "a@example.com"}),
-        document(physicalName=value, requestedBy=value),
+        document(physical_name=value, requested_by=value),
         "http://h",
     )
     assert mail.html is not None
