@@ -23,7 +23,14 @@ from api.identity import caller
 from api.problems import json_response, problem_for, problem_response
 from api.workflow_events import raise_approval
 from runtime import Runtime, runtime
-from services import NotFound, TokenView, document_record, inspect_token, redeem_token
+from services import (
+    DocumentRecord,
+    NotFound,
+    TokenView,
+    document_record,
+    inspect_token,
+    redeem_token,
+)
 from wire import to_json
 
 __all__ = ["approval_decision", "approval_draft", "approval_page"]
@@ -69,9 +76,8 @@ def approval_page(req: func.HttpRequest) -> func.HttpResponse:
     try:
         current = runtime()
         view = _inspect(current, req)
-        page = to_json(view)  # the pages show the view as its JSON says it
         if view.state in _CLOSED_STATES:
-            return html_response(closed_page(page), 410)
+            return html_response(closed_page(view), 410)
         has_draft = draft_exists(
             current.adapters.blobs, view.request.document_id, view.request.revision
         )
@@ -79,7 +85,7 @@ def approval_page(req: func.HttpRequest) -> func.HttpResponse:
         return _error_page(error)
     # Relative to this page's URL, so the link works behind any host name and prefix.
     draft_href = f"{req.route_params['token']}/draft" if has_draft else None
-    return html_response(confirmation_page(page, draft_href=draft_href, now=datetime.now(UTC)))
+    return html_response(confirmation_page(view, draft_href=draft_href, now=datetime.now(UTC)))
 
 
 @blueprint.route(route=ROUTE, methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -111,12 +117,12 @@ async def approval_decision(
     if not wants_html:
         return json_response(result)
     try:  # the heading names the object; a missing record only makes it vaguer
-        document: dict[str, Any] | None = to_json(
-            document_record(current.adapters.database, redemption.vote.document_id)
+        document: DocumentRecord | None = document_record(
+            current.adapters.database, redemption.vote.document_id
         )
     except NotFound:
         document = None
-    return html_response(decision_page(result, document))
+    return html_response(decision_page(redemption, document))
 
 
 @blueprint.route(route=ROUTE + "/draft", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
