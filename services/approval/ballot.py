@@ -421,7 +421,7 @@ def record_vote(
     ``vote`` is the event payload: the vote JSON from the API (already cast: nothing is
     written) or ``{"requestId", "decision", "comment"?}`` from a script (cast now). A vote the
     approval no longer accepts does not fail the workflow: the ballot reports it under
-    ``ignoredVote`` with the reason, and the decision is unchanged. A vote for another
+    ``ignored_vote`` with the reason, and the decision is unchanged. A vote for another
     revision of the document (a link from an earlier round) is ignored the same way.
     """
     if not isinstance(vote, Mapping):

@@ -147,13 +147,14 @@ class WaitingRole:
 @dataclass(frozen=True, slots=True)
 class ApprovalSummary:
     """The current revision's approval as the document view shows it. ``tier_name``,
-    ``sla_hours`` and ``score`` come from the stored assessment (None when it had none)."""
+    ``sla_hours`` and ``score`` are the stored assessment's, as it gave them (None when it had
+    none)."""
 
     tier: int
-    tier_name: Any
+    tier_name: object
     route: str
-    sla_hours: Any
-    score: Any
+    sla_hours: int | None
+    score: object
     deadline: datetime
     escalations: int
     status: str
