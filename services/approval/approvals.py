@@ -29,6 +29,7 @@ from services.approval.ballot import (
     ballot_of,
     cast_vote,
     load_case,
+    load_requests,
     load_votes,
     lock_case,
 )
@@ -176,16 +177,6 @@ def _request(row: RowMapping, keys: SigningKeys | None) -> ApprovalRequest:
     )
 
 
-def _requests(
-    conn: Connection, document_id: str, revision: int, round_: int | None = None
-) -> list[Any]:
-    r = tables.approval_requests
-    query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
-    if round_ is not None:
-        query = query.where(r.c.round == round_)
-    return list(conn.execute(query.order_by(r.c.round, r.c.position)).mappings().all())
-
-
 def _request_rows(
     document_id: str,
     revision: int,
@@ -313,7 +304,9 @@ def open_approval(
             deadline=stored["deadline"],
             route=stored["route"],
             tier=stored["tier"],
-            requests=tuple(_request(r, keys) for r in _requests(conn, document_id, revision, 0)),
+            requests=tuple(
+                _request(r, keys) for r in load_requests(conn, document_id, revision, 0)
+            ),
             ballot=ballot_of(stored, load_votes(conn, document_id, revision)),
         )
 
@@ -416,7 +409,9 @@ def _handle_deadline(
     c = tables.approval_cases
     if case["deadline"] > deadline and case["escalations"] > 0:
         outcome = "escalated"  # this deadline was already escalated: replay that round
-        requests = tuple(_request(r, keys) for r in _requests(conn, document_id, revision, round_))
+        requests = tuple(
+            _request(r, keys) for r in load_requests(conn, document_id, revision, round_)
+        )
     elif case["status"] != OPEN:
         outcome = {"timed-out": "timedOut", "cancelled": "cancelled"}.get(case["status"], "decided")
     elif now < case["deadline"]:
@@ -444,7 +439,9 @@ def _handle_deadline(
         mine = (c.c.document_id == document_id, c.c.revision == revision)
         conn.execute(sa.update(c).where(*mine).values(deadline=extended, escalations=round_))
         conn.execute(sa.insert(tables.approval_requests), rows)
-        requests = tuple(_request(r, keys) for r in _requests(conn, document_id, revision, round_))
+        requests = tuple(
+            _request(r, keys) for r in load_requests(conn, document_id, revision, round_)
+        )
     else:
         outcome = "timedOut"
         conn.execute(

@@ -215,6 +215,18 @@ def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
     return load_case(conn, document_id, revision)
 
 
+def load_requests(
+    conn: Connection, document_id: str, revision: int, round_: int | None = None
+) -> Sequence[RowMapping]:
+    """The approval requests of a revision (of one escalation ``round_``), in the order they
+    were asked: round, then role order."""
+    r = tables.approval_requests
+    query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
+    if round_ is not None:
+        query = query.where(r.c.round == round_)
+    return conn.execute(query.order_by(r.c.round, r.c.position)).mappings().all()
+
+
 def load_votes(conn: Connection, document_id: str, revision: int) -> list[Vote]:
     v, r = tables.votes, tables.approval_requests
     rows = (

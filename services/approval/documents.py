@@ -21,7 +21,7 @@ from services._input import required_text
 from services._time import utc
 from services._transaction import in_transaction
 from services.approval import tables
-from services.approval.ballot import Vote, ballot_of, load_case, load_votes
+from services.approval.ballot import Vote, ballot_of, load_case, load_requests, load_votes
 from services.approval.master_index import index_entry
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 from services.json_fields import json_name, omit_none
@@ -563,7 +563,6 @@ def document_view(
     votes: Sequence[Vote] = ()
     with engine.connect() as conn:
         revisions = _revisions(conn, document_id)
-        q = tables.approval_requests
         try:
             # The current revision's approval (revision 0: no run yet, the newest approval).
             case: RowMapping | None = load_case(conn, document_id, record.revision or None)
@@ -571,15 +570,7 @@ def document_view(
             case = None
         if case is not None:
             votes = load_votes(conn, document_id, case["revision"])
-            requests = (
-                conn.execute(
-                    sa.select(q)
-                    .where(q.c.document_id == document_id, q.c.revision == case["revision"])
-                    .order_by(q.c.round, q.c.position)
-                )
-                .mappings()
-                .all()
-            )
+            requests = load_requests(conn, document_id, case["revision"])
     if case is not None:
         ballot = ballot_of(case, votes)
         approval = ApprovalSummary(

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from services._time import utc
 from services.approval import tables
-from services.approval.ballot import OPEN, ballot_of, load_votes
+from services.approval.ballot import OPEN, ballot_of, load_requests, load_votes
 from services.approval.documents import WaitingRole, waiting_for
 
 __all__ = ["PendingApproval", "PendingApprovals", "pending_approvals"]
@@ -61,7 +61,7 @@ def pending_approvals(
 ) -> PendingApprovals:
     """Open approvals, nearest deadline first: ``limit`` of them from ``offset``."""
     now = utc(now)
-    c, d, r = tables.approval_cases, tables.documents, tables.approval_requests
+    c, d = tables.approval_cases, tables.documents
     with engine.connect() as conn:
         total = conn.execute(
             sa.select(sa.func.count()).select_from(c).where(c.c.status == OPEN)
@@ -83,15 +83,7 @@ def pending_approvals(
         items: list[PendingApproval] = []
         for case in rows:
             votes = load_votes(conn, case["document_id"], case["revision"])
-            requests = (
-                conn.execute(
-                    sa.select(r)
-                    .where(r.c.document_id == case["document_id"], r.c.revision == case["revision"])
-                    .order_by(r.c.round, r.c.position)
-                )
-                .mappings()
-                .all()
-            )
+            requests = load_requests(conn, case["document_id"], case["revision"])
             ballot = ballot_of(case, votes)
             seconds_left = (case["deadline"] - now).total_seconds()
             items.append(

@@ -8,8 +8,7 @@ from typing import Any
 
 from api.approval_pages import closed_page, confirmation_page, decision_page, error_page
 from services import Ballot, Redemption, TokenView, Vote
-from services.approval.approvals import ApprovalRequest
-from services.approval.documents import DocumentLinks, DocumentRecord
+from tests.support.approval_samples import approval_request, document_record
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -51,29 +50,13 @@ def vote(**changes: Any) -> Vote:
 
 
 def view(state: str = "open", **changes: Any) -> TokenView:
-    document = DocumentRecord(
-        document_id="doc-1",
-        instance_id="doc-1",
-        database_name="warehouse",
-        physical_name="sales.<script>",
-        change_type="Altered",
-        requested_by="rita@example.com",
-        revision=1,
-        status="awaiting-approval",
-        reason=None,
-        created_at=T0,
-        updated_at=T0,
-        links=DocumentLinks(draft=None, final=None, library=None),
-    )
-    request = ApprovalRequest(
+    document = document_record(document_id="doc-1", physical_name="sales.<script>")
+    request = approval_request(
         request_id="r-1",
         document_id="doc-1",
-        revision=1,
-        kind="approver",
-        role="DBA",
-        round=0,
         approver={"name": "Dev <Dba>", "email": "dev.dba@example.com", "principalId": "dev"},
         deadline=datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+        token=None,
     )
     base = TokenView(
         state=state,
