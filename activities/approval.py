@@ -6,6 +6,7 @@ from typing import Any
 
 from services import document_record, handle_deadline, open_approval, parse_timestamp, record_vote
 from services.approval.notifications import send_requests
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -29,28 +30,32 @@ def notify_approvers(request: Any) -> dict[str, Any]:
         now=step.at,
         revision=step.revision,
     )
-    if opened["route"] == "auto":
+    deadline = to_json(opened.deadline)
+    if opened.route == "auto":
         step.commit(
             {"status": "approved"},
             "auto-approved",
-            {"tier": opened["tier"], "qualityScore": assessment.get("score")},
+            {"tier": opened.tier, "qualityScore": assessment.get("score")},
         )
     else:
-        document = {**document_record(step.db, step.document_id), "tier": opened["tier"]}
         mailed = send_requests(
-            step.adapters.mail, opened["requests"], document, step.rt.public_base_url
+            step.adapters.mail,
+            opened.requests,
+            document_record(step.db, step.document_id),
+            step.rt.public_base_url,
+            tier=opened.tier,
         )
         step.commit(
             {"status": "awaiting-approval"},
             "notified",
-            {"approvers": mailed, "deadline": opened["deadline"], "route": opened["route"]},
+            {"approvers": mailed, "deadline": deadline, "route": opened.route},
         )
     # Tokens stay out of the orchestration history: they are credentials.
     return {
-        "deadline": opened["deadline"],
-        "route": opened["route"],
-        "tier": opened["tier"],
-        "ballot": opened["ballot"],
+        "deadline": deadline,
+        "route": opened.route,
+        "tier": opened.tier,
+        "ballot": to_json(opened.ballot),
         "escalations": 0,
     }
 
@@ -66,19 +71,19 @@ def count_vote(cast: Any) -> dict[str, Any]:
     vote = step.data.get("vote")
     vote = vote if isinstance(vote, dict) else {}
     ballot = record_vote(step.db, step.document_id, vote, step.at, revision=step.revision)
-    ignored = ballot.get("ignoredVote")
-    if ignored is not None:
+    if ballot.ignored_vote is not None:
         step.record(
             "vote-ignored",
             {
                 "vote": vote,
-                "decision": ballot["decision"],
-                "pendingRoles": ballot["pendingRoles"],
-                "reason": ignored,
+                "decision": ballot.decision,
+                "pendingRoles": to_json(ballot.pending_roles),
+                "reason": to_json(ballot.ignored_vote),
             },
             key=str(vote.get("requestId", "")),
         )
-    return ballot
+    result: dict[str, Any] = to_json(ballot)
+    return result
 
 
 @blueprint.activity_trigger(input_name="deadline")
@@ -95,24 +100,25 @@ def escalate(deadline: Any) -> dict[str, Any]:
         now=step.at,
         revision=step.revision,
     )
-    if result["outcome"] == "escalated":
+    deadline_json = to_json(result.deadline)
+    if result.outcome == "escalated":
         mailed = send_requests(
             step.adapters.mail,
-            result["requests"],
+            result.requests,
             document_record(step.db, step.document_id),
             step.rt.public_base_url,
         )
         step.commit(
             {"status": "escalated"},
             "escalated",
-            {"contacts": mailed, "deadline": result["deadline"]},
-            key=str(result["round"]),
+            {"contacts": mailed, "deadline": deadline_json},
+            key=str(result.round),
         )
-    elif result["outcome"] == "timedOut":
-        step.record("deadline-passed", {"deadline": result["deadline"]}, key=waited_for)
+    elif result.outcome == "timedOut":
+        step.record("deadline-passed", {"deadline": deadline_json}, key=waited_for)
     return {
-        "outcome": result["outcome"],
-        "deadline": result["deadline"],
-        "ballot": result["ballot"],
-        "escalations": result["round"],
+        "outcome": result.outcome,
+        "deadline": deadline_json,
+        "ballot": to_json(result.ballot),
+        "escalations": result.round,
     }

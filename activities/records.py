@@ -20,6 +20,7 @@ from services import (
 )
 from services.approval.notifications import requester_address, send_outcome
 from services.text import header_text
+from wire import to_json
 
 from ._blueprint import Step, blueprint
 
@@ -58,14 +59,15 @@ def register_submission(change: Any) -> dict[str, Any]:
         requested_by=step.text("requestedBy"),
         now=step.at,
     )
-    step.at_revision(document["revision"]).record(
+    step.at_revision(document.revision).record(
         "submitted",
         {
             **{k: step.data[k] for k in _SUBMISSION},
-            "previousRevision": document["previousRevision"],
+            "previousRevision": document.previous_revision,
         },
     )
-    return document
+    result: dict[str, Any] = to_json(document)
+    return result
 
 
 def _detail(step: Step, status: str) -> str:
@@ -129,9 +131,7 @@ def notify_requester(notice: Any) -> dict[str, Any]:
     document = document_record(step.db, step.document_id)
     outcome = _OUTCOMES.get(status, status)
     try:
-        to = requester_address(
-            document["requestedBy"], step.rt.settings.get("REQUESTER_MAIL_DOMAIN")
-        )
+        to = requester_address(document.requested_by, step.rt.settings.get("REQUESTER_MAIL_DOMAIN"))
         mailed = send_outcome(
             step.adapters.mail,
             document,

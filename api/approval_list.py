@@ -17,6 +17,7 @@ from api.problems import query_int
 from management.durable_http import DurableHttp
 from runtime import runtime
 from services.approval.pending_approvals import pending_approvals
+from wire import to_json
 
 __all__ = ["approval_list"]
 
@@ -24,12 +25,13 @@ __all__ = ["approval_list"]
 @management_route("approvals", ["GET"], "read")
 async def approval_list(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Open approvals, nearest deadline first; ``?limit=&offset=``."""
-    page = pending_approvals(
+    pending = pending_approvals(
         runtime().adapters.database,
         datetime.now(UTC),
         limit=query_int(req, "limit", 50, 1, 500),
         offset=query_int(req, "offset", 0, 0, 10**9),
     )
+    page: dict[str, Any] = to_json(pending)
     base = api_base(req)
     for item in page["items"]:
         document = f"{base}/documents/{item['documentId']}"

@@ -15,7 +15,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from services import parse_timestamp
+from services import DocumentRecord, Redemption, TokenView, iso
+from services.approval.approvals import ApprovalRequest
 from services.approval.wording import deadline_in_words, time_left
 
 __all__ = ["closed_page", "confirmation_page", "decision_page", "error_page"]
@@ -55,24 +56,18 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _object(view: dict[str, Any]) -> str:
-    document = view.get("document") or {}
-    name = document.get("physicalName")
-    if not name:
+def _object(document: DocumentRecord | None) -> str:
+    if document is None or not document.physical_name:
         return "a data-dictionary document"
-    database = document.get("databaseName")
-    return f"{database}.{name}" if database else str(name)
+    database = document.database_name
+    return f"{database}.{document.physical_name}" if database else document.physical_name
 
 
-def _deadline(text: object, now: datetime | None) -> str:
+def _deadline(moment: datetime, now: datetime | None) -> str:
     """``Saturday 5 December 2026, 11:22 UTC (1 day 23 hours left)``, as HTML."""
-    try:
-        moment = parse_timestamp(text, "deadline")
-    except Exception:  # not a timestamp: shown as it came
-        return escape(str(text))
     left = f" ({time_left(now, moment)})" if now is not None else ""
     return (
-        f'<time datetime="{escape(str(text))}">{escape(deadline_in_words(moment))}'
+        f'<time datetime="{escape(iso(moment))}">{escape(deadline_in_words(moment))}'
         f"</time>{escape(left)}"
     )
 
@@ -87,40 +82,39 @@ def _facts(rows: list[tuple[str, Any]], raw: tuple[str, ...] = ()) -> str:
     return f'<dl class="facts">{items}</dl>'
 
 
-def _role(request: dict[str, Any]) -> str:
-    if request["role"] == "*":
+def _role(request: ApprovalRequest) -> str:
+    if request.role == "*":
         return "escalation contact: may decide for every role still open"
-    return str(request["role"])
+    return request.role
 
 
 def confirmation_page(
-    view: dict[str, Any], *, draft_href: str | None, now: datetime | None = None
+    view: TokenView, *, draft_href: str | None, now: datetime | None = None
 ) -> str:
     """The page for ``inspect_token``'s view; the forms only while the state is ``open``
     (approve with an optional comment; reject only with a reason)."""
-    document = view.get("document") or {}
-    request, assessment, ballot = view["request"], view["assessment"] or {}, view["ballot"]
+    document, request, assessment = view.document, view.request, view.assessment or {}
     tier = assessment.get("tier")
     tier_text = f"{tier} ({assessment['tierName']})" if assessment.get("tierName") else tier
-    obj = _object(view)
-    requester = document.get("requestedBy") or "someone"
-    change = str(document.get("changeType") or "a change").lower()
+    obj = _object(document)
+    requester = (document and document.requested_by) or "someone"
+    change = ((document and document.change_type) or "a change").lower()
     summary = (
         f"<p>{escape(str(requester))} asks you to approve the data-dictionary document "
         f"for <strong>{escape(obj)}</strong> after it was {escape(change)}.</p>"
     )
     facts = _facts(
         [
-            ("Object", document.get("physicalName")),
-            ("Database", document.get("databaseName")),
-            ("Change", document.get("changeType")),
-            ("Requested by", document.get("requestedBy")),
-            ("Document", request["documentId"]),
+            ("Object", document and document.physical_name),
+            ("Database", document and document.database_name),
+            ("Change", document and document.change_type),
+            ("Requested by", document and document.requested_by),
+            ("Document", request.document_id),
             ("Approval tier", tier_text),
             ("Your role", _role(request)),
-            ("Approver", f"{request['approver']['name']} <{request['approver']['email']}>"),
-            ("Decide by", _deadline(request["deadline"], now if view["state"] == "open" else None)),
-            ("Roles still to approve", ", ".join(ballot.get("pendingRoles") or []) or "none"),
+            ("Approver", f"{request.approver['name']} <{request.approver['email']}>"),
+            ("Decide by", _deadline(request.deadline, now if view.state == "open" else None)),
+            ("Roles still to approve", ", ".join(view.ballot.pending_roles) or "none"),
         ],
         raw=("Decide by",),
     )
@@ -129,7 +123,7 @@ def confirmation_page(
         if draft_href
         else '<p class="muted">The draft document is not available.</p>'
     )
-    if view["state"] == "open":
+    if view.state == "open":
         action = (
             '<div class="decide"><form method="post">'
             '<label for="comment">Comment (optional)</label>'
@@ -142,55 +136,53 @@ def confirmation_page(
             'value="reject">Reject</button></form></div>'
         )
     else:
-        notice = _STATE_NOTICES[view["state"]]
-        vote = view.get("vote")
-        if vote:
-            notice += f" Your decision: {vote['decision']} at {vote['decidedAt']}."
+        notice = _STATE_NOTICES[view.state]
+        if view.vote is not None:
+            notice += f" Your decision: {view.vote.decision} at {iso(view.vote.decided_at)}."
         action = f'<p class="notice">{escape(notice)}</p>'
     return _page(
-        f"Approve {obj}?" if view["state"] == "open" else f"Approval of {obj}",
+        f"Approve {obj}?" if view.state == "open" else f"Approval of {obj}",
         summary + facts + draft + action,
     )
 
 
-def decision_page(result: dict[str, Any], document: dict[str, Any] | None = None) -> str:
-    """What a browser sees after posting a decision (``Redemption`` JSON plus extras); the
-    heading says what was decided."""
-    vote, ballot = result["vote"], result["ballot"]
-    verb = "approved" if vote["decision"] == "approve" else "rejected"
-    obj = _object({"document": document})
+def decision_page(redemption: Redemption, document: DocumentRecord | None = None) -> str:
+    """What a browser sees after posting a decision; the heading says what was decided."""
+    vote, decision = redemption.vote, redemption.ballot.decision
+    verb = "approved" if vote.decision == "approve" else "rejected"
+    obj = _object(document)
     first = (
         "Your decision was already recorded; nothing changed."
-        if result["replayed"]
+        if redemption.replayed
         else "Thank you: your decision is recorded."
     )
     facts = _facts(
         [
-            ("Document", vote["documentId"]),
-            ("You", f"{vote['approver']['name']} <{vote['approver']['email']}>"),
-            ("Decision", f"{verb} for {', '.join(vote['roles'])}"),
-            ("Comment", vote["comment"]),
-            ("Recorded at (UTC)", vote["decidedAt"]),
-            ("Approval so far", _SO_FAR.get(ballot["decision"], ballot["decision"])),
+            ("Document", vote.document_id),
+            ("You", f"{vote.approver['name']} <{vote.approver['email']}>"),
+            ("Decision", f"{verb} for {', '.join(vote.roles)}"),
+            ("Comment", vote.comment),
+            ("Recorded at (UTC)", iso(vote.decided_at)),
+            ("Approval so far", _SO_FAR.get(decision, decision)),
         ]
     )
     kind = "ok" if verb == "approved" else "bad"
     return _page(f"You {verb} {obj}", f'<p class="notice {kind}">{escape(first)}</p>{facts}')
 
 
-def closed_page(view: dict[str, Any]) -> str:
+def closed_page(view: TokenView) -> str:
     """A link whose request can no longer be decided: which document, and how it ended."""
-    ballot = view["ballot"]
-    obj = _object(view)
-    ending = _ENDINGS.get(str(ballot.get("decision")), str(ballot.get("decision")))
-    why = _STATE_NOTICES[view["state"]]
+    decision = view.ballot.decision
+    obj = _object(view.document)
+    ending = _ENDINGS.get(decision, decision)
+    why = _STATE_NOTICES[view.state]
     facts = _facts(
         [
             ("Object", obj),
-            ("Document", view["request"]["documentId"]),
-            ("Revision", view["request"].get("revision")),
+            ("Document", view.request.document_id),
+            ("Revision", view.request.revision),
             ("How it ended", ending),
-            ("Your link's deadline", _deadline(view["request"]["deadline"], None)),
+            ("Your link's deadline", _deadline(view.request.deadline, None)),
         ],
         raw=("Your link's deadline",),
     )

@@ -23,7 +23,15 @@ from api.identity import caller
 from api.problems import json_response, problem_for, problem_response
 from api.workflow_events import raise_approval
 from runtime import Runtime, runtime
-from services import NotFound, document_record, inspect_token, redeem_token
+from services import (
+    DocumentRecord,
+    NotFound,
+    TokenView,
+    document_record,
+    inspect_token,
+    redeem_token,
+)
+from wire import to_json
 
 __all__ = ["approval_decision", "approval_draft", "approval_page"]
 
@@ -51,7 +59,7 @@ def _error_page(error: Exception) -> func.HttpResponse:
     return html_response(error_page(problem), problem["status"])
 
 
-def _inspect(current: Runtime, req: func.HttpRequest) -> dict[str, Any]:
+def _inspect(current: Runtime, req: func.HttpRequest) -> TokenView:
     return inspect_token(
         current.adapters.database,
         current.keys,
@@ -68,10 +76,10 @@ def approval_page(req: func.HttpRequest) -> func.HttpResponse:
     try:
         current = runtime()
         view = _inspect(current, req)
-        if view["state"] in _CLOSED_STATES:
+        if view.state in _CLOSED_STATES:
             return html_response(closed_page(view), 410)
         has_draft = draft_exists(
-            current.adapters.blobs, view["request"]["documentId"], view["request"]["revision"]
+            current.adapters.blobs, view.request.document_id, view.request.revision
         )
     except Exception as error:  # every failure is a readable page
         return _error_page(error)
@@ -99,7 +107,7 @@ async def approval_decision(
             now=datetime.now(UTC),
             principal=caller(req.headers, current.settings.flag("TRUST_EASY_AUTH")),
         )
-        result = redemption.to_json()
+        result: dict[str, Any] = to_json(redemption)
         # A repeat must not reach the workflow twice: only a first decision raises the event.
         result["eventRaised"] = not redemption.replayed and await raise_approval(
             client, redemption.instance_id, result["vote"]
@@ -109,12 +117,12 @@ async def approval_decision(
     if not wants_html:
         return json_response(result)
     try:  # the heading names the object; a missing record only makes it vaguer
-        document: dict[str, Any] | None = document_record(
-            current.adapters.database, result["vote"]["documentId"]
+        document: DocumentRecord | None = document_record(
+            current.adapters.database, redemption.vote.document_id
         )
     except NotFound:
         document = None
-    return html_response(decision_page(result, document))
+    return html_response(decision_page(redemption, document))
 
 
 @blueprint.route(route=ROUTE + "/draft", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
@@ -125,9 +133,9 @@ def approval_draft(req: func.HttpRequest) -> func.HttpResponse:
         view = _inspect(current, req)
         return draft_response(
             current.adapters.blobs,
-            view["request"]["documentId"],
-            view["request"]["revision"],
-            (view.get("document") or {}).get("physicalName"),
+            view.request.document_id,
+            view.request.revision,
+            None if view.document is None else view.document.physical_name,
         )
     except Exception as error:  # every failure is a readable page
         return _error_page(error)

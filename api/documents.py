@@ -28,13 +28,12 @@ def _status(document_id: str) -> dict[str, Any]:
             current.adapters.database, document_id, datetime.now(UTC), current.public_base_url
         )
     )
+    body: dict[str, Any] = to_json(view)
     # links.draft is the blob's own URL (not readable without storage rights); this one is.
-    view["links"]["draftDownload"] = (
-        f"{current.public_base_url}/api/documents/{document_id}/draft"
-        if view["links"]["draft"]
-        else None
+    body["links"]["draftDownload"] = (
+        f"{current.public_base_url}/api/documents/{document_id}/draft" if view.links.draft else None
     )
-    return view
+    return body
 
 
 @blueprint.route(route="documents/{documentId}", methods=["GET"])
@@ -51,7 +50,7 @@ def document_draft(req: func.HttpRequest) -> func.HttpResponse:
         current = runtime()
         record = document_record(current.adapters.database, document_id)
         return draft_response(
-            current.adapters.blobs, document_id, record["revision"], record["physicalName"]
+            current.adapters.blobs, document_id, record.revision, record.physical_name
         )
     except Exception as error:  # every failure becomes a problem document
         return problem_response(error, f"/api/documents/{document_id}/draft")

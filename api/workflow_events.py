@@ -1,8 +1,9 @@
 """Telling a waiting workflow about a decision: the ``approval`` external event.
 
-The event's data is the vote exactly as ``redeem_token`` recorded it (``Vote.to_json()``), which
-is what the workflow's ``count_vote`` step takes; counting it there is idempotent on the vote
-id. The instance is the one that opened the approval, which the redemption carries.
+The event's data is the vote exactly as ``redeem_token`` recorded it (``wire.to_json`` of the
+redemption's ``Vote``), which is what the workflow's ``count_vote`` step takes; counting it
+there is idempotent on the vote id. The instance is the one that opened the approval, which
+the redemption carries.
 """
 
 from __future__ import annotations

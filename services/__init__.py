@@ -15,8 +15,12 @@ from sqlalchemy.engine import Engine
 
 from services._time import iso, parse_timestamp
 from services.approval.approvals import (
+    ApprovalRequest,
+    DeadlineOutcome,
+    OpenedApproval,
     Principal,
     Redemption,
+    TokenView,
     close_approval,
     close_in,
     handle_deadline,
@@ -25,8 +29,11 @@ from services.approval.approvals import (
     redeem_token,
 )
 from services.approval.assessment import Assessment, DraftSummary, assess, assess_draft
-from services.approval.ballot import Vote, current_ballot, record_vote
+from services.approval.ballot import Ballot, Vote, current_ballot, record_vote
 from services.approval.documents import (
+    DocumentRecord,
+    DocumentView,
+    StartedRevision,
     document_record,
     document_view,
     end_revision,
@@ -82,13 +89,18 @@ from services.records.quarantine import (
 
 __all__ = [
     "ApprovalPolicy",
+    "ApprovalRequest",
     "Assessment",
     "AuditEvent",
     "AuditTrail",
+    "Ballot",
     "ChainVerification",
     "ConcurrencyConflict",
     "Conflict",
+    "DeadlineOutcome",
     "DecisionConflict",
+    "DocumentRecord",
+    "DocumentView",
     "DraftSummary",
     "Forbidden",
     "Gone",
@@ -99,6 +111,7 @@ __all__ = [
     "IndexVersion",
     "InvalidInput",
     "NotFound",
+    "OpenedApproval",
     "PolicyInvalid",
     "Principal",
     "QuarantinePage",
@@ -107,7 +120,9 @@ __all__ = [
     "Redemption",
     "ServiceError",
     "SigningKeys",
+    "StartedRevision",
     "TokenInvalid",
+    "TokenView",
     "Vote",
     "append",
     "append_in",

@@ -33,10 +33,7 @@ from functools import cache
 from typing import Any
 
 from services import iso
-from services._fields import INLINE as _INLINE
-from services._fields import NAME as _NAME
-from services._fields import OMIT_NONE as _OMIT_NONE
-from services._fields import inline, json_name, omit_none
+from services._fields import INLINE, NAME, OMIT_NONE, inline, json_name, omit_none
 
 __all__ = ["camel", "inline", "json_name", "omit_none", "to_json"]
 
@@ -53,9 +50,9 @@ def _plan(cls: type) -> tuple[tuple[str, str, bool, bool], ...]:
     return tuple(
         (
             f.name,
-            f.metadata.get(_NAME, camel(f.name)),
-            bool(f.metadata.get(_OMIT_NONE)),
-            bool(f.metadata.get(_INLINE)),
+            f.metadata.get(NAME, camel(f.name)),
+            bool(f.metadata.get(OMIT_NONE)),
+            bool(f.metadata.get(INLINE)),
         )
         for f in dataclasses.fields(cls)
     )

@@ -11,35 +11,42 @@ All writes are keyed by the document id, so a retried activity changes nothing t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from services._fields import omit_none
 from services._input import required_text
 from services._time import iso, utc
 from services._transaction import in_transaction
 from services.approval import tables
 from services.approval.ballot import (
     OPEN,
+    Ballot,
     Vote,
-    ballot_json,
+    ballot_of,
     cast_vote,
     load_case,
+    load_requests,
     load_votes,
     lock_case,
 )
-from services.approval.documents import document_record
+from services.approval.documents import DocumentRecord, document_record
 from services.approval.policy import ApprovalPolicy, load_policy
 from services.approval.tokens import SigningKeys, TokenClaims, sign_token, verify_token
 from services.errors import Forbidden, IdempotencyMismatch, InvalidInput, NotFound, TokenInvalid
 from services.ids import derive_id
 
 __all__ = [
+    "ApprovalRequest",
+    "DeadlineOutcome",
+    "OpenedApproval",
     "Principal",
     "Redemption",
+    "TokenView",
     "close_approval",
     "close_in",
     "count_open",
@@ -64,44 +71,85 @@ class Principal:
     name: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redemption:
     """A decision taken through a link. ``replayed``: the same decision was already recorded
     (answer 200 with the recorded vote; raising the event again is harmless, recording it is
     idempotent). ``instance_id`` is the workflow instance that waits for the vote."""
 
     vote: Vote
-    ballot: dict[str, Any]
+    ballot: Ballot
     replayed: bool
     instance_id: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "vote": self.vote.to_json(),
-            "ballot": self.ballot,
-            "replayed": self.replayed,
-            "instanceId": self.instance_id,
-        }
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequest:
+    """One person asked to decide one role (``*``: an escalation contact, every open role).
+
+    ``approver`` is ``{"name", "email", "principalId"}``. ``token`` is the signed link's
+    credential: set only where mail is sent from it (absent from the JSON otherwise), never
+    stored.
+    """
+
+    request_id: str
+    document_id: str
+    revision: int
+    kind: str  # approver | escalation
+    role: str
+    round: int
+    approver: dict[str, str]
+    deadline: datetime
+    token: str | None = field(default=None, metadata=omit_none())
 
 
-def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "requestId": row["request_id"],
-        "documentId": row["document_id"],
-        "revision": row["revision"],
-        "kind": row["kind"],
-        "role": row["role"],
-        "round": row["round"],
-        "approver": {
-            "name": row["approver_name"],
-            "email": row["approver_email"],
-            "principalId": row["principal_id"],
-        },
-        "deadline": iso(row["deadline"]),
-    }
-    if keys is not None:
-        # Tokens are derived, never stored: the database holds nothing that opens a vote.
-        result["token"] = sign_token(
+@dataclass(frozen=True, slots=True)
+class OpenedApproval:
+    """``open_approval``'s result: the deadline, the requests with their tokens, the ballot."""
+
+    document_id: str
+    revision: int
+    deadline: datetime
+    route: str  # auto | single | all
+    tier: int
+    requests: tuple[ApprovalRequest, ...]
+    ballot: Ballot
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineOutcome:
+    """``handle_deadline``'s result: ``outcome`` is ``escalated`` (``requests`` holds the
+    escalation round's, with tokens), ``timedOut``, ``decided`` or ``cancelled``."""
+
+    document_id: str
+    round: int
+    requests: tuple[ApprovalRequest, ...]
+    outcome: str
+    deadline: datetime
+    ballot: Ballot
+
+
+@dataclass(frozen=True, slots=True)
+class TokenView:
+    """What an approval link's confirmation page shows (``inspect_token``).
+
+    ``assessment`` is the assessment JSON the approval was opened with, as stored.
+    """
+
+    state: str  # open | decided | expired | ended
+    document: DocumentRecord | None
+    request: ApprovalRequest
+    vote: Vote | None
+    assessment: dict[str, Any]
+    ballot: Ballot
+
+
+def _request(row: RowMapping, keys: SigningKeys | None) -> ApprovalRequest:
+    # Tokens are derived, never stored: the database holds nothing that opens a vote.
+    token = (
+        None
+        if keys is None
+        else sign_token(
             keys,
             TokenClaims(
                 row["request_id"],
@@ -111,17 +159,22 @@ def _request_json(row: RowMapping, keys: SigningKeys | None) -> dict[str, Any]:
                 row["deadline"],
             ),
         )
-    return result
-
-
-def _requests(
-    conn: Connection, document_id: str, revision: int, round_: int | None = None
-) -> list[Any]:
-    r = tables.approval_requests
-    query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
-    if round_ is not None:
-        query = query.where(r.c.round == round_)
-    return list(conn.execute(query.order_by(r.c.round, r.c.position)).mappings().all())
+    )
+    return ApprovalRequest(
+        request_id=row["request_id"],
+        document_id=row["document_id"],
+        revision=row["revision"],
+        kind=row["kind"],
+        role=row["role"],
+        round=row["round"],
+        approver={
+            "name": row["approver_name"],
+            "email": row["approver_email"],
+            "principalId": row["principal_id"],
+        },
+        deadline=row["deadline"],
+        token=token,
+    )
 
 
 def _request_rows(
@@ -181,12 +234,12 @@ def open_approval(
     assessment: Mapping[str, Any],
     now: datetime,
     revision: int = 1,
-) -> dict[str, Any]:
+) -> OpenedApproval:
     """Create the approval of a document from its assessment and fix its deadline.
 
-    Returns ``{"documentId", "deadline", "route", "tier", "requests": [{..., "token"}],
-    "ballot"}``. Route ``auto`` asks nobody and is approved at once. Repeating the call returns
-    the first result (same deadline, same tokens); a different assessment is refused.
+    The result's requests carry their tokens. Route ``auto`` asks nobody and is approved at
+    once. Repeating the call returns the first result (same deadline, same tokens); a different
+    assessment is refused.
     """
     now = utc(now)
     c = tables.approval_cases
@@ -245,16 +298,17 @@ def open_approval(
                 f"document {document_id} already has an approval with route "
                 f"{stored['route']!r} and roles {stored['required_roles']}"
             )
-        requests = [_request_json(r, keys) for r in _requests(conn, document_id, revision, 0)]
-        return {
-            "documentId": document_id,
-            "revision": revision,
-            "deadline": iso(stored["deadline"]),
-            "route": stored["route"],
-            "tier": stored["tier"],
-            "requests": requests,
-            "ballot": ballot_json(stored, load_votes(conn, document_id, revision)),
-        }
+        return OpenedApproval(
+            document_id=document_id,
+            revision=revision,
+            deadline=stored["deadline"],
+            route=stored["route"],
+            tier=stored["tier"],
+            requests=tuple(
+                _request(r, keys) for r in load_requests(conn, document_id, revision, 0)
+            ),
+            ballot=ballot_of(stored, load_votes(conn, document_id, revision)),
+        )
 
 
 def _existing_case(conn: Connection, document_id: str, revision: int) -> Any:
@@ -312,7 +366,7 @@ def handle_deadline(
     now: datetime,
     policy: ApprovalPolicy | None = None,
     revision: int = 1,
-) -> dict[str, Any]:
+) -> DeadlineOutcome:
     """What happens when the wait for votes times out at ``deadline``.
 
     ``outcome`` is ``"escalated"`` (deadline extended by the policy's extension hours, a
@@ -348,20 +402,16 @@ def _handle_deadline(
     revision: int,
     deadline: datetime,
     now: datetime,
-) -> dict[str, Any]:
+) -> DeadlineOutcome:
     case = lock_case(conn, document_id, revision)
-    result: dict[str, Any] = {
-        "documentId": document_id,
-        "round": case["escalations"],
-        "requests": [],
-    }
+    round_ = case["escalations"]
+    requests: tuple[ApprovalRequest, ...] = ()
     c = tables.approval_cases
     if case["deadline"] > deadline and case["escalations"] > 0:
         outcome = "escalated"  # this deadline was already escalated: replay that round
-        result["requests"] = [
-            _request_json(r, keys)
-            for r in _requests(conn, document_id, revision, case["escalations"])
-        ]
+        requests = tuple(
+            _request(r, keys) for r in load_requests(conn, document_id, revision, round_)
+        )
     elif case["status"] != OPEN:
         outcome = {"timed-out": "timedOut", "cancelled": "cancelled"}.get(case["status"], "decided")
     elif now < case["deadline"]:
@@ -389,10 +439,9 @@ def _handle_deadline(
         mine = (c.c.document_id == document_id, c.c.revision == revision)
         conn.execute(sa.update(c).where(*mine).values(deadline=extended, escalations=round_))
         conn.execute(sa.insert(tables.approval_requests), rows)
-        result["round"] = round_
-        result["requests"] = [
-            _request_json(r, keys) for r in _requests(conn, document_id, revision, round_)
-        ]
+        requests = tuple(
+            _request(r, keys) for r in load_requests(conn, document_id, revision, round_)
+        )
     else:
         outcome = "timedOut"
         conn.execute(
@@ -401,12 +450,14 @@ def _handle_deadline(
             .values(status="timed-out", ended_at=now)
         )
     case = load_case(conn, document_id, revision)
-    result.update(
+    return DeadlineOutcome(
+        document_id=document_id,
+        round=round_,
+        requests=requests,
         outcome=outcome,
-        deadline=iso(case["deadline"]),
-        ballot=ballot_json(case, load_votes(conn, document_id, revision)),
+        deadline=case["deadline"],
+        ballot=ballot_of(case, load_votes(conn, document_id, revision)),
     )
-    return result
 
 
 def count_open(engine: Engine) -> int:
@@ -422,7 +473,7 @@ def count_open(engine: Engine) -> int:
 
 def close_approval(
     engine: Engine, document_id: str, status: str, now: datetime, *, revision: int | None = None
-) -> dict[str, Any] | None:
+) -> Ballot | None:
     """End an open approval (``cancelled`` on failure or compensation, ``timed-out``);
     afterwards its links answer 410. An approval that already ended keeps its outcome.
 
@@ -438,7 +489,7 @@ def close_approval(
 
 def close_in(
     conn: Connection, document_id: str, status: str, now: datetime, *, revision: int | None = None
-) -> dict[str, Any] | None:
+) -> Ballot | None:
     """``close_approval`` inside the caller's transaction."""
     c = tables.approval_cases
     try:
@@ -450,7 +501,7 @@ def close_in(
         sa.update(c).where(*mine, c.c.status == OPEN).values(status=status, ended_at=utc(now))
     )
     case = load_case(conn, document_id, case["revision"])
-    return ballot_json(case, load_votes(conn, document_id, case["revision"]))
+    return ballot_of(case, load_votes(conn, document_id, case["revision"]))
 
 
 def _authorise(
@@ -491,7 +542,7 @@ def inspect_token(
     *,
     now: datetime,
     principal: Principal | None = None,
-) -> dict[str, Any]:
+) -> TokenView:
     """What the confirmation page shows; never changes anything (mail scanners follow links).
 
     ``state``: ``open`` (a decision can be taken), ``decided`` (this link's vote is in
@@ -513,17 +564,17 @@ def inspect_token(
     else:
         state = "open"
     try:
-        document: dict[str, Any] | None = document_record(engine, document_id)
+        document: DocumentRecord | None = document_record(engine, document_id)
     except NotFound:
         document = None  # approvals opened without a document record (tests, scripts)
-    return {
-        "state": state,
-        "document": document,
-        "request": _request_json(request, None),
-        "vote": None if vote is None else vote.to_json(),
-        "assessment": case["assessment"],
-        "ballot": ballot_json(case, votes),
-    }
+    return TokenView(
+        state=state,
+        document=document,
+        request=_request(request, None),
+        vote=vote,
+        assessment=case["assessment"],
+        ballot=ballot_of(case, votes),
+    )
 
 
 def redeem_token(
@@ -546,5 +597,5 @@ def redeem_token(
     vote, replayed = cast_vote(engine, request["request_id"], decision, comment, now)
     with engine.connect() as conn:
         case = load_case(conn, request["document_id"], request["revision"])
-        ballot = ballot_json(case, load_votes(conn, request["document_id"], case["revision"]))
+        ballot = ballot_of(case, load_votes(conn, request["document_id"], case["revision"]))
     return Redemption(vote, ballot, replayed, case["instance_id"])

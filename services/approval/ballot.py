@@ -11,13 +11,14 @@ approval that has ended.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from services._fields import inline, omit_none
 from services._time import iso, utc
 from services._transaction import in_transaction
 from services.approval import tables
@@ -29,13 +30,21 @@ from services.text import clean_text
 __all__ = [
     "DECISIONS",
     "MAX_COMMENT",
+    "ApprovalRecord",
+    "Ballot",
+    "IgnoredVote",
+    "RecordedVote",
+    "RoleApproval",
+    "RoleRejection",
     "Vote",
+    "ballot_of",
     "cast_vote",
     "current_ballot",
     "parse_comment",
     "parse_decision",
     "record_vote",
     "tally",
+    "vote_data",
 ]
 
 DECISIONS = ("approve", "reject")
@@ -59,8 +68,10 @@ def parse_comment(value: object, field: str = "comment") -> str:
     return clean_text(value, field)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vote:
+    """One recorded decision; ``approver`` is ``{"name", "email", "principalId"}``."""
+
     vote_id: str
     request_id: str
     document_id: str
@@ -71,18 +82,82 @@ class Vote:
     comment: str
     decided_at: datetime
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "voteId": self.vote_id,
-            "requestId": self.request_id,
-            "documentId": self.document_id,
-            "kind": self.kind,
-            "roles": list(self.roles),
-            "approver": self.approver,
-            "decision": self.decision,
-            "comment": self.comment,
-            "decidedAt": iso(self.decided_at),
-        }
+
+@dataclass(frozen=True, slots=True)
+class RoleApproval:
+    """Who approved, for which roles (written as the approver's keys plus ``roles``)."""
+
+    approver: dict[str, str] = field(metadata=inline())
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRejection:
+    """Who rejected, for which roles, and why (the approver's keys plus ``roles``,
+    ``comment``)."""
+
+    approver: dict[str, str] = field(metadata=inline())
+    roles: tuple[str, ...]
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedVote:
+    """A vote as the final document's approval record prints it."""
+
+    role: str  # the vote's roles, comma-separated
+    approver: str  # the approver's address
+    decision: str
+    decided_at: datetime
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """The approval record the final document prints (``render_final``'s ``approval``)."""
+
+    status: str  # Approved | Rejected | Timed-out ...
+    decided_at: datetime | None
+    tier: int
+    auto_approved: bool
+    votes: tuple[RecordedVote, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoredVote:
+    """A vote the approval no longer took: the reason is the error's code (``Gone``,
+    ``DecisionConflict``) and ``detail`` says why."""
+
+    request_id: str
+    decision: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """What the votes add up to: the workflow's choice state reads ``decision``.
+
+    ``ignored_vote`` is set only by ``record_vote`` when the vote it was given was not
+    counted; the JSON then has the key ``ignoredVote`` (absent otherwise, as readers test
+    for its presence).
+    """
+
+    document_id: str
+    revision: int
+    decision: str  # pending | approved | rejected | timed-out | cancelled
+    status: str  # the case's status
+    route: str
+    tier: int
+    deadline: datetime
+    required_roles: tuple[str, ...]
+    approved_roles: tuple[str, ...]
+    pending_roles: tuple[str, ...]
+    approved_by: tuple[RoleApproval, ...]
+    rejected_by: RoleRejection | None
+    votes: tuple[Vote, ...]
+    record: ApprovalRecord | None
+    ignored_vote: IgnoredVote | None = field(default=None, metadata=omit_none())
 
 
 def vote_id_for(request_id: str) -> str:
@@ -140,6 +215,18 @@ def lock_case(conn: Connection, document_id: str, revision: int) -> RowMapping:
     return load_case(conn, document_id, revision)
 
 
+def load_requests(
+    conn: Connection, document_id: str, revision: int, round_: int | None = None
+) -> Sequence[RowMapping]:
+    """The approval requests of a revision (of one escalation ``round_``), in the order they
+    were asked: round, then role order."""
+    r = tables.approval_requests
+    query = sa.select(r).where(r.c.document_id == document_id, r.c.revision == revision)
+    if round_ is not None:
+        query = query.where(r.c.round == round_)
+    return conn.execute(query.order_by(r.c.round, r.c.position)).mappings().all()
+
+
 def load_votes(conn: Connection, document_id: str, revision: int) -> list[Vote]:
     v, r = tables.votes, tables.approval_requests
     rows = (
@@ -173,60 +260,77 @@ def _vote(row: RowMapping) -> Vote:
     )
 
 
-def ballot_json(case: RowMapping, votes: Sequence[Vote]) -> dict[str, Any]:
+def ballot_of(case: RowMapping, votes: Sequence[Vote]) -> Ballot:
     """The ballot the workflow's choice state reads: decision plus who approved what."""
-    required: list[str] = list(case["required_roles"])
+    required = tuple(case["required_roles"])
     decision, approved = tally(required, votes)
     if case["status"] in DECIDED:
         decision = case["status"]  # the case row holds the outcome (also for route "auto")
     rejection = next((v for v in votes if v.decision == "reject"), None)
-    return {
-        "documentId": case["document_id"],
-        "revision": case["revision"],
-        "decision": decision,
-        "status": case["status"],
-        "route": case["route"],
-        "tier": case["tier"],
-        "deadline": iso(case["deadline"]),
-        "requiredRoles": required,
-        "approvedRoles": approved,
-        "pendingRoles": [r for r in required if r not in approved],
-        "approvedBy": [
-            {**v.approver, "roles": list(v.roles)} for v in votes if v.decision == "approve"
-        ],
-        "rejectedBy": None
+    return Ballot(
+        document_id=case["document_id"],
+        revision=case["revision"],
+        decision=decision,
+        status=case["status"],
+        route=case["route"],
+        tier=case["tier"],
+        deadline=case["deadline"],
+        required_roles=required,
+        approved_roles=tuple(approved),
+        pending_roles=tuple(r for r in required if r not in approved),
+        approved_by=tuple(
+            RoleApproval(v.approver, v.roles) for v in votes if v.decision == "approve"
+        ),
+        rejected_by=None
         if rejection is None
-        else {**rejection.approver, "roles": list(rejection.roles), "comment": rejection.comment},
-        "votes": [v.to_json() for v in votes],
-        "record": None if decision == "pending" else _approval_record(case, decision, votes),
-    }
+        else RoleRejection(rejection.approver, rejection.roles, rejection.comment),
+        votes=tuple(votes),
+        record=None if decision == "pending" else _approval_record(case, decision, votes),
+    )
 
 
-def _approval_record(case: RowMapping, decision: str, votes: Sequence[Vote]) -> dict[str, Any]:
-    """The approval record the final document prints (``render_final``'s ``approval``)."""
-    return {
-        "status": decision.capitalize(),
-        "decidedAt": None if case["ended_at"] is None else iso(case["ended_at"]),
-        "tier": case["tier"],
-        "autoApproved": case["route"] == "auto",
-        "votes": [
-            {
-                "role": ", ".join(v.roles),
-                "approver": v.approver["email"],
-                "decision": v.decision,
-                "decidedAt": iso(v.decided_at),
-                "comment": v.comment,
-            }
+def _approval_record(case: RowMapping, decision: str, votes: Sequence[Vote]) -> ApprovalRecord:
+    return ApprovalRecord(
+        status=decision.capitalize(),
+        decided_at=case["ended_at"],
+        tier=case["tier"],
+        auto_approved=case["route"] == "auto",
+        votes=tuple(
+            RecordedVote(
+                role=", ".join(v.roles),
+                approver=v.approver["email"],
+                decision=v.decision,
+                decided_at=v.decided_at,
+                comment=v.comment,
+            )
             for v in votes
-        ],
+        ),
+    )
+
+
+def vote_data(vote: Vote) -> dict[str, Any]:
+    """The vote as the ``voted`` audit event stores it: the same JSON ``wire.to_json`` writes
+    for a ``Vote`` (the API raises that as the workflow's ``approval`` event). Written here by
+    hand because the audit trail is a service's storage and services may not import ``wire``;
+    a test holds the two equal."""
+    return {
+        "voteId": vote.vote_id,
+        "requestId": vote.request_id,
+        "documentId": vote.document_id,
+        "kind": vote.kind,
+        "roles": list(vote.roles),
+        "approver": vote.approver,
+        "decision": vote.decision,
+        "comment": vote.comment,
+        "decidedAt": iso(vote.decided_at),
     }
 
 
-def current_ballot(engine: Engine, document_id: str, revision: int | None = None) -> dict[str, Any]:
+def current_ballot(engine: Engine, document_id: str, revision: int | None = None) -> Ballot:
     """The ballot of a document's ``revision`` (None: the latest), read only."""
     with engine.connect() as conn:
         case = load_case(conn, document_id, revision)
-        return ballot_json(case, load_votes(conn, document_id, case["revision"]))
+        return ballot_of(case, load_votes(conn, document_id, case["revision"]))
 
 
 def cast_vote(
@@ -305,7 +409,7 @@ def _cast(
         event_id=derive_id(document_id, VOTED, request_id),
         event_type=VOTED,
         data={
-            "vote": vote.to_json(),
+            "vote": vote_data(vote),
             "decision": outcome,
             "pendingRoles": [r for r in required if r not in approved],
             "revision": revision,
@@ -322,14 +426,14 @@ def record_vote(
     now: datetime,
     *,
     revision: int | None = None,
-) -> dict[str, Any]:
+) -> Ballot:
     """The workflow's step after an ``approval`` event: make sure the vote is counted, return
     the ballot of the vote's revision.
 
     ``vote`` is the event payload: the vote JSON from the API (already cast: nothing is
     written) or ``{"requestId", "decision", "comment"?}`` from a script (cast now). A vote the
     approval no longer accepts does not fail the workflow: the ballot reports it under
-    ``ignoredVote`` with the reason, and the decision is unchanged. A vote for another
+    ``ignored_vote`` with the reason, and the decision is unchanged. A vote for another
     revision of the document (a link from an earlier round) is ignored the same way.
     """
     if not isinstance(vote, Mapping):
@@ -346,25 +450,18 @@ def record_vote(
         ).first()
     if owner is None or owner.document_id != document_id:
         raise InvalidInput("vote.requestId", f"expected a request of document {document_id}")
-    ignored: dict[str, Any] | None = None
+    ignored: IgnoredVote | None = None
     if revision is not None and owner.revision != revision:
-        ignored = {
-            "requestId": request_id,
-            "decision": decision,
-            "reason": "Gone",
-            "detail": f"the request belongs to revision {owner.revision}, not {revision}",
-        }
+        ignored = IgnoredVote(
+            request_id,
+            decision,
+            "Gone",
+            f"the request belongs to revision {owner.revision}, not {revision}",
+        )
     else:
         try:
             cast_vote(engine, request_id, decision, comment, now)
         except (Gone, DecisionConflict) as exc:
-            ignored = {
-                "requestId": request_id,
-                "decision": decision,
-                "reason": exc.code,
-                "detail": exc.detail,
-            }
-    result = current_ballot(engine, document_id, revision or owner.revision)
-    if ignored is not None:
-        result["ignoredVote"] = ignored
-    return result
+            ignored = IgnoredVote(request_id, decision, exc.code, exc.detail)
+    ballot = current_ballot(engine, document_id, revision or owner.revision)
+    return ballot if ignored is None else replace(ballot, ignored_vote=ignored)

@@ -10,23 +10,33 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from services._fields import json_name, omit_none
 from services._input import required_text
-from services._time import iso, utc
+from services._time import utc
 from services._transaction import in_transaction
 from services.approval import tables
-from services.approval.ballot import Vote, ballot_json, load_case, load_votes
+from services.approval.ballot import Vote, ballot_of, load_case, load_requests, load_votes
 from services.approval.master_index import index_entry
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 
 __all__ = [
     "OUTCOMES",
     "STATUSES",
+    "ApprovalSummary",
+    "DocumentLinks",
+    "DocumentRecord",
+    "DocumentView",
+    "RevisionSummary",
+    "StartedRevision",
+    "WaitingApprover",
+    "WaitingRole",
     "apply_changes",
     "current_revision",
     "document_record",
@@ -63,6 +73,111 @@ _UPDATABLE = {
     "libraryUrl": "library_url",
     "reason": "reason",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentLinks:
+    """Where the document's files are (None: not made yet, or deleted); the view adds its own
+    API links (``self``, ``events``), which a bare record leaves out."""
+
+    draft: str | None
+    final: str | None
+    library: str | None
+    self_: str | None = field(default=None, metadata=json_name("self") | omit_none())
+    events: str | None = field(default=None, metadata=omit_none())
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """Where a document stands: its object, its current revision and status, its links."""
+
+    document_id: str
+    instance_id: str
+    database_name: str
+    physical_name: str
+    change_type: str  # Created | Altered | Dropped
+    requested_by: str
+    revision: int  # 0: registered, no run yet
+    status: str  # one of STATUSES
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+    links: DocumentLinks
+
+
+@dataclass(frozen=True, slots=True)
+class StartedRevision(DocumentRecord):
+    """``start_revision``'s result: the record, and the revision before this run's (None for
+    the first)."""
+
+    previous_revision: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionSummary:
+    """One revision of a document: its run's change and how it ended (``ended_at`` None while
+    it runs)."""
+
+    revision: int
+    change_type: str
+    requested_by: str
+    status: str
+    reason: str | None
+    library_url: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingApprover:
+    name: str
+    email: str
+    kind: str  # approver | escalation
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingRole:
+    """A role still to decide and who can still decide it, until ``deadline``."""
+
+    role: str
+    deadline: datetime
+    approvers: tuple[WaitingApprover, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalSummary:
+    """The current revision's approval as the document view shows it. ``tier_name``,
+    ``sla_hours`` and ``score`` are the stored assessment's, as it gave them (None when it had
+    none)."""
+
+    tier: int
+    tier_name: object
+    route: str
+    sla_hours: int | None
+    score: object
+    deadline: datetime
+    escalations: int
+    status: str
+    decision: str
+    required_roles: tuple[str, ...]
+    approved_roles: tuple[str, ...]
+    pending_roles: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentView(DocumentRecord):
+    """Everything ``GET /api/documents/{id}`` shows: the record (its links with ``self`` and
+    ``events``), its revisions, the current approval, who it waits for, the votes so far, and
+    the object's master-index entry."""
+
+    revisions: tuple[RevisionSummary, ...]
+    approval: ApprovalSummary | None
+    waiting_for: tuple[WaitingRole, ...]
+    votes: tuple[Vote, ...]
+    # What ``master_index.index_entry`` returns (None: not indexed yet). Typed loosely on
+    # purpose: that module is converted on its own, and ``wire.to_json`` writes a dict and a
+    # dataclass alike.
+    master_index: object
 
 
 def _object_row(
@@ -109,7 +224,7 @@ def register_document(
     change_type: str,
     requested_by: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> DocumentRecord:
     """Make sure the document exists (status ``submitted``, no revision yet), as ingress does
     before it starts a run. Registering again is a no-op; another object under the same id is
     refused (``IdempotencyMismatch``)."""
@@ -153,7 +268,7 @@ def start_revision(
     change_type: str,
     requested_by: str,
     now: datetime,
-) -> dict[str, Any]:
+) -> StartedRevision:
     """The revision the run ``run_id`` works on: the next one when the run is new.
 
     The first run of a document makes revision 1; a run that starts after the previous one
@@ -161,7 +276,7 @@ def start_revision(
     approval, audit events and index version. The same run again returns its revision. A run
     whose predecessor never ended (terminated, or restarted by an operator) supersedes it: the
     old revision ends ``failed`` and its approval links close. Returns the document record with
-    ``"revision"`` and ``"previousRevision"``.
+    the revision before this one.
     """
     row = _object_row(
         document_id=document_id,
@@ -233,8 +348,8 @@ def start_revision(
     previous = in_transaction(engine, start)
     record = document_record(engine, row["document_id"])
     if previous is None:  # replayed: report what the first attempt reported
-        previous = record["revision"] - 1
-    return {**record, "previousRevision": previous or None}
+        previous = record.revision - 1
+    return StartedRevision(**_fields(record), previous_revision=previous or None)
 
 
 def _supersede(conn: Connection, document_id: str, revision: int, now: datetime) -> None:
@@ -267,14 +382,14 @@ def _parse_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(changes, Mapping) or not changes:
         raise InvalidInput("changes", f"expected an object with some of {', '.join(_UPDATABLE)}")
     values: dict[str, Any] = {}
-    for field, value in changes.items():
-        if field not in _UPDATABLE:
-            raise InvalidInput(f"changes.{field}", f"expected one of {', '.join(_UPDATABLE)}")
-        if field == "status" and value not in STATUSES:
+    for key, value in changes.items():
+        if key not in _UPDATABLE:
+            raise InvalidInput(f"changes.{key}", f"expected one of {', '.join(_UPDATABLE)}")
+        if key == "status" and value not in STATUSES:
             raise InvalidInput("changes.status", f"expected one of {', '.join(STATUSES)}")
         if value is not None and not isinstance(value, str):
-            raise InvalidInput(f"changes.{field}", "expected a string or null")
-        values[_UPDATABLE[field]] = value
+            raise InvalidInput(f"changes.{key}", "expected a string or null")
+        values[_UPDATABLE[key]] = value
     return values
 
 
@@ -339,7 +454,7 @@ def update_document(
     now: datetime,
     *,
     revision: int | None = None,
-) -> dict[str, Any]:
+) -> DocumentRecord:
     """Set ``status``, ``draftUrl``, ``finalUrl``, ``libraryUrl`` or ``reason`` (null clears a
     link, e.g. after the draft is deleted). Setting the same values again changes nothing."""
     in_transaction(
@@ -348,61 +463,65 @@ def update_document(
     return document_record(engine, document_id)
 
 
-def document_record(engine: Engine, document_id: str) -> dict[str, Any]:
+def document_record(engine: Engine, document_id: str) -> DocumentRecord:
+    """The document's record; ``NotFound`` for a document we never saw."""
     d = tables.documents
     with engine.connect() as conn:
         row = conn.execute(sa.select(d).where(d.c.document_id == document_id)).mappings().first()
     if row is None:
         raise NotFound(f"no document {document_id!r}")
-    return {
-        "documentId": row["document_id"],
-        "instanceId": row["instance_id"],
-        "databaseName": row["database_name"],
-        "physicalName": row["physical_name"],
-        "changeType": row["change_type"],
-        "requestedBy": row["requested_by"],
-        "revision": row["revision"],
-        "status": row["status"],
-        "reason": row["reason"],
-        "createdAt": iso(row["created_at"]),
-        "updatedAt": iso(row["updated_at"]),
-        "links": {
-            "draft": row["draft_url"],
-            "final": row["final_url"],
-            "library": row["library_url"],
-        },
-    }
+    return DocumentRecord(
+        document_id=row["document_id"],
+        instance_id=row["instance_id"],
+        database_name=row["database_name"],
+        physical_name=row["physical_name"],
+        change_type=row["change_type"],
+        requested_by=row["requested_by"],
+        revision=row["revision"],
+        status=row["status"],
+        reason=row["reason"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        links=DocumentLinks(
+            draft=row["draft_url"], final=row["final_url"], library=row["library_url"]
+        ),
+    )
 
 
-def _revisions(conn: Connection, document_id: str) -> list[dict[str, Any]]:
+def _fields(record: DocumentRecord) -> dict[str, Any]:
+    """A record's fields by name, to build the records that extend it."""
+    return {f.name: getattr(record, f.name) for f in fields(DocumentRecord)}
+
+
+def _revisions(conn: Connection, document_id: str) -> tuple[RevisionSummary, ...]:
     r = tables.document_revisions
     rows = (
         conn.execute(sa.select(r).where(r.c.document_id == document_id).order_by(r.c.revision))
         .mappings()
         .all()
     )
-    return [
-        {
-            "revision": x["revision"],
-            "changeType": x["change_type"],
-            "requestedBy": x["requested_by"],
-            "status": x["status"],
-            "reason": x["reason"],
-            "libraryUrl": x["library_url"],
-            "startedAt": iso(x["started_at"]),
-            "endedAt": None if x["ended_at"] is None else iso(x["ended_at"]),
-        }
+    return tuple(
+        RevisionSummary(
+            revision=x["revision"],
+            change_type=x["change_type"],
+            requested_by=x["requested_by"],
+            status=x["status"],
+            reason=x["reason"],
+            library_url=x["library_url"],
+            started_at=x["started_at"],
+            ended_at=x["ended_at"],
+        )
         for x in rows
-    ]
+    )
 
 
 def waiting_for(
     case: RowMapping,
     requests: Sequence[RowMapping],
     votes: Sequence[Vote],
-    pending_roles: list[str],
+    pending_roles: Sequence[str],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> tuple[WaitingRole, ...]:
     """Per pending role, who can still decide it: an unused request of the current round
     (escalation requests, role ``*``, count for every role) whose deadline is ahead."""
     voted = {v.request_id for v in votes}
@@ -413,72 +532,71 @@ def waiting_for(
         and now < r["deadline"]
         and r["round"] >= case["escalations"]
     ]
-    return [
-        {
-            "role": role,
-            "deadline": iso(case["deadline"]),
-            "approvers": [
-                {"name": r["approver_name"], "email": r["approver_email"], "kind": r["kind"]}
+    return tuple(
+        WaitingRole(
+            role=role,
+            deadline=case["deadline"],
+            approvers=tuple(
+                WaitingApprover(r["approver_name"], r["approver_email"], r["kind"])
                 for r in live
                 if r["role"] in (role, "*")
-            ],
-        }
+            ),
+        )
         for role in pending_roles
-    ]
+    )
 
 
 def document_view(
     engine: Engine, document_id: str, now: datetime, base_url: str = ""
-) -> dict[str, Any]:
+) -> DocumentView:
     """Everything ``GET /api/documents/{id}`` shows: the record, the approval (deadline,
     waiting for whom, votes so far) and the master-index entry of the object."""
-    view = document_record(engine, document_id)
+    record = document_record(engine, document_id)
     base = base_url.rstrip("/")
-    view["links"].update(
-        self=f"{base}/api/documents/{document_id}",
+    links = replace(
+        record.links,
+        self_=f"{base}/api/documents/{document_id}",
         events=f"{base}/api/documents/{document_id}/events",
     )
-    view.update(approval=None, waitingFor=[], votes=[], masterIndex=None)
+    approval: ApprovalSummary | None = None
+    waiting: tuple[WaitingRole, ...] = ()
+    votes: Sequence[Vote] = ()
     with engine.connect() as conn:
-        view["revisions"] = _revisions(conn, document_id)
-        q = tables.approval_requests
+        revisions = _revisions(conn, document_id)
         try:
             # The current revision's approval (revision 0: no run yet, the newest approval).
-            case: RowMapping | None = load_case(conn, document_id, view["revision"] or None)
+            case: RowMapping | None = load_case(conn, document_id, record.revision or None)
         except NotFound:
             case = None
         if case is not None:
             votes = load_votes(conn, document_id, case["revision"])
-            requests = (
-                conn.execute(
-                    sa.select(q)
-                    .where(q.c.document_id == document_id, q.c.revision == case["revision"])
-                    .order_by(q.c.round, q.c.position)
-                )
-                .mappings()
-                .all()
-            )
+            requests = load_requests(conn, document_id, case["revision"])
     if case is not None:
-        ballot = ballot_json(case, votes)
-        view["approval"] = {
-            "tier": case["tier"],
-            "tierName": case["assessment"].get("tierName"),
-            "route": case["route"],
-            "slaHours": case["assessment"].get("slaHours"),
-            "score": case["assessment"].get("score"),
-            "deadline": iso(case["deadline"]),
-            "escalations": case["escalations"],
-            "status": case["status"],
-            "decision": ballot["decision"],
-            "requiredRoles": ballot["requiredRoles"],
-            "approvedRoles": ballot["approvedRoles"],
-            "pendingRoles": ballot["pendingRoles"],
-        }
-        view["votes"] = ballot["votes"]
+        ballot = ballot_of(case, votes)
+        approval = ApprovalSummary(
+            tier=case["tier"],
+            tier_name=case["assessment"].get("tierName"),
+            route=case["route"],
+            sla_hours=case["assessment"].get("slaHours"),
+            score=case["assessment"].get("score"),
+            deadline=case["deadline"],
+            escalations=case["escalations"],
+            status=case["status"],
+            decision=ballot.decision,
+            required_roles=ballot.required_roles,
+            approved_roles=ballot.approved_roles,
+            pending_roles=ballot.pending_roles,
+        )
         if case["status"] == "open":
-            view["waitingFor"] = waiting_for(
-                case, requests, votes, ballot["pendingRoles"], utc(now)
-            )
+            waiting = waiting_for(case, requests, votes, ballot.pending_roles, utc(now))
+    master_index: object = None
     with contextlib.suppress(NotFound):  # not indexed yet: the view says null
-        view["masterIndex"] = index_entry(engine, view["databaseName"], view["physicalName"])
-    return view
+        master_index = index_entry(engine, record.database_name, record.physical_name)
+    return DocumentView(
+        **{**_fields(record), "links": links},
+        revisions=revisions,
+        approval=approval,
+        waiting_for=waiting,
+        votes=tuple(votes),
+        master_index=master_index,
+    )

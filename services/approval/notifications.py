@@ -9,13 +9,12 @@ subject is one line, a body carries no control characters, whatever a name or co
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from adapters.mail import MailMessage, MailSender
-from services._time import parse_timestamp
+from services.approval.approvals import ApprovalRequest
+from services.approval.documents import DocumentRecord
 from services.approval.mail_html import mail_html
 from services.approval.wording import deadline_in_words
 from services.errors import InvalidInput
@@ -55,37 +54,33 @@ def requester_address(requested_by: str, mail_domain: str | None) -> str:
     )
 
 
-def _object(document: Mapping[str, Any]) -> str:
-    return header_text(f"{document['databaseName']}.{document['physicalName']}", 120)
-
-
-def _deadline(value: object) -> str:
-    moment = value if isinstance(value, datetime) else parse_timestamp(value, "deadline")
-    return deadline_in_words(moment)
+def _object(document: DocumentRecord) -> str:
+    return header_text(f"{document.database_name}.{document.physical_name}", 120)
 
 
 def request_message(
-    request: Mapping[str, Any], document: Mapping[str, Any], base_url: str
+    request: ApprovalRequest, document: DocumentRecord, base_url: str, tier: int | None = None
 ) -> MailMessage:
     """The personal mail for one approval request (approver or escalation contact): text,
-    and its HTML twin with a short button for the link."""
-    approver = request["approver"]
-    link = approval_link(base_url, str(request["token"]))
+    and its HTML twin with a short button for the link. ``tier``: the approval's, when the
+    mail names it (the first round's)."""
+    approver = request.approver
+    link = approval_link(base_url, str(request.token))
     obj = _object(document)
-    escalated = request.get("kind") == "escalation"
+    escalated = request.kind == "escalation"
     subject = (
         f"Escalated: approval overdue for {obj}"
         if escalated
-        else f"Approval requested: {obj} (tier {document.get('tier', '?')})"
+        else f"Approval requested: {obj} (tier {'?' if tier is None else tier})"
     )
     role_line = (
         "As an escalation contact you may decide for every role still open."
         if escalated
-        else f"You are asked as {header_text(str(request['role']))}."
+        else f"You are asked as {header_text(request.role)}."
     )
-    requester = header_text(str(document.get("requestedBy") or "someone"), 200)
-    change = header_text(str(document.get("changeType", "change")), 40)
-    deadline = _deadline(request["deadline"])
+    requester = header_text(document.requested_by or "someone", 200)
+    change = header_text(document.change_type, 40)
+    deadline = deadline_in_words(request.deadline)
     asks = (
         f"{requester} asks you to approve the data-dictionary document for {obj}"
         f" ({change}). {role_line}"
@@ -110,7 +105,7 @@ def request_message(
             ("Object", obj),
             ("Change", change),
             ("Requested by", requester),
-            ("Approval tier", str(document.get("tier", ""))),
+            ("Approval tier", "" if tier is None else str(tier)),
             ("Decide by", deadline),
         ],
         [("Review and decide", link)],
@@ -122,7 +117,7 @@ def request_message(
 
 
 def outcome_message(
-    document: Mapping[str, Any],
+    document: DocumentRecord,
     outcome: str,
     detail: str,
     to: str,
@@ -132,11 +127,11 @@ def outcome_message(
     """The mail to the requester when the document ends (approved, rejected, timed out), with
     links to the filed document (when filed) and to its audit trail, both on this app."""
     obj = _object(document)
-    document_id = str(document["documentId"])
+    document_id = document.document_id
     links: list[tuple[str, str]] = []
     if base_url:
         base = base_url.rstrip("/")
-        if document.get("status") == "approved":  # filed before the revision ended approved
+        if document.status == "approved":  # filed before the revision ended approved
             query = f"?revision={revision}" if revision else ""
             links.append(
                 (
@@ -171,22 +166,24 @@ def outcome_message(
 
 def send_requests(
     mail: MailSender,
-    requests: Sequence[Mapping[str, Any]],
-    document: Mapping[str, Any],
+    requests: Sequence[ApprovalRequest],
+    document: DocumentRecord,
     base_url: str,
+    *,
+    tier: int | None = None,
 ) -> list[str]:
     """Mail each request its personal link; returns the addresses mailed."""
     sent = []
     for request in requests:
-        message = request_message(request, document, base_url)
-        mail.send(message, idempotency_key=derive_id("approval-mail", request["requestId"]))
+        message = request_message(request, document, base_url, tier)
+        mail.send(message, idempotency_key=derive_id("approval-mail", request.request_id))
         sent.append(message.to[0])
     return sent
 
 
 def send_outcome(
     mail: MailSender,
-    document: Mapping[str, Any],
+    document: DocumentRecord,
     outcome: str,
     detail: str,
     *,
@@ -198,6 +195,6 @@ def send_outcome(
     message = outcome_message(document, outcome, detail, to, base_url, revision)
     mail.send(
         message,
-        idempotency_key=derive_id("outcome-mail", document["documentId"], revision, outcome),
+        idempotency_key=derive_id("outcome-mail", document.document_id, revision, outcome),
     )
     return message.to[0]

@@ -15,6 +15,7 @@ import azure.durable_functions as df
 
 from runtime import runtime
 from services import record_vote
+from wire import to_json
 
 blueprint = df.Blueprint()
 
@@ -50,9 +51,12 @@ def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, dic
 
 @blueprint.activity_trigger(input_name="cast")
 def tally_vote(cast: dict[str, Any]) -> dict[str, Any]:
-    return record_vote(
-        runtime().adapters.database,
-        cast["documentId"],
-        cast["vote"],
-        datetime.fromisoformat(cast["at"]),
+    ballot: dict[str, Any] = to_json(
+        record_vote(
+            runtime().adapters.database,
+            cast["documentId"],
+            cast["vote"],
+            datetime.fromisoformat(cast["at"]),
+        )
     )
+    return ballot

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from devhost.testing import DevHost, Response
 
 import runtime
-from services import open_approval, register_document, start_revision
+from services import OpenedApproval, open_approval, register_document, start_revision
 from services.db import metadata
 from services.drafting import DOCUMENTS_CONTAINER, draft_blob_name
 
@@ -117,7 +117,7 @@ class ApiApp:
         *,
         opened_at: datetime | None = None,
         sla_hours: int = 48,
-    ) -> dict[str, Any]:
+    ) -> OpenedApproval:
         """What notify_approvers does: one request (and token) per role, deadline fixed."""
         assessment = {
             "route": "all",
@@ -173,7 +173,7 @@ class ApiApp:
             now=datetime.now(UTC),
         )
         opened = self.open_approval(document_id, roles, opened_at=opened_at)
-        return document_id, {r["role"]: r["token"] for r in opened["requests"]}
+        return document_id, {r.role: str(r.token) for r in opened.requests}
 
     def put_draft(self, document_id: str, content: bytes = b"PK\x03\x04 draft") -> None:
         runtime.runtime().adapters.blobs.put(

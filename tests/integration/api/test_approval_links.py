@@ -231,8 +231,8 @@ def test_after_escalation_old_links_are_410_and_the_contact_decides_for_all_open
         deadline=deadline,
         now=datetime.now(UTC),
     )
-    assert escalated["outcome"] == "escalated"
-    contact_token = escalated["requests"][0]["token"]
+    assert escalated.outcome == "escalated"
+    contact_token = str(escalated.requests[0].token)
 
     old = app.decide(tokens["DBA"])
     page = app.host.http("GET", f"/api/approvals/{contact_token}")

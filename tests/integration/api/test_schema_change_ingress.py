@@ -42,7 +42,7 @@ def test_a_valid_message_registers_the_document_and_starts_its_workflow(app: Api
         },
     }
     record = document_record(app.engine, document_id)
-    assert (record["status"], record["physicalName"]) == ("submitted", "sales.customers")
+    assert (record.status, record.physical_name) == ("submitted", "sales.customers")
     assert_settled(app)
 
 

@@ -59,7 +59,7 @@ def test_the_change_and_its_event_are_one_transaction(engine: sa.Engine) -> None
     step(engine).commit({"status": "drafted"}, "drafted", {"draft": "d.docx"})
     assert counted[0] == 1
     assert types(engine) == [*before, "drafted"]
-    assert document_record(engine, DOC)["status"] == "drafted"
+    assert document_record(engine, DOC).status == "drafted"
     assert verify_chain(engine, DOC).ok
 
 
@@ -75,7 +75,7 @@ def test_a_change_that_fails_leaves_no_event(engine: sa.Engine) -> None:
     with pytest.raises(InvalidInput, match=r"changes\.status"):
         step(engine).commit({"status": "no-such-status"}, "drafted", {})
     assert types(engine) == before
-    assert document_record(engine, DOC)["status"] == "submitted"
+    assert document_record(engine, DOC).status == "submitted"
 
 
 def test_another_services_write_that_fails_undoes_the_change_and_the_event(
@@ -90,4 +90,4 @@ def test_another_services_write_that_fails_undoes_the_change_and_the_event(
     with pytest.raises(RuntimeError, match="other write"):
         step(engine).commit({"status": "drafted"}, "drafted", {}, also=breaks)
     assert types(engine) == before
-    assert document_record(engine, DOC)["status"] == "submitted"
+    assert document_record(engine, DOC).status == "submitted"

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from services.approval import tables
 from services.approval.approvals import (
+    OpenedApproval,
     Principal,
     close_approval,
     handle_deadline,
@@ -69,30 +70,30 @@ def assessment(
     return to_json(assessed)
 
 
-def open_tier2(engine: sa.Engine, policy: ApprovalPolicy) -> dict[str, Any]:
+def open_tier2(engine: sa.Engine, policy: ApprovalPolicy) -> OpenedApproval:
     return open_approval(
         engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessment(policy), now=T0
     )
 
 
-def token_of(opened: dict[str, Any], role: str) -> str:
-    return next(str(r["token"]) for r in opened["requests"] if r["role"] == role)
+def token_of(opened: OpenedApproval, role: str) -> str:
+    return next(str(r.token) for r in opened.requests if r.role == role)
 
 
 def test_opening_fixes_the_deadline_and_asks_every_member(
     engine: sa.Engine, policy: ApprovalPolicy
 ) -> None:
     opened = open_tier2(engine, policy)
-    assert opened["deadline"] == "2026-03-04T09:30:15Z"  # +48h, whole seconds
-    assert opened["route"] == "all"
-    assert [(r["role"], r["approver"]["email"]) for r in opened["requests"]] == [
+    assert to_json(opened)["deadline"] == "2026-03-04T09:30:15Z"  # +48h, whole seconds
+    assert opened.route == "all"
+    assert [(r.role, r.approver["email"]) for r in opened.requests] == [
         ("Data Steward", "dana.steward@example.com"),
         ("DBA", "dev.dba@example.com"),
     ]
-    assert all(r["deadline"] == opened["deadline"] for r in opened["requests"])
-    assert len({r["requestId"] for r in opened["requests"]}) == 2
-    assert opened["ballot"]["decision"] == "pending"
-    assert opened["ballot"]["pendingRoles"] == ["Data Steward", "DBA"]
+    assert all(r.deadline == opened.deadline for r in opened.requests)
+    assert len({r.request_id for r in opened.requests}) == 2
+    assert opened.ballot.decision == "pending"
+    assert opened.ballot.pending_roles == ("Data Steward", "DBA")
 
 
 def test_opening_again_returns_the_same_deadline_and_links(
@@ -135,7 +136,7 @@ def test_a_role_with_two_members_gets_two_requests(tmp_path: Path, policy: Appro
     opened = open_approval(
         engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessed, now=T0
     )
-    assert [r["role"] for r in opened["requests"]].count("Data Steward") == 2
+    assert [r.role for r in opened.requests].count("Data Steward") == 2
 
 
 def test_auto_route_asks_nobody_and_is_approved(engine: sa.Engine, policy: ApprovalPolicy) -> None:
@@ -147,9 +148,9 @@ def test_auto_route_asks_nobody_and_is_approved(engine: sa.Engine, policy: Appro
         assessment=assessment(policy, kind="function", score=0.97),
         now=T0,
     )
-    assert opened["route"] == "auto"
-    assert opened["requests"] == []
-    assert opened["ballot"]["decision"] == "approved"
+    assert opened.route == "auto"
+    assert opened.requests == ()
+    assert opened.ballot.decision == "approved"
 
 
 @pytest.mark.parametrize(
@@ -208,11 +209,12 @@ def test_looking_at_a_link_changes_nothing(engine: sa.Engine, policy: ApprovalPo
     token = token_of(open_tier2(engine, policy), "DBA")
     for _ in range(3):
         page = inspect_token(engine, KEYS, token, now=T0 + timedelta(hours=1))
-        assert page["state"] == "open"
-        assert page["vote"] is None
-    assert page["request"]["role"] == "DBA"
-    assert "token" not in page["request"]
-    assert page["assessment"]["tier"] == 2
+        assert page.state == "open"
+        assert page.vote is None
+    assert page.request.role == "DBA"
+    assert page.request.token is None
+    assert "token" not in to_json(page)["request"]
+    assert page.assessment["tier"] == 2
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 0
 
@@ -226,7 +228,7 @@ def test_same_decision_again_is_a_replay_a_different_one_a_conflict(
     )
     assert not first.replayed
     assert first.instance_id == DOC
-    assert first.to_json()["instanceId"] == DOC
+    assert to_json(first)["instanceId"] == DOC
     assert first.vote.roles == ("DBA",)
     assert first.vote.comment == "fine"
     again = redeem_token(
@@ -237,11 +239,11 @@ def test_same_decision_again_is_a_replay_a_different_one_a_conflict(
     with pytest.raises(DecisionConflict) as info:
         redeem_token(engine, KEYS, token, decision="reject", now=T0 + timedelta(hours=2))
     assert info.value.status == 409
-    assert first.ballot["approvedRoles"] == ["DBA"]
-    assert first.ballot["pendingRoles"] == ["Data Steward"]
+    assert first.ballot.approved_roles == ("DBA",)
+    assert first.ballot.pending_roles == ("Data Steward",)
     page = inspect_token(engine, KEYS, token, now=T0 + timedelta(hours=3))
-    assert page["state"] == "decided"
-    assert page["vote"]["decision"] == "approve"
+    assert page.state == "decided"
+    assert page.vote is not None and page.vote.decision == "approve"
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 1
 
@@ -249,7 +251,7 @@ def test_same_decision_again_is_a_replay_a_different_one_a_conflict(
 def test_after_the_deadline_the_link_is_gone(engine: sa.Engine, policy: ApprovalPolicy) -> None:
     opened = open_tier2(engine, policy)
     token = token_of(opened, "DBA")
-    deadline = datetime.fromisoformat(opened["deadline"])
+    deadline = opened.deadline
     redeem_token(
         engine,
         KEYS,
@@ -257,7 +259,7 @@ def test_after_the_deadline_the_link_is_gone(engine: sa.Engine, policy: Approval
         decision="approve",
         now=deadline - timedelta(seconds=1),
     )
-    assert inspect_token(engine, KEYS, token, now=deadline)["state"] == "expired"
+    assert inspect_token(engine, KEYS, token, now=deadline).state == "expired"
     with pytest.raises(Gone) as info:
         redeem_token(engine, KEYS, token, decision="approve", now=deadline)
     assert info.value.status == 410
@@ -273,10 +275,11 @@ def test_after_the_end_the_other_links_are_gone(engine: sa.Engine, policy: Appro
         comment="wrong owner",
         now=T0 + timedelta(hours=1),
     )
-    assert rejected.ballot["decision"] == "rejected"
-    assert rejected.ballot["rejectedBy"]["comment"] == "wrong owner"
+    assert rejected.ballot.decision == "rejected"
+    assert rejected.ballot.rejected_by is not None
+    assert rejected.ballot.rejected_by.comment == "wrong owner"
     dba = token_of(opened, "DBA")
-    assert inspect_token(engine, KEYS, dba, now=T0 + timedelta(hours=2))["state"] == "ended"
+    assert inspect_token(engine, KEYS, dba, now=T0 + timedelta(hours=2)).state == "ended"
     with pytest.raises(Gone, match="rejected"):
         redeem_token(engine, KEYS, dba, decision="approve", now=T0 + timedelta(hours=2))
     # The rejecting approver repeating themselves still gets their recorded vote.
@@ -292,10 +295,9 @@ def test_after_the_end_the_other_links_are_gone(engine: sa.Engine, policy: Appro
 def test_a_cancelled_approval_answers_gone(engine: sa.Engine, policy: ApprovalPolicy) -> None:
     opened = open_tier2(engine, policy)
     ballot = close_approval(engine, DOC, "cancelled", T0 + timedelta(hours=1))
-    assert ballot["status"] == "cancelled"
-    assert (
-        close_approval(engine, DOC, "timed-out", T0 + timedelta(hours=2))["status"] == "cancelled"
-    )  # the first end stands
+    assert ballot is not None and ballot.status == "cancelled"
+    again = close_approval(engine, DOC, "timed-out", T0 + timedelta(hours=2))
+    assert again is not None and again.status == "cancelled"  # the first end stands
     with pytest.raises(Gone, match="cancelled"):
         redeem_token(
             engine, KEYS, token_of(opened, "DBA"), decision="approve", now=T0 + timedelta(hours=3)
@@ -389,7 +391,7 @@ def test_principal_may_match_by_object_id(tmp_path: Path, policy: ApprovalPolicy
         now=T0,
         principal=Principal(id="7F2C-OID"),
     )
-    assert result.ballot["decision"] == "rejected"
+    assert result.ballot.decision == "rejected"
 
 
 def test_a_bad_decision_names_the_field(engine: sa.Engine, policy: ApprovalPolicy) -> None:
@@ -403,7 +405,7 @@ def test_escalation_extends_the_deadline_and_contacts_decide_for_all_open_roles(
     engine: sa.Engine, policy: ApprovalPolicy
 ) -> None:
     opened = open_tier2(engine, policy)
-    deadline = datetime.fromisoformat(opened["deadline"])
+    deadline = opened.deadline
     redeem_token(
         engine,
         KEYS,
@@ -423,13 +425,13 @@ def test_escalation_extends_the_deadline_and_contacts_decide_for_all_open_roles(
     escalated = handle_deadline(
         engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline
     )
-    assert escalated["outcome"] == "escalated"
-    assert escalated["round"] == 1
-    assert escalated["deadline"] == "2026-03-05T09:30:15Z"
-    [contact] = escalated["requests"]
-    assert contact["approver"]["email"] == "erin.escalation@example.com"
-    assert contact["role"] == "*"
-    assert contact["kind"] == "escalation"
+    assert escalated.outcome == "escalated"
+    assert escalated.round == 1
+    assert to_json(escalated)["deadline"] == "2026-03-05T09:30:15Z"
+    [contact] = escalated.requests
+    assert contact.approver["email"] == "erin.escalation@example.com"
+    assert contact.role == "*"
+    assert contact.kind == "escalation"
     # A retry of the same step replays the round instead of escalating twice.
     assert (
         handle_deadline(
@@ -452,31 +454,31 @@ def test_escalation_extends_the_deadline_and_contacts_decide_for_all_open_roles(
             now=deadline + timedelta(hours=1),
         )
     result = redeem_token(
-        engine, KEYS, contact["token"], decision="approve", now=deadline + timedelta(hours=1)
+        engine, KEYS, str(contact.token), decision="approve", now=deadline + timedelta(hours=1)
     )
     assert result.vote.roles == ("DBA",)  # the role still open, not the approved one
-    assert result.ballot["decision"] == "approved"
-    assert result.ballot["approvedRoles"] == ["Data Steward", "DBA"]
+    assert result.ballot.decision == "approved"
+    assert result.ballot.approved_roles == ("Data Steward", "DBA")
     done = handle_deadline(
         engine,
         KEYS,
         policy=policy,
         document_id=DOC,
-        deadline=datetime.fromisoformat(escalated["deadline"]),
+        deadline=escalated.deadline,
         now=deadline + timedelta(hours=24),
     )
-    assert done["outcome"] == "decided"
+    assert done.outcome == "decided"
 
 
 def test_the_second_deadline_times_out_and_late_decisions_are_gone(
     engine: sa.Engine, policy: ApprovalPolicy
 ) -> None:
     opened = open_tier2(engine, policy)
-    first = datetime.fromisoformat(opened["deadline"])
+    first = opened.deadline
     escalated = handle_deadline(
         engine, KEYS, policy=policy, document_id=DOC, deadline=first, now=first
     )
-    second = datetime.fromisoformat(escalated["deadline"])
+    second = escalated.deadline
     assert second - first == timedelta(hours=24)
     with pytest.raises(InvalidInput, match="deadline"):
         handle_deadline(
@@ -490,48 +492,48 @@ def test_the_second_deadline_times_out_and_late_decisions_are_gone(
     timed_out = handle_deadline(
         engine, KEYS, policy=policy, document_id=DOC, deadline=second, now=second
     )
-    assert timed_out["outcome"] == "timedOut"
-    assert timed_out["ballot"]["status"] == "timed-out"
+    assert timed_out.outcome == "timedOut"
+    assert timed_out.ballot.status == "timed-out"
     assert (
-        handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=second, now=second)[
-            "outcome"
-        ]
+        handle_deadline(
+            engine, KEYS, policy=policy, document_id=DOC, deadline=second, now=second
+        ).outcome
         == "timedOut"
     )
-    contact = escalated["requests"][0]["token"]
+    contact = str(escalated.requests[0].token)
     with pytest.raises(Gone):
         redeem_token(engine, KEYS, contact, decision="approve", now=second)
-    assert inspect_token(engine, KEYS, contact, now=second)["state"] == "ended"
+    assert inspect_token(engine, KEYS, contact, now=second).state == "ended"
 
 
 def test_a_decided_approval_is_not_escalated(engine: sa.Engine, policy: ApprovalPolicy) -> None:
     opened = open_tier2(engine, policy)
     redeem_token(engine, KEYS, token_of(opened, "DBA"), decision="reject", now=T0)
-    deadline = datetime.fromisoformat(opened["deadline"])
+    deadline = opened.deadline
     result = handle_deadline(
         engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline
     )
-    assert result["outcome"] == "decided"
-    assert result["requests"] == []
-    assert result["ballot"]["decision"] == "rejected"
+    assert result.outcome == "decided"
+    assert result.requests == ()
+    assert result.ballot.decision == "rejected"
 
 
 def test_escalation_closes_the_original_links_whatever_the_callers_clock(
     engine: sa.Engine, policy: ApprovalPolicy
 ) -> None:
     opened = open_tier2(engine, policy)
-    deadline = datetime.fromisoformat(opened["deadline"])
+    deadline = opened.deadline
     handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline)
     dba = token_of(opened, "DBA")
     wall_clock = deadline - timedelta(hours=1)  # an API whose clock lags the workflow's
-    assert inspect_token(engine, KEYS, dba, now=wall_clock)["state"] == "expired"
+    assert inspect_token(engine, KEYS, dba, now=wall_clock).state == "expired"
     with pytest.raises(Gone, match="escalated"):
         redeem_token(engine, KEYS, dba, decision="approve", now=wall_clock)
 
 
 def test_the_page_shows_the_document_record(engine: sa.Engine, policy: ApprovalPolicy) -> None:
     token = token_of(open_tier2(engine, policy), "DBA")
-    assert inspect_token(engine, KEYS, token, now=T0)["document"] is None
+    assert inspect_token(engine, KEYS, token, now=T0).document is None
     register_document(
         engine,
         document_id=DOC,
@@ -544,8 +546,9 @@ def test_the_page_shows_the_document_record(engine: sa.Engine, policy: ApprovalP
     )
     update_document(engine, DOC, {"draftUrl": "http://blob/drafts/d.docx"}, T0)
     page = inspect_token(engine, KEYS, token, now=T0)
-    assert page["document"]["physicalName"] == "sales.customers"
-    assert page["document"]["links"]["draft"] == "http://blob/drafts/d.docx"
+    assert page.document is not None
+    assert page.document.physical_name == "sales.customers"
+    assert page.document.links.draft == "http://blob/drafts/d.docx"
 
 
 def test_comments_are_bounded(engine: sa.Engine, policy: ApprovalPolicy) -> None:
@@ -564,11 +567,11 @@ def test_nobody_signed_in_is_not_the_approver(engine: sa.Engine, policy: Approva
 def test_a_cancelled_approval_is_not_escalated(engine: sa.Engine, policy: ApprovalPolicy) -> None:
     opened = open_tier2(engine, policy)
     close_approval(engine, DOC, "cancelled", T0)
-    deadline = datetime.fromisoformat(opened["deadline"])
+    deadline = opened.deadline
     assert (
         handle_deadline(
             engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline
-        )["outcome"]
+        ).outcome
         == "cancelled"
     )
 

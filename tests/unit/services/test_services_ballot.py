@@ -3,6 +3,7 @@ record_vote is idempotent on the vote id."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,13 +15,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.approval import tables
-from services.approval.approvals import open_approval, redeem_token
+from services.approval.approvals import OpenedApproval, open_approval, redeem_token
 from services.approval.assessment import DraftSummary, assess
 from services.approval.ballot import DECISIONS as DECISIONS_
-from services.approval.ballot import Vote, cast_vote, current_ballot, record_vote, tally
+from services.approval.ballot import Vote, cast_vote, current_ballot, record_vote, tally, vote_data
 from services.approval.policy import load_policy
 from services.approval.tokens import SigningKeys
 from services.errors import DecisionConflict, InvalidInput, NotFound
+from services.records import tables as records_tables
 from services.testing import fresh_database, sqlite_engine
 from wire import to_json
 
@@ -73,7 +75,7 @@ def open_doc(
     kind: str = "table",
     extra_steward: bool = False,
     document_id: str = DOC,
-) -> dict[str, Any]:
+) -> OpenedApproval:
     assessed = to_json(
         assess(
             load_policy(engine),
@@ -91,21 +93,22 @@ def open_doc(
     )
 
 
-def request_id(opened: dict[str, Any], email: str) -> str:
-    return next(str(r["requestId"]) for r in opened["requests"] if r["approver"]["email"] == email)
+def request_id(opened: OpenedApproval, email: str) -> str:
+    return next(r.request_id for r in opened.requests if r.approver["email"] == email)
 
 
 def test_single_route_needs_one_approval(engine: sa.Engine) -> None:
     opened = open_doc(engine, score=0.85)
-    assert opened["route"] == "single"
+    assert opened.route == "single"
     result = record_vote(
         engine,
         DOC,
         {"requestId": request_id(opened, "dana.steward@example.com"), "decision": "approve"},
         T0,
     )
-    assert result["decision"] == "approved"
-    assert result["approvedBy"][0]["email"] == "dana.steward@example.com"
+    assert result.decision == "approved"
+    assert result.approved_by[0].approver["email"] == "dana.steward@example.com"
+    assert to_json(result)["approvedBy"][0]["email"] == "dana.steward@example.com"
 
 
 def test_all_route_needs_every_role_and_one_member_per_role_suffices(engine: sa.Engine) -> None:
@@ -114,35 +117,51 @@ def test_all_route_needs_every_role_and_one_member_per_role_suffices(engine: sa.
     dana = request_id(opened, "dana.steward@example.com")
     dev = request_id(opened, "dev.dba@example.com")
     first = record_vote(engine, DOC, {"requestId": sam, "decision": "approve"}, T0)
-    assert (first["decision"], first["approvedRoles"], first["pendingRoles"]) == (
+    assert (first.decision, first.approved_roles, first.pending_roles) == (
         "pending",
-        ["Data Steward"],
-        ["DBA"],
+        ("Data Steward",),
+        ("DBA",),
     )
     done = record_vote(engine, DOC, {"requestId": dev, "decision": "approve"}, T0)
-    assert done["decision"] == "approved"
-    assert [v["requestId"] for v in done["votes"]] == [sam, dev]
+    assert done.decision == "approved"
+    assert [v.request_id for v in done.votes] == [sam, dev]
     # Dana never needed to vote; once approved, her vote is ignored, not an error.
     late = record_vote(engine, DOC, {"requestId": dana, "decision": "reject"}, T0)
-    assert late["decision"] == "approved"
-    assert late["ignoredVote"]["reason"] == "Gone"
+    assert late.decision == "approved"
+    assert late.ignored_vote is not None and late.ignored_vote.reason == "Gone"
 
 
 def test_record_vote_is_idempotent_on_the_vote(engine: sa.Engine) -> None:
     opened = open_doc(engine)
-    token = next(r["token"] for r in opened["requests"] if r["role"] == "DBA")
+    token = next(str(r.token) for r in opened.requests if r.role == "DBA")
     cast = redeem_token(engine, KEYS, token, decision="approve", comment="ok", now=T0)
-    event = cast.vote.to_json()  # what the API raises as the "approval" event
+    event = to_json(cast.vote)  # what the API raises as the "approval" event
     for _ in range(3):  # at-least-once delivery of the event and of the activity
         result = record_vote(engine, DOC, event, T0 + timedelta(hours=1))
-        assert "ignoredVote" not in result
-    assert [v["voteId"] for v in result["votes"]] == [event["voteId"]]
-    assert result["votes"][0]["decidedAt"] == "2026-03-02T09:00:00Z"
+        assert result.ignored_vote is None
+        assert "ignoredVote" not in to_json(result)
+    assert [v.vote_id for v in result.votes] == [event["voteId"]]
+    assert to_json(result)["votes"][0]["decidedAt"] == "2026-03-02T09:00:00Z"
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(tables.votes)).scalar_one() == 1
     conflicting = record_vote(engine, DOC, {**event, "decision": "reject"}, T0)
-    assert conflicting["ignoredVote"]["reason"] == "DecisionConflict"
-    assert conflicting["decision"] == "pending"
+    assert conflicting.ignored_vote is not None
+    assert conflicting.ignored_vote.reason == "DecisionConflict"
+    assert to_json(conflicting)["ignoredVote"]["reason"] == "DecisionConflict"
+    assert conflicting.decision == "pending"
+
+
+def test_the_voted_event_stores_the_vote_as_the_wire_writes_it(engine: sa.Engine) -> None:
+    """The audit trail's ``voted`` event and the API's ``approval`` event carry one shape."""
+    opened = open_doc(engine)
+    vote, _ = cast_vote(engine, request_id(opened, "dev.dba@example.com"), "reject", "no", T0)
+    assert vote_data(vote) == to_json(vote)
+    events = records_tables.audit_events
+    with engine.connect() as conn:
+        stored = conn.execute(
+            sa.select(events.c.data).where(events.c.event_type == "voted")
+        ).scalar_one()
+    assert json.loads(stored)["vote"] == to_json(vote)
 
 
 def test_one_rejection_rejects(engine: sa.Engine) -> None:
@@ -163,10 +182,10 @@ def test_one_rejection_rejects(engine: sa.Engine) -> None:
         },
         T0,
     )
-    assert result["decision"] == "rejected"
-    assert result["rejectedBy"]["email"] == "dev.dba@example.com"
-    assert result["rejectedBy"]["comment"] == "no"
-    assert current_ballot(engine, DOC)["status"] == "rejected"
+    assert result.decision == "rejected"
+    assert to_json(result)["rejectedBy"]["email"] == "dev.dba@example.com"
+    assert result.rejected_by is not None and result.rejected_by.comment == "no"
+    assert current_ballot(engine, DOC).status == "rejected"
 
 
 def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
@@ -175,9 +194,9 @@ def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
     cases: list[tuple[Any, str]] = [
         ("approve", "vote"),
         ({"decision": "approve"}, "vote.requestId"),
-        ({"requestId": opened["requests"][0]["requestId"], "decision": "ok"}, "vote.decision"),
+        ({"requestId": opened.requests[0].request_id, "decision": "ok"}, "vote.decision"),
         (
-            {"requestId": opened["requests"][0]["requestId"], "decision": "approve", "comment": 5},
+            {"requestId": opened.requests[0].request_id, "decision": "approve", "comment": 5},
             "vote.comment",
         ),
         ({"requestId": "unknown", "decision": "approve"}, "vote.requestId"),
@@ -190,7 +209,7 @@ def test_bad_votes_name_the_field(engine: sa.Engine) -> None:
         record_vote(
             engine,
             "other",
-            {"requestId": opened["requests"][0]["requestId"], "decision": "approve"},
+            {"requestId": opened.requests[0].request_id, "decision": "approve"},
             T0,
         )
     with pytest.raises(NotFound):
@@ -279,13 +298,13 @@ def test_racing_decisive_votes_end_the_approval_exactly_once(tmp_path: Path) -> 
     assert sorted(outcomes.values()) == ["Gone", "recorded"], outcomes
     winner = next(d for d, o in outcomes.items() if o == "recorded")
     final = current_ballot(engine, DOC)
-    assert final["decision"] == {"approve": "approved", "reject": "rejected"}[winner]
-    assert len(final["votes"]) == 2
+    assert final.decision == {"approve": "approved", "reject": "rejected"}[winner]
+    assert len(final.votes) == 2
 
 
 def test_a_decided_ballot_carries_the_approval_record(engine: sa.Engine) -> None:
     opened = open_doc(engine)
-    assert opened["ballot"]["record"] is None
+    assert opened.ballot.record is None
     record_vote(
         engine,
         DOC,
@@ -302,7 +321,7 @@ def test_a_decided_ballot_carries_the_approval_record(engine: sa.Engine) -> None
         {"requestId": request_id(opened, "dev.dba@example.com"), "decision": "approve"},
         T0 + timedelta(hours=1),
     )
-    assert done["record"] == {
+    assert to_json(done.record) == {
         "status": "Approved",
         "decidedAt": "2026-03-02T10:00:00Z",
         "tier": 2,
@@ -327,8 +346,8 @@ def test_a_decided_ballot_carries_the_approval_record(engine: sa.Engine) -> None
 
 
 def test_an_auto_approval_record(engine: sa.Engine) -> None:
-    record = open_doc(engine, score=0.99, kind="function")["ballot"]["record"]
-    assert record == {
+    record = open_doc(engine, score=0.99, kind="function").ballot.record
+    assert to_json(record) == {
         "status": "Approved",
         "decidedAt": "2026-03-02T09:00:00Z",
         "tier": 1,

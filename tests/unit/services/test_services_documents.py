@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from services.approval.approvals import handle_deadline, open_approval, redeem_token
 from services.approval.assessment import DraftSummary, assess
-from services.approval.documents import document_view, register_document, update_document
+from services.approval.documents import (
+    DocumentRecord,
+    document_view,
+    register_document,
+    update_document,
+)
 from services.approval.master_index import update_master_index
 from services.approval.policy import load_policy
 from services.approval.tokens import SigningKeys
@@ -30,7 +35,7 @@ def engine(tmp_path: Path) -> sa.Engine:
     return engine
 
 
-def register(engine: sa.Engine, **change: str) -> dict[str, object]:
+def register(engine: sa.Engine, **change: str) -> DocumentRecord:
     args = {
         "document_id": DOC,
         "instance_id": DOC,
@@ -45,23 +50,26 @@ def register(engine: sa.Engine, **change: str) -> dict[str, object]:
 
 def test_a_submitted_document(engine: sa.Engine) -> None:
     view = document_view(engine, DOC, T0, base_url="http://127.0.0.1:7071/")
-    assert view["status"] == "submitted"
-    assert view["links"] == {
+    assert view.status == "submitted"
+    assert to_json(view.links) == {
         "draft": None,
         "final": None,
         "library": None,
         "self": f"http://127.0.0.1:7071/api/documents/{DOC}",
         "events": f"http://127.0.0.1:7071/api/documents/{DOC}/events",
     }
-    assert view["approval"] is None
-    assert view["waitingFor"] == []
-    assert view["votes"] == []
-    assert view["masterIndex"] is None
+    assert view.approval is None
+    assert view.waiting_for == ()
+    assert view.votes == ()
+    assert view.master_index is None
+    assert to_json(view)["masterIndex"] is None  # null, not absent
+    # A bare record has no API links: the keys are absent, not null.
+    assert set(to_json(register(engine))["links"]) == {"draft", "final", "library"}
 
 
 def test_registering_again_is_a_no_op_but_other_details_are_refused(engine: sa.Engine) -> None:
     update_document(engine, DOC, {"status": "drafted"}, T0)
-    assert register(engine)["status"] == "drafted"  # a retry does not reset the status
+    assert register(engine).status == "drafted"  # a retry does not reset the status
     with pytest.raises(IdempotencyMismatch):
         register(engine, physical_name="sales.orders")
 
@@ -73,13 +81,13 @@ def test_updates_set_status_and_links(engine: sa.Engine) -> None:
         {"status": "drafted", "draftUrl": "http://blob/drafts/x.docx"},
         T0 + timedelta(minutes=1),
     )
-    assert record["links"]["draft"] == "http://blob/drafts/x.docx"
-    assert record["updatedAt"] == "2026-03-02T09:01:00Z"
+    assert record.links.draft == "http://blob/drafts/x.docx"
+    assert to_json(record)["updatedAt"] == "2026-03-02T09:01:00Z"
     record = update_document(
         engine, DOC, {"draftUrl": None, "status": "rejected", "reason": "rejected by DBA"}, T0
     )
-    assert record["links"]["draft"] is None
-    assert (record["status"], record["reason"]) == ("rejected", "rejected by DBA")
+    assert record.links.draft is None
+    assert (record.status, record.reason) == ("rejected", "rejected by DBA")
 
 
 @pytest.mark.parametrize(
@@ -123,10 +131,10 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
         engine, KEYS, document_id=DOC, instance_id=DOC, assessment=assessed, now=T0
     )
     update_document(engine, DOC, {"status": "awaiting-approval"}, T0)
-    steward = next(r["token"] for r in opened["requests"] if r["role"] == "Data Steward")
+    steward = next(str(r.token) for r in opened.requests if r.role == "Data Steward")
     redeem_token(engine, KEYS, steward, decision="approve", now=T0 + timedelta(hours=1))
     view = document_view(engine, DOC, T0 + timedelta(hours=2))
-    assert view["approval"] == {
+    assert to_json(view.approval) == {
         "tier": 2,
         "tierName": "Table, view or procedure",
         "route": "all",
@@ -140,22 +148,22 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
         "approvedRoles": ["Data Steward"],
         "pendingRoles": ["DBA"],
     }
-    assert view["waitingFor"] == [
+    assert to_json(view.waiting_for) == [
         {
             "role": "DBA",
             "deadline": "2026-03-04T09:00:00Z",
             "approvers": [{"name": "Dev Dba", "email": "dev.dba@example.com", "kind": "approver"}],
         }
     ]
-    assert [v["approver"]["email"] for v in view["votes"]] == ["dana.steward@example.com"]
+    assert [v.approver["email"] for v in view.votes] == ["dana.steward@example.com"]
 
-    deadline = datetime.fromisoformat(opened["deadline"])
+    deadline = opened.deadline
     handle_deadline(engine, KEYS, policy=policy, document_id=DOC, deadline=deadline, now=deadline)
     escalated = document_view(engine, DOC, deadline + timedelta(minutes=1))
-    assert escalated["approval"]["escalations"] == 1
+    assert escalated.approval is not None and escalated.approval.escalations == 1
     # Seen from a clock that lags the workflow's, the escalated requests are still gone.
-    assert document_view(engine, DOC, T0)["waitingFor"] == escalated["waitingFor"]
-    assert escalated["waitingFor"] == [
+    assert document_view(engine, DOC, T0).waiting_for == escalated.waiting_for
+    assert to_json(escalated.waiting_for) == [
         {
             "role": "DBA",
             "deadline": "2026-03-05T09:00:00Z",
@@ -178,8 +186,8 @@ def test_the_view_while_waiting_for_votes_and_after(engine: sa.Engine) -> None:
         now=T0,
     )
     indexed = document_view(engine, DOC, T0)
-    assert indexed["masterIndex"].current_version == 1
-    assert indexed["masterIndex"].current.document_id == DOC
+    assert to_json(indexed)["masterIndex"]["currentVersion"] == 1
+    assert to_json(indexed)["masterIndex"]["current"]["documentId"] == DOC
 
 
 def test_values_longer_than_their_columns_are_refused(engine: sa.Engine) -> None:

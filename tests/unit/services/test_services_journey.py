@@ -12,8 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from services import (
+    Ballot,
     IndexUpdate,
     NotFound,
+    OpenedApproval,
     SigningKeys,
     append_next,
     assess_draft,
@@ -52,7 +54,7 @@ def audit(engine: sa.Engine, document_id: str, step: str, data: dict[str, Any]) 
 
 def submit_and_assess(
     engine: sa.Engine, document_id: str, summary: dict[str, Any], name: str = "sales.customers"
-) -> dict[str, Any]:
+) -> OpenedApproval:
     register_document(
         engine,
         document_id=document_id,
@@ -73,7 +75,7 @@ def submit_and_assess(
     audit(engine, document_id, "drafted", {})
     assessed = to_json(assess_draft(engine, summary))
     audit(engine, document_id, "assessed", {"tier": assessed["tier"], "score": assessed["score"]})
-    opened = {}
+    opened: OpenedApproval | None = None
     for _ in range(2):  # notify_approvers retried: same deadline, same links
         again = open_approval(
             engine,
@@ -83,14 +85,15 @@ def submit_and_assess(
             assessment=assessed,
             now=T0,
         )
-        assert not opened or again == opened
+        assert opened is None or again == opened
         opened = again
-    audit(engine, document_id, "notified", {"requests": len(opened["requests"])})
+    assert opened is not None
+    audit(engine, document_id, "notified", {"requests": len(opened.requests)})
     return opened
 
 
 def file_and_index(
-    engine: sa.Engine, document_id: str, ballot: dict[str, Any], name: str = "sales.customers"
+    engine: sa.Engine, document_id: str, ballot: Ballot, name: str = "sales.customers"
 ) -> IndexUpdate:
     url = f"http://library/Documentation/warehouse/{name}.docx"
     update_document(engine, document_id, {"status": "filed", "libraryUrl": url}, T0)
@@ -102,7 +105,10 @@ def file_and_index(
             document_id=document_id,
             database_name="warehouse",
             physical_name=name,
-            entry={"libraryUrl": url, "approvedBy": [a["email"] for a in ballot["approvedBy"]]},
+            entry={
+                "libraryUrl": url,
+                "approvedBy": [a.approver["email"] for a in ballot.approved_by],
+            },
             now=T0,
         )
     assert indexed is not None
@@ -121,20 +127,22 @@ def test_tier_two_full_chain(engine: sa.Engine) -> None:
     opened = submit_and_assess(
         engine, doc, {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.6}
     )
-    assert [r["role"] for r in opened["requests"]] == ["Data Steward", "DBA"]
-    ballot: dict[str, Any] = {}
-    for request in opened["requests"]:
-        vote = redeem_token(
-            engine, KEYS, request["token"], decision="approve", now=T0 + timedelta(hours=1)
-        ).vote.to_json()
+    assert [r.role for r in opened.requests] == ["Data Steward", "DBA"]
+    ballot: Ballot | None = None
+    for request in opened.requests:
+        vote = to_json(
+            redeem_token(
+                engine, KEYS, str(request.token), decision="approve", now=T0 + timedelta(hours=1)
+            ).vote
+        )
         for _ in range(2):  # the approval event delivered twice
             ballot = record_vote(engine, doc, vote, T0 + timedelta(hours=1))
-    assert ballot["decision"] == "approved"
+    assert ballot is not None and ballot.decision == "approved"
     indexed = file_and_index(engine, doc, ballot)
     assert indexed.version == 1
     view = document_view(engine, doc, T0 + timedelta(hours=2))
-    assert view["status"] == "completed"
-    assert view["masterIndex"].current.entry["approvedBy"] == [
+    assert view.status == "completed"
+    assert to_json(view)["masterIndex"]["current"]["entry"]["approvedBy"] == [
         "dana.steward@example.com",
         "dev.dba@example.com",
     ]
@@ -165,11 +173,18 @@ def test_tier_three_rejection_leaves_the_index_alone(engine: sa.Engine) -> None:
             "sensitiveData": ["personal"],
         },
     )
-    compliance = next(r for r in opened["requests"] if r["role"] == "Compliance")
-    vote = redeem_token(
-        engine, KEYS, compliance["token"], decision="reject", comment="masking missing", now=T0
-    ).vote.to_json()
-    assert record_vote(engine, "doc-tier3", vote, T0)["decision"] == "rejected"
+    compliance = next(r for r in opened.requests if r.role == "Compliance")
+    vote = to_json(
+        redeem_token(
+            engine,
+            KEYS,
+            str(compliance.token),
+            decision="reject",
+            comment="masking missing",
+            now=T0,
+        ).vote
+    )
+    assert record_vote(engine, "doc-tier3", vote, T0).decision == "rejected"
     update_document(engine, "doc-tier3", {"status": "rejected", "draftUrl": None}, T0)
     with pytest.raises(NotFound, match="not in the master index"):
         index_entry(engine, "warehouse", "sales.customers")
@@ -182,8 +197,8 @@ def test_auto_approval_records_the_score(engine: sa.Engine) -> None:
         {"databaseName": "warehouse", "objectKind": "function", "qualityScore": 0.97},
         name="dbo.fn",
     )
-    assert opened["requests"] == []
-    assert opened["ballot"]["decision"] == "approved"
+    assert opened.requests == ()
+    assert opened.ballot.decision == "approved"
     assessed = next(e for e in audit_trail(engine, "doc-auto").events if e.type == "assessed")
     assert assessed.data == {"tier": 1, "score": 0.97}
 
@@ -193,20 +208,22 @@ def test_escalation_then_contact_approves(engine: sa.Engine) -> None:
     opened = submit_and_assess(
         engine, doc, {"databaseName": "finance", "objectKind": "table", "qualityScore": 0.9}
     )
-    assert len(opened["requests"]) == 4
-    deadline = datetime.fromisoformat(opened["deadline"])
+    assert len(opened.requests) == 4
+    deadline = opened.deadline
     assert deadline - T0 == timedelta(hours=120)
     escalated = handle_deadline(engine, KEYS, document_id=doc, deadline=deadline, now=deadline)
-    vote = redeem_token(
-        engine,
-        KEYS,
-        escalated["requests"][0]["token"],
-        decision="approve",
-        now=deadline + timedelta(hours=1),
-    ).vote.to_json()
+    vote = to_json(
+        redeem_token(
+            engine,
+            KEYS,
+            str(escalated.requests[0].token),
+            decision="approve",
+            now=deadline + timedelta(hours=1),
+        ).vote
+    )
     ballot = record_vote(engine, doc, vote, deadline + timedelta(hours=1))
-    assert ballot["decision"] == "approved"
-    assert ballot["approvedRoles"] == ["Data Steward", "DBA", "Compliance", "Governance Lead"]
+    assert ballot.decision == "approved"
+    assert ballot.approved_roles == ("Data Steward", "DBA", "Compliance", "Governance Lead")
 
 
 def test_a_failure_after_indexing_restores_version_one(engine: sa.Engine) -> None:
@@ -214,9 +231,11 @@ def test_a_failure_after_indexing_restores_version_one(engine: sa.Engine) -> Non
         opened = submit_and_assess(
             engine, doc, {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.85}
         )
-        vote = redeem_token(
-            engine, KEYS, opened["requests"][0]["token"], decision="approve", now=T0
-        ).vote.to_json()
+        vote = to_json(
+            redeem_token(
+                engine, KEYS, str(opened.requests[0].token), decision="approve", now=T0
+            ).vote
+        )
         file_and_index(engine, doc, record_vote(engine, doc, vote, T0))
     assert index_entry(engine, "warehouse", "sales.customers").current_version == 2
     for _ in range(2):  # the compensation retried
@@ -242,12 +261,13 @@ def test_many_documents_in_flight_at_once(tmp_path: Path) -> None:
                 {"databaseName": "warehouse", "objectKind": "table", "qualityScore": 0.6},
                 name=f"sales.t{n % 4}",
             )  # four documents per object: versions race too
-            ballot: dict[str, Any] = {}
-            for request in opened["requests"]:
-                vote = redeem_token(
-                    engine, KEYS, request["token"], decision="approve", now=T0
-                ).vote.to_json()
+            ballot: Ballot | None = None
+            for request in opened.requests:
+                vote = to_json(
+                    redeem_token(engine, KEYS, str(request.token), decision="approve", now=T0).vote
+                )
                 ballot = record_vote(engine, doc, vote, T0)
+            assert ballot is not None
             file_and_index(engine, doc, ballot, name=f"sales.t{n % 4}")
         except Exception as exc:  # collected, asserted empty below
             errors.append(exc)
@@ -260,7 +280,7 @@ def test_many_documents_in_flight_at_once(tmp_path: Path) -> None:
     assert errors == []
     engine = sqlite_engine(path)
     for n in range(documents):
-        assert document_view(engine, f"doc-{n:02d}", T0)["status"] == "completed"
+        assert document_view(engine, f"doc-{n:02d}", T0).status == "completed"
         assert audit_trail(engine, f"doc-{n:02d}").verification.ok
     for table in range(4):
         versions = index_entry(engine, "warehouse", f"sales.t{table}").versions

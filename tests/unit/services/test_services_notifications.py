@@ -2,41 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.approval.notifications import outcome_message, request_message
+from tests.support.approval_samples import approval_request, document_record
 
 HOSTILE = "<img src=x onerror=alert(1)>\u0007\r\nBcc: x@evil.test"
 
 
-def document(**changes: Any) -> dict[str, Any]:
-    return {
-        "documentId": "2a9c3f0e-5b1d-4c7e-9a21-000000000012",
-        "databaseName": "warehouse",
-        "physicalName": "sales.products",
-        "changeType": "Altered",
-        "tier": 2,
-        "requestedBy": "rita.requester@example.com",
-        **changes,
-    }
-
-
-def request(**changes: Any) -> dict[str, Any]:
-    return {
-        "token": "tok.en",
-        "role": "DBA",
-        "kind": "approver",
-        "deadline": "2026-12-05T11:22:00Z",
-        "approver": {"name": "Dev Dba", "email": "dev.dba@example.com"},
-        **changes,
-    }
-
-
 def test_the_request_mail_names_the_requester_and_the_deadline_in_words() -> None:
-    mail = request_message(request(), document(), "https://approvals.example.test/")
+    mail = request_message(
+        approval_request(), document_record(), "https://approvals.example.test/", tier=2
+    )
+    assert mail.subject == "Approval requested: warehouse.sales.products (tier 2)"
     assert "rita.requester@example.com asks you to approve" in mail.text
     assert "Decide by Saturday 5 December 2026, 11:22 UTC." in mail.text
     assert "https://approvals.example.test/api/approvals/tok.en" in mail.text
@@ -49,8 +28,8 @@ def test_the_request_mail_names_the_requester_and_the_deadline_in_words() -> Non
 @given(st.text(min_size=1, max_size=60) | st.just(HOSTILE))
 def test_no_value_opens_a_tag_in_the_html_or_a_line_in_a_header(value: str) -> None:
     mail = request_message(
-        request(approver={"name": value, "email": "a@example.com"}),
-        document(physicalName=value, requestedBy=value),
+        approval_request(approver={"name": value, "email": "a@example.com"}),
+        document_record(physical_name=value, requested_by=value),
         "http://h",
     )
     assert mail.html is not None
@@ -61,7 +40,7 @@ def test_no_value_opens_a_tag_in_the_html_or_a_line_in_a_header(value: str) -> N
 
 def test_the_outcome_mail_links_the_filed_document_and_the_trail_on_the_app() -> None:
     approved = outcome_message(
-        document(status="approved"),
+        document_record(status="approved"),
         "Approved",
         "Approved and filed in the document library.",
         "rita.requester@example.com",
@@ -75,7 +54,7 @@ def test_the_outcome_mail_links_the_filed_document_and_the_trail_on_the_app() ->
     assert approved.html is not None and "Open the filed document</a>" in approved.html
 
     rejected = outcome_message(
-        document(status="rejected"),
+        document_record(status="rejected"),
         "Rejected",
         "wrong owner",
         "rita.requester@example.com",
