@@ -23,10 +23,8 @@ __all__ = ["document_draft", "document_file", "document_status"]
 
 def _status(document_id: str) -> dict[str, Any]:
     current = runtime()
-    view: dict[str, Any] = to_json(
-        document_view(
-            current.adapters.database, document_id, datetime.now(UTC), current.public_base_url
-        )
+    view = document_view(
+        current.adapters.database, document_id, datetime.now(UTC), current.public_base_url
     )
     body: dict[str, Any] = to_json(view)
     # links.draft is the blob's own URL (not readable without storage rights); this one is.
