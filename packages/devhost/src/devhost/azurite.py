@@ -116,6 +116,11 @@ class Azurite:
             preexec_fn=_die_with_parent,  # noqa: PLW1509 (prctl only, no locks)
         )
         azurite = cls(process, *ports)
+        # Ready means all three services listen, not only the blob one: Azurite installs its
+        # SIGTERM handler (which saves the blob metadata) only after the table service has
+        # started, so a blob written before that and then a stop (or the host's death) would
+        # be acknowledged and lost.
+        waiting = list(ports)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -123,12 +128,14 @@ class Azurite:
                     f"azurite exited with code {process.returncode}; see {folder / 'azurite.log'}"
                 )
             try:
-                with socket.create_connection(("127.0.0.1", ports[0]), timeout=0.2):
+                with socket.create_connection(("127.0.0.1", waiting[0]), timeout=0.2):
+                    waiting.pop(0)
+                if not waiting:
                     return azurite
             except OSError:
                 time.sleep(0.1)
         azurite.stop()
-        raise RuntimeError(f"azurite did not listen on port {ports[0]} within {timeout}s")
+        raise RuntimeError(f"azurite did not listen on port {waiting[0]} within {timeout}s")
 
     def stop(self) -> None:
         if self.process.poll() is None:
