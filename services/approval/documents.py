@@ -23,7 +23,7 @@ from services._time import utc
 from services._transaction import in_transaction
 from services.approval import tables
 from services.approval.ballot import Vote, ballot_of, load_case, load_requests, load_votes
-from services.approval.master_index import index_entry
+from services.approval.master_index import IndexEntry, index_entry
 from services.errors import Conflict, IdempotencyMismatch, InvalidInput, NotFound
 
 __all__ = [
@@ -174,10 +174,7 @@ class DocumentView(DocumentRecord):
     approval: ApprovalSummary | None
     waiting_for: tuple[WaitingRole, ...]
     votes: tuple[Vote, ...]
-    # What ``master_index.index_entry`` returns (None: not indexed yet). Typed loosely on
-    # purpose: that module is converted on its own, and ``wire.to_json`` writes a dict and a
-    # dataclass alike.
-    master_index: object
+    master_index: IndexEntry | None  # None: the object is not indexed yet
 
 
 def _object_row(
@@ -589,7 +586,7 @@ def document_view(
         )
         if case["status"] == "open":
             waiting = waiting_for(case, requests, votes, ballot.pending_roles, utc(now))
-    master_index: object = None
+    master_index: IndexEntry | None = None
     with contextlib.suppress(NotFound):  # not indexed yet: the view says null
         master_index = index_entry(engine, record.database_name, record.physical_name)
     return DocumentView(
