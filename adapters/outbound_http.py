@@ -222,11 +222,11 @@ class OutboundHttp:
             ) from None
         finally:
             response.close()
-        headers: dict[str, str] = {}
+        received: dict[str, str] = {}
         for name, value in response.headers.multi_items():  # repeated headers joined
             key = name.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        return response.status_code, headers, b"".join(chunks)
+            received[key] = f"{received[key]}, {value}" if key in received else value
+        return response.status_code, received, b"".join(chunks)
 
     @staticmethod
     def _result(

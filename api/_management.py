@@ -56,15 +56,15 @@ def management_route(route: str, methods: list[str], access: str) -> Callable[[H
 
         # The handler's name and docs, but the endpoint's own signature (req, client): the host
         # binds by parameter name, so no __wrapped__ may point at the handler's.
-        functools.update_wrapper(
+        named = functools.update_wrapper(
             endpoint,
             handler,
             assigned=("__name__", "__qualname__", "__doc__", "__module__"),
             updated=(),
         )
-        del endpoint.__wrapped__
+        del named.__wrapped__
         return blueprint.route(route=route, methods=methods)(
-            blueprint.durable_client_input(client_name="client")(endpoint)
+            blueprint.durable_client_input(client_name="client")(named)
         )
 
     return decorator

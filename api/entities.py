@@ -22,7 +22,7 @@ MAX_TOP = 1000
 
 
 def _name(req: func.HttpRequest) -> str:
-    name = req.route_params["entityName"]
+    name: str = req.route_params["entityName"]
     if not _NAME.match(name):
         raise InvalidInput("entityName", "expected 1-128 letters, digits, _ . or -")
     return name.lower()  # Durable keeps entity names in lower case

@@ -236,14 +236,14 @@ async def instances_terminate(req: func.HttpRequest, durable: DurableHttp) -> An
     """Terminate every Pending, Running or Suspended instance the filters select."""
     reason = _reason(req)
     selected, more = await _bulk(req, durable, ACTIVE)
-    done, failed = [], []
+    done: list[str] = []
+    failed: list[dict[str, Any]] = []
     for item in selected:
         answer = await durable.control(item["instanceId"], "terminate", reason)
-        (done if answer.status == 202 else failed).append(
-            item["instanceId"]
-            if answer.status == 202
-            else {"instanceId": item["instanceId"], "status": answer.status}
-        )
+        if answer.status == 202:
+            done.append(item["instanceId"])
+        else:
+            failed.append({"instanceId": item["instanceId"], "status": answer.status})
     return {"terminated": done, "failed": failed, "more": more}
 
 
@@ -251,12 +251,12 @@ async def instances_terminate(req: func.HttpRequest, durable: DurableHttp) -> An
 async def instances_purge(req: func.HttpRequest, durable: DurableHttp) -> Any:
     """Purge every Completed, Failed or Terminated instance the filters select."""
     selected, more = await _bulk(req, durable, TERMINAL)
-    done, failed = [], []
+    done: list[str] = []
+    failed: list[dict[str, Any]] = []
     for item in selected:
         answer = await durable.purge(item["instanceId"])
-        (done if answer.status == 200 else failed).append(
-            item["instanceId"]
-            if answer.status == 200
-            else {"instanceId": item["instanceId"], "status": answer.status}
-        )
+        if answer.status == 200:
+            done.append(item["instanceId"])
+        else:
+            failed.append({"instanceId": item["instanceId"], "status": answer.status})
     return {"purged": done, "failed": failed, "more": more}

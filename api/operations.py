@@ -14,6 +14,10 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+# The host's timer data decoded by azure.functions: func.TimerRequest, its abstract base,
+# declares only past_due, not the schedule_status this module reads.
+from azure.functions.timer import TimerRequest
+
 import settings
 import telemetry
 from adapters import NotFoundError
@@ -35,7 +39,7 @@ log = logging.getLogger(__name__)
 monitor_blueprint = df.Blueprint()
 
 
-def _timer_now(timer: func.TimerRequest) -> datetime:
+def _timer_now(timer: TimerRequest) -> datetime:
     """The host's time of this tick (devhost's virtual clock in tests), else the wall clock."""
     text = (timer.schedule_status or {}).get("LastUpdated")
     if isinstance(text, str):
@@ -71,7 +75,7 @@ def configure_telemetry() -> str:
     schedule="%STUCK_MONITOR_SCHEDULE%", arg_name="timer", run_on_startup=False
 )
 @monitor_blueprint.durable_client_input(client_name="client")
-async def stuck_monitor(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+async def stuck_monitor(timer: TimerRequest, client: df.DurableOrchestrationClient) -> None:
     """Scan the Running instances; log each stuck one, count them, keep the report."""
     report = await scan(
         DurableHttp.of(client), _timer_now(timer), StuckRules.from_settings(settings.load())

@@ -40,7 +40,7 @@ _MAX = 1_000_000
 
 
 def _name(req: func.HttpRequest) -> str:
-    name = req.route_params["name"]
+    name: str = req.route_params["name"]
     if not name or len(name) > 128:
         raise NotFound(f"no workflow named {name[:40]!r}")
     return name

@@ -70,13 +70,13 @@ def device(context: df.DurableEntityContext) -> None:
             raise device_log.DeviceInputInvalid(
                 "record_events", "(input)", "expected a list of events"
             )
-        recorded = device_log.record_events(state, value, limit)
-        context.set_state(recorded.state)
+        batch = device_log.record_events(state, value, limit)
+        context.set_state(batch.state)
         context.set_result(
             {
-                "recorded": recorded.recorded,
-                "duplicates": recorded.duplicates,
-                "held": len(recorded.state["events"]),
+                "recorded": batch.recorded,
+                "duplicates": batch.duplicates,
+                "held": len(batch.state["events"]),
             }
         )
     elif operation == "get_events":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -119,14 +120,18 @@ class MessageSchema:
     what: str  # "a schema-change message": how the problems name the message
 
     @cached_property
-    def validator(self) -> Draft202012Validator:
-        schema = json.loads(self.path.read_text(encoding="utf-8"))
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         Draft202012Validator.check_schema(schema)
-        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return schema
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        return Draft202012Validator(self.schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
     @property
     def properties(self) -> dict[str, Any]:
-        properties: dict[str, Any] = self.validator.schema["properties"]
+        properties: dict[str, Any] = self.schema["properties"]
         return properties
 
     def problems(self, message: Any) -> list[dict[str, str]]:
@@ -161,7 +166,11 @@ class MessageSchema:
 
     def _describe(self, error: ValidationError) -> list[dict[str, str]]:
         properties = self.properties
+        # "required" and "additionalProperties" apply to objects only, and the former's
+        # value is its list of names: the narrowing below is for the checker.
+        instance = error.instance if isinstance(error.instance, Mapping) else {}
         if error.validator == "required":
+            required = error.validator_value if isinstance(error.validator_value, list) else []
             # jsonschema reports each missing name separately but only in its message text,
             # so name every missing one from the instance; duplicates are dropped by problems.
             return [
@@ -169,8 +178,8 @@ class MessageSchema:
                     "field": name,
                     "message": f"{name}: is required; expected {properties[name]['description']}",
                 }
-                for name in error.validator_value
-                if name not in error.instance
+                for name in required
+                if name not in instance
             ]
         if error.validator == "additionalProperties":
             return [
@@ -179,7 +188,7 @@ class MessageSchema:
                     "message": f"{name}: not a field of {self.what}; expected only "
                     f"{', '.join(properties)}",
                 }
-                for name in sorted(set(error.instance) - set(properties))
+                for name in sorted(set(instance) - set(properties))
             ]
         if not error.absolute_path:
             return [{"field": "(message)", "message": "(message): expected a JSON object"}]

@@ -223,16 +223,16 @@ async def accept_device_events(
             continue
         valid.append((index, message, event.received(message.enqueued_at or now)))
     if valid:
-        routed = await _record_and_route(client, [event for _, _, event in valid])
-        for (index, message, event), action in zip(valid, routed, strict=True):
+        routed = await _record_and_route(client, [received for _, _, received in valid])
+        for (index, message, received), action in zip(valid, routed, strict=True):
             log.info(
                 "device event %s (message %r): %s, device %s",
-                event["eventId"],
+                received["eventId"],
                 message.key,
                 action,
-                event["deviceId"],
+                received["deviceId"],
             )
-            outcomes[index] = Outcome(action, message.key, event["deviceId"])
+            outcomes[index] = Outcome(action, message.key, received["deviceId"])
         for action, count in Counter(routed).items():
             record_device_event(action, count)
     return [outcomes[index] for index in range(len(messages))]

@@ -14,6 +14,10 @@ from pathlib import Path
 import azure.durable_functions as df
 import azure.functions as func
 
+# The host's timer data decoded by azure.functions: func.TimerRequest, its abstract base,
+# declares only past_due, not the schedule_status this module reads.
+from azure.functions.timer import TimerRequest
+
 from ingress.sync_items import SYNC_QUEUE, ReceivedItem, accept_sync_item, run_tick
 from runtime import runtime
 from schedules import load_schedules
@@ -25,7 +29,7 @@ blueprint = df.Blueprint()
 
 @blueprint.timer_trigger(arg_name="timer", schedule="%SCHEDULES_TIMER_SCHEDULE%")
 @blueprint.queue_output(arg_name="items", queue_name=SYNC_QUEUE, connection="AzureWebJobsStorage")
-def enqueue_due_schedules(timer: func.TimerRequest, items: func.Out[list[str]]) -> None:
+def enqueue_due_schedules(timer: TimerRequest, items: func.Out[list[str]]) -> None:
     """Enqueue a sync item for every schedule due since the previous tick."""
     current = runtime()
     file = current.settings.get("SCHEDULES_FILE")

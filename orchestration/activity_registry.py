@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped, unused-ignore]  # no stubs in requirements
+import jsonschema
 
 from .errors import ACTIVITY_INPUT_INVALID
 

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in requirements-dev.txt
+import jsonschema
 
 from .conditions import Predicate, compile_condition
 from .definition import Definition, content_hash

@@ -16,7 +16,7 @@ __all__ = ["blueprint"]
 blueprint = CheckedBlueprint()
 
 
-@blueprint.orchestration_trigger(context_name="context")  # type: ignore[untyped-decorator]
+@blueprint.orchestration_trigger(context_name="context")
 def workflow(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     """Run the JSON workflow named in the input (see docs/workflow-language.md)."""
     return (yield from run_workflow(context))

@@ -30,10 +30,13 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, overload
 
 from services import iso
 from services._fields import INLINE, NAME, OMIT_NONE, inline, json_name, omit_none
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 __all__ = ["camel", "inline", "json_name", "omit_none", "to_json"]
 
@@ -58,6 +61,16 @@ def _plan(cls: type) -> tuple[tuple[str, str, bool, bool], ...]:
     )
 
 
+# What each kind of value becomes, so that an edge which reads a key of a dataclass's JSON, or
+# returns it as an activity's object, is checked (the last overload takes what is not known).
+@overload
+def to_json(value: DataclassInstance | Mapping[str, Any]) -> dict[str, Any]: ...
+@overload
+def to_json(value: list[Any] | tuple[Any, ...]) -> list[Any]: ...
+@overload
+def to_json(value: datetime) -> str: ...
+@overload
+def to_json(value: Any) -> Any: ...
 def to_json(value: Any) -> Any:
     """``value`` as JSON-ready data (dicts, lists, str, numbers, bools, None)."""
     if isinstance(value, (str, int, float, bool)) or value is None:
