@@ -211,6 +211,24 @@ def _same_object(existing: RowMapping, row: Mapping[str, str]) -> None:
         )
 
 
+def _registered(conn: Connection, row: Mapping[str, str], now: datetime) -> RowMapping | None:
+    """The document's row as it was (checked to name the same object), or None after
+    registering it now (status ``submitted``, no revision yet)."""
+    d = tables.documents
+    existing = (
+        conn.execute(sa.select(d).where(d.c.document_id == row["document_id"])).mappings().first()
+    )
+    if existing is None:
+        conn.execute(
+            sa.insert(d).values(
+                **row, revision=0, status="submitted", created_at=now, updated_at=now
+            )
+        )
+    else:
+        _same_object(existing, row)
+    return existing
+
+
 def register_document(
     engine: Engine,
     *,
@@ -234,23 +252,7 @@ def register_document(
         requested_by=requested_by,
     )
 
-    def register(conn: Connection) -> None:
-        d = tables.documents
-        existing = (
-            conn.execute(sa.select(d).where(d.c.document_id == row["document_id"]))
-            .mappings()
-            .first()
-        )
-        if existing is None:
-            conn.execute(
-                sa.insert(d).values(
-                    **row, revision=0, status="submitted", created_at=utc(now), updated_at=utc(now)
-                )
-            )
-        else:
-            _same_object(existing, row)
-
-    in_transaction(engine, register)
+    in_transaction(engine, lambda conn: _registered(conn, row, utc(now)))
     return document_record(engine, row["document_id"])
 
 
@@ -288,20 +290,10 @@ def start_revision(
 
     def start(conn: Connection) -> int | None:
         d, r = tables.documents, tables.document_revisions
-        existing = (
-            conn.execute(sa.select(d).where(d.c.document_id == row["document_id"]))
-            .mappings()
-            .first()
-        )
+        existing = _registered(conn, row, now)
         if existing is None:
-            conn.execute(
-                sa.insert(d).values(
-                    **row, revision=0, status="submitted", created_at=now, updated_at=now
-                )
-            )
             previous = 0
         else:
-            _same_object(existing, row)
             mine = conn.execute(
                 sa.select(r.c.revision, r.c.document_id).where(r.c.run_id == run_id)
             ).first()
