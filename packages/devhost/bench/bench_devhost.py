@@ -16,11 +16,7 @@ import asyncio
 import json
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,16 +26,10 @@ from azure.functions._durable_functions import OrchestrationContext
 
 from devhost.durable import sdk_fastpaths
 from devhost.durable.protocol import REPLAYED
-from devhost.testing import DevHost, children_cpu, process_cpu
+from devhost.testing import DevHost, DevhostProcess, children_cpu, process_cpu
 
 APP = Path(__file__).parent / "apps" / "noop_app"
 API = "/runtime/webhooks/durabletask"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _drive(base: str, count: int) -> tuple[float, float]:
@@ -66,40 +56,19 @@ async def _drive(base: str, count: int) -> tuple[float, float]:
 
 
 def run(count: int, workers: int) -> dict[str, float]:
-    port = _free_port()
-    env = {**os.environ, "FUNCTIONS_WORKER_PROCESS_COUNT": str(max(workers, 1))}
-    with tempfile.TemporaryDirectory() as data:
-        host = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "devhost",
-                "start",
-                "--app-dir",
-                str(APP),
-                "--port",
-                str(port),
-                "--data-dir",
-                data,
-                "--clock",
-                "virtual",
-                *(["--in-process"] if workers == 0 else []),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_running(base, host)
-            cpu_before = process_cpu(host.pid)
-            child_before = children_cpu(host.pid)
-            start_s, total_s = asyncio.run(_drive(base, count))
-            host_cpu = process_cpu(host.pid) - cpu_before
-            workers_cpu = children_cpu(host.pid) - child_before
-        finally:
-            host.send_signal(signal.SIGTERM)
-            host.wait(timeout=60)
+    env = {"FUNCTIONS_WORKER_PROCESS_COUNT": str(max(workers, 1))}
+    args = ("--in-process",) if workers == 0 else ()
+    with (
+        tempfile.TemporaryDirectory() as data,
+        DevhostProcess(APP, Path(data), env=env, args=args) as host,
+    ):
+        assert host.process is not None
+        pid = host.process.pid
+        cpu_before = process_cpu(pid)
+        child_before = children_cpu(pid)
+        start_s, total_s = asyncio.run(_drive(host.base_url, count))
+        host_cpu = process_cpu(pid) - cpu_before
+        workers_cpu = children_cpu(pid) - child_before
     return {
         "orchestrations": count,
         "workers": workers,
@@ -110,22 +79,6 @@ def run(count: int, workers: int) -> dict[str, float]:
         "host_cpu_ms": host_cpu / count * 1000,
         "workers_cpu_ms": workers_cpu / count * 1000,
     }
-
-
-def _wait_running(base: str, host: subprocess.Popen[bytes]) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if host.poll() is not None:
-            raise RuntimeError("devhost exited at start")
-        try:
-            with urllib.request.urlopen(f"{base}/admin/host/status", timeout=2) as answer:
-                if json.loads(answer.read())["state"] == "Running":
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("devhost did not start in 60 s")
 
 
 def sdk_replay_ms(rounds: int = 200) -> dict[str, float]:

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
-from bench.bench_devhost import APP, _free_port, _wait_running
+from bench.bench_devhost import APP
+from devhost.testing import DevhostProcess
 
 API = "/runtime/webhooks/durabletask"
 
@@ -34,46 +33,24 @@ def _call(url: str, method: str = "GET", body: object = None) -> tuple[int, obje
 
 
 def run(runs: int) -> list[float]:
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     timings = []
-    with tempfile.TemporaryDirectory() as data:
-        host = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "devhost",
-                "start",
-                "--app-dir",
-                str(APP),
-                "--port",
-                str(port),
-                "--data-dir",
-                data,
-                "--clock",
-                "virtual",
-            ],
-            env={"PATH": "/usr/bin:/bin"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_running(base, host)
-            for i in range(runs):
-                _call(f"{base}{API}/orchestrators/five_day_timer/timer-{i}", "POST")
-                _call(f"{base}/admin/devhost/idle?timeout=30", "POST")
-                began = time.perf_counter()
-                _call(f"{base}/admin/devhost/clock/advance", "POST", {"duration": "P5D"})
-                while True:
-                    _, status = _call(f"{base}{API}/instances/timer-{i}")
-                    assert isinstance(status, dict)
-                    if status["runtimeStatus"] == "Completed":
-                        break
-                    time.sleep(0.001)
-                timings.append(time.perf_counter() - began)
-        finally:
-            host.send_signal(signal.SIGTERM)
-            host.wait(timeout=60)
+    with (
+        tempfile.TemporaryDirectory() as data,
+        DevhostProcess(APP, Path(data), env={"PATH": "/usr/bin:/bin"}) as host,
+    ):
+        base = host.base_url
+        for i in range(runs):
+            _call(f"{base}{API}/orchestrators/five_day_timer/timer-{i}", "POST")
+            _call(f"{base}/admin/devhost/idle?timeout=30", "POST")
+            began = time.perf_counter()
+            _call(f"{base}/admin/devhost/clock/advance", "POST", {"duration": "P5D"})
+            while True:
+                _, status = _call(f"{base}{API}/instances/timer-{i}")
+                assert isinstance(status, dict)
+                if status["runtimeStatus"] == "Completed":
+                    break
+                time.sleep(0.001)
+            timings.append(time.perf_counter() - began)
     return timings
 
 
